@@ -1,0 +1,610 @@
+//! Executes views: batched joins over a whole page of v3 records, then the ordered operations.
+//!
+//! A page of N records costs one call per join (per 50 keys), never one per record. Identical
+//! calls made by different (nested) views in one translation are made once.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use futures::FutureExt;
+use futures::future::{BoxFuture, join_all, try_join_all};
+use serde_json::{Map, Value};
+
+use crate::catalog::{Attach, Catalog, Conversion, Endpoint, Join, Op, Other, Shape, View};
+use crate::selector::Selector;
+
+/// At most this many ids go into one `ids=` / `*_ids=` filter (a v3 limit).
+pub const MAX_IDS: usize = 50;
+
+/// A failed v3 call, as the proxy saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchError {
+    /// HTTP status from v3, or 0 when no answer came (connection, timeout).
+    pub status: u16,
+    pub message: String,
+    /// The v3 error body, when there was one.
+    pub body: Option<Value>,
+    /// Seconds, from a 429's `Retry-After`.
+    pub retry_after: Option<u64>,
+    /// True when the call timed out.
+    pub timeout: bool,
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "v3 answered {}: {}", self.status, self.message)
+    }
+}
+
+/// Reads v3 collections. Implementations follow `Link: rel="next"` cursors and return every row.
+pub trait Fetch: Send + Sync {
+    fn fetch<'a>(
+        &'a self,
+        path: &'a str,
+        query: &'a [(String, String)],
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<Value>, FetchError>> + Send + 'a>>;
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TranslateError {
+    #[error("{0}")]
+    Upstream(FetchError),
+    #[error("cannot translate record {id} with view `{view}`: {message}")]
+    Record {
+        view: String,
+        id: String,
+        message: String,
+    },
+    #[error("view `{0}` is not defined")]
+    UnknownView(String),
+    #[error("not found")]
+    NotFound,
+}
+
+type Rows = Arc<Vec<Value>>;
+type MemoCell = Arc<futures::lock::Mutex<Option<Result<Rows, FetchError>>>>;
+
+/// Executes views of a catalog.
+pub struct Translator<'c> {
+    catalog: &'c Catalog,
+}
+
+/// Join results for one batch: per join, the (raw, translated) rows and per record the indices.
+struct JoinResult {
+    raw: Arc<Vec<Value>>,
+    translated: Vec<Value>,
+    per_record: Vec<Vec<usize>>,
+}
+
+struct Ctx<'f> {
+    fetch: &'f dyn Fetch,
+    memo: Mutex<HashMap<String, MemoCell>>,
+}
+
+impl<'c> Translator<'c> {
+    pub fn new(catalog: &'c Catalog) -> Self {
+        Translator { catalog }
+    }
+
+    /// Translates v3 records with a view.
+    pub async fn translate(
+        &self,
+        view: &str,
+        records: Vec<Value>,
+        fetch: &dyn Fetch,
+    ) -> Result<Vec<Value>, TranslateError> {
+        let ctx = Ctx {
+            fetch,
+            memo: Mutex::new(HashMap::new()),
+        };
+        self.run(&ctx, view, records).await
+    }
+
+    /// The full legacy answer for an endpoint from its primary v3 records: filtered, translated
+    /// and shaped (`list` → array, `single` → the object or `NotFound`, `object` → one object).
+    pub async fn respond(
+        &self,
+        endpoint: &Endpoint,
+        records: Vec<Value>,
+        fetch: &dyn Fetch,
+    ) -> Result<Value, TranslateError> {
+        let Some(resp) = &endpoint.response else {
+            return Err(TranslateError::UnknownView(format!("{} has no response view", endpoint.route())));
+        };
+        let records: Vec<Value> = match &resp.filter {
+            Some(f) => records.into_iter().filter(|r| matches(f, r)).collect(),
+            None => records,
+        };
+        match resp.shape {
+            Shape::List => Ok(Value::Array(self.translate(&resp.view, records, fetch).await?)),
+            Shape::Single => {
+                let first = records.into_iter().next().ok_or(TranslateError::NotFound)?;
+                let mut out = self.translate(&resp.view, vec![first], fetch).await?;
+                out.pop().ok_or(TranslateError::NotFound)
+            }
+            Shape::Object => {
+                let mut m = Map::new();
+                m.insert("records".into(), Value::Array(records));
+                let mut out = self.translate(&resp.view, vec![Value::Object(m)], fetch).await?;
+                out.pop().ok_or(TranslateError::NotFound)
+            }
+        }
+    }
+
+    fn run<'a>(
+        &'a self,
+        ctx: &'a Ctx<'a>,
+        view: &'a str,
+        mut records: Vec<Value>,
+    ) -> BoxFuture<'a, Result<Vec<Value>, TranslateError>>
+    where
+        'c: 'a,
+    {
+        async move {
+            let v = self
+                .catalog
+                .view(view)
+                .ok_or_else(|| TranslateError::UnknownView(view.to_string()))?;
+            if records.is_empty() {
+                return Ok(records);
+            }
+            let joins = try_join_all(v.joins.iter().map(|j| self.join(ctx, j, &records))).await?;
+            for op in &v.ops {
+                if let Op::Each { at, view: sub } = op {
+                    self.each(ctx, at, sub, &mut records).await?;
+                    continue;
+                }
+                for (i, rec) in records.iter_mut().enumerate() {
+                    apply(v, op, rec, i, &joins).map_err(|message| TranslateError::Record {
+                        view: v.name.clone(),
+                        id: record_id(rec),
+                        message,
+                    })?;
+                }
+            }
+            Ok(records)
+        }
+        .boxed()
+    }
+
+    async fn each(
+        &self,
+        ctx: &Ctx<'_>,
+        at: &Selector,
+        view: &str,
+        records: &mut [Value],
+    ) -> Result<(), TranslateError> {
+        let mut lens = Vec::with_capacity(records.len());
+        let mut all = Vec::new();
+        for rec in records.iter_mut() {
+            match at.take(rec) {
+                Some(Value::Array(items)) => {
+                    lens.push(Some(items.len()));
+                    all.extend(items);
+                }
+                Some(other) => {
+                    // Not an array: translate the single object in place.
+                    lens.push(None);
+                    all.push(other);
+                }
+                None => {
+                    lens.push(Some(0));
+                }
+            }
+        }
+        let out = self.run(ctx, view, all).await?;
+        let mut it = out.into_iter();
+        for (rec, len) in records.iter_mut().zip(lens) {
+            let value = match len {
+                Some(n) => Value::Array(it.by_ref().take(n).collect()),
+                None => it.next().unwrap_or(Value::Null),
+            };
+            at.put(rec, value);
+        }
+        Ok(())
+    }
+
+    async fn join(&self, ctx: &Ctx<'_>, j: &Join, records: &[Value]) -> Result<JoinResult, TranslateError> {
+        let mut per_record_keys: Vec<Vec<String>> = Vec::with_capacity(records.len());
+        let mut distinct: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for rec in records {
+            let mut keys = Vec::new();
+            match j.key.get(rec).as_deref() {
+                Some(Value::Array(a)) => keys.extend(a.iter().filter_map(key_of)),
+                Some(v) => keys.extend(key_of(v)),
+                None => {}
+            }
+            for k in &keys {
+                if seen.insert(k.clone()) {
+                    distinct.push(k.clone());
+                }
+            }
+            per_record_keys.push(keys);
+        }
+        let base: Vec<(String, String)> = j.query.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let raw: Arc<Vec<Value>> = match &j.by {
+            None => ctx.get(&j.from, base).await.map_err(TranslateError::Upstream)?,
+            Some(by) => {
+                if distinct.is_empty() {
+                    Arc::new(Vec::new())
+                } else {
+                    let calls = distinct.chunks(MAX_IDS).map(|chunk| {
+                        let mut q = base.clone();
+                        q.push((by.clone(), chunk.join(",")));
+                        ctx.get(&j.from, q)
+                    });
+                    let parts = join_all(calls).await;
+                    let mut rows = Vec::new();
+                    for p in parts {
+                        rows.extend(p.map_err(TranslateError::Upstream)?.iter().cloned());
+                    }
+                    Arc::new(rows)
+                }
+            }
+        };
+        let translated = match &j.view {
+            Some(v) => self.run(ctx, v, raw.as_ref().clone()).await?,
+            None => raw.as_ref().clone(),
+        };
+        let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, row) in raw.iter().enumerate() {
+            match j.on.get(row).as_deref() {
+                Some(Value::Array(a)) => {
+                    for k in a.iter().filter_map(key_of) {
+                        index.entry(k).or_default().push(i);
+                    }
+                }
+                Some(v) => {
+                    if let Some(k) = key_of(v) {
+                        index.entry(k).or_default().push(i);
+                    }
+                }
+                None => {}
+            }
+        }
+        let per_record = per_record_keys
+            .iter()
+            .map(|keys| {
+                let mut out = Vec::new();
+                for k in keys {
+                    if let Some(ix) = index.get(k) {
+                        out.extend(ix.iter().copied());
+                    }
+                }
+                out
+            })
+            .collect();
+        Ok(JoinResult {
+            raw,
+            translated,
+            per_record,
+        })
+    }
+}
+
+impl Ctx<'_> {
+    /// One v3 call, made once per translation however many views ask for it; concurrent
+    /// askers wait for the first.
+    async fn get(&self, path: &str, query: Vec<(String, String)>) -> Result<Rows, FetchError> {
+        let key = format!(
+            "{path}?{}",
+            query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+        );
+        let cell = {
+            let mut memo = match self.memo.lock() {
+                Ok(m) => m,
+                Err(p) => p.into_inner(),
+            };
+            memo.entry(key).or_default().clone()
+        };
+        let mut slot = cell.lock().await;
+        if let Some(done) = slot.as_ref() {
+            return done.clone();
+        }
+        let result = self.fetch.fetch(path, &query).await.map(Arc::new);
+        *slot = Some(result.clone());
+        result
+    }
+}
+
+fn key_of(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+fn record_id(rec: &Value) -> String {
+    rec.get("id").map(|v| v.to_string()).unwrap_or_else(|| "(no id)".into())
+}
+
+fn matches(filter: &Selector, row: &Value) -> bool {
+    let wrapped = Value::Array(vec![row.clone()]);
+    !filter.query(&wrapped).is_empty()
+}
+
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "null".into(),
+        other => other.to_string(),
+    }
+}
+
+fn compare(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x
+            .as_f64()
+            .partial_cmp(&y.as_f64())
+            .unwrap_or(Ordering::Equal),
+        (Value::String(x), Value::String(y)) => x.cmp(y),
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        (Value::Null, Value::Null) => Ordering::Equal,
+        (Value::Null, _) => Ordering::Less,
+        (_, Value::Null) => Ordering::Greater,
+        _ => Ordering::Equal,
+    }
+}
+
+/// The v1 flat custom-field key: the display name lower-cased, runs of other characters → `_`.
+pub fn slug(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut gap = false;
+    for c in name.chars() {
+        if c.is_alphanumeric() {
+            if gap && !out.is_empty() {
+                out.push('_');
+            }
+            gap = false;
+            out.extend(c.to_lowercase());
+        } else {
+            gap = true;
+        }
+    }
+    out
+}
+
+fn apply(view: &View, op: &Op, rec: &mut Value, i: usize, joins: &[JoinResult]) -> Result<(), String> {
+    match op {
+        Op::Move { from, to } => {
+            let v = from.take(rec).unwrap_or(Value::Null);
+            put(rec, to, v)
+        }
+        Op::Copy { from, to } => {
+            let v = from.get_or_null(rec);
+            put(rec, to, v)
+        }
+        Op::Set { to, value } => put(rec, to, value.clone()),
+        Op::Default { at, value } => {
+            if at.get(rec).is_none_or(|v| v.is_null()) {
+                put(rec, at, value.clone())?;
+            }
+            Ok(())
+        }
+        Op::Remove { fields } => {
+            for f in fields {
+                f.take(rec);
+            }
+            Ok(())
+        }
+        Op::Map { at, values, other } => {
+            let cur = at.get_or_null(rec);
+            let mapped = match values.get(&text_of(&cur)) {
+                Some(v) => v.clone(),
+                None => match other {
+                    Other::Keep => cur,
+                    Other::Null => Value::Null,
+                    Other::Error => {
+                        return Err(format!("value {cur} of `{}` has no v1 equivalent", at.text()));
+                    }
+                },
+            };
+            put(rec, at, mapped)
+        }
+        Op::Convert { at, to } => {
+            let cur = at.get_or_null(rec);
+            let v = convert(&cur, to).map_err(|e| format!("`{}`: {e}", at.text()))?;
+            put(rec, at, v)
+        }
+        Op::Wrap { at, key } => {
+            let cur = at.get_or_null(rec);
+            let v = if cur.is_null() {
+                Value::Null
+            } else {
+                let mut m = Map::new();
+                m.insert(key.clone(), cur);
+                Value::Object(m)
+            };
+            put(rec, at, v)
+        }
+        Op::First { at } => {
+            let v = match at.get_or_null(rec) {
+                Value::Array(a) => a.into_iter().next().unwrap_or(Value::Null),
+                other => other,
+            };
+            put(rec, at, v)
+        }
+        Op::Attach(a) => attach(a, rec, i, joins),
+        Op::Each { .. } => Err("`each` inside `when` is not supported".into()),
+        Op::CustomFields { from, flat, keyed } => {
+            let src = from.take(rec).unwrap_or(Value::Null);
+            let mut f = Map::new();
+            let k = match src {
+                Value::Object(m) => {
+                    for (_, entry) in &m {
+                        if let Some(name) = entry.get("name").and_then(Value::as_str) {
+                            f.insert(slug(name), entry.get("value").cloned().unwrap_or(Value::Null));
+                        }
+                    }
+                    m
+                }
+                Value::Null => Map::new(),
+                other => return Err(format!("custom_fields is not an object: {other}")),
+            };
+            put(rec, flat, Value::Object(f))?;
+            put(rec, keyed, Value::Object(k))
+        }
+        Op::Group {
+            from,
+            to,
+            by,
+            value,
+            keys,
+        } => {
+            let mut out = Map::new();
+            for k in keys {
+                out.insert(k.clone(), Value::Array(Vec::new()));
+            }
+            if let Value::Array(items) = from.get_or_null(rec) {
+                for item in items {
+                    let k = text_of(&by.get_or_null(&item));
+                    if let Some(Value::Array(list)) = out.get_mut(&k) {
+                        list.push(value.get_or_null(&item));
+                    }
+                }
+            }
+            put(rec, to, Value::Object(out))
+        }
+        Op::Push {
+            at,
+            template,
+            set,
+            when_present,
+        } => {
+            if let Some(w) = when_present {
+                if w.get(rec).is_none_or(|v| v.is_null()) {
+                    return Ok(());
+                }
+            }
+            let mut item = template.clone();
+            for (k, s) in set {
+                if let Value::Object(m) = &mut item {
+                    m.insert(k.clone(), s.get_or_null(rec));
+                }
+            }
+            let mut arr = match at.take(rec) {
+                Some(Value::Array(a)) => a,
+                _ => Vec::new(),
+            };
+            arr.push(item);
+            put(rec, at, Value::Array(arr))
+        }
+        Op::When {
+            field,
+            is,
+            then,
+            otherwise,
+        } => {
+            let cur = field.get_or_null(rec);
+            let branch = if is.contains(&cur) { then } else { otherwise };
+            for o in branch {
+                apply(view, o, rec, i, joins)?;
+            }
+            Ok(())
+        }
+        Op::Select { fields } => {
+            let Value::Object(m) = rec else {
+                return Err("record is not an object".into());
+            };
+            let mut out = Map::new();
+            for f in fields {
+                match m.shift_remove(f) {
+                    Some(v) => {
+                        out.insert(f.clone(), v);
+                    }
+                    None => return Err(format!("v1 field `{f}` was not produced")),
+                }
+            }
+            *rec = Value::Object(out);
+            Ok(())
+        }
+    }
+}
+
+fn put(rec: &mut Value, to: &Selector, v: Value) -> Result<(), String> {
+    if to.put(rec, v) {
+        Ok(())
+    } else {
+        Err(format!("cannot write `{}`: a parent is not an object", to.text()))
+    }
+}
+
+fn convert(v: &Value, to: &Conversion) -> Result<Value, String> {
+    if v.is_null() {
+        return Ok(Value::Null);
+    }
+    Ok(match to {
+        Conversion::DateToDatetime => match v {
+            Value::String(s) if s.len() == 10 => Value::String(format!("{s}T00:00:00.000Z")),
+            Value::String(s) => Value::String(s.clone()),
+            other => return Err(format!("expected a date string, found {other}")),
+        },
+        Conversion::String => Value::String(text_of(v)),
+        Conversion::Integer => match v {
+            Value::Number(_) => v.clone(),
+            Value::String(s) => s
+                .trim()
+                .parse::<i64>()
+                .map(Value::from)
+                .map_err(|_| format!("`{s}` is not an integer"))?,
+            other => return Err(format!("expected an integer, found {other}")),
+        },
+        Conversion::Not => match v {
+            Value::Bool(b) => Value::Bool(!b),
+            other => return Err(format!("expected a boolean, found {other}")),
+        },
+        Conversion::Lowercase => match v {
+            Value::String(s) => Value::String(s.to_lowercase()),
+            other => other.clone(),
+        },
+        Conversion::Join(sep) => match v {
+            Value::Array(a) => Value::String(a.iter().map(text_of).collect::<Vec<_>>().join(sep)),
+            other => other.clone(),
+        },
+        Conversion::EmptyToNull => match v {
+            Value::String(s) if s.is_empty() => Value::Null,
+            Value::Array(a) if a.is_empty() => Value::Null,
+            other => other.clone(),
+        },
+    })
+}
+
+fn attach(a: &Attach, rec: &mut Value, i: usize, joins: &[JoinResult]) -> Result<(), String> {
+    let Some(j) = joins.get(a.join) else {
+        return Err("join result missing".into());
+    };
+    let mut idx: Vec<usize> = j.per_record.get(i).cloned().unwrap_or_default();
+    if let Some(f) = &a.filter {
+        idx.retain(|&k| matches(f, &j.raw[k]));
+    }
+    if let Some(o) = &a.order_by {
+        idx.sort_by(|&x, &y| {
+            let c = compare(&o.get_or_null(&j.raw[x]), &o.get_or_null(&j.raw[y]));
+            if a.desc { c.reverse() } else { c }
+        });
+    }
+    if let Some(p) = &a.prefer {
+        // Stable: preferred rows first, order otherwise kept.
+        idx.sort_by_key(|&k| p.get_or_null(&j.raw[k]) != Value::Bool(true));
+    }
+    let pick = |k: usize| -> Value {
+        let t = &j.translated[k];
+        match &a.select {
+            Some(s) => s.get_or_null(t),
+            None => t.clone(),
+        }
+    };
+    let v = if a.first {
+        idx.first().map(|&k| pick(k)).unwrap_or(Value::Null)
+    } else {
+        Value::Array(idx.into_iter().map(pick).collect())
+    };
+    put(rec, &a.to, v)
+}
