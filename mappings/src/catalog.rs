@@ -159,6 +159,7 @@ pub enum Op {
     Convert { at: Selector, to: Conversion },
     Wrap { at: Selector, key: String },
     First { at: Selector },
+    Merge { from: Selector },
     Attach(Box<Attach>),
     Each { at: Selector, view: String },
     CustomFields { from: Selector, flat: Selector, keyed: Selector },
@@ -196,6 +197,7 @@ pub struct Attach {
     pub prefer: Option<Selector>,
     pub first: bool,
     pub select: Option<Selector>,
+    pub matching: Option<Selector>,
 }
 
 /// A compiled view.

@@ -75,6 +75,7 @@ pub struct Translator<'c> {
 /// Join results for one batch: per join, the (raw, translated) rows and per record the indices.
 struct JoinResult {
     raw: Arc<Vec<Value>>,
+    index: HashMap<String, Vec<usize>>,
     translated: Vec<Value>,
     per_record: Vec<Vec<usize>>,
 }
@@ -213,10 +214,8 @@ impl<'c> Translator<'c> {
         let mut seen = std::collections::HashSet::new();
         for rec in records {
             let mut keys = Vec::new();
-            match j.key.get(rec).as_deref() {
-                Some(Value::Array(a)) => keys.extend(a.iter().filter_map(key_of)),
-                Some(v) => keys.extend(key_of(v)),
-                None => {}
+            if let Some(v) = j.key.get(rec).as_deref() {
+                collect_keys(v, &mut keys);
             }
             for k in &keys {
                 if seen.insert(k.clone()) {
@@ -252,18 +251,12 @@ impl<'c> Translator<'c> {
         };
         let mut index: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, row) in raw.iter().enumerate() {
-            match j.on.get(row).as_deref() {
-                Some(Value::Array(a)) => {
-                    for k in a.iter().filter_map(key_of) {
-                        index.entry(k).or_default().push(i);
-                    }
-                }
-                Some(v) => {
-                    if let Some(k) = key_of(v) {
-                        index.entry(k).or_default().push(i);
-                    }
-                }
-                None => {}
+            let mut keys = Vec::new();
+            if let Some(v) = j.on.get(row).as_deref() {
+                collect_keys(v, &mut keys);
+            }
+            for k in keys {
+                index.entry(k).or_default().push(i);
             }
         }
         let per_record = per_record_keys
@@ -280,6 +273,7 @@ impl<'c> Translator<'c> {
             .collect();
         Ok(JoinResult {
             raw,
+            index,
             translated,
             per_record,
         })
@@ -308,6 +302,18 @@ impl Ctx<'_> {
         let result = self.fetch.fetch(path, &query).await.map(Arc::new);
         *slot = Some(result.clone());
         result
+    }
+}
+
+/// Join keys of a value: scalars, and the scalars inside (nested) arrays.
+fn collect_keys(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Array(a) => {
+            for x in a {
+                collect_keys(x, out);
+            }
+        }
+        other => out.extend(key_of(other)),
     }
 }
 
@@ -430,6 +436,20 @@ fn apply(view: &View, op: &Op, rec: &mut Value, i: usize, joins: &[JoinResult]) 
                 other => other,
             };
             put(rec, at, v)
+        }
+        Op::Merge { from } => {
+            match from.take(rec) {
+                Some(Value::Object(m)) => {
+                    if let Value::Object(r) = rec {
+                        for (k, v) in m {
+                            r.insert(k, v);
+                        }
+                    }
+                }
+                Some(Value::Null) | None => {}
+                Some(other) => return Err(format!("`{}` is not an object: {other}", from.text())),
+            }
+            Ok(())
         }
         Op::Attach(a) => attach(a, rec, i, joins),
         Op::Each { .. } => Err("`each` inside `when` is not supported".into()),
@@ -580,7 +600,16 @@ fn attach(a: &Attach, rec: &mut Value, i: usize, joins: &[JoinResult]) -> Result
     let Some(j) = joins.get(a.join) else {
         return Err("join result missing".into());
     };
-    let mut idx: Vec<usize> = j.per_record.get(i).cloned().unwrap_or_default();
+    let mut idx: Vec<usize> = match &a.matching {
+        Some(m) => {
+            let mut keys = Vec::new();
+            if let Some(v) = m.get(rec).as_deref() {
+                collect_keys(v, &mut keys);
+            }
+            keys.iter().flat_map(|k| j.index.get(k).cloned().unwrap_or_default()).collect()
+        }
+        None => j.per_record.get(i).cloned().unwrap_or_default(),
+    };
     if let Some(f) = &a.filter {
         idx.retain(|&k| matches(f, &j.raw[k]));
     }

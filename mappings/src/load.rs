@@ -182,6 +182,8 @@ struct PendingRef {
 #[derive(Default)]
 struct Builder {
     views: HashMap<String, (View, Location)>,
+    /// (view, base, where `extends` is written)
+    extends: Vec<(String, String, Location)>,
     refs: Vec<PendingRef>,
     endpoints: Vec<Endpoint>,
     routes: HashMap<(String, String), Location>,
@@ -270,6 +272,12 @@ impl Builder {
                 );
             }
         }
+        if let Some(base) = &vdef.extends {
+            if !vdef.joins.is_empty() {
+                sink.error(&base.span(), format!("view `{qualified}` extends `{}` and so cannot declare joins of its own", base.get_ref()), Some("add the joins to the base view, or copy the base view instead of extending it".into()));
+            }
+            self.extends.push((qualified.clone(), qualify(stem, base.get_ref()), sink.loc(&base.span())));
+        }
         let location = sink.loc(&span);
         if let Some((_, prev)) = self.views.get(&qualified) {
             sink.error(&span, format!("view `{qualified}` is defined twice (first at {prev})"), None);
@@ -325,7 +333,7 @@ impl Builder {
             }
             _ => {}
         }
-        let key = self.singular(sink, &d.key.span(), d.key.get_ref(), "join key");
+        let key = self.selector(sink, &d.key.span(), d.key.get_ref(), "join key");
         let on = self.singular(sink, &d.on.span(), d.on.get_ref(), "join `on`");
         if let Some(v) = &d.view {
             self.refs.push(PendingRef {
@@ -466,6 +474,9 @@ impl Builder {
             OpDef::First { at } => Op::First {
                 at: sel(self, sink, &at, "at")?,
             },
+            OpDef::Merge { from } => Op::Merge {
+                from: sel(self, sink, &from, "from")?,
+            },
             OpDef::Attach {
                 join,
                 to,
@@ -475,6 +486,7 @@ impl Builder {
                 prefer,
                 first,
                 select,
+                matching,
             } => {
                 let Some(&idx) = joins.get(&join) else {
                     let known: Vec<&str> = joins.keys().map(|s| s.as_str()).collect();
@@ -512,6 +524,10 @@ impl Builder {
                     first,
                     select: match select {
                         Some(s) => Some(self.selector(sink, span, &s, "select")?),
+                        None => None,
+                    },
+                    matching: match matching {
+                        Some(m) => Some(sel(self, sink, &m, "match")?),
                         None => None,
                     },
                 }))
@@ -608,6 +624,34 @@ impl Builder {
     }
 
     fn resolve_views(&mut self, diags: &mut Vec<Diagnostic>) {
+        // `extends`: resolve in dependency order; a cycle or a missing base is an error.
+        let mut pending = std::mem::take(&mut self.extends);
+        let mut done: BTreeSet<String> = self.views.keys().filter(|k| !pending.iter().any(|(v, _, _)| v == *k)).cloned().collect();
+        while !pending.is_empty() {
+            let before = pending.len();
+            pending.retain(|(view, base, loc)| {
+                if !self.views.contains_key(base) {
+                    diags.push(Diagnostic { location: loc.clone(), message: format!("view `{view}` extends `{base}`, which is not defined"), hint: Some("name a view as `name` (same file) or `file.name`".into()) });
+                    return false;
+                }
+                if !done.contains(base) {
+                    return true;
+                }
+                let (b_joins, b_ops) = match self.views.get(base) { Some((b, _)) => (b.joins.clone(), b.ops.clone()), None => return false };
+                if let Some((v, _)) = self.views.get_mut(view) {
+                    v.joins = b_joins;
+                    let own = std::mem::take(&mut v.ops);
+                    v.ops = b_ops.into_iter().chain(own).collect();
+                }
+                done.insert(view.clone());
+                false
+            });
+            if pending.len() == before {
+                for (view, base, loc) in pending.drain(..) {
+                    diags.push(Diagnostic { location: loc, message: format!("view `{view}` extends `{base}` in a cycle"), hint: Some("break the cycle of `extends`".into()) });
+                }
+            }
+        }
         for r in &self.refs {
             if !self.views.contains_key(&r.target) {
                 let mut known: Vec<&String> = self.views.keys().collect();

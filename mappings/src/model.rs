@@ -24,6 +24,9 @@ pub struct FileDef {
 pub struct ViewDef {
     /// The v3 collection the records come from (documentation and validation).
     pub source: Option<String>,
+    /// Start from another view's joins and operations, then apply this view's operations.
+    /// A view that extends another declares no joins of its own.
+    pub extends: Option<Spanned<String>>,
     #[serde(default)]
     pub joins: Vec<Spanned<JoinDef>>,
     /// Operations, each a table with an `op` key. Kept as raw TOML so that each one can be
@@ -44,7 +47,8 @@ pub struct JoinDef {
     /// Fetch the whole collection instead of filtering (small reference lists).
     #[serde(default)]
     pub all: bool,
-    /// Selector on the parent record giving the key (a scalar or an array of keys).
+    /// Selector on the parent record giving the key (a scalar or an array of keys); a query
+    /// such as `$['recruiter_id','coordinator_id']` collects several keys for one call.
     pub key: Spanned<String>,
     /// Selector on each joined row giving the value compared with the key.
     pub on: Spanned<String>,

@@ -49,6 +49,8 @@ pub enum OpDef {
     Wrap { at: String, key: String },
     /// Put the first element of an array (or null) in place of the array.
     First { at: String },
+    /// Move the fields of an object field up into the record (overwriting), dropping the field.
+    Merge { from: String },
     /// Attach the rows a join found for this record.
     Attach {
         join: String,
@@ -67,6 +69,10 @@ pub enum OpDef {
         first: bool,
         /// Selector applied to each translated row (or the single one), e.g. `id`.
         select: Option<String>,
+        /// Take only the rows whose join value equals this field of the record (as it is at
+        /// this point of the operations), instead of all rows the join key found.
+        #[serde(rename = "match")]
+        matching: Option<String>,
     },
     /// Apply a view to each element of an array field (batched over the whole page).
     Each { at: String, view: String },
@@ -119,6 +125,7 @@ pub const OP_NAMES: &[&str] = &[
     "convert",
     "wrap",
     "first",
+    "merge",
     "attach",
     "each",
     "custom_fields",
