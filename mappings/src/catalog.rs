@@ -164,7 +164,9 @@ pub enum Op {
     Each { at: Selector, view: String },
     CustomFields { from: Selector, flat: Selector, keyed: Selector },
     Group { from: Selector, to: Selector, by: Selector, value: Selector, keys: Vec<String> },
-    Push { at: Selector, template: Value, set: Vec<(String, Selector)>, when_present: Option<Selector> },
+    Push { at: Selector, template: Value, set: Vec<(String, Selector)>, when_present: Option<Selector>, front: bool },
+    Sort { at: Selector, by: Selector, desc: bool },
+    Filter { at: Selector, filter: Selector },
     When { field: Selector, is: Vec<Value>, then: Vec<Op>, otherwise: Vec<Op> },
     Select { fields: Vec<String> },
 }

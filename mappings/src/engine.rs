@@ -497,6 +497,7 @@ fn apply(view: &View, op: &Op, rec: &mut Value, i: usize, joins: &[JoinResult]) 
             template,
             set,
             when_present,
+            front,
         } => {
             if let Some(w) = when_present {
                 if w.get(rec).is_none_or(|v| v.is_null()) {
@@ -513,8 +514,30 @@ fn apply(view: &View, op: &Op, rec: &mut Value, i: usize, joins: &[JoinResult]) 
                 Some(Value::Array(a)) => a,
                 _ => Vec::new(),
             };
-            arr.push(item);
+            if *front {
+                arr.insert(0, item);
+            } else {
+                arr.push(item);
+            }
             put(rec, at, Value::Array(arr))
+        }
+        Op::Sort { at, by, desc } => {
+            if let Some(Value::Array(a)) = at.get(rec).as_deref() {
+                let mut a = a.clone();
+                a.sort_by(|x, y| {
+                    let c = compare(&by.get_or_null(x), &by.get_or_null(y));
+                    if *desc { c.reverse() } else { c }
+                });
+                put(rec, at, Value::Array(a))?;
+            }
+            Ok(())
+        }
+        Op::Filter { at, filter } => {
+            if let Some(Value::Array(a)) = at.get(rec).as_deref() {
+                let kept: Vec<Value> = a.iter().filter(|x| matches(filter, x)).cloned().collect();
+                put(rec, at, Value::Array(kept))?;
+            }
+            Ok(())
         }
         Op::When {
             field,

@@ -567,6 +567,7 @@ impl Builder {
                 json,
                 set,
                 when_present,
+                front,
             } => {
                 let template: Value = match serde_json::from_str(&json) {
                     Ok(v) => v,
@@ -587,8 +588,18 @@ impl Builder {
                         Some(w) => Some(sel(self, sink, &w, "when_present")?),
                         None => None,
                     },
+                    front,
                 }
             }
+            OpDef::Sort { at, by, desc } => Op::Sort {
+                at: sel(self, sink, &at, "at")?,
+                by: sel(self, sink, &by, "by")?,
+                desc,
+            },
+            OpDef::Filter { at, filter } => Op::Filter {
+                at: sel(self, sink, &at, "at")?,
+                filter: self.selector(sink, span, &filter, "where")?,
+            },
             OpDef::When {
                 field,
                 is,

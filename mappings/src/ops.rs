@@ -99,6 +99,23 @@ pub enum OpDef {
         set: BTreeMap<String, String>,
         /// Only push when this selector gives a non-null value.
         when_present: Option<String>,
+        /// Insert at the start instead of the end.
+        #[serde(default)]
+        front: bool,
+    },
+    /// Sort an array field by a field of its elements (stable).
+    Sort {
+        at: String,
+        by: String,
+        #[serde(default)]
+        desc: bool,
+    },
+    /// Keep the elements of an array field that match a JSONPath filter, e.g.
+    /// `$[?@.answer_type != 'instruction']`.
+    Filter {
+        at: String,
+        #[serde(rename = "where")]
+        filter: String,
     },
     /// Apply `then` when the selector's value is one of `is`, else `otherwise`.
     When {
@@ -131,6 +148,8 @@ pub const OP_NAMES: &[&str] = &[
     "custom_fields",
     "group",
     "push",
+    "sort",
+    "filter",
     "when",
     "select",
 ];

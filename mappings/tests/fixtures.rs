@@ -15,7 +15,18 @@ fn load(name: &str) -> (Value, Value) {
 }
 
 async fn check(name: &str, route: &str) {
-    let (want, v3) = load(name);
+    check_with(name, route, Value::Null).await
+}
+
+/// `extra`: v3 collections the fixture lacks but the mapping reads (added, never replaced).
+async fn check_with(name: &str, route: &str, extra: Value) {
+    let (want, mut v3) = load(name);
+    if let (Value::Object(v3), Value::Object(extra)) = (&mut v3, extra) {
+        for (k, v) in extra {
+            assert!(!v3.contains_key(&k), "{k} is already in the fixture");
+            v3.insert(k, v);
+        }
+    }
     let id = want["id"].as_i64().unwrap();
     let path = route.replace("{id}", &id.to_string());
     let (got, calls) = serve("GET", &path, &v3).await;
@@ -50,7 +61,16 @@ async fn candidates_fixture() {
     check("candidates", "/v1/candidates/{id}").await;
 }
 
+/// v1 `attributes[].type` is the attribute's category ("Skills"). In v3 that is the name of
+/// the job's candidate_attribute_types row that each job_candidate_attributes row points at
+/// (`candidate_attribute_type_id` 9200401..9200403 in the fixture). The fixture does not carry
+/// that collection, so the three rows are supplied here with the names the v1 object shows.
 #[tokio::test]
 async fn scorecards_fixture() {
-    check("scorecards", "/v1/scorecards/{id}").await;
+    let types = serde_json::json!({"/v3/candidate_attribute_types": [
+        {"id": 9200401, "job_id": 4330018, "name": "Skills", "sort_order": 0, "active": true},
+        {"id": 9200402, "job_id": 4330018, "name": "Personality Traits", "sort_order": 1, "active": true},
+        {"id": 9200403, "job_id": 4330018, "name": "Qualifications", "sort_order": 2, "active": true}
+    ]});
+    check_with("scorecards", "/v1/scorecards/{id}", types).await;
 }
