@@ -1,0 +1,338 @@
+//! proxy.toml: listener, limits, caches, tenants and the legacy keys that map to them.
+//! Documented with a full example in docs/proxy.md.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::secret::Secret;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    public_url: Option<String>,
+    mappings: Option<PathBuf>,
+    tls: Option<TlsFile>,
+    #[serde(default)]
+    limits: LimitsFile,
+    #[serde(default)]
+    cache: CacheFile,
+    #[serde(default)]
+    tenants: Vec<TenantFile>,
+    #[serde(default)]
+    keys: Vec<KeyFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TlsFile {
+    cert: PathBuf,
+    key: PathBuf,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsFile {
+    max_header_bytes: Option<usize>,
+    max_body_bytes: Option<usize>,
+    header_read_timeout_ms: Option<u64>,
+    request_timeout_ms: Option<u64>,
+    upstream_timeout_ms: Option<u64>,
+    retry_attempts: Option<u32>,
+    retry_budget_ms: Option<u64>,
+    max_connections: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CacheFile {
+    reference_ttl_secs: Option<u64>,
+    cursor_ttl_secs: Option<u64>,
+    cursor_entries: Option<usize>,
+    token_refresh_margin_secs: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TenantFile {
+    name: String,
+    client_id: String,
+    client_secret_env: Option<String>,
+    client_secret_file: Option<PathBuf>,
+    /// Refused with a clear message: secrets are never written in the config.
+    client_secret: Option<toml::Value>,
+    token_url: Option<String>,
+    base_url: Option<String>,
+    read_as: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyFile {
+    sha256: String,
+    tenant: String,
+    /// Optional label for logs and metrics (never the key itself).
+    label: Option<String>,
+}
+
+/// Timeouts and size limits.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_header_bytes: usize,
+    pub max_body_bytes: usize,
+    pub header_read_timeout: Duration,
+    pub request_timeout: Duration,
+    pub upstream_timeout: Duration,
+    pub retry_attempts: u32,
+    pub retry_budget: Duration,
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_header_bytes: 16 * 1024,
+            max_body_bytes: 1024 * 1024,
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            upstream_timeout: Duration::from_secs(15),
+            retry_attempts: 3,
+            retry_budget: Duration::from_secs(5),
+            max_connections: 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CacheSettings {
+    pub reference_ttl: Duration,
+    pub cursor_ttl: Duration,
+    pub cursor_entries: usize,
+    pub token_refresh_margin: Duration,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        CacheSettings {
+            reference_ttl: Duration::from_secs(300),
+            cursor_ttl: Duration::from_secs(900),
+            cursor_entries: 10_000,
+            token_refresh_margin: Duration::from_secs(60),
+        }
+    }
+}
+
+/// One v3 tenant: the OAuth client the proxy uses on behalf of the legacy keys mapped to it.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    pub name: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub token_url: String,
+    /// Upstream base URL without the `/v3` prefix, e.g. `https://harvest.greenhouse.io`.
+    pub base_url: String,
+    /// Site-admin user id used as the token `sub` for reads.
+    pub read_as: u64,
+}
+
+/// A legacy API key, known only by its SHA-256.
+#[derive(Debug, Clone)]
+pub struct KeyEntry {
+    pub sha256: [u8; 32],
+    pub tenant: usize,
+    pub label: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct TlsConfig {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub public_url: Option<String>,
+    pub mappings: Option<PathBuf>,
+    pub tls: Option<TlsConfig>,
+    pub limits: Limits,
+    pub cache: CacheSettings,
+    pub tenants: Vec<Tenant>,
+    pub keys: Vec<KeyEntry>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+pub const DEFAULT_TOKEN_URL: &str = "https://auth.greenhouse.io/token";
+pub const DEFAULT_BASE_URL: &str = "https://harvest.greenhouse.io";
+
+impl Config {
+    /// Loads and checks a proxy.toml; secrets are read from their environment variable or file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let p = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: p.clone(), source })?;
+        Config::parse(&p, &text, &|name| std::env::var(name).ok())
+    }
+
+    /// Parses config text; `env` looks environment variables up (injectable for tests).
+    pub fn parse(path: &str, text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid { path: path.to_string(), message };
+        let f: FileConfig = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1).unwrap_or(0);
+            invalid(format!("line {line}: {}", e.message().trim()))
+        })?;
+        let listen = f.listen.as_deref().unwrap_or("127.0.0.1:8080");
+        let listen: SocketAddr = listen.parse().map_err(|_| invalid(format!("`listen = \"{listen}\"` is not an address such as 127.0.0.1:8080")))?;
+        if let Some(u) = &f.public_url {
+            url::Url::parse(u).map_err(|e| invalid(format!("`public_url` is not a URL: {e}")))?;
+        }
+        let mut tenants = Vec::new();
+        for t in f.tenants {
+            if t.client_secret.is_some() {
+                return Err(invalid(format!(
+                    "tenant `{}`: the client secret must not be written in the config; use client_secret_env = \"VAR\" or client_secret_file = \"path\"",
+                    t.name
+                )));
+            }
+            let secret = match (&t.client_secret_env, &t.client_secret_file) {
+                (Some(var), None) => env(var).filter(|s| !s.is_empty()).ok_or_else(|| {
+                    invalid(format!("tenant `{}`: environment variable {var} (client_secret_env) is not set", t.name))
+                })?,
+                (None, Some(file)) => std::fs::read_to_string(file)
+                    .map(|s| s.trim().to_string())
+                    .map_err(|e| invalid(format!("tenant `{}`: cannot read client_secret_file {}: {e}", t.name, file.display())))?,
+                _ => {
+                    return Err(invalid(format!(
+                        "tenant `{}`: give exactly one of client_secret_env or client_secret_file",
+                        t.name
+                    )));
+                }
+            };
+            if tenants.iter().any(|x: &Tenant| x.name == t.name) {
+                return Err(invalid(format!("tenant `{}` is declared twice", t.name)));
+            }
+            let base_url = t.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.into());
+            let token_url = t.token_url.unwrap_or_else(|| DEFAULT_TOKEN_URL.into());
+            for (k, u) in [("base_url", &base_url), ("token_url", &token_url)] {
+                url::Url::parse(u).map_err(|e| invalid(format!("tenant `{}`: `{k}` is not a URL: {e}", t.name)))?;
+            }
+            tenants.push(Tenant {
+                name: t.name,
+                client_id: t.client_id,
+                client_secret: Secret::new(secret),
+                token_url,
+                base_url: base_url.trim_end_matches('/').trim_end_matches("/v3").to_string(),
+                read_as: t.read_as,
+            });
+        }
+        let mut keys = Vec::new();
+        for k in f.keys {
+            let tenant = tenants
+                .iter()
+                .position(|t| t.name == k.tenant)
+                .ok_or_else(|| invalid(format!("key for tenant `{}`: no such tenant", k.tenant)))?;
+            let sha256 = parse_hex32(&k.sha256).ok_or_else(|| {
+                invalid("`sha256` must be 64 hex digits (the SHA-256 of the legacy API key: `printf %s KEY | sha256sum`)".into())
+            })?;
+            if keys.iter().any(|e: &KeyEntry| e.sha256 == sha256) {
+                return Err(invalid("the same key hash is listed twice".into()));
+            }
+            let label = k.label.unwrap_or_else(|| format!("{}-key-{}", k.tenant, keys.len() + 1));
+            keys.push(KeyEntry { sha256, tenant, label });
+        }
+        let d = Limits::default();
+        let l = f.limits;
+        let ms = |v: Option<u64>, def: Duration| v.map(Duration::from_millis).unwrap_or(def);
+        let limits = Limits {
+            max_header_bytes: l.max_header_bytes.unwrap_or(d.max_header_bytes).max(1024),
+            max_body_bytes: l.max_body_bytes.unwrap_or(d.max_body_bytes),
+            header_read_timeout: ms(l.header_read_timeout_ms, d.header_read_timeout),
+            request_timeout: ms(l.request_timeout_ms, d.request_timeout),
+            upstream_timeout: ms(l.upstream_timeout_ms, d.upstream_timeout),
+            retry_attempts: l.retry_attempts.unwrap_or(d.retry_attempts).max(1),
+            retry_budget: ms(l.retry_budget_ms, d.retry_budget),
+            max_connections: l.max_connections.unwrap_or(d.max_connections).max(1),
+        };
+        let c = CacheSettings::default();
+        let cache = CacheSettings {
+            reference_ttl: f.cache.reference_ttl_secs.map(Duration::from_secs).unwrap_or(c.reference_ttl),
+            cursor_ttl: f.cache.cursor_ttl_secs.map(Duration::from_secs).unwrap_or(c.cursor_ttl),
+            cursor_entries: f.cache.cursor_entries.unwrap_or(c.cursor_entries).max(16),
+            token_refresh_margin: f.cache.token_refresh_margin_secs.map(Duration::from_secs).unwrap_or(c.token_refresh_margin),
+        };
+        Ok(Config {
+            listen,
+            public_url: f.public_url.map(|u| u.trim_end_matches('/').to_string()),
+            mappings: f.mappings,
+            tls: f.tls.map(|t| TlsConfig { cert: t.cert, key: t.key }),
+            limits,
+            cache,
+            tenants,
+            keys,
+        })
+    }
+}
+
+fn parse_hex32(s: &str) -> Option<[u8; 32]> {
+    let s = s.trim();
+    if s.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
+        let hex = std::str::from_utf8(chunk).ok()?;
+        out[i] = u8::from_str_radix(hex, 16).ok()?;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str) -> Option<String> {
+        (name == "SECRET").then(|| "s3cret".to_string())
+    }
+
+    const KEY_HASH: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    #[test]
+    fn parses_a_full_config() {
+        let text = format!(
+            "listen = \"127.0.0.1:9000\"\npublic_url = \"https://proxy.example.com/\"\n[[tenants]]\nname = \"acme\"\nclient_id = \"id\"\nclient_secret_env = \"SECRET\"\nread_as = 42\n[[keys]]\nsha256 = \"{KEY_HASH}\"\ntenant = \"acme\"\n"
+        );
+        let c = Config::parse("p.toml", &text, &env).unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.public_url.as_deref(), Some("https://proxy.example.com"));
+        assert_eq!(c.tenants[0].client_secret.expose(), "s3cret");
+        assert_eq!(c.tenants[0].base_url, DEFAULT_BASE_URL);
+        assert_eq!(c.keys[0].tenant, 0);
+        assert!(!format!("{c:?}").contains("s3cret"), "secrets must not appear in Debug output");
+    }
+
+    #[test]
+    fn refuses_inline_secrets_and_bad_values() {
+        let base = "[[tenants]]\nname = \"a\"\nclient_id = \"id\"\nread_as = 1\n";
+        let e = Config::parse("p", &format!("{base}client_secret = \"x\"\n"), &env).unwrap_err().to_string();
+        assert!(e.contains("must not be written in the config"), "{e}");
+        let e = Config::parse("p", &format!("{base}client_secret_env = \"NOPE\"\n"), &env).unwrap_err().to_string();
+        assert!(e.contains("NOPE") && e.contains("not set"), "{e}");
+        let e = Config::parse("p", "listen = \"nowhere\"", &env).unwrap_err().to_string();
+        assert!(e.contains("not an address"), "{e}");
+        let e = Config::parse("p", &format!("{base}client_secret_env = \"SECRET\"\n[[keys]]\nsha256 = \"abc\"\ntenant = \"a\"\n"), &env).unwrap_err().to_string();
+        assert!(e.contains("64 hex digits"), "{e}");
+        let e = Config::parse("p", "[[keys]]\nsha256 = \"x\"\ntenant = \"zz\"\n", &env).unwrap_err().to_string();
+        assert!(e.contains("no such tenant"), "{e}");
+        let e = Config::parse("p", "colour = 1", &env).unwrap_err().to_string();
+        assert!(e.contains("line 1") && e.contains("unknown field"), "{e}");
+    }
+}

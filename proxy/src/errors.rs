@@ -1,0 +1,151 @@
+//! Every answer the proxy gives on failure, in v1's error shape.
+
+use serde_json::{Value, json};
+
+use harvest_mappings::engine::FetchError;
+
+/// A v1-shaped error: status, body, and extra headers (e.g. `Retry-After`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct V1Error {
+    pub status: u16,
+    pub body: Value,
+    pub headers: Vec<(String, String)>,
+}
+
+impl V1Error {
+    pub fn new(status: u16, message: impl Into<String>) -> Self {
+        V1Error {
+            status,
+            body: json!({ "message": message.into() }),
+            headers: Vec::new(),
+        }
+    }
+
+    /// v1's validation error: `{"message":"Validation error","errors":[{"message","field"}]}`.
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        V1Error {
+            status: 422,
+            body: json!({"message": "Validation error", "errors": [{"message": message.into(), "field": field}]}),
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn unauthorized(message: &str) -> Self {
+        let mut e = V1Error::new(401, message);
+        e.headers.push(("WWW-Authenticate".into(), "Basic realm=\"Harvest\"".into()));
+        e
+    }
+
+    pub fn not_found() -> Self {
+        V1Error::new(404, "Resource not found")
+    }
+
+    /// A v3 failure as v1 would have answered it.
+    pub fn from_upstream(e: &FetchError) -> Self {
+        if e.timeout {
+            return V1Error::new(504, "Harvest v3 did not answer in time (upstream timeout); try again");
+        }
+        match e.status {
+            0 => V1Error::new(502, format!("Harvest v3 could not be reached: {}", e.message)),
+            401 => V1Error::new(
+                502,
+                "Harvest v3 refused the proxy's OAuth credentials; the operator must check the tenant's client id, secret and read_as user",
+            ),
+            403 => V1Error::new(403, format!("Harvest v3 refused the request: {}", upstream_message(e))),
+            404 => V1Error::not_found(),
+            422 => V1Error {
+                status: 422,
+                body: json!({"message": "Validation error", "errors": v1_errors(e.body.as_ref())}),
+                headers: Vec::new(),
+            },
+            429 => {
+                let mut err = V1Error::new(429, "Rate limit exceeded; retry after the number of seconds in Retry-After");
+                let after = e.retry_after.unwrap_or(1);
+                err.headers.push(("Retry-After".into(), after.to_string()));
+                err
+            }
+            s if s >= 500 => V1Error::new(502, format!("Harvest v3 failed with status {s}; try again later")),
+            s => V1Error::new(502, format!("Harvest v3 answered an unexpected status {s}: {}", upstream_message(e))),
+        }
+    }
+}
+
+fn upstream_message(e: &FetchError) -> String {
+    e.body
+        .as_ref()
+        .and_then(|b| b.get("message"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| e.message.clone())
+}
+
+/// v3 422 `errors` come as strings, `{field: message}` objects or `{message, field}` objects
+/// (v3-platform.md §6.8): all become v1's `{message, field}`.
+pub fn v1_errors(body: Option<&Value>) -> Value {
+    let mut out = Vec::new();
+    let errors = body.and_then(|b| b.get("errors"));
+    match errors {
+        Some(Value::Array(items)) => {
+            for item in items {
+                match item {
+                    Value::String(s) => out.push(json!({"message": s, "field": null})),
+                    Value::Object(m) if m.contains_key("message") => out.push(json!({
+                        "message": m.get("message").cloned().unwrap_or(Value::Null),
+                        "field": m.get("field").cloned().unwrap_or(Value::Null),
+                    })),
+                    Value::Object(m) => {
+                        for (field, msg) in m {
+                            let msg = msg.as_str().map(str::to_string).unwrap_or_else(|| msg.to_string());
+                            out.push(json!({"message": msg, "field": field}));
+                        }
+                    }
+                    other => out.push(json!({"message": other.to_string(), "field": null})),
+                }
+            }
+        }
+        _ => {
+            let msg = body.and_then(|b| b.get("message")).cloned().unwrap_or(json!("Unprocessable Content"));
+            out.push(json!({"message": msg, "field": null}));
+        }
+    }
+    Value::Array(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fe(status: u16, body: Value) -> FetchError {
+        FetchError { status, message: "x".into(), body: Some(body), retry_after: None, timeout: false }
+    }
+
+    #[test]
+    fn all_three_422_shapes_become_v1() {
+        let b = json!({"message": "Unprocessable Content", "errors": ["a", {"per_page": "too big"}, {"message": "m", "field": "f"}]});
+        let e = V1Error::from_upstream(&fe(422, b));
+        assert_eq!(e.status, 422);
+        assert_eq!(
+            e.body,
+            json!({"message": "Validation error", "errors": [
+                {"message": "a", "field": null},
+                {"message": "too big", "field": "per_page"},
+                {"message": "m", "field": "f"}
+            ]})
+        );
+        let e = V1Error::from_upstream(&fe(422, json!({"errors": []})));
+        assert_eq!(e.body["errors"], json!([]));
+    }
+
+    #[test]
+    fn status_mapping() {
+        assert_eq!(V1Error::from_upstream(&fe(503, json!({}))).status, 502);
+        assert_eq!(V1Error::from_upstream(&fe(401, json!({}))).status, 502);
+        assert_eq!(V1Error::from_upstream(&fe(404, json!({}))).status, 404);
+        let mut r = fe(429, json!({}));
+        r.retry_after = Some(7);
+        let e = V1Error::from_upstream(&r);
+        assert_eq!((e.status, e.headers[0].1.as_str()), (429, "7"));
+        let t = FetchError { status: 0, message: "t".into(), body: None, retry_after: None, timeout: true };
+        assert_eq!(V1Error::from_upstream(&t).status, 504);
+    }
+}

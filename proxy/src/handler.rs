@@ -1,0 +1,288 @@
+//! One legacy request, in one direction:
+//! authenticate → route → translate the query → call v3 → translate back → respond.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use serde_json::Value;
+use tokio::time::Instant;
+
+use harvest_mappings::catalog::{Endpoint, ParamRule, Shape};
+use harvest_mappings::engine::{FetchError, TranslateError};
+use harvest_mappings::query::{self, QueryError, V3Query};
+use harvest_mappings::{Status, Translator};
+
+use crate::auth::{self, AuthError};
+use crate::errors::V1Error;
+use crate::metrics::{RouteLabels, RouteOnly};
+use crate::reader::{RateInfo, Reader, target};
+use crate::state::State;
+
+/// What the server needs from a request (the body is checked for size by the server).
+pub struct LegacyRequest {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub authorization: Option<Vec<u8>>,
+    pub host: Option<String>,
+    pub tls: bool,
+}
+
+/// A finished answer.
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+}
+
+impl Answer {
+    pub fn json(status: u16, v: &Value, mut headers: Vec<(String, String)>) -> Answer {
+        headers.push(("Content-Type".into(), "application/json; charset=utf-8".into()));
+        Answer { status, headers, body: Bytes::from(serde_json::to_vec(v).unwrap_or_default()) }
+    }
+
+    pub fn error(e: V1Error) -> Answer {
+        Answer::json(e.status, &e.body, e.headers)
+    }
+
+    pub fn text(status: u16, content_type: &str, body: impl Into<Bytes>) -> Answer {
+        Answer { status, headers: vec![("Content-Type".into(), content_type.into())], body: body.into() }
+    }
+}
+
+/// Answers one legacy (v1/v2) request.
+pub async fn legacy(state: Arc<State>, req: LegacyRequest) -> Answer {
+    let started = Instant::now();
+    let (route, answer, tenant) = serve(&state, &req).await;
+    let status = answer.status;
+    state.metrics.requests.get_or_create(&RouteLabels { route: route.clone(), status }).inc();
+    state.metrics.latency.get_or_create(&RouteOnly { route: route.clone() }).observe(started.elapsed().as_secs_f64());
+    tracing::info!(
+        method = %req.method,
+        route = %route,
+        status,
+        tenant = tenant.as_deref().unwrap_or("-"),
+        ms = started.elapsed().as_millis() as u64,
+        "legacy request"
+    );
+    answer
+}
+
+async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Option<String>) {
+    // Authenticate first, as v1 did (401 before 404).
+    let key = match auth::parse_basic(req.authorization.as_deref()) {
+        Ok(k) => k,
+        Err(AuthError::Missing) => return ("-".into(), Answer::error(V1Error::unauthorized("Must provide a Harvest API key (HTTP Basic, the key as username)")), None),
+        Err(_) => return ("-".into(), Answer::error(V1Error::unauthorized("Invalid Basic Auth credentials")), None),
+    };
+    let entry = match auth::lookup(&state.config.keys, &key) {
+        Ok(e) => e,
+        Err(_) => return ("-".into(), Answer::error(V1Error::unauthorized("Invalid Basic Auth credentials")), None),
+    };
+    let label = Some(entry.label.clone());
+    let Some(m) = state.catalog.match_route(&req.method, &req.path) else {
+        let known = state.catalog.endpoints_at(&req.path);
+        let e = if known.is_empty() {
+            V1Error::not_found()
+        } else {
+            let methods: Vec<&str> = known.iter().map(|e| e.method.as_str()).collect();
+            V1Error::new(405, format!("{} is not allowed on {}; allowed: {}", req.method, req.path, methods.join(", ")))
+        };
+        return ("unmatched".into(), Answer::error(e), label);
+    };
+    let ep = m.endpoint;
+    let route = ep.route();
+    if ep.status == Status::Unsupported || !ep.is_read() {
+        let why = ep.reason.clone().unwrap_or_else(|| "this endpoint is not served by harvest-proxy".into());
+        let instead = ep.instead.clone().unwrap_or_else(|| {
+            ep.v3.iter().map(|c| format!("{} {}", c.method, c.path)).collect::<Vec<_>>().join(", ")
+        });
+        let e = V1Error::new(501, format!("{route} cannot be served from Harvest v3: {why}. Instead: {instead}"));
+        return (route, Answer::error(e), label);
+    }
+    let tenant_idx = entry.tenant;
+    let pairs: Vec<(String, String)> = req
+        .query
+        .as_deref()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let mut q = match query::translate(ep, &m.params, &pairs) {
+        Ok(q) => q,
+        Err(QueryError::BadPathParam { .. }) => return (route, Answer::error(V1Error::not_found()), label),
+        Err(QueryError::Invalid { param, message }) => {
+            return (route, Answer::error(V1Error::validation(&param, format!("{param}: {message}"))), label);
+        }
+        Err(QueryError::Unsupported { param, reason }) => {
+            return (route, Answer::error(V1Error::validation(&param, format!("{param} is not supported by harvest-proxy: {reason}"))), label);
+        }
+    };
+    let paginated = ep.params.iter().any(|p| matches!(p.rule, ParamRule::Page | ParamRule::PerPage { .. }));
+    if paginated && !ep.params.iter().any(|p| matches!(p.rule, ParamRule::Page)) {
+        // Endpoints that only documented per_page still follow our page links.
+        if let Some((_, v)) = pairs.iter().find(|(k, _)| k == "page") {
+            match v.trim().parse::<u64>() {
+                Ok(n) if n >= 1 => q.page = n,
+                _ => return (route, Answer::error(V1Error::validation("page", "page: must be a positive integer")), label),
+            }
+        }
+    }
+    let Some(tenant) = state.config.tenants.get(tenant_idx) else {
+        return (route, Answer::error(V1Error::new(500, "tenant configuration missing")), label);
+    };
+    let reader = Reader::new(state.clone(), tenant_idx, tenant.read_as);
+    let shape = ep.response.as_ref().map(|r| r.shape).unwrap_or(Shape::List);
+    let result = if shape == Shape::List && paginated {
+        serve_page(state, &reader, ep, &q).await.map(|(rows, more)| (rows, more))
+    } else {
+        let Some(primary) = ep.v3.first() else {
+            return (route, Answer::error(V1Error::new(500, "mapping has no v3 call")), label);
+        };
+        reader.all(&primary.path, &q.params).await.map(|rows| (rows, false))
+    };
+    let (rows, more) = match result {
+        Ok(r) => r,
+        Err(e) => return (route, Answer::error(V1Error::from_upstream(&e)), label),
+    };
+    let rows: Vec<Value> = rows.into_iter().filter(|r| q.local.iter().all(|f| f.keeps(r))).collect();
+    let translator = Translator::new(state.catalog);
+    let body = match translator.respond(ep, rows, &reader).await {
+        Ok(v) => v,
+        Err(TranslateError::NotFound) => return (route, Answer::error(V1Error::not_found()), label),
+        Err(TranslateError::Upstream(e)) => return (route, Answer::error(V1Error::from_upstream(&e)), label),
+        Err(TranslateError::Record { view, id, message }) => {
+            let e = V1Error::new(502, format!("{route}: record {id} could not be translated to v1 (view {view}): {message}"));
+            tracing::warn!(route = %route, record = %id, view = %view, "untranslatable record: {message}");
+            return (route, Answer::error(e), label);
+        }
+        Err(e) => {
+            let msg = format!("{route}: {e}");
+            return (route, Answer::error(V1Error::new(502, msg)), label);
+        }
+    };
+    let mut headers = Vec::new();
+    if paginated && shape == Shape::List {
+        if let Some(link) = link_header(state, req, &pairs, q.page, more) {
+            headers.push(("Link".into(), link));
+        }
+    }
+    rate_headers(state, tenant_idx, reader.rate(), &mut headers);
+    headers.push(("X-Harvest-Proxy-V3-Calls".into(), reader.calls.load(Ordering::Relaxed).to_string()));
+    (route, Answer::json(200, &body, headers), label)
+}
+
+/// Page N of a legacy list: from a cached cursor when there is one, else by walking forward.
+/// Returns the rows and whether a next page exists.
+async fn serve_page(state: &Arc<State>, reader: &Reader, ep: &Endpoint, q: &V3Query) -> Result<(Vec<Value>, bool), FetchError> {
+    let Some(primary) = ep.v3.first() else {
+        return Ok((Vec::new(), false));
+    };
+    let mut params = q.params.clone();
+    params.push(("per_page".into(), q.per_page.to_string()));
+    let first = target(&primary.path, &params);
+    let base = format!("{}|{}|{}", reader.tenant, ep.route(), first);
+    let key = |n: u64| format!("{base}#{n}");
+    let mut retried = false;
+    'walk: loop {
+        let (mut cur, mut t) = (1u64, first.clone());
+        if !retried {
+            for k in (2..=q.page).rev() {
+                if let Some(c) = state.cursors.get(&key(k)) {
+                    state.metrics.cache_hit("cursor", true);
+                    cur = k;
+                    t = c;
+                    break;
+                }
+            }
+            if cur == 1 && q.page > 1 {
+                state.metrics.cache_hit("cursor", false);
+            }
+        }
+        loop {
+            let page = match reader.page(&t).await {
+                Ok(p) => p,
+                // An expired or refused cursor: forget it and walk from the start once.
+                Err(e) if e.status == 422 && cur > 1 && !retried => {
+                    state.cursors.remove(&key(cur));
+                    retried = true;
+                    continue 'walk;
+                }
+                Err(e) => return Err(e),
+            };
+            if cur == q.page {
+                if let Some(n) = &page.next {
+                    state.cursors.put(key(cur + 1), n.clone());
+                }
+                return Ok((page.rows, page.next.is_some()));
+            }
+            match page.next {
+                Some(n) => {
+                    state.cursors.put(key(cur + 1), n.clone());
+                    t = n;
+                    cur += 1;
+                }
+                None => return Ok((Vec::new(), false)),
+            }
+        }
+    }
+}
+
+/// `Link` with rel="next" and rel="prev" as absolute proxy URLs (no rel="last", as v1 with
+/// skip_count=true).
+fn link_header(state: &State, req: &LegacyRequest, pairs: &[(String, String)], page: u64, more: bool) -> Option<String> {
+    let base = match &state.config.public_url {
+        Some(u) => u.clone(),
+        None => {
+            let host = req.host.as_deref()?;
+            format!("{}://{host}", if req.tls { "https" } else { "http" })
+        }
+    };
+    let url = |n: u64| {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs.iter().filter(|(k, _)| k != "page") {
+            s.append_pair(k, v);
+        }
+        s.append_pair("page", &n.to_string());
+        format!("{base}{}?{}", req.path, s.finish())
+    };
+    let mut parts = Vec::new();
+    if more {
+        parts.push(format!("<{}>; rel=\"next\"", url(page + 1)));
+    }
+    if page > 1 {
+        parts.push(format!("<{}>; rel=\"prev\"", url(page - 1)));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// v1's `X-RateLimit-Limit/Remaining`, rescaled from v3's 30-second window to v1's 10 seconds.
+fn rate_headers(state: &State, tenant: usize, rate: RateInfo, headers: &mut Vec<(String, String)>) {
+    let _ = state;
+    let _ = tenant;
+    if let Some(limit) = rate.limit {
+        let v1_limit = limit.div_ceil(3).max(1);
+        headers.push(("X-RateLimit-Limit".into(), v1_limit.to_string()));
+        let remaining = rate.remaining.map(|r| (r / 3).min(v1_limit)).unwrap_or(v1_limit);
+        headers.push(("X-RateLimit-Remaining".into(), remaining.to_string()));
+    }
+}
+
+/// `/healthz`, `/readyz`, `/metrics`.
+pub fn ops(state: &State, path: &str) -> Option<Answer> {
+    match path {
+        "/healthz" => Some(Answer::json(200, &serde_json::json!({"status": "ok"}), vec![])),
+        "/readyz" => Some(if state.ready.load(Ordering::Relaxed) {
+            Answer::json(200, &serde_json::json!({"status": "ready", "endpoints": state.catalog.endpoints().len()}), vec![])
+        } else {
+            Answer::json(503, &serde_json::json!({"status": "starting"}), vec![])
+        }),
+        "/metrics" => Some(Answer::text(200, "text/plain; version=0.0.4; charset=utf-8", state.metrics.render())),
+        _ => None,
+    }
+}
+
+/// Path parameters of a matched route, for logs and tests.
+pub fn params_of(state: &State, method: &str, path: &str) -> Option<BTreeMap<String, String>> {
+    state.catalog.match_route(method, path).map(|m| m.params)
+}

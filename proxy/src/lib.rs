@@ -1,0 +1,45 @@
+//! # harvest-proxy
+//!
+//! Answers legacy Greenhouse Harvest v1/v2 requests from Harvest v3 with v1-shaped responses,
+//! so integrations that cannot be rewritten keep working by changing only their base URL.
+//!
+//! Layers, in the order a request crosses them (see docs/architecture.md):
+//! [`server`] (hyper, TLS, limits) → [`handler`] (authenticate → route → translate the query →
+//! call v3 → translate back → respond) using [`auth`], [`reader`] (v3 calls, retries, cursors),
+//! [`tokens`] (OAuth client credentials) and the `harvest-mappings` engine; shared [`state`].
+
+pub mod auth;
+pub mod config;
+pub mod errors;
+pub mod handler;
+pub mod metrics;
+pub mod reader;
+pub mod sandbox;
+pub mod secret;
+pub mod server;
+pub mod state;
+pub mod tokens;
+pub mod upstream;
+
+use std::sync::Arc;
+
+use harvest_mappings::Catalog;
+
+pub use config::Config;
+pub use server::Running;
+pub use state::State;
+
+/// Loads the mappings (embedded, or the config's directory), builds the state and starts the
+/// listener. Invalid mappings stop the start with their diagnostics.
+pub async fn start(config: Config) -> Result<(Arc<State>, Running), String> {
+    let catalog: &'static Catalog = match &config.mappings {
+        None => Catalog::embedded().map_err(|d| format!("invalid mappings:\n{d}"))?,
+        Some(dir) => {
+            let c = Catalog::load_dir(dir).map_err(|d| format!("invalid mappings:\n{d}"))?;
+            Box::leak(Box::new(c))
+        }
+    };
+    let state = Arc::new(State::new(config, catalog)?);
+    let running = server::start(state.clone()).await?;
+    Ok((state, running))
+}

@@ -1,0 +1,216 @@
+//! Reads Harvest v3 for one legacy request: token, retries with backoff within a budget,
+//! 401 → fresh token and one retry, cursor walking, reference-data cache, rate-limit headers.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::time::Instant;
+
+use harvest_mappings::engine::{Fetch, FetchError};
+
+use crate::state::State;
+use crate::upstream::next_link;
+
+/// v3 rate-limit headers of the latest answer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RateInfo {
+    pub limit: Option<u64>,
+    pub remaining: Option<u64>,
+    pub reset: Option<u64>,
+}
+
+/// One page of a v3 collection.
+#[derive(Debug)]
+pub struct Page {
+    pub rows: Vec<Value>,
+    /// Path and query of the next page (`/v3/x?cursor=…`).
+    pub next: Option<String>,
+}
+
+pub struct Reader {
+    pub state: Arc<State>,
+    pub tenant: usize,
+    pub sub: u64,
+    pub rate: Mutex<RateInfo>,
+    pub calls: AtomicUsize,
+    deadline: Instant,
+}
+
+fn fe(status: u16, message: impl Into<String>) -> FetchError {
+    FetchError { status, message: message.into(), body: None, retry_after: None, timeout: false }
+}
+
+/// `path?k=v&…` with form encoding.
+pub fn target(path: &str, query: &[(String, String)]) -> String {
+    if query.is_empty() {
+        return path.to_string();
+    }
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in query {
+        s.append_pair(k, v);
+    }
+    format!("{path}?{}", s.finish())
+}
+
+impl Reader {
+    pub fn new(state: Arc<State>, tenant: usize, sub: u64) -> Reader {
+        let budget = state.config.limits.retry_budget;
+        Reader { state, tenant, sub, rate: Mutex::new(RateInfo::default()), calls: AtomicUsize::new(0), deadline: Instant::now() + budget }
+    }
+
+    pub fn rate(&self) -> RateInfo {
+        match self.rate.lock() {
+            Ok(r) => *r,
+            Err(p) => *p.into_inner(),
+        }
+    }
+
+    /// One page: `target` is a v3 path with its query (`/v3/jobs?ids=1` or `/v3/jobs?cursor=…`).
+    pub async fn page(&self, target: &str) -> Result<Page, FetchError> {
+        let st = &self.state;
+        let tenant = st.config.tenants.get(self.tenant).ok_or_else(|| fe(0, "tenant missing"))?;
+        let url = format!("{}{}", tenant.base_url, target);
+        let metric_path = target.split('?').next().unwrap_or(target).to_string();
+        let mut attempt = 0u32;
+        let mut refreshed = false;
+        loop {
+            attempt += 1;
+            let token = st
+                .tokens
+                .get(self.tenant, tenant, self.sub, &st.upstream, &st.metrics)
+                .await
+                .map_err(|e| FetchError {
+                    status: if e.unreachable { 0 } else { 502 },
+                    message: format!("could not get a v3 token: {}", e.message),
+                    body: None,
+                    retry_after: None,
+                    timeout: false,
+                })?;
+            let started = Instant::now();
+            self.calls.fetch_add(1, Ordering::Relaxed);
+            let result = st.upstream.get(&url, &token).await;
+            st.metrics.upstream_latency.observe(started.elapsed().as_secs_f64());
+            let retryable = |err: FetchError, wait: Duration| -> Result<Duration, FetchError> {
+                let more = attempt < st.config.limits.retry_attempts && Instant::now() + wait < self.deadline;
+                if more { Ok(wait) } else { Err(err) }
+            };
+            let backoff = Duration::from_millis(50 * (1 << attempt.min(6)));
+            let wait = match result {
+                Err(e) => {
+                    st.metrics.upstream_calls.get_or_create(&crate::metrics::UpstreamLabels { path: metric_path.clone(), status: 0 }).inc();
+                    let err = FetchError { status: 0, message: e.to_string(), body: None, retry_after: None, timeout: e.is_timeout() };
+                    retryable(err, backoff)?
+                }
+                Ok(r) => {
+                    let status = r.status.as_u16();
+                    st.metrics.upstream_calls.get_or_create(&crate::metrics::UpstreamLabels { path: metric_path.clone(), status }).inc();
+                    self.note_rate(&r.headers);
+                    let body_json = || serde_json::from_slice::<Value>(&r.body).ok();
+                    match status {
+                        200..=299 => match serde_json::from_slice::<Value>(&r.body) {
+                            Ok(Value::Array(rows)) => {
+                                let next = next_link(&r.headers).map(|n| path_and_query(&n));
+                                return Ok(Page { rows, next });
+                            }
+                            Ok(_) => retryable(fe(502, format!("v3 {metric_path} answered JSON that is not a list")), backoff)?,
+                            Err(e) => retryable(fe(502, format!("v3 {metric_path} answered malformed JSON: {e}")), backoff)?,
+                        },
+                        401 if !refreshed => {
+                            refreshed = true;
+                            st.tokens.invalidate(self.tenant, self.sub, &token).await;
+                            Duration::ZERO
+                        }
+                        429 => {
+                            let after = r
+                                .headers
+                                .get("retry-after")
+                                .and_then(|v| v.to_str().ok())
+                                .and_then(|v| v.trim().parse::<u64>().ok())
+                                .unwrap_or(1);
+                            let err = FetchError { status, message: "rate limited".into(), body: body_json(), retry_after: Some(after), timeout: false };
+                            retryable(err, Duration::from_secs(after))?
+                        }
+                        500..=599 => retryable(FetchError { status, message: format!("v3 {metric_path} failed"), body: body_json(), retry_after: None, timeout: false }, backoff)?,
+                        _ => {
+                            return Err(FetchError { status, message: format!("v3 {metric_path} answered {status}"), body: body_json(), retry_after: None, timeout: false });
+                        }
+                    }
+                }
+            };
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+
+    /// Every row of a collection, following cursors.
+    pub async fn all(&self, path: &str, query: &[(String, String)]) -> Result<Vec<Value>, FetchError> {
+        let mut q = query.to_vec();
+        if !q.iter().any(|(k, _)| k == "per_page") && !q.iter().any(|(k, _)| k == "ids" || k.ends_with("_ids")) {
+            q.push(("per_page".into(), "500".into()));
+        }
+        let mut rows = Vec::new();
+        let mut next = Some(target(path, &q));
+        let mut pages = 0;
+        while let Some(t) = next {
+            let p = self.page(&t).await?;
+            rows.extend(p.rows);
+            next = p.next;
+            pages += 1;
+            if pages > 10_000 {
+                return Err(fe(502, format!("v3 {path} did not stop paginating")));
+            }
+        }
+        Ok(rows)
+    }
+
+    fn note_rate(&self, h: &http::HeaderMap) {
+        let num = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+        let (limit, remaining, reset) = (num("x-ratelimit-limit"), num("x-ratelimit-remaining"), num("x-ratelimit-reset"));
+        if limit.is_none() && remaining.is_none() {
+            return;
+        }
+        if let Ok(mut r) = self.rate.lock() {
+            r.limit = limit.or(r.limit);
+            r.remaining = match (remaining, r.remaining) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            r.reset = reset.or(r.reset);
+        }
+    }
+}
+
+/// Keeps only the path and query of a v3 link (never follows a link to another host).
+pub fn path_and_query(link: &str) -> String {
+    match url::Url::parse(link) {
+        Ok(u) => match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        },
+        Err(_) => link.to_string(),
+    }
+}
+
+impl Fetch for Reader {
+    fn fetch<'a>(&'a self, path: &'a str, query: &'a [(String, String)]) -> Pin<Box<dyn Future<Output = Result<Vec<Value>, FetchError>> + Send + 'a>> {
+        Box::pin(async move {
+            if self.state.cacheable.contains(path) {
+                let key = format!("{}|{}", self.tenant, target(path, query));
+                if let Some(rows) = self.state.reference.get(&key) {
+                    self.state.metrics.cache_hit("reference", true);
+                    return Ok(rows.as_ref().clone());
+                }
+                self.state.metrics.cache_hit("reference", false);
+                let rows = self.all(path, query).await?;
+                self.state.reference.put(key, Arc::new(rows.clone()));
+                return Ok(rows);
+            }
+            self.all(path, query).await
+        })
+    }
+}
