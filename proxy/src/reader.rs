@@ -150,7 +150,7 @@ impl Reader {
     /// Every row of a collection, following cursors.
     pub async fn all(&self, path: &str, query: &[(String, String)]) -> Result<Vec<Value>, FetchError> {
         let mut q = query.to_vec();
-        if !q.iter().any(|(k, _)| k == "per_page") && !q.iter().any(|(k, _)| k == "ids" || k.ends_with("_ids")) {
+        if !q.iter().any(|(k, _)| k == "per_page") {
             q.push(("per_page".into(), "500".into()));
         }
         let mut rows = Vec::new();

@@ -1,4 +1,5 @@
-//! A v3 fetcher over in-memory collections, applying v3's list filters, for golden tests.
+//! A v3 fetcher over in-memory collections that behaves like v3 (its list filters, newest id
+//! first), for golden tests.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -85,10 +86,13 @@ impl Fetch for FixtureFetch {
             let q = query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
             self.calls.lock().unwrap().push(format!("{path}?{q}"));
             let rows = self.data.get(path).cloned().unwrap_or_default();
-            Ok(rows
+            let mut rows: Vec<Value> = rows
                 .into_iter()
                 .filter(|r| query.iter().all(|(k, v)| k == "per_page" || keep(r, k, v)))
-                .collect())
+                .collect();
+            // Like v3: newest id first.
+            rows.sort_by_key(|r| std::cmp::Reverse(r.get("id").and_then(Value::as_i64).unwrap_or(i64::MIN)));
+            Ok(rows)
         })
     }
 }

@@ -1,0 +1,419 @@
+//! Per-resource side effects of writes: derived fields, uniqueness rules and dependent rows.
+
+use serde_json::{Map, Value, json};
+
+use crate::data::base_id;
+use crate::errors::ApiError;
+use crate::schema;
+use crate::store::Dataset;
+use crate::writes::util::{get_i64, int_field, now, single};
+
+fn err(field: &str, msg: impl Into<String>) -> ApiError {
+    ApiError::field(field, msg)
+}
+
+/// Rewrites write-only spellings into stored ones (e.g. note visibility `public` → `publicly_visible`).
+pub fn normalize(name: &str, body: &mut Map<String, Value>) {
+    if name == "notes"
+        && let Some(v) = body.get("visibility").and_then(Value::as_str)
+    {
+        let mapped = match v {
+            "public" => "publicly_visible",
+            "private" => "privately_visible",
+            "admin_only" => "admin_only_visible",
+            other => other,
+        };
+        body.insert("visibility".into(), json!(mapped));
+    }
+}
+
+/// Stages of a job ordered by sort_order: (id, name).
+pub fn stages_of(ds: &Dataset, job_id: i64) -> Vec<(i64, String)> {
+    let Some(t) = ds.table("job_interview_stages") else { return Vec::new() };
+    let mut v: Vec<(i64, i64, String)> = t
+        .find_ids("job_id", job_id)
+        .into_iter()
+        .filter_map(|id| t.get(id))
+        .filter(|r| r.get("active").and_then(Value::as_bool) != Some(false))
+        .filter_map(|r| {
+            Some((r.get("sort_order").and_then(Value::as_i64).unwrap_or(0), r.get("id")?.as_i64()?, r.get("name")?.as_str()?.to_string()))
+        })
+        .collect();
+    v.sort();
+    v.into_iter().map(|(_, id, n)| (id, n)).collect()
+}
+
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out.trim_matches('_').to_string()
+}
+
+/// Recomputes `candidates.tags` from the applied tag rows.
+pub fn sync_candidate_tags(ds: &mut Dataset, cid: Option<i64>) {
+    let Some(cid) = cid else { return };
+    let names: Vec<Value> = ds
+        .table("applied_candidate_tags")
+        .map(|t| t.find_ids("candidate_id", cid).into_iter().filter_map(|id| t.get(id)).filter_map(|r| get_i64(r.as_object()?, "candidate_tag_id")).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|tid| ds.get("candidate_tags", tid).and_then(|t| t.get("name")).cloned())
+        .collect();
+    ds.modify("candidates", cid, |c| {
+        c.insert("tags".into(), Value::Array(names));
+    });
+}
+
+/// Makes the applied tag rows of a candidate match `names` (creating unknown tags).
+fn set_candidate_tags(ds: &mut Dataset, cid: i64, names: &[String]) {
+    let mut wanted = Vec::new();
+    for n in names {
+        let existing = ds
+            .table("candidate_tags")
+            .and_then(|t| t.rows().values().find(|r| r.get("name").and_then(Value::as_str) == Some(n)).and_then(|r| r.get("id")?.as_i64()));
+        let tid = match existing {
+            Some(t) => t,
+            None => {
+                let tid = ds.next_id("candidate_tags", base_id("candidate_tags"));
+                let ts = now();
+                let _ = ds.upsert("candidate_tags", json!({"id": tid, "created_at": ts, "updated_at": ts, "name": n}));
+                tid
+            }
+        };
+        wanted.push(tid);
+    }
+    let rows: Vec<(i64, i64)> = ds
+        .table("applied_candidate_tags")
+        .map(|t| t.find_ids("candidate_id", cid).into_iter().filter_map(|id| Some((id, t.get(id)?.get("candidate_tag_id")?.as_i64()?))).collect())
+        .unwrap_or_default();
+    for (row, tid) in &rows {
+        if !wanted.contains(tid) {
+            ds.remove("applied_candidate_tags", *row);
+        }
+    }
+    for tid in wanted {
+        if !rows.iter().any(|(_, t)| *t == tid) {
+            let id = ds.next_id("applied_candidate_tags", base_id("applied_candidate_tags"));
+            let ts = now();
+            let _ = ds.upsert("applied_candidate_tags", json!({"id": id, "created_at": ts, "updated_at": ts, "candidate_tag_id": tid, "candidate_id": cid}));
+        }
+    }
+    sync_candidate_tags(ds, Some(cid));
+}
+
+fn user_email_taken(ds: &Dataset, email: &str, except: Option<i64>) -> bool {
+    ds.table("users").is_some_and(|t| {
+        t.rows().iter().any(|(id, r)| Some(*id) != except && r.get("primary_email").and_then(Value::as_str).is_some_and(|e| e.eq_ignore_ascii_case(email)))
+    })
+}
+
+fn user_derived(ds: &Dataset, body: &Map<String, Value>, rec: &mut Map<String, Value>, except: Option<i64>) -> Result<(), ApiError> {
+    if let Some(email) = rec.get("primary_email").and_then(Value::as_str).map(str::to_string) {
+        if !email.contains('@') {
+            return Err(err("primary_email", "is not a valid email address"));
+        }
+        if user_email_taken(ds, &email, except) {
+            return Err(err("primary_email", "has already been taken"));
+        }
+        let mut emails: Vec<Value> = rec.get("emails").and_then(Value::as_array).cloned().unwrap_or_default();
+        if !emails.iter().any(|e| e.as_str() == Some(&email)) {
+            emails.insert(0, json!(email));
+        }
+        rec.insert("emails".into(), Value::Array(emails));
+    }
+    let first = rec.get("first_name").and_then(Value::as_str).unwrap_or_default().to_string();
+    let last = rec.get("last_name").and_then(Value::as_str).unwrap_or_default().to_string();
+    rec.insert("name".into(), json!(format!("{first} {last}").trim()));
+    for (key, table, field) in [("office_ids", "offices", "office_ids"), ("department_ids", "departments", "department_ids")] {
+        if let Some(ids) = rec.get(key).and_then(Value::as_array) {
+            for id in ids.iter().filter_map(Value::as_i64) {
+                if ds.get(table, id).is_none() {
+                    return Err(err(field, format!("{} {id} does not exist", schema::singular_label(table))));
+                }
+            }
+        }
+    }
+    for (key, table, field) in [("external_office_ids", "offices", "office_ids"), ("external_department_ids", "departments", "department_ids")] {
+        if let Some(exts) = body.get(key).and_then(Value::as_array) {
+            let mut ids = Vec::new();
+            for e in exts.iter().filter_map(Value::as_str) {
+                let found = ds.table(table).and_then(|t| t.rows().iter().find(|(_, r)| r.get("external_id").and_then(Value::as_str) == Some(e)).map(|(id, _)| *id));
+                ids.push(json!(found.ok_or_else(|| err(key, format!("unknown external id `{e}`")))?));
+            }
+            rec.insert(field.into(), Value::Array(ids));
+        }
+    }
+    if let Some(tags) = body.get("interviewer_tag_ids").and_then(Value::as_array) {
+        let mut out = Vec::new();
+        for tid in tags {
+            let t = tid.as_i64().and_then(|i| ds.get("interviewer_tags", i)).ok_or_else(|| err("interviewer_tag_ids", format!("unknown interviewer tag {tid}")))?;
+            out.push(json!({"id": t.get("id"), "name": t.get("name")}));
+        }
+        rec.insert("interviewer_tags".into(), Value::Array(out));
+    }
+    Ok(())
+}
+
+/// Derived fields and checks before a create is stored.
+pub fn before_create(ds: &Dataset, name: &str, body: &Map<String, Value>, rec: &mut Map<String, Value>) -> Result<(), ApiError> {
+    if rec.get("custom_fields").is_some_and(Value::is_null) {
+        rec.insert("custom_fields".into(), json!({}));
+    }
+    match name {
+        "applications" => {
+            let prospect = rec.get("prospect").and_then(Value::as_bool).unwrap_or(false);
+            if let Some(cid) = get_i64(rec, "candidate_id")
+                && ds.get("candidates", cid).is_none()
+            {
+                return Err(err("candidate_id", format!("Candidate {cid} does not exist")));
+            }
+            if prospect {
+                rec.insert("stage_id".into(), Value::Null);
+                rec.insert("stage_name".into(), Value::Null);
+                rec.insert("answers".into(), Value::Null);
+            } else {
+                let job = get_i64(rec, "job_id").ok_or_else(|| err("job_id", "is required"))?;
+                let stages = stages_of(ds, job);
+                let stage = match int_field(body, "initial_stage_id")? {
+                    Some(s) => stages.iter().find(|(id, _)| *id == s).cloned().ok_or_else(|| err("initial_stage_id", format!("stage {s} does not belong to job {job}")))?,
+                    None => stages.first().cloned().ok_or_else(|| err("job_id", format!("Job {job} has no interview stages")))?,
+                };
+                rec.insert("stage_id".into(), json!(stage.0));
+                rec.insert("stage_name".into(), json!(stage.1));
+                rec.insert("needs_decision".into(), json!(false));
+            }
+            for k in ["prospect_pool_id", "prospect_stage_id"] {
+                int_field(body, k)?;
+            }
+        }
+        "users" => user_derived(ds, body, rec, None)?,
+        "notes" => {
+            let b = rec.get("body").cloned().unwrap_or(Value::Null);
+            rec.insert("body_with_tags".into(), b);
+        }
+        "interviews" => {
+            let app = get_i64(rec, "application_id").and_then(|a| ds.get("applications", a)).cloned().unwrap_or(Value::Null);
+            let job = app.get("job_id").and_then(Value::as_i64).ok_or_else(|| err("application_id", "application has no job"))?;
+            let ji_job = get_i64(rec, "job_interview_id").and_then(|j| ds.get("job_interviews", j)).and_then(|r| r.get("job_id")).and_then(Value::as_i64);
+            if ji_job != Some(job) {
+                return Err(err("job_interview_id", "does not belong to the application's job"));
+            }
+            rec.insert("job_id".into(), json!(job));
+            if rec.get("starts_at").is_some_and(|v| !v.is_null()) {
+                if body.get("status").is_none() {
+                    rec.insert("status".into(), json!("scheduled"));
+                }
+                rec.insert("scheduled_at".into(), json!(now()));
+            }
+        }
+        "attachments" => {
+            let app = match get_i64(rec, "application_id").filter(|a| *a != 0) {
+                Some(a) => a,
+                None => {
+                    let cid = get_i64(rec, "candidate_id").ok_or_else(|| ApiError::unprocessable(vec![single("application_id", "is required")]))?;
+                    ds.table("applications").and_then(|t| t.find_ids("candidate_id", cid).last().copied()).ok_or_else(|| err("candidate_id", "candidate has no application"))?
+                }
+            };
+            let cid = ds.get("applications", app).and_then(|a| a.get("candidate_id")).cloned().unwrap_or(Value::Null);
+            rec.insert("application_id".into(), json!(app));
+            rec.insert("candidate_id".into(), cid);
+            if rec.get("url").and_then(Value::as_str).unwrap_or_default().is_empty() {
+                let id = get_i64(rec, "id").unwrap_or(0);
+                let file = rec.get("filename").and_then(Value::as_str).unwrap_or("file").to_string();
+                rec.insert("url".into(), json!(format!("https://grnhse-prod.s3.amazonaws.com/person_attachments/data/{id}/{file}?X-Amz-Expires=604800")));
+            }
+        }
+        "custom_fields" => {
+            let key = match rec.get("name_key").and_then(Value::as_str).filter(|k| !k.is_empty()) {
+                Some(k) => k.to_string(),
+                None => slug(rec.get("name").and_then(Value::as_str).unwrap_or_default()),
+            };
+            if ds.table("custom_fields").is_some_and(|t| t.rows().values().any(|r| r.get("name_key").and_then(Value::as_str) == Some(&key))) {
+                return Err(err("name_key", "has already been taken"));
+            }
+            rec.insert("name_key".into(), json!(key));
+        }
+        "openings" => {
+            let job = get_i64(rec, "job_id").unwrap_or(0);
+            let n = ds.table("openings").map(|t| t.find_ids("job_id", job).len()).unwrap_or(0);
+            rec.insert("sort_order".into(), json!(n));
+        }
+        "applied_candidate_tags" => {
+            let (c, t) = (get_i64(rec, "candidate_id"), get_i64(rec, "candidate_tag_id"));
+            let dup = ds.table("applied_candidate_tags").is_some_and(|tab| {
+                c.is_some_and(|c| tab.find_ids("candidate_id", c).iter().any(|id| tab.get(*id).and_then(|r| r.get("candidate_tag_id")).and_then(Value::as_i64) == t))
+            });
+            if dup {
+                return Err(err("candidate_tag_id", "is already applied to this candidate"));
+            }
+        }
+        "jobs" => {
+            if let Some(t) = int_field(body, "template_job_id")? {
+                let tpl = ds.get("jobs", t).cloned().ok_or_else(|| err("template_job_id", format!("Job {t} does not exist")))?;
+                for k in ["department_id", "office_ids", "custom_fields", "confidential", "notes"] {
+                    if body.get(k).is_none()
+                        && let Some(v) = tpl.get(k)
+                    {
+                        rec.insert(k.into(), v.clone());
+                    }
+                }
+                if body.get("name").is_none() {
+                    let n = body.get("job_name").cloned().or_else(|| tpl.get("name").cloned()).unwrap_or(Value::Null);
+                    rec.insert("name".into(), n);
+                }
+                rec.insert("copied_from_id".into(), json!(t));
+            }
+            rec.insert("is_template".into(), json!(false));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Dependent rows after a create.
+pub fn after_create(ds: &mut Dataset, name: &str, id: i64, body: &Map<String, Value>) -> Result<(), ApiError> {
+    let ts = now();
+    match name {
+        "applications" => {
+            let rec = ds.get(name, id).cloned().unwrap_or(Value::Null);
+            if let Some(stage) = rec.get("stage_id").and_then(Value::as_i64) {
+                let sid = ds.next_id("application_stages", base_id("application_stages"));
+                let _ = ds.upsert("application_stages", json!({"id": sid, "created_at": ts, "updated_at": ts, "application_id": id,
+                    "job_interview_stage_id": stage, "entered_at": ts, "exited_at": Value::Null, "days_in_stage": 0, "current": true}));
+            }
+            if rec.get("prospect").and_then(Value::as_bool) == Some(true) {
+                let pid = ds.next_id("prospect_details", base_id("prospect_details"));
+                let _ = ds.upsert("prospect_details", json!({"id": pid, "created_at": ts, "updated_at": ts, "application_id": id,
+                    "pool_id": body.get("prospect_pool_id").cloned().unwrap_or(Value::Null),
+                    "pool_stage_id": body.get("prospect_stage_id").cloned().unwrap_or(Value::Null),
+                    "prospect_owner_id": Value::Null, "department_id": Value::Null, "office_id": Value::Null}));
+            }
+            if let Some(cid) = rec.get("candidate_id").and_then(Value::as_i64) {
+                ds.modify("candidates", cid, |c| {
+                    c.insert("last_activity_at".into(), json!(ts));
+                    c.insert("updated_at".into(), json!(ts));
+                });
+            }
+        }
+        "candidates" => {
+            let tags: Vec<String> = body.get("tags").and_then(Value::as_array).map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect()).unwrap_or_default();
+            if !tags.is_empty() {
+                set_candidate_tags(ds, id, &tags);
+            }
+            let mut apps: Vec<Value> = body.get("applications").and_then(Value::as_array).cloned().unwrap_or_default();
+            if let Some(a) = body.get("application") {
+                apps.push(a.clone());
+            }
+            for a in apps {
+                let mut m = a.as_object().cloned().ok_or_else(|| err("application", "must be an object"))?;
+                m.insert("candidate_id".into(), json!(id));
+                if let Some(def) = schema::resource("applications")
+                    && let Err(e) = crate::writes::create(ds, def, &m)
+                {
+                    ds.remove("candidates", id);
+                    return Err(e);
+                }
+            }
+        }
+        "users" => {
+            let rec = ds.get(name, id).cloned().unwrap_or(Value::Null);
+            if let Some(e) = rec.get("primary_email") {
+                let eid = ds.next_id("user_emails", base_id("user_emails"));
+                let _ = ds.upsert("user_emails", json!({"id": eid, "created_at": ts, "updated_at": ts, "user_id": id, "email": e, "verified": true, "verification_token_sent_at": Value::Null}));
+            }
+        }
+        "applied_candidate_tags" => {
+            let cid = ds.get(name, id).and_then(|r| r.get("candidate_id")).and_then(Value::as_i64);
+            sync_candidate_tags(ds, cid);
+        }
+        "interviews" => {
+            if let Some(list) = body.get("interviewers").and_then(Value::as_array) {
+                for iv in list {
+                    let uid = iv.get("user_id").and_then(Value::as_i64);
+                    let email = iv.get("email").cloned().or_else(|| uid.and_then(|u| ds.get("users", u)).and_then(|u| u.get("primary_email").cloned()));
+                    let rid = ds.next_id("interviewers", base_id("interviewers"));
+                    let _ = ds.upsert("interviewers", json!({"id": rid, "created_at": ts, "updated_at": ts, "interview_id": id,
+                        "user_id": uid, "scorecard_id": Value::Null, "email": email.unwrap_or(Value::Null), "response_status": "needs_action"}));
+                }
+            }
+        }
+        "user_emails" => {
+            let rec = ds.get(name, id).cloned().unwrap_or(Value::Null);
+            if let (Some(uid), Some(e)) = (rec.get("user_id").and_then(Value::as_i64), rec.get("email").cloned()) {
+                ds.modify("users", uid, |u| {
+                    let mut emails = u.get("emails").and_then(Value::as_array).cloned().unwrap_or_default();
+                    emails.push(e);
+                    u.insert("emails".into(), Value::Array(emails));
+                });
+            }
+        }
+        "jobs" => {
+            let template = body.get("template_job_id").and_then(Value::as_i64);
+            let names: Vec<String> = match template {
+                Some(t) => stages_of(ds, t).into_iter().map(|(_, n)| n).collect(),
+                None => Vec::new(),
+            };
+            let names = if names.is_empty() { ["Application Review", "Phone Interview", "Face to Face", "Offer"].iter().map(|s| s.to_string()).collect() } else { names };
+            for (i, n) in names.iter().enumerate() {
+                let sid = ds.next_id("job_interview_stages", base_id("job_interview_stages"));
+                let _ = ds.upsert("job_interview_stages", json!({"id": sid, "created_at": ts, "updated_at": ts, "job_id": id, "sort_order": i, "name": n, "active": true}));
+            }
+            let openings = body.get("number_of_openings").and_then(Value::as_i64).unwrap_or(1).clamp(0, 100);
+            for i in 0..openings {
+                let oid = ds.next_id("openings", base_id("openings"));
+                let _ = ds.upsert("openings", json!({"id": oid, "created_at": ts, "updated_at": ts, "job_id": id, "opened_at": ts, "closed_at": Value::Null,
+                    "sort_order": i, "opening_id": Value::Null, "application_id": Value::Null, "close_reason_id": Value::Null,
+                    "target_start_on": Value::Null, "open": true, "custom_fields": {}}));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Derived fields and dependent rows before an update is stored.
+pub fn before_update(ds: &mut Dataset, name: &str, id: i64, body: &Map<String, Value>, rec: &mut Map<String, Value>) -> Result<(), ApiError> {
+    match name {
+        "users" => user_derived(ds, body, rec, Some(id))?,
+        "applications" => {
+            let pool = int_field(body, "prospect_pool_id")?;
+            let stage = int_field(body, "prospect_stage_id")?;
+            if pool.is_some() || stage.is_some() {
+                let rows = ds.table("prospect_details").map(|t| t.find_ids("application_id", id)).unwrap_or_default();
+                for r in rows {
+                    ds.modify("prospect_details", r, |p| {
+                        if let Some(pl) = pool {
+                            p.insert("pool_id".into(), json!(pl));
+                        }
+                        if let Some(st) = stage {
+                            p.insert("pool_stage_id".into(), json!(st));
+                        }
+                        p.insert("updated_at".into(), json!(now()));
+                    });
+                }
+            }
+        }
+        "candidates" => {
+            if let Some(tags) = body.get("tags").and_then(Value::as_array) {
+                let names: Vec<String> = tags.iter().filter_map(|t| t.as_str().map(str::to_string)).collect();
+                ds.upsert("candidates", Value::Object(rec.clone())).map_err(ApiError::message)?;
+                set_candidate_tags(ds, id, &names);
+                if let Some(t) = ds.get("candidates", id).and_then(|c| c.get("tags")).cloned() {
+                    rec.insert("tags".into(), t);
+                }
+            }
+        }
+        "notes" => {
+            let b = rec.get("body").cloned().unwrap_or(Value::Null);
+            rec.insert("body_with_tags".into(), b);
+        }
+        _ => {}
+    }
+    Ok(())
+}

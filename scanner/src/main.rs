@@ -1,0 +1,124 @@
+//! `harvest-scan`: find Harvest v1/v2 uses in a codebase. Exit 0 = no findings at or above
+//! `--fail-on`, 1 = findings, 2 = error.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, ValueEnum};
+use harvest_scan::{Kind, Options, baseline, diff, report, scan};
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+    Sarif,
+    Markdown,
+    Github,
+}
+
+/// Finds uses of the retired Greenhouse Harvest v1/v2 API and says what replaces them in v3.
+#[derive(Parser, Debug)]
+#[command(name = "harvest-scan", version)]
+struct Cli {
+    /// Folder or file to scan.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the safe rewrites as a unified patch to this file.
+    #[arg(long, value_name = "OUT.patch")]
+    diff: Option<PathBuf>,
+    /// Exit 1 when a finding of this kind or a more severe one is found
+    /// (endpoint > basic_auth > on_behalf_of > base_url; `any` = all kinds).
+    #[arg(long, value_name = "KIND", default_value = "any")]
+    fail_on: String,
+    /// Drop findings listed in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Write the current findings as a baseline file.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// Scan everything: vendored dependency folders and ignored files too.
+    #[arg(long)]
+    all: bool,
+    /// Do not honour .gitignore/.ignore files.
+    #[arg(long)]
+    no_ignore: bool,
+    /// Colour: auto (on a terminal), always, never.
+    #[arg(long, default_value = "auto")]
+    color: String,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("harvest-scan: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let threshold = match cli.fail_on.as_str() {
+        "any" | "all" => 0,
+        s => Kind::parse(s).map(|k| k.rank()).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--fail-on: unknown kind {s:?} (endpoint, basic_auth, on_behalf_of, base_url, any)"
+            )
+        })?,
+    };
+    let stderr_tty = std::io::stderr().is_terminal();
+    let opts = Options {
+        all: cli.all,
+        no_ignore: cli.no_ignore,
+        progress: stderr_tty,
+    };
+    let mut rep = scan(&cli.path, &opts)?;
+    if let Some(b) = &cli.baseline {
+        rep.summary.baselined = baseline::apply(&mut rep, b)?;
+        harvest_scan::scan::summarize(&mut rep);
+    }
+    for w in &rep.summary.warnings {
+        eprintln!("harvest-scan: warning: {w}");
+    }
+    if let Some(out) = &cli.write_baseline {
+        baseline::write(&rep, out)?;
+    }
+    if let Some(out) = &cli.diff {
+        let p = diff::patch(&rep, &cli.path);
+        std::fs::write(out, p)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+    }
+    let color = match cli.color.as_str() {
+        "always" => true,
+        "never" => false,
+        _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let out = match cli.format {
+        Format::Text => report::text(&rep, color),
+        Format::Json => report::json(&rep),
+        Format::Sarif => report::sarif(&rep),
+        Format::Markdown => report::markdown(&rep),
+        Format::Github => report::github(&rep),
+    };
+    let mut stdout = anstream::AutoStream::new(
+        std::io::stdout(),
+        if color {
+            anstream::ColorChoice::Always
+        } else {
+            anstream::ColorChoice::Never
+        },
+    );
+    stdout.write_all(out.as_bytes())?;
+    stdout.flush()?;
+    let failing = rep.findings.iter().any(|f| f.kind.rank() >= threshold);
+    Ok(if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
