@@ -26,10 +26,20 @@ fn only(body: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
             Value::Object(m)
         })
         .collect();
-    if bad.is_empty() { Ok(()) } else { Err(ApiError::unprocessable(bad)) }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::unprocessable(bad))
+    }
 }
 
-pub fn run(ds: &mut Dataset, name: &str, verb: &str, id: i64, body: &Map<String, Value>) -> Result<Outcome, ApiError> {
+pub fn run(
+    ds: &mut Dataset,
+    name: &str,
+    verb: &str,
+    id: i64,
+    body: &Map<String, Value>,
+) -> Result<Outcome, ApiError> {
     match (name, verb) {
         ("applications", "move") => move_app(ds, id, body),
         ("applications", "reject") => reject(ds, id, body),
@@ -47,7 +57,11 @@ pub fn run(ds: &mut Dataset, name: &str, verb: &str, id: i64, body: &Map<String,
         }
         ("users", "revoke_permissions") => {
             for t in ["user_job_permissions", "future_job_permissions"] {
-                for r in ds.table(t).map(|tab| tab.find_ids("user_id", id)).unwrap_or_default() {
+                for r in ds
+                    .table(t)
+                    .map(|tab| tab.find_ids("user_id", id))
+                    .unwrap_or_default()
+                {
                     ds.remove(t, r);
                 }
             }
@@ -64,12 +78,22 @@ pub fn run(ds: &mut Dataset, name: &str, verb: &str, id: i64, body: &Map<String,
                 f.insert("approval_status".into(), json!("pending"));
                 f.insert("updated_at".into(), json!(now()));
             });
-            let groups = ds.table("approver_groups").map(|t| t.find_ids("approval_flow_id", id)).unwrap_or_default();
+            let groups = ds
+                .table("approver_groups")
+                .map(|t| t.find_ids("approval_flow_id", id))
+                .unwrap_or_default();
             let ts = now();
             for (i, g) in groups.iter().enumerate() {
-                for a in ds.table("approvers").map(|t| t.find_ids("approver_group_id", *g)).unwrap_or_default() {
+                for a in ds
+                    .table("approvers")
+                    .map(|t| t.find_ids("approver_group_id", *g))
+                    .unwrap_or_default()
+                {
                     ds.modify("approvers", a, |r| {
-                        r.insert("status".into(), json!(if i == 0 { "due" } else { "waiting" }));
+                        r.insert(
+                            "status".into(),
+                            json!(if i == 0 { "due" } else { "waiting" }),
+                        );
                         r.insert("request_sent_at".into(), json!(ts));
                     });
                 }
@@ -84,29 +108,52 @@ pub fn run(ds: &mut Dataset, name: &str, verb: &str, id: i64, body: &Map<String,
             if ds.get("users", add).is_none() {
                 return Err(err("add_user_id", format!("User {add} does not exist")));
             }
-            let rows = ds.table("approvers").map(|t| t.find_ids("approver_group_id", id)).unwrap_or_default();
-            let row = rows.into_iter().find(|r| ds.get("approvers", *r).and_then(|a| a.get("user_id")).and_then(Value::as_i64) == Some(remove));
+            let rows = ds
+                .table("approvers")
+                .map(|t| t.find_ids("approver_group_id", id))
+                .unwrap_or_default();
+            let row = rows.into_iter().find(|r| {
+                ds.get("approvers", *r)
+                    .and_then(|a| a.get("user_id"))
+                    .and_then(Value::as_i64)
+                    == Some(remove)
+            });
             let Some(row) = row else {
-                return Err(err("remove_user_id", format!("User {remove} is not an approver of this group")));
+                return Err(err(
+                    "remove_user_id",
+                    format!("User {remove} is not an approver of this group"),
+                ));
             };
             ds.modify("approvers", row, |a| {
                 a.insert("user_id".into(), json!(add));
                 a.insert("updated_at".into(), json!(now()));
             });
-            Ok(Outcome::Object(200, ds.get("approver_groups", id).cloned().unwrap_or(Value::Null)))
+            Ok(Outcome::Object(
+                200,
+                ds.get("approver_groups", id)
+                    .cloned()
+                    .unwrap_or(Value::Null),
+            ))
         }
         _ => Err(ApiError::not_found()),
     }
 }
 
 fn app(ds: &Dataset, id: i64) -> Map<String, Value> {
-    ds.get("applications", id).and_then(Value::as_object).cloned().unwrap_or_default()
+    ds.get("applications", id)
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Closes the current stage row and opens one for `stage`.
 fn enter_stage(ds: &mut Dataset, app_id: i64, stage: Option<i64>) {
     let ts = now();
-    for r in ds.table("application_stages").map(|t| t.find_ids("application_id", app_id)).unwrap_or_default() {
+    for r in ds
+        .table("application_stages")
+        .map(|t| t.find_ids("application_id", app_id))
+        .unwrap_or_default()
+    {
         ds.modify("application_stages", r, |s| {
             if s.get("current").and_then(Value::as_bool) == Some(true) {
                 s.insert("current".into(), json!(false));
@@ -133,7 +180,9 @@ fn touch_app(ds: &mut Dataset, id: i64, f: impl FnOnce(&mut Map<String, Value>))
 
 fn active_candidate_app(a: &Map<String, Value>) -> Result<(), ApiError> {
     if a.get("prospect").and_then(Value::as_bool) == Some(true) {
-        return Err(ApiError::message("This action is not available for prospect applications."));
+        return Err(ApiError::message(
+            "This action is not available for prospect applications.",
+        ));
     }
     if a.get("status").and_then(Value::as_str) != Some("in_process") {
         return Err(ApiError::message(format!(
@@ -145,14 +194,30 @@ fn active_candidate_app(a: &Map<String, Value>) -> Result<(), ApiError> {
 }
 
 fn move_app(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outcome, ApiError> {
-    only(body, &["from_stage_id", "to_stage_id", "to_job_id", "email_from_user_id"])?;
+    only(
+        body,
+        &[
+            "from_stage_id",
+            "to_stage_id",
+            "to_job_id",
+            "email_from_user_id",
+        ],
+    )?;
     require(body, &["from_stage_id"])?;
     let a = app(ds, id);
     active_candidate_app(&a)?;
     let from = int_field(body, "from_stage_id")?;
     let current = get_i64(&a, "stage_id");
     if from != current {
-        return Err(err("from_stage_id", format!("does not match the application's current stage ({})", current.map(|c| c.to_string()).unwrap_or_else(|| "none".into()))));
+        return Err(err(
+            "from_stage_id",
+            format!(
+                "does not match the application's current stage ({})",
+                current
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "none".into())
+            ),
+        ));
     }
     let job = get_i64(&a, "job_id").unwrap_or(0);
     let to_job = int_field(body, "to_job_id")?;
@@ -163,13 +228,29 @@ fn move_app(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outc
     }
     let stages = stages_of(ds, target_job);
     let target = match to_stage {
-        Some(s) => stages.iter().find(|(sid, _)| *sid == s).cloned().ok_or_else(|| err("to_stage_id", format!("stage {s} does not belong to job {target_job}")))?,
-        None if to_job.is_some() => stages.first().cloned().ok_or_else(|| err("to_job_id", "job has no stages"))?,
+        Some(s) => stages
+            .iter()
+            .find(|(sid, _)| *sid == s)
+            .cloned()
+            .ok_or_else(|| {
+                err(
+                    "to_stage_id",
+                    format!("stage {s} does not belong to job {target_job}"),
+                )
+            })?,
+        None if to_job.is_some() => stages
+            .first()
+            .cloned()
+            .ok_or_else(|| err("to_job_id", "job has no stages"))?,
         None => {
             let pos = stages.iter().position(|(sid, _)| Some(*sid) == current);
             match pos.and_then(|p| stages.get(p + 1)) {
                 Some(s) => s.clone(),
-                None => return Err(ApiError::message("Application is already in the last stage of its job.")),
+                None => {
+                    return Err(ApiError::message(
+                        "Application is already in the last stage of its job.",
+                    ));
+                }
             }
         }
     };
@@ -183,21 +264,43 @@ fn move_app(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outc
 }
 
 fn reject(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outcome, ApiError> {
-    only(body, &["rejection_reason_id", "notes", "rejection_email", "custom_fields"])?;
+    only(
+        body,
+        &[
+            "rejection_reason_id",
+            "notes",
+            "rejection_email",
+            "custom_fields",
+        ],
+    )?;
     require(body, &["rejection_reason_id"])?;
     let reason = int_field(body, "rejection_reason_id")?.unwrap_or(0);
     if ds.get("rejection_reasons", reason).is_none() {
-        return Err(err("rejection_reason_id", format!("Rejection reason {reason} does not exist")));
+        return Err(err(
+            "rejection_reason_id",
+            format!("Rejection reason {reason} does not exist"),
+        ));
     }
     let a = app(ds, id);
     match a.get("status").and_then(Value::as_str) {
         Some("in_process") => {}
-        other => return Err(ApiError::message(format!("Application is {}; only active applications can be rejected.", other.unwrap_or("unknown")))),
+        other => {
+            return Err(ApiError::message(format!(
+                "Application is {}; only active applications can be rejected.",
+                other.unwrap_or("unknown")
+            )));
+        }
     }
-    if let Some(t) = body.get("rejection_email").and_then(|e| e.get("email_template_id")).and_then(Value::as_i64)
+    if let Some(t) = body
+        .get("rejection_email")
+        .and_then(|e| e.get("email_template_id"))
+        .and_then(Value::as_i64)
         && ds.get("email_templates", t).is_none()
     {
-        return Err(err("rejection_email", format!("Email template {t} does not exist")));
+        return Err(err(
+            "rejection_email",
+            format!("Email template {t} does not exist"),
+        ));
     }
     let qcf = match body.get("custom_fields") {
         Some(v) => {
@@ -243,20 +346,36 @@ fn unreject(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outc
         return Err(ApiError::message("Application is not rejected."));
     }
     // back to the stage it was in (latest stage row), else the job's first stage
-    let last_stage = ds
-        .table("application_stages")
-        .and_then(|t| t.find_ids("application_id", id).last().and_then(|r| t.get(*r)).and_then(|r| r.get("job_interview_stage_id")).and_then(Value::as_i64));
+    let last_stage = ds.table("application_stages").and_then(|t| {
+        t.find_ids("application_id", id)
+            .last()
+            .and_then(|r| t.get(*r))
+            .and_then(|r| r.get("job_interview_stage_id"))
+            .and_then(Value::as_i64)
+    });
     let job = get_i64(&a, "job_id").unwrap_or(0);
     let stages = stages_of(ds, job);
-    let stage = last_stage.and_then(|s| stages.iter().find(|(sid, _)| *sid == s).cloned()).or_else(|| stages.first().cloned());
-    for r in ds.table("rejection_details").map(|t| t.find_ids("application_id", id)).unwrap_or_default() {
+    let stage = last_stage
+        .and_then(|s| stages.iter().find(|(sid, _)| *sid == s).cloned())
+        .or_else(|| stages.first().cloned());
+    for r in ds
+        .table("rejection_details")
+        .map(|t| t.find_ids("application_id", id))
+        .unwrap_or_default()
+    {
         ds.remove("rejection_details", r);
     }
     touch_app(ds, id, |r| {
         r.insert("status".into(), json!("in_process"));
         r.insert("rejected_at".into(), Value::Null);
-        r.insert("stage_id".into(), stage.as_ref().map(|s| json!(s.0)).unwrap_or(Value::Null));
-        r.insert("stage_name".into(), stage.as_ref().map(|s| json!(s.1)).unwrap_or(Value::Null));
+        r.insert(
+            "stage_id".into(),
+            stage.as_ref().map(|s| json!(s.0)).unwrap_or(Value::Null),
+        );
+        r.insert(
+            "stage_name".into(),
+            stage.as_ref().map(|s| json!(s.1)).unwrap_or(Value::Null),
+        );
     });
     enter_stage(ds, id, stage.map(|s| s.0));
     Ok(Outcome::NoContent)
@@ -277,19 +396,34 @@ fn hire(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outcome,
     if let Some(c) = close_reason
         && ds.get("close_reasons", c).is_none()
     {
-        return Err(err("close_reason_id", format!("Close reason {c} does not exist")));
+        return Err(err(
+            "close_reason_id",
+            format!("Close reason {c} does not exist"),
+        ));
     }
     let opening = match int_field(body, "opening_id")? {
         Some(o) => {
-            let rec = ds.get("openings", o).ok_or_else(|| err("opening_id", format!("Opening {o} does not exist")))?;
-            if rec.get("job_id").and_then(Value::as_i64) != Some(job) || rec.get("open").and_then(Value::as_bool) != Some(true) {
-                return Err(err("opening_id", format!("Opening {o} is not an open opening of job {job}")));
+            let rec = ds
+                .get("openings", o)
+                .ok_or_else(|| err("opening_id", format!("Opening {o} does not exist")))?;
+            if rec.get("job_id").and_then(Value::as_i64) != Some(job)
+                || rec.get("open").and_then(Value::as_bool) != Some(true)
+            {
+                return Err(err(
+                    "opening_id",
+                    format!("Opening {o} is not an open opening of job {job}"),
+                ));
             }
             Some(o)
         }
-        None => ds
-            .table("openings")
-            .and_then(|t| t.find_ids("job_id", job).into_iter().find(|o| t.get(*o).and_then(|r| r.get("open")).and_then(Value::as_bool) == Some(true))),
+        None => ds.table("openings").and_then(|t| {
+            t.find_ids("job_id", job).into_iter().find(|o| {
+                t.get(*o)
+                    .and_then(|r| r.get("open"))
+                    .and_then(Value::as_bool)
+                    == Some(true)
+            })
+        }),
     };
     let ts = now();
     if let Some(o) = opening {
@@ -301,7 +435,11 @@ fn hire(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outcome,
             r.insert("updated_at".into(), json!(ts));
         });
     }
-    for o in ds.table("offers").map(|t| t.find_ids("application_id", id)).unwrap_or_default() {
+    for o in ds
+        .table("offers")
+        .map(|t| t.find_ids("application_id", id))
+        .unwrap_or_default()
+    {
         ds.modify("offers", o, |r| {
             if r.get("status").and_then(Value::as_str) == Some("Created") {
                 r.insert("status".into(), json!("Accepted"));
@@ -324,15 +462,22 @@ fn convert(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outco
     only(body, &["job_id", "to_job_interview_stage_id"])?;
     require(body, &["job_id"])?;
     let a = app(ds, id);
-    if a.get("prospect").and_then(Value::as_bool) != Some(true) || a.get("status").and_then(Value::as_str) != Some("in_process") {
-        return Err(ApiError::message("Only active prospect applications can be converted."));
+    if a.get("prospect").and_then(Value::as_bool) != Some(true)
+        || a.get("status").and_then(Value::as_str) != Some("in_process")
+    {
+        return Err(ApiError::message(
+            "Only active prospect applications can be converted.",
+        ));
     }
     let job = int_field(body, "job_id")?.unwrap_or(0);
     if ds.get("jobs", job).is_none() {
         return Err(err("job_id", format!("Job {job} does not exist")));
     }
     let mut new_body = Map::new();
-    new_body.insert("candidate_id".into(), a.get("candidate_id").cloned().unwrap_or(Value::Null));
+    new_body.insert(
+        "candidate_id".into(),
+        a.get("candidate_id").cloned().unwrap_or(Value::Null),
+    );
     new_body.insert("job_id".into(), json!(job));
     if let Some(s) = int_field(body, "to_job_interview_stage_id")? {
         new_body.insert("initial_stage_id".into(), json!(s));
@@ -351,26 +496,51 @@ fn convert(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outco
 }
 
 const ANONYMIZABLE: &[&str] = &[
-    "first_name", "last_name", "preferred_name", "company", "title", "phone_numbers", "addresses", "email_addresses",
-    "website_addresses", "social_media_addresses", "tags", "custom_fields", "time_zone",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "company",
+    "title",
+    "phone_numbers",
+    "addresses",
+    "email_addresses",
+    "website_addresses",
+    "social_media_addresses",
+    "tags",
+    "custom_fields",
+    "time_zone",
 ];
 
 fn anonymize(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outcome, ApiError> {
     only(body, &["fields"])?;
     require(body, &["fields"])?;
     let fields: Vec<String> = match body.get("fields") {
-        Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
         Some(Value::String(s)) => s.split(',').map(|x| x.trim().to_string()).collect(),
         _ => return Err(err("fields", "must be an array of attribute names")),
     };
     if let Some(bad) = fields.iter().find(|f| !ANONYMIZABLE.contains(&f.as_str())) {
-        return Err(err("fields", format!("`{bad}` cannot be anonymized; allowed: {}", ANONYMIZABLE.join(", "))));
+        return Err(err(
+            "fields",
+            format!(
+                "`{bad}` cannot be anonymized; allowed: {}",
+                ANONYMIZABLE.join(", ")
+            ),
+        ));
     }
     let ts = now();
     let out = ds.modify("candidates", id, |c| {
         for f in &fields {
             let v = match f.as_str() {
-                "phone_numbers" | "addresses" | "email_addresses" | "website_addresses" | "social_media_addresses" | "tags" => json!([]),
+                "phone_numbers"
+                | "addresses"
+                | "email_addresses"
+                | "website_addresses"
+                | "social_media_addresses"
+                | "tags" => json!([]),
                 "custom_fields" => json!({}),
                 _ => Value::Null,
             };
@@ -379,7 +549,11 @@ fn anonymize(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Out
         c.insert("updated_at".into(), json!(ts));
     });
     if fields.iter().any(|f| f == "tags") {
-        for r in ds.table("applied_candidate_tags").map(|t| t.find_ids("candidate_id", id)).unwrap_or_default() {
+        for r in ds
+            .table("applied_candidate_tags")
+            .map(|t| t.find_ids("candidate_id", id))
+            .unwrap_or_default()
+        {
             ds.remove("applied_candidate_tags", r);
         }
     }
@@ -391,10 +565,26 @@ fn merge(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outcome
     require(body, &["duplicate_candidate_id"])?;
     let dup = int_field(body, "duplicate_candidate_id")?.unwrap_or(0);
     if dup == id || ds.get("candidates", dup).is_none() {
-        return Err(err("duplicate_candidate_id", format!("Candidate {dup} does not exist or is the primary candidate")));
+        return Err(err(
+            "duplicate_candidate_id",
+            format!("Candidate {dup} does not exist or is the primary candidate"),
+        ));
     }
-    for t in ["applications", "notes", "attachments", "candidate_educations", "candidate_employments", "applied_candidate_tags", "eeoc", "offers"] {
-        for r in ds.table(t).map(|tab| tab.find_ids("candidate_id", dup)).unwrap_or_default() {
+    for t in [
+        "applications",
+        "notes",
+        "attachments",
+        "candidate_educations",
+        "candidate_employments",
+        "applied_candidate_tags",
+        "eeoc",
+        "offers",
+    ] {
+        for r in ds
+            .table(t)
+            .map(|tab| tab.find_ids("candidate_id", dup))
+            .unwrap_or_default()
+        {
             ds.modify(t, r, |row| {
                 row.insert("candidate_id".into(), json!(id));
             });
@@ -402,8 +592,15 @@ fn merge(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outcome
     }
     // drop duplicate tag rows
     let mut seen = Vec::new();
-    for r in ds.table("applied_candidate_tags").map(|t| t.find_ids("candidate_id", id)).unwrap_or_default() {
-        let tag = ds.get("applied_candidate_tags", r).and_then(|x| x.get("candidate_tag_id")).and_then(Value::as_i64);
+    for r in ds
+        .table("applied_candidate_tags")
+        .map(|t| t.find_ids("candidate_id", id))
+        .unwrap_or_default()
+    {
+        let tag = ds
+            .get("applied_candidate_tags", r)
+            .and_then(|x| x.get("candidate_tag_id"))
+            .and_then(Value::as_i64);
         if seen.contains(&tag) {
             ds.remove("applied_candidate_tags", r);
         } else {
@@ -418,21 +615,42 @@ fn merge(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outcome
     Ok(Outcome::Object(200, out.unwrap_or(Value::Null)))
 }
 
-fn replace_groups(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outcome, ApiError> {
+fn replace_groups(
+    ds: &mut Dataset,
+    id: i64,
+    body: &Map<String, Value>,
+) -> Result<Outcome, ApiError> {
     only(body, &["approver_groups"])?;
-    let groups = body.get("approver_groups").and_then(Value::as_array).ok_or_else(|| err("approver_groups", "is required and must be an array"))?;
+    let groups = body
+        .get("approver_groups")
+        .and_then(Value::as_array)
+        .ok_or_else(|| err("approver_groups", "is required and must be an array"))?;
     // validate first
     for g in groups {
-        let approvers = g.get("approvers").and_then(Value::as_array).ok_or_else(|| err("approver_groups", "each group needs an approvers array"))?;
+        let approvers = g
+            .get("approvers")
+            .and_then(Value::as_array)
+            .ok_or_else(|| err("approver_groups", "each group needs an approvers array"))?;
         for a in approvers {
-            let uid = a.get("user_id").and_then(Value::as_i64).ok_or_else(|| err("approver_groups", "each approver needs a user_id"))?;
+            let uid = a
+                .get("user_id")
+                .and_then(Value::as_i64)
+                .ok_or_else(|| err("approver_groups", "each approver needs a user_id"))?;
             if ds.get("users", uid).is_none() {
                 return Err(err("approver_groups", format!("User {uid} does not exist")));
             }
         }
     }
-    for g in ds.table("approver_groups").map(|t| t.find_ids("approval_flow_id", id)).unwrap_or_default() {
-        for a in ds.table("approvers").map(|t| t.find_ids("approver_group_id", g)).unwrap_or_default() {
+    for g in ds
+        .table("approver_groups")
+        .map(|t| t.find_ids("approval_flow_id", id))
+        .unwrap_or_default()
+    {
+        for a in ds
+            .table("approvers")
+            .map(|t| t.find_ids("approver_group_id", g))
+            .unwrap_or_default()
+        {
             ds.remove("approvers", a);
         }
         ds.remove("approver_groups", g);
@@ -443,7 +661,14 @@ fn replace_groups(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Resul
         let _ = ds.upsert("approver_groups", json!({"id": gid, "created_at": ts, "updated_at": ts, "approval_flow_id": id,
             "approvals_required": g.get("approvals_required").and_then(Value::as_i64).unwrap_or(1), "sort_order": g.get("sort_order").and_then(Value::as_i64).unwrap_or(i as i64),
             "required_for_exception": false, "resolved_at": Value::Null}));
-        for (j, a) in g.get("approvers").and_then(Value::as_array).cloned().unwrap_or_default().iter().enumerate() {
+        for (j, a) in g
+            .get("approvers")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
             let aid = ds.next_id("approvers", base_id("approvers"));
             let _ = ds.upsert("approvers", json!({"id": aid, "created_at": ts, "updated_at": ts, "sort_order": j, "user_id": a.get("user_id"),
                 "status": "waiting", "resolved_by_id": Value::Null, "resolved_at": Value::Null, "request_sent_at": Value::Null, "version_sent": Value::Null,

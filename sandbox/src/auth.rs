@@ -38,7 +38,10 @@ pub struct Authority {
 
 impl std::fmt::Debug for Authority {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Authority").field("lifetime", &self.lifetime).field("style", &self.style).finish_non_exhaustive()
+        f.debug_struct("Authority")
+            .field("lifetime", &self.lifetime)
+            .field("style", &self.style)
+            .finish_non_exhaustive()
     }
 }
 
@@ -55,8 +58,15 @@ fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
         ipad[i] ^= k[i];
         opad[i] ^= k[i];
     }
-    let inner = Sha256::new().chain_update(ipad).chain_update(msg).finalize();
-    Sha256::new().chain_update(opad).chain_update(inner).finalize().into()
+    let inner = Sha256::new()
+        .chain_update(ipad)
+        .chain_update(msg)
+        .finalize();
+    Sha256::new()
+        .chain_update(opad)
+        .chain_update(inner)
+        .finalize()
+        .into()
 }
 
 fn ct_eq(a: &[u8], b: &[u8]) -> bool {
@@ -89,7 +99,12 @@ impl Authority {
     pub fn new(credentials: Credentials, lifetime: Duration, style: ExpiryStyle) -> Self {
         let mut key = [0u8; 32];
         ChaCha20Rng::from_os_rng().fill(&mut key);
-        Authority { key, credentials: RwLock::new(credentials), lifetime, style }
+        Authority {
+            key,
+            credentials: RwLock::new(credentials),
+            lifetime,
+            style,
+        }
     }
 
     fn creds(&self) -> std::sync::RwLockReadGuard<'_, Credentials> {
@@ -137,11 +152,19 @@ impl Authority {
         let cid = claims.get("cid")?.as_str()?.to_string();
         let creds = self.creds();
         let scopes = if let Some(idx) = cid.strip_prefix("legacy:") {
-            creds.legacy_keys.get(idx.parse::<usize>().ok()?)?.scopes.clone()
+            creds
+                .legacy_keys
+                .get(idx.parse::<usize>().ok()?)?
+                .scopes
+                .clone()
         } else {
             creds.clients.iter().find(|c| c.id == cid)?.scopes.clone()
         };
-        Some(Principal { sub, scopes, credential: cid })
+        Some(Principal {
+            sub,
+            scopes,
+            credential: cid,
+        })
     }
 
     /// Whether `sub` names a user, and if so whether it is a site admin.
@@ -152,10 +175,19 @@ impl Authority {
         if sub == SERVICE_ACCOUNT_USER_ID || ds.service_user_ids.contains(&sub) {
             return Some(true);
         }
-        ds.get("users", sub).map(|u| u.get("site_admin").and_then(Value::as_bool).unwrap_or(false))
+        ds.get("users", sub).map(|u| {
+            u.get("site_admin")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        })
     }
 
-    fn expiry_fields(&self, exp_ms: i64, style: ExpiryStyle, out: &mut serde_json::Map<String, Value>) {
+    fn expiry_fields(
+        &self,
+        exp_ms: i64,
+        style: ExpiryStyle,
+        out: &mut serde_json::Map<String, Value>,
+    ) {
         match style {
             ExpiryStyle::ExpiresAt => {
                 out.insert("expires_at".into(), json!(time::rfc3339_s(exp_ms)));
@@ -171,23 +203,40 @@ impl Authority {
     }
 
     /// `POST /token`.
-    pub fn token_endpoint(&self, ds: &Dataset, authorization: Option<&str>, query: Option<&str>, body: &[u8]) -> TokenReply {
+    pub fn token_endpoint(
+        &self,
+        ds: &Dataset,
+        authorization: Option<&str>,
+        query: Option<&str>,
+        body: &[u8],
+    ) -> TokenReply {
         let Some((client_id, secret)) = basic_credentials(authorization) else {
-            return (401, json!({"message": "Unauthorized", "errorId": error_id()}));
+            return (
+                401,
+                json!({"message": "Unauthorized", "errorId": error_id()}),
+            );
         };
         if client_id.is_empty() {
-            return (400, json!({"message": "client_id= does not contain a valid client ID suffix", "errorId": error_id()}));
+            return (
+                400,
+                json!({"message": "client_id= does not contain a valid client ID suffix", "errorId": error_id()}),
+            );
         }
         let known = {
             let creds = self.creds();
-            creds.clients.iter().any(|c| ct_eq(c.id.as_bytes(), client_id.as_bytes()) && ct_eq(c.secret.as_bytes(), secret.as_bytes()))
+            creds.clients.iter().any(|c| {
+                ct_eq(c.id.as_bytes(), client_id.as_bytes())
+                    && ct_eq(c.secret.as_bytes(), secret.as_bytes())
+            })
         };
         if !known {
             return (401, json!({"error": "invalid_client"}));
         }
         let mut params: Vec<(String, String)> = Vec::new();
         if let Some(q) = query {
-            params.extend(form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())));
+            params.extend(
+                form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())),
+            );
         }
         let trimmed: &[u8] = body.trim_ascii_start();
         if trimmed.first() == Some(&b'{') {
@@ -201,15 +250,28 @@ impl Authority {
                 }
             }
         } else {
-            params.extend(form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())));
+            params.extend(
+                form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())),
+            );
         }
-        let get = |k: &str| params.iter().rev().find(|(pk, _)| pk == k).map(|(_, v)| v.clone());
+        let get = |k: &str| {
+            params
+                .iter()
+                .rev()
+                .find(|(pk, _)| pk == k)
+                .map(|(_, v)| v.clone())
+        };
         let Some(grant) = get("grant_type").filter(|g| !g.is_empty()) else {
-            return (400, json!({"message": "Must include `grant_type` parameter in /token request"}));
+            return (
+                400,
+                json!({"message": "Must include `grant_type` parameter in /token request"}),
+            );
         };
         match grant.as_str() {
             "client_credentials" => {}
-            "authorization_code" | "refresh_token" | "urn:ietf:params:oauth:grant-type:token-exchange" => {
+            "authorization_code"
+            | "refresh_token"
+            | "urn:ietf:params:oauth:grant-type:token-exchange" => {
                 return (400, json!({"error": "invalid_grant"}));
             }
             other => {
@@ -223,11 +285,19 @@ impl Authority {
             None => SERVICE_ACCOUNT_USER_ID,
             Some(s) => match s.trim().parse::<i64>() {
                 Ok(v) => v,
-                Err(_) => return (400, json!({"error": "invalid_request", "error_description": "sub must be a numeric user id"})),
+                Err(_) => {
+                    return (
+                        400,
+                        json!({"error": "invalid_request", "error_description": "sub must be a numeric user id"}),
+                    );
+                }
             },
         };
         if self.user_admin(ds, sub).is_none() {
-            return (400, json!({"error": "invalid_request", "error_description": "sub does not match a user of this organization"}));
+            return (
+                400,
+                json!({"error": "invalid_request", "error_description": "sub does not match a user of this organization"}),
+            );
         }
         let (token, exp) = self.issue(&client_id, sub);
         let mut out = serde_json::Map::new();
@@ -238,11 +308,20 @@ impl Authority {
     }
 
     /// `POST /auth/token` (legacy API key as Basic username, empty password; optional `{"sub": n}`).
-    pub fn legacy_endpoint(&self, ds: &Dataset, authorization: Option<&str>, body: &[u8]) -> TokenReply {
+    pub fn legacy_endpoint(
+        &self,
+        ds: &Dataset,
+        authorization: Option<&str>,
+        body: &[u8],
+    ) -> TokenReply {
         let Some((key, _)) = basic_credentials(authorization) else {
             return (401, json!({"message": "Unauthorized"}));
         };
-        let idx = self.creds().legacy_keys.iter().position(|k| ct_eq(k.key.as_bytes(), key.as_bytes()));
+        let idx = self
+            .creds()
+            .legacy_keys
+            .iter()
+            .position(|k| ct_eq(k.key.as_bytes(), key.as_bytes()));
         let Some(idx) = idx else {
             return (401, json!({"message": "Invalid credentials"}));
         };
@@ -252,18 +331,32 @@ impl Authority {
             match serde_json::from_slice::<Value>(body) {
                 Ok(Value::Object(m)) => match m.get("sub") {
                     None | Some(Value::Null) => SERVICE_ACCOUNT_USER_ID,
-                    Some(v) => match v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())) {
+                    Some(v) => match v
+                        .as_i64()
+                        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                    {
                         Some(s) => s,
                         None => {
-                            return (422, json!({"message": "Unprocessable Content", "errors": [{"sub": "must be an integer"}]}));
+                            return (
+                                422,
+                                json!({"message": "Unprocessable Content", "errors": [{"sub": "must be an integer"}]}),
+                            );
                         }
                     },
                 },
-                _ => return (400, json!({"message": "Bad Request", "errors": ["Request body must be a JSON object"]})),
+                _ => {
+                    return (
+                        400,
+                        json!({"message": "Bad Request", "errors": ["Request body must be a JSON object"]}),
+                    );
+                }
             }
         };
         if self.user_admin(ds, sub).is_none() {
-            return (422, json!({"message": "Unprocessable Content", "errors": [{"sub": "does not match a user of this organization"}]}));
+            return (
+                422,
+                json!({"message": "Unprocessable Content", "errors": [{"sub": "does not match a user of this organization"}]}),
+            );
         }
         let (token, exp) = self.issue(&format!("legacy:{idx}"), sub);
         let mut out = serde_json::Map::new();
@@ -282,22 +375,41 @@ mod tests {
     fn hmac_matches_rfc4231_case_2() {
         let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
         let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        assert_eq!(
+            hex,
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
     }
 
     #[test]
     fn tokens_verify_and_tampering_fails() {
-        let a = Authority::new(Credentials::default(), Duration::from_secs(60), ExpiryStyle::ExpiresAt);
+        let a = Authority::new(
+            Credentials::default(),
+            Duration::from_secs(60),
+            ExpiryStyle::ExpiresAt,
+        );
         let (t, _) = a.issue(crate::config::DEFAULT_CLIENT_ID, 100_001);
         let p = a.verify(&t).unwrap();
         assert_eq!(p.sub, 100_001);
         assert!(p.scopes.allows("harvest:jobs:list"));
         let mut parts: Vec<String> = t.split('.').map(str::to_string).collect();
-        parts[1] = URL_SAFE_NO_PAD.encode(r#"{"sub":"1","cid":"sandbox-client-all","exp_ms":99999999999999}"#);
+        parts[1] = URL_SAFE_NO_PAD
+            .encode(r#"{"sub":"1","cid":"sandbox-client-all","exp_ms":99999999999999}"#);
         assert!(a.verify(&parts.join(".")).is_none());
-        let other = Authority::new(Credentials::default(), Duration::from_secs(60), ExpiryStyle::ExpiresAt);
-        assert!(other.verify(&t).is_none(), "another instance's key must not verify");
-        let expired = Authority::new(Credentials::default(), Duration::ZERO, ExpiryStyle::ExpiresAt);
+        let other = Authority::new(
+            Credentials::default(),
+            Duration::from_secs(60),
+            ExpiryStyle::ExpiresAt,
+        );
+        assert!(
+            other.verify(&t).is_none(),
+            "another instance's key must not verify"
+        );
+        let expired = Authority::new(
+            Credentials::default(),
+            Duration::ZERO,
+            ExpiryStyle::ExpiresAt,
+        );
         let (t, _) = expired.issue(crate::config::DEFAULT_CLIENT_ID, 100_001);
         assert!(expired.verify(&t).is_none());
         assert!(a.verify("garbage").is_none());

@@ -61,7 +61,9 @@ impl Scopes {
 
     fn check(&self) -> Result<(), String> {
         match self {
-            Scopes::All(s) if s != "all" => Err(format!("scopes must be \"all\" or a list, got {s:?}")),
+            Scopes::All(s) if s != "all" => {
+                Err(format!("scopes must be \"all\" or a list, got {s:?}"))
+            }
             _ => Ok(()),
         }
     }
@@ -138,10 +140,19 @@ impl Default for Credentials {
                 },
             ],
             users: vec![
-                CredentialUser { id: DEFAULT_ADMIN_USER_ID, site_admin: true },
-                CredentialUser { id: DEFAULT_BASIC_USER_ID, site_admin: false },
+                CredentialUser {
+                    id: DEFAULT_ADMIN_USER_ID,
+                    site_admin: true,
+                },
+                CredentialUser {
+                    id: DEFAULT_BASIC_USER_ID,
+                    site_admin: false,
+                },
             ],
-            legacy_keys: vec![LegacyKey { key: DEFAULT_LEGACY_KEY.into(), scopes: Scopes::all() }],
+            legacy_keys: vec![LegacyKey {
+                key: DEFAULT_LEGACY_KEY.into(),
+                scopes: Scopes::all(),
+            }],
         }
     }
 }
@@ -149,9 +160,14 @@ impl Default for Credentials {
 impl Credentials {
     /// Parses the JSON credentials format.
     pub fn from_json(text: &str) -> Result<Self, crate::Error> {
-        let c: Credentials =
-            serde_json::from_str(text).map_err(|e| crate::Error::Config(format!("credentials: {e}")))?;
-        for s in c.clients.iter().map(|c| &c.scopes).chain(c.legacy_keys.iter().map(|k| &k.scopes)) {
+        let c: Credentials = serde_json::from_str(text)
+            .map_err(|e| crate::Error::Config(format!("credentials: {e}")))?;
+        for s in c
+            .clients
+            .iter()
+            .map(|c| &c.scopes)
+            .chain(c.legacy_keys.iter().map(|k| &k.scopes))
+        {
             s.check().map_err(crate::Error::Config)?;
         }
         Ok(c)
@@ -225,8 +241,8 @@ impl SandboxConfig {
     /// Loads every `*.v3.json` fixture file of the shared reference layout
     /// (`{"/v3/<name>": [records...]}`) into `extra_records`.
     pub fn add_fixture_json(&mut self, text: &str) -> Result<(), crate::Error> {
-        let v: BTreeMap<String, Vec<Value>> =
-            serde_json::from_str(text).map_err(|e| crate::Error::Config(format!("fixture: {e}")))?;
+        let v: BTreeMap<String, Vec<Value>> = serde_json::from_str(text)
+            .map_err(|e| crate::Error::Config(format!("fixture: {e}")))?;
         for (k, recs) in v {
             self.extra_records.entry(k).or_default().extend(recs);
         }
@@ -249,7 +265,10 @@ mod tests {
         assert!(c.clients[1].scopes.allows("harvest:candidates:list"));
         assert!(!c.clients[1].scopes.allows("harvest:jobs:list"));
         assert_eq!(c.users[0].id, 4242);
-        assert!(Credentials::from_json(r#"{"clients":[{"id":"a","secret":"b","scopes":"some"}]}"#).is_err());
+        assert!(
+            Credentials::from_json(r#"{"clients":[{"id":"a","secret":"b","scopes":"some"}]}"#)
+                .is_err()
+        );
         assert!(Credentials::from_json("not json").is_err());
         assert!(!format!("{:?}", c).contains("\"b\""));
     }

@@ -29,14 +29,20 @@ pub fn normalize(name: &str, body: &mut Map<String, Value>) {
 
 /// Stages of a job ordered by sort_order: (id, name).
 pub fn stages_of(ds: &Dataset, job_id: i64) -> Vec<(i64, String)> {
-    let Some(t) = ds.table("job_interview_stages") else { return Vec::new() };
+    let Some(t) = ds.table("job_interview_stages") else {
+        return Vec::new();
+    };
     let mut v: Vec<(i64, i64, String)> = t
         .find_ids("job_id", job_id)
         .into_iter()
         .filter_map(|id| t.get(id))
         .filter(|r| r.get("active").and_then(Value::as_bool) != Some(false))
         .filter_map(|r| {
-            Some((r.get("sort_order").and_then(Value::as_i64).unwrap_or(0), r.get("id")?.as_i64()?, r.get("name")?.as_str()?.to_string()))
+            Some((
+                r.get("sort_order").and_then(Value::as_i64).unwrap_or(0),
+                r.get("id")?.as_i64()?,
+                r.get("name")?.as_str()?.to_string(),
+            ))
         })
         .collect();
     v.sort();
@@ -60,10 +66,20 @@ pub fn sync_candidate_tags(ds: &mut Dataset, cid: Option<i64>) {
     let Some(cid) = cid else { return };
     let names: Vec<Value> = ds
         .table("applied_candidate_tags")
-        .map(|t| t.find_ids("candidate_id", cid).into_iter().filter_map(|id| t.get(id)).filter_map(|r| get_i64(r.as_object()?, "candidate_tag_id")).collect::<Vec<_>>())
+        .map(|t| {
+            t.find_ids("candidate_id", cid)
+                .into_iter()
+                .filter_map(|id| t.get(id))
+                .filter_map(|r| get_i64(r.as_object()?, "candidate_tag_id"))
+                .collect::<Vec<_>>()
+        })
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|tid| ds.get("candidate_tags", tid).and_then(|t| t.get("name")).cloned())
+        .filter_map(|tid| {
+            ds.get("candidate_tags", tid)
+                .and_then(|t| t.get("name"))
+                .cloned()
+        })
         .collect();
     ds.modify("candidates", cid, |c| {
         c.insert("tags".into(), Value::Array(names));
@@ -74,15 +90,21 @@ pub fn sync_candidate_tags(ds: &mut Dataset, cid: Option<i64>) {
 fn set_candidate_tags(ds: &mut Dataset, cid: i64, names: &[String]) {
     let mut wanted = Vec::new();
     for n in names {
-        let existing = ds
-            .table("candidate_tags")
-            .and_then(|t| t.rows().values().find(|r| r.get("name").and_then(Value::as_str) == Some(n)).and_then(|r| r.get("id")?.as_i64()));
+        let existing = ds.table("candidate_tags").and_then(|t| {
+            t.rows()
+                .values()
+                .find(|r| r.get("name").and_then(Value::as_str) == Some(n))
+                .and_then(|r| r.get("id")?.as_i64())
+        });
         let tid = match existing {
             Some(t) => t,
             None => {
                 let tid = ds.next_id("candidate_tags", base_id("candidate_tags"));
                 let ts = now();
-                let _ = ds.upsert("candidate_tags", json!({"id": tid, "created_at": ts, "updated_at": ts, "name": n}));
+                let _ = ds.upsert(
+                    "candidate_tags",
+                    json!({"id": tid, "created_at": ts, "updated_at": ts, "name": n}),
+                );
                 tid
             }
         };
@@ -90,7 +112,12 @@ fn set_candidate_tags(ds: &mut Dataset, cid: i64, names: &[String]) {
     }
     let rows: Vec<(i64, i64)> = ds
         .table("applied_candidate_tags")
-        .map(|t| t.find_ids("candidate_id", cid).into_iter().filter_map(|id| Some((id, t.get(id)?.get("candidate_tag_id")?.as_i64()?))).collect())
+        .map(|t| {
+            t.find_ids("candidate_id", cid)
+                .into_iter()
+                .filter_map(|id| Some((id, t.get(id)?.get("candidate_tag_id")?.as_i64()?)))
+                .collect()
+        })
         .unwrap_or_default();
     for (row, tid) in &rows {
         if !wanted.contains(tid) {
@@ -109,42 +136,84 @@ fn set_candidate_tags(ds: &mut Dataset, cid: i64, names: &[String]) {
 
 fn user_email_taken(ds: &Dataset, email: &str, except: Option<i64>) -> bool {
     ds.table("users").is_some_and(|t| {
-        t.rows().iter().any(|(id, r)| Some(*id) != except && r.get("primary_email").and_then(Value::as_str).is_some_and(|e| e.eq_ignore_ascii_case(email)))
+        t.rows().iter().any(|(id, r)| {
+            Some(*id) != except
+                && r.get("primary_email")
+                    .and_then(Value::as_str)
+                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
+        })
     })
 }
 
-fn user_derived(ds: &Dataset, body: &Map<String, Value>, rec: &mut Map<String, Value>, except: Option<i64>) -> Result<(), ApiError> {
-    if let Some(email) = rec.get("primary_email").and_then(Value::as_str).map(str::to_string) {
+fn user_derived(
+    ds: &Dataset,
+    body: &Map<String, Value>,
+    rec: &mut Map<String, Value>,
+    except: Option<i64>,
+) -> Result<(), ApiError> {
+    if let Some(email) = rec
+        .get("primary_email")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    {
         if !email.contains('@') {
             return Err(err("primary_email", "is not a valid email address"));
         }
         if user_email_taken(ds, &email, except) {
             return Err(err("primary_email", "has already been taken"));
         }
-        let mut emails: Vec<Value> = rec.get("emails").and_then(Value::as_array).cloned().unwrap_or_default();
+        let mut emails: Vec<Value> = rec
+            .get("emails")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         if !emails.iter().any(|e| e.as_str() == Some(&email)) {
             emails.insert(0, json!(email));
         }
         rec.insert("emails".into(), Value::Array(emails));
     }
-    let first = rec.get("first_name").and_then(Value::as_str).unwrap_or_default().to_string();
-    let last = rec.get("last_name").and_then(Value::as_str).unwrap_or_default().to_string();
+    let first = rec
+        .get("first_name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let last = rec
+        .get("last_name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     rec.insert("name".into(), json!(format!("{first} {last}").trim()));
-    for (key, table, field) in [("office_ids", "offices", "office_ids"), ("department_ids", "departments", "department_ids")] {
+    for (key, table, field) in [
+        ("office_ids", "offices", "office_ids"),
+        ("department_ids", "departments", "department_ids"),
+    ] {
         if let Some(ids) = rec.get(key).and_then(Value::as_array) {
             for id in ids.iter().filter_map(Value::as_i64) {
                 if ds.get(table, id).is_none() {
-                    return Err(err(field, format!("{} {id} does not exist", schema::singular_label(table))));
+                    return Err(err(
+                        field,
+                        format!("{} {id} does not exist", schema::singular_label(table)),
+                    ));
                 }
             }
         }
     }
-    for (key, table, field) in [("external_office_ids", "offices", "office_ids"), ("external_department_ids", "departments", "department_ids")] {
+    for (key, table, field) in [
+        ("external_office_ids", "offices", "office_ids"),
+        ("external_department_ids", "departments", "department_ids"),
+    ] {
         if let Some(exts) = body.get(key).and_then(Value::as_array) {
             let mut ids = Vec::new();
             for e in exts.iter().filter_map(Value::as_str) {
-                let found = ds.table(table).and_then(|t| t.rows().iter().find(|(_, r)| r.get("external_id").and_then(Value::as_str) == Some(e)).map(|(id, _)| *id));
-                ids.push(json!(found.ok_or_else(|| err(key, format!("unknown external id `{e}`")))?));
+                let found = ds.table(table).and_then(|t| {
+                    t.rows()
+                        .iter()
+                        .find(|(_, r)| r.get("external_id").and_then(Value::as_str) == Some(e))
+                        .map(|(id, _)| *id)
+                });
+                ids.push(json!(
+                    found.ok_or_else(|| err(key, format!("unknown external id `{e}`")))?
+                ));
             }
             rec.insert(field.into(), Value::Array(ids));
         }
@@ -152,7 +221,15 @@ fn user_derived(ds: &Dataset, body: &Map<String, Value>, rec: &mut Map<String, V
     if let Some(tags) = body.get("interviewer_tag_ids").and_then(Value::as_array) {
         let mut out = Vec::new();
         for tid in tags {
-            let t = tid.as_i64().and_then(|i| ds.get("interviewer_tags", i)).ok_or_else(|| err("interviewer_tag_ids", format!("unknown interviewer tag {tid}")))?;
+            let t = tid
+                .as_i64()
+                .and_then(|i| ds.get("interviewer_tags", i))
+                .ok_or_else(|| {
+                    err(
+                        "interviewer_tag_ids",
+                        format!("unknown interviewer tag {tid}"),
+                    )
+                })?;
             out.push(json!({"id": t.get("id"), "name": t.get("name")}));
         }
         rec.insert("interviewer_tags".into(), Value::Array(out));
@@ -161,17 +238,28 @@ fn user_derived(ds: &Dataset, body: &Map<String, Value>, rec: &mut Map<String, V
 }
 
 /// Derived fields and checks before a create is stored.
-pub fn before_create(ds: &Dataset, name: &str, body: &Map<String, Value>, rec: &mut Map<String, Value>) -> Result<(), ApiError> {
+pub fn before_create(
+    ds: &Dataset,
+    name: &str,
+    body: &Map<String, Value>,
+    rec: &mut Map<String, Value>,
+) -> Result<(), ApiError> {
     if rec.get("custom_fields").is_some_and(Value::is_null) {
         rec.insert("custom_fields".into(), json!({}));
     }
     match name {
         "applications" => {
-            let prospect = rec.get("prospect").and_then(Value::as_bool).unwrap_or(false);
+            let prospect = rec
+                .get("prospect")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             if let Some(cid) = get_i64(rec, "candidate_id")
                 && ds.get("candidates", cid).is_none()
             {
-                return Err(err("candidate_id", format!("Candidate {cid} does not exist")));
+                return Err(err(
+                    "candidate_id",
+                    format!("Candidate {cid} does not exist"),
+                ));
             }
             if prospect {
                 rec.insert("stage_id".into(), Value::Null);
@@ -181,8 +269,21 @@ pub fn before_create(ds: &Dataset, name: &str, body: &Map<String, Value>, rec: &
                 let job = get_i64(rec, "job_id").ok_or_else(|| err("job_id", "is required"))?;
                 let stages = stages_of(ds, job);
                 let stage = match int_field(body, "initial_stage_id")? {
-                    Some(s) => stages.iter().find(|(id, _)| *id == s).cloned().ok_or_else(|| err("initial_stage_id", format!("stage {s} does not belong to job {job}")))?,
-                    None => stages.first().cloned().ok_or_else(|| err("job_id", format!("Job {job} has no interview stages")))?,
+                    Some(s) => {
+                        stages
+                            .iter()
+                            .find(|(id, _)| *id == s)
+                            .cloned()
+                            .ok_or_else(|| {
+                                err(
+                                    "initial_stage_id",
+                                    format!("stage {s} does not belong to job {job}"),
+                                )
+                            })?
+                    }
+                    None => stages.first().cloned().ok_or_else(|| {
+                        err("job_id", format!("Job {job} has no interview stages"))
+                    })?,
                 };
                 rec.insert("stage_id".into(), json!(stage.0));
                 rec.insert("stage_name".into(), json!(stage.1));
@@ -198,11 +299,23 @@ pub fn before_create(ds: &Dataset, name: &str, body: &Map<String, Value>, rec: &
             rec.insert("body_with_tags".into(), b);
         }
         "interviews" => {
-            let app = get_i64(rec, "application_id").and_then(|a| ds.get("applications", a)).cloned().unwrap_or(Value::Null);
-            let job = app.get("job_id").and_then(Value::as_i64).ok_or_else(|| err("application_id", "application has no job"))?;
-            let ji_job = get_i64(rec, "job_interview_id").and_then(|j| ds.get("job_interviews", j)).and_then(|r| r.get("job_id")).and_then(Value::as_i64);
+            let app = get_i64(rec, "application_id")
+                .and_then(|a| ds.get("applications", a))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let job = app
+                .get("job_id")
+                .and_then(Value::as_i64)
+                .ok_or_else(|| err("application_id", "application has no job"))?;
+            let ji_job = get_i64(rec, "job_interview_id")
+                .and_then(|j| ds.get("job_interviews", j))
+                .and_then(|r| r.get("job_id"))
+                .and_then(Value::as_i64);
             if ji_job != Some(job) {
-                return Err(err("job_interview_id", "does not belong to the application's job"));
+                return Err(err(
+                    "job_interview_id",
+                    "does not belong to the application's job",
+                ));
             }
             rec.insert("job_id".into(), json!(job));
             if rec.get("starts_at").is_some_and(|v| !v.is_null()) {
@@ -216,47 +329,97 @@ pub fn before_create(ds: &Dataset, name: &str, body: &Map<String, Value>, rec: &
             let app = match get_i64(rec, "application_id").filter(|a| *a != 0) {
                 Some(a) => a,
                 None => {
-                    let cid = get_i64(rec, "candidate_id").ok_or_else(|| ApiError::unprocessable(vec![single("application_id", "is required")]))?;
-                    ds.table("applications").and_then(|t| t.find_ids("candidate_id", cid).last().copied()).ok_or_else(|| err("candidate_id", "candidate has no application"))?
+                    let cid = get_i64(rec, "candidate_id").ok_or_else(|| {
+                        ApiError::unprocessable(vec![single("application_id", "is required")])
+                    })?;
+                    ds.table("applications")
+                        .and_then(|t| t.find_ids("candidate_id", cid).last().copied())
+                        .ok_or_else(|| err("candidate_id", "candidate has no application"))?
                 }
             };
-            let cid = ds.get("applications", app).and_then(|a| a.get("candidate_id")).cloned().unwrap_or(Value::Null);
+            let cid = ds
+                .get("applications", app)
+                .and_then(|a| a.get("candidate_id"))
+                .cloned()
+                .unwrap_or(Value::Null);
             rec.insert("application_id".into(), json!(app));
             rec.insert("candidate_id".into(), cid);
-            if rec.get("url").and_then(Value::as_str).unwrap_or_default().is_empty() {
+            if rec
+                .get("url")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .is_empty()
+            {
                 let id = get_i64(rec, "id").unwrap_or(0);
-                let file = rec.get("filename").and_then(Value::as_str).unwrap_or("file").to_string();
+                let file = rec
+                    .get("filename")
+                    .and_then(Value::as_str)
+                    .unwrap_or("file")
+                    .to_string();
                 rec.insert("url".into(), json!(format!("https://grnhse-prod.s3.amazonaws.com/person_attachments/data/{id}/{file}?X-Amz-Expires=604800")));
             }
         }
         "custom_fields" => {
-            let key = match rec.get("name_key").and_then(Value::as_str).filter(|k| !k.is_empty()) {
+            let key = match rec
+                .get("name_key")
+                .and_then(Value::as_str)
+                .filter(|k| !k.is_empty())
+            {
                 Some(k) => k.to_string(),
                 None => slug(rec.get("name").and_then(Value::as_str).unwrap_or_default()),
             };
-            if ds.table("custom_fields").is_some_and(|t| t.rows().values().any(|r| r.get("name_key").and_then(Value::as_str) == Some(&key))) {
+            if ds.table("custom_fields").is_some_and(|t| {
+                t.rows()
+                    .values()
+                    .any(|r| r.get("name_key").and_then(Value::as_str) == Some(&key))
+            }) {
                 return Err(err("name_key", "has already been taken"));
             }
             rec.insert("name_key".into(), json!(key));
         }
         "openings" => {
             let job = get_i64(rec, "job_id").unwrap_or(0);
-            let n = ds.table("openings").map(|t| t.find_ids("job_id", job).len()).unwrap_or(0);
+            let n = ds
+                .table("openings")
+                .map(|t| t.find_ids("job_id", job).len())
+                .unwrap_or(0);
             rec.insert("sort_order".into(), json!(n));
         }
         "applied_candidate_tags" => {
-            let (c, t) = (get_i64(rec, "candidate_id"), get_i64(rec, "candidate_tag_id"));
+            let (c, t) = (
+                get_i64(rec, "candidate_id"),
+                get_i64(rec, "candidate_tag_id"),
+            );
             let dup = ds.table("applied_candidate_tags").is_some_and(|tab| {
-                c.is_some_and(|c| tab.find_ids("candidate_id", c).iter().any(|id| tab.get(*id).and_then(|r| r.get("candidate_tag_id")).and_then(Value::as_i64) == t))
+                c.is_some_and(|c| {
+                    tab.find_ids("candidate_id", c).iter().any(|id| {
+                        tab.get(*id)
+                            .and_then(|r| r.get("candidate_tag_id"))
+                            .and_then(Value::as_i64)
+                            == t
+                    })
+                })
             });
             if dup {
-                return Err(err("candidate_tag_id", "is already applied to this candidate"));
+                return Err(err(
+                    "candidate_tag_id",
+                    "is already applied to this candidate",
+                ));
             }
         }
         "jobs" => {
             if let Some(t) = int_field(body, "template_job_id")? {
-                let tpl = ds.get("jobs", t).cloned().ok_or_else(|| err("template_job_id", format!("Job {t} does not exist")))?;
-                for k in ["department_id", "office_ids", "custom_fields", "confidential", "notes"] {
+                let tpl = ds
+                    .get("jobs", t)
+                    .cloned()
+                    .ok_or_else(|| err("template_job_id", format!("Job {t} does not exist")))?;
+                for k in [
+                    "department_id",
+                    "office_ids",
+                    "custom_fields",
+                    "confidential",
+                    "notes",
+                ] {
                     if body.get(k).is_none()
                         && let Some(v) = tpl.get(k)
                     {
@@ -264,7 +427,11 @@ pub fn before_create(ds: &Dataset, name: &str, body: &Map<String, Value>, rec: &
                     }
                 }
                 if body.get("name").is_none() {
-                    let n = body.get("job_name").cloned().or_else(|| tpl.get("name").cloned()).unwrap_or(Value::Null);
+                    let n = body
+                        .get("job_name")
+                        .cloned()
+                        .or_else(|| tpl.get("name").cloned())
+                        .unwrap_or(Value::Null);
                     rec.insert("name".into(), n);
                 }
                 rec.insert("copied_from_id".into(), json!(t));
@@ -277,7 +444,12 @@ pub fn before_create(ds: &Dataset, name: &str, body: &Map<String, Value>, rec: &
 }
 
 /// Dependent rows after a create.
-pub fn after_create(ds: &mut Dataset, name: &str, id: i64, body: &Map<String, Value>) -> Result<(), ApiError> {
+pub fn after_create(
+    ds: &mut Dataset,
+    name: &str,
+    id: i64,
+    body: &Map<String, Value>,
+) -> Result<(), ApiError> {
     let ts = now();
     match name {
         "applications" => {
@@ -302,16 +474,31 @@ pub fn after_create(ds: &mut Dataset, name: &str, id: i64, body: &Map<String, Va
             }
         }
         "candidates" => {
-            let tags: Vec<String> = body.get("tags").and_then(Value::as_array).map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect()).unwrap_or_default();
+            let tags: Vec<String> = body
+                .get("tags")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|t| t.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
             if !tags.is_empty() {
                 set_candidate_tags(ds, id, &tags);
             }
-            let mut apps: Vec<Value> = body.get("applications").and_then(Value::as_array).cloned().unwrap_or_default();
+            let mut apps: Vec<Value> = body
+                .get("applications")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             if let Some(a) = body.get("application") {
                 apps.push(a.clone());
             }
             for a in apps {
-                let mut m = a.as_object().cloned().ok_or_else(|| err("application", "must be an object"))?;
+                let mut m = a
+                    .as_object()
+                    .cloned()
+                    .ok_or_else(|| err("application", "must be an object"))?;
                 m.insert("candidate_id".into(), json!(id));
                 if let Some(def) = schema::resource("applications")
                     && let Err(e) = crate::writes::create(ds, def, &m)
@@ -329,14 +516,20 @@ pub fn after_create(ds: &mut Dataset, name: &str, id: i64, body: &Map<String, Va
             }
         }
         "applied_candidate_tags" => {
-            let cid = ds.get(name, id).and_then(|r| r.get("candidate_id")).and_then(Value::as_i64);
+            let cid = ds
+                .get(name, id)
+                .and_then(|r| r.get("candidate_id"))
+                .and_then(Value::as_i64);
             sync_candidate_tags(ds, cid);
         }
         "interviews" => {
             if let Some(list) = body.get("interviewers").and_then(Value::as_array) {
                 for iv in list {
                     let uid = iv.get("user_id").and_then(Value::as_i64);
-                    let email = iv.get("email").cloned().or_else(|| uid.and_then(|u| ds.get("users", u)).and_then(|u| u.get("primary_email").cloned()));
+                    let email = iv.get("email").cloned().or_else(|| {
+                        uid.and_then(|u| ds.get("users", u))
+                            .and_then(|u| u.get("primary_email").cloned())
+                    });
                     let rid = ds.next_id("interviewers", base_id("interviewers"));
                     let _ = ds.upsert("interviewers", json!({"id": rid, "created_at": ts, "updated_at": ts, "interview_id": id,
                         "user_id": uid, "scorecard_id": Value::Null, "email": email.unwrap_or(Value::Null), "response_status": "needs_action"}));
@@ -345,9 +538,16 @@ pub fn after_create(ds: &mut Dataset, name: &str, id: i64, body: &Map<String, Va
         }
         "user_emails" => {
             let rec = ds.get(name, id).cloned().unwrap_or(Value::Null);
-            if let (Some(uid), Some(e)) = (rec.get("user_id").and_then(Value::as_i64), rec.get("email").cloned()) {
+            if let (Some(uid), Some(e)) = (
+                rec.get("user_id").and_then(Value::as_i64),
+                rec.get("email").cloned(),
+            ) {
                 ds.modify("users", uid, |u| {
-                    let mut emails = u.get("emails").and_then(Value::as_array).cloned().unwrap_or_default();
+                    let mut emails = u
+                        .get("emails")
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default();
                     emails.push(e);
                     u.insert("emails".into(), Value::Array(emails));
                 });
@@ -359,12 +559,28 @@ pub fn after_create(ds: &mut Dataset, name: &str, id: i64, body: &Map<String, Va
                 Some(t) => stages_of(ds, t).into_iter().map(|(_, n)| n).collect(),
                 None => Vec::new(),
             };
-            let names = if names.is_empty() { ["Application Review", "Phone Interview", "Face to Face", "Offer"].iter().map(|s| s.to_string()).collect() } else { names };
+            let names = if names.is_empty() {
+                [
+                    "Application Review",
+                    "Phone Interview",
+                    "Face to Face",
+                    "Offer",
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+            } else {
+                names
+            };
             for (i, n) in names.iter().enumerate() {
                 let sid = ds.next_id("job_interview_stages", base_id("job_interview_stages"));
                 let _ = ds.upsert("job_interview_stages", json!({"id": sid, "created_at": ts, "updated_at": ts, "job_id": id, "sort_order": i, "name": n, "active": true}));
             }
-            let openings = body.get("number_of_openings").and_then(Value::as_i64).unwrap_or(1).clamp(0, 100);
+            let openings = body
+                .get("number_of_openings")
+                .and_then(Value::as_i64)
+                .unwrap_or(1)
+                .clamp(0, 100);
             for i in 0..openings {
                 let oid = ds.next_id("openings", base_id("openings"));
                 let _ = ds.upsert("openings", json!({"id": oid, "created_at": ts, "updated_at": ts, "job_id": id, "opened_at": ts, "closed_at": Value::Null,
@@ -378,14 +594,23 @@ pub fn after_create(ds: &mut Dataset, name: &str, id: i64, body: &Map<String, Va
 }
 
 /// Derived fields and dependent rows before an update is stored.
-pub fn before_update(ds: &mut Dataset, name: &str, id: i64, body: &Map<String, Value>, rec: &mut Map<String, Value>) -> Result<(), ApiError> {
+pub fn before_update(
+    ds: &mut Dataset,
+    name: &str,
+    id: i64,
+    body: &Map<String, Value>,
+    rec: &mut Map<String, Value>,
+) -> Result<(), ApiError> {
     match name {
         "users" => user_derived(ds, body, rec, Some(id))?,
         "applications" => {
             let pool = int_field(body, "prospect_pool_id")?;
             let stage = int_field(body, "prospect_stage_id")?;
             if pool.is_some() || stage.is_some() {
-                let rows = ds.table("prospect_details").map(|t| t.find_ids("application_id", id)).unwrap_or_default();
+                let rows = ds
+                    .table("prospect_details")
+                    .map(|t| t.find_ids("application_id", id))
+                    .unwrap_or_default();
                 for r in rows {
                     ds.modify("prospect_details", r, |p| {
                         if let Some(pl) = pool {
@@ -401,10 +626,18 @@ pub fn before_update(ds: &mut Dataset, name: &str, id: i64, body: &Map<String, V
         }
         "candidates" => {
             if let Some(tags) = body.get("tags").and_then(Value::as_array) {
-                let names: Vec<String> = tags.iter().filter_map(|t| t.as_str().map(str::to_string)).collect();
-                ds.upsert("candidates", Value::Object(rec.clone())).map_err(ApiError::message)?;
+                let names: Vec<String> = tags
+                    .iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect();
+                ds.upsert("candidates", Value::Object(rec.clone()))
+                    .map_err(ApiError::message)?;
                 set_candidate_tags(ds, id, &names);
-                if let Some(t) = ds.get("candidates", id).and_then(|c| c.get("tags")).cloned() {
+                if let Some(t) = ds
+                    .get("candidates", id)
+                    .and_then(|c| c.get("tags"))
+                    .cloned()
+                {
                     rec.insert("tags".into(), t);
                 }
             }

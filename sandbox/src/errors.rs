@@ -12,12 +12,19 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: u16, body: Value) -> Self {
-        ApiError { status, body, headers: Vec::new() }
+        ApiError {
+            status,
+            body,
+            headers: Vec::new(),
+        }
     }
 
     /// 422 `{"message":"Unprocessable Content","errors":[...]}`.
     pub fn unprocessable(errors: Vec<Value>) -> Self {
-        Self::new(422, json!({"message": "Unprocessable Content", "errors": errors}))
+        Self::new(
+            422,
+            json!({"message": "Unprocessable Content", "errors": errors}),
+        )
     }
 
     /// 422 with one `{field: message}` entry.
@@ -47,11 +54,17 @@ impl ApiError {
 
     /// 403 with a reason.
     pub fn forbidden(reason: impl Into<String>) -> Self {
-        Self::new(403, json!({"message": "Forbidden", "errors": [reason.into()]}))
+        Self::new(
+            403,
+            json!({"message": "Forbidden", "errors": [reason.into()]}),
+        )
     }
 
     /// 400 with a reason.
     pub fn bad_request(reason: impl Into<String>) -> Self {
-        Self::new(400, json!({"message": "Bad Request", "errors": [reason.into()]}))
+        Self::new(
+            400,
+            json!({"message": "Bad Request", "errors": [reason.into()]}),
+        )
     }
 }

@@ -47,7 +47,10 @@ pub enum FaultMode {
     /// One action per matching request, in order; once empty the rule is spent.
     Sequence(VecDeque<FaultAction>),
     /// Each matching request gets `action` with this probability.
-    Rate { probability: f64, action: FaultAction },
+    Rate {
+        probability: f64,
+        action: FaultAction,
+    },
     /// Every matching request gets `action`.
     Always(FaultAction),
 }
@@ -89,7 +92,9 @@ fn parse_action(s: &str) -> Result<FaultAction, FaultSpecError> {
     let s = s.trim();
     let err = || FaultSpecError(format!("unknown action `{s}`"));
     let ms = |v: &str| -> Result<Duration, FaultSpecError> {
-        v.parse::<u64>().map(Duration::from_millis).map_err(|_| FaultSpecError(format!("bad milliseconds in `{s}`")))
+        v.parse::<u64>()
+            .map(Duration::from_millis)
+            .map_err(|_| FaultSpecError(format!("bad milliseconds in `{s}`")))
     };
     Ok(match s {
         "ok" => FaultAction::Ok,
@@ -104,7 +109,9 @@ fn parse_action(s: &str) -> Result<FaultAction, FaultSpecError> {
             } else if s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit()) {
                 let code: u16 = s.parse().map_err(|_| err())?;
                 if !(400..=599).contains(&code) {
-                    return Err(FaultSpecError(format!("status must be 400-599, got {code}")));
+                    return Err(FaultSpecError(format!(
+                        "status must be 400-599, got {code}"
+                    )));
                 }
                 FaultAction::Status(code)
             } else {
@@ -124,10 +131,14 @@ impl FaultPlan {
     pub fn parse(spec: &str) -> Result<Self, FaultSpecError> {
         let mut rules = Vec::new();
         for rule in spec.split(';').map(str::trim).filter(|r| !r.is_empty()) {
-            let (route, body) = rule.split_once('=').ok_or_else(|| FaultSpecError(format!("missing `=` in `{rule}`")))?;
+            let (route, body) = rule
+                .split_once('=')
+                .ok_or_else(|| FaultSpecError(format!("missing `=` in `{rule}`")))?;
             let route = route.trim();
             if !route.starts_with('/') {
-                return Err(FaultSpecError(format!("route must start with `/`: `{route}`")));
+                return Err(FaultSpecError(format!(
+                    "route must start with `/`: `{route}`"
+                )));
             }
             let route = match route.strip_suffix('*') {
                 Some(p) => RouteMatch::Prefix(p.to_string()),
@@ -135,19 +146,33 @@ impl FaultPlan {
             };
             let body = body.trim();
             let mode = if let Some(rest) = body.strip_prefix("rate:") {
-                let (p, action) = rest.split_once(':').ok_or_else(|| FaultSpecError(format!("rate needs `rate:P:ACTION`: `{body}`")))?;
-                let probability: f64 = p.parse().map_err(|_| FaultSpecError(format!("bad probability `{p}`")))?;
+                let (p, action) = rest.split_once(':').ok_or_else(|| {
+                    FaultSpecError(format!("rate needs `rate:P:ACTION`: `{body}`"))
+                })?;
+                let probability: f64 = p
+                    .parse()
+                    .map_err(|_| FaultSpecError(format!("bad probability `{p}`")))?;
                 if !(0.0..=1.0).contains(&probability) {
-                    return Err(FaultSpecError(format!("probability must be within 0..1: `{p}`")));
+                    return Err(FaultSpecError(format!(
+                        "probability must be within 0..1: `{p}`"
+                    )));
                 }
-                FaultMode::Rate { probability, action: parse_action(action)? }
+                FaultMode::Rate {
+                    probability,
+                    action: parse_action(action)?,
+                }
             } else if let Some(action) = body.strip_prefix("always:") {
                 FaultMode::Always(parse_action(action)?)
             } else {
                 let mut seq = VecDeque::new();
                 for item in body.split(',').map(str::trim) {
                     let (action, times) = match item.rsplit_once('*') {
-                        Some((a, n)) => (a, n.trim().parse::<usize>().map_err(|_| FaultSpecError(format!("bad repeat in `{item}`")))?),
+                        Some((a, n)) => (
+                            a,
+                            n.trim()
+                                .parse::<usize>()
+                                .map_err(|_| FaultSpecError(format!("bad repeat in `{item}`")))?,
+                        ),
                         None => (item, 1),
                     };
                     if times > 100_000 {
@@ -165,19 +190,31 @@ impl FaultPlan {
 
     /// Adds a scripted sequence for a route (`/path` exact, `/prefix*` prefix).
     pub fn script(mut self, route: &str, actions: impl IntoIterator<Item = FaultAction>) -> Self {
-        self.rules.push(FaultRule { route: route_of(route), mode: FaultMode::Sequence(actions.into_iter().collect()) });
+        self.rules.push(FaultRule {
+            route: route_of(route),
+            mode: FaultMode::Sequence(actions.into_iter().collect()),
+        });
         self
     }
 
     /// Adds a probabilistic fault for a route.
     pub fn rate(mut self, route: &str, probability: f64, action: FaultAction) -> Self {
-        self.rules.push(FaultRule { route: route_of(route), mode: FaultMode::Rate { probability, action } });
+        self.rules.push(FaultRule {
+            route: route_of(route),
+            mode: FaultMode::Rate {
+                probability,
+                action,
+            },
+        });
         self
     }
 
     /// Adds a fault applied to every request of a route.
     pub fn always(mut self, route: &str, action: FaultAction) -> Self {
-        self.rules.push(FaultRule { route: route_of(route), mode: FaultMode::Always(action) });
+        self.rules.push(FaultRule {
+            route: route_of(route),
+            mode: FaultMode::Always(action),
+        });
         self
     }
 }
@@ -208,7 +245,12 @@ impl std::fmt::Debug for Faults {
 
 impl Faults {
     pub fn new(plan: FaultPlan, seed: u64) -> Self {
-        Faults { inner: Arc::new(Mutex::new(FaultState { plan, rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_fa17) })) }
+        Faults {
+            inner: Arc::new(Mutex::new(FaultState {
+                plan,
+                rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_fa17),
+            })),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, FaultState> {
@@ -255,7 +297,10 @@ impl Faults {
                         return a;
                     }
                 }
-                FaultMode::Rate { probability, action } => {
+                FaultMode::Rate {
+                    probability,
+                    action,
+                } => {
                     if rng.random::<f64>() < *probability {
                         return action.clone();
                     }
@@ -274,15 +319,39 @@ mod tests {
 
     #[test]
     fn parses_documented_example() {
-        let p = FaultPlan::parse("/v3/candidates=500,500,ok;/token=delay:2000;/v3/users=rate:0.1:503").unwrap();
+        let p =
+            FaultPlan::parse("/v3/candidates=500,500,ok;/token=delay:2000;/v3/users=rate:0.1:503")
+                .unwrap();
         assert_eq!(p.rules.len(), 3);
         assert_eq!(
             p.rules[0].mode,
-            FaultMode::Sequence([FaultAction::Status(500), FaultAction::Status(500), FaultAction::Ok].into_iter().collect())
+            FaultMode::Sequence(
+                [
+                    FaultAction::Status(500),
+                    FaultAction::Status(500),
+                    FaultAction::Ok
+                ]
+                .into_iter()
+                .collect()
+            )
         );
-        assert_eq!(p.rules[1].mode, FaultMode::Sequence([FaultAction::Delay(Duration::from_millis(2000))].into_iter().collect()));
-        assert_eq!(p.rules[2].mode, FaultMode::Rate { probability: 0.1, action: FaultAction::Status(503) });
-        let p = FaultPlan::parse("/v3/*=reset*2,truncate,cutoff,malformed;/token=always:down").unwrap();
+        assert_eq!(
+            p.rules[1].mode,
+            FaultMode::Sequence(
+                [FaultAction::Delay(Duration::from_millis(2000))]
+                    .into_iter()
+                    .collect()
+            )
+        );
+        assert_eq!(
+            p.rules[2].mode,
+            FaultMode::Rate {
+                probability: 0.1,
+                action: FaultAction::Status(503)
+            }
+        );
+        let p =
+            FaultPlan::parse("/v3/*=reset*2,truncate,cutoff,malformed;/token=always:down").unwrap();
         assert_eq!(p.rules[0].route, RouteMatch::Prefix("/v3/".into()));
         if let FaultMode::Sequence(s) = &p.rules[0].mode {
             assert_eq!(s.len(), 5);
@@ -294,7 +363,16 @@ mod tests {
 
     #[test]
     fn rejects_bad_specs() {
-        for bad in ["v3=500", "/v3", "/v3=explode", "/v3=rate:2:500", "/v3=rate:0.5", "/v3=200", "/v3=delay:x", "/v3=500*x"] {
+        for bad in [
+            "v3=500",
+            "/v3",
+            "/v3=explode",
+            "/v3=rate:2:500",
+            "/v3=rate:0.5",
+            "/v3=200",
+            "/v3=delay:x",
+            "/v3=500*x",
+        ] {
             assert!(FaultPlan::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(FaultPlan::parse("").unwrap(), FaultPlan::none());
@@ -312,8 +390,13 @@ mod tests {
     #[test]
     fn rate_is_seeded() {
         let run = |seed| {
-            let f = Faults::new(FaultPlan::none().rate("/x*", 0.5, FaultAction::Status(503)), seed);
-            (0..200).map(|_| f.next_action("/x/y") != FaultAction::Ok).collect::<Vec<_>>()
+            let f = Faults::new(
+                FaultPlan::none().rate("/x*", 0.5, FaultAction::Status(503)),
+                seed,
+            );
+            (0..200)
+                .map(|_| f.next_action("/x/y") != FaultAction::Ok)
+                .collect::<Vec<_>>()
         };
         let a = run(7);
         assert_eq!(a, run(7));

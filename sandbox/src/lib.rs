@@ -3,16 +3,16 @@
 //! Embed it with [`spawn`] (binds `127.0.0.1:0` by default) or run the `harvest-sandbox` binary.
 //! See `README.md` for the CLI, default credentials, fault SPEC grammar and library usage.
 
-mod catalog;
 mod actions;
 pub mod auth;
+mod catalog;
 pub mod config;
+pub mod data;
 mod effects;
 pub mod errors;
+pub mod faults;
 pub mod query;
 pub mod ratelimit;
-pub mod data;
-pub mod faults;
 pub mod sandbox;
 pub mod schema;
 pub mod server;
@@ -22,7 +22,9 @@ pub mod time;
 pub mod writes;
 
 pub use config::*;
-pub use faults::{FaultAction, FaultMode, FaultPlan, FaultRule, FaultSpecError, Faults, RouteMatch};
+pub use faults::{
+    FaultAction, FaultMode, FaultPlan, FaultRule, FaultSpecError, Faults, RouteMatch,
+};
 pub use sandbox::{Sandbox, build_dataset, spawn};
 pub use stats::StatsSnapshot;
 pub use store::Dataset;

@@ -44,7 +44,9 @@ fn parse_rate(s: &str) -> anyhow::Result<Option<(u32, Duration)>> {
     if s == "off" {
         return Ok(None);
     }
-    let (n, secs) = s.split_once('/').ok_or_else(|| anyhow::anyhow!("--rate-limit must be N/SECONDS or off"))?;
+    let (n, secs) = s
+        .split_once('/')
+        .ok_or_else(|| anyhow::anyhow!("--rate-limit must be N/SECONDS or off"))?;
     let n: u32 = n.trim().parse()?;
     let secs: f64 = secs.trim().parse()?;
     if !(secs > 0.0 && secs.is_finite()) {
@@ -56,7 +58,9 @@ fn parse_rate(s: &str) -> anyhow::Result<Option<(u32, Duration)>> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .init();
     let cli = Cli::parse();
     let mut config = SandboxConfig {
@@ -86,7 +90,12 @@ async fn main() -> anyhow::Result<()> {
         for (name, n) in harvest_sandbox::data::counts(&ds) {
             println!("{name:45} {n:>8}");
         }
-        println!("{:45} {:>8}  ({} ms)", "total", ds.total(), elapsed.as_millis());
+        println!(
+            "{:45} {:>8}  ({} ms)",
+            "total",
+            ds.total(),
+            elapsed.as_millis()
+        );
         return Ok(());
     }
     let started = std::time::Instant::now();

@@ -98,7 +98,9 @@ pub struct Page {
 
 fn parse_pairs(raw: Option<&str>) -> Vec<(String, String)> {
     match raw {
-        Some(q) if !q.is_empty() => form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),
+        Some(q) if !q.is_empty() => form_urlencoded::parse(q.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -106,18 +108,27 @@ fn parse_pairs(raw: Option<&str>) -> Vec<(String, String)> {
 fn int_list(param: &str, v: &str) -> Result<BTreeSet<i64>, ApiError> {
     let items: Vec<&str> = v.split(',').map(str::trim).collect();
     if items.len() > MAX_LIST {
-        return Err(ApiError::field(param, format!("must contain at most {MAX_LIST} items, got {}", items.len())));
+        return Err(ApiError::field(
+            param,
+            format!("must contain at most {MAX_LIST} items, got {}", items.len()),
+        ));
     }
     items
         .iter()
-        .map(|s| s.parse::<i64>().map_err(|_| ApiError::field(param, format!("`{s}` is not a valid integer"))))
+        .map(|s| {
+            s.parse::<i64>()
+                .map_err(|_| ApiError::field(param, format!("`{s}` is not a valid integer")))
+        })
         .collect()
 }
 
 fn str_list(param: &str, v: &str) -> Result<Vec<String>, ApiError> {
     let items: Vec<String> = v.split(',').map(|s| s.trim().to_string()).collect();
     if items.len() > MAX_LIST {
-        return Err(ApiError::field(param, format!("must contain at most {MAX_LIST} items, got {}", items.len())));
+        return Err(ApiError::field(
+            param,
+            format!("must contain at most {MAX_LIST} items, got {}", items.len()),
+        ));
     }
     Ok(items)
 }
@@ -126,7 +137,10 @@ fn parse_bool(param: &str, v: &str) -> Result<bool, ApiError> {
     match v {
         "true" => Ok(true),
         "false" => Ok(false),
-        _ => Err(ApiError::field(param, format!("`{v}` is not a valid boolean"))),
+        _ => Err(ApiError::field(
+            param,
+            format!("`{v}` is not a valid boolean"),
+        )),
     }
 }
 
@@ -138,7 +152,9 @@ fn parse_range(param: &str, v: &str) -> Result<Range, ApiError> {
     let bad = || {
         ApiError::field(
             param,
-            format!("`{v}` is invalid: use pipe-delimited operator|value pairs, e.g. gte|2024-01-01T00:00:00Z (operators gte, lte, gt, lt)"),
+            format!(
+                "`{v}` is invalid: use pipe-delimited operator|value pairs, e.g. gte|2024-01-01T00:00:00Z (operators gte, lte, gt, lt)"
+            ),
         )
     };
     let parts: Vec<&str> = v.split('|').collect();
@@ -169,14 +185,22 @@ fn check_enum(param: &str, allowed: &[&str], values: &[String]) -> Result<(), Ap
     }
     for v in values {
         if !allowed.contains(&v.as_str()) {
-            return Err(ApiError::field(param, format!("`{v}` is not one of: {}", allowed.join(", "))));
+            return Err(ApiError::field(
+                param,
+                format!("`{v}` is not one of: {}", allowed.join(", ")),
+            ));
         }
     }
     Ok(())
 }
 
 /// Builds the filter for one parameter.
-fn filter_for(def: &'static ResourceDef, ds: &Dataset, param: &str, v: &str) -> Result<Filter, ApiError> {
+fn filter_for(
+    def: &'static ResourceDef,
+    ds: &Dataset,
+    param: &str,
+    v: &str,
+) -> Result<Filter, ApiError> {
     let name = def.name;
     if v.is_empty() {
         return Err(ApiError::field(param, "must not be empty"));
@@ -192,12 +216,24 @@ fn filter_for(def: &'static ResourceDef, ds: &Dataset, param: &str, v: &str) -> 
         ("candidates", "email") => return Ok(Filter::Email(v.to_lowercase())),
         ("candidates", "tag") => return Ok(Filter::Tag(v.to_string())),
         ("users", "show_service_accounts") => {
-            return Ok(if parse_bool(param, v)? { Filter::All } else { Filter::HideServiceAccounts });
+            return Ok(if parse_bool(param, v)? {
+                Filter::All
+            } else {
+                Filter::HideServiceAccounts
+            });
         }
-        ("users", "primary_email") => return Ok(Filter::StrIn("primary_email", vec![v.to_lowercase()], true)),
-        ("users", "interviewer_tag_ids") => return Ok(Filter::NestedIdAny("interviewer_tags", int_list(param, v)?)),
+        ("users", "primary_email") => {
+            return Ok(Filter::StrIn("primary_email", vec![v.to_lowercase()], true));
+        }
+        ("users", "interviewer_tag_ids") => {
+            return Ok(Filter::NestedIdAny("interviewer_tags", int_list(param, v)?));
+        }
         ("users", "external_office_id") | ("users", "external_department_id") => {
-            let (table, field) = if param == "external_office_id" { ("offices", "office_ids") } else { ("departments", "department_ids") };
+            let (table, field) = if param == "external_office_id" {
+                ("offices", "office_ids")
+            } else {
+                ("departments", "department_ids")
+            };
             let ids: BTreeSet<i64> = ds
                 .table(table)
                 .map(|t| {
@@ -208,10 +244,18 @@ fn filter_for(def: &'static ResourceDef, ds: &Dataset, param: &str, v: &str) -> 
                         .collect()
                 })
                 .unwrap_or_default();
-            return Ok(if ids.is_empty() { Filter::Nothing } else { Filter::ArrayAny(field, ids) });
+            return Ok(if ids.is_empty() {
+                Filter::Nothing
+            } else {
+                Filter::ArrayAny(field, ids)
+            });
         }
         ("offers", "current_only") => {
-            return Ok(if parse_bool(param, v)? { Filter::CurrentOffer } else { Filter::All });
+            return Ok(if parse_bool(param, v)? {
+                Filter::CurrentOffer
+            } else {
+                Filter::All
+            });
         }
         ("custom_field_options", "custom_field_key") => {
             let ids: BTreeSet<i64> = ds
@@ -224,22 +268,40 @@ fn filter_for(def: &'static ResourceDef, ds: &Dataset, param: &str, v: &str) -> 
                         .collect()
                 })
                 .unwrap_or_default();
-            return Ok(if ids.is_empty() { Filter::Nothing } else { Filter::IdIn("custom_field_id", ids) });
-        }
-        (_, "custom_field_option_id") if def.field("custom_fields").is_some() => {
-            let id: i64 = v.parse().map_err(|_| ApiError::field(param, format!("`{v}` is not a valid integer")))?;
-            return Ok(match ds.get("custom_field_options", id).and_then(|o| o.get("name")).and_then(Value::as_str) {
-                Some(n) => Filter::CustomFieldValue(n.to_string()),
-                None => Filter::Nothing,
+            return Ok(if ids.is_empty() {
+                Filter::Nothing
+            } else {
+                Filter::IdIn("custom_field_id", ids)
             });
         }
-        ("scorecard_question_answer_options", "scorecard_ids") | ("scorecard_question_answer_options", "application_ids") => {
+        (_, "custom_field_option_id") if def.field("custom_fields").is_some() => {
+            let id: i64 = v
+                .parse()
+                .map_err(|_| ApiError::field(param, format!("`{v}` is not a valid integer")))?;
+            return Ok(
+                match ds
+                    .get("custom_field_options", id)
+                    .and_then(|o| o.get("name"))
+                    .and_then(Value::as_str)
+                {
+                    Some(n) => Filter::CustomFieldValue(n.to_string()),
+                    None => Filter::Nothing,
+                },
+            );
+        }
+        ("scorecard_question_answer_options", "scorecard_ids")
+        | ("scorecard_question_answer_options", "application_ids") => {
             let parents = int_list(param, v)?;
             let mut scorecards = parents.clone();
             if param == "application_ids" {
                 scorecards = ids_where(ds, "scorecards", "application_id", &parents);
             }
-            let answers = ids_where(ds, "scorecard_question_answers", "scorecard_id", &scorecards);
+            let answers = ids_where(
+                ds,
+                "scorecard_question_answers",
+                "scorecard_id",
+                &scorecards,
+            );
             return Ok(Filter::IdIn("scorecard_question_answer_id", answers));
         }
         _ => {}
@@ -283,7 +345,9 @@ fn filter_for(def: &'static ResourceDef, ds: &Dataset, param: &str, v: &str) -> 
 }
 
 fn ids_where(ds: &Dataset, table: &str, field: &str, parents: &BTreeSet<i64>) -> BTreeSet<i64> {
-    let Some(t) = ds.table(table) else { return BTreeSet::new() };
+    let Some(t) = ds.table(table) else {
+        return BTreeSet::new();
+    };
     parents.iter().flat_map(|p| t.find_ids(field, *p)).collect()
 }
 
@@ -292,25 +356,39 @@ fn unknown(param: &str) -> ApiError {
 }
 
 fn parse_per_page(v: &str) -> Result<usize, ApiError> {
-    let n: i64 = v.trim().parse().map_err(|_| ApiError::field("per_page", format!("`{v}` is not a valid integer")))?;
+    let n: i64 = v
+        .trim()
+        .parse()
+        .map_err(|_| ApiError::field("per_page", format!("`{v}` is not a valid integer")))?;
     if n > MAX_PER_PAGE as i64 {
-        return Err(ApiError::field("per_page", format!("`{n}` number is greater than: {MAX_PER_PAGE}")));
+        return Err(ApiError::field(
+            "per_page",
+            format!("`{n}` number is greater than: {MAX_PER_PAGE}"),
+        ));
     }
     if n < 1 {
-        return Err(ApiError::field("per_page", format!("`{n}` number is less than: 1")));
+        return Err(ApiError::field(
+            "per_page",
+            format!("`{n}` number is less than: 1"),
+        ));
     }
     Ok(n as usize)
 }
 
 impl ListQuery {
     /// Validates a raw query string for `GET /v3/<def.name>`.
-    pub fn parse(def: &'static ResourceDef, ds: &Dataset, raw: Option<&str>) -> Result<Self, ApiError> {
+    pub fn parse(
+        def: &'static ResourceDef,
+        ds: &Dataset,
+        raw: Option<&str>,
+    ) -> Result<Self, ApiError> {
         let pairs = parse_pairs(raw);
         if pairs.iter().any(|(k, _)| k == "cursor") {
             if pairs.len() != 1 {
                 return Err(ApiError::message(CURSOR_ALONE));
             }
-            let state = decode_cursor(&pairs[0].1).filter(|s| s.r == def.name && (1..=MAX_PER_PAGE).contains(&s.n));
+            let state = decode_cursor(&pairs[0].1)
+                .filter(|s| s.r == def.name && (1..=MAX_PER_PAGE).contains(&s.n));
             let Some(state) = state else {
                 return Err(ApiError::message("Invalid cursor."));
             };
@@ -333,7 +411,11 @@ impl ListQuery {
         Ok(q)
     }
 
-    fn build(def: &'static ResourceDef, ds: &Dataset, params: Vec<(String, String)>) -> Result<Self, ApiError> {
+    fn build(
+        def: &'static ResourceDef,
+        ds: &Dataset,
+        params: Vec<(String, String)>,
+    ) -> Result<Self, ApiError> {
         let mut seen = BTreeSet::new();
         let mut filters = Vec::new();
         let mut fields = None;
@@ -356,7 +438,9 @@ impl ListQuery {
             }
         }
         if seen.contains("created_at") && seen.contains("updated_at") {
-            errors.push(Value::String("Filter by either created_at or updated_at, not both.".into()));
+            errors.push(Value::String(
+                "Filter by either created_at or updated_at, not both.".into(),
+            ));
         }
         if !errors.is_empty() {
             return Err(ApiError::unprocessable(errors));
@@ -365,13 +449,23 @@ impl ListQuery {
             filters.push(Filter::HideServiceAccounts);
         }
         filters.retain(|f| !matches!(f, Filter::All));
-        Ok(ListQuery { resource: def, per_page: DEFAULT_PER_PAGE, params, after: None, filters, fields })
+        Ok(ListQuery {
+            resource: def,
+            per_page: DEFAULT_PER_PAGE,
+            params,
+            after: None,
+            filters,
+            fields,
+        })
     }
 
     /// Runs the query.
     pub fn run(&self, ds: &Dataset) -> Page {
         let Some(table) = ds.table(self.resource.name) else {
-            return Page { records: Vec::new(), next_cursor: None };
+            return Page {
+                records: Vec::new(),
+                next_cursor: None,
+            };
         };
         let upper = match self.after {
             Some(a) => Bound::Excluded(a),
@@ -391,7 +485,12 @@ impl ListQuery {
                 }
             }
         } else {
-            for rec in table.rows().range((Bound::Unbounded, upper)).rev().map(|(_, r)| r) {
+            for rec in table
+                .rows()
+                .range((Bound::Unbounded, upper))
+                .rev()
+                .map(|(_, r)| r)
+            {
                 if self.matches(ds, rec) {
                     matched.push(rec);
                     if matched.len() == want {
@@ -403,14 +502,26 @@ impl ListQuery {
         let more = matched.len() > self.per_page;
         matched.truncate(self.per_page);
         let next_cursor = if more {
-            matched.last().and_then(|r| r.get("id")).and_then(Value::as_i64).map(|last| {
-                encode_cursor(&CursorState { r: self.resource.name.to_string(), q: self.params.clone(), n: self.per_page, a: last })
-            })
+            matched
+                .last()
+                .and_then(|r| r.get("id"))
+                .and_then(Value::as_i64)
+                .map(|last| {
+                    encode_cursor(&CursorState {
+                        r: self.resource.name.to_string(),
+                        q: self.params.clone(),
+                        n: self.per_page,
+                        a: last,
+                    })
+                })
         } else {
             None
         };
         let records = matched.into_iter().map(|r| self.project(r)).collect();
-        Page { records, next_cursor }
+        Page {
+            records,
+            next_cursor,
+        }
     }
 
     /// The smallest id set implied by an indexed id filter, if any.
@@ -419,9 +530,11 @@ impl ListQuery {
         for f in &self.filters {
             let set = match f {
                 Filter::IdIn("id", ids) => ids.clone(),
-                Filter::IdIn(field, vals) if table.is_indexed(field) => {
-                    vals.iter().filter_map(|v| table.ids_by(field, *v)).flat_map(|s| s.iter().copied()).collect()
-                }
+                Filter::IdIn(field, vals) if table.is_indexed(field) => vals
+                    .iter()
+                    .filter_map(|v| table.ids_by(field, *v))
+                    .flat_map(|s| s.iter().copied())
+                    .collect(),
                 _ => continue,
             };
             if best.as_ref().is_none_or(|b| set.len() < b.len()) {
@@ -458,61 +571,98 @@ fn single(k: &str, msg: &str) -> Value {
 }
 
 fn errors_of(e: ApiError) -> Vec<Value> {
-    e.body.get("errors").and_then(Value::as_array).cloned().unwrap_or_default()
+    e.body
+        .get("errors")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn parse_fields(def: &'static ResourceDef, v: &str) -> Result<Vec<&'static str>, ApiError> {
     let names: Vec<&str> = v.split(',').map(str::trim).collect();
     if names.len() > MAX_LIST {
-        return Err(ApiError::field("fields", format!("must contain at most {MAX_LIST} items")));
+        return Err(ApiError::field(
+            "fields",
+            format!("must contain at most {MAX_LIST} items"),
+        ));
     }
     names
         .iter()
-        .map(|n| def.field(n).map(|f| f.name).ok_or_else(|| ApiError::field("fields", format!("`{n}` is not an attribute of {}", def.name))))
+        .map(|n| {
+            def.field(n).map(|f| f.name).ok_or_else(|| {
+                ApiError::field(
+                    "fields",
+                    format!("`{n}` is not an attribute of {}", def.name),
+                )
+            })
+        })
         .collect()
 }
 
 fn filter_matches(f: &Filter, ds: &Dataset, rec: &Value) -> bool {
     match f {
-        Filter::IdIn(field, set) => rec.get(*field).and_then(Value::as_i64).is_some_and(|v| set.contains(&v)),
+        Filter::IdIn(field, set) => rec
+            .get(*field)
+            .and_then(Value::as_i64)
+            .is_some_and(|v| set.contains(&v)),
         Filter::ArrayAny(field, set) => rec
             .get(*field)
             .and_then(Value::as_array)
             .is_some_and(|a| a.iter().filter_map(Value::as_i64).any(|v| set.contains(&v))),
-        Filter::NestedIdAny(field, set) => rec
-            .get(*field)
-            .and_then(Value::as_array)
-            .is_some_and(|a| a.iter().filter_map(|o| o.get("id").and_then(Value::as_i64)).any(|v| set.contains(&v))),
+        Filter::NestedIdAny(field, set) => {
+            rec.get(*field).and_then(Value::as_array).is_some_and(|a| {
+                a.iter()
+                    .filter_map(|o| o.get("id").and_then(Value::as_i64))
+                    .any(|v| set.contains(&v))
+            })
+        }
         Filter::StrIn(field, vals, ci) => match rec.get(*field).and_then(Value::as_str) {
             Some(s) if *ci => vals.iter().any(|v| v.eq_ignore_ascii_case(s)),
             Some(s) => vals.iter().any(|v| v == s),
             None => false,
         },
         Filter::BoolEq(field, b) => rec.get(*field).and_then(Value::as_bool) == Some(*b),
-        Filter::Range(field, r) => {
-            rec.get(*field).and_then(Value::as_str).and_then(time::parse_iso).is_some_and(|t| r.contains(t))
-        }
-        Filter::Email(e) => rec.get("email_addresses").and_then(Value::as_array).is_some_and(|a| {
-            a.iter().filter_map(|x| x.get("value").and_then(Value::as_str)).any(|v| v.eq_ignore_ascii_case(e))
-        }),
-        Filter::Tag(t) => rec.get("tags").and_then(Value::as_array).is_some_and(|a| a.iter().any(|x| x.as_str() == Some(t))),
-        Filter::CustomFieldValue(name) => rec.get("custom_fields").and_then(Value::as_object).is_some_and(|m| {
-            m.values().filter_map(|e| e.get("value")).any(|v| match v {
-                Value::String(s) => s == name,
-                Value::Array(a) => a.iter().any(|x| x.as_str() == Some(name)),
-                _ => false,
-            })
-        }),
-        Filter::HideServiceAccounts => {
-            rec.get("id").and_then(Value::as_i64).is_none_or(|id| !ds.service_user_ids.contains(&id))
-        }
+        Filter::Range(field, r) => rec
+            .get(*field)
+            .and_then(Value::as_str)
+            .and_then(time::parse_iso)
+            .is_some_and(|t| r.contains(t)),
+        Filter::Email(e) => rec
+            .get("email_addresses")
+            .and_then(Value::as_array)
+            .is_some_and(|a| {
+                a.iter()
+                    .filter_map(|x| x.get("value").and_then(Value::as_str))
+                    .any(|v| v.eq_ignore_ascii_case(e))
+            }),
+        Filter::Tag(t) => rec
+            .get("tags")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(t))),
+        Filter::CustomFieldValue(name) => rec
+            .get("custom_fields")
+            .and_then(Value::as_object)
+            .is_some_and(|m| {
+                m.values().filter_map(|e| e.get("value")).any(|v| match v {
+                    Value::String(s) => s == name,
+                    Value::Array(a) => a.iter().any(|x| x.as_str() == Some(name)),
+                    _ => false,
+                })
+            }),
+        Filter::HideServiceAccounts => rec
+            .get("id")
+            .and_then(Value::as_i64)
+            .is_none_or(|id| !ds.service_user_ids.contains(&id)),
         Filter::CurrentOffer => {
-            let (Some(app), Some(version)) =
-                (rec.get("application_id").and_then(Value::as_i64), rec.get("version").and_then(Value::as_i64))
-            else {
+            let (Some(app), Some(version)) = (
+                rec.get("application_id").and_then(Value::as_i64),
+                rec.get("version").and_then(Value::as_i64),
+            ) else {
                 return false;
             };
-            let Some(t) = ds.table("offers") else { return true };
+            let Some(t) = ds.table("offers") else {
+                return true;
+            };
             t.find_ids("application_id", app)
                 .iter()
                 .filter_map(|id| t.get(*id))

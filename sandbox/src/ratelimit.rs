@@ -43,7 +43,11 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(limit: u32, window: Duration) -> Self {
-        RateLimiter { limit, window, buckets: Mutex::new(HashMap::new()) }
+        RateLimiter {
+            limit,
+            window,
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Counts a request of `bucket`.
@@ -71,7 +75,10 @@ impl RateLimiter {
 
     /// Forgets all counts.
     pub fn reset(&self) {
-        self.buckets.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.buckets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 }
 

@@ -37,10 +37,13 @@ pub fn build_dataset(config: &SandboxConfig) -> Result<Dataset> {
     for (key, records) in &config.extra_records {
         let name = resource_key(key);
         if schema::resource(name).is_none() {
-            return Err(Error::Config(format!("extra_records: unknown resource `{key}`")));
+            return Err(Error::Config(format!(
+                "extra_records: unknown resource `{key}`"
+            )));
         }
         for rec in records {
-            ds.upsert(name, rec.clone()).map_err(|e| Error::Config(format!("extra_records[{key}]: {e}")))?;
+            ds.upsert(name, rec.clone())
+                .map_err(|e| Error::Config(format!("extra_records[{key}]: {e}")))?;
         }
     }
     Ok(ds)
@@ -56,13 +59,17 @@ pub struct Sandbox {
 
 impl std::fmt::Debug for Sandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sandbox").field("addr", &self.addr).finish_non_exhaustive()
+        f.debug_struct("Sandbox")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
     }
 }
 
 /// Builds the data and starts serving on `config.listen` (default `127.0.0.1:0`).
 pub async fn spawn(config: SandboxConfig) -> Result<Sandbox> {
-    let listen = config.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+    let listen = config
+        .listen
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let cfg = config.clone();
@@ -71,7 +78,11 @@ pub async fn spawn(config: SandboxConfig) -> Result<Sandbox> {
         .map_err(|e| Error::Config(format!("data generation failed: {e}")))??;
     let state = Arc::new(State {
         data: std::sync::RwLock::new(ds),
-        auth: Authority::new(config.credentials.clone(), config.token_lifetime, config.expiry_style),
+        auth: Authority::new(
+            config.credentials.clone(),
+            config.token_lifetime,
+            config.expiry_style,
+        ),
         limiter: config.rate_limit.map(|(n, w)| RateLimiter::new(n, w)),
         faults: Faults::new(config.faults.clone(), config.seed),
         stats: Stats::default(),
@@ -81,7 +92,12 @@ pub async fn spawn(config: SandboxConfig) -> Result<Sandbox> {
     let (stop, stop_rx) = watch::channel(false);
     let task = tokio::spawn(accept_loop(listener, state.clone(), stop_rx));
     tracing::info!(%addr, "harvest sandbox listening");
-    Ok(Sandbox { state, addr, stop, task: Some(task) })
+    Ok(Sandbox {
+        state,
+        addr,
+        stop,
+        task: Some(task),
+    })
 }
 
 async fn accept_loop(listener: TcpListener, state: Arc<State>, mut stop: watch::Receiver<bool>) {

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Body, Frame, Incoming};
-use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -63,7 +63,11 @@ struct Reply {
 
 impl Reply {
     fn json(status: u16, v: &Value) -> Self {
-        Reply { status, body: Some(serde_json::to_vec(v).unwrap_or_default()), headers: Vec::new() }
+        Reply {
+            status,
+            body: Some(serde_json::to_vec(v).unwrap_or_default()),
+            headers: Vec::new(),
+        }
     }
 
     fn error(e: ApiError) -> Self {
@@ -73,12 +77,18 @@ impl Reply {
     }
 
     fn no_content() -> Self {
-        Reply { status: 204, body: None, headers: Vec::new() }
+        Reply {
+            status: 204,
+            body: None,
+            headers: Vec::new(),
+        }
     }
 }
 
 fn full(bytes: Vec<u8>) -> ResBody {
-    Full::new(Bytes::from(bytes)).map_err(|never: Infallible| match never {}).boxed()
+    Full::new(Bytes::from(bytes))
+        .map_err(|never: Infallible| match never {})
+        .boxed()
 }
 
 /// A body that sends its first chunk and then fails, so the peer sees a cut connection.
@@ -90,10 +100,16 @@ impl Body for CutoffBody {
     type Data = Bytes;
     type Error = std::io::Error;
 
-    fn poll_frame(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         match self.first.take() {
             Some(b) => Poll::Ready(Some(Ok(Frame::data(b)))),
-            None => Poll::Ready(Some(Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "sandbox fault: cutoff")))),
+            None => Poll::Ready(Some(Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "sandbox fault: cutoff",
+            )))),
         }
     }
 }
@@ -117,10 +133,14 @@ fn encode(reply: Reply, fault: &FaultAction) -> Response<ResBody> {
     let mut resp = Response::new(body);
     *resp.status_mut() = status;
     if has_body {
-        resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+        resp.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
     }
     if let Some(len) = forced_len {
-        resp.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from(len));
+        resp.headers_mut()
+            .insert(CONTENT_LENGTH, HeaderValue::from(len));
     }
     for (k, v) in reply.headers {
         if let Ok(v) = HeaderValue::from_str(&v) {
@@ -131,11 +151,17 @@ fn encode(reply: Reply, fault: &FaultAction) -> Response<ResBody> {
 }
 
 fn reason(status: u16) -> &'static str {
-    StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Error")
+    StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error")
 }
 
 /// Handles one request. An `Err` makes hyper drop the connection (used for the `reset` fault).
-pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<ResBody>, std::io::Error> {
+pub async fn handle(
+    state: Arc<State>,
+    req: Request<Incoming>,
+) -> Result<Response<ResBody>, std::io::Error> {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(str::to_string);
@@ -152,7 +178,10 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Respons
     match fault {
         FaultAction::Reset => {
             state.stats.record_status(0);
-            return Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "sandbox fault: reset"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "sandbox fault: reset",
+            ));
         }
         FaultAction::Status(code) => {
             state.stats.record_status(code);
@@ -164,14 +193,26 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Respons
         }
         FaultAction::Malformed => {
             state.stats.record_status(200);
-            let r = Reply { status: 200, body: Some(b"<html><body>502 Bad Gateway</body></html>{\"id\":".to_vec()), headers: Vec::new() };
+            let r = Reply {
+                status: 200,
+                body: Some(b"<html><body>502 Bad Gateway</body></html>{\"id\":".to_vec()),
+                headers: Vec::new(),
+            };
             return Ok(encode(r, &FaultAction::Ok));
         }
         _ => {}
     }
 
-    let host = req.headers().get(hyper::header::HOST).and_then(|h| h.to_str().ok()).map(str::to_string);
-    let authorization = req.headers().get(hyper::header::AUTHORIZATION).and_then(|h| h.to_str().ok()).map(str::to_string);
+    let host = req
+        .headers()
+        .get(hyper::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string);
+    let authorization = req
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string);
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => {
@@ -181,7 +222,15 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Respons
         }
     };
 
-    let reply = route(&state, &method, &path, query.as_deref(), host.as_deref(), authorization.as_deref(), &body);
+    let reply = route(
+        &state,
+        &method,
+        &path,
+        query.as_deref(),
+        host.as_deref(),
+        authorization.as_deref(),
+        &body,
+    );
     state.stats.record_status(reply.status);
     Ok(encode(reply, &fault))
 }
@@ -217,11 +266,29 @@ fn route(
 
     // authenticate (without failing yet) to pick the rate-limit bucket
     let principal: Option<Principal> = authorization
-        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
         .and_then(|t| state.auth.verify(t.trim()));
-    let decision: Option<RateDecision> =
-        state.limiter.as_ref().map(|l| l.check(principal.as_ref().map(|p| p.credential.as_str()).unwrap_or("anonymous")));
-    let mut reply = v3(state, method, &segs, query, host, principal.as_ref(), decision.as_ref(), body);
+    let decision: Option<RateDecision> = state.limiter.as_ref().map(|l| {
+        l.check(
+            principal
+                .as_ref()
+                .map(|p| p.credential.as_str())
+                .unwrap_or("anonymous"),
+        )
+    });
+    let mut reply = v3(
+        state,
+        method,
+        &segs,
+        query,
+        host,
+        principal.as_ref(),
+        decision.as_ref(),
+        body,
+    );
     if let Some(d) = decision {
         reply.headers.extend(d.headers());
     }
@@ -240,7 +307,10 @@ fn v3(
     body: &[u8],
 ) -> Reply {
     if decision.is_some_and(|d| !d.allowed) {
-        return Reply::json(429, &json!({"message": "Too Many Requests", "errors": ["Rate limit exceeded. Retry after the time in the Retry-After header."]}));
+        return Reply::json(
+            429,
+            &json!({"message": "Too Many Requests", "errors": ["Rate limit exceeded. Retry after the time in the Retry-After header."]}),
+        );
     }
     // routing happens before authentication: unknown routes are 404 even without a token
     enum Op {
@@ -265,7 +335,9 @@ fn v3(
         Op::Write(w) => w.scope(),
     };
     if !p.scopes.allows(&scope) {
-        return Reply::error(ApiError::forbidden(format!("This token is missing the required scope `{scope}`.")));
+        return Reply::error(ApiError::forbidden(format!(
+            "This token is missing the required scope `{scope}`."
+        )));
     }
     match op {
         Op::List(def) => {
@@ -284,18 +356,32 @@ fn v3(
             drop(ds);
             let mut r = Reply::json(200, &Value::Array(page.records));
             if let Some(c) = page.next_cursor {
-                let base = state
-                    .public_base
-                    .clone()
-                    .unwrap_or_else(|| format!("http://{}", host.map(str::to_string).unwrap_or_else(|| state.local_addr.to_string())));
-                r.headers.push(("link", format!("<{}/v3/{}?cursor={}>; rel=\"next\"", base.trim_end_matches('/'), def.name, c)));
+                let base = state.public_base.clone().unwrap_or_else(|| {
+                    format!(
+                        "http://{}",
+                        host.map(str::to_string)
+                            .unwrap_or_else(|| state.local_addr.to_string())
+                    )
+                });
+                r.headers.push((
+                    "link",
+                    format!(
+                        "<{}/v3/{}?cursor={}>; rel=\"next\"",
+                        base.trim_end_matches('/'),
+                        def.name,
+                        c
+                    ),
+                ));
             }
             r
         }
         Op::Write(w) => {
             let mut ds = state.write();
             if state.auth.user_admin(&ds, p.sub).is_none() {
-                return Reply::error(ApiError::forbidden(format!("User {} does not exist.", p.sub)));
+                return Reply::error(ApiError::forbidden(format!(
+                    "User {} does not exist.",
+                    p.sub
+                )));
             }
             match writes::execute(&mut ds, &w, body) {
                 Ok(writes::Outcome::Object(status, v)) => Reply::json(status, &v),

@@ -21,12 +21,22 @@ pub struct StatsSnapshot {
 impl StatsSnapshot {
     /// Count of `method path` requests (e.g. `("GET", "/v3/candidates")`).
     pub fn count(&self, method: &str, path: &str) -> u64 {
-        self.by_route.get(&format!("{method} {path}")).copied().unwrap_or(0)
+        self.by_route
+            .get(&format!("{method} {path}"))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Count of v3 calls (any method) whose path starts with `/v3/`.
     pub fn v3_calls(&self) -> u64 {
-        self.by_route.iter().filter(|(k, _)| k.split_once(' ').is_some_and(|(_, p)| p.starts_with("/v3/"))).map(|(_, v)| *v).sum()
+        self.by_route
+            .iter()
+            .filter(|(k, _)| {
+                k.split_once(' ')
+                    .is_some_and(|(_, p)| p.starts_with("/v3/"))
+            })
+            .map(|(_, v)| *v)
+            .sum()
     }
 }
 

@@ -23,7 +23,11 @@ impl Table {
             .filter(|f| f.kind == Kind::Int && f.name.ends_with("_id"))
             .map(|f| (f.name, HashMap::new()))
             .collect();
-        Table { def, rows: BTreeMap::new(), fk }
+        Table {
+            def,
+            rows: BTreeMap::new(),
+            fk,
+        }
     }
 
     /// All records in ascending id order.
@@ -56,7 +60,10 @@ impl Table {
     /// Ids of records whose `field` equals `value` (indexed or scanned), ascending.
     pub fn find_ids(&self, field: &str, value: i64) -> Vec<i64> {
         if self.is_indexed(field) {
-            return self.ids_by(field, value).map(|s| s.iter().copied().collect()).unwrap_or_default();
+            return self
+                .ids_by(field, value)
+                .map(|s| s.iter().copied().collect())
+                .unwrap_or_default();
         }
         self.rows
             .iter()
@@ -124,8 +131,14 @@ pub struct Dataset {
 impl Dataset {
     /// An empty table for every known resource.
     pub fn empty() -> Self {
-        let tables = schema::resources().iter().map(|d| (d.name, Table::new(d))).collect();
-        Dataset { tables, service_user_ids: BTreeSet::new() }
+        let tables = schema::resources()
+            .iter()
+            .map(|d| (d.name, Table::new(d)))
+            .collect();
+        Dataset {
+            tables,
+            service_user_ids: BTreeSet::new(),
+        }
     }
 
     pub fn table(&self, name: &str) -> Option<&Table> {
@@ -177,7 +190,12 @@ impl Dataset {
 
     /// Next free id of a table (max + 1, or `base` when empty).
     pub fn next_id(&self, name: &str, base: i64) -> i64 {
-        self.tables.get(name).and_then(Table::max_id).map(|m| m + 1).unwrap_or(base).max(base)
+        self.tables
+            .get(name)
+            .and_then(Table::max_id)
+            .map(|m| m + 1)
+            .unwrap_or(base)
+            .max(base)
     }
 
     /// Records of a resource in id-descending order (the order the API serves).
@@ -202,8 +220,10 @@ mod tests {
     #[test]
     fn index_follows_updates() {
         let mut d = Dataset::empty();
-        d.upsert("applications", json!({"id": 5, "candidate_id": 9})).unwrap();
-        d.upsert("applications", json!({"id": 6, "candidate_id": 9})).unwrap();
+        d.upsert("applications", json!({"id": 5, "candidate_id": 9}))
+            .unwrap();
+        d.upsert("applications", json!({"id": 6, "candidate_id": 9}))
+            .unwrap();
         let t = d.table("applications").unwrap();
         assert_eq!(t.find_ids("candidate_id", 9), vec![5, 6]);
         d.modify("applications", 5, |o| {
@@ -213,7 +233,12 @@ mod tests {
         assert_eq!(t.find_ids("candidate_id", 9), vec![6]);
         assert_eq!(t.find_ids("candidate_id", 10), vec![5]);
         d.remove("applications", 6);
-        assert!(d.table("applications").unwrap().find_ids("candidate_id", 9).is_empty());
+        assert!(
+            d.table("applications")
+                .unwrap()
+                .find_ids("candidate_id", 9)
+                .is_empty()
+        );
         assert!(d.upsert("applications", json!({"x": 1})).is_err());
         assert!(d.upsert("nope", json!({"id": 1})).is_err());
         assert_eq!(d.next_id("applications", 100), 100);

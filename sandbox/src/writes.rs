@@ -53,21 +53,75 @@ pub enum Outcome {
 }
 
 const CREATABLE: &[&str] = &[
-    "applications", "applied_candidate_tags", "approval_flows", "attachments", "candidate_educations", "candidate_employments",
-    "candidate_tags", "candidates", "custom_field_departments", "custom_field_offices", "custom_field_options", "custom_fields",
-    "departments", "future_job_permissions", "interviews", "job_hiring_managers", "job_notes", "job_owners", "job_post_locations",
-    "jobs", "notes", "offices", "openings", "user_emails", "user_job_permissions", "users", "webhooks",
+    "applications",
+    "applied_candidate_tags",
+    "approval_flows",
+    "attachments",
+    "candidate_educations",
+    "candidate_employments",
+    "candidate_tags",
+    "candidates",
+    "custom_field_departments",
+    "custom_field_offices",
+    "custom_field_options",
+    "custom_fields",
+    "departments",
+    "future_job_permissions",
+    "interviews",
+    "job_hiring_managers",
+    "job_notes",
+    "job_owners",
+    "job_post_locations",
+    "jobs",
+    "notes",
+    "offices",
+    "openings",
+    "user_emails",
+    "user_job_permissions",
+    "users",
+    "webhooks",
 ];
 const UPDATABLE: &[&str] = &[
-    "applications", "approval_flows", "candidate_educations", "candidate_employments", "candidates", "custom_field_options",
-    "custom_fields", "departments", "interviews", "job_notes", "job_posts", "jobs", "offers", "offices", "openings",
-    "rejection_details", "users", "webhooks",
+    "applications",
+    "approval_flows",
+    "candidate_educations",
+    "candidate_employments",
+    "candidates",
+    "custom_field_options",
+    "custom_fields",
+    "departments",
+    "interviews",
+    "job_notes",
+    "job_posts",
+    "jobs",
+    "offers",
+    "offices",
+    "openings",
+    "rejection_details",
+    "users",
+    "webhooks",
 ];
 const DELETABLE: &[&str] = &[
-    "applications", "applied_candidate_tags", "attachments", "candidate_educations", "candidate_employments", "candidate_tags",
-    "candidates", "custom_field_departments", "custom_field_offices", "custom_field_options", "custom_fields",
-    "future_job_permissions", "interviews", "job_hiring_managers", "job_notes", "job_owners", "job_post_locations", "openings",
-    "user_job_permissions", "webhooks",
+    "applications",
+    "applied_candidate_tags",
+    "attachments",
+    "candidate_educations",
+    "candidate_employments",
+    "candidate_tags",
+    "candidates",
+    "custom_field_departments",
+    "custom_field_offices",
+    "custom_field_options",
+    "custom_fields",
+    "future_job_permissions",
+    "interviews",
+    "job_hiring_managers",
+    "job_notes",
+    "job_owners",
+    "job_post_locations",
+    "openings",
+    "user_job_permissions",
+    "webhooks",
 ];
 /// (resource, method, verb)
 const ACTIONS: &[(&str, &str, &str)] = &[
@@ -92,12 +146,31 @@ pub fn route(method: &Method, segs: &[&str]) -> Option<WriteOp> {
     let name = def.name;
     let id = |s: &str| s.parse::<i64>().ok();
     match segs.len() {
-        1 if method == Method::POST && CREATABLE.contains(&name) => Some(WriteOp { def, kind: WriteKind::Create, id: None }),
-        2 if method == Method::PATCH && UPDATABLE.contains(&name) => Some(WriteOp { def, kind: WriteKind::Update, id: Some(id(segs[1])?) }),
-        2 if method == Method::DELETE && DELETABLE.contains(&name) => Some(WriteOp { def, kind: WriteKind::Delete, id: Some(id(segs[1])?) }),
+        1 if method == Method::POST && CREATABLE.contains(&name) => Some(WriteOp {
+            def,
+            kind: WriteKind::Create,
+            id: None,
+        }),
+        2 if method == Method::PATCH && UPDATABLE.contains(&name) => Some(WriteOp {
+            def,
+            kind: WriteKind::Update,
+            id: Some(id(segs[1])?),
+        }),
+        2 if method == Method::DELETE && DELETABLE.contains(&name) => Some(WriteOp {
+            def,
+            kind: WriteKind::Delete,
+            id: Some(id(segs[1])?),
+        }),
         3 => {
-            let verb = ACTIONS.iter().find(|(r, m, v)| *r == name && *m == method.as_str() && *v == segs[2])?.2;
-            Some(WriteOp { def, kind: WriteKind::Action(verb), id: Some(id(segs[1])?) })
+            let verb = ACTIONS
+                .iter()
+                .find(|(r, m, v)| *r == name && *m == method.as_str() && *v == segs[2])?
+                .2;
+            Some(WriteOp {
+                def,
+                kind: WriteKind::Action(verb),
+                id: Some(id(segs[1])?),
+            })
         }
         _ => None,
     }
@@ -137,7 +210,13 @@ fn required(name: &str) -> &'static [&'static str] {
         "user_emails" => &["user_id", "email"],
         "user_job_permissions" => &["user_id", "job_id", "role_id"],
         "users" => &["first_name", "last_name", "primary_email"],
-        "webhooks" => &["endpoint_url", "name", "event_action_type", "secret_key", "max_attempts"],
+        "webhooks" => &[
+            "endpoint_url",
+            "name",
+            "event_action_type",
+            "secret_key",
+            "max_attempts",
+        ],
         _ => &[],
     }
 }
@@ -145,11 +224,16 @@ fn required(name: &str) -> &'static [&'static str] {
 /// Body keys accepted besides the resource's own fields. `None` = lenient (unknown keys ignored).
 fn extra_keys(name: &str, kind: &WriteKind) -> Option<&'static [&'static str]> {
     match (name, kind) {
-        ("applications", WriteKind::Create) => Some(&["initial_stage_id", "prospect_pool_id", "prospect_stage_id"]),
-        ("applications", WriteKind::Update) => Some(&["prospect_pool_id", "prospect_stage_id"]),
-        ("users", WriteKind::Create) | ("users", WriteKind::Update) => {
-            Some(&["send_email_invite", "external_office_ids", "external_department_ids", "interviewer_tag_ids"])
+        ("applications", WriteKind::Create) => {
+            Some(&["initial_stage_id", "prospect_pool_id", "prospect_stage_id"])
         }
+        ("applications", WriteKind::Update) => Some(&["prospect_pool_id", "prospect_stage_id"]),
+        ("users", WriteKind::Create) | ("users", WriteKind::Update) => Some(&[
+            "send_email_invite",
+            "external_office_ids",
+            "external_department_ids",
+            "interviewer_tag_ids",
+        ]),
         _ => None,
     }
 }
@@ -157,8 +241,31 @@ fn extra_keys(name: &str, kind: &WriteKind) -> Option<&'static [&'static str]> {
 /// Fields clients may set, per resource (everything else in the schema is derived).
 fn settable(def: &ResourceDef, kind: &WriteKind) -> Vec<&'static str> {
     let fixed: &[&str] = match def.name {
-        "applications" => &["candidate_id", "job_id", "source_id", "recruiter_id", "coordinator_id", "referrer_id", "prospect", "prospective_job_ids", "custom_fields", "created_at", "rejected_at", "job_post_id", "location_address"],
-        "users" => &["first_name", "last_name", "primary_email", "job_title", "employee_id", "office_ids", "department_ids", "custom_fields"],
+        "applications" => &[
+            "candidate_id",
+            "job_id",
+            "source_id",
+            "recruiter_id",
+            "coordinator_id",
+            "referrer_id",
+            "prospect",
+            "prospective_job_ids",
+            "custom_fields",
+            "created_at",
+            "rejected_at",
+            "job_post_id",
+            "location_address",
+        ],
+        "users" => &[
+            "first_name",
+            "last_name",
+            "primary_email",
+            "job_title",
+            "employee_id",
+            "office_ids",
+            "department_ids",
+            "custom_fields",
+        ],
         _ => &[],
     };
     if !fixed.is_empty() {
@@ -168,15 +275,28 @@ fn settable(def: &ResourceDef, kind: &WriteKind) -> Vec<&'static str> {
         }
         return v;
     }
-    def.field_names().filter(|f| !matches!(*f, "id" | "created_at" | "updated_at")).collect()
+    def.field_names()
+        .filter(|f| !matches!(*f, "id" | "created_at" | "updated_at"))
+        .collect()
 }
 
 /// Table a foreign-key field points to.
 fn fk_target(resource: &str, field: &str) -> Option<&'static str> {
     let t = match field {
-        "recruiter_id" | "coordinator_id" | "organizer_id" | "interviewer_id" | "submitter_id" | "rejected_by_id" | "prospect_owner_id"
-        | "requested_by_id" | "resolved_by_id" | "reminder_sent_by_id" | "updated_by_id" | "primary_in_house_contact_user_id"
-        | "requested_by_user_id" | "user_id" => "users",
+        "recruiter_id"
+        | "coordinator_id"
+        | "organizer_id"
+        | "interviewer_id"
+        | "submitter_id"
+        | "rejected_by_id"
+        | "prospect_owner_id"
+        | "requested_by_id"
+        | "resolved_by_id"
+        | "reminder_sent_by_id"
+        | "updated_by_id"
+        | "primary_in_house_contact_user_id"
+        | "requested_by_user_id"
+        | "user_id" => "users",
         "role_id" => "user_roles",
         "stage_id" => "job_interview_stages",
         "pool_id" => "prospect_pools",
@@ -186,11 +306,16 @@ fn fk_target(resource: &str, field: &str) -> Option<&'static str> {
         "rejection_note_id" | "agency_note_id" => "notes",
         "custom_location_id" => "job_board_custom_locations",
         "linked_custom_field_id" | "added_by_custom_field_id" => "custom_fields",
-        "school_name_custom_field_option_id" | "degree_custom_field_option_id" | "discipline_custom_field_option_id" => "custom_field_options",
+        "school_name_custom_field_option_id"
+        | "degree_custom_field_option_id"
+        | "discipline_custom_field_option_id" => "custom_field_options",
         "greenhouse_job_board_id" | "job_board_id" | "related_post_id" => return None,
         other => {
             let stem = other.strip_suffix("_id")?;
-            return schema::resources().iter().find(|d| d.name.strip_suffix('s') == Some(stem) || d.name == stem).map(|d| d.name);
+            return schema::resources()
+                .iter()
+                .find(|d| d.name.strip_suffix('s') == Some(stem) || d.name == stem)
+                .map(|d| d.name);
         }
     };
     Some(t)
@@ -198,7 +323,11 @@ fn fk_target(resource: &str, field: &str) -> Option<&'static str> {
 
 fn check_type(f: &schema::Field, v: &Value) -> Result<(), ApiError> {
     if v.is_null() {
-        return if f.nullable { Ok(()) } else { Err(err(f.name, "can't be blank")) };
+        return if f.nullable {
+            Ok(())
+        } else {
+            Err(err(f.name, "can't be blank"))
+        };
     }
     let ok = match f.kind {
         Kind::Int => v.as_i64().is_some(),
@@ -206,8 +335,12 @@ fn check_type(f: &schema::Field, v: &Value) -> Result<(), ApiError> {
         Kind::Bool => v.is_boolean(),
         Kind::Str => v.is_string(),
         Kind::DateTime => v.as_str().and_then(time::parse_iso).is_some(),
-        Kind::Date => v.as_str().is_some_and(|s| s.len() >= 10 && time::parse_iso(&s[..10]).is_some()),
-        Kind::IntArray => v.as_array().is_some_and(|a| a.iter().all(|x| x.as_i64().is_some())),
+        Kind::Date => v
+            .as_str()
+            .is_some_and(|s| s.len() >= 10 && time::parse_iso(&s[..10]).is_some()),
+        Kind::IntArray => v
+            .as_array()
+            .is_some_and(|a| a.iter().all(|x| x.as_i64().is_some())),
         Kind::StrArray => v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
         Kind::Array => v.is_array(),
         Kind::Object => v.is_object(),
@@ -232,29 +365,60 @@ fn check_type(f: &schema::Field, v: &Value) -> Result<(), ApiError> {
     if let (false, Some(s)) = (f.enumeration.is_empty(), v.as_str())
         && !f.enumeration.contains(&s)
     {
-        return Err(err(f.name, format!("`{s}` is not one of: {}", f.enumeration.join(", "))));
+        return Err(err(
+            f.name,
+            format!("`{s}` is not one of: {}", f.enumeration.join(", ")),
+        ));
     }
     Ok(())
 }
 
 /// Converts the write form of custom fields (`[{name_key|custom_field_id, value}]`) or a map into
 /// the stored `{name_key: {name, type, value}}` map, merged over `existing`.
-fn custom_fields_input(ds: &Dataset, field: &str, v: &Value, existing: Option<&Value>) -> Result<Value, ApiError> {
-    let mut map = existing.and_then(Value::as_object).cloned().unwrap_or_default();
-    let Some(cf) = ds.table("custom_fields") else { return Ok(Value::Object(map)) };
+fn custom_fields_input(
+    ds: &Dataset,
+    field: &str,
+    v: &Value,
+    existing: Option<&Value>,
+) -> Result<Value, ApiError> {
+    let mut map = existing
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let Some(cf) = ds.table("custom_fields") else {
+        return Ok(Value::Object(map));
+    };
     let lookup = |key: Option<&str>, id: Option<i64>| -> Option<&Value> {
         match (key, id) {
             (_, Some(id)) => cf.get(id),
-            (Some(k), None) => cf.rows().values().find(|r| r.get("name_key").and_then(Value::as_str) == Some(k)),
+            (Some(k), None) => cf
+                .rows()
+                .values()
+                .find(|r| r.get("name_key").and_then(Value::as_str) == Some(k)),
             _ => None,
         }
     };
     let mut put = |key: Option<&str>, id: Option<i64>, value: Value| -> Result<(), ApiError> {
         let def = lookup(key, id).ok_or_else(|| {
-            err(field, format!("unknown custom field `{}`", key.map(str::to_string).or(id.map(|i| i.to_string())).unwrap_or_default()))
+            err(
+                field,
+                format!(
+                    "unknown custom field `{}`",
+                    key.map(str::to_string)
+                        .or(id.map(|i| i.to_string()))
+                        .unwrap_or_default()
+                ),
+            )
         })?;
-        let name_key = def.get("name_key").and_then(Value::as_str).unwrap_or_default().to_string();
-        map.insert(name_key, json!({"name": def.get("name"), "type": def.get("value_type"), "value": value}));
+        let name_key = def
+            .get("name_key")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        map.insert(
+            name_key,
+            json!({"name": def.get("name"), "type": def.get("value_type"), "value": value}),
+        );
         Ok(())
     };
     match v {
@@ -281,7 +445,13 @@ fn custom_fields_input(ds: &Dataset, field: &str, v: &Value, existing: Option<&V
 }
 
 /// Validates body fields against the resource and applies them onto `rec`.
-fn apply_fields(ds: &Dataset, def: &'static ResourceDef, kind: &WriteKind, body: &Map<String, Value>, rec: &mut Map<String, Value>) -> Result<(), ApiError> {
+fn apply_fields(
+    ds: &Dataset,
+    def: &'static ResourceDef,
+    kind: &WriteKind,
+    body: &Map<String, Value>,
+    rec: &mut Map<String, Value>,
+) -> Result<(), ApiError> {
     let allowed = settable(def, kind);
     let extras = extra_keys(def.name, kind);
     let mut errors = Vec::new();
@@ -303,12 +473,24 @@ fn apply_fields(ds: &Dataset, def: &'static ResourceDef, kind: &WriteKind, body:
                 Ok(m) => {
                     rec.insert(k.clone(), m);
                 }
-                Err(e) => errors.extend(e.body.get("errors").and_then(Value::as_array).cloned().unwrap_or_default()),
+                Err(e) => errors.extend(
+                    e.body
+                        .get("errors")
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default(),
+                ),
             }
             continue;
         }
         if let Err(e) = check_type(f, v) {
-            errors.extend(e.body.get("errors").and_then(Value::as_array).cloned().unwrap_or_default());
+            errors.extend(
+                e.body
+                    .get("errors")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default(),
+            );
             continue;
         }
         if f.kind == Kind::Int
@@ -316,16 +498,25 @@ fn apply_fields(ds: &Dataset, def: &'static ResourceDef, kind: &WriteKind, body:
             && let Some(id) = v.as_i64()
             && ds.get(target, id).is_none()
         {
-            errors.push(single(k, &format!("{} {id} does not exist", schema::singular_label(target))));
+            errors.push(single(
+                k,
+                &format!("{} {id} does not exist", schema::singular_label(target)),
+            ));
             continue;
         }
         let v = match (f.kind, v.as_str()) {
-            (Kind::DateTime, Some(s)) => time::parse_iso(s).map(|t| json!(time::iso_ms(t))).unwrap_or(v.clone()),
+            (Kind::DateTime, Some(s)) => time::parse_iso(s)
+                .map(|t| json!(time::iso_ms(t)))
+                .unwrap_or(v.clone()),
             _ => v.clone(),
         };
         rec.insert(k.clone(), v);
     }
-    if errors.is_empty() { Ok(()) } else { Err(ApiError::unprocessable(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::unprocessable(errors))
+    }
 }
 
 pub(crate) fn single(k: &str, msg: &str) -> Value {
@@ -375,13 +566,24 @@ pub(crate) fn get_i64(m: &Map<String, Value>, k: &str) -> Option<i64> {
 pub(crate) fn int_field(body: &Map<String, Value>, k: &str) -> Result<Option<i64>, ApiError> {
     match body.get(k) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => v.as_i64().map(Some).ok_or_else(|| err(k, "must be an integer")),
+        Some(v) => v
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| err(k, "must be an integer")),
     }
 }
 
 pub(crate) fn require(body: &Map<String, Value>, fields: &[&str]) -> Result<(), ApiError> {
-    let missing: Vec<Value> = fields.iter().filter(|f| body.get(**f).is_none_or(Value::is_null)).map(|f| single(f, "is required")).collect();
-    if missing.is_empty() { Ok(()) } else { Err(ApiError::unprocessable(missing)) }
+    let missing: Vec<Value> = fields
+        .iter()
+        .filter(|f| body.get(**f).is_none_or(Value::is_null))
+        .map(|f| single(f, "is required"))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::unprocessable(missing))
+    }
 }
 
 /// Executes a routed write.
@@ -401,7 +603,10 @@ pub fn execute(ds: &mut Dataset, op: &WriteOp, body: &[u8]) -> Result<Outcome, A
                 return Err(ApiError::not_found());
             }
             delete(ds, name, id);
-            Ok(Outcome::Object(200, json!({"message": format!("{} {id} deleted successfully", schema::singular_label(name))})))
+            Ok(Outcome::Object(
+                200,
+                json!({"message": format!("{} {id} deleted successfully", schema::singular_label(name))}),
+            ))
         }
         (WriteKind::Action(verb), Some(id)) => {
             if ds.get(name, id).is_none() {
@@ -414,14 +619,27 @@ pub fn execute(ds: &mut Dataset, op: &WriteOp, body: &[u8]) -> Result<Outcome, A
 }
 
 /// Creates a record from a write body (also used by side effects, e.g. candidate + application).
-pub(crate) fn create(ds: &mut Dataset, def: &'static ResourceDef, body: &Map<String, Value>) -> Result<Value, ApiError> {
+pub(crate) fn create(
+    ds: &mut Dataset,
+    def: &'static ResourceDef,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
     let name = def.name;
     let mut body = body.clone();
     crate::effects::normalize(name, &mut body);
     let body = &body;
     match name {
-        "applications" if !body.get("prospect").and_then(Value::as_bool).unwrap_or(false) => require(body, &["candidate_id", "job_id"])?,
-        "jobs" if body.get("template_job_id").is_none() && body.get("name").is_none() => require(body, &["template_job_id"])?,
+        "applications"
+            if !body
+                .get("prospect")
+                .and_then(Value::as_bool)
+                .unwrap_or(false) =>
+        {
+            require(body, &["candidate_id", "job_id"])?
+        }
+        "jobs" if body.get("template_job_id").is_none() && body.get("name").is_none() => {
+            require(body, &["template_job_id"])?
+        }
         _ => require(body, required(name))?,
     }
     let id = ds.next_id(name, base_id(name));
@@ -435,16 +653,26 @@ pub(crate) fn create(ds: &mut Dataset, def: &'static ResourceDef, body: &Map<Str
     Ok(ds.get(name, id).cloned().unwrap_or(rec))
 }
 
-fn update(ds: &mut Dataset, def: &'static ResourceDef, id: i64, body: &Map<String, Value>) -> Result<Value, ApiError> {
+fn update(
+    ds: &mut Dataset,
+    def: &'static ResourceDef,
+    id: i64,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
     let name = def.name;
     let mut body = body.clone();
     crate::effects::normalize(name, &mut body);
     let body = &body;
-    let mut rec = ds.get(name, id).and_then(Value::as_object).cloned().unwrap_or_default();
+    let mut rec = ds
+        .get(name, id)
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     apply_fields(ds, def, &WriteKind::Update, body, &mut rec)?;
     crate::effects::before_update(ds, name, id, body, &mut rec)?;
     rec.insert("updated_at".into(), json!(now()));
-    ds.upsert(name, Value::Object(rec)).map_err(ApiError::message)?;
+    ds.upsert(name, Value::Object(rec))
+        .map_err(ApiError::message)?;
     Ok(ds.get(name, id).cloned().unwrap_or(Value::Null))
 }
 
@@ -473,9 +701,11 @@ fn defaults(name: &str, rec: &mut Map<String, Value>) {
             set(rec, "version", json!(1));
             set(rec, "status", json!("Created"));
         }
-        "custom_field_options" | "custom_fields" | "job_interview_stages" | "prospect_pools" | "job_board_custom_locations" => {
-            set(rec, "active", json!(true))
-        }
+        "custom_field_options"
+        | "custom_fields"
+        | "job_interview_stages"
+        | "prospect_pools"
+        | "job_board_custom_locations" => set(rec, "active", json!(true)),
         "approval_flows" => set(rec, "version", json!(1)),
         "webhooks" => set(rec, "max_attempts", json!(3)),
         _ => {}
@@ -486,21 +716,31 @@ fn defaults(name: &str, rec: &mut Map<String, Value>) {
 fn delete(ds: &mut Dataset, name: &str, id: i64) {
     let removed = ds.remove(name, id);
     let children = |ds: &Dataset, table: &str, field: &str, parent: i64| -> Vec<i64> {
-        ds.table(table).map(|t| t.find_ids(field, parent)).unwrap_or_default()
+        ds.table(table)
+            .map(|t| t.find_ids(field, parent))
+            .unwrap_or_default()
     };
     match name {
         "candidates" => {
             for app in children(ds, "applications", "candidate_id", id) {
                 delete(ds, "applications", app);
             }
-            for t in ["applied_candidate_tags", "candidate_educations", "candidate_employments"] {
+            for t in [
+                "applied_candidate_tags",
+                "candidate_educations",
+                "candidate_employments",
+            ] {
                 for c in children(ds, t, "candidate_id", id) {
                     ds.remove(t, c);
                 }
             }
         }
         "applications" => {
-            for t in ["application_stages", "prospect_details", "rejection_details"] {
+            for t in [
+                "application_stages",
+                "prospect_details",
+                "rejection_details",
+            ] {
                 for c in children(ds, t, "application_id", id) {
                     ds.remove(t, c);
                 }
@@ -508,19 +748,29 @@ fn delete(ds: &mut Dataset, name: &str, id: i64) {
         }
         "applied_candidate_tags" => {
             if let Some(r) = removed {
-                crate::effects::sync_candidate_tags(ds, get_i64(r.as_object().unwrap_or(&Map::new()), "candidate_id"));
+                crate::effects::sync_candidate_tags(
+                    ds,
+                    get_i64(r.as_object().unwrap_or(&Map::new()), "candidate_id"),
+                );
             }
         }
         "candidate_tags" => {
             let rows = children(ds, "applied_candidate_tags", "candidate_tag_id", id);
             for r in rows {
                 if let Some(row) = ds.remove("applied_candidate_tags", r) {
-                    crate::effects::sync_candidate_tags(ds, row.get("candidate_id").and_then(Value::as_i64));
+                    crate::effects::sync_candidate_tags(
+                        ds,
+                        row.get("candidate_id").and_then(Value::as_i64),
+                    );
                 }
             }
         }
         "custom_fields" => {
-            for t in ["custom_field_options", "custom_field_departments", "custom_field_offices"] {
+            for t in [
+                "custom_field_options",
+                "custom_field_departments",
+                "custom_field_offices",
+            ] {
                 for c in children(ds, t, "custom_field_id", id) {
                     ds.remove(t, c);
                 }
@@ -536,7 +786,12 @@ fn delete(ds: &mut Dataset, name: &str, id: i64) {
 }
 
 /// Applies validated fields of `body` onto `rec` (used by actions that embed resource fields).
-pub(crate) fn apply_for_actions(ds: &Dataset, def: &'static ResourceDef, body: &Map<String, Value>, rec: &mut Map<String, Value>) -> Result<(), ApiError> {
+pub(crate) fn apply_for_actions(
+    ds: &Dataset,
+    def: &'static ResourceDef,
+    body: &Map<String, Value>,
+    rec: &mut Map<String, Value>,
+) -> Result<(), ApiError> {
     apply_fields(ds, def, &WriteKind::Update, body, rec)
 }
 

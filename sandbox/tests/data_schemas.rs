@@ -15,8 +15,15 @@ fn generated_records_match_schemas() {
             assert!(!table.is_empty(), "seed {seed}: no generated {name}");
             let v = &validators[*name];
             for rec in table.rows().values() {
-                let errs: Vec<String> = v.iter_errors(rec).map(|e| format!("{} at {}", e, e.instance_path)).collect();
-                assert!(errs.is_empty(), "seed {seed} {name} {}: {errs:?}", rec["id"]);
+                let errs: Vec<String> = v
+                    .iter_errors(rec)
+                    .map(|e| format!("{} at {}", e, e.instance_path))
+                    .collect();
+                assert!(
+                    errs.is_empty(),
+                    "seed {seed} {name} {}: {errs:?}",
+                    rec["id"]
+                );
                 // all schema fields present (nullable ones as null)
                 let def = schema::resource(name).unwrap();
                 for f in def.field_names() {

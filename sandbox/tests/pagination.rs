@@ -13,23 +13,45 @@ fn ids(v: &[Value]) -> Vec<i64> {
 async fn cursor_walks_are_complete_and_ordered() {
     let sb = common::start(common::small()).await;
     let token = common::admin_token(&sb).await;
-    for (res, per_page) in [("candidates", 1usize), ("candidates", 7), ("applications", 7), ("applications", 100), ("scorecard_question_answers", 100), ("scorecard_question_answers", 500), ("users", 1)] {
+    for (res, per_page) in [
+        ("candidates", 1usize),
+        ("candidates", 7),
+        ("applications", 7),
+        ("applications", 100),
+        ("scorecard_question_answers", 100),
+        ("scorecard_question_answers", 500),
+        ("users", 1),
+    ] {
         let expected = sb.records(res);
-        assert!(expected.len() > per_page, "{res} needs more than one page of {per_page}");
-        let (got, pages) = common::walk(&sb, &token, &format!("/v3/{res}?per_page={per_page}")).await;
+        assert!(
+            expected.len() > per_page,
+            "{res} needs more than one page of {per_page}"
+        );
+        let (got, pages) =
+            common::walk(&sb, &token, &format!("/v3/{res}?per_page={per_page}")).await;
         let got_ids = ids(&got);
         let mut sorted = got_ids.clone();
         sorted.sort_unstable_by(|a, b| b.cmp(a));
         sorted.dedup();
-        assert_eq!(got_ids, sorted, "{res}/{per_page}: strictly id-descending, no duplicates");
+        assert_eq!(
+            got_ids, sorted,
+            "{res}/{per_page}: strictly id-descending, no duplicates"
+        );
         // users hides the service account by default
         let expected: Vec<Value> = if res == "users" {
-            expected.into_iter().filter(|u| u["id"] != harvest_sandbox::SERVICE_ACCOUNT_USER_ID).collect()
+            expected
+                .into_iter()
+                .filter(|u| u["id"] != harvest_sandbox::SERVICE_ACCOUNT_USER_ID)
+                .collect()
         } else {
             expected
         };
         assert_eq!(got, expected, "{res}/{per_page}: every record exactly once");
-        assert_eq!(pages, expected.len().div_ceil(per_page), "{res}/{per_page}: page count");
+        assert_eq!(
+            pages,
+            expected.len().div_ceil(per_page),
+            "{res}/{per_page}: page count"
+        );
     }
 }
 
@@ -40,11 +62,26 @@ async fn default_page_size_is_100_and_link_is_absolute_next_only() {
     let r = common::get(&sb, &token, "/v3/scorecard_question_answers").await;
     assert_eq!(r.json().as_array().expect("array").len(), 100);
     let link = r.header("link").expect("link header");
-    assert!(link.starts_with(&format!("<{}/v3/scorecard_question_answers?cursor=", sb.base_url())), "{link}");
+    assert!(
+        link.starts_with(&format!(
+            "<{}/v3/scorecard_question_answers?cursor=",
+            sb.base_url()
+        )),
+        "{link}"
+    );
     assert!(link.ends_with("; rel=\"next\""), "{link}");
     assert!(!link.contains("prev") && !link.contains("last"));
-    let cursor = link.split("cursor=").nth(1).and_then(|s| s.split('>').next()).expect("cursor");
-    assert!(cursor.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "URL-safe base64: {cursor}");
+    let cursor = link
+        .split("cursor=")
+        .nth(1)
+        .and_then(|s| s.split('>').next())
+        .expect("cursor");
+    assert!(
+        cursor
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+        "URL-safe base64: {cursor}"
+    );
     // last page has no Link
     let n = sb.records("candidates").len();
     let r = common::get(&sb, &token, &format!("/v3/candidates?per_page={n}")).await;
@@ -56,7 +93,11 @@ async fn default_page_size_is_100_and_link_is_absolute_next_only() {
 async fn filters_survive_pagination() {
     let sb = common::start(common::small()).await;
     let token = common::admin_token(&sb).await;
-    let expected: Vec<Value> = sb.records("applications").into_iter().filter(|a| a["status"] == "rejected").collect();
+    let expected: Vec<Value> = sb
+        .records("applications")
+        .into_iter()
+        .filter(|a| a["status"] == "rejected")
+        .collect();
     assert!(expected.len() > 7);
     let (got, _) = common::walk(&sb, &token, "/v3/applications?status=rejected&per_page=7").await;
     assert_eq!(got, expected);

@@ -77,6 +77,29 @@ pub fn last_ident(expr: &str) -> &str {
     e[start..].trim_start_matches('$')
 }
 
+/// A leading placeholder standing for the base URL: `$HARVEST/…`, `${base}/…`, `{BASE}/…`,
+/// `#{base}/…`, `%s/…`, `{}/…`. Returns (the placeholder's name, the rest).
+pub fn split_lead(f: &str) -> Option<(String, &str)> {
+    let ident_end = |s: &str| s.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).unwrap_or(s.len());
+    let (name, rest) = if let Some(r) = f.strip_prefix('\u{0}') {
+        (String::new(), r)
+    } else if let Some(r) = f.strip_prefix("%s").or_else(|| f.strip_prefix("%v")) {
+        (String::new(), r)
+    } else if let Some(r) = f.strip_prefix("${").or_else(|| f.strip_prefix("#{")).or_else(|| f.strip_prefix('{')) {
+        let e = r.find('}')?;
+        (r[..e].trim_start_matches('{').trim().to_string(), r[e + 1..].trim_start_matches('}'))
+    } else if let Some(r) = f.strip_prefix('$') {
+        let e = ident_end(r);
+        if e == 0 {
+            return None;
+        }
+        (r[..e].to_string(), &r[e..])
+    } else {
+        return None;
+    };
+    Some((name, rest))
+}
+
 fn flat(parts: &[Part]) -> String {
     let mut s = String::new();
     for p in parts {
@@ -88,7 +111,9 @@ fn flat(parts: &[Part]) -> String {
     s
 }
 
-const BASE64_HINTS: [&str; 10] = [
+const BASE64_HINTS: [&str; 12] = [
+    "userpwd",
+    "credentials",
     "base64",
     "btoa",
     "b64encode",
@@ -706,7 +731,8 @@ impl<'a> Analyzer<'a> {
             );
         }
         // base64(key + ":")
-        if f.ends_with(':') && f.len() <= 2 && (lead.is_some() || f.starts_with('\u{0}')) {
+        let key_colon = (f == ":" && lead.is_some()) || split_lead(&f).is_some_and(|(_, rest)| rest == ":");
+        if key_colon {
             let line_text = self.line_text_low(line);
             if BASE64_HINTS.iter().any(|h| line_text.contains(h)) {
                 self.cand(
@@ -848,7 +874,7 @@ impl<'a> Analyzer<'a> {
         i: usize,
         parts: &[Part],
         lead: Option<String>,
-        lead_is_base: bool,
+        mut lead_is_base: bool,
     ) {
         let mut parts: Vec<Part> = parts.to_vec();
         let mut lead = lead;
@@ -859,22 +885,18 @@ impl<'a> Analyzer<'a> {
             parts.remove(0);
         }
         let mut f = flat(&parts);
-        // printf / format placeholders standing for the base: "%s/candidates", "{}/jobs".
-        for p in [
-            "%s",
-            "{}",
-            "{0}",
-            "%v",
-            "{base_url}",
-            "{base}",
-            "{BASE_URL}",
-            "{url}",
-        ] {
-            if f.starts_with(p) && f[p.len()..].starts_with('/') {
-                f = f[p.len()..].to_string();
-                lead.get_or_insert_with(|| p.to_string());
-                break;
+        // printf / format / interpolation placeholders standing for the base: "%s/candidates",
+        // "{}/jobs", "$HARVEST/jobs", "{HARVEST_BASE}/users".
+        if lead.is_none()
+            && let Some((name, rest)) = split_lead(&f)
+            && rest.starts_with('/')
+        {
+            let rest = rest.to_string();
+            if !name.is_empty() && self.is_base_name(&name) {
+                lead_is_base = true;
             }
+            lead = Some(if name.is_empty() { "%s".to_string() } else { name });
+            f = rest;
         }
         if f.len() > 200 || f.is_empty() || f.contains(char::is_whitespace) {
             return;

@@ -6,7 +6,14 @@ use serde_json::{Value, json};
 use super::{DAY, Gen, InterviewCtx, JobCtx, iso, names};
 use crate::time;
 
-const STAGES: &[&str] = &["Application Review", "Preliminary Phone Screen", "Phone Interview", "Face to Face", "Reference Check", "Offer"];
+const STAGES: &[&str] = &[
+    "Application Review",
+    "Preliminary Phone Screen",
+    "Phone Interview",
+    "Face to Face",
+    "Reference Check",
+    "Offer",
+];
 
 pub(super) fn generate(g: &mut Gen) {
     let n = g.scaled(60.0).max(if g.scale > 0.0 { 2 } else { 0 });
@@ -19,7 +26,12 @@ pub(super) fn generate(g: &mut Gen) {
         g.jobs.push(job);
     }
     let pool_ids: Vec<i64> = g.pools.iter().map(|p| p.0).collect();
-    let open_jobs: Vec<i64> = g.jobs.iter().filter(|j| j.status == "open").map(|j| j.id).collect();
+    let open_jobs: Vec<i64> = g
+        .jobs
+        .iter()
+        .filter(|j| j.status == "open")
+        .map(|j| j.id)
+        .collect();
     for pid in pool_ids {
         let k = g.int(0, 3) as usize;
         let jobs = g.sample(&open_jobs, k);
@@ -33,45 +45,96 @@ fn job(g: &mut Gen, i: usize, template: Option<i64>) -> JobCtx {
     let id = g.id("jobs");
     let created = g.between(time::ms_of_date(2019, 1, 1), g.now - 20 * DAY);
     let roll = g.int(0, 99);
-    let status = if i == 0 { "closed" } else if roll < 60 { "open" } else if roll < 88 { "closed" } else { "draft" };
-    let opened = if status == "draft" { None } else { Some(g.after(created, 20)) };
-    let closed = if status == "closed" { opened.map(|o| g.after(o, 300)) } else { None };
+    let status = if i == 0 {
+        "closed"
+    } else if roll < 60 {
+        "open"
+    } else if roll < 88 {
+        "closed"
+    } else {
+        "draft"
+    };
+    let opened = if status == "draft" {
+        None
+    } else {
+        Some(g.after(created, 20))
+    };
+    let closed = if status == "closed" {
+        opened.map(|o| g.after(o, 300))
+    } else {
+        None
+    };
     let updated = g.after(closed.or(opened).unwrap_or(created), 200);
     let depts = g.department_ids.clone();
-    let department_id = if g.chance(0.92) { g.pick_opt(&depts) } else { None };
+    let department_id = if g.chance(0.92) {
+        g.pick_opt(&depts)
+    } else {
+        None
+    };
     let offices_all = g.office_ids.clone();
     let k = g.int(1, 2) as usize;
     let office_ids = g.sample(&offices_all, k);
     let name = g.pick(names::JOB_NAMES);
     let custom = g.custom_fields_for("job", 0.8);
-    let notes = if g.chance(0.3) { json!("<p>Backfill plus one new headcount.</p>") } else { Value::Null };
-    let req = if g.chance(0.85) { json!(format!("REQ-{}", 2000 + i)) } else { Value::Null };
-    let copied = if i > 0 && g.chance(0.4) { template } else { None };
-    push!(g, "jobs", json!({
-        "id": id, "created_at": iso(created), "updated_at": iso(updated), "name": name, "requisition_id": req,
-        "notes": notes, "confidential": g.chance(0.1), "status": status, "opened_at": Gen::ts(opened),
-        "closed_at": Gen::ts(closed), "is_template": i == 0, "copied_from_id": copied,
-        "department_id": department_id, "office_ids": if g.chance(0.03) { Value::Null } else { json!(office_ids) },
-        "custom_fields": custom,
-    }));
+    let notes = if g.chance(0.3) {
+        json!("<p>Backfill plus one new headcount.</p>")
+    } else {
+        Value::Null
+    };
+    let req = if g.chance(0.85) {
+        json!(format!("REQ-{}", 2000 + i))
+    } else {
+        Value::Null
+    };
+    let copied = if i > 0 && g.chance(0.4) {
+        template
+    } else {
+        None
+    };
+    push!(
+        g,
+        "jobs",
+        json!({
+            "id": id, "created_at": iso(created), "updated_at": iso(updated), "name": name, "requisition_id": req,
+            "notes": notes, "confidential": g.chance(0.1), "status": status, "opened_at": Gen::ts(opened),
+            "closed_at": Gen::ts(closed), "is_template": i == 0, "copied_from_id": copied,
+            "department_id": department_id, "office_ids": if g.chance(0.03) { Value::Null } else { json!(office_ids) },
+            "custom_fields": custom,
+        })
+    );
     let c = iso(created);
     let users = g.active_user_ids.clone();
 
     // attribute types and job candidate attributes
     let mut type_ids: Vec<(&str, i64)> = Vec::new();
-    for (sort, tname) in ["Skills", "Personality Traits", "Qualifications", "Details"].iter().enumerate() {
+    for (sort, tname) in ["Skills", "Personality Traits", "Qualifications", "Details"]
+        .iter()
+        .enumerate()
+    {
         let tid = g.id("candidate_attribute_types");
-        push!(g, "candidate_attribute_types", json!({"id": tid, "created_at": c, "updated_at": c, "name": tname, "job_id": id,
-            "sort_order": sort, "active": true, "is_draft": if g.chance(0.5) { json!(false) } else { Value::Null }}));
+        push!(
+            g,
+            "candidate_attribute_types",
+            json!({"id": tid, "created_at": c, "updated_at": c, "name": tname, "job_id": id,
+            "sort_order": sort, "active": true, "is_draft": if g.chance(0.5) { json!(false) } else { Value::Null }})
+        );
         type_ids.push((tname, tid));
     }
     let mut job_attribute_ids = Vec::new();
     let k = g.int(3, names::ATTRIBUTES.len() as i64) as usize;
     for (sort, (tname, aname)) in g.sample(names::ATTRIBUTES, k).into_iter().enumerate() {
         let aid = g.id("job_candidate_attributes");
-        let tid = type_ids.iter().find(|t| t.0 == tname).map(|t| t.1).unwrap_or(0);
-        push!(g, "job_candidate_attributes", json!({"id": aid, "created_at": c, "updated_at": c, "job_id": id,
-            "candidate_attribute_type_id": tid, "active": g.chance(0.95), "sort_order": if g.chance(0.9) { json!(sort) } else { Value::Null }, "name": aname}));
+        let tid = type_ids
+            .iter()
+            .find(|t| t.0 == tname)
+            .map(|t| t.1)
+            .unwrap_or(0);
+        push!(
+            g,
+            "job_candidate_attributes",
+            json!({"id": aid, "created_at": c, "updated_at": c, "job_id": id,
+            "candidate_attribute_type_id": tid, "active": g.chance(0.95), "sort_order": if g.chance(0.9) { json!(sort) } else { Value::Null }, "name": aname})
+        );
         job_attribute_ids.push(aid);
     }
 
@@ -84,7 +147,11 @@ fn job(g: &mut Gen, i: usize, template: Option<i64>) -> JobCtx {
     let mut interviews = Vec::new();
     for (sort, sname) in stage_names.iter().enumerate() {
         let sid = g.id("job_interview_stages");
-        push!(g, "job_interview_stages", json!({"id": sid, "created_at": c, "updated_at": c, "job_id": id, "sort_order": sort, "name": sname, "active": true}));
+        push!(
+            g,
+            "job_interview_stages",
+            json!({"id": sid, "created_at": c, "updated_at": c, "job_id": id, "sort_order": sort, "name": sname, "active": true})
+        );
         stages.push((sid, sname.to_string()));
         let mut ivs = Vec::new();
         let n_iv = match *sname {
@@ -98,23 +165,52 @@ fn job(g: &mut Gen, i: usize, template: Option<i64>) -> JobCtx {
             let (iname, sched, dur) = match *sname {
                 "Application Review" => ("Application Review".to_string(), "none", None),
                 "Offer" => ("Offer".to_string(), "offer", None),
-                "Face to Face" => (["Technical Interview", "System Design", "Hiring Manager Interview"][k as usize % 3].to_string(), "needs_scheduling", Some(60)),
-                other => (other.to_string(), if other == "Reference Check" { "none" } else { "needs_scheduling" }, Some(30)),
+                "Face to Face" => (
+                    [
+                        "Technical Interview",
+                        "System Design",
+                        "Hiring Manager Interview",
+                    ][k as usize % 3]
+                        .to_string(),
+                    "needs_scheduling",
+                    Some(60),
+                ),
+                other => (
+                    other.to_string(),
+                    if other == "Reference Check" {
+                        "none"
+                    } else {
+                        "needs_scheduling"
+                    },
+                    Some(30),
+                ),
             };
-            push!(g, "job_interviews", json!({"id": jiid, "created_at": c, "updated_at": c, "job_interview_stage_id": sid, "job_id": id,
+            push!(
+                g,
+                "job_interviews",
+                json!({"id": jiid, "created_at": c, "updated_at": c, "job_interview_stage_id": sid, "job_id": id,
                 "sort_order": k, "scheduling_type": sched, "duration": dur, "summary": if g.chance(0.4) { json!(format!("{iname} with the team")) } else { Value::Null },
-                "instructions": Value::Null, "name": iname, "active": true, "require_scorecard": if sched == "needs_scheduling" { json!(true) } else { json!(false) }}));
+                "instructions": Value::Null, "name": iname, "active": true, "require_scorecard": if sched == "needs_scheduling" { json!(true) } else { json!(false) }})
+            );
             let kit = g.id("interview_kits");
-            push!(g, "interview_kits", json!({"id": kit, "created_at": c, "updated_at": c, "job_id": id, "job_interview_id": jiid,
+            push!(
+                g,
+                "interview_kits",
+                json!({"id": kit, "created_at": c, "updated_at": c, "job_id": id, "job_interview_id": jiid,
                 "exercises": if g.chance(0.3) { json!("Whiteboard a storage service.") } else { Value::Null },
-                "anonymize_candidate": if g.chance(0.5) { json!(false) } else { Value::Null }, "anonymize_resumes": json!(false)}));
+                "anonymize_candidate": if g.chance(0.5) { json!(false) } else { Value::Null }, "anonymize_resumes": json!(false)})
+            );
             // focus attributes
             let k_focus = g.int(1, 3) as usize;
             let focus_attrs = g.sample(&job_attribute_ids, k_focus);
             let mut focus = Vec::new();
             for ja in &focus_attrs {
                 let fid = g.id("focus_candidate_attributes");
-                push!(g, "focus_candidate_attributes", json!({"id": fid, "created_at": c, "updated_at": c, "interview_kit_id": kit, "job_candidate_attribute_id": ja}));
+                push!(
+                    g,
+                    "focus_candidate_attributes",
+                    json!({"id": fid, "created_at": c, "updated_at": c, "interview_kit_id": kit, "job_candidate_attribute_id": ja})
+                );
                 focus.push(*ja);
                 let _ = fid;
             }
@@ -123,22 +219,41 @@ fn job(g: &mut Gen, i: usize, template: Option<i64>) -> JobCtx {
             let mut questions = Vec::new();
             for (qs, (qtext, atype)) in g.sample(names::QUESTIONS, nq).into_iter().enumerate() {
                 let qid = g.id("scorecard_questions");
-                push!(g, "scorecard_questions", json!({"id": qid, "created_at": c, "updated_at": c, "interview_kit_id": kit,
-                    "question": qtext, "sort_order": qs, "active": true, "answer_type": atype, "required": atype != "instruction" && g.chance(0.5)}));
+                push!(
+                    g,
+                    "scorecard_questions",
+                    json!({"id": qid, "created_at": c, "updated_at": c, "interview_kit_id": kit,
+                    "question": qtext, "sort_order": qs, "active": true, "answer_type": atype, "required": atype != "instruction" && g.chance(0.5)})
+                );
                 let mut opts = Vec::new();
                 if atype == "single_select" || atype == "multi_select" {
-                    let labels: &[&str] = if atype == "single_select" { &["Junior", "Mid-level", "Senior", "Staff"] } else { &["Architecture", "Testing", "Operations", "Communication"] };
+                    let labels: &[&str] = if atype == "single_select" {
+                        &["Junior", "Mid-level", "Senior", "Staff"]
+                    } else {
+                        &["Architecture", "Testing", "Operations", "Communication"]
+                    };
                     for (os, label) in labels.iter().enumerate() {
                         let oid = g.id("scorecard_question_options");
-                        push!(g, "scorecard_question_options", json!({"id": oid, "created_at": c, "updated_at": c, "scorecard_question_id": qid, "name": label, "sort_order": os, "active": true}));
+                        push!(
+                            g,
+                            "scorecard_question_options",
+                            json!({"id": oid, "created_at": c, "updated_at": c, "scorecard_question_id": qid, "name": label, "sort_order": os, "active": true})
+                        );
                         opts.push(oid);
                     }
                 }
                 if atype != "instruction" && !focus.is_empty() && g.chance(0.3) {
                     let qca = g.id("scorecard_question_candidate_attributes");
-                    let fca_rows: Vec<i64> = g.ds.table("focus_candidate_attributes").map(|t| t.find_ids("interview_kit_id", kit)).unwrap_or_default();
+                    let fca_rows: Vec<i64> =
+                        g.ds.table("focus_candidate_attributes")
+                            .map(|t| t.find_ids("interview_kit_id", kit))
+                            .unwrap_or_default();
                     if let Some(f) = fca_rows.first() {
-                        push!(g, "scorecard_question_candidate_attributes", json!({"id": qca, "created_at": c, "updated_at": c, "scorecard_question_id": qid, "focus_candidate_attribute_id": f}));
+                        push!(
+                            g,
+                            "scorecard_question_candidate_attributes",
+                            json!({"id": qca, "created_at": c, "updated_at": c, "scorecard_question_id": qid, "focus_candidate_attribute_id": f})
+                        );
                     }
                 }
                 questions.push((qid, atype, opts));
@@ -147,9 +262,19 @@ fn job(g: &mut Gen, i: usize, template: Option<i64>) -> JobCtx {
             let defaults = g.sample(&users, k_def);
             for u in &defaults {
                 let did = g.id("default_interviewers");
-                push!(g, "default_interviewers", json!({"id": did, "created_at": c, "updated_at": c, "user_id": u, "interview_kit_id": kit}));
+                push!(
+                    g,
+                    "default_interviewers",
+                    json!({"id": did, "created_at": c, "updated_at": c, "user_id": u, "interview_kit_id": kit})
+                );
             }
-            ivs.push(InterviewCtx { job_interview_id: jiid, kit_id: kit, questions, focus, default_interviewers: defaults });
+            ivs.push(InterviewCtx {
+                job_interview_id: jiid,
+                kit_id: kit,
+                questions,
+                focus,
+                default_interviewers: defaults,
+            });
         }
         interviews.push(ivs);
     }
@@ -161,9 +286,16 @@ fn job(g: &mut Gen, i: usize, template: Option<i64>) -> JobCtx {
     let hiring_managers = g.sample(&users, k_hm);
     for hm in &hiring_managers {
         let hid = g.id("job_hiring_managers");
-        push!(g, "job_hiring_managers", json!({"id": hid, "created_at": c, "updated_at": c, "user_id": hm, "job_id": id}));
+        push!(
+            g,
+            "job_hiring_managers",
+            json!({"id": hid, "created_at": c, "updated_at": c, "user_id": hm, "job_id": id})
+        );
     }
-    let mut owners = vec![("recruiter", recruiter, true), ("coordinator", coordinator, true)];
+    let mut owners = vec![
+        ("recruiter", recruiter, true),
+        ("coordinator", coordinator, true),
+    ];
     if g.chance(0.4) {
         let s = g.pick(&users);
         owners.push(("sourcer", s, false));
@@ -174,7 +306,11 @@ fn job(g: &mut Gen, i: usize, template: Option<i64>) -> JobCtx {
     }
     for (ty, uid, responsible) in &owners {
         let oid = g.id("job_owners");
-        push!(g, "job_owners", json!({"id": oid, "created_at": c, "updated_at": c, "job_id": id, "user_id": uid, "type": ty, "responsible": responsible}));
+        push!(
+            g,
+            "job_owners",
+            json!({"id": oid, "created_at": c, "updated_at": c, "job_id": id, "user_id": uid, "type": ty, "responsible": responsible})
+        );
     }
     // permissions for the hiring team
     let mut team: Vec<i64> = hiring_managers.clone();
@@ -185,17 +321,31 @@ fn job(g: &mut Gen, i: usize, template: Option<i64>) -> JobCtx {
     for uid in team {
         let pid = g.id("user_job_permissions");
         let role = g.pick(&roles).0;
-        push!(g, "user_job_permissions", json!({"id": pid, "created_at": c, "updated_at": c, "job_id": id, "user_id": uid, "role_id": role,
-            "automated": if g.chance(0.5) { json!(g.chance(0.3)) } else { Value::Null }}));
+        push!(
+            g,
+            "user_job_permissions",
+            json!({"id": pid, "created_at": c, "updated_at": c, "job_id": id, "user_id": uid, "role_id": role,
+            "automated": if g.chance(0.5) { json!(g.chance(0.3)) } else { Value::Null }})
+        );
     }
     // job notes
     for _ in 0..g.int(0, 2) {
         let nid = g.id("job_notes");
         let when = g.after(created, 200);
         let author = g.pick(&users);
-        let vis = if g.chance(0.2) { Value::Null } else if g.chance(0.5) { json!("admin_only_visible") } else { json!("privately_visible") };
-        push!(g, "job_notes", json!({"id": nid, "created_at": iso(when), "updated_at": iso(when), "job_id": id, "user_id": author,
-            "body": if g.chance(0.9) { json!(g.pick(names::SENTENCES)) } else { Value::Null }, "visibility": vis}));
+        let vis = if g.chance(0.2) {
+            Value::Null
+        } else if g.chance(0.5) {
+            json!("admin_only_visible")
+        } else {
+            json!("privately_visible")
+        };
+        push!(
+            g,
+            "job_notes",
+            json!({"id": nid, "created_at": iso(when), "updated_at": iso(when), "job_id": id, "user_id": author,
+            "body": if g.chance(0.9) { json!(g.pick(names::SENTENCES)) } else { Value::Null }, "visibility": vis})
+        );
     }
     // openings
     let mut openings = Vec::new();
@@ -203,13 +353,21 @@ fn job(g: &mut Gen, i: usize, template: Option<i64>) -> JobCtx {
         let oid = g.id("openings");
         let open = status != "closed" || g.chance(0.2);
         let closed_at = if open { None } else { closed };
-        let close_reason = if open { Value::Null } else { json!(g.pick(&g.close_reason_ids.clone())) };
+        let close_reason = if open {
+            Value::Null
+        } else {
+            json!(g.pick(&g.close_reason_ids.clone()))
+        };
         let custom = g.custom_fields_for("opening", 0.6);
-        push!(g, "openings", json!({"id": oid, "created_at": c, "updated_at": iso(updated), "job_id": id, "opened_at": Gen::ts(opened),
+        push!(
+            g,
+            "openings",
+            json!({"id": oid, "created_at": c, "updated_at": iso(updated), "job_id": id, "opened_at": Gen::ts(opened),
             "closed_at": Gen::ts(closed_at), "sort_order": k, "opening_id": if g.chance(0.8) { json!(format!("OPN-{}-{}", i, k + 1)) } else { Value::Null },
             "application_id": Value::Null, "close_reason_id": close_reason,
             "target_start_on": if g.chance(0.6) { json!(time::date(g.after(created, 200))) } else { Value::Null }, "open": open,
-            "custom_fields": custom}));
+            "custom_fields": custom})
+        );
         openings.push(oid);
     }
     // job posts, locations, pay ranges, tracking links
@@ -222,8 +380,17 @@ fn job(g: &mut Gen, i: usize, template: Option<i64>) -> JobCtx {
             let live = status == "open" && g.chance(0.85);
             let published = opened.map(|o| g.after(o, 5));
             let board = g.job_board_ids[p % g.job_board_ids.len().max(1)];
-            let lang = if g.chance(0.9) { json!("en") } else { json!(g.pick(&["de", "fr", "es", "ja"])) };
-            let dq = if g.chance(0.5) { g.ds.table("demographic_question_sets").and_then(|t| t.max_id()) } else { None };
+            let lang = if g.chance(0.9) {
+                json!("en")
+            } else {
+                json!(g.pick(&["de", "fr", "es", "ja"]))
+            };
+            let dq = if g.chance(0.5) {
+                g.ds.table("demographic_question_sets")
+                    .and_then(|t| t.max_id())
+            } else {
+                None
+            };
             let questions = json!([
                 {"id": Value::Null, "description": Value::Null, "answer_type": "short_text", "required": true, "private": false, "label": "First Name", "name": "first_name", "options": []},
                 {"id": Value::Null, "description": Value::Null, "answer_type": "attachment", "required": true, "private": false, "label": "Resume/CV", "name": "resume", "options": []},
@@ -231,38 +398,59 @@ fn job(g: &mut Gen, i: usize, template: Option<i64>) -> JobCtx {
                  "label": "Are you legally authorized to work in the United States?", "name": format!("question_{}", 5_400_000 + pid % 100_000),
                  "options": [{"id": 1, "label": "Yes"}, {"id": 0, "label": "No"}]},
             ]);
-            push!(g, "job_posts", json!({"id": pid, "created_at": c, "updated_at": iso(updated), "title": name, "internal": internal, "active": status != "closed",
+            push!(
+                g,
+                "job_posts",
+                json!({"id": pid, "created_at": c, "updated_at": iso(updated), "title": name, "internal": internal, "active": status != "closed",
                 "live": live, "featured": g.chance(0.1), "first_published_at": Gen::ts(published),
                 "content": "<p>We are hiring! Join a team that builds reliable systems.</p>",
                 "internal_content": if internal { json!("<p>Internal applicants: talk to your manager first.</p>") } else { Value::Null },
                 "language": lang, "public_url": if internal || !live { Value::Null } else { json!(format!("https://boards.greenhouse.io/acme/jobs/{pid}")) },
-                "demographic_question_set_id": dq, "job_id": id, "job_board_id": board, "questions": questions}));
+                "demographic_question_set_id": dq, "job_id": id, "job_board_id": board, "questions": questions})
+            );
             posts.push(pid);
             let lid = g.id("job_post_locations");
             let roll = g.int(0, 2);
             let (ty, office, custom, text) = match roll {
                 0 => ("office", g.pick_opt(&office_ids), None, None),
-                1 => ("custom_list", None, g.pick_opt(&g.custom_location_ids.clone()), None),
+                1 => (
+                    "custom_list",
+                    None,
+                    g.pick_opt(&g.custom_location_ids.clone()),
+                    None,
+                ),
                 _ => ("free_text", None, None, Some(g.pick(names::CITIES))),
             };
-            push!(g, "job_post_locations", json!({"id": lid, "created_at": c, "updated_at": c,
+            push!(
+                g,
+                "job_post_locations",
+                json!({"id": lid, "created_at": c, "updated_at": c,
                 "plain_text_location": text.map(json_str).unwrap_or_else(|| office.and_then(|o| g.office_locations.get(&o).cloned()).map(Value::from).unwrap_or(Value::Null)),
-                "office_id": office, "type": ty, "job_post_id": pid, "custom_location_id": custom}));
+                "office_id": office, "type": ty, "job_post_id": pid, "custom_location_id": custom})
+            );
             if g.chance(0.5) {
                 let rid = g.id("pay_input_ranges");
                 let pin = g.pick(&g.pay_input_ids.clone());
                 let lo = g.int(80, 200) * 100_000;
-                push!(g, "pay_input_ranges", json!({"id": rid, "created_at": c, "updated_at": c, "pay_input_id": pin, "currency_type": "USD",
-                    "min_cents": lo, "max_cents": lo + g.int(10, 60) * 100_000, "job_post_id": pid}));
+                push!(
+                    g,
+                    "pay_input_ranges",
+                    json!({"id": rid, "created_at": c, "updated_at": c, "pay_input_id": pin, "currency_type": "USD",
+                    "min_cents": lo, "max_cents": lo + g.int(10, 60) * 100_000, "job_post_id": pid})
+                );
             }
             if g.chance(0.6) {
                 let tid = g.id("tracking_links");
                 let src = g.pick_opt(&g.source_ids.clone());
                 let token = g.hex(10);
-                push!(g, "tracking_links", json!({"id": tid, "created_at": c, "updated_at": c, "job_id": id, "token": token,
+                push!(
+                    g,
+                    "tracking_links",
+                    json!({"id": tid, "created_at": c, "updated_at": c, "job_id": id, "token": token,
                     "source_id": src, "related_post_id": pid, "related_post_type": "JobPost",
                     "referrer_id": if g.chance(0.2) { json!(g.pick(&g.referrer_ids.clone())) } else { Value::Null },
-                    "job_board_id": board, "job_post_id": pid}));
+                    "job_board_id": board, "job_post_id": pid})
+                );
             }
         }
     }
@@ -290,31 +478,67 @@ fn json_str(s: &str) -> Value {
 }
 
 /// Creates an approval flow with one or two groups of approvers.
-pub(super) fn approval_flow(g: &mut Gen, job_id: i64, offer_id: Option<i64>, approval_type: &str, after: i64) {
+pub(super) fn approval_flow(
+    g: &mut Gen,
+    job_id: i64,
+    offer_id: Option<i64>,
+    approval_type: &str,
+    after: i64,
+) {
     let fid = g.id("approval_flows");
     let created = g.after(after, 10);
     let users = g.active_user_ids.clone();
     let requested = g.chance(0.8);
-    let status = if !requested { Value::Null } else { json!(g.pick(&["pending", "approved", "approved", "rejected"])) };
-    push!(g, "approval_flows", json!({"id": fid, "created_at": iso(created), "updated_at": iso(created), "job_id": job_id, "offer_id": offer_id,
+    let status = if !requested {
+        Value::Null
+    } else {
+        json!(g.pick(&["pending", "approved", "approved", "rejected"]))
+    };
+    push!(
+        g,
+        "approval_flows",
+        json!({"id": fid, "created_at": iso(created), "updated_at": iso(created), "job_id": job_id, "offer_id": offer_id,
         "approval_type": approval_type, "sequential": g.chance(0.6), "version": g.int(1, 2),
-        "requested_by_id": if requested { json!(g.pick(&users)) } else { Value::Null }, "approval_status": status}));
+        "requested_by_id": if requested { json!(g.pick(&users)) } else { Value::Null }, "approval_status": status})
+    );
     for s in 0..g.int(1, 2) {
         let gid = g.id("approver_groups");
         let done = status == json!("approved");
-        let resolved = if done { Some(g.after(created, 10)) } else { None };
-        push!(g, "approver_groups", json!({"id": gid, "created_at": iso(created), "updated_at": iso(created), "approval_flow_id": fid,
-            "approvals_required": 1, "sort_order": s, "required_for_exception": false, "resolved_at": Gen::ts(resolved)}));
+        let resolved = if done {
+            Some(g.after(created, 10))
+        } else {
+            None
+        };
+        push!(
+            g,
+            "approver_groups",
+            json!({"id": gid, "created_at": iso(created), "updated_at": iso(created), "approval_flow_id": fid,
+            "approvals_required": 1, "sort_order": s, "required_for_exception": false, "resolved_at": Gen::ts(resolved)})
+        );
         let k = g.int(1, 2) as usize;
         for (i, uid) in g.sample(&users, k).into_iter().enumerate() {
             let aid = g.id("approvers");
-            let astatus = if done { "approved" } else if requested && s == 0 { "due" } else { "waiting" };
-            let sent = if requested { Some(g.after(created, 2)) } else { None };
-            push!(g, "approvers", json!({"id": aid, "created_at": iso(created), "updated_at": iso(created), "sort_order": if g.chance(0.9) { json!(i) } else { Value::Null },
+            let astatus = if done {
+                "approved"
+            } else if requested && s == 0 {
+                "due"
+            } else {
+                "waiting"
+            };
+            let sent = if requested {
+                Some(g.after(created, 2))
+            } else {
+                None
+            };
+            push!(
+                g,
+                "approvers",
+                json!({"id": aid, "created_at": iso(created), "updated_at": iso(created), "sort_order": if g.chance(0.9) { json!(i) } else { Value::Null },
                 "user_id": uid, "status": astatus, "resolved_by_id": if done { json!(uid) } else { Value::Null }, "resolved_at": Gen::ts(resolved),
                 "request_sent_at": Gen::ts(sent), "version_sent": if requested { json!(1) } else { Value::Null }, "reminder_sent_at": Value::Null,
                 "reminder_sent_by_id": Value::Null, "reminders_sent": if requested { json!(0) } else { Value::Null }, "approver_group_id": gid,
-                "added_by_custom_field_id": Value::Null, "send_auto_reminder_at": Value::Null, "auto_reminders_sent": if requested { json!(0) } else { Value::Null }}));
+                "added_by_custom_field_id": Value::Null, "send_auto_reminder_at": Value::Null, "auto_reminders_sent": if requested { json!(0) } else { Value::Null }})
+            );
         }
     }
 }

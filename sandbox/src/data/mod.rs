@@ -105,7 +105,11 @@ const BASES: &[(&str, i64)] = &[
 
 /// First id handed out for a resource when it has no records (used by writes too).
 pub fn base_id(resource: &str) -> i64 {
-    BASES.iter().find(|(n, _)| *n == resource).map(|(_, b)| *b).unwrap_or(1)
+    BASES
+        .iter()
+        .find(|(n, _)| *n == resource)
+        .map(|(_, b)| *b)
+        .unwrap_or(1)
 }
 
 /// A custom field definition as the generators need it.
@@ -185,7 +189,11 @@ impl Gen {
             rng: ChaCha8Rng::seed_from_u64(seed),
             ds: Dataset::empty(),
             next: BTreeMap::new(),
-            scale: if scale.is_finite() && scale > 0.0 { scale } else { 0.0 },
+            scale: if scale.is_finite() && scale > 0.0 {
+                scale
+            } else {
+                0.0
+            },
             now: GENERATED_NOW_MS,
             user_ids: Vec::new(),
             active_user_ids: Vec::new(),
@@ -259,7 +267,11 @@ impl Gen {
 
     /// Picks from a non-empty slice, or `None` when empty.
     pub fn pick_opt<T: Clone>(&mut self, items: &[T]) -> Option<T> {
-        if items.is_empty() { None } else { Some(self.pick(items)) }
+        if items.is_empty() {
+            None
+        } else {
+            Some(self.pick(items))
+        }
     }
 
     /// `n` distinct items (fewer if the slice is shorter), in slice order.
@@ -296,20 +308,32 @@ impl Gen {
     }
 
     pub fn hex(&mut self, n: usize) -> String {
-        (0..n).map(|_| char::from(b"0123456789abcdef"[self.idx(16)])).collect()
+        (0..n)
+            .map(|_| char::from(b"0123456789abcdef"[self.idx(16)]))
+            .collect()
     }
 
     pub fn person_name(&mut self) -> (String, String) {
-        (self.pick(names::FIRST_NAMES).to_string(), self.pick(names::LAST_NAMES).to_string())
+        (
+            self.pick(names::FIRST_NAMES).to_string(),
+            self.pick(names::LAST_NAMES).to_string(),
+        )
     }
 
     /// A custom-field value of the given definition, as `{name, type, value}`.
     pub fn cf_entry(&mut self, def: &CustomFieldDef) -> Value {
         let value = match def.value_type {
-            "single_select" => self.pick_opt(&def.options).map(|(_, n)| json!(n)).unwrap_or(Value::Null),
+            "single_select" => self
+                .pick_opt(&def.options)
+                .map(|(_, n)| json!(n))
+                .unwrap_or(Value::Null),
             "multi_select" => {
                 let k = self.int(1, 2) as usize;
-                let names: Vec<String> = self.sample(&def.options, k).into_iter().map(|(_, n)| n).collect();
+                let names: Vec<String> = self
+                    .sample(&def.options, k)
+                    .into_iter()
+                    .map(|(_, n)| n)
+                    .collect();
                 json!(names)
             }
             "yes_no" => json!(self.chance(0.5)),
@@ -339,8 +363,12 @@ impl Gen {
 
     /// `custom_fields` map for a field type; each field is present with probability `p`.
     pub fn custom_fields_for(&mut self, field_type: &str, p: f64) -> Value {
-        let defs: Vec<CustomFieldDef> =
-            self.custom_fields.iter().filter(|d| d.field_type == field_type).cloned().collect();
+        let defs: Vec<CustomFieldDef> = self
+            .custom_fields
+            .iter()
+            .filter(|d| d.field_type == field_type)
+            .cloned()
+            .collect();
         let mut map = serde_json::Map::new();
         for d in &defs {
             if self.chance(p) {
@@ -374,5 +402,7 @@ pub fn generate(seed: u64, scale: f64, users: &[CredentialUser]) -> Dataset {
 
 /// `(resource, count)` for every table, for summaries.
 pub fn counts(ds: &Dataset) -> Vec<(&'static str, usize)> {
-    ds.names().map(|n| (n, ds.table(n).map(|t| t.len()).unwrap_or(0))).collect()
+    ds.names()
+        .map(|n| (n, ds.table(n).map(|t| t.len()).unwrap_or(0)))
+        .collect()
 }

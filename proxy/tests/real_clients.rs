@@ -1,0 +1,143 @@
+//! Three real legacy clients, installed from their registries by tests/clients/setup.sh, run
+//! unchanged against `harvest-proxy --sandbox` and read candidates, applications and jobs across
+//! several pages. Every record must come back exactly once.
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const KEY: &str = "real-client-key";
+const SCALE: f64 = 0.25;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn clients_dir() -> PathBuf {
+    std::env::var_os("HARVEST_CLIENTS_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target/clients"))
+}
+
+fn setup() {
+    let status = Command::new("bash")
+        .arg(root().join("tests/clients/setup.sh"))
+        .status()
+        .expect("run tests/clients/setup.sh");
+    assert!(status.success(), "installing the real clients failed (needs python3-venv, npm and registry access)");
+}
+
+struct Proxy {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn healthy(addr: SocketAddr) -> bool {
+    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else { return false };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
+    if s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").is_err() {
+        return false;
+    }
+    let mut buf = String::new();
+    let _ = s.read_to_string(&mut buf);
+    buf.starts_with("HTTP/1.1 200")
+}
+
+fn start_proxy() -> Proxy {
+    let port = free_port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_harvest-proxy"))
+        .args(["--sandbox", "--listen", &addr.to_string(), "--sandbox-key", KEY, "--sandbox-scale", &SCALE.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start harvest-proxy --sandbox");
+    let proxy = Proxy { child, addr };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !healthy(addr) {
+        assert!(Instant::now() < deadline, "harvest-proxy --sandbox did not become healthy");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    proxy
+}
+
+/// The ids the sandbox serves, from the same seed and scale.
+fn expected(resource: &str) -> BTreeSet<i64> {
+    let cfg = harvest_sandbox::SandboxConfig { scale: SCALE, ..Default::default() };
+    let ds = harvest_sandbox::build_dataset(&cfg).unwrap();
+    ds.records_desc(resource).iter().filter_map(|r| r["id"].as_i64()).collect()
+}
+
+fn run(cmd: &mut Command) -> Value {
+    let out = cmd.output().expect("run client");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "client failed: {}\n{}", String::from_utf8_lossy(&out.stderr), stdout);
+    let last = stdout.lines().rev().find(|l| l.starts_with('{')).unwrap_or_else(|| panic!("no JSON output: {stdout}"));
+    serde_json::from_str(last).unwrap()
+}
+
+fn assert_each_once(client: &str, out: &Value) {
+    for name in ["candidates", "applications", "jobs"] {
+        let ids: Vec<i64> = out[name].as_array().unwrap_or_else(|| panic!("{client}: no {name}")).iter().map(|v| v.as_i64().unwrap()).collect();
+        let set: BTreeSet<i64> = ids.iter().copied().collect();
+        assert_eq!(set.len(), ids.len(), "{client}: {name} returned a record twice");
+        assert_eq!(set, expected(name), "{client}: {name} differ from the data the sandbox serves");
+    }
+}
+
+fn python() -> PathBuf {
+    clients_dir().join("venv/bin/python")
+}
+
+#[test]
+fn grnhse_api_follows_link_headers_across_pages() {
+    setup();
+    let p = start_proxy();
+    let out = run(Command::new(python()).arg(root().join("tests/clients/grnhse_client.py")).args([&format!("http://{}", p.addr), KEY, "50"]));
+    assert_each_once("grnhse-api", &out);
+    assert!(out["pages"]["candidates"].as_u64().unwrap() > 2, "{out}");
+    assert_eq!(out["retrieved"]["id"], out["candidates"][0]);
+    let keys: Vec<&str> = out["retrieved"]["keys"].as_array().unwrap().iter().map(|k| k.as_str().unwrap()).collect();
+    for k in ["applications", "attachments", "educations", "employments", "recruiter", "keyed_custom_fields"] {
+        assert!(keys.contains(&k), "retrieved candidate lacks {k}: {keys:?}");
+    }
+}
+
+#[test]
+fn open_greenhouse_mcp_lists_every_page() {
+    setup();
+    let p = start_proxy();
+    let out = run(Command::new(python()).arg(root().join("tests/clients/mcp_client.py")).args([&format!("http://{}", p.addr), KEY, "40"]));
+    assert_each_once("open-greenhouse-mcp", &out);
+    let page2 = out["page2"].as_array().unwrap();
+    assert_eq!(page2.len(), 40);
+    assert_eq!(page2[0], out["candidates"][40], "page 2 by number starts after page 1");
+    assert_eq!(out["page2_has_next"], true);
+}
+
+#[test]
+fn pipedream_app_pages_by_number() {
+    setup();
+    let p = start_proxy();
+    let modules = clients_dir().join("node/node_modules");
+    let out = run(Command::new("node").arg(root().join("tests/clients/pipedream_client.mjs")).args([
+        modules.to_str().unwrap(),
+        &format!("http://{}", p.addr),
+        KEY,
+        "30",
+    ]));
+    assert_each_once("@pipedream/greenhouse", &out);
+}
