@@ -401,7 +401,10 @@ fn apply(view: &View, op: &Op, rec: &mut Value, i: usize, joins: &[JoinResult]) 
             Ok(())
         }
         Op::Map { at, values, other } => {
-            let cur = at.get_or_null(rec);
+            // A field that is absent (or under a null parent) stays absent.
+            let Some(cur) = at.get(rec).map(|c| c.into_owned()) else {
+                return Ok(());
+            };
             let mapped = match values.get(&text_of(&cur)) {
                 Some(v) => v.clone(),
                 None => match other {
@@ -415,7 +418,9 @@ fn apply(view: &View, op: &Op, rec: &mut Value, i: usize, joins: &[JoinResult]) 
             put(rec, at, mapped)
         }
         Op::Convert { at, to } => {
-            let cur = at.get_or_null(rec);
+            let Some(cur) = at.get(rec).map(|c| c.into_owned()) else {
+                return Ok(());
+            };
             let v = convert(&cur, to).map_err(|e| format!("`{}`: {e}", at.text()))?;
             put(rec, at, v)
         }

@@ -136,7 +136,10 @@ pub fn translate(
                     map.get(value).cloned().unwrap_or_else(|| value.clone())
                 };
                 out.params.retain(|(k, _)| k != to);
-                out.params.push((to.clone(), mapped));
+                // A value mapped to "" removes the v3 parameter (e.g. a default filter).
+                if !mapped.is_empty() {
+                    out.params.push((to.clone(), mapped));
+                }
             }
             ParamRule::Filter { to, op } => {
                 filters.entry(to.clone()).or_default().push((op.clone(), value.clone()));

@@ -416,6 +416,9 @@ impl<'a> Analyzer<'a> {
             let t = &self.toks[k];
             if t.kind == Tk::Close && self.mate[k] != NONE {
                 k = self.mate[k];
+                if k > 1 && self.toks[k - 1].punct("!") && self.toks[k - 2].kind == Tk::Word {
+                    k -= 1;
+                }
                 if k > 0 && self.toks[k - 1].kind == Tk::Word {
                     k -= 1;
                 }
@@ -615,8 +618,13 @@ impl<'a> Analyzer<'a> {
         for i in 0..n {
             let t = &self.toks[i];
             match t.kind {
-                Tk::Word if !self.facts.mention && t.text.to_ascii_lowercase().contains("greenhouse") => {
-                    self.facts.mention = true;
+                Tk::Word => {
+                    if t.text.len() >= 4 && self.facts.idents.len() < 20_000 {
+                        self.facts.idents.insert(t.text.clone());
+                    }
+                    if !self.facts.mention && t.text.to_ascii_lowercase().contains("greenhouse") {
+                        self.facts.mention = true;
+                    }
                 }
                 Tk::Str => {
                     let lit = t.lit();

@@ -113,6 +113,6 @@ pub struct FileFacts {
     pub mention: bool,
     /// The file has the bare Harvest host (no version).
     pub harvest_host: bool,
-    /// Lines carrying a `harvest-scan: ignore` comment.
-    pub suppress_lines: Vec<u32>,
+    /// Identifiers used in code (to link files of a project: a class used by a legacy file).
+    pub idents: std::collections::HashSet<String>,
 }

@@ -255,6 +255,10 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
         legacy: bool,
         version: Option<String>,
         names: HashSet<String>,
+        /// Identifiers used by the project's legacy files.
+        idents: HashSet<String>,
+        /// File stems of the project's legacy files.
+        stems: HashSet<String>,
     }
     let mut projects: HashMap<PathBuf, Proj> = HashMap::new();
     for p in &first {
@@ -265,31 +269,36 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
                 proj.version = p.facts.legacy_version.clone();
             }
             proj.names.extend(p.facts.base_names.iter().filter(|n| n.len() >= 3).cloned());
+            proj.idents.extend(p.facts.idents.iter().cloned());
+            if let Some(st) = stem(&files[p.idx].path) {
+                proj.stems.insert(st);
+            }
         }
     }
 
     // Pass 2: files of legacy projects that use one of the project's base-URL names (other
     // files, and files of pass 1 that use a name bound in another file).
     let own: HashMap<usize, HashSet<&String>> = first.iter().map(|p| (p.idx, p.facts.base_names.iter().collect())).collect();
-    let legacy_projects: Vec<(&PathBuf, &Proj)> =
-        projects.iter().filter(|(_, p)| p.legacy && !p.names.is_empty()).collect();
+    let legacy_projects: Vec<(&PathBuf, &Proj)> = projects.iter().filter(|(_, p)| p.legacy).collect();
     let mut second: Vec<Parsed> = Vec::new();
     if !legacy_projects.is_empty() {
-        let todo: Vec<(usize, &Proj)> = files
+        let todo: Vec<(usize, &Proj, bool)> = files
             .iter()
             .enumerate()
             .filter_map(|(i, f)| {
                 let pr = project_of(&f.path);
                 let (_, proj) = legacy_projects.iter().find(|(d, _)| **d == pr)?;
+                let linked = stem(&f.path).is_some_and(|s| proj.idents.contains(&s));
                 match own.get(&i) {
                     Some(mine) if proj.names.iter().all(|n| mine.contains(n)) => None,
-                    _ => Some((i, *proj)),
+                    _ if proj.names.is_empty() && !linked => None,
+                    _ => Some((i, *proj, linked)),
                 }
             })
             .collect();
         second = todo
             .par_iter()
-            .filter_map(|&(idx, proj)| {
+            .filter_map(|&(idx, proj, linked)| {
                 let f = &files[idx];
                 let bytes = std::fs::read(&f.path).ok()?;
                 if bytes.len() as u64 > MAX_FILE || memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
@@ -297,7 +306,7 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
                 }
                 let names: Vec<&String> = proj.names.iter().collect();
                 let ac = AhoCorasick::new(names.iter().map(|s| s.as_str())).ok()?;
-                if !ac.find_iter(&bytes).any(|m| word_at(&bytes, m.start(), m.end())) {
+                if !linked && !ac.find_iter(&bytes).any(|m| word_at(&bytes, m.start(), m.end())) {
                     return None;
                 }
                 let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -323,6 +332,12 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
         let f = &files[p.idx];
         let proj = projects.get(&project_of(&f.path));
         let proj_legacy = proj.is_some_and(|p| p.legacy);
+        // Linked: a legacy file of the project uses this file's class/module, or this file uses
+        // a legacy file's.
+        let linked = proj.is_some_and(|pr| {
+            stem(&f.path).is_some_and(|s| pr.idents.contains(&s)) || pr.stems.iter().any(|s| p.facts.idents.contains(s))
+        });
+        let mention = p.facts.mention || linked;
         let uses_base = p
             .facts
             .cands
@@ -338,9 +353,9 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
         let ok = |need: Need| match need {
             Need::Nothing => true,
             Need::Versioned => {
-                file_legacy || p.facts.mention || p.facts.harvest_host || proj_legacy
+                file_legacy || mention || p.facts.harvest_host || proj_legacy
             }
-            Need::Legacy => file_legacy || (p.facts.mention && proj_legacy),
+            Need::Legacy => file_legacy || (mention && proj_legacy),
         };
         let text = match std::fs::read(&f.path) {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
@@ -390,6 +405,14 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
     };
     summarize(&mut report);
     Ok(report)
+}
+
+/// A file's stem when it can name a class or module (`HarvestApi.java` → `HarvestApi`).
+fn stem(p: &Path) -> Option<String> {
+    let s = p.file_stem()?.to_str()?;
+    let s = s.split('.').next().unwrap_or(s);
+    (s.len() >= 4 && !matches!(s, "index" | "main" | "utils" | "util" | "types" | "__init__" | "common" | "constants" | "config" | "test"))
+        .then(|| s.to_string())
 }
 
 fn word_at(b: &[u8], s: usize, e: usize) -> bool {
