@@ -1,7 +1,7 @@
 //! In-memory tables indexed by id (BTreeMap, so id-descending pages are range scans) with
 //! secondary indexes on every integer `*_id` field (so parent-id filters are cheap).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -12,7 +12,8 @@ use crate::schema::{self, Kind, ResourceDef};
 pub struct Table {
     pub def: &'static ResourceDef,
     rows: BTreeMap<i64, Value>,
-    fk: HashMap<&'static str, HashMap<i64, BTreeSet<i64>>>,
+    /// (field, value → ids) for every integer `*_id` field.
+    fk: Vec<(&'static str, BTreeMap<i64, BTreeSet<i64>>)>,
 }
 
 impl Table {
@@ -21,7 +22,7 @@ impl Table {
             .fields
             .iter()
             .filter(|f| f.kind == Kind::Int && f.name.ends_with("_id"))
-            .map(|f| (f.name, HashMap::new()))
+            .map(|f| (f.name, BTreeMap::new()))
             .collect();
         Table {
             def,
@@ -49,12 +50,12 @@ impl Table {
 
     /// Whether `field` has a secondary index.
     pub fn is_indexed(&self, field: &str) -> bool {
-        self.fk.contains_key(field)
+        self.fk.iter().any(|(f, _)| *f == field)
     }
 
     /// Ids of records whose indexed `field` equals `value`.
     pub fn ids_by(&self, field: &str, value: i64) -> Option<&BTreeSet<i64>> {
-        self.fk.get(field).and_then(|m| m.get(&value))
+        self.fk.iter().find(|(f, _)| *f == field).and_then(|(_, m)| m.get(&value))
     }
 
     /// Ids of records whose `field` equals `value` (indexed or scanned), ascending.

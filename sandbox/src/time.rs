@@ -33,16 +33,48 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+fn push_num(out: &mut String, v: i64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut n = v.unsigned_abs();
+    let mut i = buf.len();
+    while n > 0 {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    let digits = buf.len() - i;
+    if v < 0 {
+        out.push('-');
+    }
+    for _ in digits..width {
+        out.push('0');
+    }
+    for b in &buf[i..] {
+        out.push(char::from(*b));
+    }
+}
+
 /// Formats epoch milliseconds as `2024-12-15T03:55:00.000Z`.
 pub fn iso_ms(ms: i64) -> String {
     let days = ms.div_euclid(86_400_000);
     let rem = ms.rem_euclid(86_400_000);
     let (y, m, d) = civil_from_days(days);
-    let h = rem / 3_600_000;
-    let mi = (rem / 60_000) % 60;
-    let s = (rem / 1000) % 60;
-    let milli = rem % 1000;
-    format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
+    let mut out = String::with_capacity(24);
+    push_num(&mut out, y, 4);
+    out.push('-');
+    push_num(&mut out, m, 2);
+    out.push('-');
+    push_num(&mut out, d, 2);
+    out.push('T');
+    push_num(&mut out, rem / 3_600_000, 2);
+    out.push(':');
+    push_num(&mut out, (rem / 60_000) % 60, 2);
+    out.push(':');
+    push_num(&mut out, (rem / 1000) % 60, 2);
+    out.push('.');
+    push_num(&mut out, rem % 1000, 3);
+    out.push('Z');
+    out
 }
 
 /// Formats epoch milliseconds as an RFC 3339 timestamp with second precision (`…T03:55:00Z`).
@@ -157,6 +189,8 @@ mod tests {
             parse_iso("2030-01-01T00:00:00Z").unwrap()
         );
         assert_eq!(iso_ms(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso_ms(1_780_272_000_007), "2026-06-01T00:00:00.007Z");
+        assert_eq!(iso_ms(-1), "1969-12-31T23:59:59.999Z");
     }
 
     #[test]

@@ -1,0 +1,97 @@
+//! Bad input never stops a scan: binary files, invalid UTF-8, files over 10 MB, unreadable
+//! entries and symlink loops each give a warning (stderr and `summary.warnings`), and the other
+//! files are still scanned.
+
+mod common;
+use std::fs;
+use std::process::Command;
+
+use common::{bin, scan_path};
+
+const GOOD: &str = "BASE = \"https://harvest.greenhouse.io/v1\"\n";
+
+fn tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::write(dir.path().join("good.py"), GOOD).expect("write");
+    dir
+}
+
+fn has_warning(r: &harvest_scan::Report, needle: &str) -> bool {
+    r.summary.warnings.iter().any(|w| w.contains(needle))
+}
+
+fn good_found(r: &harvest_scan::Report) -> bool {
+    r.findings.iter().any(|f| f.path == "good.py" && f.line == 1)
+}
+
+#[test]
+fn binary_file_is_warned_and_skipped() {
+    let dir = tree();
+    let mut blob = vec![0u8, 1, 2, 3, 0, 0];
+    blob.extend_from_slice(b"https://harvest.greenhouse.io/v1/candidates");
+    fs::write(dir.path().join("blob.bin"), blob).expect("write");
+    let r = scan_path(dir.path());
+    assert!(has_warning(&r, "blob.bin: binary"), "{:?}", r.summary.warnings);
+    assert!(!r.findings.iter().any(|f| f.path == "blob.bin"));
+    assert!(good_found(&r));
+}
+
+#[test]
+fn invalid_utf8_is_warned_and_still_scanned() {
+    let dir = tree();
+    let mut bytes = b"# \xff\xfe broken\n".to_vec();
+    bytes.extend_from_slice(b"JOBS = \"https://harvest.greenhouse.io/v1/jobs\"\n");
+    fs::write(dir.path().join("bad.py"), bytes).expect("write");
+    let r = scan_path(dir.path());
+    assert!(has_warning(&r, "bad.py: invalid UTF-8"), "{:?}", r.summary.warnings);
+    assert!(r.findings.iter().any(|f| f.path == "bad.py" && f.line == 2 && f.legacy_route.as_deref() == Some("GET /v1/jobs")));
+    assert!(good_found(&r));
+}
+
+#[test]
+fn file_over_10_mb_is_warned_and_skipped() {
+    let dir = tree();
+    let p = dir.path().join("huge.js");
+    fs::write(&p, "const u = \"https://harvest.greenhouse.io/v1/jobs\";\n").expect("write");
+    let f = fs::OpenOptions::new().write(true).open(&p).expect("open");
+    f.set_len(10 * 1024 * 1024 + 1).expect("grow");
+    let r = scan_path(dir.path());
+    assert!(has_warning(&r, "huge.js: larger than 10 MB"), "{:?}", r.summary.warnings);
+    assert!(!r.findings.iter().any(|f| f.path == "huge.js"));
+    assert!(good_found(&r));
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_entry_is_warned() {
+    let dir = tree();
+    std::os::unix::fs::symlink(dir.path().join("missing-target.py"), dir.path().join("dangling.py")).expect("symlink");
+    let r = scan_path(dir.path());
+    assert!(has_warning(&r, "dangling.py: unreadable"), "{:?}", r.summary.warnings);
+    assert!(good_found(&r));
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loop_is_warned() {
+    let dir = tree();
+    fs::create_dir(dir.path().join("sub")).expect("mkdir");
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("sub").join("loop")).expect("symlink");
+    let r = scan_path(dir.path());
+    assert!(has_warning(&r, "symlink loop"), "{:?}", r.summary.warnings);
+    assert!(good_found(&r));
+}
+
+#[cfg(unix)]
+#[test]
+fn warnings_reach_stderr_and_json() {
+    let dir = tree();
+    fs::write(dir.path().join("blob.bin"), b"\0\0greenhouse\0").expect("write");
+    let out = Command::new(bin()).arg(dir.path()).args(["--format", "json"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("warning: blob.bin: binary"), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let warns = v["summary"]["warnings"].as_array().expect("warnings");
+    assert!(warns.iter().any(|w| w.as_str().is_some_and(|s| s.contains("blob.bin"))));
+}
