@@ -12,7 +12,8 @@ fn main() {
         .filter(|n| n.ends_with(".toml"))
         .collect();
     names.sort();
-    let mut out = String::from("/// (file name, contents) of every embedded mapping file, sorted by name.\n");
+    let mut out =
+        String::from("/// (file name, contents) of every embedded mapping file, sorted by name.\n");
     out.push_str("pub static EMBEDDED: &[(&str, &str)] = &[\n");
     for n in &names {
         println!("cargo:rerun-if-changed=resources/{n}");

@@ -50,13 +50,28 @@ pub struct V3Call {
 #[derive(Debug, Clone)]
 pub enum ParamRule {
     Page,
-    PerPage { default: i64, min: i64, max: i64 },
+    PerPage {
+        default: i64,
+        min: i64,
+        max: i64,
+    },
     /// Sent upstream as `to`, optionally value-mapped; a comma list when `list`.
-    Rename { to: String, map: BTreeMap<String, String>, list: bool },
+    Rename {
+        to: String,
+        map: BTreeMap<String, String>,
+        list: bool,
+    },
     /// `to=op|value` (merged with other operators on the same field).
-    Filter { to: String, op: String },
-    Ignore { reason: String },
-    Unsupported { reason: String },
+    Filter {
+        to: String,
+        op: String,
+    },
+    Ignore {
+        reason: String,
+    },
+    Unsupported {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -115,7 +130,10 @@ impl Endpoint {
     /// The path under each version prefix the legacy API served it at.
     pub fn legacy_paths(&self) -> Vec<String> {
         let rest = strip_version(&self.path);
-        self.versions.iter().map(|v| format!("/{v}{rest}")).collect()
+        self.versions
+            .iter()
+            .map(|v| format!("/{v}{rest}"))
+            .collect()
     }
 
     /// `METHOD /v1/path` as printed in reports.
@@ -150,25 +168,86 @@ pub struct Join {
 /// A compiled operation.
 #[derive(Debug, Clone)]
 pub enum Op {
-    Move { from: Selector, to: Selector },
-    Copy { from: Selector, to: Selector },
-    Set { to: Selector, value: Value },
-    Default { at: Selector, value: Value },
-    Remove { fields: Vec<Selector> },
-    Map { at: Selector, values: HashMap<String, Value>, other: Other },
-    Convert { at: Selector, to: Conversion },
-    Wrap { at: Selector, key: String },
-    First { at: Selector },
-    Merge { from: Selector },
+    Move {
+        from: Selector,
+        to: Selector,
+    },
+    Copy {
+        from: Selector,
+        to: Selector,
+    },
+    Set {
+        to: Selector,
+        value: Value,
+    },
+    Default {
+        at: Selector,
+        value: Value,
+    },
+    Remove {
+        fields: Vec<Selector>,
+    },
+    Map {
+        at: Selector,
+        values: HashMap<String, Value>,
+        other: Other,
+    },
+    Convert {
+        at: Selector,
+        to: Conversion,
+    },
+    Wrap {
+        at: Selector,
+        key: String,
+    },
+    First {
+        at: Selector,
+    },
+    Merge {
+        from: Selector,
+    },
     Attach(Box<Attach>),
-    Each { at: Selector, view: String },
-    CustomFields { from: Selector, flat: Selector, keyed: Selector },
-    Group { from: Selector, to: Selector, by: Selector, value: Selector, keys: Vec<String> },
-    Push { at: Selector, template: Value, set: Vec<(String, Selector)>, when_present: Option<Selector>, front: bool },
-    Sort { at: Selector, by: Selector, desc: bool },
-    Filter { at: Selector, filter: Selector },
-    When { field: Selector, is: Vec<Value>, then: Vec<Op>, otherwise: Vec<Op> },
-    Select { fields: Vec<String> },
+    Each {
+        at: Selector,
+        view: String,
+    },
+    CustomFields {
+        from: Selector,
+        flat: Selector,
+        keyed: Selector,
+    },
+    Group {
+        from: Selector,
+        to: Selector,
+        by: Selector,
+        value: Selector,
+        keys: Vec<String>,
+    },
+    Push {
+        at: Selector,
+        template: Value,
+        set: Vec<(String, Selector)>,
+        when_present: Option<Selector>,
+        front: bool,
+    },
+    Sort {
+        at: Selector,
+        by: Selector,
+        desc: bool,
+    },
+    Filter {
+        at: Selector,
+        filter: Selector,
+    },
+    When {
+        field: Selector,
+        is: Vec<Value>,
+        then: Vec<Op>,
+        otherwise: Vec<Op>,
+    },
+    Select {
+        fields: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -361,14 +440,26 @@ mod tests {
 
     #[test]
     fn scopes_follow_the_v3_rule() {
-        assert_eq!(derive_scope("GET", "/v3/candidates"), "harvest:candidates:list");
-        assert_eq!(derive_scope("POST", "/v3/applications"), "harvest:applications:create");
+        assert_eq!(
+            derive_scope("GET", "/v3/candidates"),
+            "harvest:candidates:list"
+        );
+        assert_eq!(
+            derive_scope("POST", "/v3/applications"),
+            "harvest:applications:create"
+        );
         assert_eq!(
             derive_scope("POST", "/v3/applications/{id}/move"),
             "harvest:applications:move"
         );
-        assert_eq!(derive_scope("PATCH", "/v3/users/{id}"), "harvest:users:update");
-        assert_eq!(derive_scope("DELETE", "/v3/jobs/{id}"), "harvest:jobs:destroy");
+        assert_eq!(
+            derive_scope("PATCH", "/v3/users/{id}"),
+            "harvest:users:update"
+        );
+        assert_eq!(
+            derive_scope("DELETE", "/v3/jobs/{id}"),
+            "harvest:jobs:destroy"
+        );
         assert_eq!(
             derive_scope("PATCH", "/v3/candidates/{id}/anonymize"),
             "harvest:candidates:anonymize"

@@ -22,7 +22,10 @@ impl Location {
             .rposition(|b| *b == b'\n')
             .map(|p| p + 1)
             .unwrap_or(0);
-        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        let column = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
         Location {
             file: file.to_string(),
             line,

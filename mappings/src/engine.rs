@@ -113,14 +113,19 @@ impl<'c> Translator<'c> {
         fetch: &dyn Fetch,
     ) -> Result<Value, TranslateError> {
         let Some(resp) = &endpoint.response else {
-            return Err(TranslateError::UnknownView(format!("{} has no response view", endpoint.route())));
+            return Err(TranslateError::UnknownView(format!(
+                "{} has no response view",
+                endpoint.route()
+            )));
         };
         let records: Vec<Value> = match &resp.filter {
             Some(f) => records.into_iter().filter(|r| matches(f, r)).collect(),
             None => records,
         };
         match resp.shape {
-            Shape::List => Ok(Value::Array(self.translate(&resp.view, records, fetch).await?)),
+            Shape::List => Ok(Value::Array(
+                self.translate(&resp.view, records, fetch).await?,
+            )),
             Shape::Single => {
                 let first = records.into_iter().next().ok_or(TranslateError::NotFound)?;
                 let mut out = self.translate(&resp.view, vec![first], fetch).await?;
@@ -129,7 +134,9 @@ impl<'c> Translator<'c> {
             Shape::Object => {
                 let mut m = Map::new();
                 m.insert("records".into(), Value::Array(records));
-                let mut out = self.translate(&resp.view, vec![Value::Object(m)], fetch).await?;
+                let mut out = self
+                    .translate(&resp.view, vec![Value::Object(m)], fetch)
+                    .await?;
                 out.pop().ok_or(TranslateError::NotFound)
             }
         }
@@ -208,7 +215,12 @@ impl<'c> Translator<'c> {
         Ok(())
     }
 
-    async fn join(&self, ctx: &Ctx<'_>, j: &Join, records: &[Value]) -> Result<JoinResult, TranslateError> {
+    async fn join(
+        &self,
+        ctx: &Ctx<'_>,
+        j: &Join,
+        records: &[Value],
+    ) -> Result<JoinResult, TranslateError> {
         let mut per_record_keys: Vec<Vec<String>> = Vec::with_capacity(records.len());
         let mut distinct: Vec<String> = Vec::new();
         let mut seen = std::collections::HashSet::new();
@@ -224,9 +236,16 @@ impl<'c> Translator<'c> {
             }
             per_record_keys.push(keys);
         }
-        let base: Vec<(String, String)> = j.query.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let base: Vec<(String, String)> = j
+            .query
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         let raw: Arc<Vec<Value>> = match &j.by {
-            None => ctx.get(&j.from, base).await.map_err(TranslateError::Upstream)?,
+            None => ctx
+                .get(&j.from, base)
+                .await
+                .map_err(TranslateError::Upstream)?,
             Some(by) => {
                 if distinct.is_empty() {
                     Arc::new(Vec::new())
@@ -286,7 +305,11 @@ impl Ctx<'_> {
     async fn get(&self, path: &str, query: Vec<(String, String)>) -> Result<Rows, FetchError> {
         let key = format!(
             "{path}?{}",
-            query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+            query
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&")
         );
         let cell = {
             let mut memo = match self.memo.lock() {
@@ -328,7 +351,9 @@ fn key_of(v: &Value) -> Option<String> {
 }
 
 fn record_id(rec: &Value) -> String {
-    rec.get("id").map(|v| v.to_string()).unwrap_or_else(|| "(no id)".into())
+    rec.get("id")
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| "(no id)".into())
 }
 
 fn matches(filter: &Selector, row: &Value) -> bool {
@@ -377,7 +402,13 @@ pub fn slug(name: &str) -> String {
     out
 }
 
-fn apply(view: &View, op: &Op, rec: &mut Value, i: usize, joins: &[JoinResult]) -> Result<(), String> {
+fn apply(
+    view: &View,
+    op: &Op,
+    rec: &mut Value,
+    i: usize,
+    joins: &[JoinResult],
+) -> Result<(), String> {
     match op {
         Op::Move { from, to } => {
             let v = from.take(rec).unwrap_or(Value::Null);
@@ -411,7 +442,10 @@ fn apply(view: &View, op: &Op, rec: &mut Value, i: usize, joins: &[JoinResult]) 
                     Other::Keep => cur,
                     Other::Null => Value::Null,
                     Other::Error => {
-                        return Err(format!("value {cur} of `{}` has no v1 equivalent", at.text()));
+                        return Err(format!(
+                            "value {cur} of `{}` has no v1 equivalent",
+                            at.text()
+                        ));
                     }
                 },
             };
@@ -465,7 +499,10 @@ fn apply(view: &View, op: &Op, rec: &mut Value, i: usize, joins: &[JoinResult]) 
                 Value::Object(m) => {
                     for (_, entry) in &m {
                         if let Some(name) = entry.get("name").and_then(Value::as_str) {
-                            f.insert(slug(name), entry.get("value").cloned().unwrap_or(Value::Null));
+                            f.insert(
+                                slug(name),
+                                entry.get("value").cloned().unwrap_or(Value::Null),
+                            );
                         }
                     }
                     m
@@ -580,7 +617,10 @@ fn put(rec: &mut Value, to: &Selector, v: Value) -> Result<(), String> {
     if to.put(rec, v) {
         Ok(())
     } else {
-        Err(format!("cannot write `{}`: a parent is not an object", to.text()))
+        Err(format!(
+            "cannot write `{}`: a parent is not an object",
+            to.text()
+        ))
     }
 }
 
@@ -634,7 +674,9 @@ fn attach(a: &Attach, rec: &mut Value, i: usize, joins: &[JoinResult]) -> Result
             if let Some(v) = m.get(rec).as_deref() {
                 collect_keys(v, &mut keys);
             }
-            keys.iter().flat_map(|k| j.index.get(k).cloned().unwrap_or_default()).collect()
+            keys.iter()
+                .flat_map(|k| j.index.get(k).cloned().unwrap_or_default())
+                .collect()
         }
         None => j.per_record.get(i).cloned().unwrap_or_default(),
     };

@@ -198,7 +198,13 @@ fn qualify(stem: &str, name: &str) -> String {
 }
 
 impl Builder {
-    fn selector(&self, sink: &mut Sink<'_>, span: &Range<usize>, text: &str, what: &str) -> Option<Selector> {
+    fn selector(
+        &self,
+        sink: &mut Sink<'_>,
+        span: &Range<usize>,
+        text: &str,
+        what: &str,
+    ) -> Option<Selector> {
         match Selector::parse(text) {
             Ok(s) => Some(s),
             Err(e) => {
@@ -212,7 +218,13 @@ impl Builder {
         }
     }
 
-    fn singular(&self, sink: &mut Sink<'_>, span: &Range<usize>, text: &str, what: &str) -> Option<Selector> {
+    fn singular(
+        &self,
+        sink: &mut Sink<'_>,
+        span: &Range<usize>,
+        text: &str,
+        what: &str,
+    ) -> Option<Selector> {
         let s = self.selector(sink, span, text, what)?;
         if !s.is_singular() {
             sink.error(
@@ -236,7 +248,10 @@ impl Builder {
                 if names.insert(join.name.clone(), joins.len()).is_some() {
                     sink.error(
                         &j.get_ref().name.span(),
-                        format!("join `{}` is declared twice in view `{qualified}`", join.name),
+                        format!(
+                            "join `{}` is declared twice in view `{qualified}`",
+                            join.name
+                        ),
                         Some("give each join of a view its own name".into()),
                     );
                 }
@@ -247,7 +262,15 @@ impl Builder {
         let mut writes: HashMap<String, Location> = HashMap::new();
         let mut ops = Vec::new();
         for raw in &vdef.ops {
-            if let Some(op) = self.op(sink, stem, &qualified, raw.get_ref(), &raw.span(), &names, &mut used) {
+            if let Some(op) = self.op(
+                sink,
+                stem,
+                &qualified,
+                raw.get_ref(),
+                &raw.span(),
+                &names,
+                &mut used,
+            ) {
                 for target in op_writes(&op) {
                     let here = sink.loc(&raw.span());
                     if let Some(first) = writes.get(&target) {
@@ -276,11 +299,19 @@ impl Builder {
             if !vdef.joins.is_empty() {
                 sink.error(&base.span(), format!("view `{qualified}` extends `{}` and so cannot declare joins of its own", base.get_ref()), Some("add the joins to the base view, or copy the base view instead of extending it".into()));
             }
-            self.extends.push((qualified.clone(), qualify(stem, base.get_ref()), sink.loc(&base.span())));
+            self.extends.push((
+                qualified.clone(),
+                qualify(stem, base.get_ref()),
+                sink.loc(&base.span()),
+            ));
         }
         let location = sink.loc(&span);
         if let Some((_, prev)) = self.views.get(&qualified) {
-            sink.error(&span, format!("view `{qualified}` is defined twice (first at {prev})"), None);
+            sink.error(
+                &span,
+                format!("view `{qualified}` is defined twice (first at {prev})"),
+                None,
+            );
             return;
         }
         self.views.insert(
@@ -298,7 +329,13 @@ impl Builder {
         );
     }
 
-    fn join(&mut self, sink: &mut Sink<'_>, stem: &str, view: &str, j: &Spanned<JoinDef>) -> Option<Join> {
+    fn join(
+        &mut self,
+        sink: &mut Sink<'_>,
+        stem: &str,
+        view: &str,
+        j: &Spanned<JoinDef>,
+    ) -> Option<Join> {
         let d = j.get_ref();
         let from = d.from.get_ref();
         let mut ok = true;
@@ -312,7 +349,11 @@ impl Builder {
         }
         match (&d.by, d.all) {
             (Some(by), true) => {
-                sink.error(&by.span(), "a join takes either `by` (a filter) or `all = true`, not both", None);
+                sink.error(
+                    &by.span(),
+                    "a join takes either `by` (a filter) or `all = true`, not both",
+                    None,
+                );
                 ok = false;
             }
             (None, false) => {
@@ -327,7 +368,10 @@ impl Builder {
                 sink.error(
                     &by.span(),
                     format!("join filter `{}` is not a plural id filter", by.get_ref()),
-                    Some("v3 batch filters are `ids` or `<parent>_ids` (comma lists of at most 50)".into()),
+                    Some(
+                        "v3 batch filters are `ids` or `<parent>_ids` (comma lists of at most 50)"
+                            .into(),
+                    ),
                 );
                 ok = false;
             }
@@ -374,9 +418,15 @@ impl Builder {
                 let name = raw.get("op").and_then(|v| v.as_str()).unwrap_or("");
                 let msg = e.message().trim().to_string();
                 let hint = if name.is_empty() {
-                    format!("every operation is a table with `op = \"...\"`; accepted: {}", OP_NAMES.join(", "))
+                    format!(
+                        "every operation is a table with `op = \"...\"`; accepted: {}",
+                        OP_NAMES.join(", ")
+                    )
                 } else if !OP_NAMES.contains(&name) {
-                    format!("unknown operation `{name}`; accepted: {}", OP_NAMES.join(", "))
+                    format!(
+                        "unknown operation `{name}`; accepted: {}",
+                        OP_NAMES.join(", ")
+                    )
                 } else {
                     format!("see the `{name}` operation in docs/mappings.md")
                 };
@@ -384,23 +434,33 @@ impl Builder {
                 return None;
             }
         };
-        let sel = |b: &Builder, sink: &mut Sink<'_>, t: &str, what: &str| b.singular(sink, span, t, what);
-        let value = |sink: &mut Sink<'_>, v: &Option<toml::Value>, j: &Option<String>| -> Option<Value> {
-            match (v, j) {
-                (Some(v), None) => serde_json::to_value(v).ok(),
-                (None, Some(j)) => match serde_json::from_str(j) {
-                    Ok(v) => Some(v),
-                    Err(e) => {
-                        sink.error(span, format!("`json` is not valid JSON: {e}"), Some("e.g. json = \"null\" or json = '{\"a\": 1}'".into()));
+        let sel =
+            |b: &Builder, sink: &mut Sink<'_>, t: &str, what: &str| b.singular(sink, span, t, what);
+        let value =
+            |sink: &mut Sink<'_>, v: &Option<toml::Value>, j: &Option<String>| -> Option<Value> {
+                match (v, j) {
+                    (Some(v), None) => serde_json::to_value(v).ok(),
+                    (None, Some(j)) => match serde_json::from_str(j) {
+                        Ok(v) => Some(v),
+                        Err(e) => {
+                            sink.error(
+                                span,
+                                format!("`json` is not valid JSON: {e}"),
+                                Some("e.g. json = \"null\" or json = '{\"a\": 1}'".into()),
+                            );
+                            None
+                        }
+                    },
+                    _ => {
+                        sink.error(
+                            span,
+                            "give exactly one of `value` (TOML) or `json` (a JSON literal)",
+                            Some("TOML has no null: write json = \"null\"".into()),
+                        );
                         None
                     }
-                },
-                _ => {
-                    sink.error(span, "give exactly one of `value` (TOML) or `json` (a JSON literal)", Some("TOML has no null: write json = \"null\"".into()));
-                    None
                 }
-            }
-        };
+            };
         Some(match def {
             OpDef::Rename { from, to } | OpDef::Move { from, to } => Op::Move {
                 from: sel(self, sink, &from, "from")?,
@@ -430,7 +490,11 @@ impl Builder {
                     Some("null") => Other::Null,
                     Some("error") => Other::Error,
                     Some(o) => {
-                        sink.error(span, format!("`other = \"{o}\"` is not one of keep, null, error"), None);
+                        sink.error(
+                            span,
+                            format!("`other = \"{o}\"` is not one of keep, null, error"),
+                            None,
+                        );
                         return None;
                     }
                 };
@@ -492,7 +556,9 @@ impl Builder {
                     let known: Vec<&str> = joins.keys().map(|s| s.as_str()).collect();
                     sink.error(
                         span,
-                        format!("`attach` names join `{join}`, which view `{view}` does not declare"),
+                        format!(
+                            "`attach` names join `{join}`, which view `{view}` does not declare"
+                        ),
                         Some(if known.is_empty() {
                             "declare it under [[views.<name>.joins]] first".into()
                         } else {
@@ -546,8 +612,18 @@ impl Builder {
             }
             OpDef::CustomFields { from, flat, keyed } => Op::CustomFields {
                 from: sel(self, sink, &from, "from")?,
-                flat: sel(self, sink, flat.as_deref().unwrap_or("custom_fields"), "flat")?,
-                keyed: sel(self, sink, keyed.as_deref().unwrap_or("keyed_custom_fields"), "keyed")?,
+                flat: sel(
+                    self,
+                    sink,
+                    flat.as_deref().unwrap_or("custom_fields"),
+                    "flat",
+                )?,
+                keyed: sel(
+                    self,
+                    sink,
+                    keyed.as_deref().unwrap_or("keyed_custom_fields"),
+                    "keyed",
+                )?,
             },
             OpDef::Group {
                 from,
@@ -616,7 +692,10 @@ impl Builder {
                 }
                 Op::When {
                     field: sel(self, sink, &field, "field")?,
-                    is: is.iter().filter_map(|v| serde_json::to_value(v).ok()).collect(),
+                    is: is
+                        .iter()
+                        .filter_map(|v| serde_json::to_value(v).ok())
+                        .collect(),
                     then: t,
                     otherwise: e,
                 }
@@ -637,18 +716,30 @@ impl Builder {
     fn resolve_views(&mut self, diags: &mut Vec<Diagnostic>) {
         // `extends`: resolve in dependency order; a cycle or a missing base is an error.
         let mut pending = std::mem::take(&mut self.extends);
-        let mut done: BTreeSet<String> = self.views.keys().filter(|k| !pending.iter().any(|(v, _, _)| v == *k)).cloned().collect();
+        let mut done: BTreeSet<String> = self
+            .views
+            .keys()
+            .filter(|k| !pending.iter().any(|(v, _, _)| v == *k))
+            .cloned()
+            .collect();
         while !pending.is_empty() {
             let before = pending.len();
             pending.retain(|(view, base, loc)| {
                 if !self.views.contains_key(base) {
-                    diags.push(Diagnostic { location: loc.clone(), message: format!("view `{view}` extends `{base}`, which is not defined"), hint: Some("name a view as `name` (same file) or `file.name`".into()) });
+                    diags.push(Diagnostic {
+                        location: loc.clone(),
+                        message: format!("view `{view}` extends `{base}`, which is not defined"),
+                        hint: Some("name a view as `name` (same file) or `file.name`".into()),
+                    });
                     return false;
                 }
                 if !done.contains(base) {
                     return true;
                 }
-                let (b_joins, b_ops) = match self.views.get(base) { Some((b, _)) => (b.joins.clone(), b.ops.clone()), None => return false };
+                let (b_joins, b_ops) = match self.views.get(base) {
+                    Some((b, _)) => (b.joins.clone(), b.ops.clone()),
+                    None => return false,
+                };
                 if let Some((v, _)) = self.views.get_mut(view) {
                     v.joins = b_joins;
                     let own = std::mem::take(&mut v.ops);
@@ -659,7 +750,11 @@ impl Builder {
             });
             if pending.len() == before {
                 for (view, base, loc) in pending.drain(..) {
-                    diags.push(Diagnostic { location: loc, message: format!("view `{view}` extends `{base}` in a cycle"), hint: Some("break the cycle of `extends`".into()) });
+                    diags.push(Diagnostic {
+                        location: loc,
+                        message: format!("view `{view}` extends `{base}` in a cycle"),
+                        hint: Some("break the cycle of `extends`".into()),
+                    });
                 }
             }
         }
@@ -678,13 +773,19 @@ impl Builder {
                     .collect();
                 diags.push(Diagnostic {
                     location: r.location.clone(),
-                    message: format!("view `{}` (used by `{}`) is not defined", r.target, r.from_view),
+                    message: format!(
+                        "view `{}` (used by `{}`) is not defined",
+                        r.target, r.from_view
+                    ),
                     hint: Some(if near.is_empty() {
                         "define it under [views.<name>] in the file named before the dot".into()
                     } else {
                         format!(
                             "views with a similar name: {}",
-                            near.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                            near.iter()
+                                .map(|s| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         )
                     }),
                 });
@@ -699,17 +800,29 @@ impl Builder {
         let method = d.method.get_ref().to_ascii_uppercase();
         let mut ok = true;
         if !METHODS.contains(&method.as_str()) {
-            sink.error(&d.method.span(), format!("unknown HTTP method `{}`", d.method.get_ref()), Some(format!("one of {}", METHODS.join(", "))));
+            sink.error(
+                &d.method.span(),
+                format!("unknown HTTP method `{}`", d.method.get_ref()),
+                Some(format!("one of {}", METHODS.join(", "))),
+            );
             ok = false;
         }
         let path = d.path.get_ref().clone();
         if !(path.starts_with("/v1/") || path.starts_with("/v2/")) {
-            sink.error(&d.path.span(), format!("legacy path `{path}` must start with /v1/ or /v2/"), None);
+            sink.error(
+                &d.path.span(),
+                format!("legacy path `{path}` must start with /v1/ or /v2/"),
+                None,
+            );
             ok = false;
         }
         let versions = d.versions.get_ref().clone();
         if versions.is_empty() || versions.iter().any(|v| v != "v1" && v != "v2") {
-            sink.error(&d.versions.span(), "`versions` must list \"v1\" and/or \"v2\"", None);
+            sink.error(
+                &d.versions.span(),
+                "`versions` must list \"v1\" and/or \"v2\"",
+                None,
+            );
             ok = false;
         }
         let status = match d.status.get_ref().as_str() {
@@ -717,20 +830,32 @@ impl Builder {
             "partial" => Status::Partial,
             "unsupported" => Status::Unsupported,
             s => {
-                sink.error(&d.status.span(), format!("unknown status `{s}`"), Some("one of translated, partial, unsupported".into()));
+                sink.error(
+                    &d.status.span(),
+                    format!("unknown status `{s}`"),
+                    Some("one of translated, partial, unsupported".into()),
+                );
                 return;
             }
         };
         match status {
             Status::Partial if d.lost.as_deref().is_none_or(str::is_empty) => {
-                sink.error(&d.status.span(), "a `partial` endpoint must say what is lost", Some("add `lost = \"...\"`".into()));
+                sink.error(
+                    &d.status.span(),
+                    "a `partial` endpoint must say what is lost",
+                    Some("add `lost = \"...\"`".into()),
+                );
                 ok = false;
             }
             Status::Unsupported
                 if d.reason.as_deref().is_none_or(str::is_empty)
                     || d.instead.as_deref().is_none_or(str::is_empty) =>
             {
-                sink.error(&d.status.span(), "an `unsupported` endpoint must say why and what to do in v3 instead", Some("add `reason = \"...\"` and `instead = \"...\"`".into()));
+                sink.error(
+                    &d.status.span(),
+                    "an `unsupported` endpoint must say why and what to do in v3 instead",
+                    Some("add `reason = \"...\"` and `instead = \"...\"`".into()),
+                );
                 ok = false;
             }
             _ => {}
@@ -744,14 +869,25 @@ impl Builder {
             let cd = c.get_ref();
             let m = cd.method.get_ref().to_ascii_uppercase();
             if !METHODS.contains(&m.as_str()) {
-                sink.error(&cd.method.span(), format!("unknown HTTP method `{}`", cd.method.get_ref()), None);
+                sink.error(
+                    &cd.method.span(),
+                    format!("unknown HTTP method `{}`", cd.method.get_ref()),
+                    None,
+                );
                 ok = false;
             }
             if !cd.path.get_ref().starts_with("/v3/") {
-                sink.error(&cd.path.span(), format!("v3 call path `{}` must start with /v3/", cd.path.get_ref()), None);
+                sink.error(
+                    &cd.path.span(),
+                    format!("v3 call path `{}` must start with /v3/", cd.path.get_ref()),
+                    None,
+                );
                 ok = false;
             }
-            let scope = cd.scope.clone().unwrap_or_else(|| derive_scope(&m, cd.path.get_ref()));
+            let scope = cd
+                .scope
+                .clone()
+                .unwrap_or_else(|| derive_scope(&m, cd.path.get_ref()));
             v3.push(V3Call {
                 method: m,
                 path: cd.path.get_ref().clone(),
@@ -763,14 +899,22 @@ impl Builder {
             });
         }
         if v3.is_empty() {
-            sink.error(&span, "an endpoint must name at least one v3 call", Some("add [[endpoint.v3]] with method and path".into()));
+            sink.error(
+                &span,
+                "an endpoint must name at least one v3 call",
+                Some("add [[endpoint.v3]] with method and path".into()),
+            );
             ok = false;
         }
         let mut params = Vec::new();
         for p in &d.params {
             if let Some(p) = param(sink, p) {
                 if params.iter().any(|q: &Param| q.name == p.name) {
-                    sink.error(&span, format!("query parameter `{}` is declared twice", p.name), None);
+                    sink.error(
+                        &span,
+                        format!("query parameter `{}` is declared twice", p.name),
+                        None,
+                    );
                     ok = false;
                 }
                 params.push(p);
@@ -792,7 +936,11 @@ impl Builder {
                     "single" => Shape::Single,
                     "object" => Shape::Object,
                     s => {
-                        sink.error(&rd.shape.span(), format!("unknown response shape `{s}`"), Some("one of list, single, object".into()));
+                        sink.error(
+                            &rd.shape.span(),
+                            format!("unknown response shape `{s}`"),
+                            Some("one of list, single, object".into()),
+                        );
                         return;
                     }
                 };
@@ -806,12 +954,20 @@ impl Builder {
                     },
                     None => None,
                 };
-                Some(Response { view, shape, filter })
+                Some(Response {
+                    view,
+                    shape,
+                    filter,
+                })
             }
         };
         if let Some(r) = &response {
             if v3.first().map(|c| c.method.as_str()) != Some("GET") {
-                sink.error(&span, "a read with a response view must list its primary GET call first", None);
+                sink.error(
+                    &span,
+                    "a read with a response view must list its primary GET call first",
+                    None,
+                );
                 ok = false;
             }
             let mut seen = BTreeSet::new();
@@ -823,7 +979,12 @@ impl Builder {
                 }
             }
         }
-        let mut scopes: Vec<String> = v3.iter().map(|c| c.scope.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+        let mut scopes: Vec<String> = v3
+            .iter()
+            .map(|c| c.scope.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
         scopes.sort();
         // Duplicate routes, under every version prefix.
         let rest = crate::catalog::strip_version(&path).to_string();
@@ -832,7 +993,11 @@ impl Builder {
             let key = (method.clone(), norm.clone());
             let here = sink.loc(&span);
             if let Some(prev) = self.routes.get(&key) {
-                sink.error(&span, format!("legacy route {method} {norm} is declared twice (first at {prev})"), Some("each legacy endpoint has exactly one entry; merge the two".into()));
+                sink.error(
+                    &span,
+                    format!("legacy route {method} {norm} is declared twice (first at {prev})"),
+                    Some("each legacy endpoint has exactly one entry; merge the two".into()),
+                );
                 ok = false;
             } else {
                 self.routes.insert(key, here);
@@ -873,7 +1038,10 @@ impl Builder {
         for j in &v.joins {
             let mut query = j.query.clone();
             if let Some(by) = &j.by {
-                query.insert(by.clone(), format!("{{{}}}", j.key.text().trim_start_matches("$.")));
+                query.insert(
+                    by.clone(),
+                    format!("{{{}}}", j.key.text().trim_start_matches("$.")),
+                );
             }
             let call = V3Call {
                 method: "GET".into(),
@@ -900,7 +1068,9 @@ impl Builder {
 fn each_views(op: &Op, f: &mut dyn FnMut(&str)) {
     match op {
         Op::Each { view, .. } => f(view),
-        Op::When { then, otherwise, .. } => {
+        Op::When {
+            then, otherwise, ..
+        } => {
             for o in then.iter().chain(otherwise) {
                 each_views(o, f);
             }
@@ -913,7 +1083,9 @@ fn each_views(op: &Op, f: &mut dyn FnMut(&str)) {
 fn op_writes(op: &Op) -> Vec<String> {
     let name = |s: &Selector| s.text().trim_start_matches("$.").to_string();
     match op {
-        Op::Move { to, .. } | Op::Copy { to, .. } | Op::Set { to, .. } | Op::Group { to, .. } => vec![name(to)],
+        Op::Move { to, .. } | Op::Copy { to, .. } | Op::Set { to, .. } | Op::Group { to, .. } => {
+            vec![name(to)]
+        }
         Op::Attach(a) => vec![name(&a.to)],
         Op::CustomFields { flat, keyed, .. } => vec![name(flat), name(keyed)],
         _ => vec![],
@@ -931,18 +1103,37 @@ fn param(sink: &mut Sink<'_>, p: &Spanned<ParamDef>) -> Option<Param> {
     let d = p.get_ref();
     let span = p.span();
     let name = d.name.get_ref().clone();
-    let kind = d.kind.as_ref().map(|k| k.get_ref().clone()).unwrap_or_else(|| "string".into());
+    let kind = d
+        .kind
+        .as_ref()
+        .map(|k| k.get_ref().clone())
+        .unwrap_or_else(|| "string".into());
     if !["string", "integer", "datetime", "boolean"].contains(&kind.as_str()) {
         let s = d.kind.as_ref().map(|k| k.span()).unwrap_or(span.clone());
-        sink.error(&s, format!("unknown parameter type `{kind}`"), Some("one of string, integer, datetime, boolean".into()));
+        sink.error(
+            &s,
+            format!("unknown parameter type `{kind}`"),
+            Some("one of string, integer, datetime, boolean".into()),
+        );
         return None;
     }
-    let chosen = [d.role.is_some(), d.to.is_some(), d.ignore.is_some(), d.unsupported.is_some()]
-        .iter()
-        .filter(|b| **b)
-        .count();
+    let chosen = [
+        d.role.is_some(),
+        d.to.is_some(),
+        d.ignore.is_some(),
+        d.unsupported.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
     if chosen != 1 {
-        sink.error(&span, format!("parameter `{name}` must have exactly one of `role`, `to`, `ignore`, `unsupported`"), Some("e.g. { name = \"created_after\", to = \"created_at\", filter = \"gte\" }".into()));
+        sink.error(
+            &span,
+            format!(
+                "parameter `{name}` must have exactly one of `role`, `to`, `ignore`, `unsupported`"
+            ),
+            Some("e.g. { name = \"created_after\", to = \"created_at\", filter = \"gte\" }".into()),
+        );
         return None;
     }
     let rule = if let Some(role) = &d.role {
@@ -954,14 +1145,22 @@ fn param(sink: &mut Sink<'_>, p: &Spanned<ParamDef>) -> Option<Param> {
                 max: d.max.unwrap_or(500),
             },
             r => {
-                sink.error(&role.span(), format!("unknown parameter role `{r}`"), Some("one of page, per_page".into()));
+                sink.error(
+                    &role.span(),
+                    format!("unknown parameter role `{r}`"),
+                    Some("one of page, per_page".into()),
+                );
                 return None;
             }
         }
     } else if let Some(to) = &d.to {
         if let Some(f) = &d.filter {
             if !["gte", "lte", "gt", "lt"].contains(&f.get_ref().as_str()) {
-                sink.error(&f.span(), format!("unknown filter operator `{}`", f.get_ref()), Some("one of gte, lte, gt, lt".into()));
+                sink.error(
+                    &f.span(),
+                    format!("unknown filter operator `{}`", f.get_ref()),
+                    Some("one of gte, lte, gt, lt".into()),
+                );
                 return None;
             }
             ParamRule::Filter {
@@ -987,5 +1186,8 @@ fn param(sink: &mut Sink<'_>, p: &Spanned<ParamDef>) -> Option<Param> {
 
 /// Helper for tests and tools: the endpoints by (method, legacy path).
 pub fn index_routes(c: &Catalog) -> BTreeMap<(String, String), &Endpoint> {
-    c.endpoints().iter().map(|e| ((e.method.clone(), e.path.clone()), e)).collect()
+    c.endpoints()
+        .iter()
+        .map(|e| ((e.method.clone(), e.path.clone()), e))
+        .collect()
 }

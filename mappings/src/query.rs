@@ -37,9 +37,16 @@ fn normalize_ts(s: &str) -> String {
     if s.len() == 10 {
         return format!("{s}T00:00:00.000Z");
     }
-    let s = s.trim_end_matches('Z').trim_end_matches("+00:00").trim_end_matches("+0000");
+    let s = s
+        .trim_end_matches('Z')
+        .trim_end_matches("+00:00")
+        .trim_end_matches("+0000");
     let (main, frac) = s.split_once('.').unwrap_or((s, ""));
-    let main = if main.len() == 16 { format!("{main}:00") } else { main.to_string() };
+    let main = if main.len() == 16 {
+        format!("{main}:00")
+    } else {
+        main.to_string()
+    };
     format!("{main}.{:0<3}Z", &frac[..frac.len().min(3)])
 }
 
@@ -118,7 +125,11 @@ pub fn translate(
             }
             ParamRule::Rename { to, map, list } => {
                 let mapped = if *list {
-                    let items: Vec<&str> = value.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+                    let items: Vec<&str> = value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .collect();
                     if items.len() > MAX_IDS {
                         return Err(QueryError::Invalid {
                             param: name.clone(),
@@ -142,7 +153,10 @@ pub fn translate(
                 }
             }
             ParamRule::Filter { to, op } => {
-                filters.entry(to.clone()).or_default().push((op.clone(), value.clone()));
+                filters
+                    .entry(to.clone())
+                    .or_default()
+                    .push((op.clone(), value.clone()));
             }
             ParamRule::Ignore { .. } => {}
             ParamRule::Unsupported { reason } => {
@@ -171,7 +185,11 @@ pub fn translate(
             }
             upstream_date_field = Some(field.clone());
         }
-        let v = ops.iter().map(|(o, v)| format!("{o}|{v}")).collect::<Vec<_>>().join("|");
+        let v = ops
+            .iter()
+            .map(|(o, v)| format!("{o}|{v}"))
+            .collect::<Vec<_>>()
+            .join("|");
         out.params.push((field, v));
     }
     Ok(out)
@@ -217,7 +235,9 @@ fn check_type(name: &str, value: &str, kind: &str) -> Result<(), QueryError> {
         Err(QueryError::Invalid {
             param: name.to_string(),
             message: match kind {
-                "datetime" => format!("`{value}` is not an ISO-8601 timestamp (e.g. 2024-01-31T00:00:00Z)"),
+                "datetime" => {
+                    format!("`{value}` is not an ISO-8601 timestamp (e.g. 2024-01-31T00:00:00Z)")
+                }
                 _ => format!("`{value}` is not a valid {kind}"),
             },
         })
@@ -227,8 +247,17 @@ fn check_type(name: &str, value: &str, kind: &str) -> Result<(), QueryError> {
 /// ISO-8601 date or date-time: `YYYY-MM-DD`, optionally `THH:MM[:SS[.fff]]` and `Z` or `±HH[:]MM`.
 pub fn is_timestamp(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r.clone()).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
-    if b.len() < 10 || !digits(0..4) || b[4] != b'-' || !digits(5..7) || b[7] != b'-' || !digits(8..10) {
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r.clone())
+            .is_some_and(|x| x.iter().all(u8::is_ascii_digit))
+    };
+    if b.len() < 10
+        || !digits(0..4)
+        || b[4] != b'-'
+        || !digits(5..7)
+        || b[7] != b'-'
+        || !digits(8..10)
+    {
         return false;
     }
     let month = (b[5] - b'0') * 10 + (b[6] - b'0');
@@ -275,7 +304,9 @@ pub fn is_timestamp(s: &str) -> bool {
             let rest = &s[i + 1..];
             let r = rest.as_bytes();
             (r.len() == 4 && r.iter().all(u8::is_ascii_digit))
-                || (r.len() == 5 && r[2] == b':' && r[..2].iter().chain(&r[3..]).all(u8::is_ascii_digit))
+                || (r.len() == 5
+                    && r[2] == b':'
+                    && r[..2].iter().chain(&r[3..]).all(u8::is_ascii_digit))
                 || (r.len() == 2 && r.iter().all(u8::is_ascii_digit))
         }
         _ => false,
@@ -288,17 +319,35 @@ mod tests {
 
     #[test]
     fn timestamps() {
-        for ok in ["2024-01-31", "2024-01-31T10:00:00Z", "2024-01-31T10:00:00.123Z", "2024-01-31T10:00Z", "2024-01-31T10:00:00+02:00", "2024-01-31T10:00:00+0000"] {
+        for ok in [
+            "2024-01-31",
+            "2024-01-31T10:00:00Z",
+            "2024-01-31T10:00:00.123Z",
+            "2024-01-31T10:00Z",
+            "2024-01-31T10:00:00+02:00",
+            "2024-01-31T10:00:00+0000",
+        ] {
             assert!(is_timestamp(ok), "{ok}");
         }
-        for bad in ["", "yesterday", "2024-13-01", "2024-01-31T25:00:00Z", "2024-01-31T10:00:00Zjunk", "2024/01/31"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2024-13-01",
+            "2024-01-31T25:00:00Z",
+            "2024-01-31T10:00:00Zjunk",
+            "2024/01/31",
+        ] {
             assert!(!is_timestamp(bad), "{bad}");
         }
     }
 
     #[test]
     fn local_filter_compares_timestamps() {
-        let f = LocalFilter { field: "updated_at".into(), op: "gte".into(), value: "2024-01-01T00:00:00Z".into() };
+        let f = LocalFilter {
+            field: "updated_at".into(),
+            op: "gte".into(),
+            value: "2024-01-01T00:00:00Z".into(),
+        };
         assert!(f.keeps(&serde_json::json!({"updated_at": "2024-01-01T00:00:00.000Z"})));
         assert!(!f.keeps(&serde_json::json!({"updated_at": "2023-12-31T23:59:59.999Z"})));
     }

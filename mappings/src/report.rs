@@ -55,16 +55,22 @@ pub fn coverage_markdown(c: &Catalog) -> String {
         count(Status::Partial),
         count(Status::Unsupported)
     );
-    out.push_str("| legacy endpoint | versions | status | v3 calls | scopes | what is lost / why not |\n");
+    out.push_str(
+        "| legacy endpoint | versions | status | v3 calls | scopes | what is lost / why not |\n",
+    );
     out.push_str("|---|---|---|---|---|---|\n");
     for e in eps {
-        let calls = e
-            .v3
+        let calls =
+            e.v3.iter()
+                .map(|c| format!("`{} {}`", c.method, c.path))
+                .collect::<Vec<_>>()
+                .join("<br>");
+        let scopes = e
+            .scopes
             .iter()
-            .map(|c| format!("`{} {}`", c.method, c.path))
+            .map(|s| format!("`{s}`"))
             .collect::<Vec<_>>()
             .join("<br>");
-        let scopes = e.scopes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join("<br>");
         let why = match e.status {
             Status::Translated => String::new(),
             Status::Partial => e.lost.clone().unwrap_or_default(),

@@ -40,7 +40,8 @@ impl Selector {
             }
             format!("$.{text}")
         };
-        let query = parse_json_path(&full).map_err(|e| format!("invalid JSONPath `{full}`: {e}"))?;
+        let query =
+            parse_json_path(&full).map_err(|e| format!("invalid JSONPath `{full}`: {e}"))?;
         let mut steps = Vec::new();
         let mut singular = true;
         for seg in &query.segments {
@@ -60,10 +61,7 @@ impl Selector {
         } else {
             Kind::Query(Box::new(query))
         };
-        Ok(Selector {
-            text: full,
-            kind,
-        })
+        Ok(Selector { text: full, kind })
     }
 
     pub fn text(&self) -> &str {
@@ -240,7 +238,10 @@ mod tests {
         let mut v = json!({"a": {"b": 1}, "l": [1, 2, 3]});
         let s = Selector::parse("a.b").unwrap();
         assert_eq!(s.get_or_null(&v), json!(1));
-        assert_eq!(Selector::parse("$.l[-1]").unwrap().get_or_null(&v), json!(3));
+        assert_eq!(
+            Selector::parse("$.l[-1]").unwrap().get_or_null(&v),
+            json!(3)
+        );
         assert!(Selector::parse("x.y").unwrap().put(&mut v, json!(2)));
         assert_eq!(v["x"]["y"], json!(2));
         assert_eq!(s.take(&mut v), Some(json!(1)));

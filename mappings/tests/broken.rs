@@ -38,7 +38,10 @@ path = "/v3/things"
 fn unknown_operation_is_located_with_the_list_of_operations() {
     let src = "[views.v]\nops = [\n  { op = \"renam\", from = \"a\", to = \"b\" },\n]\n";
     let e = errors(src);
-    assert!(e.starts_with("broken.toml:3:3: error: invalid operation"), "{e}");
+    assert!(
+        e.starts_with("broken.toml:3:3: error: invalid operation"),
+        "{e}"
+    );
     assert!(e.contains("unknown operation `renam`"), "{e}");
     assert!(e.contains("rename, move"), "{e}");
 }
@@ -56,7 +59,10 @@ fn invalid_jsonpath_is_located() {
 fn duplicate_legacy_route_names_the_first() {
     let src = format!("{VIEW_OK}{}{}", endpoint(""), endpoint(""));
     let e = errors(&src);
-    assert!(e.contains("legacy route GET /v1/things is declared twice (first at broken.toml:"), "{e}");
+    assert!(
+        e.contains("legacy route GET /v1/things is declared twice (first at broken.toml:"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -67,14 +73,22 @@ fn duplicate_route_across_files() {
         Ok(_) => panic!("expected an error"),
         Err(d) => d.to_string(),
     };
-    assert!(e.contains("b.toml:") && e.contains("first at a.toml:"), "{e}");
+    assert!(
+        e.contains("b.toml:") && e.contains("first at a.toml:"),
+        "{e}"
+    );
 }
 
 #[test]
 fn field_written_twice() {
     let src = "[views.v]\nops = [\n  { op = \"rename\", from = \"a\", to = \"b\" },\n  { op = \"set\", to = \"b\", value = 1 },\n]\n";
     let e = errors(src);
-    assert!(e.contains("broken.toml:4:3") && e.contains("`b` is written twice") && e.contains("first at line 3"), "{e}");
+    assert!(
+        e.contains("broken.toml:4:3")
+            && e.contains("`b` is written twice")
+            && e.contains("first at line 3"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -93,9 +107,15 @@ key = "user_id"
 on = "id"
 "#;
     let e = errors(src);
-    assert!(e.contains("names join `nope`, which view `broken.v` does not declare"), "{e}");
+    assert!(
+        e.contains("names join `nope`, which view `broken.v` does not declare"),
+        "{e}"
+    );
     assert!(e.contains("joins of this view: users"), "{e}");
-    assert!(e.contains("join `users` of view `broken.v` is never attached"), "{e}");
+    assert!(
+        e.contains("join `users` of view `broken.v` is never attached"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -113,7 +133,10 @@ on = "id"
 "#;
     let e = errors(src);
     assert!(e.contains("`from` must be a v3 collection path"), "{e}");
-    assert!(e.contains("join filter `user_id` is not a plural id filter"), "{e}");
+    assert!(
+        e.contains("join filter `user_id` is not a plural id filter"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -142,7 +165,10 @@ method = "GET"
 path = "/v3/other"
 "#;
     let e = errors(src);
-    assert!(e.contains("must say why and what to do in v3 instead"), "{e}");
+    assert!(
+        e.contains("must say why and what to do in v3 instead"),
+        "{e}"
+    );
     assert!(e.contains("must say what is lost"), "{e}");
     assert!(e.contains("needs a [endpoint.response] view"), "{e}");
 }
@@ -174,12 +200,20 @@ ops = [{ op = "each", at = "x", view = "missing" }]
 "#;
     let e = errors(src);
     assert!(e.contains("in a cycle"), "{e}");
-    assert!(e.contains("view `broken.missing` (used by `broken.c`) is not defined"), "{e}");
+    assert!(
+        e.contains("view `broken.missing` (used by `broken.c`) is not defined"),
+        "{e}"
+    );
 }
 
 #[test]
 fn bad_params() {
-    let e = errors(&format!("{VIEW_OK}{}", endpoint(r#"params = [{ name = "created_after", to = "created_at", filter = "after" }, { name = "page", role = "pages" }, { name = "q" }]"#)));
+    let e = errors(&format!(
+        "{VIEW_OK}{}",
+        endpoint(
+            r#"params = [{ name = "created_after", to = "created_at", filter = "after" }, { name = "page", role = "pages" }, { name = "q" }]"#
+        )
+    ));
     assert!(e.contains("unknown filter operator `after`"), "{e}");
     assert!(e.contains("unknown parameter role `pages`"), "{e}");
     assert!(e.contains("parameter `q` must have exactly one of"), "{e}");
@@ -187,13 +221,22 @@ fn bad_params() {
 
 #[test]
 fn garbage_never_panics() {
-    for src in ["", "\u{0}\u{1}", "[[endpoint]]", "views = 3", "[views.v]\nops = [1, \"x\", {}]", "[views.v]\nops = [{ op = \"when\", field = \"a\", is = [1], then = [{ op = \"nope\" }] }]"] {
+    for src in [
+        "",
+        "\u{0}\u{1}",
+        "[[endpoint]]",
+        "views = 3",
+        "[views.v]\nops = [1, \"x\", {}]",
+        "[views.v]\nops = [{ op = \"when\", field = \"a\", is = [1], then = [{ op = \"nope\" }] }]",
+    ] {
         let _ = Catalog::from_sources([("g.toml", src)]);
     }
 }
 
 #[test]
 fn load_dir_reports_missing_directory() {
-    let e = Catalog::load_dir(std::path::Path::new("/nonexistent/mappings")).unwrap_err().to_string();
+    let e = Catalog::load_dir(std::path::Path::new("/nonexistent/mappings"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("cannot read mapping directory"), "{e}");
 }

@@ -11,7 +11,10 @@ fn load(name: &str) -> (Value, Value) {
         let text = std::fs::read_to_string(dir.join(&f)).unwrap_or_else(|e| panic!("{f}: {e}"));
         serde_json::from_str(&text).unwrap()
     };
-    (read(format!("{name}.v1.json")), read(format!("{name}.v3.json")))
+    (
+        read(format!("{name}.v1.json")),
+        read(format!("{name}.v3.json")),
+    )
 }
 
 async fn check(name: &str, route: &str) {

@@ -20,7 +20,8 @@ fn cases() -> Vec<(String, Value)> {
         let p = e.unwrap().path();
         if p.extension().and_then(|x| x.to_str()) == Some("json") {
             let text = std::fs::read_to_string(&p).unwrap();
-            let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            let v: Value =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
             out.push((p.file_name().unwrap().to_string_lossy().into_owned(), v));
         }
     }
@@ -32,39 +33,65 @@ fn cases() -> Vec<(String, Value)> {
 async fn golden_cases() {
     let mut failures = Vec::new();
     for (name, case) in cases() {
-        let req = case["request"].as_str().unwrap_or_else(|| panic!("{name}: no request"));
+        let req = case["request"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name}: no request"));
         let (method, target) = req.split_once(' ').unwrap();
         let (got, calls) = serve(method, target, &case["v3"]).await;
         // UPDATE_GOLDEN_ORDER=1 rewrites `expected` when only the order of arrays differs.
-        if let (Ok(g), Some(w), Some(_)) = (&got, case.get("expected"), std::env::var_os("UPDATE_GOLDEN_ORDER")) {
+        if let (Ok(g), Some(w), Some(_)) = (
+            &got,
+            case.get("expected"),
+            std::env::var_os("UPDATE_GOLDEN_ORDER"),
+        ) {
             if g != w && canonical(g) == canonical(w) {
                 let mut case = case.clone();
                 case["expected"] = g.clone();
-                let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(&name);
+                let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/golden")
+                    .join(&name);
                 std::fs::write(&path, serde_json::to_string_pretty(&case).unwrap() + "\n").unwrap();
                 continue;
             }
         }
-        let result = std::panic::catch_unwind(|| match (&got, case.get("expected"), case.get("error")) {
-            (Ok(v), Some(want), None) => assert_same(&name, v, want),
-            (Err(e), None, Some(want)) => {
-                let want = want.as_str().unwrap();
-                assert!(e.contains(want), "{name}: error `{e}` does not contain `{want}`");
-            }
-            (got, _, _) => panic!("{name}: unexpected outcome {got:?}"),
-        });
+        let result =
+            std::panic::catch_unwind(|| match (&got, case.get("expected"), case.get("error")) {
+                (Ok(v), Some(want), None) => assert_same(&name, v, want),
+                (Err(e), None, Some(want)) => {
+                    let want = want.as_str().unwrap();
+                    assert!(
+                        e.contains(want),
+                        "{name}: error `{e}` does not contain `{want}`"
+                    );
+                }
+                (got, _, _) => panic!("{name}: unexpected outcome {got:?}"),
+            });
         if let Err(e) = result {
-            failures.push(e.downcast_ref::<String>().cloned().unwrap_or_else(|| format!("{name} failed")));
+            failures.push(
+                e.downcast_ref::<String>()
+                    .cloned()
+                    .unwrap_or_else(|| format!("{name} failed")),
+            );
             continue;
         }
         if let Some(Value::Array(want)) = case.get("calls") {
-            let want: Vec<String> = want.iter().map(|c| c.as_str().unwrap().to_string()).collect();
+            let want: Vec<String> = want
+                .iter()
+                .map(|c| c.as_str().unwrap().to_string())
+                .collect();
             if calls != want {
-                failures.push(format!("{name}: v3 calls differ\n got {calls:?}\nwant {want:?}"));
+                failures.push(format!(
+                    "{name}: v3 calls differ\n got {calls:?}\nwant {want:?}"
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} golden case(s) failed:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} golden case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
 
 /// A value with every array sorted, to tell order-only differences.
@@ -75,7 +102,9 @@ fn canonical(v: &Value) -> Value {
             items.sort_by_key(|x| x.to_string());
             Value::Array(items)
         }
-        Value::Object(m) => Value::Object(m.iter().map(|(k, x)| (k.clone(), canonical(x))).collect()),
+        Value::Object(m) => {
+            Value::Object(m.iter().map(|(k, x)| (k.clone(), canonical(x))).collect())
+        }
         other => other.clone(),
     }
 }
@@ -96,7 +125,14 @@ fn every_served_read_has_a_golden_case() {
         }
     }
     // The six reference fixtures (tests/fixtures.rs) cover these.
-    for r in ["GET /v1/users/{id}", "GET /v1/offers/{id}", "GET /v1/jobs/{id}", "GET /v1/applications/{id}", "GET /v1/candidates/{id}", "GET /v1/scorecards/{id}"] {
+    for r in [
+        "GET /v1/users/{id}",
+        "GET /v1/offers/{id}",
+        "GET /v1/jobs/{id}",
+        "GET /v1/applications/{id}",
+        "GET /v1/candidates/{id}",
+        "GET /v1/scorecards/{id}",
+    ] {
         covered.insert(r.to_string());
     }
     let missing: Vec<String> = c
@@ -106,5 +142,9 @@ fn every_served_read_has_a_golden_case() {
         .map(|e| e.route())
         .filter(|r| !covered.contains(r))
         .collect();
-    assert!(missing.is_empty(), "served reads without a golden case:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "served reads without a golden case:\n{}",
+        missing.join("\n")
+    );
 }

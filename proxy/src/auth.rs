@@ -29,7 +29,9 @@ pub fn key_hash_hex(key: &str) -> String {
 /// Extracts the legacy key (the Basic username; v1 ignores the password).
 pub fn parse_basic(header: Option<&[u8]>) -> Result<String, AuthError> {
     let h = header.ok_or(AuthError::Missing)?;
-    let h = std::str::from_utf8(h).map_err(|_| AuthError::Malformed)?.trim();
+    let h = std::str::from_utf8(h)
+        .map_err(|_| AuthError::Malformed)?
+        .trim();
     let (scheme, rest) = h.split_once(' ').ok_or(AuthError::Malformed)?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return Err(AuthError::Malformed);
@@ -65,26 +67,42 @@ mod tests {
     use super::*;
 
     fn b64(s: &str) -> String {
-        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(s))
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(s)
+        )
     }
 
     #[test]
     fn basic_header_parsing() {
         assert_eq!(parse_basic(Some(b64("abc:").as_bytes())), Ok("abc".into()));
         assert_eq!(parse_basic(Some(b64("abc").as_bytes())), Ok("abc".into()));
-        assert_eq!(parse_basic(Some(b64("abc:ignored").as_bytes())), Ok("abc".into()));
+        assert_eq!(
+            parse_basic(Some(b64("abc:ignored").as_bytes())),
+            Ok("abc".into())
+        );
         assert_eq!(parse_basic(None), Err(AuthError::Missing));
         assert_eq!(parse_basic(Some(b"Bearer x")), Err(AuthError::Malformed));
         assert_eq!(parse_basic(Some(b"Basic !!!")), Err(AuthError::Malformed));
-        assert_eq!(parse_basic(Some(b64(":pw").as_bytes())), Err(AuthError::Malformed));
+        assert_eq!(
+            parse_basic(Some(b64(":pw").as_bytes())),
+            Err(AuthError::Malformed)
+        );
         assert_eq!(parse_basic(Some(b"Basic")), Err(AuthError::Malformed));
     }
 
     #[test]
     fn lookup_by_hash() {
-        let keys = vec![KeyEntry { sha256: key_hash("k1"), tenant: 0, label: "a".into() }];
+        let keys = vec![KeyEntry {
+            sha256: key_hash("k1"),
+            tenant: 0,
+            label: "a".into(),
+        }];
         assert!(lookup(&keys, "k1").is_ok());
         assert_eq!(lookup(&keys, "k2").unwrap_err(), AuthError::Unknown);
-        assert_eq!(key_hash_hex("test"), "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+        assert_eq!(
+            key_hash_hex("test"),
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+        );
     }
 }

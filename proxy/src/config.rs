@@ -167,7 +167,10 @@ pub struct Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
 }
@@ -179,19 +182,36 @@ impl Config {
     /// Loads and checks a proxy.toml; secrets are read from their environment variable or file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let p = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: p.clone(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: p.clone(),
+            source,
+        })?;
         Config::parse(&p, &text, &|name| std::env::var(name).ok())
     }
 
     /// Parses config text; `env` looks environment variables up (injectable for tests).
-    pub fn parse(path: &str, text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let invalid = |message: String| ConfigError::Invalid { path: path.to_string(), message };
+    pub fn parse(
+        path: &str,
+        text: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_string(),
+            message,
+        };
         let f: FileConfig = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1).unwrap_or(0);
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+                .unwrap_or(0);
             invalid(format!("line {line}: {}", e.message().trim()))
         })?;
         let listen = f.listen.as_deref().unwrap_or("127.0.0.1:8080");
-        let listen: SocketAddr = listen.parse().map_err(|_| invalid(format!("`listen = \"{listen}\"` is not an address such as 127.0.0.1:8080")))?;
+        let listen: SocketAddr = listen.parse().map_err(|_| {
+            invalid(format!(
+                "`listen = \"{listen}\"` is not an address such as 127.0.0.1:8080"
+            ))
+        })?;
         if let Some(u) = &f.public_url {
             url::Url::parse(u).map_err(|e| invalid(format!("`public_url` is not a URL: {e}")))?;
         }
@@ -205,11 +225,20 @@ impl Config {
             }
             let secret = match (&t.client_secret_env, &t.client_secret_file) {
                 (Some(var), None) => env(var).filter(|s| !s.is_empty()).ok_or_else(|| {
-                    invalid(format!("tenant `{}`: environment variable {var} (client_secret_env) is not set", t.name))
+                    invalid(format!(
+                        "tenant `{}`: environment variable {var} (client_secret_env) is not set",
+                        t.name
+                    ))
                 })?,
                 (None, Some(file)) => std::fs::read_to_string(file)
                     .map(|s| s.trim().to_string())
-                    .map_err(|e| invalid(format!("tenant `{}`: cannot read client_secret_file {}: {e}", t.name, file.display())))?,
+                    .map_err(|e| {
+                        invalid(format!(
+                            "tenant `{}`: cannot read client_secret_file {}: {e}",
+                            t.name,
+                            file.display()
+                        ))
+                    })?,
                 _ => {
                     return Err(invalid(format!(
                         "tenant `{}`: give exactly one of client_secret_env or client_secret_file",
@@ -223,14 +252,19 @@ impl Config {
             let base_url = t.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.into());
             let token_url = t.token_url.unwrap_or_else(|| DEFAULT_TOKEN_URL.into());
             for (k, u) in [("base_url", &base_url), ("token_url", &token_url)] {
-                url::Url::parse(u).map_err(|e| invalid(format!("tenant `{}`: `{k}` is not a URL: {e}", t.name)))?;
+                url::Url::parse(u).map_err(|e| {
+                    invalid(format!("tenant `{}`: `{k}` is not a URL: {e}", t.name))
+                })?;
             }
             tenants.push(Tenant {
                 name: t.name,
                 client_id: t.client_id,
                 client_secret: Secret::new(secret),
                 token_url,
-                base_url: base_url.trim_end_matches('/').trim_end_matches("/v3").to_string(),
+                base_url: base_url
+                    .trim_end_matches('/')
+                    .trim_end_matches("/v3")
+                    .to_string(),
                 read_as: t.read_as,
             });
         }
@@ -246,8 +280,14 @@ impl Config {
             if keys.iter().any(|e: &KeyEntry| e.sha256 == sha256) {
                 return Err(invalid("the same key hash is listed twice".into()));
             }
-            let label = k.label.unwrap_or_else(|| format!("{}-key-{}", k.tenant, keys.len() + 1));
-            keys.push(KeyEntry { sha256, tenant, label });
+            let label = k
+                .label
+                .unwrap_or_else(|| format!("{}-key-{}", k.tenant, keys.len() + 1));
+            keys.push(KeyEntry {
+                sha256,
+                tenant,
+                label,
+            });
         }
         let d = Limits::default();
         let l = f.limits;
@@ -264,16 +304,31 @@ impl Config {
         };
         let c = CacheSettings::default();
         let cache = CacheSettings {
-            reference_ttl: f.cache.reference_ttl_secs.map(Duration::from_secs).unwrap_or(c.reference_ttl),
-            cursor_ttl: f.cache.cursor_ttl_secs.map(Duration::from_secs).unwrap_or(c.cursor_ttl),
+            reference_ttl: f
+                .cache
+                .reference_ttl_secs
+                .map(Duration::from_secs)
+                .unwrap_or(c.reference_ttl),
+            cursor_ttl: f
+                .cache
+                .cursor_ttl_secs
+                .map(Duration::from_secs)
+                .unwrap_or(c.cursor_ttl),
             cursor_entries: f.cache.cursor_entries.unwrap_or(c.cursor_entries).max(16),
-            token_refresh_margin: f.cache.token_refresh_margin_secs.map(Duration::from_secs).unwrap_or(c.token_refresh_margin),
+            token_refresh_margin: f
+                .cache
+                .token_refresh_margin_secs
+                .map(Duration::from_secs)
+                .unwrap_or(c.token_refresh_margin),
         };
         Ok(Config {
             listen,
             public_url: f.public_url.map(|u| u.trim_end_matches('/').to_string()),
             mappings: f.mappings,
-            tls: f.tls.map(|t| TlsConfig { cert: t.cert, key: t.key }),
+            tls: f.tls.map(|t| TlsConfig {
+                cert: t.cert,
+                key: t.key,
+            }),
             limits,
             cache,
             tenants,
@@ -316,23 +371,44 @@ mod tests {
         assert_eq!(c.tenants[0].client_secret.expose(), "s3cret");
         assert_eq!(c.tenants[0].base_url, DEFAULT_BASE_URL);
         assert_eq!(c.keys[0].tenant, 0);
-        assert!(!format!("{c:?}").contains("s3cret"), "secrets must not appear in Debug output");
+        assert!(
+            !format!("{c:?}").contains("s3cret"),
+            "secrets must not appear in Debug output"
+        );
     }
 
     #[test]
     fn refuses_inline_secrets_and_bad_values() {
         let base = "[[tenants]]\nname = \"a\"\nclient_id = \"id\"\nread_as = 1\n";
-        let e = Config::parse("p", &format!("{base}client_secret = \"x\"\n"), &env).unwrap_err().to_string();
+        let e = Config::parse("p", &format!("{base}client_secret = \"x\"\n"), &env)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("must not be written in the config"), "{e}");
-        let e = Config::parse("p", &format!("{base}client_secret_env = \"NOPE\"\n"), &env).unwrap_err().to_string();
+        let e = Config::parse("p", &format!("{base}client_secret_env = \"NOPE\"\n"), &env)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("NOPE") && e.contains("not set"), "{e}");
-        let e = Config::parse("p", "listen = \"nowhere\"", &env).unwrap_err().to_string();
+        let e = Config::parse("p", "listen = \"nowhere\"", &env)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not an address"), "{e}");
-        let e = Config::parse("p", &format!("{base}client_secret_env = \"SECRET\"\n[[keys]]\nsha256 = \"abc\"\ntenant = \"a\"\n"), &env).unwrap_err().to_string();
+        let e = Config::parse(
+            "p",
+            &format!(
+                "{base}client_secret_env = \"SECRET\"\n[[keys]]\nsha256 = \"abc\"\ntenant = \"a\"\n"
+            ),
+            &env,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("64 hex digits"), "{e}");
-        let e = Config::parse("p", "[[keys]]\nsha256 = \"x\"\ntenant = \"zz\"\n", &env).unwrap_err().to_string();
+        let e = Config::parse("p", "[[keys]]\nsha256 = \"x\"\ntenant = \"zz\"\n", &env)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no such tenant"), "{e}");
-        let e = Config::parse("p", "colour = 1", &env).unwrap_err().to_string();
+        let e = Config::parse("p", "colour = 1", &env)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 1") && e.contains("unknown field"), "{e}");
     }
 }

@@ -32,7 +32,8 @@ impl V1Error {
 
     pub fn unauthorized(message: &str) -> Self {
         let mut e = V1Error::new(401, message);
-        e.headers.push(("WWW-Authenticate".into(), "Basic realm=\"Harvest\"".into()));
+        e.headers
+            .push(("WWW-Authenticate".into(), "Basic realm=\"Harvest\"".into()));
         e
     }
 
@@ -43,15 +44,31 @@ impl V1Error {
     /// A v3 failure as v1 would have answered it.
     pub fn from_upstream(e: &FetchError) -> Self {
         if e.timeout {
-            return V1Error::new(504, "Harvest v3 did not answer in time (upstream timeout); try again");
+            return V1Error::new(
+                504,
+                "Harvest v3 did not answer in time (upstream timeout); try again",
+            );
+        }
+        if e.message.starts_with(crate::reader::TOKEN_FAILURE) {
+            return V1Error::new(502, format!("harvest-proxy {}", e.message));
         }
         match e.status {
-            0 => V1Error::new(502, format!("Harvest v3 could not be reached: {}", e.message)),
+            0 => V1Error::new(
+                502,
+                format!("Harvest v3 could not be reached: {}", e.message),
+            ),
+            200..=299 => V1Error::new(
+                502,
+                format!("Harvest v3 sent an unusable answer: {}", e.message),
+            ),
             401 => V1Error::new(
                 502,
                 "Harvest v3 refused the proxy's OAuth credentials; the operator must check the tenant's client id, secret and read_as user",
             ),
-            403 => V1Error::new(403, format!("Harvest v3 refused the request: {}", upstream_message(e))),
+            403 => V1Error::new(
+                403,
+                format!("Harvest v3 refused the request: {}", upstream_message(e)),
+            ),
             404 => V1Error::not_found(),
             422 => V1Error {
                 status: 422,
@@ -59,13 +76,25 @@ impl V1Error {
                 headers: Vec::new(),
             },
             429 => {
-                let mut err = V1Error::new(429, "Rate limit exceeded; retry after the number of seconds in Retry-After");
+                let mut err = V1Error::new(
+                    429,
+                    "Rate limit exceeded; retry after the number of seconds in Retry-After",
+                );
                 let after = e.retry_after.unwrap_or(1);
                 err.headers.push(("Retry-After".into(), after.to_string()));
                 err
             }
-            s if s >= 500 => V1Error::new(502, format!("Harvest v3 failed with status {s}; try again later")),
-            s => V1Error::new(502, format!("Harvest v3 answered an unexpected status {s}: {}", upstream_message(e))),
+            s if s >= 500 => V1Error::new(
+                502,
+                format!("Harvest v3 failed with status {s}; try again later"),
+            ),
+            s => V1Error::new(
+                502,
+                format!(
+                    "Harvest v3 answered an unexpected status {s}: {}",
+                    upstream_message(e)
+                ),
+            ),
         }
     }
 }
@@ -95,7 +124,10 @@ pub fn v1_errors(body: Option<&Value>) -> Value {
                     })),
                     Value::Object(m) => {
                         for (field, msg) in m {
-                            let msg = msg.as_str().map(str::to_string).unwrap_or_else(|| msg.to_string());
+                            let msg = msg
+                                .as_str()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| msg.to_string());
                             out.push(json!({"message": msg, "field": field}));
                         }
                     }
@@ -104,7 +136,10 @@ pub fn v1_errors(body: Option<&Value>) -> Value {
             }
         }
         _ => {
-            let msg = body.and_then(|b| b.get("message")).cloned().unwrap_or(json!("Unprocessable Content"));
+            let msg = body
+                .and_then(|b| b.get("message"))
+                .cloned()
+                .unwrap_or(json!("Unprocessable Content"));
             out.push(json!({"message": msg, "field": null}));
         }
     }
@@ -116,7 +151,13 @@ mod tests {
     use super::*;
 
     fn fe(status: u16, body: Value) -> FetchError {
-        FetchError { status, message: "x".into(), body: Some(body), retry_after: None, timeout: false }
+        FetchError {
+            status,
+            message: "x".into(),
+            body: Some(body),
+            retry_after: None,
+            timeout: false,
+        }
     }
 
     #[test]
@@ -145,7 +186,13 @@ mod tests {
         r.retry_after = Some(7);
         let e = V1Error::from_upstream(&r);
         assert_eq!((e.status, e.headers[0].1.as_str()), (429, "7"));
-        let t = FetchError { status: 0, message: "t".into(), body: None, retry_after: None, timeout: true };
+        let t = FetchError {
+            status: 0,
+            message: "t".into(),
+            body: None,
+            retry_after: None,
+            timeout: true,
+        };
         assert_eq!(V1Error::from_upstream(&t).status, 504);
     }
 }

@@ -39,8 +39,15 @@ pub struct Answer {
 
 impl Answer {
     pub fn json(status: u16, v: &Value, mut headers: Vec<(String, String)>) -> Answer {
-        headers.push(("Content-Type".into(), "application/json; charset=utf-8".into()));
-        Answer { status, headers, body: Bytes::from(serde_json::to_vec(v).unwrap_or_default()) }
+        headers.push((
+            "Content-Type".into(),
+            "application/json; charset=utf-8".into(),
+        ));
+        Answer {
+            status,
+            headers,
+            body: Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
+        }
     }
 
     pub fn error(e: V1Error) -> Answer {
@@ -48,7 +55,11 @@ impl Answer {
     }
 
     pub fn text(status: u16, content_type: &str, body: impl Into<Bytes>) -> Answer {
-        Answer { status, headers: vec![("Content-Type".into(), content_type.into())], body: body.into() }
+        Answer {
+            status,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body: body.into(),
+        }
     }
 }
 
@@ -57,8 +68,21 @@ pub async fn legacy(state: Arc<State>, req: LegacyRequest) -> Answer {
     let started = Instant::now();
     let (route, answer, tenant) = serve(&state, &req).await;
     let status = answer.status;
-    state.metrics.requests.get_or_create(&RouteLabels { route: route.clone(), status }).inc();
-    state.metrics.latency.get_or_create(&RouteOnly { route: route.clone() }).observe(started.elapsed().as_secs_f64());
+    state
+        .metrics
+        .requests
+        .get_or_create(&RouteLabels {
+            route: route.clone(),
+            status,
+        })
+        .inc();
+    state
+        .metrics
+        .latency
+        .get_or_create(&RouteOnly {
+            route: route.clone(),
+        })
+        .observe(started.elapsed().as_secs_f64());
     tracing::info!(
         method = %req.method,
         route = %route,
@@ -74,12 +98,32 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
     // Authenticate first, as v1 did (401 before 404).
     let key = match auth::parse_basic(req.authorization.as_deref()) {
         Ok(k) => k,
-        Err(AuthError::Missing) => return ("-".into(), Answer::error(V1Error::unauthorized("Must provide a Harvest API key (HTTP Basic, the key as username)")), None),
-        Err(_) => return ("-".into(), Answer::error(V1Error::unauthorized("Invalid Basic Auth credentials")), None),
+        Err(AuthError::Missing) => {
+            return (
+                "-".into(),
+                Answer::error(V1Error::unauthorized(
+                    "Must provide a Harvest API key (HTTP Basic, the key as username)",
+                )),
+                None,
+            );
+        }
+        Err(_) => {
+            return (
+                "-".into(),
+                Answer::error(V1Error::unauthorized("Invalid Basic Auth credentials")),
+                None,
+            );
+        }
     };
     let entry = match auth::lookup(&state.config.keys, &key) {
         Ok(e) => e,
-        Err(_) => return ("-".into(), Answer::error(V1Error::unauthorized("Invalid Basic Auth credentials")), None),
+        Err(_) => {
+            return (
+                "-".into(),
+                Answer::error(V1Error::unauthorized("Invalid Basic Auth credentials")),
+                None,
+            );
+        }
     };
     let label = Some(entry.label.clone());
     let Some(m) = state.catalog.match_route(&req.method, &req.path) else {
@@ -88,18 +132,36 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
             V1Error::not_found()
         } else {
             let methods: Vec<&str> = known.iter().map(|e| e.method.as_str()).collect();
-            V1Error::new(405, format!("{} is not allowed on {}; allowed: {}", req.method, req.path, methods.join(", ")))
+            V1Error::new(
+                405,
+                format!(
+                    "{} is not allowed on {}; allowed: {}",
+                    req.method,
+                    req.path,
+                    methods.join(", ")
+                ),
+            )
         };
         return ("unmatched".into(), Answer::error(e), label);
     };
     let ep = m.endpoint;
     let route = ep.route();
     if ep.status == Status::Unsupported || !ep.is_read() {
-        let why = ep.reason.clone().unwrap_or_else(|| "this endpoint is not served by harvest-proxy".into());
+        let why = ep
+            .reason
+            .clone()
+            .unwrap_or_else(|| "this endpoint is not served by harvest-proxy".into());
         let instead = ep.instead.clone().unwrap_or_else(|| {
-            ep.v3.iter().map(|c| format!("{} {}", c.method, c.path)).collect::<Vec<_>>().join(", ")
+            ep.v3
+                .iter()
+                .map(|c| format!("{} {}", c.method, c.path))
+                .collect::<Vec<_>>()
+                .join(", ")
         });
-        let e = V1Error::new(501, format!("{route} cannot be served from Harvest v3: {why}. Instead: {instead}"));
+        let e = V1Error::new(
+            501,
+            format!("{route} cannot be served from Harvest v3: {why}. Instead: {instead}"),
+        );
         return (route, Answer::error(e), label);
     }
     let tenant_idx = entry.tenant;
@@ -110,49 +172,99 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
         .unwrap_or_default();
     let mut q = match query::translate(ep, &m.params, &pairs) {
         Ok(q) => q,
-        Err(QueryError::BadPathParam { .. }) => return (route, Answer::error(V1Error::not_found()), label),
+        Err(QueryError::BadPathParam { .. }) => {
+            return (route, Answer::error(V1Error::not_found()), label);
+        }
         Err(QueryError::Invalid { param, message }) => {
-            return (route, Answer::error(V1Error::validation(&param, format!("{param}: {message}"))), label);
+            return (
+                route,
+                Answer::error(V1Error::validation(&param, format!("{param}: {message}"))),
+                label,
+            );
         }
         Err(QueryError::Unsupported { param, reason }) => {
-            return (route, Answer::error(V1Error::validation(&param, format!("{param} is not supported by harvest-proxy: {reason}"))), label);
+            return (
+                route,
+                Answer::error(V1Error::validation(
+                    &param,
+                    format!("{param} is not supported by harvest-proxy: {reason}"),
+                )),
+                label,
+            );
         }
     };
-    let paginated = ep.params.iter().any(|p| matches!(p.rule, ParamRule::Page | ParamRule::PerPage { .. }));
+    let paginated = ep
+        .params
+        .iter()
+        .any(|p| matches!(p.rule, ParamRule::Page | ParamRule::PerPage { .. }));
     if paginated && !ep.params.iter().any(|p| matches!(p.rule, ParamRule::Page)) {
         // Endpoints that only documented per_page still follow our page links.
         if let Some((_, v)) = pairs.iter().find(|(k, _)| k == "page") {
             match v.trim().parse::<u64>() {
                 Ok(n) if n >= 1 => q.page = n,
-                _ => return (route, Answer::error(V1Error::validation("page", "page: must be a positive integer")), label),
+                _ => {
+                    return (
+                        route,
+                        Answer::error(V1Error::validation(
+                            "page",
+                            "page: must be a positive integer",
+                        )),
+                        label,
+                    );
+                }
             }
         }
     }
     let Some(tenant) = state.config.tenants.get(tenant_idx) else {
-        return (route, Answer::error(V1Error::new(500, "tenant configuration missing")), label);
+        return (
+            route,
+            Answer::error(V1Error::new(500, "tenant configuration missing")),
+            label,
+        );
     };
     let reader = Reader::new(state.clone(), tenant_idx, tenant.read_as);
     let shape = ep.response.as_ref().map(|r| r.shape).unwrap_or(Shape::List);
     let result = if shape == Shape::List && paginated {
-        serve_page(state, &reader, ep, &q).await.map(|(rows, more)| (rows, more))
+        serve_page(state, &reader, ep, &q)
+            .await
+            .map(|(rows, more)| (rows, more))
     } else {
         let Some(primary) = ep.v3.first() else {
-            return (route, Answer::error(V1Error::new(500, "mapping has no v3 call")), label);
+            return (
+                route,
+                Answer::error(V1Error::new(500, "mapping has no v3 call")),
+                label,
+            );
         };
-        reader.all(&primary.path, &q.params).await.map(|rows| (rows, false))
+        reader
+            .all(&primary.path, &q.params)
+            .await
+            .map(|rows| (rows, false))
     };
     let (rows, more) = match result {
         Ok(r) => r,
         Err(e) => return (route, Answer::error(V1Error::from_upstream(&e)), label),
     };
-    let rows: Vec<Value> = rows.into_iter().filter(|r| q.local.iter().all(|f| f.keeps(r))).collect();
+    let rows: Vec<Value> = rows
+        .into_iter()
+        .filter(|r| q.local.iter().all(|f| f.keeps(r)))
+        .collect();
     let translator = Translator::new(state.catalog);
     let body = match translator.respond(ep, rows, &reader).await {
         Ok(v) => v,
-        Err(TranslateError::NotFound) => return (route, Answer::error(V1Error::not_found()), label),
-        Err(TranslateError::Upstream(e)) => return (route, Answer::error(V1Error::from_upstream(&e)), label),
+        Err(TranslateError::NotFound) => {
+            return (route, Answer::error(V1Error::not_found()), label);
+        }
+        Err(TranslateError::Upstream(e)) => {
+            return (route, Answer::error(V1Error::from_upstream(&e)), label);
+        }
         Err(TranslateError::Record { view, id, message }) => {
-            let e = V1Error::new(502, format!("{route}: record {id} could not be translated to v1 (view {view}): {message}"));
+            let e = V1Error::new(
+                502,
+                format!(
+                    "{route}: record {id} could not be translated to v1 (view {view}): {message}"
+                ),
+            );
             tracing::warn!(route = %route, record = %id, view = %view, "untranslatable record: {message}");
             return (route, Answer::error(e), label);
         }
@@ -168,13 +280,21 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
         }
     }
     rate_headers(state, tenant_idx, reader.rate(), &mut headers);
-    headers.push(("X-Harvest-Proxy-V3-Calls".into(), reader.calls.load(Ordering::Relaxed).to_string()));
+    headers.push((
+        "X-Harvest-Proxy-V3-Calls".into(),
+        reader.calls.load(Ordering::Relaxed).to_string(),
+    ));
     (route, Answer::json(200, &body, headers), label)
 }
 
 /// Page N of a legacy list: from a cached cursor when there is one, else by walking forward.
 /// Returns the rows and whether a next page exists.
-async fn serve_page(state: &Arc<State>, reader: &Reader, ep: &Endpoint, q: &V3Query) -> Result<(Vec<Value>, bool), FetchError> {
+async fn serve_page(
+    state: &Arc<State>,
+    reader: &Reader,
+    ep: &Endpoint,
+    q: &V3Query,
+) -> Result<(Vec<Value>, bool), FetchError> {
     let Some(primary) = ep.v3.first() else {
         return Ok((Vec::new(), false));
     };
@@ -230,7 +350,13 @@ async fn serve_page(state: &Arc<State>, reader: &Reader, ep: &Endpoint, q: &V3Qu
 
 /// `Link` with rel="next" and rel="prev" as absolute proxy URLs (no rel="last", as v1 with
 /// skip_count=true).
-fn link_header(state: &State, req: &LegacyRequest, pairs: &[(String, String)], page: u64, more: bool) -> Option<String> {
+fn link_header(
+    state: &State,
+    req: &LegacyRequest,
+    pairs: &[(String, String)],
+    page: u64,
+    more: bool,
+) -> Option<String> {
     let base = match &state.config.public_url {
         Some(u) => u.clone(),
         None => {
@@ -263,7 +389,10 @@ fn rate_headers(state: &State, tenant: usize, rate: RateInfo, headers: &mut Vec<
     if let Some(limit) = rate.limit {
         let v1_limit = limit.div_ceil(3).max(1);
         headers.push(("X-RateLimit-Limit".into(), v1_limit.to_string()));
-        let remaining = rate.remaining.map(|r| (r / 3).min(v1_limit)).unwrap_or(v1_limit);
+        let remaining = rate
+            .remaining
+            .map(|r| (r / 3).min(v1_limit))
+            .unwrap_or(v1_limit);
         headers.push(("X-RateLimit-Remaining".into(), remaining.to_string()));
     }
 }
@@ -271,13 +400,25 @@ fn rate_headers(state: &State, tenant: usize, rate: RateInfo, headers: &mut Vec<
 /// `/healthz`, `/readyz`, `/metrics`.
 pub fn ops(state: &State, path: &str) -> Option<Answer> {
     match path {
-        "/healthz" => Some(Answer::json(200, &serde_json::json!({"status": "ok"}), vec![])),
+        "/healthz" => Some(Answer::json(
+            200,
+            &serde_json::json!({"status": "ok"}),
+            vec![],
+        )),
         "/readyz" => Some(if state.ready.load(Ordering::Relaxed) {
-            Answer::json(200, &serde_json::json!({"status": "ready", "endpoints": state.catalog.endpoints().len()}), vec![])
+            Answer::json(
+                200,
+                &serde_json::json!({"status": "ready", "endpoints": state.catalog.endpoints().len()}),
+                vec![],
+            )
         } else {
             Answer::json(503, &serde_json::json!({"status": "starting"}), vec![])
         }),
-        "/metrics" => Some(Answer::text(200, "text/plain; version=0.0.4; charset=utf-8", state.metrics.render())),
+        "/metrics" => Some(Answer::text(
+            200,
+            "text/plain; version=0.0.4; charset=utf-8",
+            state.metrics.render(),
+        )),
         _ => None,
     }
 }

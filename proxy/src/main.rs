@@ -10,7 +10,11 @@ use harvest_mappings::{Catalog, report};
 use harvest_proxy::{Config, sandbox};
 
 #[derive(Parser)]
-#[command(name = "harvest-proxy", version, about = "Serve legacy Harvest v1/v2 requests from Harvest v3")]
+#[command(
+    name = "harvest-proxy",
+    version,
+    about = "Serve legacy Harvest v1/v2 requests from Harvest v3"
+)]
 struct Cli {
     /// proxy.toml (see docs/proxy.md)
     #[arg(long, conflicts_with = "sandbox")]
@@ -74,7 +78,9 @@ enum ListFormat {
 fn load(dir: &Option<PathBuf>) -> Result<&'static Catalog, String> {
     match dir {
         None => Catalog::embedded().map_err(|d| d.to_string()),
-        Some(d) => Catalog::load_dir(d).map(|c| &*Box::leak(Box::new(c))).map_err(|d| d.to_string()),
+        Some(d) => Catalog::load_dir(d)
+            .map(|c| &*Box::leak(Box::new(c)))
+            .map_err(|d| d.to_string()),
     }
 }
 
@@ -83,7 +89,8 @@ fn mappings(action: MappingsAction) -> ExitCode {
         MappingsAction::Check { dir } => match load(&dir) {
             Ok(c) => {
                 let eps = c.endpoints();
-                let count = |s: harvest_mappings::Status| eps.iter().filter(|e| e.status == s).count();
+                let count =
+                    |s: harvest_mappings::Status| eps.iter().filter(|e| e.status == s).count();
                 println!(
                     "ok: {} files, {} views, {} legacy endpoints ({} translated, {} partial, {} unsupported)",
                     c.files().len(),
@@ -112,7 +119,10 @@ fn mappings(action: MappingsAction) -> ExitCode {
                             e.method,
                             e.path,
                             e.status,
-                            e.v3.iter().map(|c| format!("{} {}", c.method, c.path)).collect::<Vec<_>>().join(" + ")
+                            e.v3.iter()
+                                .map(|c| format!("{} {}", c.method, c.path))
+                                .collect::<Vec<_>>()
+                                .join(" + ")
                         ),
                     }
                 }
@@ -137,8 +147,11 @@ fn mappings(action: MappingsAction) -> ExitCode {
 }
 
 fn init_logs(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => b.json().init(),
         LogFormat::Text => b.init(),
@@ -171,7 +184,9 @@ async fn main() -> ExitCode {
         Some(Command::HashKey) => {
             let mut key = String::new();
             if std::io::stdin().read_to_string(&mut key).is_err() || key.trim().is_empty() {
-                eprintln!("error: pipe the legacy API key on standard input, e.g. `printf %s \"$KEY\" | harvest-proxy hash-key`");
+                eprintln!(
+                    "error: pipe the legacy API key on standard input, e.g. `printf %s \"$KEY\" | harvest-proxy hash-key`"
+                );
                 return ExitCode::from(2);
             }
             println!("{}", harvest_proxy::auth::key_hash_hex(key.trim()));
@@ -181,19 +196,34 @@ async fn main() -> ExitCode {
     }
     init_logs(cli.log_format);
     if cli.sandbox {
-        let listen = cli.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
-        let sb_config = harvest_sandbox::SandboxConfig { scale: cli.sandbox_scale, ..Default::default() };
-        let (sb, _state, running) = match sandbox::start(listen, &cli.sandbox_key, sb_config).await {
+        let listen = cli
+            .listen
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let sb_config = harvest_sandbox::SandboxConfig {
+            scale: cli.sandbox_scale,
+            ..Default::default()
+        };
+        let (sb, _state, running) = match sandbox::start(listen, &cli.sandbox_key, sb_config).await
+        {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::from(2);
             }
         };
-        println!("harvest-proxy is serving the Harvest v1 API from a simulated Harvest v3 at {}", sb.base_url());
+        println!(
+            "harvest-proxy is serving the Harvest v1 API from a simulated Harvest v3 at {}",
+            sb.base_url()
+        );
         println!("Try it:");
-        println!("  curl -u {}: http://{}/v1/candidates", cli.sandbox_key, running.addr);
-        println!("Health: http://{0}/healthz  Metrics: http://{0}/metrics  (ctrl-c to stop)", running.addr);
+        println!(
+            "  curl -u {}: http://{}/v1/candidates",
+            cli.sandbox_key, running.addr
+        );
+        println!(
+            "Health: http://{0}/healthz  Metrics: http://{0}/metrics  (ctrl-c to stop)",
+            running.addr
+        );
         let stop = running.stopper();
         tokio::spawn(async move {
             shutdown_signal().await;

@@ -56,14 +56,36 @@ impl Metrics {
         let upstream_calls = Family::<UpstreamLabels, Counter>::default();
         let token_fetches = Counter::default();
         let cache = Family::<CacheLabels, Counter>::default();
-        let latency = Family::<RouteOnly, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.001, 2.0, 16)));
+        let latency = Family::<RouteOnly, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.001, 2.0, 16))
+        });
         let upstream_latency = Histogram::new(exponential_buckets(0.001, 2.0, 16));
-        registry.register("requests", "Legacy requests by route and status", requests.clone());
-        registry.register("upstream_calls", "Harvest v3 calls by path and status", upstream_calls.clone());
-        registry.register("token_fetches", "OAuth token requests made", token_fetches.clone());
+        registry.register(
+            "requests",
+            "Legacy requests by route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "upstream_calls",
+            "Harvest v3 calls by path and status",
+            upstream_calls.clone(),
+        );
+        registry.register(
+            "token_fetches",
+            "OAuth token requests made",
+            token_fetches.clone(),
+        );
         registry.register("cache", "Cache lookups by cache and result", cache.clone());
-        registry.register("request_duration_seconds", "Legacy request latency", latency.clone());
-        registry.register("upstream_duration_seconds", "Harvest v3 call latency", upstream_latency.clone());
+        registry.register(
+            "request_duration_seconds",
+            "Legacy request latency",
+            latency.clone(),
+        );
+        registry.register(
+            "upstream_duration_seconds",
+            "Harvest v3 call latency",
+            upstream_latency.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             requests,

@@ -15,6 +15,9 @@ use harvest_mappings::engine::{Fetch, FetchError};
 use crate::state::State;
 use crate::upstream::next_link;
 
+/// Start of the message of a failed token request (told apart from failed v3 calls).
+pub const TOKEN_FAILURE: &str = "could not get a v3 access token";
+
 /// v3 rate-limit headers of the latest answer.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RateInfo {
@@ -41,7 +44,13 @@ pub struct Reader {
 }
 
 fn fe(status: u16, message: impl Into<String>) -> FetchError {
-    FetchError { status, message: message.into(), body: None, retry_after: None, timeout: false }
+    FetchError {
+        status,
+        message: message.into(),
+        body: None,
+        retry_after: None,
+        timeout: false,
+    }
 }
 
 /// `path?k=v&…` with form encoding.
@@ -59,7 +68,14 @@ pub fn target(path: &str, query: &[(String, String)]) -> String {
 impl Reader {
     pub fn new(state: Arc<State>, tenant: usize, sub: u64) -> Reader {
         let budget = state.config.limits.retry_budget;
-        Reader { state, tenant, sub, rate: Mutex::new(RateInfo::default()), calls: AtomicUsize::new(0), deadline: Instant::now() + budget }
+        Reader {
+            state,
+            tenant,
+            sub,
+            rate: Mutex::new(RateInfo::default()),
+            calls: AtomicUsize::new(0),
+            deadline: Instant::now() + budget,
+        }
     }
 
     pub fn rate(&self) -> RateInfo {
@@ -72,7 +88,11 @@ impl Reader {
     /// One page: `target` is a v3 path with its query (`/v3/jobs?ids=1` or `/v3/jobs?cursor=…`).
     pub async fn page(&self, target: &str) -> Result<Page, FetchError> {
         let st = &self.state;
-        let tenant = st.config.tenants.get(self.tenant).ok_or_else(|| fe(0, "tenant missing"))?;
+        let tenant = st
+            .config
+            .tenants
+            .get(self.tenant)
+            .ok_or_else(|| fe(0, "tenant missing"))?;
         let url = format!("{}{}", tenant.base_url, target);
         let metric_path = target.split('?').next().unwrap_or(target).to_string();
         let mut attempt = 0u32;
@@ -84,8 +104,8 @@ impl Reader {
                 .get(self.tenant, tenant, self.sub, &st.upstream, &st.metrics)
                 .await
                 .map_err(|e| FetchError {
-                    status: if e.unreachable { 0 } else { 502 },
-                    message: format!("could not get a v3 token: {}", e.message),
+                    status: 0,
+                    message: format!("{TOKEN_FAILURE}: {}", e.message),
                     body: None,
                     retry_after: None,
                     timeout: false,
@@ -93,21 +113,42 @@ impl Reader {
             let started = Instant::now();
             self.calls.fetch_add(1, Ordering::Relaxed);
             let result = st.upstream.get(&url, &token).await;
-            st.metrics.upstream_latency.observe(started.elapsed().as_secs_f64());
+            st.metrics
+                .upstream_latency
+                .observe(started.elapsed().as_secs_f64());
             let retryable = |err: FetchError, wait: Duration| -> Result<Duration, FetchError> {
-                let more = attempt < st.config.limits.retry_attempts && Instant::now() + wait < self.deadline;
+                let more = attempt < st.config.limits.retry_attempts
+                    && Instant::now() + wait < self.deadline;
                 if more { Ok(wait) } else { Err(err) }
             };
             let backoff = Duration::from_millis(50 * (1 << attempt.min(6)));
             let wait = match result {
                 Err(e) => {
-                    st.metrics.upstream_calls.get_or_create(&crate::metrics::UpstreamLabels { path: metric_path.clone(), status: 0 }).inc();
-                    let err = FetchError { status: 0, message: e.to_string(), body: None, retry_after: None, timeout: e.is_timeout() };
+                    st.metrics
+                        .upstream_calls
+                        .get_or_create(&crate::metrics::UpstreamLabels {
+                            path: metric_path.clone(),
+                            status: 0,
+                        })
+                        .inc();
+                    let err = FetchError {
+                        status: 0,
+                        message: e.to_string(),
+                        body: None,
+                        retry_after: None,
+                        timeout: e.is_timeout(),
+                    };
                     retryable(err, backoff)?
                 }
                 Ok(r) => {
                     let status = r.status.as_u16();
-                    st.metrics.upstream_calls.get_or_create(&crate::metrics::UpstreamLabels { path: metric_path.clone(), status }).inc();
+                    st.metrics
+                        .upstream_calls
+                        .get_or_create(&crate::metrics::UpstreamLabels {
+                            path: metric_path.clone(),
+                            status,
+                        })
+                        .inc();
                     self.note_rate(&r.headers);
                     let body_json = || serde_json::from_slice::<Value>(&r.body).ok();
                     match status {
@@ -116,8 +157,20 @@ impl Reader {
                                 let next = next_link(&r.headers).map(|n| path_and_query(&n));
                                 return Ok(Page { rows, next });
                             }
-                            Ok(_) => retryable(fe(502, format!("v3 {metric_path} answered JSON that is not a list")), backoff)?,
-                            Err(e) => retryable(fe(502, format!("v3 {metric_path} answered malformed JSON: {e}")), backoff)?,
+                            Ok(_) => retryable(
+                                fe(
+                                    status,
+                                    format!("v3 {metric_path} answered JSON that is not a list"),
+                                ),
+                                backoff,
+                            )?,
+                            Err(e) => retryable(
+                                fe(
+                                    status,
+                                    format!("v3 {metric_path} answered malformed JSON: {e}"),
+                                ),
+                                backoff,
+                            )?,
                         },
                         401 if !refreshed => {
                             refreshed = true;
@@ -131,12 +184,33 @@ impl Reader {
                                 .and_then(|v| v.to_str().ok())
                                 .and_then(|v| v.trim().parse::<u64>().ok())
                                 .unwrap_or(1);
-                            let err = FetchError { status, message: "rate limited".into(), body: body_json(), retry_after: Some(after), timeout: false };
+                            let err = FetchError {
+                                status,
+                                message: "rate limited".into(),
+                                body: body_json(),
+                                retry_after: Some(after),
+                                timeout: false,
+                            };
                             retryable(err, Duration::from_secs(after))?
                         }
-                        500..=599 => retryable(FetchError { status, message: format!("v3 {metric_path} failed"), body: body_json(), retry_after: None, timeout: false }, backoff)?,
+                        500..=599 => retryable(
+                            FetchError {
+                                status,
+                                message: format!("v3 {metric_path} failed"),
+                                body: body_json(),
+                                retry_after: None,
+                                timeout: false,
+                            },
+                            backoff,
+                        )?,
                         _ => {
-                            return Err(FetchError { status, message: format!("v3 {metric_path} answered {status}"), body: body_json(), retry_after: None, timeout: false });
+                            return Err(FetchError {
+                                status,
+                                message: format!("v3 {metric_path} answered {status}"),
+                                body: body_json(),
+                                retry_after: None,
+                                timeout: false,
+                            });
                         }
                     }
                 }
@@ -148,7 +222,11 @@ impl Reader {
     }
 
     /// Every row of a collection, following cursors.
-    pub async fn all(&self, path: &str, query: &[(String, String)]) -> Result<Vec<Value>, FetchError> {
+    pub async fn all(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+    ) -> Result<Vec<Value>, FetchError> {
         let mut q = query.to_vec();
         if !q.iter().any(|(k, _)| k == "per_page") {
             q.push(("per_page".into(), "500".into()));
@@ -169,8 +247,16 @@ impl Reader {
     }
 
     fn note_rate(&self, h: &http::HeaderMap) {
-        let num = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
-        let (limit, remaining, reset) = (num("x-ratelimit-limit"), num("x-ratelimit-remaining"), num("x-ratelimit-reset"));
+        let num = |k: &str| {
+            h.get(k)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        let (limit, remaining, reset) = (
+            num("x-ratelimit-limit"),
+            num("x-ratelimit-remaining"),
+            num("x-ratelimit-reset"),
+        );
         if limit.is_none() && remaining.is_none() {
             return;
         }
@@ -197,7 +283,11 @@ pub fn path_and_query(link: &str) -> String {
 }
 
 impl Fetch for Reader {
-    fn fetch<'a>(&'a self, path: &'a str, query: &'a [(String, String)]) -> Pin<Box<dyn Future<Output = Result<Vec<Value>, FetchError>> + Send + 'a>> {
+    fn fetch<'a>(
+        &'a self,
+        path: &'a str,
+        query: &'a [(String, String)],
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<Value>, FetchError>> + Send + 'a>> {
         Box::pin(async move {
             if self.state.cacheable.contains(path) {
                 let key = format!("{}|{}", self.tenant, target(path, query));

@@ -4,7 +4,9 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use harvest_sandbox::{DEFAULT_ADMIN_USER_ID, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Sandbox, SandboxConfig};
+use harvest_sandbox::{
+    DEFAULT_ADMIN_USER_ID, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Sandbox, SandboxConfig,
+};
 
 use crate::auth::key_hash;
 use crate::config::{Config, KeyEntry, Tenant};
@@ -32,13 +34,23 @@ pub fn config_for(sandbox: &Sandbox, listen: SocketAddr, key: &str) -> Config {
             base_url: sandbox.base_url(),
             read_as: DEFAULT_ADMIN_USER_ID as u64,
         }],
-        keys: vec![KeyEntry { sha256: key_hash(key), tenant: 0, label: "sandbox-demo".into() }],
+        keys: vec![KeyEntry {
+            sha256: key_hash(key),
+            tenant: 0,
+            label: "sandbox-demo".into(),
+        }],
     }
 }
 
 /// Starts the sandbox and the proxy in front of it.
-pub async fn start(listen: SocketAddr, key: &str, sandbox: SandboxConfig) -> Result<(Sandbox, Arc<State>, Running), String> {
-    let sb = harvest_sandbox::spawn(sandbox).await.map_err(|e| format!("sandbox: {e}"))?;
+pub async fn start(
+    listen: SocketAddr,
+    key: &str,
+    sandbox: SandboxConfig,
+) -> Result<(Sandbox, Arc<State>, Running), String> {
+    let sb = harvest_sandbox::spawn(sandbox)
+        .await
+        .map_err(|e| format!("sandbox: {e}"))?;
     let config = config_for(&sb, listen, key);
     let (state, running) = crate::start(config).await?;
     Ok((sb, state, running))

@@ -57,7 +57,8 @@ fn tls_acceptor(tls: &TlsConfig) -> Result<TlsAcceptor, String> {
     if certs.is_empty() {
         return Err(format!("no certificate in {}", tls.cert.display()));
     }
-    let key = PrivateKeyDer::from_pem_file(&tls.key).map_err(|e| format!("cannot read TLS key {}: {e}", tls.key.display()))?;
+    let key = PrivateKeyDer::from_pem_file(&tls.key)
+        .map_err(|e| format!("cannot read TLS key {}: {e}", tls.key.display()))?;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut cfg = rustls::ServerConfig::builder()
         .with_no_client_auth()
@@ -90,7 +91,10 @@ pub async fn start(state: Arc<State>) -> Result<Running, String> {
             .header_read_timeout(limits.header_read_timeout)
             .max_buf_size(limits.max_header_bytes.max(8192))
             .keep_alive(true);
-        builder.http2().timer(TokioTimer::new()).max_header_list_size(limits.max_header_bytes as u32);
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .max_header_list_size(limits.max_header_bytes as u32);
         loop {
             let (stream, peer) = tokio::select! {
                 r = listener.accept() => match r {
@@ -117,7 +121,9 @@ pub async fn start(state: Arc<State>) -> Result<Running, String> {
             });
             match &tls {
                 None => {
-                    let conn = builder.serve_connection(TokioIo::new(stream), svc).into_owned();
+                    let conn = builder
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .into_owned();
                     let conn = graceful.watch(conn);
                     tokio::spawn(async move {
                         let _ = conn.await;
@@ -130,11 +136,15 @@ pub async fn start(state: Arc<State>) -> Result<Running, String> {
                     // TLS handshakes run in their own task; they are bounded by the header timeout.
                     let watcher = graceful.watcher();
                     tokio::spawn(async move {
-                        let Ok(Ok(tls_stream)) = tokio::time::timeout(timeout, acceptor.accept(stream)).await else {
+                        let Ok(Ok(tls_stream)) =
+                            tokio::time::timeout(timeout, acceptor.accept(stream)).await
+                        else {
                             drop(permit);
                             return;
                         };
-                        let conn = builder.serve_connection(TokioIo::new(tls_stream), svc).into_owned();
+                        let conn = builder
+                            .serve_connection(TokioIo::new(tls_stream), svc)
+                            .into_owned();
                         let _ = watcher.watch(conn).await;
                         drop(permit);
                     });
@@ -154,9 +164,13 @@ pub async fn start(state: Arc<State>) -> Result<Running, String> {
 
 fn to_response(a: Answer) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(a.body));
-    *r.status_mut() = hyper::StatusCode::from_u16(a.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    *r.status_mut() =
+        hyper::StatusCode::from_u16(a.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     for (k, v) in a.headers {
-        if let (Ok(k), Ok(v)) = (hyper::header::HeaderName::from_bytes(k.as_bytes()), hyper::header::HeaderValue::from_str(&v)) {
+        if let (Ok(k), Ok(v)) = (
+            hyper::header::HeaderName::from_bytes(k.as_bytes()),
+            hyper::header::HeaderValue::from_str(&v),
+        ) {
             r.headers_mut().append(k, v);
         }
     }
@@ -169,9 +183,16 @@ async fn respond(state: Arc<State>, req: Request<Incoming>, tls: bool) -> Respon
         return to_response(a);
     }
     let limits = &state.config.limits;
-    let total_header_bytes: usize = req.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum();
+    let total_header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
     if total_header_bytes > limits.max_header_bytes {
-        return to_response(Answer::error(V1Error::new(431, "Request headers are too large")));
+        return to_response(Answer::error(V1Error::new(
+            431,
+            "Request headers are too large",
+        )));
     }
     let declared = req
         .headers()
@@ -179,7 +200,13 @@ async fn respond(state: Arc<State>, req: Request<Incoming>, tls: bool) -> Respon
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limits.max_body_bytes) {
-        return to_response(Answer::error(V1Error::new(413, format!("Request body is larger than {} bytes", limits.max_body_bytes))));
+        return to_response(Answer::error(V1Error::new(
+            413,
+            format!(
+                "Request body is larger than {} bytes",
+                limits.max_body_bytes
+            ),
+        )));
     }
     let host = req
         .headers()
@@ -191,19 +218,47 @@ async fn respond(state: Arc<State>, req: Request<Incoming>, tls: bool) -> Respon
         method: req.method().as_str().to_string(),
         path: path.clone(),
         query: req.uri().query().map(str::to_string),
-        authorization: req.headers().get(hyper::header::AUTHORIZATION).map(|v| v.as_bytes().to_vec()),
+        authorization: req
+            .headers()
+            .get(hyper::header::AUTHORIZATION)
+            .map(|v| v.as_bytes().to_vec()),
         host,
         tls,
     };
     // Read (and bound) the body, so a slow or oversized upload is cut off with a v1 answer.
-    let body_read = tokio::time::timeout(limits.header_read_timeout, Limited::new(req.into_body(), limits.max_body_bytes).collect()).await;
+    let body_read = tokio::time::timeout(
+        limits.header_read_timeout,
+        Limited::new(req.into_body(), limits.max_body_bytes).collect(),
+    )
+    .await;
     match body_read {
-        Err(_) => return to_response(Answer::error(V1Error::new(408, "The request body was not received in time"))),
-        Ok(Err(_)) => return to_response(Answer::error(V1Error::new(413, format!("Request body is larger than {} bytes", limits.max_body_bytes)))),
+        Err(_) => {
+            return to_response(Answer::error(V1Error::new(
+                408,
+                "The request body was not received in time",
+            )));
+        }
+        Ok(Err(_)) => {
+            return to_response(Answer::error(V1Error::new(
+                413,
+                format!(
+                    "Request body is larger than {} bytes",
+                    limits.max_body_bytes
+                ),
+            )));
+        }
         Ok(Ok(_)) => {}
     }
-    match tokio::time::timeout(limits.request_timeout, handler::legacy(state.clone(), legacy)).await {
+    match tokio::time::timeout(
+        limits.request_timeout,
+        handler::legacy(state.clone(), legacy),
+    )
+    .await
+    {
         Ok(a) => to_response(a),
-        Err(_) => to_response(Answer::error(V1Error::new(504, "The request took too long to serve from Harvest v3 (proxy timeout)"))),
+        Err(_) => to_response(Answer::error(V1Error::new(
+            504,
+            "The request took too long to serve from Harvest v3 (proxy timeout)",
+        ))),
     }
 }

@@ -26,7 +26,10 @@ pub struct TtlCache<V> {
 impl<V: Clone> TtlCache<V> {
     pub fn new(entries: usize, ttl: Duration) -> Self {
         let n = NonZeroUsize::new(entries.max(1)).unwrap_or(NonZeroUsize::MIN);
-        TtlCache { inner: Mutex::new(LruCache::new(n)), ttl }
+        TtlCache {
+            inner: Mutex::new(LruCache::new(n)),
+            ttl,
+        }
     }
 
     pub fn get(&self, key: &str) -> Option<V> {

@@ -11,10 +11,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use oauth2::basic::{BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
+};
 use oauth2::{
-    AuthType, ClientId, ClientSecret, EndpointNotSet, EndpointSet, ExtraTokenFields, RequestTokenError,
-    StandardRevocableToken, StandardTokenResponse, TokenResponse, TokenUrl,
+    AuthType, ClientId, ClientSecret, EndpointNotSet, EndpointSet, ExtraTokenFields,
+    RequestTokenError, StandardRevocableToken, StandardTokenResponse, TokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -80,7 +83,10 @@ pub struct TokenCache {
 
 impl TokenCache {
     pub fn new(margin: Duration) -> Self {
-        TokenCache { slots: StdMutex::new(HashMap::new()), margin }
+        TokenCache {
+            slots: StdMutex::new(HashMap::new()),
+            margin,
+        }
     }
 
     fn slot(&self, key: (usize, u64)) -> Arc<Mutex<Slot>> {
@@ -111,7 +117,12 @@ impl TokenCache {
                 // Close to expiry: serve it, refresh in the background (once).
                 if !g.refreshing {
                     g.refreshing = true;
-                    let (slot2, tenant2, up, m) = (slot.clone(), tenant.clone(), upstream.clone(), metrics.clone());
+                    let (slot2, tenant2, up, m) = (
+                        slot.clone(),
+                        tenant.clone(),
+                        upstream.clone(),
+                        metrics.clone(),
+                    );
                     tokio::spawn(async move {
                         let fresh = fetch(&tenant2, sub, &up, &m).await;
                         let mut g = slot2.lock().await;
@@ -141,9 +152,17 @@ impl TokenCache {
     }
 }
 
-async fn fetch(tenant: &Tenant, sub: u64, upstream: &Arc<Upstream>, metrics: &Metrics) -> Result<Token, TokenError> {
+async fn fetch(
+    tenant: &Tenant,
+    sub: u64,
+    upstream: &Arc<Upstream>,
+    metrics: &Metrics,
+) -> Result<Token, TokenError> {
     metrics.token_fetches.inc();
-    let url = TokenUrl::new(tenant.token_url.clone()).map_err(|e| TokenError { message: format!("bad token_url: {e}"), unreachable: false })?;
+    let url = TokenUrl::new(tenant.token_url.clone()).map_err(|e| TokenError {
+        message: format!("bad token_url: {e}"),
+        unreachable: false,
+    })?;
     let client: GhClient = oauth2::Client::new(ClientId::new(tenant.client_id.clone()))
         .set_client_secret(ClientSecret::new(tenant.client_secret.expose().to_string()))
         .set_auth_type(AuthType::BasicAuth)
@@ -159,20 +178,39 @@ async fn fetch(tenant: &Tenant, sub: u64, upstream: &Arc<Upstream>, metrics: &Me
         .request_async(&http)
         .await
         .map_err(|e| match e {
-            RequestTokenError::ServerResponse(r) => TokenError { message: format!("token endpoint refused the credentials: {}", r.error()), unreachable: false },
-            RequestTokenError::Request(e) => TokenError { message: e.to_string(), unreachable: true },
-            RequestTokenError::Parse(_, body) => TokenError { message: format!("token endpoint answered: {}", scrub(&body)), unreachable: false },
-            RequestTokenError::Other(m) => TokenError { message: m, unreachable: false },
+            RequestTokenError::ServerResponse(r) => TokenError {
+                message: format!("token endpoint refused the credentials: {}", r.error()),
+                unreachable: false,
+            },
+            RequestTokenError::Request(e) => TokenError {
+                message: e.to_string(),
+                unreachable: true,
+            },
+            RequestTokenError::Parse(_, body) => TokenError {
+                message: format!("token endpoint answered: {}", scrub(&body)),
+                unreachable: false,
+            },
+            RequestTokenError::Other(m) => TokenError {
+                message: m,
+                unreachable: false,
+            },
         })?;
     let lifetime = lifetime(&resp, SystemTime::now());
-    Ok(Token { value: Secret::new(resp.access_token().secret().clone()), expires: started + lifetime })
+    Ok(Token {
+        value: Secret::new(resp.access_token().secret().clone()),
+        expires: started + lifetime,
+    })
 }
 
 /// A token-endpoint error body, shortened; it may echo the client id but never holds the secret.
 fn scrub(body: &[u8]) -> String {
     let s = String::from_utf8_lossy(body);
     let s: String = s.chars().take(200).collect();
-    if s.trim().is_empty() { "an empty or unreadable response".into() } else { s }
+    if s.trim().is_empty() {
+        "an empty or unreadable response".into()
+    } else {
+        s
+    }
 }
 
 /// How long a token lives: `expires_at`, then `expires_in`, then `expires`, else one hour.
@@ -185,7 +223,10 @@ pub fn lifetime(resp: &TokenResp, now: SystemTime) -> Duration {
         return d;
     }
     match &extra.expires {
-        Some(Value::Number(n)) => n.as_u64().map(|n| number_lifetime(n, now)).unwrap_or(DEFAULT_LIFETIME),
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .map(|n| number_lifetime(n, now))
+            .unwrap_or(DEFAULT_LIFETIME),
         Some(Value::String(s)) => {
             if let Ok(n) = s.trim().parse::<u64>() {
                 number_lifetime(n, now)
@@ -201,11 +242,18 @@ pub fn lifetime(resp: &TokenResp, now: SystemTime) -> Duration {
 
 /// `expires` as a number: an epoch timestamp if it looks like one, else seconds from now.
 fn number_lifetime(n: u64, now: SystemTime) -> Duration {
-    if n > 1_000_000_000 { until(n, now) } else { Duration::from_secs(n) }
+    if n > 1_000_000_000 {
+        until(n, now)
+    } else {
+        Duration::from_secs(n)
+    }
 }
 
 fn until(epoch: u64, now: SystemTime) -> Duration {
-    let now = now.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let now = now
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     Duration::from_secs(epoch.saturating_sub(now))
 }
 
@@ -213,11 +261,24 @@ fn until(epoch: u64, now: SystemTime) -> Duration {
 pub fn parse_rfc3339(s: &str) -> Option<u64> {
     let s = s.trim();
     let b = s.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || (b[10] != b'T' && b[10] != b' ') || b[13] != b':' || b[16] != b':' {
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || (b[10] != b'T' && b[10] != b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d, h, mi, se) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
+    let (y, mo, d, h, mi, se) = (
+        num(0..4)?,
+        num(5..7)?,
+        num(8..10)?,
+        num(11..13)?,
+        num(14..16)?,
+        num(17..19)?,
+    );
     let mut rest = &s[19..];
     if let Some(r) = rest.strip_prefix('.') {
         let end = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
@@ -263,8 +324,14 @@ mod tests {
     #[test]
     fn rfc3339() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_rfc3339("2030-01-01T00:00:00+0000"), Some(1_893_456_000));
-        assert_eq!(parse_rfc3339("2030-01-01T01:00:00.123+01:00"), Some(1_893_456_000));
+        assert_eq!(
+            parse_rfc3339("2030-01-01T00:00:00+0000"),
+            Some(1_893_456_000)
+        );
+        assert_eq!(
+            parse_rfc3339("2030-01-01T01:00:00.123+01:00"),
+            Some(1_893_456_000)
+        );
         assert_eq!(parse_rfc3339("not a date"), None);
         assert_eq!(parse_rfc3339("2030-13-01T00:00:00Z"), None);
     }
@@ -272,13 +339,16 @@ mod tests {
     #[test]
     fn all_three_expiry_fields() {
         let now = UNIX_EPOCH + Duration::from_secs(1_893_456_000 - 600);
-        let r = resp(r#"{"access_token":"a","token_type":"Bearer","expires_at":"2030-01-01T00:00:00Z"}"#);
+        let r = resp(
+            r#"{"access_token":"a","token_type":"Bearer","expires_at":"2030-01-01T00:00:00Z"}"#,
+        );
         assert_eq!(lifetime(&r, now), Duration::from_secs(600));
         let r = resp(r#"{"access_token":"a","token_type":"Bearer","expires_in":120}"#);
         assert_eq!(lifetime(&r, now), Duration::from_secs(120));
         let r = resp(r#"{"access_token":"a","token_type":"Bearer","expires":"300"}"#);
         assert_eq!(lifetime(&r, now), Duration::from_secs(300));
-        let r = resp(r#"{"access_token":"a","token_type":"Bearer","expires":"2030-01-01T00:00:00Z"}"#);
+        let r =
+            resp(r#"{"access_token":"a","token_type":"Bearer","expires":"2030-01-01T00:00:00Z"}"#);
         assert_eq!(lifetime(&r, now), Duration::from_secs(600));
         let r = resp(r#"{"access_token":"a","token_type":"Bearer","expires":1893456000}"#);
         assert_eq!(lifetime(&r, now), Duration::from_secs(600));

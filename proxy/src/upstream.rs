@@ -62,10 +62,22 @@ impl Upstream {
     /// One request with the configured timeout; the body is read in full.
     pub async fn send(&self, req: Request<Full<Bytes>>) -> Result<RawResponse, CallError> {
         let fut = async {
-            let resp = self.client.request(req).await.map_err(|e| CallError::Connect(error_chain(&e)))?;
+            let resp = self
+                .client
+                .request(req)
+                .await
+                .map_err(|e| CallError::Connect(error_chain(&e)))?;
             let (parts, body) = resp.into_parts();
-            let body = body.collect().await.map_err(|e| CallError::Body(e.to_string()))?.to_bytes();
-            Ok(RawResponse { status: parts.status, headers: parts.headers, body })
+            let body = body
+                .collect()
+                .await
+                .map_err(|e| CallError::Body(e.to_string()))?
+                .to_bytes();
+            Ok(RawResponse {
+                status: parts.status,
+                headers: parts.headers,
+                body,
+            })
         };
         match tokio::time::timeout(self.timeout, fut).await {
             Ok(r) => r,
@@ -80,14 +92,20 @@ impl Upstream {
             .uri(url)
             .header("Authorization", format!("Bearer {}", token.expose()))
             .header("Accept", "application/json")
-            .header("User-Agent", concat!("harvest-proxy/", env!("CARGO_PKG_VERSION")))
+            .header(
+                "User-Agent",
+                concat!("harvest-proxy/", env!("CARGO_PKG_VERSION")),
+            )
             .body(Full::new(Bytes::new()))
             .map_err(|e| CallError::Build(e.to_string()))?;
         self.send(req).await
     }
 
     /// The HTTP client the oauth2 crate drives for token requests.
-    pub async fn oauth_call(&self, req: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, CallError> {
+    pub async fn oauth_call(
+        &self,
+        req: oauth2::HttpRequest,
+    ) -> Result<oauth2::HttpResponse, CallError> {
         let (parts, body) = req.into_parts();
         let req = Request::from_parts(parts, Full::new(Bytes::from(body)));
         let r = self.send(req).await?;
@@ -95,7 +113,8 @@ impl Upstream {
         if let Some(h) = resp.headers_mut() {
             *h = r.headers;
         }
-        resp.body(r.body.to_vec()).map_err(|e| CallError::Build(e.to_string()))
+        resp.body(r.body.to_vec())
+            .map_err(|e| CallError::Build(e.to_string()))
     }
 }
 
@@ -139,10 +158,23 @@ mod tests {
     #[test]
     fn next_link_parsing() {
         let mut h = HeaderMap::new();
-        h.insert("link", "<https://h/v3/jobs?cursor=abc>; rel=\"next\"".parse().unwrap());
-        assert_eq!(next_link(&h).as_deref(), Some("https://h/v3/jobs?cursor=abc"));
+        h.insert(
+            "link",
+            "<https://h/v3/jobs?cursor=abc>; rel=\"next\""
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(
+            next_link(&h).as_deref(),
+            Some("https://h/v3/jobs?cursor=abc")
+        );
         let mut h = HeaderMap::new();
-        h.insert("link", "<https://h/a>; rel=\"prev\", <https://h/b>; rel=\"next\"".parse().unwrap());
+        h.insert(
+            "link",
+            "<https://h/a>; rel=\"prev\", <https://h/b>; rel=\"next\""
+                .parse()
+                .unwrap(),
+        );
         assert_eq!(next_link(&h).as_deref(), Some("https://h/b"));
         let mut h = HeaderMap::new();
         h.insert("link", "<https://h/a>; rel=\"prev\"".parse().unwrap());

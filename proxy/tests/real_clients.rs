@@ -18,7 +18,9 @@ fn root() -> PathBuf {
 }
 
 fn clients_dir() -> PathBuf {
-    std::env::var_os("HARVEST_CLIENTS_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target/clients"))
+    std::env::var_os("HARVEST_CLIENTS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/clients"))
 }
 
 fn setup() {
@@ -26,7 +28,10 @@ fn setup() {
         .arg(root().join("tests/clients/setup.sh"))
         .status()
         .expect("run tests/clients/setup.sh");
-    assert!(status.success(), "installing the real clients failed (needs python3-venv, npm and registry access)");
+    assert!(
+        status.success(),
+        "installing the real clients failed (needs python3-venv, npm and registry access)"
+    );
 }
 
 struct Proxy {
@@ -42,13 +47,21 @@ impl Drop for Proxy {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn healthy(addr: SocketAddr) -> bool {
-    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else { return false };
+    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else {
+        return false;
+    };
     let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
-    if s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").is_err() {
+    if s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .is_err()
+    {
         return false;
     }
     let mut buf = String::new();
@@ -60,7 +73,15 @@ fn start_proxy() -> Proxy {
     let port = free_port();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_harvest-proxy"))
-        .args(["--sandbox", "--listen", &addr.to_string(), "--sandbox-key", KEY, "--sandbox-scale", &SCALE.to_string()])
+        .args([
+            "--sandbox",
+            "--listen",
+            &addr.to_string(),
+            "--sandbox-key",
+            KEY,
+            "--sandbox-scale",
+            &SCALE.to_string(),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -68,7 +89,10 @@ fn start_proxy() -> Proxy {
     let proxy = Proxy { child, addr };
     let deadline = Instant::now() + Duration::from_secs(30);
     while !healthy(addr) {
-        assert!(Instant::now() < deadline, "harvest-proxy --sandbox did not become healthy");
+        assert!(
+            Instant::now() < deadline,
+            "harvest-proxy --sandbox did not become healthy"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     proxy
@@ -76,25 +100,53 @@ fn start_proxy() -> Proxy {
 
 /// The ids the sandbox serves, from the same seed and scale.
 fn expected(resource: &str) -> BTreeSet<i64> {
-    let cfg = harvest_sandbox::SandboxConfig { scale: SCALE, ..Default::default() };
+    let cfg = harvest_sandbox::SandboxConfig {
+        scale: SCALE,
+        ..Default::default()
+    };
     let ds = harvest_sandbox::build_dataset(&cfg).unwrap();
-    ds.records_desc(resource).iter().filter_map(|r| r["id"].as_i64()).collect()
+    ds.records_desc(resource)
+        .iter()
+        .filter_map(|r| r["id"].as_i64())
+        .collect()
 }
 
 fn run(cmd: &mut Command) -> Value {
     let out = cmd.output().expect("run client");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "client failed: {}\n{}", String::from_utf8_lossy(&out.stderr), stdout);
-    let last = stdout.lines().rev().find(|l| l.starts_with('{')).unwrap_or_else(|| panic!("no JSON output: {stdout}"));
+    assert!(
+        out.status.success(),
+        "client failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        stdout
+    );
+    let last = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("no JSON output: {stdout}"));
     serde_json::from_str(last).unwrap()
 }
 
 fn assert_each_once(client: &str, out: &Value) {
     for name in ["candidates", "applications", "jobs"] {
-        let ids: Vec<i64> = out[name].as_array().unwrap_or_else(|| panic!("{client}: no {name}")).iter().map(|v| v.as_i64().unwrap()).collect();
+        let ids: Vec<i64> = out[name]
+            .as_array()
+            .unwrap_or_else(|| panic!("{client}: no {name}"))
+            .iter()
+            .map(|v| v.as_i64().unwrap())
+            .collect();
         let set: BTreeSet<i64> = ids.iter().copied().collect();
-        assert_eq!(set.len(), ids.len(), "{client}: {name} returned a record twice");
-        assert_eq!(set, expected(name), "{client}: {name} differ from the data the sandbox serves");
+        assert_eq!(
+            set.len(),
+            ids.len(),
+            "{client}: {name} returned a record twice"
+        );
+        assert_eq!(
+            set,
+            expected(name),
+            "{client}: {name} differ from the data the sandbox serves"
+        );
     }
 }
 
@@ -106,12 +158,26 @@ fn python() -> PathBuf {
 fn grnhse_api_follows_link_headers_across_pages() {
     setup();
     let p = start_proxy();
-    let out = run(Command::new(python()).arg(root().join("tests/clients/grnhse_client.py")).args([&format!("http://{}", p.addr), KEY, "50"]));
+    let out = run(Command::new(python())
+        .arg(root().join("tests/clients/grnhse_client.py"))
+        .args([&format!("http://{}", p.addr), KEY, "50"]));
     assert_each_once("grnhse-api", &out);
     assert!(out["pages"]["candidates"].as_u64().unwrap() > 2, "{out}");
     assert_eq!(out["retrieved"]["id"], out["candidates"][0]);
-    let keys: Vec<&str> = out["retrieved"]["keys"].as_array().unwrap().iter().map(|k| k.as_str().unwrap()).collect();
-    for k in ["applications", "attachments", "educations", "employments", "recruiter", "keyed_custom_fields"] {
+    let keys: Vec<&str> = out["retrieved"]["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    for k in [
+        "applications",
+        "attachments",
+        "educations",
+        "employments",
+        "recruiter",
+        "keyed_custom_fields",
+    ] {
         assert!(keys.contains(&k), "retrieved candidate lacks {k}: {keys:?}");
     }
 }
@@ -120,11 +186,16 @@ fn grnhse_api_follows_link_headers_across_pages() {
 fn open_greenhouse_mcp_lists_every_page() {
     setup();
     let p = start_proxy();
-    let out = run(Command::new(python()).arg(root().join("tests/clients/mcp_client.py")).args([&format!("http://{}", p.addr), KEY, "40"]));
+    let out = run(Command::new(python())
+        .arg(root().join("tests/clients/mcp_client.py"))
+        .args([&format!("http://{}", p.addr), KEY, "40"]));
     assert_each_once("open-greenhouse-mcp", &out);
     let page2 = out["page2"].as_array().unwrap();
     assert_eq!(page2.len(), 40);
-    assert_eq!(page2[0], out["candidates"][40], "page 2 by number starts after page 1");
+    assert_eq!(
+        page2[0], out["candidates"][40],
+        "page 2 by number starts after page 1"
+    );
     assert_eq!(out["page2_has_next"], true);
 }
 
@@ -133,11 +204,13 @@ fn pipedream_app_pages_by_number() {
     setup();
     let p = start_proxy();
     let modules = clients_dir().join("node/node_modules");
-    let out = run(Command::new("node").arg(root().join("tests/clients/pipedream_client.mjs")).args([
-        modules.to_str().unwrap(),
-        &format!("http://{}", p.addr),
-        KEY,
-        "30",
-    ]));
+    let out = run(Command::new("node")
+        .arg(root().join("tests/clients/pipedream_client.mjs"))
+        .args([
+            modules.to_str().unwrap(),
+            &format!("http://{}", p.addr),
+            KEY,
+            "30",
+        ]));
     assert_each_once("@pipedream/greenhouse", &out);
 }

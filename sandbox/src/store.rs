@@ -55,7 +55,10 @@ impl Table {
 
     /// Ids of records whose indexed `field` equals `value`.
     pub fn ids_by(&self, field: &str, value: i64) -> Option<&BTreeSet<i64>> {
-        self.fk.iter().find(|(f, _)| *f == field).and_then(|(_, m)| m.get(&value))
+        self.fk
+            .iter()
+            .find(|(f, _)| *f == field)
+            .and_then(|(_, m)| m.get(&value))
     }
 
     /// Ids of records whose `field` equals `value` (indexed or scanned), ascending.

@@ -337,7 +337,8 @@ fn check_type(f: &schema::Field, v: &Value) -> Result<(), ApiError> {
         Kind::DateTime => v.as_str().and_then(time::parse_iso).is_some(),
         Kind::Date => v
             .as_str()
-            .is_some_and(|s| s.len() >= 10 && time::parse_iso(&s[..10]).is_some()),
+            .and_then(|s| s.get(..10))
+            .is_some_and(|d| time::parse_iso(d).is_some()),
         Kind::IntArray => v
             .as_array()
             .is_some_and(|a| a.iter().all(|x| x.as_i64().is_some())),

@@ -539,3 +539,72 @@ async fn rate_limit_headers_and_429() {
     sb.reset_rate_limit();
     assert_eq!(common::get(&sb, &t, "/v3/sources").await.status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_input_never_breaks_the_server() {
+    let sb = common::start(common::small()).await;
+    let t = common::admin_token(&sb).await;
+    let queries = [
+        "ids=%C3%A9%C3%A9%C3%A9",
+        "ids=99999999999999999999999",
+        "per_page=99999999999999999999",
+        "created_at=gte|%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9",
+        "created_at=%7C%7C%7C%7C",
+        "fields=",
+        "ids=",
+        "cursor=%00%01",
+        "cursor=",
+        "status=%F0%9F%92%A5",
+        "updated_at=lt|2020-01-01T00:00:00.%C3%A9Z",
+        "%ZZ=1",
+        "a&b&c",
+        "show_service_accounts=maybe",
+    ];
+    for q in queries {
+        let r = common::get(&sb, &t, &format!("/v3/candidates?{q}")).await;
+        assert!(r.status == 422 || r.status == 200, "{q}: {}", r.status);
+    }
+    let bodies: [&[u8]; 5] = [
+        b"",
+        b"[]",
+        b"\xff\xfe",
+        b"{\"first_name\": {\"x\": 1}, \"last_name\": \"\\u00e9\"}",
+        b"{\"start_date\": \"\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\"}",
+    ];
+    for b in bodies {
+        for path in ["/v3/candidates", "/v3/candidate_employments"] {
+            let r = common::send(
+                "POST",
+                &format!("{}{path}", sb.base_url()),
+                &[("authorization", format!("Bearer {t}"))],
+                Some(b.to_vec()),
+            )
+            .await
+            .expect("req");
+            assert!(
+                r.status == 400 || r.status == 422,
+                "{path} {:?}: {}",
+                String::from_utf8_lossy(b),
+                r.status
+            );
+        }
+    }
+    let r = common::call(&sb, &t, "POST", "/v3/candidate_employments", Some(json!({"candidate_id": sb.records("candidates")[0]["id"], "company_name": "X", "title": "Y", "start_date": "aééééééé"}))).await;
+    assert_eq!(r.status, 422);
+    for auth in ["Bearer", "Bearer ....", "Basic ###", "Bearer \u{e9}"] {
+        let r = common::send(
+            "GET",
+            &format!("{}/v3/candidates", sb.base_url()),
+            &[("authorization", auth.to_string())],
+            None,
+        )
+        .await
+        .expect("req");
+        assert_eq!(r.status, 401, "{auth}");
+    }
+    assert_eq!(
+        common::get(&sb, &t, "/v3/sources").await.status,
+        200,
+        "still serving"
+    );
+}

@@ -80,14 +80,24 @@ pub fn last_ident(expr: &str) -> &str {
 /// A leading placeholder standing for the base URL: `$HARVEST/…`, `${base}/…`, `{BASE}/…`,
 /// `#{base}/…`, `%s/…`, `{}/…`. Returns (the placeholder's name, the rest).
 pub fn split_lead(f: &str) -> Option<(String, &str)> {
-    let ident_end = |s: &str| s.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).unwrap_or(s.len());
+    let ident_end = |s: &str| {
+        s.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(s.len())
+    };
     let (name, rest) = if let Some(r) = f.strip_prefix('\u{0}') {
         (String::new(), r)
     } else if let Some(r) = f.strip_prefix("%s").or_else(|| f.strip_prefix("%v")) {
         (String::new(), r)
-    } else if let Some(r) = f.strip_prefix("${").or_else(|| f.strip_prefix("#{")).or_else(|| f.strip_prefix('{')) {
+    } else if let Some(r) = f
+        .strip_prefix("${")
+        .or_else(|| f.strip_prefix("#{"))
+        .or_else(|| f.strip_prefix('{'))
+    {
         let e = r.find('}')?;
-        (r[..e].trim_start_matches('{').trim().to_string(), r[e + 1..].trim_start_matches('}'))
+        (
+            r[..e].trim_start_matches('{').trim().to_string(),
+            r[e + 1..].trim_start_matches('}'),
+        )
     } else if let Some(r) = f.strip_prefix('$') {
         let e = ident_end(r);
         if e == 0 {
@@ -376,7 +386,11 @@ impl<'a> Analyzer<'a> {
         if flow && let Some((var, from)) = self.assigned_var(i) {
             for j in from..(from + 80).min(self.toks.len()) {
                 let t = &self.toks[j];
-                if t.kind == Tk::Word && t.text == var && !self.toks[j - 1].punct(".") && self.parent[j] != NONE {
+                if t.kind == Tk::Word
+                    && t.text == var
+                    && !self.toks[j - 1].punct(".")
+                    && self.parent[j] != NONE
+                {
                     return self.method_at(j, false);
                 }
             }
@@ -739,7 +753,8 @@ impl<'a> Analyzer<'a> {
             );
         }
         // base64(key + ":")
-        let key_colon = (f == ":" && lead.is_some()) || split_lead(&f).is_some_and(|(_, rest)| rest == ":");
+        let key_colon =
+            (f == ":" && lead.is_some()) || split_lead(&f).is_some_and(|(_, rest)| rest == ":");
         if key_colon {
             let line_text = self.line_text_low(line);
             if BASE64_HINTS.iter().any(|h| line_text.contains(h)) {
@@ -903,7 +918,11 @@ impl<'a> Analyzer<'a> {
             if !name.is_empty() && self.is_base_name(&name) {
                 lead_is_base = true;
             }
-            lead = Some(if name.is_empty() { "%s".to_string() } else { name });
+            lead = Some(if name.is_empty() {
+                "%s".to_string()
+            } else {
+                name
+            });
             f = rest;
         }
         if f.len() > 200 || f.is_empty() || f.contains(char::is_whitespace) {
@@ -1037,8 +1056,7 @@ impl<'a> Analyzer<'a> {
             return;
         }
         let some_arg = self.toks[i - 1].kind == Tk::Open && i >= 2 && self.callee(g) == ["Some"];
-        if !(self.toks[i - 1].punct(",") || some_arg)
-        {
+        if !(self.toks[i - 1].punct(",") || some_arg) {
             return;
         }
         if self.callee(g) == ["Some"] {

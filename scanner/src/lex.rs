@@ -426,7 +426,15 @@ fn function_name(node: &Node, bytes: &[u8]) -> String {
 fn is_delim(n: &Node) -> bool {
     let k = n.kind();
     !n.is_named()
-        || matches!(k, "string_start" | "string_end" | "heredoc_start" | "heredoc_end" | "raw_string_start" | "raw_string_end")
+        || matches!(
+            k,
+            "string_start"
+                | "string_end"
+                | "heredoc_start"
+                | "heredoc_end"
+                | "raw_string_start"
+                | "raw_string_end"
+        )
         || k.ends_with("_start")
         || k.ends_with("_quote")
         || (k.ends_with("_end") && !k.contains("content"))
@@ -460,7 +468,8 @@ fn decode(lang: Lang, node: &Node, bytes: &[u8], parts: &mut Vec<Part>) {
         let kind = child.kind();
         if is_delim(&child) {
             if child.start_byte() > pos {
-                let lit = std::str::from_utf8(bytes.get(pos..child.start_byte()).unwrap_or(&[])).unwrap_or("");
+                let lit = std::str::from_utf8(bytes.get(pos..child.start_byte()).unwrap_or(&[]))
+                    .unwrap_or("");
                 parts.push(Part::Lit(unescape(lit)));
             }
             pos = child.end_byte().max(pos);

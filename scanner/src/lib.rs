@@ -29,6 +29,16 @@ pub fn debug_tokens(path: &std::path::Path) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lang = lex::Lang::for_path(path);
     lex::lex(lang, &text, 0, 0)
-        .map(|l| l.toks.iter().map(|t| format!("{}:{} {:?} {:?} {:?}", t.line, t.col, t.kind, t.text, t.parts)).collect())
+        .map(|l| {
+            l.toks
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{}:{} {:?} {:?} {:?}",
+                        t.line, t.col, t.kind, t.text, t.parts
+                    )
+                })
+                .collect()
+        })
         .unwrap_or_default()
 }

@@ -268,7 +268,8 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
             if proj.version.is_none() {
                 proj.version = p.facts.legacy_version.clone();
             }
-            proj.names.extend(p.facts.base_names.iter().filter(|n| n.len() >= 3).cloned());
+            proj.names
+                .extend(p.facts.base_names.iter().filter(|n| n.len() >= 3).cloned());
             proj.idents.extend(p.facts.idents.iter().cloned());
             if let Some(st) = stem(&files[p.idx].path) {
                 proj.stems.insert(st);
@@ -278,8 +279,12 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
 
     // Pass 2: files of legacy projects that use one of the project's base-URL names (other
     // files, and files of pass 1 that use a name bound in another file).
-    let own: HashMap<usize, HashSet<&String>> = first.iter().map(|p| (p.idx, p.facts.base_names.iter().collect())).collect();
-    let legacy_projects: Vec<(&PathBuf, &Proj)> = projects.iter().filter(|(_, p)| p.legacy).collect();
+    let own: HashMap<usize, HashSet<&String>> = first
+        .iter()
+        .map(|p| (p.idx, p.facts.base_names.iter().collect()))
+        .collect();
+    let legacy_projects: Vec<(&PathBuf, &Proj)> =
+        projects.iter().filter(|(_, p)| p.legacy).collect();
     let mut second: Vec<Parsed> = Vec::new();
     if !legacy_projects.is_empty() {
         let todo: Vec<(usize, &Proj, bool)> = files
@@ -301,12 +306,18 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
             .filter_map(|&(idx, proj, linked)| {
                 let f = &files[idx];
                 let bytes = std::fs::read(&f.path).ok()?;
-                if bytes.len() as u64 > MAX_FILE || memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
+                if bytes.len() as u64 > MAX_FILE
+                    || memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
+                {
                     return None;
                 }
                 let names: Vec<&String> = proj.names.iter().collect();
                 let ac = AhoCorasick::new(names.iter().map(|s| s.as_str())).ok()?;
-                if !linked && !ac.find_iter(&bytes).any(|m| word_at(&bytes, m.start(), m.end())) {
+                if !linked
+                    && !ac
+                        .find_iter(&bytes)
+                        .any(|m| word_at(&bytes, m.start(), m.end()))
+                {
                     return None;
                 }
                 let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -323,7 +334,10 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
             .collect();
     }
     let redone: HashSet<usize> = second.iter().map(|p| p.idx).collect();
-    let first: Vec<Parsed> = first.into_iter().filter(|p| !redone.contains(&p.idx)).collect();
+    let first: Vec<Parsed> = first
+        .into_iter()
+        .filter(|p| !redone.contains(&p.idx))
+        .collect();
 
     // Resolve.
     let mut findings = Vec::new();
@@ -335,7 +349,8 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
         // Linked: a legacy file of the project uses this file's class/module, or this file uses
         // a legacy file's.
         let linked = proj.is_some_and(|pr| {
-            stem(&f.path).is_some_and(|s| pr.idents.contains(&s)) || pr.stems.iter().any(|s| p.facts.idents.contains(s))
+            stem(&f.path).is_some_and(|s| pr.idents.contains(&s))
+                || pr.stems.iter().any(|s| p.facts.idents.contains(s))
         });
         let mention = p.facts.mention || linked;
         let uses_base = p
@@ -352,9 +367,7 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
             .unwrap_or_else(|| "v1".to_string());
         let ok = |need: Need| match need {
             Need::Nothing => true,
-            Need::Versioned => {
-                file_legacy || mention || p.facts.harvest_host || proj_legacy
-            }
+            Need::Versioned => file_legacy || mention || p.facts.harvest_host || proj_legacy,
             Need::Legacy => file_legacy || (mention && proj_legacy),
         };
         let text = match std::fs::read(&f.path) {
@@ -411,8 +424,21 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
 fn stem(p: &Path) -> Option<String> {
     let s = p.file_stem()?.to_str()?;
     let s = s.split('.').next().unwrap_or(s);
-    (s.len() >= 4 && !matches!(s, "index" | "main" | "utils" | "util" | "types" | "__init__" | "common" | "constants" | "config" | "test"))
-        .then(|| s.to_string())
+    (s.len() >= 4
+        && !matches!(
+            s,
+            "index"
+                | "main"
+                | "utils"
+                | "util"
+                | "types"
+                | "__init__"
+                | "common"
+                | "constants"
+                | "config"
+                | "test"
+        ))
+    .then(|| s.to_string())
 }
 
 fn word_at(b: &[u8], s: usize, e: usize) -> bool {
@@ -694,7 +720,8 @@ fn walk(
         let name = entry.file_name().to_string_lossy();
         let is_dir = entry.file_type().is_dir();
         if is_dir
-            && (SKIP_ALWAYS.contains(&name.as_ref()) || (!opts.all && VENDORED.contains(&name.as_ref())))
+            && (SKIP_ALWAYS.contains(&name.as_ref())
+                || (!opts.all && VENDORED.contains(&name.as_ref())))
         {
             it.skip_current_dir();
             continue;
@@ -711,7 +738,15 @@ fn walk(
             }
             continue;
         }
-        if (MANIFESTS.contains(&name.as_ref()) || name.ends_with(".csproj") || name.ends_with(".gemspec"))
+        if [".patch", ".diff", ".orig", ".rej"]
+            .iter()
+            .any(|x| name.ends_with(x))
+        {
+            continue;
+        }
+        if (MANIFESTS.contains(&name.as_ref())
+            || name.ends_with(".csproj")
+            || name.ends_with(".gemspec"))
             && let Some(parent) = entry.path().parent()
         {
             projects.insert(parent.to_path_buf());

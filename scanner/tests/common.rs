@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use harvest_scan::{Options, Report, scan};
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("fixtures")
+        .join(name)
 }
 
 pub fn scan_path(p: &Path) -> Report {
@@ -20,7 +23,14 @@ pub fn scan_path(p: &Path) -> Report {
 pub fn rows(r: &Report) -> Vec<(String, u32, String, Option<String>)> {
     r.findings
         .iter()
-        .map(|f| (f.path.clone(), f.line, f.kind.as_str().to_string(), f.legacy_route.clone()))
+        .map(|f| {
+            (
+                f.path.clone(),
+                f.line,
+                f.kind.as_str().to_string(),
+                f.legacy_route.clone(),
+            )
+        })
         .collect()
 }
 

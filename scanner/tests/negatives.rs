@@ -7,8 +7,15 @@ use common::{fixture, scan_path};
 fn assert_clean(name: &str) {
     let r = scan_path(&fixture(&format!("negative/{name}")));
     assert!(r.summary.files_scanned > 0, "fixture {name} is empty");
-    let got: Vec<String> = r.findings.iter().map(|f| format!("{}:{} {}", f.path, f.line, f.kind)).collect();
-    assert!(got.is_empty(), "negative fixture {name} gave findings: {got:?}");
+    let got: Vec<String> = r
+        .findings
+        .iter()
+        .map(|f| format!("{}:{} {}", f.path, f.line, f.kind))
+        .collect();
+    assert!(
+        got.is_empty(),
+        "negative fixture {name} gave findings: {got:?}"
+    );
 }
 
 #[test]
@@ -44,7 +51,15 @@ fn harvest_time_tracking_is_not_flagged() {
 #[test]
 fn whole_negative_tree_is_clean() {
     let r = scan_path(&fixture("negative"));
-    assert_eq!(r.findings.len(), 0, "{:?}", r.findings.iter().map(|f| (&f.path, f.line)).collect::<Vec<_>>());
+    assert_eq!(
+        r.findings.len(),
+        0,
+        "{:?}",
+        r.findings
+            .iter()
+            .map(|f| (&f.path, f.line))
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]

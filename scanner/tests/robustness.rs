@@ -21,7 +21,9 @@ fn has_warning(r: &harvest_scan::Report, needle: &str) -> bool {
 }
 
 fn good_found(r: &harvest_scan::Report) -> bool {
-    r.findings.iter().any(|f| f.path == "good.py" && f.line == 1)
+    r.findings
+        .iter()
+        .any(|f| f.path == "good.py" && f.line == 1)
 }
 
 #[test]
@@ -31,7 +33,11 @@ fn binary_file_is_warned_and_skipped() {
     blob.extend_from_slice(b"https://harvest.greenhouse.io/v1/candidates");
     fs::write(dir.path().join("blob.bin"), blob).expect("write");
     let r = scan_path(dir.path());
-    assert!(has_warning(&r, "blob.bin: binary"), "{:?}", r.summary.warnings);
+    assert!(
+        has_warning(&r, "blob.bin: binary"),
+        "{:?}",
+        r.summary.warnings
+    );
     assert!(!r.findings.iter().any(|f| f.path == "blob.bin"));
     assert!(good_found(&r));
 }
@@ -43,8 +49,14 @@ fn invalid_utf8_is_warned_and_still_scanned() {
     bytes.extend_from_slice(b"JOBS = \"https://harvest.greenhouse.io/v1/jobs\"\n");
     fs::write(dir.path().join("bad.py"), bytes).expect("write");
     let r = scan_path(dir.path());
-    assert!(has_warning(&r, "bad.py: invalid UTF-8"), "{:?}", r.summary.warnings);
-    assert!(r.findings.iter().any(|f| f.path == "bad.py" && f.line == 2 && f.legacy_route.as_deref() == Some("GET /v1/jobs")));
+    assert!(
+        has_warning(&r, "bad.py: invalid UTF-8"),
+        "{:?}",
+        r.summary.warnings
+    );
+    assert!(r.findings.iter().any(|f| f.path == "bad.py"
+        && f.line == 2
+        && f.legacy_route.as_deref() == Some("GET /v1/jobs")));
     assert!(good_found(&r));
 }
 
@@ -56,7 +68,11 @@ fn file_over_10_mb_is_warned_and_skipped() {
     let f = fs::OpenOptions::new().write(true).open(&p).expect("open");
     f.set_len(10 * 1024 * 1024 + 1).expect("grow");
     let r = scan_path(dir.path());
-    assert!(has_warning(&r, "huge.js: larger than 10 MB"), "{:?}", r.summary.warnings);
+    assert!(
+        has_warning(&r, "huge.js: larger than 10 MB"),
+        "{:?}",
+        r.summary.warnings
+    );
     assert!(!r.findings.iter().any(|f| f.path == "huge.js"));
     assert!(good_found(&r));
 }
@@ -65,9 +81,17 @@ fn file_over_10_mb_is_warned_and_skipped() {
 #[test]
 fn unreadable_entry_is_warned() {
     let dir = tree();
-    std::os::unix::fs::symlink(dir.path().join("missing-target.py"), dir.path().join("dangling.py")).expect("symlink");
+    std::os::unix::fs::symlink(
+        dir.path().join("missing-target.py"),
+        dir.path().join("dangling.py"),
+    )
+    .expect("symlink");
     let r = scan_path(dir.path());
-    assert!(has_warning(&r, "dangling.py: unreadable"), "{:?}", r.summary.warnings);
+    assert!(
+        has_warning(&r, "dangling.py: unreadable"),
+        "{:?}",
+        r.summary.warnings
+    );
     assert!(good_found(&r));
 }
 
@@ -87,11 +111,19 @@ fn symlink_loop_is_warned() {
 fn warnings_reach_stderr_and_json() {
     let dir = tree();
     fs::write(dir.path().join("blob.bin"), b"\0\0greenhouse\0").expect("write");
-    let out = Command::new(bin()).arg(dir.path()).args(["--format", "json"]).output().expect("run");
+    let out = Command::new(bin())
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("warning: blob.bin: binary"), "{stderr}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let warns = v["summary"]["warnings"].as_array().expect("warnings");
-    assert!(warns.iter().any(|w| w.as_str().is_some_and(|s| s.contains("blob.bin"))));
+    assert!(
+        warns
+            .iter()
+            .any(|w| w.as_str().is_some_and(|s| s.contains("blob.bin")))
+    );
 }

@@ -44,7 +44,10 @@ impl Resp {
     }
 
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
     }
 
     /// The `rel` target of the Link header.
@@ -52,13 +55,21 @@ impl Resp {
         let h = self.header("link")?;
         h.split(',').find_map(|part| {
             let (url, params) = part.split_once(';')?;
-            params.contains(&format!("rel=\"{rel}\"")).then(|| url.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+            params.contains(&format!("rel=\"{rel}\"")).then(|| {
+                url.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string()
+            })
         })
     }
 }
 
 pub fn basic(key: &str) -> String {
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:")))
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{key}:"))
+    )
 }
 
 impl Stack {
@@ -67,13 +78,24 @@ impl Stack {
     }
 
     /// Starts with a hook to adjust the proxy config.
-    pub async fn start_with(sandbox: SandboxConfig, adjust: impl FnOnce(&mut harvest_proxy::Config)) -> Stack {
-        let sb = harvest_sandbox::spawn(sandbox).await.expect("sandbox starts");
-        let mut config = harvest_proxy::sandbox::config_for(&sb, SocketAddr::from(([127, 0, 0, 1], 0)), KEY);
+    pub async fn start_with(
+        sandbox: SandboxConfig,
+        adjust: impl FnOnce(&mut harvest_proxy::Config),
+    ) -> Stack {
+        let sb = harvest_sandbox::spawn(sandbox)
+            .await
+            .expect("sandbox starts");
+        let mut config =
+            harvest_proxy::sandbox::config_for(&sb, SocketAddr::from(([127, 0, 0, 1], 0)), KEY);
         adjust(&mut config);
         let (state, proxy) = harvest_proxy::start(config).await.expect("proxy starts");
         let client = Client::builder(TokioExecutor::new()).build_http();
-        Stack { sandbox: sb, state, proxy, client }
+        Stack {
+            sandbox: sb,
+            state,
+            proxy,
+            client,
+        }
     }
 
     pub fn url(&self, path_and_query: &str) -> String {
@@ -82,17 +104,30 @@ impl Stack {
 
     /// GET with the test key.
     pub async fn get(&self, path_and_query: &str) -> Resp {
-        self.request("GET", path_and_query, Some(&basic(KEY)), &[], Bytes::new()).await
+        self.request("GET", path_and_query, Some(&basic(KEY)), &[], Bytes::new())
+            .await
     }
 
     /// GET an absolute URL (e.g. a Link target) with the test key.
     pub async fn get_url(&self, url: &str) -> Resp {
-        let pq = url.split_once("://").and_then(|(_, r)| r.find('/').map(|i| r[i..].to_string())).unwrap_or_default();
+        let pq = url
+            .split_once("://")
+            .and_then(|(_, r)| r.find('/').map(|i| r[i..].to_string()))
+            .unwrap_or_default();
         self.get(&pq).await
     }
 
-    pub async fn request(&self, method: &str, path_and_query: &str, auth: Option<&str>, headers: &[(&str, &str)], body: Bytes) -> Resp {
-        let mut b = hyper::Request::builder().method(method).uri(self.url(path_and_query));
+    pub async fn request(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        auth: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Bytes,
+    ) -> Resp {
+        let mut b = hyper::Request::builder()
+            .method(method)
+            .uri(self.url(path_and_query));
         if let Some(a) = auth {
             b = b.header("Authorization", a);
         }
@@ -103,7 +138,11 @@ impl Stack {
         let resp = self.client.request(req).await.expect("proxy answers");
         let (parts, body) = resp.into_parts();
         let bytes = body.collect().await.expect("body").to_bytes();
-        Resp { status: parts.status.as_u16(), headers: parts.headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+        Resp {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub async fn stop(self) {

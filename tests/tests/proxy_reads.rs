@@ -13,7 +13,11 @@ fn sandbox_with(v3: &Value) -> SandboxConfig {
             extra.insert(k.clone(), v.as_array().cloned().unwrap_or_default());
         }
     }
-    SandboxConfig { extra_records: extra, replace_data: true, ..Default::default() }
+    SandboxConfig {
+        extra_records: extra,
+        replace_data: true,
+        ..Default::default()
+    }
 }
 
 fn pretty(v: &Value) -> String {
@@ -24,11 +28,21 @@ async fn check(name: &str, request: &str, v3: &Value, want: &Value) -> Result<()
     let stack = Stack::start(sandbox_with(v3)).await;
     let r = stack.get(request).await;
     let out = if r.status != 200 {
-        Err(format!("{name}: {request} answered {}: {}", r.status, r.text))
+        Err(format!(
+            "{name}: {request} answered {}: {}",
+            r.status, r.text
+        ))
     } else if r.header("content-type").as_deref() != Some("application/json; charset=utf-8") {
-        Err(format!("{name}: content-type {:?}", r.header("content-type")))
+        Err(format!(
+            "{name}: content-type {:?}",
+            r.header("content-type")
+        ))
     } else if pretty(&r.json()) != pretty(want) {
-        Err(format!("{name}: {request}\n--- got\n{}\n--- want\n{}", pretty(&r.json()), pretty(want)))
+        Err(format!(
+            "{name}: {request}\n--- got\n{}\n--- want\n{}",
+            pretty(&r.json()),
+            pretty(want)
+        ))
     } else {
         Ok(())
     };
@@ -39,21 +53,41 @@ async fn check(name: &str, request: &str, v3: &Value, want: &Value) -> Result<()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn golden_cases_through_the_proxy() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../mappings/tests/golden");
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
     names.sort();
     let mut failures = Vec::new();
     let mut ran = 0;
     for p in names {
         let case: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-        let (Some(req), Some(want)) = (case["request"].as_str(), case.get("expected")) else { continue };
-        let Some(("GET", target)) = req.split_once(' ') else { continue };
+        let (Some(req), Some(want)) = (case["request"].as_str(), case.get("expected")) else {
+            continue;
+        };
+        let Some(("GET", target)) = req.split_once(' ') else {
+            continue;
+        };
         ran += 1;
-        if let Err(e) = check(&p.file_name().unwrap().to_string_lossy(), target, &case["v3"], want).await {
+        if let Err(e) = check(
+            &p.file_name().unwrap().to_string_lossy(),
+            target,
+            &case["v3"],
+            want,
+        )
+        .await
+        {
             failures.push(e);
         }
     }
     assert!(ran > 0);
-    assert!(failures.is_empty(), "{} of {ran} cases differ:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} cases differ:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,7 +101,12 @@ async fn reference_fixtures_through_the_proxy() {
         ("candidates", "/v1/candidates/{id}"),
         ("scorecards", "/v1/scorecards/{id}"),
     ] {
-        let read = |f: String| -> Value { serde_json::from_str(&std::fs::read_to_string(reference().join("fixtures").join(f)).unwrap()).unwrap() };
+        let read = |f: String| -> Value {
+            serde_json::from_str(
+                &std::fs::read_to_string(reference().join("fixtures").join(f)).unwrap(),
+            )
+            .unwrap()
+        };
         let want = read(format!("{name}.v1.json"));
         let mut v3 = read(format!("{name}.v3.json"));
         if name == "scorecards" {

@@ -27,7 +27,10 @@ impl FixtureFetch {
                 }
             }
         }
-        FixtureFetch { data: m, calls: Mutex::new(Vec::new()) }
+        FixtureFetch {
+            data: m,
+            calls: Mutex::new(Vec::new()),
+        }
     }
 
     pub fn calls(&self) -> Vec<String> {
@@ -45,7 +48,9 @@ fn text(v: &Value) -> String {
 fn keep(row: &Value, k: &str, v: &str) -> bool {
     let list: Vec<&str> = v.split(',').collect();
     if k == "ids" {
-        return row.get("id").is_some_and(|id| list.contains(&text(id).as_str()));
+        return row
+            .get("id")
+            .is_some_and(|id| list.contains(&text(id).as_str()));
     }
     if let Some(stem) = k.strip_suffix("_ids") {
         if let Some(f) = row.get(format!("{stem}_id")) {
@@ -58,7 +63,9 @@ fn keep(row: &Value, k: &str, v: &str) -> bool {
     }
     if k == "created_at" || k == "updated_at" {
         let parts: Vec<&str> = v.split('|').collect();
-        let Some(val) = row.get(k).and_then(Value::as_str) else { return false };
+        let Some(val) = row.get(k).and_then(Value::as_str) else {
+            return false;
+        };
         return parts.chunks(2).all(|c| match c {
             [op, x] => match *op {
                 "gte" => val >= *x,
@@ -83,7 +90,11 @@ impl Fetch for FixtureFetch {
         query: &'a [(String, String)],
     ) -> Pin<Box<dyn Future<Output = Result<Vec<Value>, FetchError>> + Send + 'a>> {
         Box::pin(async move {
-            let q = query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+            let q = query
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&");
             self.calls.lock().unwrap().push(format!("{path}?{q}"));
             let rows = self.data.get(path).cloned().unwrap_or_default();
             let mut rows: Vec<Value> = rows
@@ -91,7 +102,9 @@ impl Fetch for FixtureFetch {
                 .filter(|r| query.iter().all(|(k, v)| k == "per_page" || keep(r, k, v)))
                 .collect();
             // Like v3: newest id first.
-            rows.sort_by_key(|r| std::cmp::Reverse(r.get("id").and_then(Value::as_i64).unwrap_or(i64::MIN)));
+            rows.sort_by_key(|r| {
+                std::cmp::Reverse(r.get("id").and_then(Value::as_i64).unwrap_or(i64::MIN))
+            });
             Ok(rows)
         })
     }
@@ -110,10 +123,18 @@ pub fn catalog() -> &'static Catalog {
 
 /// Serves a legacy GET from in-memory v3 data: route match, query translation, primary call,
 /// translation. Returns the v1 JSON and the v3 calls made.
-pub async fn serve(method: &str, path_and_query: &str, v3: &Value) -> (Result<Value, String>, Vec<String>) {
+pub async fn serve(
+    method: &str,
+    path_and_query: &str,
+    v3: &Value,
+) -> (Result<Value, String>, Vec<String>) {
     let c = catalog();
-    let (path, qs) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
-    let m = c.match_route(method, path).unwrap_or_else(|| panic!("no route for {method} {path}"));
+    let (path, qs) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    let m = c
+        .match_route(method, path)
+        .unwrap_or_else(|| panic!("no route for {method} {path}"));
     let legacy: Vec<(String, String)> = qs
         .split('&')
         .filter(|s| !s.is_empty())
@@ -129,9 +150,15 @@ pub async fn serve(method: &str, path_and_query: &str, v3: &Value) -> (Result<Va
     };
     let primary = &m.endpoint.v3[0];
     let records = fetch.fetch(&primary.path, &q.params).await.unwrap();
-    let records: Vec<Value> = records.into_iter().filter(|r| q.local.iter().all(|f| f.keeps(r))).collect();
+    let records: Vec<Value> = records
+        .into_iter()
+        .filter(|r| q.local.iter().all(|f| f.keeps(r)))
+        .collect();
     let t = Translator::new(c);
-    let out = t.respond(m.endpoint, records, &fetch).await.map_err(|e| e.to_string());
+    let out = t
+        .respond(m.endpoint, records, &fetch)
+        .await
+        .map_err(|e| e.to_string());
     (out, fetch.calls())
 }
 
@@ -148,6 +175,9 @@ pub fn assert_same(name: &str, got: &Value, want: &Value) {
             .take(8)
             .map(|(i, (a, b))| format!("line {}: got {a}\n          want {b}", i + 1))
             .collect();
-        panic!("{name}: translation differs from the expected v1 JSON\n{}\n--- got:\n{g}", diff.join("\n"));
+        panic!(
+            "{name}: translation differs from the expected v1 JSON\n{}\n--- got:\n{g}",
+            diff.join("\n")
+        );
     }
 }

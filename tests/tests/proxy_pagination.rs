@@ -1,0 +1,147 @@
+//! Walking /v1/candidates by following Link returns every candidate exactly once; page N by
+//! number works on a cold cache.
+use std::collections::BTreeSet;
+
+use harvest_tests::{SandboxConfig, Stack};
+
+async fn walk(stack: &Stack, per_page: usize) -> (Vec<i64>, usize) {
+    let mut ids = Vec::new();
+    let mut next = Some(stack.url(&format!("/v1/candidates?per_page={per_page}")));
+    let mut pages = 0;
+    while let Some(url) = next {
+        let r = stack.get_url(&url).await;
+        assert_eq!(r.status, 200, "{url}: {}", r.text);
+        let page = r.json();
+        let page = page.as_array().unwrap();
+        assert!(page.len() <= per_page);
+        ids.extend(page.iter().map(|c| c["id"].as_i64().unwrap()));
+        assert!(
+            r.header("link").is_none_or(|l| !l.contains("rel=\"last\"")),
+            "v1 with skip_count never had last"
+        );
+        if let Some(prev) = r.link("prev") {
+            assert!(
+                prev.starts_with("http://") && prev.contains(&format!("page={pages}")),
+                "{prev}"
+            );
+        }
+        next = r.link("next");
+        pages += 1;
+        assert!(pages < 5000);
+    }
+    (ids, pages)
+}
+
+fn expected(stack: &Stack) -> BTreeSet<i64> {
+    stack
+        .sandbox
+        .records("candidates")
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_page_1_returns_every_candidate_once() {
+    let stack = Stack::start(SandboxConfig {
+        scale: 0.04,
+        ..Default::default()
+    })
+    .await;
+    let want = expected(&stack);
+    assert!(want.len() > 10);
+    let (ids, pages) = walk(&stack, 1).await;
+    assert_eq!(pages, want.len());
+    assert_eq!(ids.iter().copied().collect::<BTreeSet<_>>(), want);
+    assert_eq!(ids.len(), want.len(), "a candidate came back twice");
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_page_7_100_500_return_every_candidate_once() {
+    let stack = Stack::start(SandboxConfig {
+        scale: 0.6,
+        ..Default::default()
+    })
+    .await;
+    let want = expected(&stack);
+    assert!(want.len() > 500, "need more than one page of 500");
+    for per_page in [7, 100, 500] {
+        let (ids, pages) = walk(&stack, per_page).await;
+        assert_eq!(pages, want.len().div_ceil(per_page), "per_page={per_page}");
+        assert_eq!(
+            ids.len(),
+            want.len(),
+            "per_page={per_page}: duplicates or gaps"
+        );
+        assert_eq!(
+            ids.iter().copied().collect::<BTreeSet<_>>(),
+            want,
+            "per_page={per_page}"
+        );
+        // v3 order (newest id first) is kept.
+        assert!(
+            ids.windows(2).all(|w| w[0] > w[1]),
+            "per_page={per_page}: not newest first"
+        );
+    }
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_n_by_number_works_cold_and_warm() {
+    let config = || SandboxConfig {
+        scale: 0.1,
+        ..Default::default()
+    };
+    // Reference: page 5 reached by following links.
+    let warm = Stack::start(config()).await;
+    let (ids, _) = walk(&warm, 7).await;
+    let want: Vec<i64> = ids[28..35].to_vec();
+    let r = warm.get("/v1/candidates?per_page=7&page=5").await;
+    let got: Vec<i64> = r
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(got, want, "warm cache");
+    warm.stop().await;
+
+    // A fresh proxy has no cursor: it walks forward and still answers page 5 correctly.
+    let cold = Stack::start(config()).await;
+    let before = cold.sandbox.stats().count("GET", "/v3/candidates");
+    let r = cold.get("/v1/candidates?per_page=7&page=5").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let got: Vec<i64> = r
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(got, want, "cold cache");
+    let walked = cold.sandbox.stats().count("GET", "/v3/candidates") - before;
+    assert!(
+        walked >= 5,
+        "page 5 cold needs the 4 pages before it ({walked} calls)"
+    );
+    assert!(r.link("next").unwrap().contains("page=6"));
+    assert!(r.link("prev").unwrap().contains("page=4"));
+    // Now warm: page 6 starts from the cached cursor.
+    let before = cold.sandbox.stats().count("GET", "/v3/candidates");
+    let r6 = cold.get("/v1/candidates?per_page=7&page=6").await;
+    assert_eq!(r6.status, 200);
+    assert_eq!(
+        cold.sandbox.stats().count("GET", "/v3/candidates") - before,
+        1,
+        "page 6 after page 5 is one call"
+    );
+    // Past the end: an empty page, no next.
+    let r = cold.get("/v1/candidates?per_page=500&page=9").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json(), serde_json::json!([]));
+    assert!(r.link("next").is_none());
+    cold.stop().await;
+}

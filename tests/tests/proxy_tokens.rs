@@ -1,0 +1,137 @@
+//! OAuth tokens: single flight on a cold cache, refresh before expiry for all three expiry
+//! fields, a 401 from v3 refreshes once, a broken token endpoint is a clear v1 error.
+use std::time::Duration;
+
+use harvest_sandbox::ExpiryStyle;
+use harvest_tests::{SandboxConfig, Stack};
+
+fn small() -> SandboxConfig {
+    SandboxConfig {
+        scale: 0.05,
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hundred_concurrent_cold_requests_make_one_token_call() {
+    let s = std::sync::Arc::new(Stack::start(small()).await);
+    assert_eq!(s.sandbox.stats().token_calls, 0);
+    let mut tasks = Vec::new();
+    for _ in 0..100 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(
+            async move { s.get("/v1/sources").await.status },
+        ));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 200);
+    }
+    assert_eq!(s.sandbox.stats().token_calls, 1, "single flight");
+    // And no token call on the hot path while the token is valid.
+    for _ in 0..10 {
+        assert_eq!(s.get("/v1/users?per_page=1").await.status, 200);
+    }
+    assert_eq!(s.sandbox.stats().token_calls, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_refreshed_before_expiry_whatever_the_expiry_field() {
+    for style in [
+        ExpiryStyle::ExpiresAt,
+        ExpiryStyle::ExpiresIn,
+        ExpiryStyle::Expires,
+    ] {
+        let cfg = SandboxConfig {
+            token_lifetime: Duration::from_secs(4),
+            expiry_style: style,
+            ..small()
+        };
+        let s = Stack::start_with(cfg, |c| {
+            c.cache.token_refresh_margin = Duration::from_secs(2)
+        })
+        .await;
+        assert_eq!(s.get("/v1/sources").await.status, 200);
+        assert_eq!(s.get("/v1/sources").await.status, 200);
+        assert_eq!(
+            s.sandbox.stats().token_calls,
+            1,
+            "{style:?}: a valid token is reused"
+        );
+        // Inside the refresh margin: served at once with the current token, refreshed behind.
+        tokio::time::sleep(Duration::from_millis(2600)).await;
+        assert_eq!(s.get("/v1/sources").await.status, 200, "{style:?}");
+        let mut calls = 0;
+        for _ in 0..50 {
+            calls = s.sandbox.stats().token_calls;
+            if calls == 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(
+            calls, 2,
+            "{style:?}: the expiry must be read from the token response"
+        );
+        // After the old token's end, requests still work on the refreshed one.
+        tokio::time::sleep(Duration::from_millis(1600)).await;
+        assert_eq!(s.get("/v1/sources").await.status, 200, "{style:?}");
+        s.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_401_from_v3_refreshes_the_token_once() {
+    let s = Stack::start(small()).await;
+    assert_eq!(s.get("/v1/sources").await.status, 200);
+    assert_eq!(s.sandbox.stats().token_calls, 1);
+    s.sandbox.faults().set_spec("/v3/sources=401").unwrap();
+    let r = s.get("/v1/sources").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        s.sandbox.stats().token_calls,
+        2,
+        "one fresh token after the 401"
+    );
+    // v3 refusing every token: a clear 502 (the proxy's credentials are wrong), after one retry.
+    s.sandbox
+        .faults()
+        .set_spec("/v3/sources=always:401")
+        .unwrap();
+    let r = s.get("/v1/sources").await;
+    assert_eq!(r.status, 502, "{}", r.text);
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("OAuth credentials")
+    );
+    assert_eq!(s.sandbox.stats().token_calls, 3);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_endpoint_down_or_refusing() {
+    let s = Stack::start(small()).await;
+    s.sandbox.faults().set_spec("/token=always:down").unwrap();
+    let r = s.get("/v1/sources").await;
+    assert_eq!(r.status, 502, "{}", r.text);
+    assert!(
+        r.json()["message"].as_str().unwrap().contains("token"),
+        "{}",
+        r.text
+    );
+    s.sandbox.faults().clear();
+    assert_eq!(
+        s.get("/v1/sources").await.status,
+        200,
+        "recovers once the endpoint is back"
+    );
+    s.stop().await;
+
+    let s = Stack::start_with(small(), |c| c.tenants[0].client_id = "wrong-client".into()).await;
+    let r = s.get("/v1/sources").await;
+    assert_eq!(r.status, 502, "{}", r.text);
+    let m = r.json()["message"].as_str().unwrap().to_string();
+    assert!(m.contains("token") && !m.contains("sandbox-secret"), "{m}");
+    s.stop().await;
+}
