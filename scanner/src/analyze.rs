@@ -771,6 +771,17 @@ impl<'a> Analyzer<'a> {
         if parts.is_empty() && lead.is_none() {
             self.empty_string_rules(i);
         }
+        // Resource lists driving generated methods: %w[candidates applications jobs].
+        if lead.is_none() && parts.len() == 1 && self.in_resource_list(i) {
+            let route = RouteReq {
+                method: None,
+                version: None,
+                segs: vec![lit.clone()],
+                allow_prefix: false,
+            };
+            self.cand(i, Kind::Endpoint, Need::Legacy, Some(route), "resource list used to build routes");
+            return;
+        }
         // Link-header pagination (page-number era): follows the legacy `next` URL.
         if flow.contains("link']['next']") || flow.contains("link\"][\"next\"]") {
             self.cand(
@@ -820,6 +831,44 @@ impl<'a> Analyzer<'a> {
         }
         let _ = exprs;
         self.relative_rule(i, &parts, lead, lead_is_base);
+    }
+
+    /// Is string `i` one of at least three neighbouring bare strings that are all legacy
+    /// resource names (a list the client builds its routes from)?
+    fn in_resource_list(&self, i: usize) -> bool {
+        let is_res = |k: usize| {
+            self.tok(k).is_some_and(|t| t.kind == Tk::Str && routes::resource_names().contains(t.lit().as_str()))
+        };
+        if !is_res(i) {
+            return false;
+        }
+        let step = |k: usize, fwd: bool| -> Option<usize> {
+            let n = if fwd { k + 1 } else { k.checked_sub(1)? };
+            if self.tok(n)?.punct(",") {
+                if fwd { Some(n + 1) } else { n.checked_sub(1) }
+            } else {
+                Some(n)
+            }
+        };
+        let mut count = 1;
+        let mut k = i;
+        while let Some(n) = step(k, false) {
+            if !is_res(n) || self.parent[n] != self.parent[i] {
+                break;
+            }
+            count += 1;
+            k = n;
+        }
+        let mut k = i;
+        while let Some(n) = step(k, true) {
+            if !is_res(n) || self.parent[n] != self.parent[i] {
+                break;
+            }
+            count += 1;
+            k = n;
+        }
+        // Keys of a mapping (`"jobs": ...`) are not a list.
+        count >= 3 && !self.is_assign(i + 1)
     }
 
     fn line_text_low(&self, line: u32) -> String {

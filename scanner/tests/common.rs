@@ -36,11 +36,13 @@ pub fn rows(r: &Report) -> Vec<(String, u32, String, Option<String>)> {
 
 pub fn check(name: &str, expected: &[(&str, u32, &str, Option<&str>)]) {
     let r = scan_path(&fixture(name));
-    let got = rows(&r);
-    let want: Vec<(String, u32, String, Option<String>)> = expected
+    let mut got = rows(&r);
+    got.sort();
+    let mut want: Vec<(String, u32, String, Option<String>)> = expected
         .iter()
         .map(|(p, l, k, r)| (p.to_string(), *l, k.to_string(), r.map(str::to_string)))
         .collect();
+    want.sort();
     assert_eq!(got, want, "findings of fixture {name}");
 }
 

@@ -146,6 +146,10 @@ fn ruby_integration() {
     check(
         "ruby",
         &[
+            ("lib/greenhouse_lists.rb", 3, "endpoint", Some("GET /v1/offices")),
+            ("lib/greenhouse_lists.rb", 3, "endpoint", Some("GET /v1/departments")),
+            ("lib/greenhouse_lists.rb", 3, "endpoint", Some("GET /v1/sources")),
+            ("lib/greenhouse_lists.rb", 6, "basic_auth", None),
             ("lib/greenhouse_client.rb", 8, "base_url", None),
             ("lib/greenhouse_client.rb", 11, "basic_auth", None),
             (

@@ -1,0 +1,196 @@
+//! Benchmark (not a test): client → harvest-proxy → sandbox against client → sandbox directly,
+//! same data, same load generator, in one run. Prints a Markdown table for docs/benchmarks.md.
+//!
+//! cargo bench -p harvest-proxy --bench proxy_vs_direct            (BENCH_SECONDS=5 by default)
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+const KEY: &str = "bench-legacy-key";
+
+type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+struct Stats {
+    requests: usize,
+    errors: usize,
+    secs: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    v3_calls: Option<String>,
+}
+
+async fn one(client: &HttpClient, url: &str, auth: &str) -> (u16, Option<String>) {
+    let req = hyper::Request::get(url).header("Authorization", auth).body(Full::new(Bytes::new())).unwrap();
+    match client.request(req).await {
+        Ok(r) => {
+            let status = r.status().as_u16();
+            let calls = r.headers().get("x-harvest-proxy-v3-calls").and_then(|v| v.to_str().ok()).map(str::to_string);
+            let _ = r.into_body().collect().await;
+            (status, calls)
+        }
+        Err(_) => (0, None),
+    }
+}
+
+/// `concurrency` workers, each on its own keep-alive connection, for `secs` seconds.
+async fn load(url: &str, auth: &str, concurrency: usize, secs: f64) -> Stats {
+    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    let mut tasks = Vec::new();
+    let started = Instant::now();
+    for _ in 0..concurrency {
+        let (url, auth) = (url.to_string(), auth.to_string());
+        tasks.push(tokio::spawn(async move {
+            let client: HttpClient = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(1).build_http();
+            let mut lat = Vec::new();
+            let mut errors = 0;
+            let mut calls = None;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let (status, c) = one(&client, &url, &auth).await;
+                if status == 200 {
+                    lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                    if c.is_some() {
+                        calls = c;
+                    }
+                } else {
+                    errors += 1;
+                }
+            }
+            (lat, errors, calls)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    let mut v3_calls = None;
+    for t in tasks {
+        let (lat, e, c) = t.await.unwrap();
+        all.extend(lat);
+        errors += e;
+        v3_calls = v3_calls.or(c);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let pct = |p: f64| if all.is_empty() { f64::NAN } else { all[((all.len() as f64 - 1.0) * p) as usize] };
+    Stats { requests: all.len(), errors, secs: elapsed, p50_ms: pct(0.5), p99_ms: pct(0.99), v3_calls }
+}
+
+fn rss_kib(pid: u32) -> (u64, u64) {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| s.lines().find(|l| l.starts_with(name)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0);
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn main() {
+    let secs: f64 = std::env::var("BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(5.0);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    rt.block_on(async move {
+        // The sandbox, in this process, default scale, no rate limit.
+        let t = Instant::now();
+        let sb = harvest_sandbox::spawn(harvest_sandbox::SandboxConfig { rate_limit: None, ..Default::default() }).await.unwrap();
+        let sandbox_start = t.elapsed();
+        let n_candidates = sb.records("candidates").len();
+        let n_apps = sb.records("applications").len();
+
+        // harvest-proxy as its own process (so its memory is its own), configured for the sandbox.
+        let dir = std::env::temp_dir().join(format!("harvest-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let proxy_addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let cfg = format!(
+            "listen = \"{proxy_addr}\"\n[limits]\nmax_connections = 4096\n[[tenants]]\nname = \"bench\"\nclient_id = \"{}\"\nclient_secret_env = \"BENCH_SECRET\"\ntoken_url = \"{}\"\nbase_url = \"{}\"\nread_as = {}\n[[keys]]\nsha256 = \"{}\"\ntenant = \"bench\"\n",
+            harvest_sandbox::DEFAULT_CLIENT_ID,
+            sb.token_url(),
+            sb.base_url(),
+            harvest_sandbox::DEFAULT_ADMIN_USER_ID,
+            harvest_proxy::auth::key_hash_hex(KEY)
+        );
+        let cfg_path = dir.join("proxy.toml");
+        std::fs::File::create(&cfg_path).unwrap().write_all(cfg.as_bytes()).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_harvest-proxy"))
+            .arg("--config")
+            .arg(&cfg_path)
+            .env("BENCH_SECRET", harvest_sandbox::DEFAULT_CLIENT_SECRET)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+        let basic = harvest_tests_basic(KEY);
+        let bearer = format!("Bearer {}", sb.issue_token(harvest_sandbox::DEFAULT_CLIENT_ID, harvest_sandbox::DEFAULT_ADMIN_USER_ID));
+        let proxy = |p: &str| format!("http://{proxy_addr}{p}");
+        let direct = |p: &str| format!("{}{p}", sb.base_url());
+        let ready = Instant::now();
+        while one(&client, &proxy("/healthz"), "").await.0 != 200 {
+            assert!(ready.elapsed() < Duration::from_secs(20), "proxy did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // Warm caches (token, reference data) on both paths.
+        for p in ["/v1/users?per_page=100", "/v1/candidates?per_page=100"] {
+            one(&client, &proxy(p), &basic).await;
+        }
+        let rss_idle = rss_kib(pid);
+
+        let conc = 32;
+        let d_users = load(&direct("/v3/users?per_page=100"), &bearer, conc, secs).await;
+        let p_users = load(&proxy("/v1/users?per_page=100"), &basic, conc, secs).await;
+        let d_cands = load(&direct("/v3/candidates?per_page=100"), &bearer, conc, secs).await;
+        let p_cands = load(&proxy("/v1/candidates?per_page=100"), &basic, conc, secs).await;
+        let d_500 = load(&direct("/v3/candidates?per_page=500"), &bearer, 4, secs / 2.0).await;
+        let before_256 = rss_kib(pid);
+        let p_256 = load(&proxy("/v1/users?per_page=100"), &basic, 256, secs).await;
+        let rss_256 = rss_kib(pid);
+        let _ = child.kill();
+        let _ = child.wait();
+        let _ = std::fs::remove_dir_all(&dir);
+
+        let rps = |s: &Stats| s.requests as f64 / s.secs;
+        println!("## Proxy vs direct (one run, {secs} s per scenario, {conc} concurrent keep-alive connections)\n");
+        println!("Data: sandbox default scale ({n_candidates} candidates, {n_apps} applications); sandbox start-up {:.0} ms.\n", sandbox_start.as_secs_f64() * 1000.0);
+        println!("| scenario | path | req/s | p50 ms | p99 ms | errors | v3 calls / request |");
+        println!("|---|---|---:|---:|---:|---:|---:|");
+        for (name, path, s) in [
+            ("users, 100/page (1:1)", "client → sandbox `/v3/users`", &d_users),
+            ("", "client → proxy → sandbox `/v1/users`", &p_users),
+            ("candidates, 100/page (joined)", "client → sandbox `/v3/candidates`", &d_cands),
+            ("", "client → proxy → sandbox `/v1/candidates`", &p_cands),
+            ("candidates, 500/page", "client → sandbox `/v3/candidates?per_page=500`", &d_500),
+            ("users, 256 connections", "client → proxy → sandbox `/v1/users`", &p_256),
+        ] {
+            println!(
+                "| {name} | {path} | {:.0} | {:.2} | {:.2} | {} | {} |",
+                rps(s),
+                s.p50_ms,
+                s.p99_ms,
+                s.errors,
+                s.v3_calls.clone().unwrap_or_else(|| "1".into())
+            );
+        }
+        println!("\n| ratio (proxy / direct) | throughput | p50 latency | p99 latency |");
+        println!("|---|---:|---:|---:|");
+        println!("| users (1:1) | {:.2} | {:.2} | {:.2} |", rps(&p_users) / rps(&d_users), p_users.p50_ms / d_users.p50_ms, p_users.p99_ms / d_users.p99_ms);
+        println!("| candidates (joined) | {:.2} | {:.2} | {:.2} |", rps(&p_cands) / rps(&d_cands), p_cands.p50_ms / d_cands.p50_ms, p_cands.p99_ms / d_cands.p99_ms);
+        println!(
+            "\nProxy memory: idle after warm-up {} MiB RSS; before the 256-connection run {} MiB; during/after it {} MiB RSS, peak (VmHWM) {} MiB.",
+            rss_idle.0 / 1024,
+            before_256.0 / 1024,
+            rss_256.0 / 1024,
+            rss_256.1 / 1024
+        );
+        sb.shutdown().await;
+    });
+}
+
+fn harvest_tests_basic(key: &str) -> String {
+    use base64::Engine;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:")))
+}
