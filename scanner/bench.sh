@@ -21,8 +21,10 @@ measure() { # name, command...
   "$@" >/dev/null 2>&1 || true
   local best="" rss=""
   for _ in $(seq "$runs"); do
-    local out
-    out=$( { /usr/bin/time -v "$@" >/dev/null 2>/dev/null; } 2>&1 ) || true
+    local out tf
+    tf=$(mktemp)
+    /usr/bin/time -v -o "$tf" "$@" >/dev/null 2>/dev/null || true
+    out=$(cat "$tf"); rm -f "$tf"
     local wall r
     wall=$(printf '%s\n' "$out" | sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
     r=$(printf '%s\n' "$out" | sed -n 's/.*Maximum resident set size (kbytes): //p')

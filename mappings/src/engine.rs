@@ -45,7 +45,7 @@ pub trait Fetch: Send + Sync {
         &'a self,
         path: &'a str,
         query: &'a [(String, String)],
-    ) -> Pin<Box<dyn Future<Output = Result<Vec<Value>, FetchError>> + Send + 'a>>;
+    ) -> Pin<Box<dyn Future<Output = Result<Arc<Vec<Value>>, FetchError>> + Send + 'a>>;
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -75,8 +75,10 @@ pub struct Translator<'c> {
 /// Join results for one batch: per join, the (raw, translated) rows and per record the indices.
 struct JoinResult {
     raw: Arc<Vec<Value>>,
-    index: HashMap<String, Vec<usize>>,
-    translated: Vec<Value>,
+    /// Per `match` selector (by text): the rows of each record.
+    matched: Vec<(String, Vec<Vec<usize>>)>,
+    /// With a view: the translated rows (only those some record uses); without: None.
+    translated: Option<Vec<Option<Value>>>,
     per_record: Vec<Vec<usize>>,
 }
 
@@ -159,7 +161,14 @@ impl<'c> Translator<'c> {
             if records.is_empty() {
                 return Ok(records);
             }
-            let joins = try_join_all(v.joins.iter().map(|j| self.join(ctx, j, &records))).await?;
+            let joins = try_join_all(v.joins.iter().enumerate().map(|(ji, j)| {
+                let mut matchers = Vec::new();
+                for op in &v.ops {
+                    collect_matchers(op, ji, &mut matchers);
+                }
+                self.join(ctx, j, matchers, &records)
+            }))
+            .await?;
             for op in &v.ops {
                 if let Op::Each { at, view: sub } = op {
                     self.each(ctx, at, sub, &mut records).await?;
@@ -219,6 +228,7 @@ impl<'c> Translator<'c> {
         &self,
         ctx: &Ctx<'_>,
         j: &Join,
+        matchers: Vec<Selector>,
         records: &[Value],
     ) -> Result<JoinResult, TranslateError> {
         let mut per_record_keys: Vec<Vec<String>> = Vec::with_capacity(records.len());
@@ -255,18 +265,17 @@ impl<'c> Translator<'c> {
                         q.push((by.clone(), chunk.join(",")));
                         ctx.get(&j.from, q)
                     });
-                    let parts = join_all(calls).await;
-                    let mut rows = Vec::new();
-                    for p in parts {
-                        rows.extend(p.map_err(TranslateError::Upstream)?.iter().cloned());
+                    let mut parts = Vec::new();
+                    for p in join_all(calls).await {
+                        parts.push(p.map_err(TranslateError::Upstream)?);
                     }
-                    Arc::new(rows)
+                    if parts.len() == 1 {
+                        parts.pop().unwrap_or_default()
+                    } else {
+                        Arc::new(parts.iter().flat_map(|p| p.iter().cloned()).collect())
+                    }
                 }
             }
-        };
-        let translated = match &j.view {
-            Some(v) => self.run(ctx, v, raw.as_ref().clone()).await?,
-            None => raw.as_ref().clone(),
         };
         let mut index: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, row) in raw.iter().enumerate() {
@@ -278,7 +287,7 @@ impl<'c> Translator<'c> {
                 index.entry(k).or_default().push(i);
             }
         }
-        let per_record = per_record_keys
+        let per_record: Vec<Vec<usize>> = per_record_keys
             .iter()
             .map(|keys| {
                 let mut out = Vec::new();
@@ -290,9 +299,51 @@ impl<'c> Translator<'c> {
                 out
             })
             .collect();
+        // `attach … match = "field"`: the rows each record's field points at, on the record as
+        // fetched from v3.
+        let matched: Vec<(String, Vec<Vec<usize>>)> = matchers
+            .iter()
+            .map(|m| {
+                let rows = records
+                    .iter()
+                    .map(|rec| {
+                        let mut keys = Vec::new();
+                        if let Some(v) = m.get(rec).as_deref() {
+                            collect_keys(v, &mut keys);
+                        }
+                        keys.iter()
+                            .flat_map(|k| index.get(k).cloned().unwrap_or_default())
+                            .collect()
+                    })
+                    .collect();
+                (m.text().to_string(), rows)
+            })
+            .collect();
+        // Translate only the rows some record of the batch points at (a whole reference list
+        // may be fetched, but only the few rows used are translated).
+        let translated = match &j.view {
+            None => None,
+            Some(v) => {
+                let mut needed: Vec<usize> = per_record
+                    .iter()
+                    .chain(matched.iter().flat_map(|(_, rows)| rows.iter()))
+                    .flatten()
+                    .copied()
+                    .collect();
+                needed.sort_unstable();
+                needed.dedup();
+                let rows: Vec<Value> = needed.iter().map(|&k| raw[k].clone()).collect();
+                let out = self.run(ctx, v, rows).await?;
+                let mut slots: Vec<Option<Value>> = vec![None; raw.len()];
+                for (k, t) in needed.into_iter().zip(out) {
+                    slots[k] = Some(t);
+                }
+                Some(slots)
+            }
+        };
         Ok(JoinResult {
             raw,
-            index,
+            matched,
             translated,
             per_record,
         })
@@ -322,9 +373,30 @@ impl Ctx<'_> {
         if let Some(done) = slot.as_ref() {
             return done.clone();
         }
-        let result = self.fetch.fetch(path, &query).await.map(Arc::new);
+        let result = self.fetch.fetch(path, &query).await;
         *slot = Some(result.clone());
         result
+    }
+}
+
+/// The `match` selectors of the attach operations (also inside `when`) that use join `ji`.
+fn collect_matchers(op: &Op, ji: usize, out: &mut Vec<Selector>) {
+    match op {
+        Op::Attach(a) if a.join == ji => {
+            if let Some(m) = &a.matching {
+                if !out.iter().any(|x| x.text() == m.text()) {
+                    out.push(m.clone());
+                }
+            }
+        }
+        Op::When {
+            then, otherwise, ..
+        } => {
+            for o in then.iter().chain(otherwise) {
+                collect_matchers(o, ji, out);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -598,9 +670,9 @@ fn apply(
             let Value::Object(m) = rec else {
                 return Err("record is not an object".into());
             };
-            let mut out = Map::new();
+            let mut out = Map::with_capacity(fields.len());
             for f in fields {
-                match m.shift_remove(f) {
+                match m.swap_remove(f) {
                     Some(v) => {
                         out.insert(f.clone(), v);
                     }
@@ -669,15 +741,12 @@ fn attach(a: &Attach, rec: &mut Value, i: usize, joins: &[JoinResult]) -> Result
         return Err("join result missing".into());
     };
     let mut idx: Vec<usize> = match &a.matching {
-        Some(m) => {
-            let mut keys = Vec::new();
-            if let Some(v) = m.get(rec).as_deref() {
-                collect_keys(v, &mut keys);
-            }
-            keys.iter()
-                .flat_map(|k| j.index.get(k).cloned().unwrap_or_default())
-                .collect()
-        }
+        Some(m) => j
+            .matched
+            .iter()
+            .find(|(text, _)| text == m.text())
+            .and_then(|(_, rows)| rows.get(i).cloned())
+            .unwrap_or_default(),
         None => j.per_record.get(i).cloned().unwrap_or_default(),
     };
     if let Some(f) = &a.filter {
@@ -694,7 +763,13 @@ fn attach(a: &Attach, rec: &mut Value, i: usize, joins: &[JoinResult]) -> Result
         idx.sort_by_key(|&k| p.get_or_null(&j.raw[k]) != Value::Bool(true));
     }
     let pick = |k: usize| -> Value {
-        let t = &j.translated[k];
+        let t = match &j.translated {
+            Some(slots) => slots
+                .get(k)
+                .and_then(Option::as_ref)
+                .unwrap_or(&Value::Null),
+            None => &j.raw[k],
+        };
         match &a.select {
             Some(s) => s.get_or_null(t),
             None => t.clone(),

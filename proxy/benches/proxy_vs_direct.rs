@@ -28,11 +28,18 @@ struct Stats {
 }
 
 async fn one(client: &HttpClient, url: &str, auth: &str) -> (u16, Option<String>) {
-    let req = hyper::Request::get(url).header("Authorization", auth).body(Full::new(Bytes::new())).unwrap();
+    let req = hyper::Request::get(url)
+        .header("Authorization", auth)
+        .body(Full::new(Bytes::new()))
+        .unwrap();
     match client.request(req).await {
         Ok(r) => {
             let status = r.status().as_u16();
-            let calls = r.headers().get("x-harvest-proxy-v3-calls").and_then(|v| v.to_str().ok()).map(str::to_string);
+            let calls = r
+                .headers()
+                .get("x-harvest-proxy-v3-calls")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
             let _ = r.into_body().collect().await;
             (status, calls)
         }
@@ -48,7 +55,9 @@ async fn load(url: &str, auth: &str, concurrency: usize, secs: f64) -> Stats {
     for _ in 0..concurrency {
         let (url, auth) = (url.to_string(), auth.to_string());
         tasks.push(tokio::spawn(async move {
-            let client: HttpClient = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(1).build_http();
+            let client: HttpClient = Client::builder(TokioExecutor::new())
+                .pool_max_idle_per_host(1)
+                .build_http();
             let mut lat = Vec::new();
             let mut errors = 0;
             let mut calls = None;
@@ -78,19 +87,57 @@ async fn load(url: &str, auth: &str, concurrency: usize, secs: f64) -> Stats {
     }
     let elapsed = started.elapsed().as_secs_f64();
     all.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let pct = |p: f64| if all.is_empty() { f64::NAN } else { all[((all.len() as f64 - 1.0) * p) as usize] };
-    Stats { requests: all.len(), errors, secs: elapsed, p50_ms: pct(0.5), p99_ms: pct(0.99), v3_calls }
+    let pct = |p: f64| {
+        if all.is_empty() {
+            f64::NAN
+        } else {
+            all[((all.len() as f64 - 1.0) * p) as usize]
+        }
+    };
+    Stats {
+        requests: all.len(),
+        errors,
+        secs: elapsed,
+        p50_ms: pct(0.5),
+        p99_ms: pct(0.99),
+        v3_calls,
+    }
+}
+
+/// CPU time (user + system) a process has used, in milliseconds.
+fn cpu_ms(pid: u32) -> f64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = s.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) * 10.0
+}
+
+fn self_cpu_ms() -> f64 {
+    cpu_ms(std::process::id())
 }
 
 fn rss_kib(pid: u32) -> (u64, u64) {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| s.lines().find(|l| l.starts_with(name)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let field = |name: &str| {
+        s.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
     (field("VmRSS:"), field("VmHWM:"))
 }
 
 fn main() {
-    let secs: f64 = std::env::var("BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(5.0);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let secs: f64 = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5.0);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async move {
         // The sandbox, in this process, default scale, no rate limit.
         let t = Instant::now();
@@ -141,10 +188,22 @@ fn main() {
         let rss_idle = rss_kib(pid);
 
         let conc = 32;
+        let (c0, b0) = (cpu_ms(pid), self_cpu_ms());
         let d_users = load(&direct("/v3/users?per_page=100"), &bearer, conc, secs).await;
+        let (c1, b1) = (cpu_ms(pid), self_cpu_ms());
         let p_users = load(&proxy("/v1/users?per_page=100"), &basic, conc, secs).await;
+        let (c2, b2) = (cpu_ms(pid), self_cpu_ms());
         let d_cands = load(&direct("/v3/candidates?per_page=100"), &bearer, conc, secs).await;
+        let (c3, b3) = (cpu_ms(pid), self_cpu_ms());
         let p_cands = load(&proxy("/v1/candidates?per_page=100"), &basic, conc, secs).await;
+        let (c4, b4) = (cpu_ms(pid), self_cpu_ms());
+        let per = |proxy_ms: f64, bench_ms: f64, s: &Stats| (proxy_ms / s.requests.max(1) as f64, bench_ms / s.requests.max(1) as f64);
+        let cpu_rows = [
+            ("users direct", per(c1 - c0, b1 - b0, &d_users)),
+            ("users via proxy", per(c2 - c1, b2 - b1, &p_users)),
+            ("candidates direct", per(c3 - c2, b3 - b2, &d_cands)),
+            ("candidates via proxy", per(c4 - c3, b4 - b3, &p_cands)),
+        ];
         let d_500 = load(&direct("/v3/candidates?per_page=500"), &bearer, 4, secs / 2.0).await;
         let before_256 = rss_kib(pid);
         let p_256 = load(&proxy("/v1/users?per_page=100"), &basic, 256, secs).await;
@@ -179,6 +238,10 @@ fn main() {
         println!("|---|---:|---:|---:|");
         println!("| users (1:1) | {:.2} | {:.2} | {:.2} |", rps(&p_users) / rps(&d_users), p_users.p50_ms / d_users.p50_ms, p_users.p99_ms / d_users.p99_ms);
         println!("| candidates (joined) | {:.2} | {:.2} | {:.2} |", rps(&p_cands) / rps(&d_cands), p_cands.p50_ms / d_cands.p50_ms, p_cands.p99_ms / d_cands.p99_ms);
+        println!("\nCPU per request (ms): proxy process | sandbox + load generator process");
+        for (name, (p, b)) in cpu_rows {
+            println!("- {name}: {p:.3} | {b:.3}");
+        }
         println!(
             "\nProxy memory: idle after warm-up {} MiB RSS; before the 256-connection run {} MiB; during/after it {} MiB RSS, peak (VmHWM) {} MiB.",
             rss_idle.0 / 1024,
@@ -192,5 +255,8 @@ fn main() {
 
 fn harvest_tests_basic(key: &str) -> String {
     use base64::Engine;
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:")))
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{key}:"))
+    )
 }

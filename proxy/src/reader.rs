@@ -287,20 +287,20 @@ impl Fetch for Reader {
         &'a self,
         path: &'a str,
         query: &'a [(String, String)],
-    ) -> Pin<Box<dyn Future<Output = Result<Vec<Value>, FetchError>> + Send + 'a>> {
+    ) -> Pin<Box<dyn Future<Output = Result<Arc<Vec<Value>>, FetchError>> + Send + 'a>> {
         Box::pin(async move {
             if self.state.cacheable.contains(path) {
                 let key = format!("{}|{}", self.tenant, target(path, query));
                 if let Some(rows) = self.state.reference.get(&key) {
                     self.state.metrics.cache_hit("reference", true);
-                    return Ok(rows.as_ref().clone());
+                    return Ok(rows);
                 }
                 self.state.metrics.cache_hit("reference", false);
-                let rows = self.all(path, query).await?;
-                self.state.reference.put(key, Arc::new(rows.clone()));
+                let rows = Arc::new(self.all(path, query).await?);
+                self.state.reference.put(key, rows.clone());
                 return Ok(rows);
             }
-            self.all(path, query).await
+            Ok(Arc::new(self.all(path, query).await?))
         })
     }
 }

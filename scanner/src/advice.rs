@@ -5,7 +5,9 @@ use harvest_mappings::catalog::{ParamRule, strip_version};
 
 use crate::model::{Cand, Kind};
 use crate::routes::Resolved;
-use crate::scan::{V3CallOut, V3Info};
+use std::collections::BTreeMap;
+
+use serde::Serialize;
 
 pub const AUTH_CHANGE: &str = "auth: HTTP Basic with the API key is gone; get an OAuth2 client-credentials token \
 (POST https://auth.greenhouse.io/token, grant_type=client_credentials) and send Authorization: Bearer <token>";
@@ -89,14 +91,34 @@ fn endpoint_changes(ep: &Endpoint) -> Vec<String> {
     out
 }
 
-/// The v3 info, scopes and message of a candidate.
-pub fn advise(c: &Cand, r: Option<&Resolved>) -> (V3Info, Vec<String>, String) {
-    match c.kind {
-        Kind::Endpoint => match r {
-            Some(r) => {
-                let ep = r.endpoint;
-                let calls: Vec<V3CallOut> = ep
-                    .v3
+/// The v3 side of a finding, computed from the catalog when it is printed (findings stay small).
+#[derive(Debug, Clone, Copy)]
+pub struct V3Info {
+    pub kind: Kind,
+    pub endpoint: Option<&'static Endpoint>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct V3CallOut {
+    pub method: String,
+    pub path: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub query: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    pub scope: String,
+}
+
+impl V3Info {
+    /// `translated`, `partial` or `unsupported` (endpoints only).
+    pub fn status(&self) -> Option<&'static str> {
+        self.endpoint.map(|e| e.status.as_str())
+    }
+
+    pub fn calls(&self) -> Vec<V3CallOut> {
+        self.endpoint
+            .map(|ep| {
+                ep.v3
                     .iter()
                     .map(|v| V3CallOut {
                         method: v.method.clone(),
@@ -105,8 +127,76 @@ pub fn advise(c: &Cand, r: Option<&Resolved>) -> (V3Info, Vec<String>, String) {
                         purpose: v.purpose.clone(),
                         scope: v.scope.clone(),
                     })
-                    .collect();
-                let calls_txt: Vec<String> = calls.iter().map(|c| format!("{} {}", c.method, c.path)).collect();
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// What changes besides the path.
+    pub fn changes(&self) -> Vec<String> {
+        match (self.kind, self.endpoint) {
+            (Kind::Endpoint, Some(ep)) => endpoint_changes(ep),
+            (Kind::Endpoint, None) | (Kind::BaseUrl, _) => {
+                vec![BASE_CHANGE.to_string(), AUTH_CHANGE.to_string()]
+            }
+            (Kind::BasicAuth, _) => vec![AUTH_CHANGE.to_string()],
+            (Kind::OnBehalfOf, _) => vec![OBO_CHANGE.to_string()],
+        }
+    }
+
+    pub fn notes(&self) -> &'static str {
+        self.endpoint.map(|e| e.notes.as_str()).unwrap_or("")
+    }
+
+    pub fn lost(&self) -> Option<&'static str> {
+        self.endpoint.and_then(|e| e.lost.as_deref())
+    }
+
+    pub fn instead(&self) -> Option<&'static str> {
+        self.endpoint.and_then(|e| e.instead.as_deref())
+    }
+}
+
+impl Serialize for V3Info {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = ser.serialize_map(None)?;
+        if let Some(s) = self.status() {
+            m.serialize_entry("status", s)?;
+        }
+        m.serialize_entry("calls", &self.calls())?;
+        m.serialize_entry("changes", &self.changes())?;
+        if !self.notes().is_empty() {
+            m.serialize_entry("notes", self.notes())?;
+        }
+        if let Some(l) = self.lost() {
+            m.serialize_entry("lost", l)?;
+        }
+        if let Some(i) = self.instead() {
+            m.serialize_entry("instead", i)?;
+        }
+        m.end()
+    }
+}
+
+/// The v3 info, scopes and message of a candidate.
+pub fn advise(c: &Cand, r: Option<&Resolved>) -> (V3Info, Vec<String>, String) {
+    let info = V3Info {
+        kind: c.kind,
+        endpoint: if c.kind == Kind::Endpoint {
+            r.map(|r| r.endpoint)
+        } else {
+            None
+        },
+    };
+    match c.kind {
+        Kind::Endpoint => match r {
+            Some(r) => {
+                let ep = r.endpoint;
+                let mut calls_txt: Vec<String> = ep.v3.iter().take(3).map(|c| format!("{} {}", c.method, c.path)).collect();
+                if ep.v3.len() > 3 {
+                    calls_txt.push(format!("{} more", ep.v3.len() - 3));
+                }
                 let mut msg = format!(
                     "Harvest {} ({}) is retired on 31 Aug 2026; v3: {} [{}]",
                     r.route,
@@ -120,37 +210,26 @@ pub fn advise(c: &Cand, r: Option<&Resolved>) -> (V3Info, Vec<String>, String) {
                 if let Some(instead) = &ep.instead {
                     msg.push_str(&format!("; instead: {instead}"));
                 }
-                let info = V3Info {
-                    status: Some(ep.status.as_str().to_string()),
-                    calls,
-                    changes: endpoint_changes(ep),
-                    notes: ep.notes.clone(),
-                    lost: ep.lost.clone(),
-                    instead: ep.instead.clone(),
-                };
                 (info, ep.scopes.clone(), msg)
             }
             None => (
-                V3Info {
-                    changes: vec![BASE_CHANGE.to_string(), AUTH_CHANGE.to_string()],
-                    ..Default::default()
-                },
+                info,
                 Vec::new(),
                 format!("Harvest v1/v2 request ({}); the route is decided at run time: map each call to its v3 equivalent", c.why),
             ),
         },
         Kind::BaseUrl => (
-            V3Info { changes: vec![BASE_CHANGE.to_string(), AUTH_CHANGE.to_string()], ..Default::default() },
+            info,
             Vec::new(),
             "Harvest v1/v2 base URL: v1/v2 is retired on 31 Aug 2026; v3 lives at https://harvest.greenhouse.io/v3 with new paths".to_string(),
         ),
         Kind::BasicAuth => (
-            V3Info { changes: vec![AUTH_CHANGE.to_string()], ..Default::default() },
+            info,
             Vec::new(),
             format!("Harvest v1/v2 Basic auth ({}): v3 takes an OAuth2 client-credentials Bearer token", c.why),
         ),
         Kind::OnBehalfOf => (
-            V3Info { changes: vec![OBO_CHANGE.to_string()], ..Default::default() },
+            info,
             Vec::new(),
             "On-Behalf-Of header: v3 has none; the acting user is the token's sub (set when the token is minted)".to_string(),
         ),

@@ -121,7 +121,8 @@ fn flat(parts: &[Part]) -> String {
     s
 }
 
-const BASE64_HINTS: [&str; 12] = [
+const BASE64_HINTS: [&str; 13] = [
+    "auth",
     "userpwd",
     "credentials",
     "base64",
@@ -338,7 +339,7 @@ impl<'a> Analyzer<'a> {
                     _ => {}
                 }
             }
-            if self.toks[g].text == "(" {
+            if self.toks[g].text == "(" || self.toks[g].text == "[" {
                 if t.kind == Tk::Str && !self.is_assign(j + 1) {
                     if let Some(m) = routes::verb(t.lit().trim()) {
                         return Some(m);
@@ -383,6 +384,9 @@ impl<'a> Analyzer<'a> {
             g = self.parent[g];
             level += 1;
         }
+        if let Some(v) = self.chained_verb(i) {
+            return Some(v);
+        }
         if flow && let Some((var, from)) = self.assigned_var(i) {
             for j in from..(from + 80).min(self.toks.len()) {
                 let t = &self.toks[j];
@@ -393,6 +397,50 @@ impl<'a> Analyzer<'a> {
                 {
                     return self.method_at(j, false);
                 }
+            }
+        }
+        None
+    }
+
+    /// A builder call later in the same statement: `.url(u).post(body)`, `.DELETE()`,
+    /// `.method("PATCH", ...)`.
+    fn chained_verb(&self, i: usize) -> Option<&'static str> {
+        // Leave the enclosing call groups first.
+        let mut k = i;
+        let mut depth_groups = 0;
+        while depth_groups < 3 {
+            let g = self.parent[k];
+            if g == NONE || self.toks[g].text != "(" || self.mate[g] == NONE {
+                break;
+            }
+            k = self.mate[g];
+            depth_groups += 1;
+        }
+        let mut j = k + 1;
+        let end = (k + 60).min(self.toks.len());
+        while j + 2 < end {
+            let t = &self.toks[j];
+            if (t.kind == Tk::Punct && matches!(t.text.as_str(), ";" | "=" | ":=" | ","))
+                || t.kind == Tk::Close
+            {
+                return None;
+            }
+            if t.punct(".") && self.toks[j + 1].kind == Tk::Word && self.toks[j + 2].text == "(" {
+                let w = &self.toks[j + 1].text;
+                if let Some(v) = routes::verb(w) {
+                    return Some(v);
+                }
+                if w == "method"
+                    && let Some(a) = self.tok(j + 3)
+                    && a.kind == Tk::Str
+                {
+                    return routes::verb(a.lit().trim());
+                }
+            }
+            if self.toks[j].kind == Tk::Open && self.mate[j] != NONE {
+                j = self.mate[j] + 1;
+            } else {
+                j += 1;
             }
         }
         None
@@ -779,7 +827,13 @@ impl<'a> Analyzer<'a> {
                 segs: vec![lit.clone()],
                 allow_prefix: false,
             };
-            self.cand(i, Kind::Endpoint, Need::Legacy, Some(route), "resource list used to build routes");
+            self.cand(
+                i,
+                Kind::Endpoint,
+                Need::Legacy,
+                Some(route),
+                "resource list used to build routes",
+            );
             return;
         }
         // Link-header pagination (page-number era): follows the legacy `next` URL.
@@ -837,7 +891,9 @@ impl<'a> Analyzer<'a> {
     /// resource names (a list the client builds its routes from)?
     fn in_resource_list(&self, i: usize) -> bool {
         let is_res = |k: usize| {
-            self.tok(k).is_some_and(|t| t.kind == Tk::Str && routes::resource_names().contains(t.lit().as_str()))
+            self.tok(k).is_some_and(|t| {
+                t.kind == Tk::Str && routes::resource_names().contains(t.lit().as_str())
+            })
         };
         if !is_res(i) {
             return false;
@@ -1034,7 +1090,16 @@ impl<'a> Analyzer<'a> {
                         && self.toks[i - 1].kind == Tk::Word
                         && verb_of_word(&self.toks[i - 1].text).is_some())
             };
-            if !pathish && !verb_call {
+            let g = self.parent[i];
+            let base_arg = g != NONE
+                && self.toks[g].text == "("
+                && self.members(g, i).iter().any(|&j| {
+                    self.toks[j].kind == Tk::Word && self.names.contains(self.toks[j].text.as_str())
+                });
+            if base_arg {
+                lead_is_base = true;
+            }
+            if !pathish && !verb_call && !base_arg {
                 return;
             }
         }
@@ -1165,14 +1230,15 @@ impl<'a> Analyzer<'a> {
         let t = &self.toks[i];
         let norm = t.text.to_ascii_lowercase().replace('_', "");
         let next = self.tok(i + 1);
-        let callish = next.is_some_and(|n| {
-            n.text == "("
-                || n.kind == Tk::Str
-                || n.kind == Tk::Word
-                || n.text == ":"
-                || n.text == "="
-                || n.text == "=>"
-        });
+        let callish = t.text.starts_with(':')
+            || next.is_some_and(|n| {
+                n.text == "("
+                    || n.kind == Tk::Str
+                    || n.kind == Tk::Word
+                    || n.text == ":"
+                    || n.text == "="
+                    || n.text == "=>"
+            });
         if (norm.contains("basicauth")
             || norm.contains("basichttpauth")
             || norm == "httpbasic"

@@ -98,22 +98,25 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         "never" => false,
         _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let out = match cli.format {
-        Format::Text => report::text(&rep, color),
-        Format::Json => report::json(&rep),
-        Format::Sarif => report::sarif(&rep),
-        Format::Markdown => report::markdown(&rep),
-        Format::Github => report::github(&rep),
-    };
-    let mut stdout = anstream::AutoStream::new(
-        std::io::stdout(),
+    let mut stdout = std::io::BufWriter::new(anstream::AutoStream::new(
+        std::io::stdout().lock(),
         if color {
             anstream::ColorChoice::Always
         } else {
             anstream::ColorChoice::Never
         },
-    );
-    stdout.write_all(out.as_bytes())?;
+    ));
+    match cli.format {
+        // Streamed: a large report is never held twice in memory.
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut stdout, &rep)?;
+            stdout.write_all(b"\n")?;
+        }
+        Format::Text => stdout.write_all(report::text(&rep, color).as_bytes())?,
+        Format::Sarif => stdout.write_all(report::sarif(&rep).as_bytes())?,
+        Format::Markdown => stdout.write_all(report::markdown(&rep).as_bytes())?,
+        Format::Github => stdout.write_all(report::github(&rep).as_bytes())?,
+    }
     stdout.flush()?;
     let failing = rep.findings.iter().any(|f| f.kind.rank() >= threshold);
     Ok(if failing {

@@ -165,9 +165,9 @@ pub fn sarif(report: &Report) -> String {
         .map(|f| {
             let idx = Kind::ALL.iter().position(|k| *k == f.kind).unwrap_or(0);
             let mut msg = f.message.clone();
-            if !f.v3.notes.is_empty() {
+            if !f.v3.notes().is_empty() {
                 msg.push_str("\n\nMapping notes: ");
-                msg.push_str(&f.v3.notes);
+                msg.push_str(f.v3.notes());
             }
             json!({
                 "ruleId": f.rule,
@@ -298,7 +298,7 @@ pub fn markdown(report: &Report) -> String {
         );
         let _ = writeln!(out, "```\n{}\n```\n", f.text.replace("```", "'''"));
         let _ = writeln!(out, "{}\n", f.message);
-        for c in &f.v3.calls {
+        for c in &f.v3.calls() {
             let q: Vec<String> = c.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let _ = writeln!(
                 out,
@@ -317,11 +317,11 @@ pub fn markdown(report: &Report) -> String {
                 c.scope
             );
         }
-        for ch in &f.v3.changes {
+        for ch in &f.v3.changes() {
             let _ = writeln!(out, "- {ch}");
         }
-        if !f.v3.notes.is_empty() {
-            let _ = writeln!(out, "- notes: {}", f.v3.notes);
+        if !f.v3.notes().is_empty() {
+            let _ = writeln!(out, "- notes: {}", f.v3.notes());
         }
         let _ = writeln!(out);
     }

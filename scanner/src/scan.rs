@@ -69,33 +69,7 @@ pub struct Options {
     pub progress: bool,
 }
 
-/// The v3 side of a finding.
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct V3Info {
-    /// `translated`, `partial`, `unsupported`; absent for non-endpoint findings.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    pub calls: Vec<V3CallOut>,
-    /// What changes besides the path.
-    pub changes: Vec<String>,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub notes: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lost: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub instead: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct V3CallOut {
-    pub method: String,
-    pub path: String,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub query: BTreeMap<String, String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub purpose: Option<String>,
-    pub scope: String,
-}
+pub use crate::advice::{V3CallOut, V3Info};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
@@ -148,6 +122,7 @@ pub struct Report {
     pub summary: Summary,
 }
 
+#[derive(Clone)]
 struct FileEntry {
     path: PathBuf,
     rel: String,
@@ -166,22 +141,6 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
     }
     let meta = std::fs::metadata(root)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", root.display()))?;
-    let mut warnings: Vec<String> = Vec::new();
-    let (files, project_dirs) = if meta.is_file() {
-        let name = root
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        (
-            vec![FileEntry {
-                path: root.to_path_buf(),
-                rel: name,
-            }],
-            HashSet::new(),
-        )
-    } else {
-        walk(root, opts, &mut warnings)
-    };
     let base_dir = if meta.is_file() {
         root.parent().unwrap_or(Path::new(".")).to_path_buf()
     } else {
@@ -189,19 +148,17 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
     };
 
     let bar = if opts.progress {
-        let b = indicatif::ProgressBar::new(files.len() as u64);
+        let b = indicatif::ProgressBar::new_spinner();
         b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} scanning {pos}/{len} files {wide_bar} {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template("{spinner} scanned {pos} files ({per_sec})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
         );
         Some(b)
     } else {
         None
     };
 
-    // Pass 1: read, prefilter on Greenhouse markers, parse.
+    // Pass 1 (overlapping the walk): read, prefilter on Greenhouse markers, parse.
     let strong = AhoCorasick::builder()
         .ascii_case_insensitive(true)
         .build(["greenhouse", "on-behalf-of"])
@@ -214,27 +171,57 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
     };
     let parsed_count = AtomicUsize::new(0);
     let empty = HashSet::new();
-    let first: Vec<Parsed> = files
-        .par_iter()
-        .enumerate()
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, FileEntry)>();
+    let walker = {
+        let root = root.to_path_buf();
+        let opts = opts.clone();
+        let is_file = meta.is_file();
+        std::thread::spawn(move || {
+            let mut warnings: Vec<String> = Vec::new();
+            if is_file {
+                let name = root
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let entry = FileEntry {
+                    path: root.clone(),
+                    rel: name,
+                };
+                let _ = tx.send((0, entry.clone()));
+                return (vec![entry], HashSet::new(), warnings);
+            }
+            let (files, projects) = walk(&root, &opts, &mut warnings, &tx);
+            (files, projects, warnings)
+        })
+    };
+    let first: Vec<Parsed> = rx
+        .into_iter()
+        .par_bridge()
         .filter_map(|(idx, f)| {
             if let Some(b) = &bar {
                 b.inc(1);
             }
-            let bytes = read_file(f, &warn)?;
+            let bytes = read_file(&f, &strong, &warn)?;
             if !strong.is_match(&bytes) {
                 return None;
             }
-            let text = decode_text(f, &bytes, &warn)?;
+            let text = decode_text(&f, &bytes, &warn)?;
             parsed_count.fetch_add(1, Ordering::Relaxed);
             let lang = Lang::for_path(&f.path);
             let facts = analyze_text(lang, &text, &empty)?;
+            // A file with nothing to report and no legacy base contributes nothing.
+            if facts.cands.is_empty() && !facts.legacy {
+                return None;
+            }
             Some(Parsed { idx, lang, facts })
         })
         .collect();
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
+    let (files, project_dirs, warnings) = walker
+        .join()
+        .map_err(|_| anyhow::anyhow!("the directory walk failed"))?;
 
     // Projects: nearest folder with a manifest (else the scan root).
     let project_of = |p: &Path| -> PathBuf {
@@ -464,10 +451,10 @@ pub fn summarize(report: &mut Report) {
             let e = eps.entry(r.clone()).or_insert_with(|| EndpointUse {
                 legacy_route: r.clone(),
                 count: 0,
-                status: f.v3.status.clone().unwrap_or_default(),
+                status: f.v3.status().unwrap_or_default().to_string(),
                 v3: f
                     .v3
-                    .calls
+                    .calls()
                     .iter()
                     .map(|c| format!("{} {}", c.method, c.path))
                     .collect(),
@@ -494,8 +481,31 @@ pub fn summarize(report: &mut Report) {
     s.endpoints = eps.into_values().collect();
 }
 
-fn read_file(f: &FileEntry, warn: &dyn Fn(String)) -> Option<Vec<u8>> {
-    let meta = match std::fs::metadata(&f.path) {
+/// Extensions of files that are never text: skipped without being opened.
+const BINARY_EXT: [&str; 40] = [
+    "png", "jpg", "jpeg", "gif", "bmp", "ico", "webp", "tiff", "psd", "pdf", "zip", "gz", "tgz",
+    "bz2", "xz", "zst", "7z", "rar", "jar", "war", "class", "so", "dylib", "dll", "exe", "a", "o",
+    "rlib", "rmeta", "pyc", "pyo", "whl", "woff", "woff2", "ttf", "otf", "eot", "mp3", "mp4",
+    "wasm",
+];
+
+/// Reads a file for the prefilter. None (after a warning where due) for unreadable, huge and
+/// binary files. Binary = a NUL byte in the first 8 KB (the rest is not read, as ripgrep does);
+/// a warning is given when that block names Greenhouse.
+fn read_file(f: &FileEntry, strong: &AhoCorasick, warn: &dyn Fn(String)) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let ext = f.path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if !ext.is_empty() && BINARY_EXT.iter().any(|b| b.eq_ignore_ascii_case(ext)) {
+        return None;
+    }
+    let mut file = match std::fs::File::open(&f.path) {
+        Ok(h) => h,
+        Err(e) => {
+            warn(format!("{}: unreadable: {e}", f.rel));
+            return None;
+        }
+    };
+    let meta = match file.metadata() {
         Ok(m) => m,
         Err(e) => {
             warn(format!("{}: unreadable: {e}", f.rel));
@@ -513,24 +523,30 @@ fn read_file(f: &FileEntry, warn: &dyn Fn(String)) -> Option<Vec<u8>> {
         ));
         return None;
     }
-    match std::fs::read(&f.path) {
-        Ok(b) => Some(b),
-        Err(e) => {
-            warn(format!("{}: unreadable: {e}", f.rel));
-            None
-        }
-    }
-}
-
-/// Text of a file that passed the prefilter; binary files and bad UTF-8 give warnings.
-fn decode_text(f: &FileEntry, bytes: &[u8], warn: &dyn Fn(String)) -> Option<String> {
-    if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
-        warn(format!(
-            "{}: binary file mentions Greenhouse, not scanned",
-            f.rel
-        ));
+    let mut buf = Vec::with_capacity(meta.len() as usize + 1);
+    let head = (&mut file).take(8192).read_to_end(&mut buf);
+    if let Err(e) = head {
+        warn(format!("{}: unreadable: {e}", f.rel));
         return None;
     }
+    if memchr::memchr(0, &buf).is_some() {
+        if strong.is_match(&buf) {
+            warn(format!(
+                "{}: binary file mentions Greenhouse, not scanned",
+                f.rel
+            ));
+        }
+        return None;
+    }
+    if let Err(e) = file.read_to_end(&mut buf) {
+        warn(format!("{}: unreadable: {e}", f.rel));
+        return None;
+    }
+    Some(buf)
+}
+
+/// Text of a file that passed the prefilter; bad UTF-8 gives a warning.
+fn decode_text(f: &FileEntry, bytes: &[u8], warn: &dyn Fn(String)) -> Option<String> {
     match std::str::from_utf8(bytes) {
         Ok(s) => Some(s.to_string()),
         Err(_) => {
@@ -679,15 +695,13 @@ fn walk(
     root: &Path,
     opts: &Options,
     warnings: &mut Vec<String>,
+    tx: &std::sync::mpsc::Sender<(usize, FileEntry)>,
 ) -> (Vec<FileEntry>, HashSet<PathBuf>) {
     let mut files = Vec::new();
     let mut projects = HashSet::new();
     let mut ignores: Vec<(usize, Gitignore)> = Vec::new();
     let use_ignore = !opts.all && !opts.no_ignore;
-    let mut it = WalkDir::new(root)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter();
+    let mut it = WalkDir::new(root).follow_links(true).into_iter();
     if use_ignore && let Some(g) = load_ignores(root) {
         ignores.push((0, g));
     }
@@ -751,10 +765,12 @@ fn walk(
         {
             projects.insert(parent.to_path_buf());
         }
-        files.push(FileEntry {
+        let fe = FileEntry {
             path: entry.path().to_path_buf(),
             rel: rel_of(root, entry.path()),
-        });
+        };
+        let _ = tx.send((files.len(), fe.clone()));
+        files.push(fe);
     }
     (files, projects)
 }

@@ -382,6 +382,25 @@ impl Walk<'_> {
             .map(|k| k.to_ascii_lowercase())
             .unwrap_or_default();
         let low = v.to_ascii_lowercase();
+        // CI steps and container commands: shell scripts (curl lines).
+        if low.contains("curl ")
+            && matches!(
+                key.as_str(),
+                "run"
+                    | "script"
+                    | "command"
+                    | "cmd"
+                    | "before_script"
+                    | "after_script"
+                    | "entrypoint"
+                    | "args"
+                    | "-"
+            )
+            || (low.contains("curl ") && keys.iter().any(|k| k == "script" || k == "steps"))
+        {
+            self.shell(v, line);
+            return;
+        }
         if low.contains("on-behalf-of") {
             self.push(
                 Kind::OnBehalfOf,
@@ -499,6 +518,30 @@ impl Walk<'_> {
             Some(route),
             "path relative to the Harvest v1/v2 base URL",
         );
+    }
+
+    fn shell(&mut self, v: &str, line: u32) {
+        // Block scalars start on the line after their indicator.
+        let offset = if v.contains('\n') {
+            line
+        } else {
+            line.saturating_sub(1)
+        };
+        let Some(lexed) = crate::lex::lex(crate::lex::Lang::Bash, v, offset + self.line_offset, 0)
+        else {
+            return;
+        };
+        let hints = std::collections::HashSet::new();
+        let ctx = crate::analyze::Ctx {
+            hints: &hints,
+            dot_concat: false,
+            plain: false,
+        };
+        let facts = crate::analyze::Analyzer::new(&lexed.toks, &lexed.funcs, &ctx).run();
+        for mut c in facts.cands {
+            c.version_at = None;
+            self.facts.cands.push(c);
+        }
     }
 
     fn line_of_text(&self, line: u32, v: &str, at: usize) -> u32 {

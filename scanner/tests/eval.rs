@@ -14,13 +14,25 @@ fn corpus_scores() {
         .args(["--labels"])
         .arg(kit.join("labels.json"))
         .args(["--corpus", &corpus, "--scanner"])
-        .arg(format!("{} --format json", env!("CARGO_BIN_EXE_harvest-scan")))
+        .arg(format!(
+            "{} --format json",
+            env!("CARGO_BIN_EXE_harvest-scan")
+        ))
         .output()
         .expect("python3");
     let text = String::from_utf8_lossy(&out.stdout);
     let last = text.lines().last().unwrap_or("");
-    let nums: Vec<f64> = last.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    let nums: Vec<f64> = last
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
     assert_eq!(nums.len(), 3, "{text}");
-    assert!(nums[0] >= 0.95 && nums[1] >= 0.95 && nums[2] >= 0.90, "{last}");
-    assert!(text.contains("expect_no_findings entries flagged 0/"), "{text}");
+    assert!(
+        nums[0] >= 0.95 && nums[1] >= 0.95 && nums[2] >= 0.90,
+        "{last}"
+    );
+    assert!(
+        text.contains("expect_no_findings entries flagged 0/"),
+        "{text}"
+    );
 }

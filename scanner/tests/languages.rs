@@ -146,9 +146,24 @@ fn ruby_integration() {
     check(
         "ruby",
         &[
-            ("lib/greenhouse_lists.rb", 3, "endpoint", Some("GET /v1/offices")),
-            ("lib/greenhouse_lists.rb", 3, "endpoint", Some("GET /v1/departments")),
-            ("lib/greenhouse_lists.rb", 3, "endpoint", Some("GET /v1/sources")),
+            (
+                "lib/greenhouse_lists.rb",
+                3,
+                "endpoint",
+                Some("GET /v1/offices"),
+            ),
+            (
+                "lib/greenhouse_lists.rb",
+                3,
+                "endpoint",
+                Some("GET /v1/departments"),
+            ),
+            (
+                "lib/greenhouse_lists.rb",
+                3,
+                "endpoint",
+                Some("GET /v1/sources"),
+            ),
             ("lib/greenhouse_lists.rb", 6, "basic_auth", None),
             ("lib/greenhouse_client.rb", 8, "base_url", None),
             ("lib/greenhouse_client.rb", 11, "basic_auth", None),
@@ -483,6 +498,70 @@ fn markdown_integration() {
             ),
             ("README.md", 10, "basic_auth", None),
             ("README.md", 10, "on_behalf_of", None),
+        ],
+    );
+}
+
+/// Common client idioms across languages: CI workflow curl steps, urljoin with the base, route
+/// tuples, Node https.request options, Java HttpRequest/OkHttp builders, RestSharp, Faraday.
+#[test]
+fn cross_language_idioms() {
+    check(
+        "patterns",
+        &[
+            (".github/workflows/sync.yml", 11, "basic_auth", None),
+            (
+                ".github/workflows/sync.yml",
+                11,
+                "endpoint",
+                Some("GET /v1/candidates"),
+            ),
+            (".github/workflows/sync.yml", 12, "on_behalf_of", None),
+            (
+                ".github/workflows/sync.yml",
+                12,
+                "endpoint",
+                Some("POST /v1/prospects"),
+            ),
+            ("cs/R.cs", 1, "base_url", None),
+            ("cs/R.cs", 1, "basic_auth", None),
+            ("cs/R.cs", 2, "endpoint", Some("DELETE /v1/candidates/{id}")),
+            ("java/H.java", 2, "base_url", None),
+            (
+                "java/H.java",
+                4,
+                "endpoint",
+                Some("DELETE /v1/candidates/{id}"),
+            ),
+            ("java/H.java", 5, "basic_auth", None),
+            ("java/H.java", 10, "endpoint", Some("POST /v1/jobs")),
+            ("node/req.js", 2, "endpoint", Some("POST /v1/candidates")),
+            ("node/req.js", 2, "basic_auth", None),
+            ("py/gh.py", 3, "base_url", None),
+            ("py/gh.py", 4, "basic_auth", None),
+            ("py/gh.py", 6, "endpoint", Some("GET /v1/jobs")),
+            ("py/gh.py", 8, "endpoint", Some("GET /v1/jobs/{id}/stages")),
+            (
+                "py/gh.py",
+                9,
+                "endpoint",
+                Some("POST /v1/applications/{id}/reject"),
+            ),
+            (
+                "py/gh.py",
+                9,
+                "endpoint",
+                Some("POST /v1/applications/{id}/hire"),
+            ),
+            ("rb/f.rb", 1, "base_url", None),
+            ("rb/f.rb", 2, "basic_auth", None),
+            ("rb/f.rb", 4, "endpoint", Some("GET /v1/candidates")),
+            (
+                "rb/f.rb",
+                5,
+                "endpoint",
+                Some("PUT /v1/candidates/{id}/anonymize"),
+            ),
         ],
     );
 }

@@ -16,9 +16,14 @@ fn identifier_words() {
 
 #[test]
 fn harvest_url_parsing() {
-    let u = harvest_urls("see https://harvest.greenhouse.io/v1/candidates/{id}?page=2 and https://harvest.greenhouse.io/v3/jobs");
+    let u = harvest_urls(
+        "see https://harvest.greenhouse.io/v1/candidates/{id}?page=2 and https://harvest.greenhouse.io/v3/jobs",
+    );
     assert_eq!(u.len(), 2);
-    assert_eq!((u[0].version, u[0].rest.as_str()), (Some("v1"), "candidates/{id}"));
+    assert_eq!(
+        (u[0].version, u[0].rest.as_str()),
+        (Some("v1"), "candidates/{id}")
+    );
     assert_eq!(u[1].version, None);
     assert!(harvest_urls("https://boards-api.greenhouse.io/v1/boards").is_empty());
     assert!(harvest_urls("https://notharvest.greenhouse.io/v1/x").is_empty());
@@ -30,14 +35,35 @@ fn harvest_url_parsing() {
 
 #[test]
 fn placeholders_normalise() {
-    for p in ["candidates/${id}", "candidates/#{id}", "candidates/:id", "candidates/%d", "/candidates/{candidate_id}/", "candidates/\u{0}", "candidates/{{ stream_partition.id }}"] {
+    for p in [
+        "candidates/${id}",
+        "candidates/#{id}",
+        "candidates/:id",
+        "candidates/%d",
+        "/candidates/{candidate_id}/",
+        "candidates/\u{0}",
+        "candidates/{{ stream_partition.id }}",
+    ] {
         let p = p.replace("{{ stream_partition.id }}", "{x}");
-        assert_eq!(normalize_path(&p), Some(vec!["candidates".to_string(), "{id}".to_string()]), "{p}");
+        assert_eq!(
+            normalize_path(&p),
+            Some(vec!["candidates".to_string(), "{id}".to_string()]),
+            "{p}"
+        );
     }
-    assert_eq!(normalize_path("jobs?per_page=100"), Some(vec!["jobs".to_string()]));
+    assert_eq!(
+        normalize_path("jobs?per_page=100"),
+        Some(vec!["jobs".to_string()])
+    );
     assert_eq!(normalize_path("not a path"), None);
-    assert_eq!(split_lead("$HARVEST/jobs"), Some(("HARVEST".to_string(), "/jobs")));
-    assert_eq!(split_lead("{HARVEST_BASE}/users"), Some(("HARVEST_BASE".to_string(), "/users")));
+    assert_eq!(
+        split_lead("$HARVEST/jobs"),
+        Some(("HARVEST".to_string(), "/jobs"))
+    );
+    assert_eq!(
+        split_lead("{HARVEST_BASE}/users"),
+        Some(("HARVEST_BASE".to_string(), "/users"))
+    );
     assert_eq!(split_lead("%s/jobs/%d"), Some((String::new(), "/jobs/%d")));
     assert_eq!(split_lead("/jobs"), None);
 }
@@ -55,8 +81,22 @@ fn routes_resolve_with_the_call_site_method() {
     let r = resolve(Some("GET"), "v1", &segs("custom_fields"), false).expect("match");
     assert_eq!(r.route, "GET /v1/custom_fields");
     // Unknown tail under a known resource: only with prefix fallback.
-    assert!(resolve(None, "v1", &segs("applications/1/attachment:download/0"), false).is_none());
-    let r = resolve(None, "v1", &segs("applications/1/attachment:download/0"), true).expect("prefix");
+    assert!(
+        resolve(
+            None,
+            "v1",
+            &segs("applications/1/attachment:download/0"),
+            false
+        )
+        .is_none()
+    );
+    let r = resolve(
+        None,
+        "v1",
+        &segs("applications/1/attachment:download/0"),
+        true,
+    )
+    .expect("prefix");
     assert_eq!(r.route, "GET /v1/applications/{id}");
     assert!(!r.exact);
 }
@@ -68,7 +108,10 @@ fn quotes_and_languages() {
     assert_eq!(strip_quotes("@\"abc\""), "abc");
     assert_eq!(strip_quotes("`abc`"), "abc");
     assert_eq!(strip_quotes("\"\""), "");
-    assert_eq!(Lang::for_path(std::path::Path::new("a/b.mjs")), Lang::JavaScript);
+    assert_eq!(
+        Lang::for_path(std::path::Path::new("a/b.mjs")),
+        Lang::JavaScript
+    );
     assert_eq!(Lang::for_path(std::path::Path::new("Gemfile")), Lang::Ruby);
     assert_eq!(Lang::for_path(std::path::Path::new("x.raml")), Lang::Yaml);
     assert_eq!(Lang::for_fence("console"), Lang::Bash);

@@ -88,7 +88,8 @@ impl Fetch for FixtureFetch {
         &'a self,
         path: &'a str,
         query: &'a [(String, String)],
-    ) -> Pin<Box<dyn Future<Output = Result<Vec<Value>, FetchError>> + Send + 'a>> {
+    ) -> Pin<Box<dyn Future<Output = Result<std::sync::Arc<Vec<Value>>, FetchError>> + Send + 'a>>
+    {
         Box::pin(async move {
             let q = query
                 .iter()
@@ -105,7 +106,7 @@ impl Fetch for FixtureFetch {
             rows.sort_by_key(|r| {
                 std::cmp::Reverse(r.get("id").and_then(Value::as_i64).unwrap_or(i64::MIN))
             });
-            Ok(rows)
+            Ok(std::sync::Arc::new(rows))
         })
     }
 }
@@ -151,8 +152,9 @@ pub async fn serve(
     let primary = &m.endpoint.v3[0];
     let records = fetch.fetch(&primary.path, &q.params).await.unwrap();
     let records: Vec<Value> = records
-        .into_iter()
+        .iter()
         .filter(|r| q.local.iter().all(|f| f.keeps(r)))
+        .cloned()
         .collect();
     let t = Translator::new(c);
     let out = t
