@@ -7,13 +7,11 @@
 //!
 //! cargo bench -p harvest-mappings --bench engine
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::hint::black_box;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use harvest_mappings::engine::{Fetch, FetchError};
+use harvest_mappings::engine::Fetch;
 use harvest_mappings::selector::Selector;
 use harvest_mappings::{Catalog, Translator};
 use jsonpath_rust::JsonPath;
@@ -27,7 +25,7 @@ impl Fetch for Memory {
         &'a self,
         path: &'a str,
         query: &'a [(String, String)],
-    ) -> Pin<Box<dyn Future<Output = Result<Arc<Vec<Value>>, FetchError>> + Send + 'a>> {
+    ) -> harvest_mappings::engine::FetchFuture<'a> {
         Box::pin(async move {
             let rows = self.0.get(path).cloned().unwrap_or_default();
             let filters: Vec<(String, std::collections::HashSet<i64>)> = query

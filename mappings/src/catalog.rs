@@ -116,6 +116,8 @@ pub struct Endpoint {
     pub scopes: Vec<String>,
     pub params: Vec<Param>,
     pub response: Option<Response>,
+    /// The parent-existence check of a nested route (also listed in `v3`).
+    pub exists: Option<V3Call>,
     pub omitted: BTreeMap<String, String>,
     pub location: Location,
     /// The resource file the endpoint is declared in (without `.toml`).

@@ -13,7 +13,7 @@ use futures::FutureExt;
 use futures::future::{BoxFuture, join_all, try_join_all};
 use serde_json::{Map, Value};
 
-use crate::catalog::{Attach, Catalog, Conversion, Endpoint, Join, Op, Other, Shape, View};
+use crate::catalog::{Attach, Catalog, Conversion, Endpoint, Join, Op, Other, Shape};
 use crate::selector::Selector;
 
 /// At most this many ids go into one `ids=` / `*_ids=` filter (a v3 limit).
@@ -39,13 +39,13 @@ impl std::fmt::Display for FetchError {
     }
 }
 
+/// What a [`Fetch`] call returns: every row of the collection, shared.
+pub type FetchFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Arc<Vec<Value>>, FetchError>> + Send + 'a>>;
+
 /// Reads v3 collections. Implementations follow `Link: rel="next"` cursors and return every row.
 pub trait Fetch: Send + Sync {
-    fn fetch<'a>(
-        &'a self,
-        path: &'a str,
-        query: &'a [(String, String)],
-    ) -> Pin<Box<dyn Future<Output = Result<Arc<Vec<Value>>, FetchError>> + Send + 'a>>;
+    fn fetch<'a>(&'a self, path: &'a str, query: &'a [(String, String)]) -> FetchFuture<'a>;
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -175,7 +175,7 @@ impl<'c> Translator<'c> {
                     continue;
                 }
                 for (i, rec) in records.iter_mut().enumerate() {
-                    apply(v, op, rec, i, &joins).map_err(|message| TranslateError::Record {
+                    apply(op, rec, i, &joins).map_err(|message| TranslateError::Record {
                         view: v.name.clone(),
                         id: record_id(rec),
                         message,
@@ -383,10 +383,10 @@ impl Ctx<'_> {
 fn collect_matchers(op: &Op, ji: usize, out: &mut Vec<Selector>) {
     match op {
         Op::Attach(a) if a.join == ji => {
-            if let Some(m) = &a.matching {
-                if !out.iter().any(|x| x.text() == m.text()) {
-                    out.push(m.clone());
-                }
+            if let Some(m) = &a.matching
+                && !out.iter().any(|x| x.text() == m.text())
+            {
+                out.push(m.clone());
             }
         }
         Op::When {
@@ -474,13 +474,7 @@ pub fn slug(name: &str) -> String {
     out
 }
 
-fn apply(
-    view: &View,
-    op: &Op,
-    rec: &mut Value,
-    i: usize,
-    joins: &[JoinResult],
-) -> Result<(), String> {
+fn apply(op: &Op, rec: &mut Value, i: usize, joins: &[JoinResult]) -> Result<(), String> {
     match op {
         Op::Move { from, to } => {
             let v = from.take(rec).unwrap_or(Value::Null);
@@ -613,10 +607,10 @@ fn apply(
             when_present,
             front,
         } => {
-            if let Some(w) = when_present {
-                if w.get(rec).is_none_or(|v| v.is_null()) {
-                    return Ok(());
-                }
+            if let Some(w) = when_present
+                && w.get(rec).is_none_or(|v| v.is_null())
+            {
+                return Ok(());
             }
             let mut item = template.clone();
             for (k, s) in set {
@@ -662,7 +656,7 @@ fn apply(
             let cur = field.get_or_null(rec);
             let branch = if is.contains(&cur) { then } else { otherwise };
             for o in branch {
-                apply(view, o, rec, i, joins)?;
+                apply(o, rec, i, joins)?;
             }
             Ok(())
         }

@@ -979,6 +979,34 @@ impl Builder {
                 }
             }
         }
+        let exists = match &d.exists {
+            None => None,
+            Some(e) => {
+                let ed = e.get_ref();
+                let path = ed.path.get_ref();
+                if !path.starts_with("/v3/") || path.contains('{') {
+                    sink.error(
+                        &ed.path.span(),
+                        format!("`exists` must call a v3 collection such as /v3/candidates, not `{path}`"),
+                        Some("filter it with the parent id: query = { ids = \"{id}\" }".into()),
+                    );
+                    ok = false;
+                }
+                let call = V3Call {
+                    method: "GET".into(),
+                    path: path.clone(),
+                    query: ed.query.clone(),
+                    purpose: Some("the parent record must exist (404 otherwise)".into()),
+                    scope: derive_scope("GET", path),
+                    from_join: false,
+                    body_view: None,
+                };
+                if !v3.iter().any(|c| c.method == "GET" && c.path == call.path) {
+                    v3.push(call.clone());
+                }
+                Some(call)
+            }
+        };
         let mut scopes: Vec<String> = v3
             .iter()
             .map(|c| c.scope.clone())
@@ -1022,6 +1050,7 @@ impl Builder {
             scopes,
             params,
             response,
+            exists,
             omitted: d.omitted.clone(),
             location: sink.loc(&span),
             file: stem,

@@ -86,6 +86,9 @@ pub struct EndpointDef {
     #[serde(default)]
     pub params: Vec<Spanned<ParamDef>>,
     pub response: Option<Spanned<ResponseDef>>,
+    /// A v3 call that must find the parent record of a nested route (e.g. the candidate of
+    /// `/v1/candidates/{id}/tags`); when it finds nothing the legacy answer is 404, as in v1.
+    pub exists: Option<Spanned<ExistsDef>>,
     /// v1 fields of the object that the translation does not produce, each with the reason.
     #[serde(default)]
     pub omitted: BTreeMap<String, String>,
@@ -104,6 +107,14 @@ pub struct V3CallDef {
     pub scope: Option<String>,
     /// For writes: the view that turns the legacy request body into this call's body.
     pub body: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExistsDef {
+    pub path: Spanned<String>,
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
 }
 
 /// One legacy query parameter and what becomes of it.

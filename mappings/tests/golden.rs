@@ -43,16 +43,16 @@ async fn golden_cases() {
             &got,
             case.get("expected"),
             std::env::var_os("UPDATE_GOLDEN_ORDER"),
-        ) {
-            if g != w && canonical(g) == canonical(w) {
-                let mut case = case.clone();
-                case["expected"] = g.clone();
-                let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                    .join("tests/golden")
-                    .join(&name);
-                std::fs::write(&path, serde_json::to_string_pretty(&case).unwrap() + "\n").unwrap();
-                continue;
-            }
+        ) && g != w
+            && canonical(g) == canonical(w)
+        {
+            let mut case = case.clone();
+            case["expected"] = g.clone();
+            let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/golden")
+                .join(&name);
+            std::fs::write(&path, serde_json::to_string_pretty(&case).unwrap() + "\n").unwrap();
+            continue;
         }
         let result =
             std::panic::catch_unwind(|| match (&got, case.get("expected"), case.get("error")) {
@@ -118,10 +118,10 @@ fn every_served_read_has_a_golden_case() {
         let req = case["request"].as_str().unwrap();
         let (method, target) = req.split_once(' ').unwrap();
         let path = target.split('?').next().unwrap();
-        if case.get("expected").is_some() {
-            if let Some(m) = c.match_route(method, path) {
-                covered.insert(m.endpoint.route());
-            }
+        if case.get("expected").is_some()
+            && let Some(m) = c.match_route(method, path)
+        {
+            covered.insert(m.endpoint.route());
         }
     }
     // The six reference fixtures (tests/fixtures.rs) cover these.

@@ -223,11 +223,24 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
         );
     };
     let reader = Reader::new(state.clone(), tenant_idx, tenant.read_as);
+    if let Some(ex) = &ep.exists {
+        let mut eq: Vec<(String, String)> = ex
+            .query
+            .iter()
+            .map(|(k, v)| (k.clone(), query::fill(v, &m.params)))
+            .collect();
+        eq.push(("fields".into(), "id".into()));
+        match reader.page(&target(&ex.path, &eq)).await {
+            Ok(p) if p.rows.is_empty() => {
+                return (route, Answer::error(V1Error::not_found()), label);
+            }
+            Ok(_) => {}
+            Err(e) => return (route, Answer::error(V1Error::from_upstream(&e)), label),
+        }
+    }
     let shape = ep.response.as_ref().map(|r| r.shape).unwrap_or(Shape::List);
     let result = if shape == Shape::List && paginated {
-        serve_page(state, &reader, ep, &q)
-            .await
-            .map(|(rows, more)| (rows, more))
+        serve_page(state, &reader, ep, &q).await
     } else {
         let Some(primary) = ep.v3.first() else {
             return (
@@ -274,10 +287,11 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
         }
     };
     let mut headers = Vec::new();
-    if paginated && shape == Shape::List {
-        if let Some(link) = link_header(state, req, &pairs, q.page, more) {
-            headers.push(("Link".into(), link));
-        }
+    if paginated
+        && shape == Shape::List
+        && let Some(link) = link_header(state, req, &pairs, q.page, more)
+    {
+        headers.push(("Link".into(), link));
     }
     rate_headers(state, tenant_idx, reader.rate(), &mut headers);
     headers.push((

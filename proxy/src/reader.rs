@@ -1,8 +1,6 @@
 //! Reads Harvest v3 for one legacy request: token, retries with backoff within a budget,
 //! 401 → fresh token and one retry, cursor walking, reference-data cache, rate-limit headers.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -287,7 +285,7 @@ impl Fetch for Reader {
         &'a self,
         path: &'a str,
         query: &'a [(String, String)],
-    ) -> Pin<Box<dyn Future<Output = Result<Arc<Vec<Value>>, FetchError>> + Send + 'a>> {
+    ) -> harvest_mappings::engine::FetchFuture<'a> {
         Box::pin(async move {
             if self.state.cacheable.contains(path) {
                 let key = format!("{}|{}", self.tenant, target(path, query));

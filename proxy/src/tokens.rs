@@ -76,8 +76,11 @@ struct Slot {
     refreshing: bool,
 }
 
+/// (tenant index, sub) → its token slot.
+type Slots = HashMap<(usize, u64), Arc<Mutex<Slot>>>;
+
 pub struct TokenCache {
-    slots: StdMutex<HashMap<(usize, u64), Arc<Mutex<Slot>>>>,
+    slots: StdMutex<Slots>,
     margin: Duration,
 }
 

@@ -149,6 +149,19 @@ pub async fn serve(
         Ok(q) => q,
         Err(e) => return (Err(e.to_string()), vec![]),
     };
+    if let Some(ex) = &m.endpoint.exists {
+        let eq: Vec<(String, String)> = ex
+            .query
+            .iter()
+            .map(|(k, v)| (k.clone(), query::fill(v, &m.params)))
+            .collect();
+        if fetch.fetch(&ex.path, &eq).await.unwrap().is_empty() {
+            return (
+                Err("not found (the parent record does not exist)".into()),
+                fetch.calls(),
+            );
+        }
+    }
     let primary = &m.endpoint.v3[0];
     let records = fetch.fetch(&primary.path, &q.params).await.unwrap();
     let records: Vec<Value> = records
