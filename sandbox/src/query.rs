@@ -257,6 +257,17 @@ fn filter_for(
                 Filter::All
             });
         }
+        ("jobs", "office_id") => {
+            let id: i64 = v
+                .parse()
+                .map_err(|_| ApiError::field(param, format!("`{v}` is not a valid integer")))?;
+            return Ok(Filter::ArrayAny("office_ids", [id].into_iter().collect()));
+        }
+        ("rejection_reasons", "include_defaults") => {
+            // The sandbox's reasons are all organisation reasons; the flag only has to parse.
+            parse_bool(param, v)?;
+            return Ok(Filter::All);
+        }
         ("custom_field_options", "custom_field_key") => {
             let ids: BTreeSet<i64> = ds
                 .table("custom_fields")

@@ -98,6 +98,29 @@ impl Fetch for FixtureFetch {
                 .join("&");
             self.calls.lock().unwrap().push(format!("{path}?{q}"));
             let rows = self.data.get(path).cloned().unwrap_or_default();
+            // v3 resolves custom_field_key through the custom fields' name_key.
+            let field_ids: Option<Vec<String>> = query
+                .iter()
+                .find(|(k, _)| k == "custom_field_key")
+                .map(|(_, key)| {
+                    self.data
+                        .get("/v3/custom_fields")
+                        .into_iter()
+                        .flatten()
+                        .filter(|f| f.get("name_key").and_then(Value::as_str) == Some(key.as_str()))
+                        .map(|f| text(&f["id"]))
+                        .collect()
+                });
+            let rows: Vec<Value> = match &field_ids {
+                Some(ids) => rows
+                    .into_iter()
+                    .filter(|r| {
+                        r.get("custom_field_id")
+                            .is_some_and(|c| ids.contains(&text(c)))
+                    })
+                    .collect(),
+                None => rows,
+            };
             let mut rows: Vec<Value> = rows
                 .into_iter()
                 .filter(|r| query.iter().all(|(k, v)| k == "per_page" || keep(r, k, v)))
