@@ -79,6 +79,8 @@ struct JoinResult {
     matched: Vec<(String, Vec<Vec<usize>>)>,
     /// With a view: the translated rows (only those some record uses); without: None.
     translated: Option<Vec<Option<Value>>>,
+    /// Per row: whole-row attaches still to come (see `count_uses`).
+    uses: Vec<usize>,
     per_record: Vec<Vec<usize>>,
 }
 
@@ -161,7 +163,7 @@ impl<'c> Translator<'c> {
             if records.is_empty() {
                 return Ok(records);
             }
-            let joins = try_join_all(v.joins.iter().enumerate().map(|(ji, j)| {
+            let mut joins = try_join_all(v.joins.iter().enumerate().map(|(ji, j)| {
                 let mut matchers = Vec::new();
                 for op in &v.ops {
                     collect_matchers(op, ji, &mut matchers);
@@ -169,13 +171,18 @@ impl<'c> Translator<'c> {
                 self.join(ctx, j, matchers, &records)
             }))
             .await?;
+            // How often each translated row may still be attached whole: the last use moves
+            // the row instead of copying it.
+            for op in &v.ops {
+                count_uses(op, records.len(), &mut joins);
+            }
             for op in &v.ops {
                 if let Op::Each { at, view: sub } = op {
                     self.each(ctx, at, sub, &mut records).await?;
                     continue;
                 }
                 for (i, rec) in records.iter_mut().enumerate() {
-                    apply(op, rec, i, &joins).map_err(|message| TranslateError::Record {
+                    apply(op, rec, i, &mut joins).map_err(|message| TranslateError::Record {
                         view: v.name.clone(),
                         id: record_id(rec),
                         message,
@@ -341,8 +348,10 @@ impl<'c> Translator<'c> {
                 Some(slots)
             }
         };
+        let uses = vec![0; raw.len()];
         Ok(JoinResult {
             raw,
+            uses,
             matched,
             translated,
             per_record,
@@ -474,7 +483,7 @@ pub fn slug(name: &str) -> String {
     out
 }
 
-fn apply(op: &Op, rec: &mut Value, i: usize, joins: &[JoinResult]) -> Result<(), String> {
+fn apply(op: &Op, rec: &mut Value, i: usize, joins: &mut [JoinResult]) -> Result<(), String> {
     match op {
         Op::Move { from, to } => {
             let v = from.take(rec).unwrap_or(Value::Null);
@@ -730,11 +739,9 @@ fn convert(v: &Value, to: &Conversion) -> Result<Value, String> {
     })
 }
 
-fn attach(a: &Attach, rec: &mut Value, i: usize, joins: &[JoinResult]) -> Result<(), String> {
-    let Some(j) = joins.get(a.join) else {
-        return Err("join result missing".into());
-    };
-    let mut idx: Vec<usize> = match &a.matching {
+/// The rows an attach may pick for record `i`, before filtering and ordering.
+fn candidates(a: &Attach, j: &JoinResult, i: usize) -> Vec<usize> {
+    match &a.matching {
         Some(m) => j
             .matched
             .iter()
@@ -742,7 +749,41 @@ fn attach(a: &Attach, rec: &mut Value, i: usize, joins: &[JoinResult]) -> Result
             .and_then(|(_, rows)| rows.get(i).cloned())
             .unwrap_or_default(),
         None => j.per_record.get(i).cloned().unwrap_or_default(),
+    }
+}
+
+/// Counts the whole-row attaches each translated row may receive (an upper bound).
+fn count_uses(op: &Op, records: usize, joins: &mut [JoinResult]) {
+    match op {
+        Op::Attach(a) if a.select.is_none() => {
+            if let Some(j) = joins.get_mut(a.join)
+                && j.translated.is_some()
+            {
+                for i in 0..records {
+                    for k in candidates(a, j, i) {
+                        if let Some(u) = j.uses.get_mut(k) {
+                            *u += 1;
+                        }
+                    }
+                }
+            }
+        }
+        Op::When {
+            then, otherwise, ..
+        } => {
+            for o in then.iter().chain(otherwise) {
+                count_uses(o, records, joins);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn attach(a: &Attach, rec: &mut Value, i: usize, joins: &mut [JoinResult]) -> Result<(), String> {
+    let Some(j) = joins.get_mut(a.join) else {
+        return Err("join result missing".into());
     };
+    let mut idx = candidates(a, j, i);
     if let Some(f) = &a.filter {
         idx.retain(|&k| matches(f, &j.raw[k]));
     }
@@ -756,17 +797,33 @@ fn attach(a: &Attach, rec: &mut Value, i: usize, joins: &[JoinResult]) -> Result
         // Stable: preferred rows first, order otherwise kept.
         idx.sort_by_key(|&k| p.get_or_null(&j.raw[k]) != Value::Bool(true));
     }
-    let pick = |k: usize| -> Value {
-        let t = match &j.translated {
-            Some(slots) => slots
-                .get(k)
-                .and_then(Option::as_ref)
-                .unwrap_or(&Value::Null),
-            None => &j.raw[k],
-        };
-        match &a.select {
-            Some(s) => s.get_or_null(t),
-            None => t.clone(),
+    let mut pick = |k: usize| -> Value {
+        if let Some(s) = &a.select {
+            let t = match &j.translated {
+                Some(slots) => slots
+                    .get(k)
+                    .and_then(Option::as_ref)
+                    .unwrap_or(&Value::Null),
+                None => &j.raw[k],
+            };
+            return s.get_or_null(t);
+        }
+        match &mut j.translated {
+            Some(slots) => {
+                let last = match j.uses.get_mut(k) {
+                    Some(u) => {
+                        *u = u.saturating_sub(1);
+                        *u == 0
+                    }
+                    None => false,
+                };
+                match slots.get_mut(k) {
+                    Some(slot) if last => slot.take().unwrap_or(Value::Null),
+                    Some(Some(t)) => t.clone(),
+                    _ => Value::Null,
+                }
+            }
+            None => j.raw[k].clone(),
         }
     };
     let v = if a.first {
