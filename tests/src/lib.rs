@@ -65,6 +65,14 @@ impl Resp {
     }
 }
 
+/// A small generated data set (about 50 candidates): enough for behaviour tests.
+pub fn small() -> SandboxConfig {
+    SandboxConfig {
+        scale: 0.05,
+        ..Default::default()
+    }
+}
+
 pub fn basic(key: &str) -> String {
     format!(
         "Basic {}",

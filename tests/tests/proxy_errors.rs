@@ -2,16 +2,9 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use harvest_tests::{KEY, SandboxConfig, Stack, basic};
+use harvest_tests::{KEY, SandboxConfig, Stack, basic, small};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-fn small() -> SandboxConfig {
-    SandboxConfig {
-        scale: 0.05,
-        ..Default::default()
-    }
-}
 
 fn message(v: &Value) -> &str {
     v["message"]

@@ -3,16 +3,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use harvest_tests::{KEY, SandboxConfig, Stack, basic};
+use harvest_tests::{KEY, Stack, basic, small};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
-
-fn small() -> SandboxConfig {
-    SandboxConfig {
-        scale: 0.05,
-        ..Default::default()
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_with_http2_over_alpn() {

@@ -3,14 +3,7 @@
 use std::time::Duration;
 
 use harvest_sandbox::ExpiryStyle;
-use harvest_tests::{SandboxConfig, Stack};
-
-fn small() -> SandboxConfig {
-    SandboxConfig {
-        scale: 0.05,
-        ..Default::default()
-    }
-}
+use harvest_tests::{SandboxConfig, Stack, small};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hundred_concurrent_cold_requests_make_one_token_call() {

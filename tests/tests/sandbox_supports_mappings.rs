@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use harvest_mappings::Catalog;
 use harvest_mappings::catalog::ParamRule;
+use harvest_proxy::reader::target;
 use harvest_sandbox::{DEFAULT_ADMIN_USER_ID, DEFAULT_CLIENT_ID, SandboxConfig};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
@@ -138,15 +139,4 @@ async fn sandbox_accepts_every_call_the_mappings_make() {
         calls.len(),
         refused.join("\n")
     );
-}
-
-fn target(path: &str, q: &[(String, String)]) -> String {
-    if q.is_empty() {
-        return path.to_string();
-    }
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in q {
-        s.append_pair(k, v);
-    }
-    format!("{path}?{}", s.finish())
 }
