@@ -244,6 +244,8 @@ pub enum Op {
     When {
         field: Selector,
         is: Vec<Value>,
+        /// Some(true): the field is present and not null; Some(false): absent or null.
+        present: Option<bool>,
         then: Vec<Op>,
         otherwise: Vec<Op>,
     },

@@ -201,30 +201,35 @@ impl<'c> Translator<'c> {
         view: &str,
         records: &mut [Value],
     ) -> Result<(), TranslateError> {
-        let mut lens = Vec::with_capacity(records.len());
+        // Per record: Some(Some(n)) an array of n items, Some(None) a single object, None absent.
+        let mut lens: Vec<Option<Option<usize>>> = Vec::with_capacity(records.len());
         let mut all = Vec::new();
         for rec in records.iter_mut() {
             match at.take(rec) {
                 Some(Value::Array(items)) => {
-                    lens.push(Some(items.len()));
+                    lens.push(Some(Some(items.len())));
                     all.extend(items);
+                }
+                Some(Value::Null) => {
+                    // Null stays null (nothing to translate).
+                    at.put(rec, Value::Null);
+                    lens.push(None);
                 }
                 Some(other) => {
                     // Not an array: translate the single object in place.
-                    lens.push(None);
+                    lens.push(Some(None));
                     all.push(other);
                 }
-                None => {
-                    lens.push(Some(0));
-                }
+                None => lens.push(None),
             }
         }
         let out = self.run(ctx, view, all).await?;
         let mut it = out.into_iter();
         for (rec, len) in records.iter_mut().zip(lens) {
             let value = match len {
-                Some(n) => Value::Array(it.by_ref().take(n).collect()),
-                None => it.next().unwrap_or(Value::Null),
+                Some(Some(n)) => Value::Array(it.by_ref().take(n).collect()),
+                Some(None) => it.next().unwrap_or(Value::Null),
+                None => continue,
             };
             at.put(rec, value);
         }
@@ -659,11 +664,16 @@ fn apply(op: &Op, rec: &mut Value, i: usize, joins: &mut [JoinResult]) -> Result
         Op::When {
             field,
             is,
+            present,
             then,
             otherwise,
         } => {
             let cur = field.get_or_null(rec);
-            let branch = if is.contains(&cur) { then } else { otherwise };
+            let hit = match present {
+                Some(p) => !cur.is_null() == *p,
+                None => is.contains(&cur),
+            };
+            let branch = if hit { then } else { otherwise };
             for o in branch {
                 apply(o, rec, i, joins)?;
             }

@@ -679,9 +679,18 @@ impl Builder {
             OpDef::When {
                 field,
                 is,
+                present,
                 then,
                 otherwise,
             } => {
+                if is.is_empty() == present.is_none() {
+                    sink.error(
+                        span,
+                        "`when` takes exactly one condition: `is = [...]` or `present = true|false`",
+                        Some("TOML has no null: test for null with `present = false`".into()),
+                    );
+                    return None;
+                }
                 let mut t = Vec::new();
                 for o in &then {
                     t.push(self.op(sink, stem, view, o, span, joins, used)?);
@@ -696,6 +705,7 @@ impl Builder {
                         .iter()
                         .filter_map(|v| serde_json::to_value(v).ok())
                         .collect(),
+                    present,
                     then: t,
                     otherwise: e,
                 }
@@ -897,6 +907,17 @@ impl Builder {
                 from_join: false,
                 body_view: cd.body.as_ref().map(|b| qualify(&stem, b)),
             });
+            if let Some(b) = &cd.body {
+                let target = qualify(&stem, b);
+                if !self.views.contains_key(&target) {
+                    sink.error(
+                        &cd.path.span(),
+                        format!("body view `{target}` is not defined"),
+                        Some("define it under [views.<name>]; it turns the legacy request body into this call's body".into()),
+                    );
+                    ok = false;
+                }
+            }
         }
         if v3.is_empty() {
             sink.error(

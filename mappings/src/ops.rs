@@ -117,10 +117,13 @@ pub enum OpDef {
         #[serde(rename = "where")]
         filter: String,
     },
-    /// Apply `then` when the selector's value is one of `is`, else `otherwise`.
+    /// Apply `then` when the selector's value is one of `is` (or, with `present`, when the
+    /// field is present and not null / absent or null), else `otherwise`.
     When {
         field: String,
+        #[serde(default)]
         is: Vec<toml::Value>,
+        present: Option<bool>,
         #[serde(default)]
         then: Vec<toml::Value>,
         #[serde(default)]
