@@ -670,7 +670,7 @@ fn apply(op: &Op, rec: &mut Value, i: usize, joins: &mut [JoinResult]) -> Result
         } => {
             let cur = field.get_or_null(rec);
             let hit = match present {
-                Some(p) => !cur.is_null() == *p,
+                Some(p) => cur.is_null() != *p,
                 None => is.contains(&cur),
             };
             let branch = if hit { then } else { otherwise };
