@@ -53,6 +53,7 @@ struct CacheFile {
     cursor_ttl_secs: Option<u64>,
     cursor_entries: Option<usize>,
     token_refresh_margin_secs: Option<u64>,
+    translated_entries: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,6 +109,8 @@ impl Default for Limits {
 
 #[derive(Debug, Clone)]
 pub struct CacheSettings {
+    /// Memoised translations of pages built only from cached reference data (0 disables).
+    pub translated_entries: usize,
     pub reference_ttl: Duration,
     pub cursor_ttl: Duration,
     pub cursor_entries: usize,
@@ -117,6 +120,7 @@ pub struct CacheSettings {
 impl Default for CacheSettings {
     fn default() -> Self {
         CacheSettings {
+            translated_entries: 512,
             reference_ttl: Duration::from_secs(300),
             cursor_ttl: Duration::from_secs(900),
             cursor_entries: 10_000,
@@ -304,6 +308,7 @@ impl Config {
         };
         let c = CacheSettings::default();
         let cache = CacheSettings {
+            translated_entries: f.cache.translated_entries.unwrap_or(c.translated_entries),
             reference_ttl: f
                 .cache
                 .reference_ttl_secs

@@ -17,7 +17,7 @@ use harvest_mappings::{Status, Translator};
 use crate::auth::{self, AuthError};
 use crate::errors::V1Error;
 use crate::metrics::{RouteLabels, RouteOnly};
-use crate::reader::{RateInfo, Reader, target};
+use crate::reader::{Page, RateInfo, Reader, target};
 use crate::state::State;
 
 /// What the server needs from a request (the body is checked for size by the server).
@@ -47,6 +47,18 @@ impl Answer {
             status,
             headers,
             body: Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
+        }
+    }
+
+    pub fn json_bytes(status: u16, body: Bytes, mut headers: Vec<(String, String)>) -> Answer {
+        headers.push((
+            "Content-Type".into(),
+            "application/json; charset=utf-8".into(),
+        ));
+        Answer {
+            status,
+            headers,
+            body,
         }
     }
 
@@ -239,8 +251,62 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
         }
     }
     let shape = ep.response.as_ref().map(|r| r.shape).unwrap_or(Shape::List);
-    let result = if shape == Shape::List && paginated {
-        serve_page(state, &reader, ep, &q).await
+    // A page whose view joins only cached reference data is a pure function of the v3 bytes
+    // (and of reference data cached for the same TTL): its translation is memoised by content.
+    let memoisable = shape == Shape::List
+        && paginated
+        && q.local.is_empty()
+        && state.config.cache.translated_entries > 0
+        && state.memoisable.contains(&route);
+    let mut memo_key = None;
+    let finish = |body: Bytes, more: bool, reader: &Reader| {
+        let mut headers = Vec::new();
+        if paginated
+            && shape == Shape::List
+            && let Some(link) = link_header(state, req, &pairs, q.page, more)
+        {
+            headers.push(("Link".into(), link));
+        }
+        rate_headers(reader.rate(), &mut headers);
+        headers.push((
+            "X-Harvest-Proxy-V3-Calls".into(),
+            reader.calls.load(Ordering::Relaxed).to_string(),
+        ));
+        Answer::json_bytes(200, body, headers)
+    };
+    let (rows, more) = if shape == Shape::List && paginated {
+        let (page, more) = match serve_page(state, &reader, ep, &q, !memoisable).await {
+            Ok(r) => r,
+            Err(e) => return (route, Answer::error(V1Error::from_upstream(&e)), label),
+        };
+        match page {
+            None => (Vec::new(), more),
+            Some(page) if memoisable => {
+                let key = format!(
+                    "{tenant_idx}|{route}|{:016x}|{}",
+                    content_hash(&page.body),
+                    page.body.len()
+                );
+                if let Some(body) = state.translated.get(&key) {
+                    state.metrics.cache_hit("translation", true);
+                    return (route, finish(body, more, &reader), label);
+                }
+                state.metrics.cache_hit("translation", false);
+                match serde_json::from_slice::<Value>(&page.body) {
+                    Ok(Value::Array(rows)) => {
+                        // Only a body that parsed is a key for what is translated from it.
+                        memo_key = Some(key);
+                        (rows, more)
+                    }
+                    // Not a list after all: fetch it again the careful way (with retries).
+                    _ => match serve_page(state, &reader, ep, &q, true).await {
+                        Ok((p, more)) => (p.map(|p| p.rows).unwrap_or_default(), more),
+                        Err(e) => return (route, Answer::error(V1Error::from_upstream(&e)), label),
+                    },
+                }
+            }
+            Some(page) => (page.rows, more),
+        }
     } else {
         let Some(primary) = ep.v3.first() else {
             return (
@@ -249,14 +315,10 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
                 label,
             );
         };
-        reader
-            .all(&primary.path, &q.params)
-            .await
-            .map(|rows| (rows, false))
-    };
-    let (rows, more) = match result {
-        Ok(r) => r,
-        Err(e) => return (route, Answer::error(V1Error::from_upstream(&e)), label),
+        match reader.all(&primary.path, &q.params).await {
+            Ok(rows) => (rows, false),
+            Err(e) => return (route, Answer::error(V1Error::from_upstream(&e)), label),
+        }
     };
     let rows: Vec<Value> = rows
         .into_iter()
@@ -286,19 +348,19 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
             return (route, Answer::error(V1Error::new(502, msg)), label);
         }
     };
-    let mut headers = Vec::new();
-    if paginated
-        && shape == Shape::List
-        && let Some(link) = link_header(state, req, &pairs, q.page, more)
-    {
-        headers.push(("Link".into(), link));
+    let body = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
+    if let Some(key) = memo_key {
+        state.translated.put(key, body.clone());
     }
-    rate_headers(state, tenant_idx, reader.rate(), &mut headers);
-    headers.push((
-        "X-Harvest-Proxy-V3-Calls".into(),
-        reader.calls.load(Ordering::Relaxed).to_string(),
-    ));
-    (route, Answer::json(200, &body, headers), label)
+    (route, finish(body, more, &reader), label)
+}
+
+/// A 64-bit content hash of a v3 body (the memo key; the length is part of the key too).
+fn content_hash(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
 }
 
 /// Page N of a legacy list: from a cached cursor when there is one, else by walking forward.
@@ -308,9 +370,10 @@ async fn serve_page(
     reader: &Reader,
     ep: &Endpoint,
     q: &V3Query,
-) -> Result<(Vec<Value>, bool), FetchError> {
+    parse: bool,
+) -> Result<(Option<Page>, bool), FetchError> {
     let Some(primary) = ep.v3.first() else {
-        return Ok((Vec::new(), false));
+        return Ok((None, false));
     };
     let mut params = q.params.clone();
     params.push(("per_page".into(), q.per_page.to_string()));
@@ -334,7 +397,8 @@ async fn serve_page(
             }
         }
         loop {
-            let page = match reader.page(&t).await {
+            // Pages before the requested one are only walked through: their Link is enough.
+            let page = match reader.page_with(&t, parse && cur == q.page).await {
                 Ok(p) => p,
                 // An expired or refused cursor: forget it and walk from the start once.
                 Err(e) if e.status == 422 && cur > 1 && !retried => {
@@ -348,7 +412,8 @@ async fn serve_page(
                 if let Some(n) = &page.next {
                     state.cursors.put(key(cur + 1), n.clone());
                 }
-                return Ok((page.rows, page.next.is_some()));
+                let more = page.next.is_some();
+                return Ok((Some(page), more));
             }
             match page.next {
                 Some(n) => {
@@ -356,7 +421,7 @@ async fn serve_page(
                     t = n;
                     cur += 1;
                 }
-                None => return Ok((Vec::new(), false)),
+                None => return Ok((None, false)),
             }
         }
     }
@@ -397,9 +462,7 @@ fn link_header(
 }
 
 /// v1's `X-RateLimit-Limit/Remaining`, rescaled from v3's 30-second window to v1's 10 seconds.
-fn rate_headers(state: &State, tenant: usize, rate: RateInfo, headers: &mut Vec<(String, String)>) {
-    let _ = state;
-    let _ = tenant;
+fn rate_headers(rate: RateInfo, headers: &mut Vec<(String, String)>) {
     if let Some(limit) = rate.limit {
         let v1_limit = limit.div_ceil(3).max(1);
         headers.push(("X-RateLimit-Limit".into(), v1_limit.to_string()));

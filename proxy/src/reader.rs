@@ -27,7 +27,10 @@ pub struct RateInfo {
 /// One page of a v3 collection.
 #[derive(Debug)]
 pub struct Page {
+    /// The rows (empty when the page was fetched without parsing).
     pub rows: Vec<Value>,
+    /// The body as v3 sent it.
+    pub body: bytes::Bytes,
     /// Path and query of the next page (`/v3/x?cursor=…`).
     pub next: Option<String>,
 }
@@ -85,6 +88,12 @@ impl Reader {
 
     /// One page: `target` is a v3 path with its query (`/v3/jobs?ids=1` or `/v3/jobs?cursor=…`).
     pub async fn page(&self, target: &str) -> Result<Page, FetchError> {
+        self.page_with(target, true).await
+    }
+
+    /// One page; with `parse = false` the body is not parsed (the `Link` header is all a walk
+    /// needs, and a memoised translation needs only the bytes).
+    pub async fn page_with(&self, target: &str, parse: bool) -> Result<Page, FetchError> {
         let st = &self.state;
         let tenant = st
             .config
@@ -150,10 +159,22 @@ impl Reader {
                     self.note_rate(&r.headers);
                     let body_json = || serde_json::from_slice::<Value>(&r.body).ok();
                     match status {
+                        200..=299 if !parse => {
+                            let next = next_link(&r.headers).map(|n| path_and_query(&n));
+                            return Ok(Page {
+                                rows: Vec::new(),
+                                body: r.body,
+                                next,
+                            });
+                        }
                         200..=299 => match serde_json::from_slice::<Value>(&r.body) {
                             Ok(Value::Array(rows)) => {
                                 let next = next_link(&r.headers).map(|n| path_and_query(&n));
-                                return Ok(Page { rows, next });
+                                return Ok(Page {
+                                    rows,
+                                    body: r.body,
+                                    next,
+                                });
                             }
                             Ok(_) => retryable(
                                 fe(

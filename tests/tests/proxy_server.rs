@@ -108,7 +108,8 @@ async fn health_readiness_and_metrics() {
     let r = s.request("GET", "/readyz", None, &[], Bytes::new()).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(s.get("/v1/users?per_page=3").await.status, 200);
-    assert_eq!(s.get("/v1/users?per_page=3").await.status, 200);
+    // Another page size: a new translation, so the reference data comes from its cache.
+    assert_eq!(s.get("/v1/users?per_page=4").await.status, 200);
     assert_eq!(s.get("/v1/nothing").await.status, 404);
     let m = s.request("GET", "/metrics", None, &[], Bytes::new()).await;
     assert_eq!(m.status, 200);
@@ -162,4 +163,39 @@ async fn graceful_shutdown_finishes_open_requests() {
         let _ = tokio::time::timeout(Duration::from_secs(2), tcp.read_to_end(&mut buf)).await;
         assert!(buf.is_empty(), "no new requests are served after shutdown");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn translations_built_only_from_reference_data_are_memoised_by_content() {
+    let s = Stack::start(small()).await;
+    let first = s.get("/v1/users?per_page=5").await;
+    let second = s.get("/v1/users?per_page=5").await;
+    assert_eq!((first.status, second.status), (200, 200));
+    assert_eq!(first.text, second.text, "same v3 page, same v1 page");
+    assert_eq!(
+        second.header("x-harvest-proxy-v3-calls").as_deref(),
+        Some("1")
+    );
+    assert_eq!(second.header("link"), first.header("link"));
+    let m = s
+        .request("GET", "/metrics", None, &[], Bytes::new())
+        .await
+        .text;
+    assert!(
+        m.contains("harvest_proxy_cache_total{cache=\"translation\",result=\"hit\"} 1"),
+        "{m}"
+    );
+    // When v3 answers something else, the page is translated again.
+    let id = first.json()[0]["id"].as_i64().unwrap();
+    s.sandbox.with_data_mut(|d| {
+        d.modify("users", id, |u| {
+            u.insert("first_name".into(), serde_json::json!("Renamed"));
+        })
+    });
+    let third = s.get("/v1/users?per_page=5").await;
+    assert_eq!(third.json()[0]["first_name"], "Renamed", "{}", third.text);
+    // Joined routes that depend on live data are never memoised.
+    assert!(!s.state.memoisable.contains("GET /v1/candidates"));
+    assert!(s.state.memoisable.contains("GET /v1/users"));
+    s.stop().await;
 }
