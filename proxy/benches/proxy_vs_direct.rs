@@ -160,6 +160,21 @@ fn main() {
         );
         let cfg_path = dir.join("proxy.toml");
         std::fs::File::create(&cfg_path).unwrap().write_all(cfg.as_bytes()).unwrap();
+        // The same proxy with the translation memo off, to show the translation cost itself.
+        let port2 = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let nomemo_addr: SocketAddr = format!("127.0.0.1:{port2}").parse().unwrap();
+        let cfg2 = cfg.replace(&format!("listen = \"{proxy_addr}\"\n[limits]"), &format!("listen = \"{nomemo_addr}\"\n[cache]\ntranslated_entries = 0\n[limits]"));
+        let cfg2_path = dir.join("proxy-nomemo.toml");
+        std::fs::File::create(&cfg2_path).unwrap().write_all(cfg2.as_bytes()).unwrap();
+        let mut child2 = Command::new(env!("CARGO_BIN_EXE_harvest-proxy"))
+            .arg("--config")
+            .arg(&cfg2_path)
+            .env("BENCH_SECRET", harvest_sandbox::DEFAULT_CLIENT_SECRET)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_harvest-proxy"))
             .arg("--config")
             .arg(&cfg_path)
@@ -174,15 +189,21 @@ fn main() {
         let basic = harvest_tests_basic(KEY);
         let bearer = format!("Bearer {}", sb.issue_token(harvest_sandbox::DEFAULT_CLIENT_ID, harvest_sandbox::DEFAULT_ADMIN_USER_ID));
         let proxy = |p: &str| format!("http://{proxy_addr}{p}");
+        let nomemo = |p: &str| format!("http://{nomemo_addr}{p}");
         let direct = |p: &str| format!("{}{p}", sb.base_url());
         let ready = Instant::now();
         while one(&client, &proxy("/healthz"), "").await.0 != 200 {
             assert!(ready.elapsed() < Duration::from_secs(20), "proxy did not start");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        while one(&client, &nomemo("/healthz"), "").await.0 != 200 {
+            assert!(ready.elapsed() < Duration::from_secs(20), "second proxy did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         // Warm caches (token, reference data) on both paths.
         for p in ["/v1/users?per_page=100", "/v1/candidates?per_page=100"] {
             one(&client, &proxy(p), &basic).await;
+            one(&client, &nomemo(p), &basic).await;
         }
         let rss_idle = rss_kib(pid);
 
@@ -191,6 +212,8 @@ fn main() {
         let d_users = load(&direct("/v3/users?per_page=100"), &bearer, conc, secs).await;
         let (c1, b1) = (cpu_ms(pid), self_cpu_ms());
         let p_users = load(&proxy("/v1/users?per_page=100"), &basic, conc, secs).await;
+        let (c2, b2) = (cpu_ms(pid), self_cpu_ms());
+        let n_users = load(&nomemo("/v1/users?per_page=100"), &basic, conc, secs).await;
         let (c2, b2) = (cpu_ms(pid), self_cpu_ms());
         let d_cands = load(&direct("/v3/candidates?per_page=100"), &bearer, conc, secs).await;
         let (c3, b3) = (cpu_ms(pid), self_cpu_ms());
@@ -209,6 +232,8 @@ fn main() {
         let rss_256 = rss_kib(pid);
         let _ = child.kill();
         let _ = child.wait();
+        let _ = child2.kill();
+        let _ = child2.wait();
         let _ = std::fs::remove_dir_all(&dir);
 
         let rps = |s: &Stats| s.requests as f64 / s.secs;
@@ -219,6 +244,7 @@ fn main() {
         for (name, path, s) in [
             ("users, 100/page (1:1)", "client → sandbox `/v3/users`", &d_users),
             ("", "client → proxy → sandbox `/v1/users`", &p_users),
+            ("", "same, translation memo off", &n_users),
             ("candidates, 100/page (joined)", "client → sandbox `/v3/candidates`", &d_cands),
             ("", "client → proxy → sandbox `/v1/candidates`", &p_cands),
             ("candidates, 500/page", "client → sandbox `/v3/candidates?per_page=500`", &d_500),
@@ -236,6 +262,7 @@ fn main() {
         println!("\n| ratio (proxy / direct) | throughput | p50 latency | p99 latency |");
         println!("|---|---:|---:|---:|");
         println!("| users (1:1) | {:.2} | {:.2} | {:.2} |", rps(&p_users) / rps(&d_users), p_users.p50_ms / d_users.p50_ms, p_users.p99_ms / d_users.p99_ms);
+        println!("| users (1:1), translation memo off | {:.2} | {:.2} | {:.2} |", rps(&n_users) / rps(&d_users), n_users.p50_ms / d_users.p50_ms, n_users.p99_ms / d_users.p99_ms);
         println!("| candidates (joined) | {:.2} | {:.2} | {:.2} |", rps(&p_cands) / rps(&d_cands), p_cands.p50_ms / d_cands.p50_ms, p_cands.p99_ms / d_cands.p99_ms);
         println!("\nCPU per request (ms): proxy process | sandbox + load generator process");
         for (name, (p, b)) in cpu_rows {
