@@ -185,6 +185,7 @@ fn main() {
             .spawn()
             .unwrap();
         let pid = child.id();
+        let pid2 = child2.id();
         let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
         let basic = harvest_tests_basic(KEY);
         let bearer = format!("Bearer {}", sb.issue_token(harvest_sandbox::DEFAULT_CLIENT_ID, harvest_sandbox::DEFAULT_ADMIN_USER_ID));
@@ -212,9 +213,9 @@ fn main() {
         let d_users = load(&direct("/v3/users?per_page=100"), &bearer, conc, secs).await;
         let (c1, b1) = (cpu_ms(pid), self_cpu_ms());
         let p_users = load(&proxy("/v1/users?per_page=100"), &basic, conc, secs).await;
-        let (c2, b2) = (cpu_ms(pid), self_cpu_ms());
+        let (c1b, b1b, n0) = (cpu_ms(pid), self_cpu_ms(), cpu_ms(pid2));
         let n_users = load(&nomemo("/v1/users?per_page=100"), &basic, conc, secs).await;
-        let (c2, b2) = (cpu_ms(pid), self_cpu_ms());
+        let (c2, b2, n1) = (cpu_ms(pid), self_cpu_ms(), cpu_ms(pid2));
         let d_cands = load(&direct("/v3/candidates?per_page=100"), &bearer, conc, secs).await;
         let (c3, b3) = (cpu_ms(pid), self_cpu_ms());
         let p_cands = load(&proxy("/v1/candidates?per_page=100"), &basic, conc, secs).await;
@@ -222,7 +223,8 @@ fn main() {
         let per = |proxy_ms: f64, bench_ms: f64, s: &Stats| (proxy_ms / s.requests.max(1) as f64, bench_ms / s.requests.max(1) as f64);
         let cpu_rows = [
             ("users direct", per(c1 - c0, b1 - b0, &d_users)),
-            ("users via proxy", per(c2 - c1, b2 - b1, &p_users)),
+            ("users via proxy", per(c1b - c1, b1b - b1, &p_users)),
+            ("users via proxy, translation memo off", per(n1 - n0, b2 - b1b, &n_users)),
             ("candidates direct", per(c3 - c2, b3 - b2, &d_cands)),
             ("candidates via proxy", per(c4 - c3, b4 - b3, &p_cands)),
         ];
