@@ -37,6 +37,19 @@ async fn check(name: &str, request: &str, v3: &Value, want: &Value) -> Result<()
             "{name}: content-type {:?}",
             r.header("content-type")
         ))
+    } else if !["x-ratelimit-limit", "x-ratelimit-remaining"]
+        .iter()
+        .all(|h| r.header(h).is_some_and(|v| v.parse::<u64>().is_ok()))
+    {
+        Err(format!(
+            "{name}: v1 rate-limit headers missing: {:?}",
+            r.headers
+        ))
+    } else if r.link("next").is_some()
+        || r.header("link").is_some_and(|l| l.contains("rel=\"last\""))
+    {
+        // Every case's data fits in one page: no next page, and never a rel="last".
+        Err(format!("{name}: unexpected Link {:?}", r.header("link")))
     } else if pretty(&r.json()) != pretty(want) {
         Err(format!(
             "{name}: {request}\n--- got\n{}\n--- want\n{}",
