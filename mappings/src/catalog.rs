@@ -72,6 +72,11 @@ pub enum ParamRule {
     Unsupported {
         reason: String,
     },
+    /// The value chooses another response view (e.g. `render_as=tree`); "" keeps the default.
+    /// The chosen view receives every record at once, as `{"records": [...]}`.
+    View {
+        views: BTreeMap<String, String>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -248,6 +253,13 @@ pub enum Op {
         present: Option<bool>,
         then: Vec<Op>,
         otherwise: Vec<Op>,
+    },
+    Tree {
+        at: Selector,
+        id: String,
+        parent: String,
+        children: String,
+        fields: Vec<String>,
     },
     Select {
         fields: Vec<String>,

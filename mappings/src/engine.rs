@@ -146,6 +146,20 @@ impl<'c> Translator<'c> {
         }
     }
 
+    /// The answer of an endpoint through another view (a `view` parameter such as
+    /// `render_as=tree`): the view receives every record at once as `{"records": [...]}`.
+    pub async fn respond_as(
+        &self,
+        view: &str,
+        records: Vec<Value>,
+        fetch: &dyn Fetch,
+    ) -> Result<Value, TranslateError> {
+        let mut m = Map::new();
+        m.insert("records".into(), Value::Array(records));
+        let mut out = self.translate(view, vec![Value::Object(m)], fetch).await?;
+        out.pop().ok_or(TranslateError::NotFound)
+    }
+
     fn run<'a>(
         &'a self,
         ctx: &'a Ctx<'a>,
@@ -391,6 +405,69 @@ impl Ctx<'_> {
         *slot = Some(result.clone());
         result
     }
+}
+
+/// Nests objects into a forest by their parent field, siblings in input order.
+fn forest(
+    items: Vec<Value>,
+    id: &str,
+    parent: &str,
+    children: &str,
+    fields: &[String],
+) -> Vec<Value> {
+    let ids: std::collections::HashSet<String> = items
+        .iter()
+        .filter_map(|i| i.get(id).and_then(key_of))
+        .collect();
+    let mut by_parent: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut roots = Vec::new();
+    for (k, item) in items.iter().enumerate() {
+        match item.get(parent).and_then(key_of) {
+            Some(p) if ids.contains(&p) => by_parent.entry(p).or_default().push(k),
+            _ => roots.push(k),
+        }
+    }
+    let mut slots: Vec<Option<Value>> = items.into_iter().map(Some).collect();
+    fn build(
+        k: usize,
+        slots: &mut [Option<Value>],
+        by_parent: &HashMap<String, Vec<usize>>,
+        id: &str,
+        children: &str,
+        fields: &[String],
+        depth: usize,
+    ) -> Value {
+        let Some(Value::Object(mut m)) = slots.get_mut(k).and_then(Option::take) else {
+            return Value::Null;
+        };
+        let kids: Vec<Value> = match m
+            .get(id)
+            .and_then(key_of)
+            .and_then(|key| by_parent.get(&key))
+        {
+            Some(ix) if depth < 64 => ix
+                .iter()
+                .map(|&c| build(c, slots, by_parent, id, children, fields, depth + 1))
+                .filter(|v| !v.is_null())
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut kids = Some(kids);
+        let mut out = Map::with_capacity(fields.len());
+        for f in fields {
+            if f == children {
+                out.insert(f.clone(), Value::Array(kids.take().unwrap_or_default()));
+            } else {
+                out.insert(f.clone(), m.swap_remove(f).unwrap_or(Value::Null));
+            }
+        }
+        Value::Object(out)
+    }
+    roots
+        .into_iter()
+        .map(|k| build(k, &mut slots, &by_parent, id, children, fields, 0))
+        .filter(|v| !v.is_null())
+        .collect()
 }
 
 /// The `match` selectors of the attach operations (also inside `when`) that use join `ji`.
@@ -678,6 +755,22 @@ fn apply(op: &Op, rec: &mut Value, i: usize, joins: &mut [JoinResult]) -> Result
                 apply(o, rec, i, joins)?;
             }
             Ok(())
+        }
+        Op::Tree {
+            at,
+            id,
+            parent,
+            children,
+            fields,
+        } => {
+            let Some(Value::Array(items)) = at.take(rec) else {
+                return Err(format!("`{}` is not an array", at.text()));
+            };
+            put(
+                rec,
+                at,
+                Value::Array(forest(items, id, parent, children, fields)),
+            )
         }
         Op::Select { fields } => {
             let Value::Object(m) = rec else {

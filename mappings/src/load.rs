@@ -710,6 +710,32 @@ impl Builder {
                     otherwise: e,
                 }
             }
+            OpDef::Tree {
+                at,
+                id,
+                parent,
+                children,
+                fields,
+            } => {
+                if !fields.contains(&children) {
+                    sink.error(
+                        span,
+                        format!("`tree` fields must name the children field `{children}`"),
+                        Some(
+                            "e.g. fields = [\"id\", \"name\", \"children\", \"external_id\"]"
+                                .into(),
+                        ),
+                    );
+                    return None;
+                }
+                Op::Tree {
+                    at: sel(self, sink, &at, "at")?,
+                    id,
+                    parent,
+                    children,
+                    fields,
+                }
+            }
             OpDef::Select { fields } => {
                 let mut seen = BTreeSet::new();
                 for f in &fields {
@@ -929,7 +955,16 @@ impl Builder {
         }
         let mut params = Vec::new();
         for p in &d.params {
-            if let Some(p) = param(sink, p) {
+            if let Some(mut p) = param(sink, p) {
+                if let ParamRule::View { views } = &mut p.rule {
+                    for v in views.values_mut().filter(|v| !v.is_empty()) {
+                        *v = qualify(&stem, v);
+                        if !self.views.contains_key(v.as_str()) {
+                            sink.error(&span, format!("parameter `{}` names view `{v}`, which is not defined", p.name), Some("define it under [views.<name>]; it receives {\"records\": [...]}".into()));
+                            ok = false;
+                        }
+                    }
+                }
                 if params.iter().any(|q: &Param| q.name == p.name) {
                     sink.error(
                         &span,
@@ -1172,6 +1207,7 @@ fn param(sink: &mut Sink<'_>, p: &Spanned<ParamDef>) -> Option<Param> {
         d.to.is_some(),
         d.ignore.is_some(),
         d.unsupported.is_some(),
+        d.view.is_some(),
     ]
     .iter()
     .filter(|b| **b)
@@ -1180,7 +1216,7 @@ fn param(sink: &mut Sink<'_>, p: &Spanned<ParamDef>) -> Option<Param> {
         sink.error(
             &span,
             format!(
-                "parameter `{name}` must have exactly one of `role`, `to`, `ignore`, `unsupported`"
+                "parameter `{name}` must have exactly one of `role`, `to`, `ignore`, `unsupported`, `view`"
             ),
             Some("e.g. { name = \"created_after\", to = \"created_at\", filter = \"gte\" }".into()),
         );
@@ -1223,6 +1259,10 @@ fn param(sink: &mut Sink<'_>, p: &Spanned<ParamDef>) -> Option<Param> {
                 map: d.map.clone().unwrap_or_default(),
                 list: d.list,
             }
+        }
+    } else if let Some(views) = &d.view {
+        ParamRule::View {
+            views: views.clone(),
         }
     } else if let Some(r) = &d.ignore {
         ParamRule::Ignore { reason: r.clone() }

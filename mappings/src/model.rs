@@ -140,6 +140,8 @@ pub struct ParamDef {
     pub ignore: Option<String>,
     /// v3 cannot honour it: the proxy answers 422 naming this reason.
     pub unsupported: Option<String>,
+    /// The value picks another response view: `{ tree = "department_tree", list = "" }`.
+    pub view: Option<BTreeMap<String, String>>,
     pub default: Option<i64>,
     pub min: Option<i64>,
     pub max: Option<i64>,

@@ -129,6 +129,17 @@ pub enum OpDef {
         #[serde(default)]
         otherwise: Vec<toml::Value>,
     },
+    /// Nest an array of objects into a forest by a parent field: each object gets a `children`
+    /// array; roots are those whose parent is null or absent from the array. `fields` gives
+    /// the key order of every node (it must name `children`); the parent field is dropped
+    /// unless listed. Input order is kept among siblings.
+    Tree {
+        at: String,
+        id: String,
+        parent: String,
+        children: String,
+        fields: Vec<String>,
+    },
     /// Keep exactly these fields in this order; a listed field that is missing is an error.
     Select { fields: Vec<String> },
 }
@@ -154,6 +165,7 @@ pub const OP_NAMES: &[&str] = &[
     "sort",
     "filter",
     "when",
+    "tree",
     "select",
 ];
 

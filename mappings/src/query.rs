@@ -60,6 +60,8 @@ pub struct V3Query {
     /// Legacy page size, also sent upstream as `per_page`.
     pub per_page: u64,
     pub local: Vec<LocalFilter>,
+    /// Another response view chosen by a parameter (e.g. `render_as=tree`).
+    pub view: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -158,6 +160,19 @@ pub fn translate(
                     .or_default()
                     .push((op.clone(), value.clone()));
             }
+            ParamRule::View { views } => match views.get(value.as_str()) {
+                Some(v) if v.is_empty() => out.view = None,
+                Some(v) => out.view = Some(v.clone()),
+                None => {
+                    return Err(QueryError::Invalid {
+                        param: name.clone(),
+                        message: format!(
+                            "must be one of {}",
+                            views.keys().cloned().collect::<Vec<_>>().join(", ")
+                        ),
+                    });
+                }
+            },
             ParamRule::Ignore { .. } => {}
             ParamRule::Unsupported { reason } => {
                 return Err(QueryError::Unsupported {

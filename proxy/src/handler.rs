@@ -250,6 +250,41 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
             Err(e) => return (route, Answer::error(V1Error::from_upstream(&e)), label),
         }
     }
+    if let Some(view) = &q.view {
+        // Another rendering of the whole collection (e.g. render_as=tree): every record at once.
+        let Some(primary) = ep.v3.first() else {
+            return (
+                route,
+                Answer::error(V1Error::new(500, "mapping has no v3 call")),
+                label,
+            );
+        };
+        let rows = match reader.all(&primary.path, &q.params).await {
+            Ok(rows) => rows,
+            Err(e) => return (route, Answer::error(V1Error::from_upstream(&e)), label),
+        };
+        let rows: Vec<Value> = rows
+            .into_iter()
+            .filter(|r| q.local.iter().all(|f| f.keeps(r)))
+            .collect();
+        return match Translator::new(state.catalog)
+            .respond_as(view, rows, &reader)
+            .await
+        {
+            Ok(v) => {
+                let mut headers = Vec::new();
+                rate_headers(reader.rate(), &mut headers);
+                (route, Answer::json(200, &v, headers), label)
+            }
+            Err(TranslateError::Upstream(e)) => {
+                (route, Answer::error(V1Error::from_upstream(&e)), label)
+            }
+            Err(e) => {
+                let msg = format!("{route}: {e}");
+                (route, Answer::error(V1Error::new(502, msg)), label)
+            }
+        };
+    }
     let shape = ep.response.as_ref().map(|r| r.shape).unwrap_or(Shape::List);
     // A page whose view joins only cached reference data is a pure function of the v3 bytes
     // (and of reference data cached for the same TTL): its translation is memoised by content.

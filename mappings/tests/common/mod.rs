@@ -193,6 +193,13 @@ pub async fn serve(
         .cloned()
         .collect();
     let t = Translator::new(c);
+    if let Some(view) = &q.view {
+        let out = t
+            .respond_as(view, records, &fetch)
+            .await
+            .map_err(|e| e.to_string());
+        return (out, fetch.calls());
+    }
     let out = t
         .respond(m.endpoint, records, &fetch)
         .await
