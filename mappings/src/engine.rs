@@ -778,9 +778,10 @@ fn apply(op: &Op, rec: &mut Value, i: usize, joins: &mut [JoinResult]) -> Result
             };
             let mut out = Map::with_capacity(fields.len());
             for f in fields {
-                match m.swap_remove(f) {
-                    Some(v) => {
-                        out.insert(f.clone(), v);
+                // The record's own key string moves over: no new allocation per field.
+                match m.swap_remove_entry(f) {
+                    Some((k, v)) => {
+                        out.insert(k, v);
                     }
                     None => return Err(format!("v1 field `{f}` was not produced")),
                 }

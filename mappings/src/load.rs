@@ -1,7 +1,7 @@
 //! Loads mapping files, checks them, and builds the `Catalog`. Every problem is collected with
 //! its file:line:column and a hint; nothing here panics on bad input.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -1272,12 +1272,4 @@ fn param(sink: &mut Sink<'_>, p: &Spanned<ParamDef>) -> Option<Param> {
         }
     };
     Some(Param { name, rule, kind })
-}
-
-/// Helper for tests and tools: the endpoints by (method, legacy path).
-pub fn index_routes(c: &Catalog) -> BTreeMap<(String, String), &Endpoint> {
-    c.endpoints()
-        .iter()
-        .map(|e| ((e.method.clone(), e.path.clone()), e))
-        .collect()
 }

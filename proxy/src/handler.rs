@@ -1,7 +1,6 @@
 //! One legacy request, in one direction:
 //! authenticate → route → translate the query → call v3 → translate back → respond.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -533,9 +532,4 @@ pub fn ops(state: &State, path: &str) -> Option<Answer> {
         )),
         _ => None,
     }
-}
-
-/// Path parameters of a matched route, for logs and tests.
-pub fn params_of(state: &State, method: &str, path: &str) -> Option<BTreeMap<String, String>> {
-    state.catalog.match_route(method, path).map(|m| m.params)
 }
