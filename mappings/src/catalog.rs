@@ -77,6 +77,8 @@ pub enum ParamRule {
     View {
         views: BTreeMap<String, String>,
     },
+    /// Filter through a related collection (see `model::ViaDef`).
+    Via(crate::model::ViaDef),
 }
 
 #[derive(Debug, Clone)]

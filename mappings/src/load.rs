@@ -1208,6 +1208,7 @@ fn param(sink: &mut Sink<'_>, p: &Spanned<ParamDef>) -> Option<Param> {
         d.ignore.is_some(),
         d.unsupported.is_some(),
         d.view.is_some(),
+        d.via.is_some(),
     ]
     .iter()
     .filter(|b| **b)
@@ -1216,7 +1217,7 @@ fn param(sink: &mut Sink<'_>, p: &Spanned<ParamDef>) -> Option<Param> {
         sink.error(
             &span,
             format!(
-                "parameter `{name}` must have exactly one of `role`, `to`, `ignore`, `unsupported`, `view`"
+                "parameter `{name}` must have exactly one of `role`, `to`, `ignore`, `unsupported`, `view`, `via`"
             ),
             Some("e.g. { name = \"created_after\", to = \"created_at\", filter = \"gte\" }".into()),
         );
@@ -1260,6 +1261,15 @@ fn param(sink: &mut Sink<'_>, p: &Spanned<ParamDef>) -> Option<Param> {
                 list: d.list,
             }
         }
+    } else if let Some(via) = &d.via {
+        if !via.path.starts_with("/v3/")
+            || !(via.by == "ids" || via.by.ends_with("_ids"))
+            || !(via.to == "ids" || via.to.ends_with("_ids"))
+        {
+            sink.error(&span, format!("parameter `{name}`: `via` needs a v3 collection path and plural id filters for `by` and `to`"), Some("e.g. via = { path = \"/v3/applications\", by = \"job_ids\", select = \"candidate_id\", to = \"ids\" }".into()));
+            return None;
+        }
+        ParamRule::Via(via.clone())
     } else if let Some(views) = &d.view {
         ParamRule::View {
             views: views.clone(),

@@ -109,6 +109,15 @@ pub struct V3CallDef {
     pub body: Option<String>,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ViaDef {
+    pub path: String,
+    pub by: String,
+    pub select: String,
+    pub to: String,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExistsDef {
@@ -142,6 +151,9 @@ pub struct ParamDef {
     pub unsupported: Option<String>,
     /// The value picks another response view: `{ tree = "department_tree", list = "" }`.
     pub view: Option<BTreeMap<String, String>>,
+    /// A filter v3 has only on a related collection: fetch `path?by=value`, collect `select`
+    /// from every row, and ask the primary collection for those ids (`to`), paging over them.
+    pub via: Option<ViaDef>,
     pub default: Option<i64>,
     pub min: Option<i64>,
     pub max: Option<i64>,

@@ -62,6 +62,47 @@ pub struct V3Query {
     pub local: Vec<LocalFilter>,
     /// Another response view chosen by a parameter (e.g. `render_as=tree`).
     pub view: Option<String>,
+    /// A filter answered through a related collection (e.g. candidates of a job).
+    pub via: Option<Via>,
+}
+
+/// `GET path?by=value`, collect `select` of every row: the ids to ask the primary call for,
+/// in calls of at most 50 ids (`to`), paged over by the legacy page number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Via {
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub select: String,
+    pub to: String,
+}
+
+impl Via {
+    /// The ids of legacy page `page` (1-based) of size `per_page`, and whether more follow.
+    pub fn page_of(ids: &[i64], page: u64, per_page: u64) -> (Vec<i64>, bool) {
+        let start = (page.saturating_sub(1)).saturating_mul(per_page) as usize;
+        let end = start.saturating_add(per_page as usize).min(ids.len());
+        if start >= ids.len() {
+            return (Vec::new(), false);
+        }
+        (ids[start..end].to_vec(), end < ids.len())
+    }
+
+    /// The distinct ids, newest (largest) first like v3, from the related rows; when the
+    /// request also filters `to` itself (e.g. `candidate_ids` with `job_id`), only those.
+    pub fn ids(&self, rows: &[serde_json::Value], params: &[(String, String)]) -> Vec<i64> {
+        let allowed: Option<Vec<i64>> = params
+            .iter()
+            .find(|(k, _)| k == &self.to)
+            .map(|(_, v)| v.split(',').filter_map(|x| x.trim().parse().ok()).collect());
+        let mut ids: Vec<i64> = rows
+            .iter()
+            .filter_map(|r| r.get(&self.select).and_then(serde_json::Value::as_i64))
+            .filter(|id| allowed.as_ref().is_none_or(|a| a.contains(id)))
+            .collect();
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        ids.dedup();
+        ids
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -173,6 +214,14 @@ pub fn translate(
                     });
                 }
             },
+            ParamRule::Via(via) => {
+                out.via = Some(Via {
+                    path: via.path.clone(),
+                    query: vec![(via.by.clone(), value.clone())],
+                    select: via.select.clone(),
+                    to: via.to.clone(),
+                });
+            }
             ParamRule::Ignore { .. } => {}
             ParamRule::Unsupported { reason } => {
                 return Err(QueryError::Unsupported {

@@ -289,6 +289,7 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
     // (and of reference data cached for the same TTL): its translation is memoised by content.
     let memoisable = shape == Shape::List
         && paginated
+        && q.via.is_none()
         && q.local.is_empty()
         && state.config.cache.translated_entries > 0
         && state.memoisable.contains(&route);
@@ -308,7 +309,46 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
         ));
         Answer::json_bytes(200, body, headers)
     };
-    let (rows, more) = if shape == Shape::List && paginated {
+    let (rows, more) = if let Some(via) = &q.via {
+        // A filter v3 has only on a related collection: page over the ids it yields.
+        let related = match reader.all(&via.path, &via.query).await {
+            Ok(r) => r,
+            Err(e) => return (route, Answer::error(V1Error::from_upstream(&e)), label),
+        };
+        let (ids, more) = query::Via::page_of(&via.ids(&related, &q.params), q.page, q.per_page);
+        let Some(primary) = ep.v3.first() else {
+            return (
+                route,
+                Answer::error(V1Error::new(500, "mapping has no v3 call")),
+                label,
+            );
+        };
+        let mut rows = Vec::new();
+        for chunk in ids.chunks(harvest_mappings::engine::MAX_IDS) {
+            let mut params: Vec<(String, String)> = q
+                .params
+                .iter()
+                .filter(|(k, _)| k != &via.to)
+                .cloned()
+                .collect();
+            params.push((
+                via.to.clone(),
+                chunk
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ));
+            match reader.all(&primary.path, &params).await {
+                Ok(r) => rows.extend(r),
+                Err(e) => return (route, Answer::error(V1Error::from_upstream(&e)), label),
+            }
+        }
+        rows.sort_by_key(|r| {
+            std::cmp::Reverse(r.get("id").and_then(Value::as_i64).unwrap_or(i64::MIN))
+        });
+        (rows, more)
+    } else if shape == Shape::List && paginated {
         let (page, more) = match serve_page(state, &reader, ep, &q, !memoisable).await {
             Ok(r) => r,
             Err(e) => return (route, Answer::error(V1Error::from_upstream(&e)), label),

@@ -100,7 +100,7 @@ async fn bad_parameters_are_v1_422s() {
         "updated_before=2024-13-45",
         "created_after=2024-01-01T25:00:00Z",
         "candidate_ids=1,two",
-        "job_id=5",
+        "job_id=five",
     ] {
         let r = s.get(&format!("/v1/candidates?{q}")).await;
         assert_eq!(r.status, 422, "{q}: {}", r.text);

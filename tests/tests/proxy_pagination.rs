@@ -145,3 +145,45 @@ async fn page_n_by_number_works_cold_and_warm() {
     assert!(r.link("next").is_none());
     cold.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn candidates_of_a_job_page_through_their_applications() {
+    let stack = Stack::start(SandboxConfig {
+        scale: 0.2,
+        ..Default::default()
+    })
+    .await;
+    let apps = stack.sandbox.records("applications");
+    // The job with the most applicants.
+    let mut counts = std::collections::BTreeMap::<i64, usize>::new();
+    for a in &apps {
+        if let Some(j) = a["job_id"].as_i64() {
+            *counts.entry(j).or_default() += 1;
+        }
+    }
+    let (&job, _) = counts.iter().max_by_key(|(_, n)| **n).unwrap();
+    let want: BTreeSet<i64> = apps
+        .iter()
+        .filter(|a| a["job_id"].as_i64() == Some(job))
+        .filter_map(|a| a["candidate_id"].as_i64())
+        .collect();
+    assert!(want.len() > 6, "need several pages");
+    let mut got = Vec::new();
+    let mut next = Some(stack.url(&format!("/v1/candidates?job_id={job}&per_page=3")));
+    while let Some(url) = next {
+        let r = stack.get_url(&url).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        for c in r.json().as_array().unwrap() {
+            got.push(c["id"].as_i64().unwrap());
+            assert!(c["application_ids"].as_array().unwrap().iter().any(|a| {
+                apps.iter()
+                    .any(|x| x["id"] == *a && x["job_id"].as_i64() == Some(job))
+            }));
+        }
+        next = r.link("next");
+    }
+    assert_eq!(got.len(), want.len(), "each candidate once");
+    assert_eq!(got.iter().copied().collect::<BTreeSet<_>>(), want);
+    assert!(got.windows(2).all(|w| w[0] > w[1]), "newest first");
+    stack.stop().await;
+}
