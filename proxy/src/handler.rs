@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use harvest_mappings::catalog::{Endpoint, ParamRule, Shape};
 use harvest_mappings::engine::{FetchError, TranslateError};
 use harvest_mappings::query::{self, QueryError, V3Query};
-use harvest_mappings::{Status, Translator};
+use harvest_mappings::{RouteMatch, Status, Translator};
 
 use crate::auth::{self, AuthError};
 use crate::errors::V1Error;
@@ -107,43 +107,51 @@ pub async fn legacy(state: Arc<State>, req: LegacyRequest) -> Answer {
 
 async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Option<String>) {
     // Authenticate first, as v1 did (401 before 404).
-    let key = match auth::parse_basic(req.authorization.as_deref()) {
-        Ok(k) => k,
-        Err(AuthError::Missing) => {
-            return (
-                "-".into(),
-                Answer::error(V1Error::unauthorized(
-                    "Must provide a Harvest API key (HTTP Basic, the key as username)",
-                )),
-                None,
-            );
-        }
-        Err(_) => {
-            return (
-                "-".into(),
-                Answer::error(V1Error::unauthorized("Invalid Basic Auth credentials")),
-                None,
-            );
-        }
-    };
-    let entry = match auth::lookup(&state.config.keys, &key) {
+    let entry = match authenticate(state, req) {
         Ok(e) => e,
-        Err(_) => {
-            return (
-                "-".into(),
-                Answer::error(V1Error::unauthorized("Invalid Basic Auth credentials")),
-                None,
-            );
-        }
+        Err(a) => return ("-".into(), a, None),
     };
     let label = Some(entry.label.clone());
-    let Some(m) = state.catalog.match_route(&req.method, &req.path) else {
-        let known = state.catalog.endpoints_at(&req.path);
-        let e = if known.is_empty() {
-            V1Error::not_found()
-        } else {
+    let m = match route(state, req) {
+        Ok(m) => m,
+        Err(a) => return ("unmatched".into(), a, label),
+    };
+    let route = m.endpoint.route();
+    match read(state, req, &m, entry.tenant).await {
+        Ok(a) | Err(a) => (route, a, label),
+    }
+}
+
+/// The key entry of the request's legacy API key.
+fn authenticate<'s>(
+    state: &'s State,
+    req: &LegacyRequest,
+) -> Result<&'s crate::config::KeyEntry, Answer> {
+    let key = auth::parse_basic(req.authorization.as_deref()).map_err(|e| {
+        Answer::error(V1Error::unauthorized(match e {
+            AuthError::Missing => {
+                "Must provide a Harvest API key (HTTP Basic, the key as username)"
+            }
+            _ => "Invalid Basic Auth credentials",
+        }))
+    })?;
+    auth::lookup(&state.config.keys, &key)
+        .map_err(|_| Answer::error(V1Error::unauthorized("Invalid Basic Auth credentials")))
+}
+
+/// The legacy endpoint of the request: 404 for an unknown path, 405 for a known path with
+/// another method.
+fn route<'s>(state: &'s State, req: &LegacyRequest) -> Result<RouteMatch<'s>, Answer> {
+    state
+        .catalog
+        .match_route(&req.method, &req.path)
+        .ok_or_else(|| {
+            let known = state.catalog.endpoints_at(&req.path);
+            if known.is_empty() {
+                return Answer::error(V1Error::not_found());
+            }
             let methods: Vec<&str> = known.iter().map(|e| e.method.as_str()).collect();
-            V1Error::new(
+            Answer::error(V1Error::new(
                 405,
                 format!(
                     "{} is not allowed on {}; allowed: {}",
@@ -151,150 +159,170 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
                     req.path,
                     methods.join(", ")
                 ),
-            )
-        };
-        return ("unmatched".into(), Answer::error(e), label);
-    };
-    let ep = m.endpoint;
-    let route = ep.route();
-    if ep.status == Status::Unsupported || !ep.is_read() {
-        let why = ep
-            .reason
-            .clone()
-            .unwrap_or_else(|| "this endpoint is not served by harvest-proxy".into());
-        let instead = ep.instead.clone().unwrap_or_else(|| {
-            ep.v3
-                .iter()
-                .map(|c| format!("{} {}", c.method, c.path))
-                .collect::<Vec<_>>()
-                .join(", ")
-        });
-        let e = V1Error::new(
-            501,
-            format!("{route} cannot be served from Harvest v3: {why}. Instead: {instead}"),
-        );
-        return (route, Answer::error(e), label);
+            ))
+        })
+}
+
+/// An endpoint the proxy does not serve answers 501 naming the v3 route to use instead.
+fn refuse_unsupported(ep: &Endpoint) -> Result<(), Answer> {
+    if ep.status != Status::Unsupported && ep.is_read() {
+        return Ok(());
     }
-    let tenant_idx = entry.tenant;
+    let why = ep
+        .reason
+        .clone()
+        .unwrap_or_else(|| "this endpoint is not served by harvest-proxy".into());
+    let instead = ep.instead.clone().unwrap_or_else(|| {
+        ep.v3
+            .iter()
+            .map(|c| format!("{} {}", c.method, c.path))
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    Err(Answer::error(V1Error::new(
+        501,
+        format!(
+            "{} cannot be served from Harvest v3: {why}. Instead: {instead}",
+            ep.route()
+        ),
+    )))
+}
+
+/// The legacy query parameters, and their v3 translation (bad values → v1's 422).
+fn legacy_query(
+    ep: &Endpoint,
+    m: &RouteMatch<'_>,
+    req: &LegacyRequest,
+) -> Result<(Vec<(String, String)>, V3Query), Answer> {
     let pairs: Vec<(String, String)> = req
         .query
         .as_deref()
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default();
-    let mut q = match query::translate(ep, &m.params, &pairs) {
-        Ok(q) => q,
-        Err(QueryError::BadPathParam { .. }) => {
-            return (route, Answer::error(V1Error::not_found()), label);
-        }
-        Err(QueryError::Invalid { param, message }) => {
-            return (
-                route,
-                Answer::error(V1Error::validation(&param, format!("{param}: {message}"))),
-                label,
-            );
-        }
-        Err(QueryError::Unsupported { param, reason }) => {
-            return (
-                route,
-                Answer::error(V1Error::validation(
-                    &param,
-                    format!("{param} is not supported by harvest-proxy: {reason}"),
-                )),
-                label,
-            );
-        }
-    };
-    let paginated = ep
-        .params
-        .iter()
-        .any(|p| matches!(p.rule, ParamRule::Page | ParamRule::PerPage { .. }));
-    if paginated && !ep.params.iter().any(|p| matches!(p.rule, ParamRule::Page)) {
+    let mut q = query::translate(ep, &m.params, &pairs).map_err(|e| {
+        Answer::error(match e {
+            QueryError::BadPathParam { .. } => V1Error::not_found(),
+            QueryError::Invalid { param, message } => {
+                V1Error::validation(&param, format!("{param}: {message}"))
+            }
+            QueryError::Unsupported { param, reason } => V1Error::validation(
+                &param,
+                format!("{param} is not supported by harvest-proxy: {reason}"),
+            ),
+        })
+    })?;
+    if is_paginated(ep) && !ep.params.iter().any(|p| matches!(p.rule, ParamRule::Page)) {
         // Endpoints that only documented per_page still follow our page links.
         if let Some((_, v)) = pairs.iter().find(|(k, _)| k == "page") {
-            match v.trim().parse::<u64>() {
-                Ok(n) if n >= 1 => q.page = n,
+            q.page = match v.trim().parse::<u64>() {
+                Ok(n) if n >= 1 => n,
                 _ => {
-                    return (
-                        route,
-                        Answer::error(V1Error::validation(
-                            "page",
-                            "page: must be a positive integer",
-                        )),
-                        label,
-                    );
+                    return Err(Answer::error(V1Error::validation(
+                        "page",
+                        "page: must be a positive integer",
+                    )));
                 }
-            }
+            };
         }
     }
-    let Some(tenant) = state.config.tenants.get(tenant_idx) else {
-        return (
-            route,
-            Answer::error(V1Error::new(500, "tenant configuration missing")),
-            label,
-        );
-    };
+    Ok((pairs, q))
+}
+
+fn is_paginated(ep: &Endpoint) -> bool {
+    ep.params
+        .iter()
+        .any(|p| matches!(p.rule, ParamRule::Page | ParamRule::PerPage { .. }))
+}
+
+fn primary(ep: &Endpoint) -> Result<&harvest_mappings::V3Call, Answer> {
+    ep.v3
+        .first()
+        .ok_or_else(|| Answer::error(V1Error::new(500, "mapping has no v3 call")))
+}
+
+fn upstream(e: FetchError) -> Answer {
+    Answer::error(V1Error::from_upstream(&e))
+}
+
+/// The parent of a nested route must exist (v3 answers an empty list where v1 said 404).
+async fn check_parent(reader: &Reader, ep: &Endpoint, m: &RouteMatch<'_>) -> Result<(), Answer> {
+    let Some(ex) = &ep.exists else { return Ok(()) };
+    let mut eq: Vec<(String, String)> = ex
+        .query
+        .iter()
+        .map(|(k, v)| (k.clone(), query::fill(v, &m.params)))
+        .collect();
+    eq.push(("fields".into(), "id".into()));
+    let page = reader
+        .page(&target(&ex.path, &eq))
+        .await
+        .map_err(upstream)?;
+    if page.rows.is_empty() {
+        Err(Answer::error(V1Error::not_found()))
+    } else {
+        Ok(())
+    }
+}
+
+/// A translation error as v1 would see it: 404, the upstream error, or 502 naming the record.
+fn untranslatable(route: &str, e: TranslateError) -> Answer {
+    match e {
+        TranslateError::NotFound => Answer::error(V1Error::not_found()),
+        TranslateError::Upstream(e) => upstream(e),
+        TranslateError::Record { view, id, message } => {
+            tracing::warn!(route = %route, record = %id, view = %view, "untranslatable record: {message}");
+            Answer::error(V1Error::new(
+                502,
+                format!(
+                    "{route}: record {id} could not be translated to v1 (view {view}): {message}"
+                ),
+            ))
+        }
+        e => Answer::error(V1Error::new(502, format!("{route}: {e}"))),
+    }
+}
+
+/// A legacy read: refuse what is not served, translate the query, check the parent, fetch the
+/// v3 rows (a page, every row, or the ids of a related collection), translate, answer.
+async fn read(
+    state: &Arc<State>,
+    req: &LegacyRequest,
+    m: &RouteMatch<'_>,
+    tenant_idx: usize,
+) -> Result<Answer, Answer> {
+    let ep = m.endpoint;
+    let route = ep.route();
+    refuse_unsupported(ep)?;
+    let (pairs, q) = legacy_query(ep, m, req)?;
+    let tenant = state
+        .config
+        .tenants
+        .get(tenant_idx)
+        .ok_or_else(|| Answer::error(V1Error::new(500, "tenant configuration missing")))?;
     let reader = Reader::new(state.clone(), tenant_idx, tenant.read_as);
-    if let Some(ex) = &ep.exists {
-        let mut eq: Vec<(String, String)> = ex
-            .query
-            .iter()
-            .map(|(k, v)| (k.clone(), query::fill(v, &m.params)))
-            .collect();
-        eq.push(("fields".into(), "id".into()));
-        match reader.page(&target(&ex.path, &eq)).await {
-            Ok(p) if p.rows.is_empty() => {
-                return (route, Answer::error(V1Error::not_found()), label);
-            }
-            Ok(_) => {}
-            Err(e) => return (route, Answer::error(V1Error::from_upstream(&e)), label),
-        }
-    }
+    check_parent(&reader, ep, m).await?;
+    let translator = Translator::new(state.catalog);
     if let Some(view) = &q.view {
         // Another rendering of the whole collection (e.g. render_as=tree): every record at once.
-        let Some(primary) = ep.v3.first() else {
-            return (
-                route,
-                Answer::error(V1Error::new(500, "mapping has no v3 call")),
-                label,
-            );
-        };
-        let rows = match reader.all(&primary.path, &q.params).await {
-            Ok(rows) => rows,
-            Err(e) => return (route, Answer::error(V1Error::from_upstream(&e)), label),
-        };
+        let rows = reader
+            .all(&primary(ep)?.path, &q.params)
+            .await
+            .map_err(upstream)?;
         let rows: Vec<Value> = rows
             .into_iter()
             .filter(|r| q.local.iter().all(|f| f.keeps(r)))
             .collect();
-        return match Translator::new(state.catalog)
+        let v = translator
             .respond_as(view, rows, &reader)
             .await
-        {
-            Ok(v) => {
-                let mut headers = Vec::new();
-                rate_headers(reader.rate(), &mut headers);
-                (route, Answer::json(200, &v, headers), label)
-            }
-            Err(TranslateError::Upstream(e)) => {
-                (route, Answer::error(V1Error::from_upstream(&e)), label)
-            }
-            Err(e) => {
-                let msg = format!("{route}: {e}");
-                (route, Answer::error(V1Error::new(502, msg)), label)
-            }
-        };
+            .map_err(|e| untranslatable(&route, e))?;
+        let mut headers = Vec::new();
+        rate_headers(reader.rate(), &mut headers);
+        return Ok(Answer::json(200, &v, headers));
     }
     let shape = ep.response.as_ref().map(|r| r.shape).unwrap_or(Shape::List);
-    // A page whose view joins only cached reference data is a pure function of the v3 bytes
-    // (and of reference data cached for the same TTL): its translation is memoised by content.
-    let memoisable = shape == Shape::List
-        && paginated
-        && q.via.is_none()
-        && q.local.is_empty()
-        && state.config.cache.translated_entries > 0
-        && state.memoisable.contains(&route);
-    let mut memo_key = None;
-    let finish = |body: Bytes, more: bool, reader: &Reader| {
+    let paginated = is_paginated(ep);
+    let finish = |body: Bytes, more: bool| {
         let mut headers = Vec::new();
         if paginated
             && shape == Shape::List
@@ -309,20 +337,20 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
         ));
         Answer::json_bytes(200, body, headers)
     };
+    // A page whose view joins only cached reference data is a pure function of the v3 bytes
+    // (and of reference data cached for the same TTL): its translation is memoised by content.
+    let memoisable = shape == Shape::List
+        && paginated
+        && q.via.is_none()
+        && q.local.is_empty()
+        && state.config.cache.translated_entries > 0
+        && state.memoisable.contains(&route);
+    let mut memo_key = None;
     let (rows, more) = if let Some(via) = &q.via {
         // A filter v3 has only on a related collection: page over the ids it yields.
-        let related = match reader.all(&via.path, &via.query).await {
-            Ok(r) => r,
-            Err(e) => return (route, Answer::error(V1Error::from_upstream(&e)), label),
-        };
+        let related = reader.all(&via.path, &via.query).await.map_err(upstream)?;
         let (ids, more) = query::Via::page_of(&via.ids(&related, &q.params), q.page, q.per_page);
-        let Some(primary) = ep.v3.first() else {
-            return (
-                route,
-                Answer::error(V1Error::new(500, "mapping has no v3 call")),
-                label,
-            );
-        };
+        let path = &primary(ep)?.path;
         let mut rows = Vec::new();
         for chunk in ids.chunks(harvest_mappings::engine::MAX_IDS) {
             let mut params: Vec<(String, String)> = q
@@ -339,20 +367,16 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
                     .collect::<Vec<_>>()
                     .join(","),
             ));
-            match reader.all(&primary.path, &params).await {
-                Ok(r) => rows.extend(r),
-                Err(e) => return (route, Answer::error(V1Error::from_upstream(&e)), label),
-            }
+            rows.extend(reader.all(path, &params).await.map_err(upstream)?);
         }
         rows.sort_by_key(|r| {
             std::cmp::Reverse(r.get("id").and_then(Value::as_i64).unwrap_or(i64::MIN))
         });
         (rows, more)
     } else if shape == Shape::List && paginated {
-        let (page, more) = match serve_page(state, &reader, ep, &q, !memoisable).await {
-            Ok(r) => r,
-            Err(e) => return (route, Answer::error(V1Error::from_upstream(&e)), label),
-        };
+        let (page, more) = serve_page(state, &reader, ep, &q, !memoisable)
+            .await
+            .map_err(upstream)?;
         match page {
             None => (Vec::new(), more),
             Some(page) if memoisable => {
@@ -363,7 +387,7 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
                 );
                 if let Some(body) = state.translated.get(&key) {
                     state.metrics.cache_hit("translation", true);
-                    return (route, finish(body, more, &reader), label);
+                    return Ok(finish(body, more));
                 }
                 state.metrics.cache_hit("translation", false);
                 match serde_json::from_slice::<Value>(&page.body) {
@@ -373,60 +397,38 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
                         (rows, more)
                     }
                     // Not a list after all: fetch it again the careful way (with retries).
-                    _ => match serve_page(state, &reader, ep, &q, true).await {
-                        Ok((p, more)) => (p.map(|p| p.rows).unwrap_or_default(), more),
-                        Err(e) => return (route, Answer::error(V1Error::from_upstream(&e)), label),
-                    },
+                    _ => {
+                        let (p, more) = serve_page(state, &reader, ep, &q, true)
+                            .await
+                            .map_err(upstream)?;
+                        (p.map(|p| p.rows).unwrap_or_default(), more)
+                    }
                 }
             }
             Some(page) => (page.rows, more),
         }
     } else {
-        let Some(primary) = ep.v3.first() else {
-            return (
-                route,
-                Answer::error(V1Error::new(500, "mapping has no v3 call")),
-                label,
-            );
-        };
-        match reader.all(&primary.path, &q.params).await {
-            Ok(rows) => (rows, false),
-            Err(e) => return (route, Answer::error(V1Error::from_upstream(&e)), label),
-        }
+        (
+            reader
+                .all(&primary(ep)?.path, &q.params)
+                .await
+                .map_err(upstream)?,
+            false,
+        )
     };
     let rows: Vec<Value> = rows
         .into_iter()
         .filter(|r| q.local.iter().all(|f| f.keeps(r)))
         .collect();
-    let translator = Translator::new(state.catalog);
-    let body = match translator.respond(ep, rows, &reader).await {
-        Ok(v) => v,
-        Err(TranslateError::NotFound) => {
-            return (route, Answer::error(V1Error::not_found()), label);
-        }
-        Err(TranslateError::Upstream(e)) => {
-            return (route, Answer::error(V1Error::from_upstream(&e)), label);
-        }
-        Err(TranslateError::Record { view, id, message }) => {
-            let e = V1Error::new(
-                502,
-                format!(
-                    "{route}: record {id} could not be translated to v1 (view {view}): {message}"
-                ),
-            );
-            tracing::warn!(route = %route, record = %id, view = %view, "untranslatable record: {message}");
-            return (route, Answer::error(e), label);
-        }
-        Err(e) => {
-            let msg = format!("{route}: {e}");
-            return (route, Answer::error(V1Error::new(502, msg)), label);
-        }
-    };
+    let body = translator
+        .respond(ep, rows, &reader)
+        .await
+        .map_err(|e| untranslatable(&route, e))?;
     let body = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
     if let Some(key) = memo_key {
         state.translated.put(key, body.clone());
     }
-    (route, finish(body, more, &reader), label)
+    Ok(finish(body, more))
 }
 
 /// A 64-bit content hash of a v3 body (the memo key; the length is part of the key too).
