@@ -348,31 +348,9 @@ async fn read(
     let mut memo_key = None;
     let (rows, more) = if let Some(via) = &q.via {
         // A filter v3 has only on a related collection: page over the ids it yields.
-        let related = reader.all(&via.path, &via.query).await.map_err(upstream)?;
-        let (ids, more) = query::Via::page_of(&via.ids(&related, &q.params), q.page, q.per_page);
-        let path = &primary(ep)?.path;
-        let mut rows = Vec::new();
-        for chunk in ids.chunks(harvest_mappings::engine::MAX_IDS) {
-            let mut params: Vec<(String, String)> = q
-                .params
-                .iter()
-                .filter(|(k, _)| k != &via.to)
-                .cloned()
-                .collect();
-            params.push((
-                via.to.clone(),
-                chunk
-                    .iter()
-                    .map(i64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ));
-            rows.extend(reader.all(path, &params).await.map_err(upstream)?);
-        }
-        rows.sort_by_key(|r| {
-            std::cmp::Reverse(r.get("id").and_then(Value::as_i64).unwrap_or(i64::MIN))
-        });
-        (rows, more)
+        via.rows(&q, &primary(ep)?.path, &reader)
+            .await
+            .map_err(upstream)?
     } else if shape == Shape::List && paginated {
         let (page, more) = serve_page(state, &reader, ep, &q, !memoisable)
             .await

@@ -187,36 +187,7 @@ pub async fn serve(
     }
     let primary = &m.endpoint.v3[0];
     if let Some(via) = &q.via {
-        let related = fetch.fetch(&via.path, &via.query).await.unwrap();
-        let (ids, _) = query::Via::page_of(&via.ids(&related, &q.params), q.page, q.per_page);
-        let mut records = Vec::new();
-        for chunk in ids.chunks(50) {
-            let mut params: Vec<(String, String)> = q
-                .params
-                .iter()
-                .filter(|(k, _)| k != &via.to)
-                .cloned()
-                .collect();
-            params.push((
-                via.to.clone(),
-                chunk
-                    .iter()
-                    .map(i64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ));
-            records.extend(
-                fetch
-                    .fetch(&primary.path, &params)
-                    .await
-                    .unwrap()
-                    .iter()
-                    .cloned(),
-            );
-        }
-        records.sort_by_key(|r| {
-            std::cmp::Reverse(r.get("id").and_then(Value::as_i64).unwrap_or(i64::MIN))
-        });
+        let (records, _) = via.rows(&q, &primary.path, &fetch).await.unwrap();
         let out = Translator::new(c)
             .respond(m.endpoint, records, &fetch)
             .await
