@@ -713,39 +713,52 @@ fn defaults(name: &str, rec: &mut Map<String, Value>) {
     }
 }
 
+/// The ids of the rows of `table` whose `field` is `parent`.
+fn children(ds: &Dataset, table: &str, field: &str, parent: i64) -> Vec<i64> {
+    ds.table(table)
+        .map(|t| t.find_ids(field, parent))
+        .unwrap_or_default()
+}
+
+/// Removes the rows of `tables` whose `field` points at `id` (a delete's cascade).
+fn remove_children(ds: &mut Dataset, tables: &[&str], field: &str, id: i64) {
+    for t in tables {
+        for c in children(ds, t, field, id) {
+            ds.remove(t, c);
+        }
+    }
+}
+
 /// Deletes a record and what depends on it.
 fn delete(ds: &mut Dataset, name: &str, id: i64) {
     let removed = ds.remove(name, id);
-    let children = |ds: &Dataset, table: &str, field: &str, parent: i64| -> Vec<i64> {
-        ds.table(table)
-            .map(|t| t.find_ids(field, parent))
-            .unwrap_or_default()
-    };
     match name {
         "candidates" => {
             for app in children(ds, "applications", "candidate_id", id) {
                 delete(ds, "applications", app);
             }
-            for t in [
-                "applied_candidate_tags",
-                "candidate_educations",
-                "candidate_employments",
-            ] {
-                for c in children(ds, t, "candidate_id", id) {
-                    ds.remove(t, c);
-                }
-            }
+            remove_children(
+                ds,
+                &[
+                    "applied_candidate_tags",
+                    "candidate_educations",
+                    "candidate_employments",
+                ],
+                "candidate_id",
+                id,
+            );
         }
         "applications" => {
-            for t in [
-                "application_stages",
-                "prospect_details",
-                "rejection_details",
-            ] {
-                for c in children(ds, t, "application_id", id) {
-                    ds.remove(t, c);
-                }
-            }
+            remove_children(
+                ds,
+                &[
+                    "application_stages",
+                    "prospect_details",
+                    "rejection_details",
+                ],
+                "application_id",
+                id,
+            );
         }
         "applied_candidate_tags" => {
             if let Some(r) = removed {
@@ -767,20 +780,19 @@ fn delete(ds: &mut Dataset, name: &str, id: i64) {
             }
         }
         "custom_fields" => {
-            for t in [
-                "custom_field_options",
-                "custom_field_departments",
-                "custom_field_offices",
-            ] {
-                for c in children(ds, t, "custom_field_id", id) {
-                    ds.remove(t, c);
-                }
-            }
+            remove_children(
+                ds,
+                &[
+                    "custom_field_options",
+                    "custom_field_departments",
+                    "custom_field_offices",
+                ],
+                "custom_field_id",
+                id,
+            );
         }
         "interviews" => {
-            for c in children(ds, "interviewers", "interview_id", id) {
-                ds.remove("interviewers", c);
-            }
+            remove_children(ds, &["interviewers"], "interview_id", id);
         }
         _ => {}
     }
