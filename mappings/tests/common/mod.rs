@@ -135,7 +135,7 @@ impl Fetch for FixtureFetch {
 }
 
 pub fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../reference")
 }
 
 pub fn catalog() -> &'static Catalog {
