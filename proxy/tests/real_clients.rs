@@ -6,6 +6,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -23,14 +24,22 @@ fn clients_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("target/clients"))
 }
 
+/// Runs tests/clients/setup.sh once per test binary (the tests of this file run in parallel).
+/// The script itself is idempotent and takes a lock, so other binaries or `.ci/run` running it
+/// at the same time are fine too.
 fn setup() {
-    let status = Command::new("bash")
-        .arg(root().join("tests/clients/setup.sh"))
-        .status()
-        .expect("run tests/clients/setup.sh");
+    static DONE: OnceLock<bool> = OnceLock::new();
+    let ok = *DONE.get_or_init(|| {
+        Command::new("bash")
+            .arg(root().join("tests/clients/setup.sh"))
+            .env("HARVEST_CLIENTS_DIR", clients_dir())
+            .status()
+            .expect("run tests/clients/setup.sh")
+            .success()
+    });
     assert!(
-        status.success(),
-        "installing the real clients failed (needs python3-venv, npm and registry access)"
+        ok,
+        "installing the real clients failed (needs python3-venv, npm, flock and registry access)"
     );
 }
 

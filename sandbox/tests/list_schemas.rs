@@ -1,5 +1,5 @@
 //! Every list endpoint's responses — several pages, with and without filters — validate against
-//! the matching schema in shared/reference/v3/schemas (66 files) or, for the three resources the
+//! the matching schema in reference/v3/schemas (66 files) or, for the three resources the
 //! sandbox serves beyond them, against the partial OpenAPI components.
 
 mod common;

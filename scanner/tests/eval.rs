@@ -1,13 +1,13 @@
-//! The labelled corpus of ../shared/eval/scanner (needs npm + pip to fetch it, so ignored by
-//! default): `cargo test -p harvest-scan --test eval -- --ignored` after
-//! `bash ../shared/eval/scanner/fetch-corpus.sh /tmp/corpus` (or HARVEST_SCAN_CORPUS=DIR).
+//! The labelled corpus of the evaluation kit in scanner/eval/kit (needs npm + pip to fetch it,
+//! so ignored by default): `cargo test -p harvest-scan --test eval -- --ignored` after
+//! `bash scanner/eval/kit/fetch-corpus.sh /tmp/corpus` (or HARVEST_SCAN_CORPUS=DIR).
 
 use std::process::Command;
 
 #[test]
 #[ignore = "needs the fetched corpus (network)"]
 fn corpus_scores() {
-    let kit = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/eval/scanner");
+    let kit = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("eval/kit");
     let corpus = std::env::var("HARVEST_SCAN_CORPUS").unwrap_or_else(|_| "/tmp/corpus".to_string());
     let out = Command::new("python3")
         .arg(kit.join("score.py"))

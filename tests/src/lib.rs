@@ -19,9 +19,9 @@ pub use harvest_sandbox::{Sandbox, SandboxConfig};
 /// The legacy API key every test stack accepts.
 pub const KEY: &str = "test-legacy-key";
 
-/// `../shared/reference` beside the repository.
+/// `reference/` of the repository (the Harvest reference data; see reference/README.md).
 pub fn reference() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../reference")
 }
 
 pub struct Stack {

@@ -1,4 +1,4 @@
-//! Every field of the v1 object (../shared/reference/v1/objects.json) is present in what the
+//! Every field of the v1 object (reference/v1/objects.json) is present in what the
 //! proxy serves for each translated read, unless the endpoint's mapping documents why not
 //! (`omitted = { field = "reason" }`). Checked on the golden outputs, which
 //! tests/proxy_reads.rs proves the proxy serves exactly.

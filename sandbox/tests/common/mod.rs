@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-/// `$CARGO_MANIFEST_DIR/../../shared/reference/v3`
+/// `reference/v3` of the repository (`$CARGO_MANIFEST_DIR/../reference/v3`).
 pub fn reference_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/v3")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../reference/v3")
 }
 
 /// Compiled validators for the 66 schema files plus the three resources whose schema only
