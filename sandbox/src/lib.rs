@@ -13,6 +13,7 @@ pub mod errors;
 pub mod faults;
 pub mod query;
 pub mod ratelimit;
+mod records;
 pub mod sandbox;
 pub mod schema;
 pub mod server;

@@ -9,7 +9,8 @@ use hyper::Method;
 use serde_json::{Map, Value, json};
 
 use crate::data::base_id;
-use crate::errors::ApiError;
+use crate::errors::{ApiError, field_entry};
+use crate::records::{children, get_i64, now, require};
 use crate::schema::{self, Kind, ResourceDef};
 use crate::store::Dataset;
 use crate::time;
@@ -176,14 +177,6 @@ pub fn route(method: &Method, segs: &[&str]) -> Option<WriteOp> {
     }
 }
 
-pub(crate) fn now() -> String {
-    time::iso_ms(time::now_ms())
-}
-
-fn err(field: &str, msg: impl Into<String>) -> ApiError {
-    ApiError::field(field, msg)
-}
-
 /// Required body fields for creates.
 fn required(name: &str) -> &'static [&'static str] {
     match name {
@@ -326,7 +319,7 @@ fn check_type(f: &schema::Field, v: &Value) -> Result<(), ApiError> {
         return if f.nullable {
             Ok(())
         } else {
-            Err(err(f.name, "can't be blank"))
+            Err(ApiError::field(f.name, "can't be blank"))
         };
     }
     let ok = match f.kind {
@@ -361,12 +354,12 @@ fn check_type(f: &schema::Field, v: &Value) -> Result<(), ApiError> {
             Kind::Object | Kind::CustomFields => "an object",
             _ => "a string",
         };
-        return Err(err(f.name, format!("must be {what}")));
+        return Err(ApiError::field(f.name, format!("must be {what}")));
     }
     if let (false, Some(s)) = (f.enumeration.is_empty(), v.as_str())
         && !f.enumeration.contains(&s)
     {
-        return Err(err(
+        return Err(ApiError::field(
             f.name,
             format!("`{s}` is not one of: {}", f.enumeration.join(", ")),
         ));
@@ -401,7 +394,7 @@ fn custom_fields_input(
     };
     let mut put = |key: Option<&str>, id: Option<i64>, value: Value| -> Result<(), ApiError> {
         let def = lookup(key, id).ok_or_else(|| {
-            err(
+            ApiError::field(
                 field,
                 format!(
                     "unknown custom field `{}`",
@@ -428,7 +421,10 @@ fn custom_fields_input(
                 let key = it.get("name_key").and_then(Value::as_str);
                 let id = it.get("custom_field_id").and_then(Value::as_i64);
                 if key.is_none() && id.is_none() {
-                    return Err(err(field, "each entry needs name_key or custom_field_id"));
+                    return Err(ApiError::field(
+                        field,
+                        "each entry needs name_key or custom_field_id",
+                    ));
                 }
                 put(key, id, it.get("value").cloned().unwrap_or(Value::Null))?;
             }
@@ -440,7 +436,12 @@ fn custom_fields_input(
             }
         }
         Value::Null => return Ok(Value::Object(map)),
-        _ => return Err(err(field, "must be an array of {name_key, value} objects")),
+        _ => {
+            return Err(ApiError::field(
+                field,
+                "must be an array of {name_key, value} objects",
+            ));
+        }
     }
     Ok(Value::Object(map))
 }
@@ -464,7 +465,7 @@ fn apply_fields(
             if let Some(x) = extras
                 && !x.contains(&k.as_str())
             {
-                errors.push(single(k, "is not a permitted attribute"));
+                errors.push(field_entry(k, "is not a permitted attribute"));
             }
             continue;
         }
@@ -474,24 +475,12 @@ fn apply_fields(
                 Ok(m) => {
                     rec.insert(k.clone(), m);
                 }
-                Err(e) => errors.extend(
-                    e.body
-                        .get("errors")
-                        .and_then(Value::as_array)
-                        .cloned()
-                        .unwrap_or_default(),
-                ),
+                Err(e) => errors.extend(e.entries()),
             }
             continue;
         }
         if let Err(e) = check_type(f, v) {
-            errors.extend(
-                e.body
-                    .get("errors")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default(),
-            );
+            errors.extend(e.entries());
             continue;
         }
         if f.kind == Kind::Int
@@ -499,9 +488,9 @@ fn apply_fields(
             && let Some(id) = v.as_i64()
             && ds.get(target, id).is_none()
         {
-            errors.push(single(
+            errors.push(field_entry(
                 k,
-                &format!("{} {id} does not exist", schema::singular_label(target)),
+                format!("{} {id} does not exist", schema::singular_label(target)),
             ));
             continue;
         }
@@ -518,12 +507,6 @@ fn apply_fields(
     } else {
         Err(ApiError::unprocessable(errors))
     }
-}
-
-pub(crate) fn single(k: &str, msg: &str) -> Value {
-    let mut m = Map::new();
-    m.insert(k.to_string(), Value::String(msg.to_string()));
-    Value::Object(m)
 }
 
 /// A record with every schema field at its empty default.
@@ -557,33 +540,6 @@ fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(ApiError::message("Request body must be a JSON object.")),
         Err(_) => Err(ApiError::bad_request("Request body is not valid JSON.")),
-    }
-}
-
-pub(crate) fn get_i64(m: &Map<String, Value>, k: &str) -> Option<i64> {
-    m.get(k).and_then(Value::as_i64)
-}
-
-pub(crate) fn int_field(body: &Map<String, Value>, k: &str) -> Result<Option<i64>, ApiError> {
-    match body.get(k) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => v
-            .as_i64()
-            .map(Some)
-            .ok_or_else(|| err(k, "must be an integer")),
-    }
-}
-
-pub(crate) fn require(body: &Map<String, Value>, fields: &[&str]) -> Result<(), ApiError> {
-    let missing: Vec<Value> = fields
-        .iter()
-        .filter(|f| body.get(**f).is_none_or(Value::is_null))
-        .map(|f| single(f, "is required"))
-        .collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::unprocessable(missing))
     }
 }
 
@@ -713,13 +669,6 @@ fn defaults(name: &str, rec: &mut Map<String, Value>) {
     }
 }
 
-/// The ids of the rows of `table` whose `field` is `parent`.
-fn children(ds: &Dataset, table: &str, field: &str, parent: i64) -> Vec<i64> {
-    ds.table(table)
-        .map(|t| t.find_ids(field, parent))
-        .unwrap_or_default()
-}
-
 /// Removes the rows of `tables` whose `field` points at `id` (a delete's cascade).
 fn remove_children(ds: &mut Dataset, tables: &[&str], field: &str, id: i64) {
     for t in tables {
@@ -806,9 +755,4 @@ pub(crate) fn apply_for_actions(
     rec: &mut Map<String, Value>,
 ) -> Result<(), ApiError> {
     apply_fields(ds, def, &WriteKind::Update, body, rec)
-}
-
-/// Helpers shared with the action and effect modules.
-pub(crate) mod util {
-    pub(crate) use super::{get_i64, int_field, now, require, single};
 }
