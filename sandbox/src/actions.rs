@@ -3,13 +3,15 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::body_fields::apply_fields;
+use crate::crud;
 use crate::data::base_id;
 use crate::effects::{stages_of, sync_candidate_tags};
 use crate::errors::{ApiError, field_entry};
 use crate::records::{children, get_i64, int_field, now, require};
 use crate::schema;
 use crate::store::Dataset;
-use crate::writes::Outcome;
+use crate::write_op::{Outcome, WriteKind};
 
 /// Fails on body keys outside `allowed` (the v3 action bodies are `additionalProperties: false`).
 fn only(body: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
@@ -25,6 +27,7 @@ fn only(body: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
     }
 }
 
+/// Runs the action `verb` on record `id` of resource `name` (404 for an unknown pair).
 pub fn run(
     ds: &mut Dataset,
     name: &str,
@@ -38,88 +41,110 @@ pub fn run(
         ("applications", "unreject") => unreject(ds, id, body),
         ("applications", "hire") => hire(ds, id, body),
         ("applications", "convert_to_candidate") => convert(ds, id, body),
-        ("users", "activate") | ("users", "deactivate") => {
-            only(body, &[])?;
-            let deactivated = verb == "deactivate";
-            ds.modify("users", id, |u| {
-                u.insert("deactivated".into(), json!(deactivated));
-                u.insert("updated_at".into(), json!(now()));
-            });
-            Ok(Outcome::NoContent)
-        }
-        ("users", "revoke_permissions") => {
-            for t in ["user_job_permissions", "future_job_permissions"] {
-                for r in children(ds, t, "user_id", id) {
-                    ds.remove(t, r);
-                }
-            }
-            ds.modify("users", id, |u| {
-                u.insert("site_admin".into(), json!(false));
-                u.insert("updated_at".into(), json!(now()));
-            });
-            Ok(Outcome::NoContent)
-        }
+        ("users", "activate") => set_deactivated(ds, id, body, false),
+        ("users", "deactivate") => set_deactivated(ds, id, body, true),
+        ("users", "revoke_permissions") => revoke_permissions(ds, id),
         ("candidates", "anonymize") => anonymize(ds, id, body),
         ("candidates", "merge") => merge(ds, id, body),
-        ("approval_flows", "request_approvals") => {
-            ds.modify("approval_flows", id, |f| {
-                f.insert("approval_status".into(), json!("pending"));
-                f.insert("updated_at".into(), json!(now()));
-            });
-            let groups = children(ds, "approver_groups", "approval_flow_id", id);
-            let ts = now();
-            for (i, g) in groups.iter().enumerate() {
-                for a in children(ds, "approvers", "approver_group_id", *g) {
-                    ds.modify("approvers", a, |r| {
-                        r.insert(
-                            "status".into(),
-                            json!(if i == 0 { "due" } else { "waiting" }),
-                        );
-                        r.insert("request_sent_at".into(), json!(ts));
-                    });
-                }
-            }
-            Ok(Outcome::NoContent)
-        }
+        ("approval_flows", "request_approvals") => request_approvals(ds, id),
         ("approval_flows", "replace_approver_groups") => replace_groups(ds, id, body),
-        ("approver_groups", "replace_approver") => {
-            require(body, &["remove_user_id", "add_user_id"])?;
-            let remove = int_field(body, "remove_user_id")?.unwrap_or(0);
-            let add = int_field(body, "add_user_id")?.unwrap_or(0);
-            if ds.get("users", add).is_none() {
-                return Err(ApiError::field(
-                    "add_user_id",
-                    format!("User {add} does not exist"),
-                ));
-            }
-            let rows = children(ds, "approvers", "approver_group_id", id);
-            let row = rows.into_iter().find(|r| {
-                ds.get("approvers", *r)
-                    .and_then(|a| a.get("user_id"))
-                    .and_then(Value::as_i64)
-                    == Some(remove)
-            });
-            let Some(row) = row else {
-                return Err(ApiError::field(
-                    "remove_user_id",
-                    format!("User {remove} is not an approver of this group"),
-                ));
-            };
-            ds.modify("approvers", row, |a| {
-                a.insert("user_id".into(), json!(add));
-                a.insert("updated_at".into(), json!(now()));
-            });
-            Ok(Outcome::Object(
-                200,
-                ds.get("approver_groups", id)
-                    .cloned()
-                    .unwrap_or(Value::Null),
-            ))
-        }
+        ("approver_groups", "replace_approver") => replace_approver(ds, id, body),
         _ => Err(ApiError::not_found()),
     }
 }
 
+/// `users/{id}/activate` and `users/{id}/deactivate`.
+fn set_deactivated(
+    ds: &mut Dataset,
+    id: i64,
+    body: &Map<String, Value>,
+    deactivated: bool,
+) -> Result<Outcome, ApiError> {
+    only(body, &[])?;
+    ds.modify("users", id, |u| {
+        u.insert("deactivated".into(), json!(deactivated));
+        u.insert("updated_at".into(), json!(now()));
+    });
+    Ok(Outcome::NoContent)
+}
+
+/// Removes the user's job permissions and its site-admin flag.
+fn revoke_permissions(ds: &mut Dataset, id: i64) -> Result<Outcome, ApiError> {
+    for t in ["user_job_permissions", "future_job_permissions"] {
+        for r in children(ds, t, "user_id", id) {
+            ds.remove(t, r);
+        }
+    }
+    ds.modify("users", id, |u| {
+        u.insert("site_admin".into(), json!(false));
+        u.insert("updated_at".into(), json!(now()));
+    });
+    Ok(Outcome::NoContent)
+}
+
+/// Marks the flow pending: approvers of the first group are due, the others wait.
+fn request_approvals(ds: &mut Dataset, id: i64) -> Result<Outcome, ApiError> {
+    ds.modify("approval_flows", id, |f| {
+        f.insert("approval_status".into(), json!("pending"));
+        f.insert("updated_at".into(), json!(now()));
+    });
+    let groups = children(ds, "approver_groups", "approval_flow_id", id);
+    let ts = now();
+    for (i, g) in groups.iter().enumerate() {
+        for a in children(ds, "approvers", "approver_group_id", *g) {
+            ds.modify("approvers", a, |r| {
+                r.insert(
+                    "status".into(),
+                    json!(if i == 0 { "due" } else { "waiting" }),
+                );
+                r.insert("request_sent_at".into(), json!(ts));
+            });
+        }
+    }
+    Ok(Outcome::NoContent)
+}
+
+/// Swaps one approver of a group for another user.
+fn replace_approver(
+    ds: &mut Dataset,
+    id: i64,
+    body: &Map<String, Value>,
+) -> Result<Outcome, ApiError> {
+    require(body, &["remove_user_id", "add_user_id"])?;
+    let remove = int_field(body, "remove_user_id")?.unwrap_or(0);
+    let add = int_field(body, "add_user_id")?.unwrap_or(0);
+    if ds.get("users", add).is_none() {
+        return Err(ApiError::field(
+            "add_user_id",
+            format!("User {add} does not exist"),
+        ));
+    }
+    let rows = children(ds, "approvers", "approver_group_id", id);
+    let row = rows.into_iter().find(|r| {
+        ds.get("approvers", *r)
+            .and_then(|a| a.get("user_id"))
+            .and_then(Value::as_i64)
+            == Some(remove)
+    });
+    let Some(row) = row else {
+        return Err(ApiError::field(
+            "remove_user_id",
+            format!("User {remove} is not an approver of this group"),
+        ));
+    };
+    ds.modify("approvers", row, |a| {
+        a.insert("user_id".into(), json!(add));
+        a.insert("updated_at".into(), json!(now()));
+    });
+    Ok(Outcome::Object(
+        200,
+        ds.get("approver_groups", id)
+            .cloned()
+            .unwrap_or(Value::Null),
+    ))
+}
+
+/// The application record `id` (empty when absent).
 fn app(ds: &Dataset, id: i64) -> Map<String, Value> {
     ds.get("applications", id)
         .and_then(Value::as_object)
@@ -288,7 +313,7 @@ fn reject(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outcom
             let mut tmp = Map::new();
             let mut b = Map::new();
             b.insert("question_custom_fields".into(), v.clone());
-            crate::writes::apply_for_actions(ds, def, &b, &mut tmp)?;
+            apply_fields(ds, def, &WriteKind::Update, &b, &mut tmp)?;
             tmp.remove("question_custom_fields").unwrap_or(json!({}))
         }
         None => json!({}),
@@ -466,7 +491,7 @@ fn convert(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outco
         }
     }
     let def = schema::resource("applications").ok_or_else(ApiError::not_found)?;
-    let created = crate::writes::create(ds, def, &new_body)?;
+    let created = crud::create(ds, def, &new_body)?;
     touch_app(ds, id, |r| {
         r.insert("status".into(), json!("converted"));
     });

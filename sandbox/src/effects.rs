@@ -444,7 +444,7 @@ pub fn before_create(
     Ok(())
 }
 
-/// Dependent rows after a create.
+/// Dependent rows after a create (applications embedded in a candidate create are `crud`'s).
 pub fn after_create(
     ds: &mut Dataset,
     name: &str,
@@ -486,27 +486,6 @@ pub fn after_create(
                 .unwrap_or_default();
             if !tags.is_empty() {
                 set_candidate_tags(ds, id, &tags);
-            }
-            let mut apps: Vec<Value> = body
-                .get("applications")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            if let Some(a) = body.get("application") {
-                apps.push(a.clone());
-            }
-            for a in apps {
-                let mut m = a
-                    .as_object()
-                    .cloned()
-                    .ok_or_else(|| ApiError::field("application", "must be an object"))?;
-                m.insert("candidate_id".into(), json!(id));
-                if let Some(def) = schema::resource("applications")
-                    && let Err(e) = crate::writes::create(ds, def, &m)
-                {
-                    ds.remove("candidates", id);
-                    return Err(e);
-                }
             }
         }
         "users" => {

@@ -5,8 +5,10 @@
 
 mod actions;
 pub mod auth;
+mod body_fields;
 mod catalog;
 pub mod config;
+mod crud;
 pub mod data;
 mod effects;
 pub mod errors;
@@ -20,6 +22,7 @@ pub mod server;
 pub mod stats;
 pub mod store;
 pub mod time;
+mod write_op;
 pub mod writes;
 
 pub use config::*;
