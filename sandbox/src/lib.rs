@@ -16,6 +16,7 @@ pub mod faults;
 pub mod query;
 pub mod ratelimit;
 mod records;
+mod resource_def;
 pub mod sandbox;
 pub mod schema;
 pub mod server;
