@@ -23,6 +23,12 @@ ENTRIES = [
      "findings": [
          ("lib/harvest/client.rb", 'base_uri "https://harvest.greenhouse.io/v1"', B, None),
          ("lib/harvest/client.rb", '@auth = { username: api_key, password: "" }', A, None),
+         ("lib/harvest/client.rb", 'self.class.get("/candidates/#{id}", basic_auth: @auth)', A, None),
+         ("lib/harvest/client.rb", 'self.class.get("/candidates", basic_auth: @auth', A, None),
+         ("lib/harvest/client.rb", '        basic_auth: @auth,@1', A, None),
+         ("lib/harvest/client.rb", 'self.class.get("/jobs/#{job_id}/stages", basic_auth: @auth)', A, None),
+         ("lib/harvest/client.rb", '                      basic_auth: @auth,@1', A, None),
+         ("lib/harvest/client.rb", 'self.class.get("/offices", basic_auth: @auth)', A, None),
          ("lib/harvest/client.rb", 'self.class.get("/candidates/#{id}"', E, "GET /v1/candidates/{id}"),
          ("lib/harvest/client.rb", 'self.class.get("/candidates", basic_auth', E, "GET /v1/candidates"),
          ("lib/harvest/client.rb", '"/candidates/#{candidate_id}/activity_feed/notes"', E, "POST /v1/candidates/{id}/activity_feed/notes"),
