@@ -906,10 +906,8 @@ impl Builder {
                 None => Some(Shape::List),
                 Some(s) => sink.closed(s),
             };
-            let filter = match &rd.filter {
-                Some(f) => Some(selector(sink, &f.span(), f.get_ref(), "where")),
-                None => None,
-            };
+            let filter =
+                (rd.filter.as_ref()).map(|f| selector(sink, &f.span(), f.get_ref(), "where"));
             ok &= shape.is_some() && filter.as_ref().is_none_or(Option::is_some);
             Some(Response {
                 view,
