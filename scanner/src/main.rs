@@ -70,9 +70,12 @@ struct Cli {
     /// Scan everything: vendored dependency folders and ignored files too.
     #[arg(long)]
     all: bool,
-    /// Do not honour .gitignore/.ignore files.
+    /// Do not honour .gitignore/.ignore files (.gitignore is read only inside a git work tree).
     #[arg(long)]
     no_ignore: bool,
+    /// Follow symbolic links (not followed by default; loops detected, each file scanned once).
+    #[arg(short = 'L', long)]
+    follow: bool,
     /// Colour: auto (on a terminal), always, never.
     #[arg(long, default_value = "auto")]
     color: String,
@@ -103,6 +106,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         all: cli.all,
         no_ignore: cli.no_ignore,
         progress: stderr_tty,
+        follow: cli.follow,
     };
     let mut rep = scan(&cli.path, &opts)?;
     if let Some(b) = &cli.baseline {

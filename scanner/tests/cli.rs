@@ -370,6 +370,12 @@ fn walk_honours_ignore_files_and_vendored_folders() {
         f.sort();
         f
     };
+    // Outside a git work tree .gitignore is not read (as ripgrep); .ignore is.
+    assert_eq!(
+        files(&[]),
+        vec!["dist/bundle.js", "generated/app.js", "src/app.js"]
+    );
+    fs::create_dir(d.join(".git")).expect("mkdir .git");
     assert_eq!(files(&[]), vec!["dist/bundle.js", "src/app.js"]);
     assert_eq!(
         files(&["--no-ignore"]),
