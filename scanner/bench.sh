@@ -3,8 +3,20 @@
 # literals (the scanner's prefilter markers) on a large tree (default: ~/.cargo/registry/src).
 # Needs a release build (cargo build --release -p harvest-scan), rg and GNU time (/usr/bin/time).
 # Each tool runs once to warm the page cache, then RUNS times; the best wall time is printed.
+# SYMLINKED=1 builds and measures a tree with symlinked folders instead: a real copy of TREE
+# plus two symlinks to it (a monorepo's aliases); neither tool follows them by default.
 set -euo pipefail
 tree=${1:-$HOME/.cargo/registry/src}
+if [[ -n "${SYMLINKED:-}" ]]; then
+  sym=${TMPDIR:-/tmp}/harvest-scan-symtree
+  if [[ ! -d $sym/real ]]; then
+    mkdir -p "$sym/links"
+    cp -r "$tree" "$sym/real"
+    ln -s ../real "$sym/links/a"
+    ln -s ../real "$sym/links/b"
+  fi
+  tree=$sym
+fi
 runs=${RUNS:-3}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 scan=${HARVEST_SCAN:-$here/../target/release/harvest-scan}
@@ -41,4 +53,6 @@ measure rg rg -i -l --no-ignore --hidden -e greenhouse -e on-behalf-of "$tree"
 measure harvest-scan "$scan" --format json --all "$tree"
 measure harvest-scan-default "$scan" --format json "$tree"
 rg_t=$(cat /tmp/bench.rg.wall); hs_t=$(cat /tmp/bench.harvest-scan.wall)
+hd_t=$(cat /tmp/bench.harvest-scan-default.wall)
 echo "ratio harvest-scan --all / rg: $(awk "BEGIN{printf \"%.2f\", $hs_t/$rg_t}")"
+echo "ratio harvest-scan (default) / rg: $(awk "BEGIN{printf \"%.2f\", $hd_t/$rg_t}")"
