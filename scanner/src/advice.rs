@@ -13,6 +13,8 @@ pub const AUTH_CHANGE: &str = "auth: HTTP Basic with the API key is gone; get an
 (POST https://auth.greenhouse.io/token, grant_type=client_credentials) and send Authorization: Bearer <token>";
 pub const OBO_CHANGE: &str = "acting user: there is no On-Behalf-Of header in v3; mint the token with sub=<user id> \
 (the token's sub claim is the acting user)";
+pub const UNKNOWN_CHANGE: &str = "unknown route: the v1/v2 route catalogue does not list this path; check the \
+legacy API reference and map it to its v3 equivalent by hand";
 pub const BASE_CHANGE: &str = "base URL: https://harvest.greenhouse.io/v3; v3 paths, filters and response shapes differ per \
 endpoint, and lists use cursor pagination";
 
@@ -96,6 +98,8 @@ fn endpoint_changes(ep: &Endpoint) -> Vec<String> {
 pub struct V3Info {
     pub kind: Kind,
     pub endpoint: Option<&'static Endpoint>,
+    /// A legacy route the catalogue lacks (reported as written).
+    pub unknown: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -112,6 +116,9 @@ pub struct V3CallOut {
 impl V3Info {
     /// `translated`, `partial` or `unsupported` (endpoints only).
     pub fn status(&self) -> Option<&'static str> {
+        if self.unknown {
+            return Some("unknown");
+        }
         self.endpoint.map(|e| e.status.as_str())
     }
 
@@ -136,6 +143,11 @@ impl V3Info {
     pub fn changes(&self) -> Vec<String> {
         match (self.kind, self.endpoint) {
             (Kind::Endpoint, Some(ep)) => endpoint_changes(ep),
+            (Kind::Endpoint, None) if self.unknown => vec![
+                UNKNOWN_CHANGE.to_string(),
+                BASE_CHANGE.to_string(),
+                AUTH_CHANGE.to_string(),
+            ],
             (Kind::Endpoint, None) | (Kind::BaseUrl, _) => {
                 vec![BASE_CHANGE.to_string(), AUTH_CHANGE.to_string()]
             }
@@ -180,7 +192,11 @@ impl Serialize for V3Info {
 }
 
 /// The v3 info, scopes and message of a candidate.
-pub fn advise(c: &Cand, r: Option<&Resolved>) -> (V3Info, Vec<String>, String) {
+pub fn advise(
+    c: &Cand,
+    r: Option<&Resolved>,
+    unknown: Option<&str>,
+) -> (V3Info, Vec<String>, String) {
     let info = V3Info {
         kind: c.kind,
         endpoint: if c.kind == Kind::Endpoint {
@@ -188,7 +204,15 @@ pub fn advise(c: &Cand, r: Option<&Resolved>) -> (V3Info, Vec<String>, String) {
         } else {
             None
         },
+        unknown: unknown.is_some(),
     };
+    if let Some(route) = unknown {
+        let msg = format!(
+            "Harvest {route} ({}) is retired on 31 Aug 2026; unknown route: the v1/v2 catalogue does not list it, map it to v3 by hand",
+            c.why
+        );
+        return (info, Vec::new(), msg);
+    }
     match c.kind {
         Kind::Endpoint => match r {
             Some(r) => {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use aho_corasick::AhoCorasick;
 
-use crate::model::FileFacts;
+use crate::model::{FileFacts, Hints, Wrapper};
 use crate::walk::FileEntry;
 
 /// What a project's legacy files tell about it.
@@ -23,6 +23,8 @@ pub struct Project {
     pub idents: HashSet<String>,
     /// File stems of the project's legacy files.
     pub stems: HashSet<String>,
+    /// Wrapper functions of the project's files, with the file defining each.
+    pub wrappers: Vec<(Wrapper, PathBuf)>,
 }
 
 impl Project {
@@ -31,6 +33,30 @@ impl Project {
     pub fn linked(&self, path: &Path, facts: &FileFacts) -> bool {
         stem(path).is_some_and(|s| self.idents.contains(&s))
             || self.stems.iter().any(|s| facts.idents.contains(s))
+    }
+
+    /// What the project tells the analysis of the file at `path` (with contents `bytes`): the
+    /// legacy base names, and the wrappers of other files that this one may call — a wrapper
+    /// with a distinctive name when the file uses it, one with a generic name (`get`,
+    /// `request`) only when the file also names the wrapper's module.
+    pub fn hints_for(&self, path: &Path, bytes: &[u8]) -> Hints {
+        let mut h = Hints {
+            names: self.names.clone(),
+            ..Default::default()
+        };
+        for (w, def) in &self.wrappers {
+            if def == path || h.wrappers.contains_key(&w.name) {
+                continue;
+            }
+            let one = |s: &str| uses_name(bytes, &std::iter::once(s.to_string()).collect());
+            let linked = w.trusted
+                || !crate::rules::generic_name(&w.name)
+                || module_names(def).iter().any(|s| one(s));
+            if linked && one(&w.name) {
+                h.wrappers.insert(w.name.clone(), w.clone());
+            }
+        }
+        h
     }
 
     /// Does a legacy file of the project use the class/module of the file at `path`?
@@ -76,6 +102,11 @@ impl Projects {
     pub fn learn(&mut self, path: &Path, facts: &FileFacts) {
         let key = self.project_of(path);
         let proj = self.map.entry(key).or_default();
+        for w in &facts.wrappers {
+            if w.base || w.verb.is_some() {
+                proj.wrappers.push((w.clone(), path.to_path_buf()));
+            }
+        }
         if facts.legacy {
             proj.legacy = true;
             if proj.version.is_none() {
@@ -115,9 +146,14 @@ impl Projects {
                     return None;
                 }
                 let linked = proj.used_by_legacy(&f.path);
+                let foreign_wrappers = proj.wrappers.iter().any(|(_, d)| *d != f.path);
                 match own.get(&i) {
-                    Some(mine) if proj.names.iter().all(|n| mine.contains(n)) => None,
-                    _ if proj.names.is_empty() && !linked => None,
+                    Some(mine)
+                        if proj.names.iter().all(|n| mine.contains(n)) && !foreign_wrappers =>
+                    {
+                        None
+                    }
+                    _ if proj.names.is_empty() && !linked && !foreign_wrappers => None,
                     _ => Some((i, proj, linked)),
                 }
             })
@@ -132,6 +168,25 @@ pub fn uses_name(bytes: &[u8], names: &HashSet<String>) -> bool {
     };
     ac.find_iter(bytes)
         .any(|m| word_at(bytes, m.start(), m.end()))
+}
+
+/// The names code uses for the module of the file at `p`: its stem and its folder (a Go or
+/// Python package), when distinctive.
+fn module_names(p: &Path) -> Vec<String> {
+    let mut out: Vec<String> = stem(p).into_iter().collect();
+    if let Some(dir) = p
+        .parent()
+        .and_then(|d| d.file_name())
+        .and_then(|d| d.to_str())
+        && dir.len() >= 4
+        && !matches!(
+            dir,
+            "src" | "lib" | "app" | "pkg" | "internal" | "main" | "java" | "kotlin" | "source"
+        )
+    {
+        out.push(dir.to_string());
+    }
+    out
 }
 
 /// A file's stem when it can name a class or module (`HarvestApi.java` → `HarvestApi`).

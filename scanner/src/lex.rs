@@ -33,136 +33,164 @@ pub fn lex(lang: Lang, src: &str, line_offset: u32, byte_offset: usize) -> Optio
     let mut parser = Parser::new();
     parser.set_language(&grammar).ok()?;
     let tree = parser.parse(src, None)?;
-    let mut out = Lexed {
-        toks: Vec::new(),
-        funcs: vec![String::new()],
+    let mut w = Walker {
+        lang,
+        bytes: src.as_bytes(),
+        line_offset,
+        byte_offset,
+        out: Lexed {
+            toks: Vec::new(),
+            funcs: vec![String::new()],
+            params: vec![Vec::new()],
+        },
+        scopes: Vec::new(),
+        cur_func: 0,
     };
-    let bytes = src.as_bytes();
     let mut cursor = tree.walk();
-    // (depth, what): what = Some(func index) for a function, None for a synthetic group.
-    let mut scopes: Vec<(usize, Option<u32>)> = Vec::new();
     let mut depth = 0usize;
-    let mut cur_func: u32 = 0;
-    let pos = |n: &Node| -> (u32, u32) {
-        let p = n.start_position();
-        (p.row as u32 + 1 + line_offset, p.column as u32 + 1)
-    };
     loop {
         let node = cursor.node();
-        let kind = node.kind();
-        let mut descend = true;
-        if kind.contains("comment") {
-            descend = false;
-        } else if is_string(lang, kind)
-            && !(lang == Lang::Bash && kind == "word" && node.child_count() > 0)
-        {
-            descend = false;
-            if !(lang == Lang::Python && is_docstring(&node)) {
-                let mut parts = Vec::new();
-                decode(lang, &node, bytes, &mut parts);
-                let (line, col) = pos(&node);
-                out.toks.push(Tok {
-                    kind: Tk::Str,
-                    text: text_of(&node, bytes).to_string(),
-                    parts: tokens::merge(parts),
-                    line,
-                    col,
-                    start: node.start_byte() + byte_offset,
-                    end: node.end_byte() + byte_offset,
-                    func: cur_func,
-                });
-            }
-        } else if node.child_count() == 0 || (lang == Lang::Php && kind == "variable_name") {
-            descend = false;
-            let text = text_of(&node, bytes);
-            if !(text.is_empty() || lang == Lang::Php && kind == "text") {
-                let tk = match text {
-                    "(" | "[" | "{" => Tk::Open,
-                    ")" | "]" | "}" => Tk::Close,
-                    _ => {
-                        let c = text.chars().next().unwrap_or(' ');
-                        if c.is_alphanumeric()
-                            || c == '_'
-                            || c == '$'
-                            || c == '@'
-                            || c == ':' && text.len() > 1 && lang == Lang::Ruby
-                        {
-                            Tk::Word
-                        } else {
-                            Tk::Punct
-                        }
-                    }
-                };
-                let (line, col) = pos(&node);
-                out.toks.push(Tok {
-                    kind: tk,
-                    text: text.to_string(),
-                    parts: Vec::new(),
-                    line,
-                    col,
-                    start: node.start_byte() + byte_offset,
-                    end: node.end_byte() + byte_offset,
-                    func: cur_func,
-                });
-            }
-        } else if is_function(kind) {
-            let name = function_name(&node, bytes);
-            if !name.is_empty() {
-                out.funcs.push(name);
-                let idx = (out.funcs.len() - 1) as u32;
-                scopes.push((depth, Some(cur_func)));
-                cur_func = idx;
-            }
-        } else if lang == Lang::Bash && (kind == "command" || kind == "declaration_command") {
-            let (line, col) = pos(&node);
-            out.toks.push(Tok {
-                kind: Tk::Open,
-                text: "(".into(),
-                parts: Vec::new(),
-                line,
-                col,
-                start: node.start_byte() + byte_offset,
-                end: node.start_byte() + byte_offset,
-                func: cur_func,
-            });
-            scopes.push((depth, None));
-        }
+        let descend = w.enter(&node, depth);
         if descend && cursor.goto_first_child() {
             depth += 1;
             continue;
         }
         // Leave this node (and ancestors without further siblings).
         loop {
-            while let Some(&(d, what)) = scopes.last() {
-                if d < depth {
-                    break;
-                }
-                scopes.pop();
-                match what {
-                    Some(prev) => cur_func = prev,
-                    None => {
-                        let n = cursor.node();
-                        let p = n.end_position();
-                        out.toks.push(Tok {
-                            kind: Tk::Close,
-                            text: ")".into(),
-                            parts: Vec::new(),
-                            line: p.row as u32 + 1 + line_offset,
-                            col: p.column as u32 + 1,
-                            start: n.end_byte() + byte_offset,
-                            end: n.end_byte() + byte_offset,
-                            func: cur_func,
-                        });
-                    }
-                }
-            }
+            w.leave(&cursor.node(), depth);
             if cursor.goto_next_sibling() {
                 break;
             }
             if !cursor.goto_parent() {
-                return Some(out);
+                return Some(w.out);
             }
             depth -= 1;
+        }
+    }
+}
+
+/// The tree walk of `lex`: tokens, functions and synthetic groups as nodes are entered/left.
+struct Walker<'a> {
+    lang: Lang,
+    bytes: &'a [u8],
+    line_offset: u32,
+    byte_offset: usize,
+    out: Lexed,
+    /// (depth, what): what = Some(enclosing func index) for a function, None for a synthetic
+    /// group (a shell command).
+    scopes: Vec<(usize, Option<u32>)>,
+    cur_func: u32,
+}
+
+impl Walker<'_> {
+    fn pos(&self, n: &Node) -> (u32, u32) {
+        let p = n.start_position();
+        (p.row as u32 + 1 + self.line_offset, p.column as u32 + 1)
+    }
+
+    fn push(&mut self, n: &Node, kind: Tk, text: String, parts: Vec<Part>) {
+        let (line, col) = self.pos(n);
+        self.out.toks.push(Tok {
+            kind,
+            text,
+            parts,
+            line,
+            col,
+            start: n.start_byte() + self.byte_offset,
+            end: n.end_byte() + self.byte_offset,
+            func: self.cur_func,
+        });
+    }
+
+    /// Enters a node; false when its children are not to be walked.
+    fn enter(&mut self, node: &Node, depth: usize) -> bool {
+        let (lang, bytes) = (self.lang, self.bytes);
+        let kind = node.kind();
+        if kind.contains("comment") {
+            return false;
+        }
+        if is_string(lang, kind)
+            && !(lang == Lang::Bash && kind == "word" && node.child_count() > 0)
+        {
+            if !(lang == Lang::Python && is_docstring(node)) {
+                let mut parts = Vec::new();
+                decode(lang, node, bytes, &mut parts);
+                let text = text_of(node, bytes).to_string();
+                self.push(node, Tk::Str, text, tokens::merge(parts));
+            }
+            return false;
+        }
+        if node.child_count() == 0 || (lang == Lang::Php && kind == "variable_name") {
+            let text = text_of(node, bytes);
+            if !(text.is_empty() || lang == Lang::Php && kind == "text") {
+                let tk = leaf_kind(lang, text);
+                self.push(node, tk, text.to_string(), Vec::new());
+            }
+            return false;
+        }
+        if is_function(kind) {
+            let name = function_name(node, bytes);
+            if !name.is_empty() {
+                self.out.funcs.push(name);
+                self.out.params.push(function_params(node, bytes));
+                let idx = (self.out.funcs.len() - 1) as u32;
+                self.scopes.push((depth, Some(self.cur_func)));
+                self.cur_func = idx;
+            }
+        } else if lang == Lang::Bash && (kind == "command" || kind == "declaration_command") {
+            self.push(node, Tk::Open, "(".into(), Vec::new());
+            if let Some(last) = self.out.toks.last_mut() {
+                last.end = last.start;
+            }
+            self.scopes.push((depth, None));
+        }
+        true
+    }
+
+    /// Leaves a node at `depth`: closes the scopes opened at or below it.
+    fn leave(&mut self, n: &Node, depth: usize) {
+        while let Some(&(d, what)) = self.scopes.last() {
+            if d < depth {
+                break;
+            }
+            self.scopes.pop();
+            match what {
+                Some(prev) => self.cur_func = prev,
+                None => {
+                    let p = n.end_position();
+                    self.out.toks.push(Tok {
+                        kind: Tk::Close,
+                        text: ")".into(),
+                        parts: Vec::new(),
+                        line: p.row as u32 + 1 + self.line_offset,
+                        col: p.column as u32 + 1,
+                        start: n.end_byte() + self.byte_offset,
+                        end: n.end_byte() + self.byte_offset,
+                        func: self.cur_func,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The kind of a leaf token's text.
+fn leaf_kind(lang: Lang, text: &str) -> Tk {
+    match text {
+        "(" | "[" | "{" => Tk::Open,
+        ")" | "]" | "}" => Tk::Close,
+        _ => {
+            let c = text.chars().next().unwrap_or(' ');
+            if c.is_alphanumeric()
+                || c == '_'
+                || c == '$'
+                || c == '@'
+                || c == ':' && text.len() > 1 && lang == Lang::Ruby
+            {
+                Tk::Word
+            } else {
+                Tk::Punct
+            }
         }
     }
 }
@@ -237,6 +265,8 @@ fn is_function(kind: &str) -> bool {
         && !kind.contains("reference")
         && !kind.contains("parameters")
         && !kind.contains("name")
+        && !kind.contains("body")
+        && !kind.contains("modifier")
 }
 
 fn function_name(node: &Node, bytes: &[u8]) -> String {
@@ -255,6 +285,86 @@ fn function_name(node: &Node, bytes: &[u8]) -> String {
         }
     }
     String::new()
+}
+
+/// The parameter names of a function node, in order (`self`/`cls`/`this` receivers left out,
+/// PHP's `$` kept as the variables are written).
+fn function_params(node: &Node, bytes: &[u8]) -> Vec<String> {
+    let list = node.child_by_field_name("parameters").or_else(|| {
+        let mut c = node.walk();
+        node.children(&mut c).find(|n| {
+            let k = n.kind();
+            k.contains("parameters") && !k.contains("type")
+        })
+    });
+    let Some(list) = list else {
+        // A one-parameter arrow function: `path => ...`.
+        return node
+            .child_by_field_name("parameter")
+            .map(|n| vec![text_of(&n, bytes).to_string()])
+            .unwrap_or_default();
+    };
+    if is_ident_kind(list.kind()) {
+        return vec![text_of(&list, bytes).to_string()];
+    }
+    let mut out = Vec::new();
+    let mut c = list.walk();
+    for p in list.named_children(&mut c) {
+        let k = p.kind();
+        if k.contains("comment") || k.contains("attribute") || k == "self_parameter" {
+            continue;
+        }
+        let names: Vec<Node> = {
+            let mut cc = p.walk();
+            let v: Vec<Node> = p.children_by_field_name("name", &mut cc).collect();
+            v
+        };
+        if is_ident_kind(k) {
+            out.push(text_of(&p, bytes).to_string());
+        } else if !names.is_empty() {
+            for n in names {
+                out.push(first_ident(&n, bytes).unwrap_or_default());
+            }
+        } else if let Some(n) = p
+            .child_by_field_name("pattern")
+            .or_else(|| p.child_by_field_name("left"))
+        {
+            out.push(first_ident(&n, bytes).unwrap_or_default());
+        } else {
+            out.push(first_ident(&p, bytes).unwrap_or_default());
+        }
+    }
+    if out
+        .first()
+        .is_some_and(|f| matches!(f.as_str(), "self" | "cls" | "this" | "$this"))
+    {
+        out.remove(0);
+    }
+    out
+}
+
+fn is_ident_kind(k: &str) -> bool {
+    matches!(
+        k,
+        "identifier"
+            | "simple_identifier"
+            | "variable_name"
+            | "shorthand_property_identifier_pattern"
+    )
+}
+
+/// The first identifier in a node (depth first).
+fn first_ident(n: &Node, bytes: &[u8]) -> Option<String> {
+    if is_ident_kind(n.kind()) {
+        return Some(text_of(n, bytes).to_string());
+    }
+    let mut c = n.walk();
+    for ch in n.named_children(&mut c) {
+        if let Some(s) = first_ident(&ch, bytes) {
+            return Some(s);
+        }
+    }
+    None
 }
 
 fn is_delim(n: &Node) -> bool {

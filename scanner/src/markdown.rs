@@ -3,17 +3,15 @@
 //! tables and indented blocks get the line rules of `plain` (full URLs with a preceding verb as
 //! the method, `On-Behalf-Of`, `curl -u KEY:`, `Authorization: Basic`).
 
-use std::collections::HashSet;
-
 use crate::lang::Lang;
 use crate::lex;
-use crate::model::FileFacts;
+use crate::model::{FileFacts, Hints};
 use crate::plain::analyze_plain;
 use crate::rules::{Analyzer, Ctx};
 use crate::yaml;
 
 /// Analyses a Markdown document.
-pub fn analyze_markdown(text: &str, hints: &HashSet<String>) -> FileFacts {
+pub fn analyze_markdown(text: &str, hints: &Hints) -> FileFacts {
     let mut all = FileFacts::default();
     let lines: Vec<&str> = text.split('\n').collect();
     let mut offsets = Vec::with_capacity(lines.len());
@@ -67,7 +65,9 @@ pub fn analyze_markdown(text: &str, hints: &HashSet<String>) -> FileFacts {
                     dot_concat: lang == Lang::Php,
                     plain: false,
                 };
-                Analyzer::new(&lexed.toks, &lexed.funcs, &ctx).run()
+                Analyzer::new(&lexed.toks, &lexed.funcs, &ctx)
+                    .params(&lexed.params)
+                    .run()
             }),
         };
         // A snippet whose parse gives nothing (or fails) falls back to the line rules.

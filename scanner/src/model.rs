@@ -115,4 +115,40 @@ pub struct FileFacts {
     pub harvest_host: bool,
     /// Identifiers used in code (to link files of a project: a class used by a legacy file).
     pub idents: std::collections::HashSet<String>,
+    /// Functions whose call sites inherit a route and a method (see [`Wrapper`]).
+    pub wrappers: Vec<Wrapper>,
+}
+
+/// What a function does with one of its parameters, as far as Harvest is concerned: it prepends
+/// the legacy base URL to parameter `param` (or sends it through the file's legacy client), or
+/// issues HTTP verb `verb` on it. Its call sites inherit the route and the method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wrapper {
+    /// The function's name (`_get`, `create`, `harvestRequest`).
+    pub name: String,
+    /// Index of the path parameter among the call's arguments.
+    pub param: usize,
+    /// Its name (for keyword arguments: `_get(path="/jobs")`).
+    pub param_name: String,
+    /// The parameter reaches a Harvest v1/v2 base.
+    pub base: bool,
+    /// The parameter is put after another API's base (Harvest v3, the Job Board, a vendor):
+    /// the call sites are not Harvest v1/v2.
+    pub other: bool,
+    /// The HTTP verb the function issues, when it is fixed.
+    pub verb: Option<&'static str>,
+    /// The version of the legacy base (`v1`/`v2`), when known.
+    pub version: Option<String>,
+    /// Set by the configuration (`harvest-scan.toml` `wrappers`): trusted even under a generic
+    /// name and without a visible link between the files.
+    pub trusted: bool,
+}
+
+/// What the rest of the project (and the configuration) tells the analysis of one file.
+#[derive(Debug, Clone, Default)]
+pub struct Hints {
+    /// Names bound to the Harvest v1/v2 base URL in other files of the project (or configured).
+    pub names: std::collections::HashSet<String>,
+    /// Wrapper functions defined in other files of the project (or configured), by name.
+    pub wrappers: std::collections::HashMap<String, Wrapper>,
 }

@@ -1,13 +1,11 @@
 //! Plain text (any file of no known language): words split on whitespace, on which only the
 //! full-URL, `-u key:` and On-Behalf-Of rules run.
 
-use std::collections::HashSet;
-
-use crate::model::FileFacts;
+use crate::model::{FileFacts, Hints};
 use crate::rules::{Analyzer, Ctx};
 use crate::tokens::{Part, Tk, Tok};
 
-pub fn analyze_plain(text: &str, hints: &HashSet<String>) -> Option<FileFacts> {
+pub fn analyze_plain(text: &str, hints: &Hints) -> Option<FileFacts> {
     let mut toks = Vec::new();
     let mut offset = 0usize;
     for (ln, line) in text.split('\n').enumerate() {

@@ -349,6 +349,20 @@ pub fn markdown(report: &Report) -> String {
     }
     let _ = writeln!(out, "\n## Review comments\n");
     for f in report.findings.iter().filter(|f| f.rewrite.is_none()) {
+        md_review_comment(&mut out, f);
+    }
+    if !s.warnings.is_empty() {
+        let _ = writeln!(out, "## Warnings\n");
+        for w in &s.warnings {
+            let _ = writeln!(out, "- {w}");
+        }
+    }
+    out
+}
+
+/// One review comment of the Markdown report.
+fn md_review_comment(out: &mut String, f: &Finding) {
+    {
         let _ = writeln!(
             out,
             "### `{}:{}` — {} {}\n",
@@ -386,11 +400,4 @@ pub fn markdown(report: &Report) -> String {
         }
         let _ = writeln!(out);
     }
-    if !s.warnings.is_empty() {
-        let _ = writeln!(out, "## Warnings\n");
-        for w in &s.warnings {
-            let _ = writeln!(out, "- {w}");
-        }
-    }
-    out
 }

@@ -134,8 +134,21 @@ fn build_finding(rel: &str, c: &Cand, version: &str, lines: &[&str]) -> Finding 
         let v = r.version.as_deref().unwrap_or(version);
         routes::resolve(r.method.as_deref(), v, &r.segs, r.allow_prefix)
     });
-    let legacy_route = resolved.as_ref().map(|r| r.route.clone());
-    let (v3, scopes, message) = crate::advice::advise(c, resolved.as_ref());
+    // A route under a proven legacy base that the catalogue lacks: reported as written.
+    let unknown = match (&resolved, &c.route) {
+        (None, Some(r)) if c.kind == Kind::Endpoint && c.need == Need::Nothing => Some(format!(
+            "{} /{}/{}",
+            r.method.as_deref().unwrap_or("GET"),
+            r.version.as_deref().unwrap_or(version),
+            r.segs.join("/")
+        )),
+        _ => None,
+    };
+    let legacy_route = resolved
+        .as_ref()
+        .map(|r| r.route.clone())
+        .or_else(|| unknown.clone());
+    let (v3, scopes, message) = crate::advice::advise(c, resolved.as_ref(), unknown.as_deref());
     let rewrite = match (&resolved, c.version_at) {
         (Some(r), Some(at)) if r.exact && crate::advice::is_safe(r.endpoint) => {
             let old = r.route.split('/').nth(1).unwrap_or("v1").to_string();

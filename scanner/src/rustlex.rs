@@ -9,19 +9,35 @@ use syn::visit::Visit;
 use crate::tokens::{Lexed, Part, Tk, Tok};
 
 struct FnRanges {
-    /// (name, body start byte, body end byte)
-    ranges: Vec<(String, usize, usize)>,
+    /// (name, parameter names, body start byte, body end byte)
+    ranges: Vec<(String, Vec<String>, usize, usize)>,
+}
+
+/// The parameter names of a signature (`self` left out; patterns other than a name give "").
+fn sig_params(sig: &syn::Signature) -> Vec<String> {
+    sig.inputs
+        .iter()
+        .filter_map(|a| match a {
+            syn::FnArg::Receiver(_) => None,
+            syn::FnArg::Typed(t) => Some(match &*t.pat {
+                syn::Pat::Ident(id) => id.ident.to_string(),
+                _ => String::new(),
+            }),
+        })
+        .collect()
 }
 
 impl<'ast> Visit<'ast> for FnRanges {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         let r = f.block.brace_token.span.join().byte_range();
-        self.ranges.push((f.sig.ident.to_string(), r.start, r.end));
+        self.ranges
+            .push((f.sig.ident.to_string(), sig_params(&f.sig), r.start, r.end));
         syn::visit::visit_item_fn(self, f);
     }
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
         let r = f.block.brace_token.span.join().byte_range();
-        self.ranges.push((f.sig.ident.to_string(), r.start, r.end));
+        self.ranges
+            .push((f.sig.ident.to_string(), sig_params(&f.sig), r.start, r.end));
         syn::visit::visit_impl_item_fn(self, f);
     }
 }
@@ -30,6 +46,7 @@ pub fn lex_rust(src: &str, line_offset: u32, byte_offset: usize) -> Lexed {
     let mut out = Lexed {
         toks: Vec::new(),
         funcs: vec![String::new()],
+        params: vec![Vec::new()],
     };
     let Ok(stream) = TokenStream::from_str(src) else {
         return out;
@@ -53,9 +70,10 @@ pub fn lex_rust(src: &str, line_offset: u32, byte_offset: usize) -> Lexed {
         let mut v = FnRanges { ranges: Vec::new() };
         v.visit_file(&file);
         // Outer functions first, so inner ones overwrite.
-        v.ranges.sort_by_key(|r| (r.1, std::cmp::Reverse(r.2)));
-        for (name, s, e) in v.ranges {
+        v.ranges.sort_by_key(|r| (r.2, std::cmp::Reverse(r.3)));
+        for (name, params, s, e) in v.ranges {
             out.funcs.push(name);
+            out.params.push(params);
             let idx = (out.funcs.len() - 1) as u32;
             let (s, e) = (s + byte_offset, e + byte_offset);
             for t in out.toks.iter_mut() {

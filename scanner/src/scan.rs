@@ -13,7 +13,7 @@ use crate::context::{Projects, uses_name};
 use crate::findings::{Report, Summary, summarize};
 use crate::lang::Lang;
 use crate::languages::analyze_text;
-use crate::model::{FileFacts, Need};
+use crate::model::{FileFacts, Hints, Need};
 use crate::resolve::resolve_file;
 use crate::routes;
 use crate::walk::{self, FileEntry, MAX_FILE, WalkOptions};
@@ -114,7 +114,7 @@ fn first_pass(
             w.push(m);
         }
     };
-    let empty = HashSet::new();
+    let empty = Hints::default();
     let wopts = WalkOptions {
         all: opts.all,
         no_ignore: opts.no_ignore,
@@ -161,14 +161,15 @@ fn second_pass(
             {
                 return None;
             }
-            if !linked && !uses_name(&bytes, &proj.names) {
+            let hints = proj.hints_for(&f.path, &bytes);
+            if !linked && hints.wrappers.is_empty() && !uses_name(&bytes, &proj.names) {
                 return None;
             }
             let text = String::from_utf8_lossy(&bytes).into_owned();
             if !own.contains_key(&idx) {
                 parsed_count.fetch_add(1, Ordering::Relaxed);
             }
-            let mut facts = analyze_text(Lang::for_path(&f.path), &text, &proj.names)?;
+            let mut facts = analyze_text(Lang::for_path(&f.path), &text, &hints)?;
             if facts.cands.iter().any(|c| c.need == Need::Nothing) {
                 facts.legacy = true;
             }

@@ -55,6 +55,8 @@ pub struct Lexed {
     pub toks: Vec<Tok>,
     /// Function names; index 0 is the empty name.
     pub funcs: Vec<String>,
+    /// The parameter names of each function of `funcs`.
+    pub params: Vec<Vec<String>>,
 }
 
 /// Joins neighbouring literal parts and drops empty ones.

@@ -460,6 +460,25 @@ impl Walk<'_> {
             );
         }
         if low.contains(HARVEST_HOST) {
+            self.urls_value(v, line, col, keys, siblings);
+            return;
+        }
+        if low.contains("://") {
+            return;
+        }
+        self.path_value(v, line, col, &key, keys, siblings);
+    }
+
+    /// Full Harvest URLs in a scalar (a block scalar may hold several, on several lines).
+    fn urls_value(
+        &mut self,
+        v: &str,
+        line: u32,
+        col: u32,
+        keys: &[String],
+        siblings: Option<&[(Y, Y)]>,
+    ) {
+        {
             // Multi-line block scalars: find the real line of each URL.
             for u in harvest_urls(v) {
                 let Some(ver) = u.version else { continue };
@@ -500,12 +519,20 @@ impl Walk<'_> {
                     );
                 }
             }
-            return;
         }
-        if low.contains("://") {
-            return;
-        }
-        let pathish = routes::is_path_key(&key);
+    }
+
+    /// A path-like key's value (`path: /candidates/{id}`).
+    fn path_value(
+        &mut self,
+        v: &str,
+        line: u32,
+        col: u32,
+        key: &str,
+        keys: &[String],
+        siblings: Option<&[(Y, Y)]>,
+    ) {
+        let pathish = routes::is_path_key(key);
         if !pathish || v.len() > 200 {
             return;
         }
@@ -553,7 +580,7 @@ impl Walk<'_> {
         else {
             return;
         };
-        let hints = std::collections::HashSet::new();
+        let hints = crate::model::Hints::default();
         let ctx = crate::rules::Ctx {
             hints: &hints,
             dot_concat: false,

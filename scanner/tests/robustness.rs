@@ -175,7 +175,10 @@ fn warnings_reach_stderr_and_json() {
 fn parallel_walk_gives_a_deterministic_report() {
     let dir = tree();
     for i in 0..300 {
-        let d = dir.path().join(format!("pkg{}", i % 7)).join(format!("m{}", i % 13));
+        let d = dir
+            .path()
+            .join(format!("pkg{}", i % 7))
+            .join(format!("m{}", i % 13));
         fs::create_dir_all(&d).expect("mkdir");
         let body = if i % 10 == 0 {
             format!("URL_{i} = \"https://harvest.greenhouse.io/v1/jobs/{i}\"\n")

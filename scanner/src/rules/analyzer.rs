@@ -1,9 +1,9 @@
 //! The analyzer of one file's token stream: its brackets (mates and parents), the names bound to
 //! the legacy base URL, and the candidates the rules push.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use crate::model::{Cand, FileFacts, Kind, Need, RouteReq};
+use crate::model::{Cand, FileFacts, Hints, Kind, Need, RouteReq, Wrapper};
 use crate::tokens::{Tk, Tok};
 
 pub(super) const NONE: usize = usize::MAX;
@@ -12,8 +12,8 @@ pub(super) const WINDOW: usize = 400;
 
 /// Options of one analysis.
 pub struct Ctx<'a> {
-    /// Base-URL names other files of the project bind to the Harvest v1/v2 base URL.
-    pub hints: &'a HashSet<String>,
+    /// What other files of the project (and the configuration) bind: base-URL names, wrappers.
+    pub hints: &'a Hints,
     /// PHP: `.` concatenates.
     pub dot_concat: bool,
     /// Plain text: only full URLs, `-u key:` and On-Behalf-Of.
@@ -23,6 +23,8 @@ pub struct Ctx<'a> {
 pub struct Analyzer<'a> {
     pub(super) toks: &'a [Tok],
     pub(super) funcs: &'a [String],
+    /// Parameter names of each function of `funcs` (empty when unknown).
+    pub(super) params: &'a [Vec<String>],
     /// Index of the matching bracket of each bracket token (NONE otherwise).
     pub(super) mate: Vec<usize>,
     /// Index of the innermost open bracket around each token (NONE at top level).
@@ -36,6 +38,12 @@ pub struct Analyzer<'a> {
     pub(super) other_names: HashSet<String>,
     /// Function index of each basic_auth candidate (for `auth: this._auth()` uses).
     pub(super) auth_funcs: HashSet<u32>,
+    /// Wrapper functions known here: this file's and the project's, by name.
+    pub(super) wrappers: HashMap<String, Wrapper>,
+    /// Variables and the class they are made from (`h = Harvest(key)` → `Harvest`).
+    pub(super) var_types: HashMap<String, String>,
+    /// `=` tokens starting a function's expression body.
+    pub(super) expr_bodies: HashSet<usize>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -65,7 +73,7 @@ impl<'a> Analyzer<'a> {
                 _ => {}
             }
         }
-        let mut names: HashSet<String> = ctx.hints.clone();
+        let mut names: HashSet<String> = ctx.hints.names.clone();
         names.retain(|n| !n.is_empty());
         Analyzer {
             toks,
@@ -77,7 +85,17 @@ impl<'a> Analyzer<'a> {
             names,
             other_names: HashSet::new(),
             auth_funcs: HashSet::new(),
+            params: &[],
+            wrappers: ctx.hints.wrappers.clone(),
+            var_types: HashMap::new(),
+            expr_bodies: HashSet::new(),
         }
+    }
+
+    /// The parameter names of the functions (from the lexer).
+    pub fn params(mut self, params: &'a [Vec<String>]) -> Self {
+        self.params = params;
+        self
     }
 
     pub(super) fn cand(

@@ -191,14 +191,66 @@ impl Analyzer<'_> {
         false
     }
 
+    /// `password: ""` (and the `username:` beside it). True when it fired.
+    fn blank_password_key_rule(&mut self, i: usize) -> bool {
+        let Some(k) = self.key_before(i) else {
+            return false;
+        };
+        let k = k.to_ascii_lowercase();
+        if !matches!(
+            k.as_str(),
+            "password" | "pass" | "passwd" | "pwd" | ":password"
+        ) {
+            return false;
+        }
+        self.cand(
+            i,
+            Kind::BasicAuth,
+            Need::Legacy,
+            None,
+            "API key as username with a blank password",
+        );
+        let g = self.parent[i];
+        if g != NONE {
+            for j in self.members(g, i) {
+                let t = &self.toks[j];
+                let name = match t.kind {
+                    Tk::Word => t.text.to_ascii_lowercase(),
+                    Tk::Str => t.lit().to_ascii_lowercase(),
+                    _ => continue,
+                };
+                if matches!(name.as_str(), "username" | "user" | "login" | ":username")
+                    && self.is_assign(j + 1)
+                {
+                    self.cand(
+                        j,
+                        Kind::BasicAuth,
+                        Need::Legacy,
+                        None,
+                        "API key as username with a blank password",
+                    );
+                }
+            }
+        }
+        true
+    }
+
     fn empty_string_rules(&mut self, i: usize) {
-        // password: ""
-        if let Some(k) = self.key_before(i) {
-            let k = k.to_ascii_lowercase();
-            if matches!(
-                k.as_str(),
-                "password" | "pass" | "passwd" | "pwd" | ":password"
-            ) {
+        if self.blank_password_key_rule(i) {
+            return;
+        }
+        // An auth scheme named just before: Faraday's `f.request :authorization, :basic, key, ""`.
+        if i >= 1 && self.toks[i - 1].punct(",") {
+            let line = self.toks[i].line;
+            let basic = (i.saturating_sub(8)..i).any(|k| {
+                let t = &self.toks[k];
+                let w = match t.kind {
+                    Tk::Str => t.lit(),
+                    _ => t.text.clone(),
+                };
+                t.line == line && matches!(w.to_ascii_lowercase().as_str(), ":basic" | "basic")
+            });
+            if basic {
                 self.cand(
                     i,
                     Kind::BasicAuth,
@@ -206,28 +258,6 @@ impl Analyzer<'_> {
                     None,
                     "API key as username with a blank password",
                 );
-                let g = self.parent[i];
-                if g != NONE {
-                    for j in self.members(g, i) {
-                        let t = &self.toks[j];
-                        let name = match t.kind {
-                            Tk::Word => t.text.to_ascii_lowercase(),
-                            Tk::Str => t.lit().to_ascii_lowercase(),
-                            _ => continue,
-                        };
-                        if matches!(name.as_str(), "username" | "user" | "login" | ":username")
-                            && self.is_assign(j + 1)
-                        {
-                            self.cand(
-                                j,
-                                Kind::BasicAuth,
-                                Need::Legacy,
-                                None,
-                                "API key as username with a blank password",
-                            );
-                        }
-                    }
-                }
                 return;
             }
         }

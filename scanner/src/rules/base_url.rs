@@ -101,7 +101,7 @@ impl Analyzer<'_> {
             let method = if self.ctx.plain {
                 self.plain_verb_before(i)
             } else {
-                self.method_at(i, true)
+                self.call_method(i)
             };
             let segs = routes::normalize_path(&u.rest);
             // Safe-rewrite anchor: the version segment in the literal source text.

@@ -34,10 +34,23 @@ impl Analyzer<'_> {
     pub(super) fn method_in_group(&self, g: usize, near: usize) -> Option<&'static str> {
         if self.toks[g].text == "(" {
             let chain = self.callee(g);
+            // A wrapper's summary says which verb it issues (`create` that POSTs, `update` that
+            // PATCHes); a verb passed to it explicitly still wins.
+            if let Some(w) = chain.last().and_then(|n| self.wrappers.get(n))
+                && w.verb.is_some()
+            {
+                return self.members_verb(g, near).or(w.verb);
+            }
             if let Some(v) = Self::chain_verb(&chain) {
                 return Some(v);
             }
         }
+        self.members_verb(g, near)
+    }
+
+    /// A verb given among a group's members: `method: "POST"` (also in an options object
+    /// passed to the call), a verb string argument, `http.MethodPatch`.
+    pub(super) fn members_verb(&self, g: usize, near: usize) -> Option<&'static str> {
         let mut members = self.members(g, near);
         if self.toks[g].text == "(" {
             // Options objects passed to the call: fetch(url, {method: "POST"}).

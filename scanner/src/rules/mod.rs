@@ -9,6 +9,7 @@ mod base_url;
 mod method;
 mod nav;
 mod paths;
+mod wrappers;
 
 use crate::model::{FileFacts, Kind, Need};
 use crate::routes::HARVEST_HOST;
@@ -16,6 +17,7 @@ use crate::tokens::Tk;
 use crate::urls::{harvest_urls, mentions_harvest_greenhouse};
 use crate::words::flat;
 pub use analyzer::{Analyzer, Ctx};
+pub use wrappers::generic_name;
 
 /// Is this URL text (lower case) the base of another API than Harvest v1/v2: a URL that names
 /// no Harvest v1/v2 base, on another host or on Harvest v3?
@@ -84,7 +86,15 @@ impl Analyzer<'_> {
                 _ => {}
             }
         }
+        // A name this file binds to another API's base is that API's here, whatever another
+        // file of the project binds it to (`BASE` in a Lever client beside the Harvest one).
+        if !self.other_names.is_empty() {
+            let own: std::collections::HashSet<&String> = self.facts.base_names.iter().collect();
+            let other = &self.other_names;
+            self.names.retain(|n| !other.contains(n) || own.contains(n));
+        }
         self.host_and_version_rule();
+        self.wrapper_rule();
         for i in 0..n {
             let kind = self.toks[i].kind;
             if kind == Tk::Str {
@@ -126,6 +136,9 @@ impl Analyzer<'_> {
         let f = flat(&parts);
         self.basic_string_rules(i, &lit, &parts, lead.as_deref(), &f);
         if lead.is_none() && parts.len() == 1 && self.resource_list_rule(i, &lit) {
+            return;
+        }
+        if lead.is_none() && self.route_table_rule(i, &f) {
             return;
         }
         self.link_next_rule(i, &lit, &f);

@@ -66,6 +66,13 @@ impl Analyzer<'_> {
             return out;
         }
         let mut j = open - 1;
+        // Type arguments right before the call: `send<T>(`, `get<{ id: number }>(`, `Get::<T>(`.
+        if self.toks[j].text == ">" {
+            match self.type_args_start(j) {
+                Some(s) if s >= 1 => j = s - 1,
+                _ => return out,
+            }
+        }
         loop {
             let t = &self.toks[j];
             match t.kind {
@@ -81,6 +88,29 @@ impl Analyzer<'_> {
         }
         out.reverse();
         out
+    }
+
+    /// The `<` opening the type arguments that the `>` at `close` ends (within a few tokens).
+    fn type_args_start(&self, close: usize) -> Option<usize> {
+        let mut depth = 0i32;
+        let mut k = close;
+        for _ in 0..40 {
+            let t = &self.toks[k];
+            match t.text.as_str() {
+                ">" => depth += 1,
+                ">>" => depth += 2,
+                "<" => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(k);
+                    }
+                }
+                ";" | "=" | "==" | "&&" | "||" => return None,
+                _ => {}
+            }
+            k = k.checked_sub(1)?;
+        }
+        None
     }
 
     /// Direct members of a group around position `near` (nested groups skipped).

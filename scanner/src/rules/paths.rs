@@ -220,13 +220,95 @@ impl Analyzer<'_> {
         count >= 3 && !self.is_assign(i + 1)
     }
 
+    /// A path relative to a base: `"/candidates"`, `"jobs/%s/stages"`, `base + "/users"`, a
+    /// path-like key's value, a wrapper's path argument.
     pub(super) fn relative_rule(
         &mut self,
         i: usize,
         parts: &[Part],
         lead: Option<String>,
-        mut lead_is_base: bool,
+        lead_is_base: bool,
     ) {
+        let Some(mut p) = self.relative_path(i, parts, lead, lead_is_base) else {
+            return;
+        };
+        let wrapper = self.wrapper_arg(i).cloned();
+        if wrapper.as_ref().is_some_and(|w| w.other) {
+            return;
+        }
+        if let Some(w) = &wrapper {
+            p.lead_is_base |= w.base;
+        }
+        let (version, rest): (Option<String>, Vec<String>) = if routes::is_version(&p.segs[0]) {
+            match routes::legacy_version(&p.segs[0]) {
+                Some(v) => (Some(v.to_string()), p.segs[1..].to_vec()),
+                None => return,
+            }
+        } else {
+            let v = wrapper.as_ref().and_then(|w| w.version.clone());
+            (v, p.segs.clone())
+        };
+        if rest.is_empty() {
+            if version.is_some() && p.lead_is_base {
+                self.cand(
+                    i,
+                    Kind::BaseUrl,
+                    Need::Nothing,
+                    None,
+                    "Harvest v1/v2 base URL",
+                );
+            }
+            return;
+        }
+        let known = routes::resource_names().contains(&rest[0]);
+        if known
+            && !p.has_slash
+            && p.lead.is_none()
+            && wrapper.is_none()
+            && !self.bare_path_ok(i, &mut p)
+        {
+            return;
+        }
+        // A resource the catalogue lacks counts only under a proven legacy base (reported as
+        // written, `unknown route`).
+        if !known && (!p.lead_is_base || !p.has_slash || !plausible_segment(&rest[0])) {
+            return;
+        }
+        let method = self.call_method(i);
+        let need = if p.lead_is_base {
+            Need::Nothing
+        } else if version.is_some() {
+            Need::Versioned
+        } else {
+            Need::Legacy
+        };
+        let why = if wrapper.is_some() {
+            "path passed to a wrapper of the Harvest v1/v2 client"
+        } else if version.is_some() {
+            "legacy versioned path"
+        } else {
+            "path relative to the Harvest v1/v2 base URL"
+        };
+        let route = RouteReq {
+            method: method.map(str::to_string),
+            version,
+            segs: rest,
+            // An unknown tail under a known route (`/applications/{id}/attachment:download/…`)
+            // is reported as the route it hangs under.
+            allow_prefix: true,
+        };
+        self.cand(i, Kind::Endpoint, need, Some(route), why);
+    }
+
+    /// The path of string `i` relative to its lead (a base placeholder or expression), split in
+    /// normalised segments; None when it is not a path or is built on another API's base.
+    fn relative_path(
+        &self,
+        _i: usize,
+        parts: &[Part],
+        lead: Option<String>,
+        mut lead_is_base: bool,
+    ) -> Option<RelPath> {
         let mut parts: Vec<Part> = parts.to_vec();
         let mut lead = lead;
         if lead.is_none()
@@ -254,88 +336,62 @@ impl Analyzer<'_> {
             f = rest;
         }
         if f.len() > 200 || f.is_empty() || f.contains(char::is_whitespace) {
-            return;
+            return None;
         }
         // Built on the base of another API (`f"{BOARDS}/{token}/jobs"`, `V3 + "/jobs"`).
         if let Some(l) = lead.as_deref() {
             let id = crate::words::last_ident(l);
             if self.other_names.contains(id) && !self.names.contains(id) {
-                return;
+                return None;
             }
         }
-        let Some(segs) = routes::normalize_path(&f) else {
-            return;
-        };
-        let key = self.key_before(i).map(|k| k.to_ascii_lowercase());
-        let (version, rest): (Option<&str>, Vec<String>) = if routes::is_version(&segs[0]) {
-            match routes::legacy_version(&segs[0]) {
-                Some(v) => (Some(v), segs[1..].to_vec()),
-                None => return,
-            }
-        } else {
-            (None, segs)
-        };
-        if rest.is_empty() {
-            if version.is_some() && lead_is_base {
-                self.cand(
-                    i,
-                    Kind::BaseUrl,
-                    Need::Nothing,
-                    None,
-                    "Harvest v1/v2 base URL",
-                );
-            }
-            return;
-        }
-        if !routes::resource_names().contains(&rest[0]) {
-            return;
-        }
-        let has_slash = f.contains('/');
-        let method = self.method_at(i, true);
-        if !has_slash && lead.is_none() {
-            let pathish = key.as_deref().is_some_and(routes::is_path_key);
-            let verb_call = {
-                let g = self.parent[i];
-                (g != NONE && self.toks[g].text == "(" && self.http_verb_call(g))
-                    || (i >= 1
-                        && self.toks[i - 1].kind == Tk::Word
-                        && verb_of_word(&self.toks[i - 1].text).is_some())
-            };
-            let g = self.parent[i];
-            let base_arg = g != NONE
-                && self.toks[g].text == "("
-                && self.members(g, i).iter().any(|&j| {
-                    self.toks[j].kind == Tk::Word && self.names.contains(self.toks[j].text.as_str())
-                });
-            if base_arg {
-                lead_is_base = true;
-            }
-            if !pathish && !verb_call && !base_arg {
-                return;
-            }
-        }
-        let need = if lead_is_base {
-            Need::Nothing
-        } else if version.is_some() {
-            Need::Versioned
-        } else {
-            Need::Legacy
-        };
-        let route = RouteReq {
-            method: method.map(str::to_string),
-            version: version.map(str::to_string),
-            segs: rest,
-            // An unknown tail under a known route (`/applications/{id}/attachment:download/…`)
-            // is reported as the route it hangs under.
-            allow_prefix: true,
-        };
-        let why = if version.is_some() {
-            "legacy versioned path"
-        } else {
-            "path relative to the Harvest v1/v2 base URL"
-        };
-        self.cand(i, Kind::Endpoint, need, Some(route), why);
+        let segs = routes::normalize_path(&f)?;
+        Some(RelPath {
+            segs,
+            has_slash: f.contains('/'),
+            lead,
+            lead_is_base,
+        })
     }
+
+    /// A bare word (`"jobs"`, no slash, no lead) is a path only as a path-like key's value, the
+    /// argument of an HTTP verb call, or beside a legacy base argument (`urljoin(BASE, "jobs")`).
+    fn bare_path_ok(&self, i: usize, p: &mut RelPath) -> bool {
+        let key = self.key_before(i).map(|k| k.to_ascii_lowercase());
+        let pathish = key.as_deref().is_some_and(routes::is_path_key);
+        let g = self.parent[i];
+        let verb_call = (g != NONE && self.toks[g].text == "(" && self.http_verb_call(g))
+            || (i >= 1
+                && self.toks[i - 1].kind == Tk::Word
+                && verb_of_word(&self.toks[i - 1].text).is_some());
+        let base_arg = g != NONE
+            && self.toks[g].text == "("
+            && self.members(g, i).iter().any(|&j| {
+                self.toks[j].kind == Tk::Word && self.names.contains(self.toks[j].text.as_str())
+            });
+        if base_arg {
+            p.lead_is_base = true;
+        }
+        pathish || verb_call || base_arg
+    }
+}
+
+/// A path relative to a base, as found in a string.
+struct RelPath {
+    segs: Vec<String>,
+    has_slash: bool,
+    lead: Option<String>,
+    lead_is_base: bool,
+}
+
+/// Could this be a resource segment of a REST path (`widgets`, `job_openings`), not a file,
+/// a placeholder or a version?
+fn plausible_segment(s: &str) -> bool {
+    s.len() >= 2
+        && s.len() <= 40
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c == '_' || c == '-')
+        && !routes::is_version(s)
 }
 
 /// Singular → plural of a resource name (`application` → `applications`).
@@ -373,7 +429,7 @@ fn segmentations(words: &[String]) -> Vec<Vec<String>> {
 
 /// Words naming an HTTP client or an API wrapper in a receiver (`session`, `http`, `client`,
 /// `api`, `harvest`, `conn`, …).
-fn is_http_client_word(w: &str) -> bool {
+pub(super) fn is_http_client_word(w: &str) -> bool {
     crate::words::words(w).iter().any(|x| {
         matches!(
             x.as_str(),
@@ -408,4 +464,181 @@ fn is_http_client_word(w: &str) -> bool {
                 | "net"
         )
     })
+}
+
+/// Callees that build a collection literal: `Map.of(...)`, `mapOf(...)`, `dict(...)`,
+/// `HashMap::from([...])`, `List.of(...)`, `array(...)`.
+fn collection_call(chain: &[String]) -> bool {
+    chain.iter().any(|w| {
+        matches!(
+            w.to_ascii_lowercase().as_str(),
+            "mapof"
+                | "hashmapof"
+                | "mutablemapof"
+                | "listof"
+                | "arrayof"
+                | "setof"
+                | "dict"
+                | "array"
+                | "aslist"
+                | "hash"
+                | "frozenset"
+                | "tuple"
+                | "immutablemap"
+                | "hashmap"
+                | "btreemap"
+                | "dictionary"
+                | "map"
+                | "list"
+                | "entry"
+                | "pair"
+                | "to"
+        )
+    }) || chain
+        .last()
+        .is_some_and(|w| matches!(w.as_str(), "of" | "from" | "ofEntries"))
+}
+
+impl Analyzer<'_> {
+    /// Literal route tables: a map or list whose values resolve to catalogue routes
+    /// (`ROUTES = {"jobs": "jobs", "note": ("POST", "candidates/{id}/activity_feed/notes")}`).
+    /// Each value that resolves is a finding, with the method of its `(verb, path)` pair.
+    /// True when it fired.
+    pub(super) fn route_table_rule(&mut self, i: usize, f: &str) -> bool {
+        if self.ctx.plain
+            || self.is_assign(i + 1)
+            || (!self.other_names.is_empty() && self.names.is_empty())
+        {
+            return false;
+        }
+        let Some((outer, method)) = self.table_entry(i) else {
+            return false;
+        };
+        let Some((version, segs)) = table_route(f) else {
+            return false;
+        };
+        if self.table_routes(outer) < 2 {
+            return false;
+        }
+        let route = RouteReq {
+            method: method.map(str::to_string),
+            version,
+            segs,
+            allow_prefix: false,
+        };
+        self.cand(
+            i,
+            Kind::Endpoint,
+            Need::Legacy,
+            Some(route),
+            "route table entry",
+        );
+        true
+    }
+
+    /// Is string `i` a value of a table (not a call argument): the group holding the table, and
+    /// the verb of its `(verb, path)` pair if any. A bare word (`"jobs"`) counts only as a map
+    /// value; list elements need a slash (`["jobs/{id}", ...]`): lists of bare words are field
+    /// or entity names.
+    fn table_entry(&self, i: usize) -> Option<(usize, Option<&'static str>)> {
+        let g = self.parent[i];
+        if g == NONE || !self.table_group(g) {
+            return None;
+        }
+        let prev = self.tok(i.checked_sub(1)?)?;
+        let next = self.tok(i + 1)?;
+        let map_value = self.is_assign(i - 1);
+        let element = prev.punct(",") || prev.kind == Tk::Open;
+        let ends = next.punct(",") || next.kind == Tk::Close || next.punct(";");
+        if !(map_value || element) || !ends {
+            return None;
+        }
+        let slashed = self.toks[i].lit().trim_matches('/').contains('/');
+        // A `(verb, path)` / `[verb, path]` pair inside the table (not a key of it).
+        let members = self.members(g, i);
+        let first_verb = members.first().and_then(|&m| {
+            let t = &self.toks[m];
+            (m != i && t.kind == Tk::Str)
+                .then(|| routes::verb(t.lit().trim()))
+                .flatten()
+        });
+        if let Some(v) = first_verb {
+            let outer = self.parent[g];
+            let key = self.is_assign(self.mate[g].saturating_add(1));
+            return (members.len() <= 5 && !key && outer != NONE && self.table_group(outer))
+                .then_some((outer, Some(v)));
+        }
+        (map_value || slashed).then_some((g, None))
+    }
+
+    /// A bracket group that can hold a table: a map/list literal, a tuple, or the arguments of
+    /// a collection constructor — not a call's arguments or a code block.
+    fn table_group(&self, g: usize) -> bool {
+        match self.toks[g].text.as_str() {
+            "(" => {
+                let chain = self.callee(g);
+                chain.is_empty() || collection_call(&chain)
+            }
+            "[" => true,
+            "{" => {
+                // A map literal: its first member is a key (`"jobs":`, `jobs:`, `'jobs' =>`).
+                let m = self.members(g, g);
+                m.first().is_some_and(|&k| {
+                    matches!(self.toks[k].kind, Tk::Str | Tk::Word | Tk::Open) && {
+                        let n = self.toks.get(k + 1);
+                        n.is_some_and(|t| matches!(t.text.as_str(), ":" | "=>" | "=" | ","))
+                            || self.toks[k].kind == Tk::Open
+                    }
+                })
+            }
+            _ => false,
+        }
+    }
+
+    /// How many values of the table at `outer` resolve to catalogue routes.
+    fn table_routes(&self, outer: usize) -> usize {
+        let end = self.mate[outer];
+        if end == NONE {
+            return 0;
+        }
+        let mut n = 0;
+        for j in outer + 1..end.min(outer + 2000) {
+            let t = &self.toks[j];
+            if t.kind != Tk::Str || self.is_assign(j + 1) {
+                continue;
+            }
+            let p = self.parent[j];
+            let inside = p == outer || (p != NONE && self.parent[p] == outer);
+            if inside
+                && self.table_entry(j).is_some_and(|(o, _)| o == outer)
+                && table_route(&flat(&t.parts)).is_some()
+            {
+                n += 1;
+                if n >= 2 {
+                    break;
+                }
+            }
+        }
+        n
+    }
+}
+
+/// A table value that is a catalogue route: (its version, its segments).
+fn table_route(f: &str) -> Option<(Option<String>, Vec<String>)> {
+    if f.contains("://") || f.len() > 200 {
+        return None;
+    }
+    let segs = routes::normalize_path(f)?;
+    let (version, rest) = match routes::legacy_version(&segs[0]) {
+        Some(v) => (Some(v.to_string()), segs[1..].to_vec()),
+        None if routes::is_version(&segs[0]) => return None,
+        None => (None, segs),
+    };
+    if rest.is_empty() || !routes::resource_names().contains(&rest[0]) {
+        return None;
+    }
+    let v = version.as_deref().unwrap_or("v1");
+    routes::resolve(None, v, &rest, false)
+        .filter(|r| r.exact)
+        .map(|_| (version, rest))
 }
