@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use aho_corasick::AhoCorasick;
 
+use crate::imports::{ImportIndex, imports_of};
+use crate::lang::Lang;
 use crate::model::{FileFacts, Hints, Wrapper};
 use crate::walk::FileEntry;
 
@@ -19,49 +21,109 @@ pub struct Project {
     pub version: Option<String>,
     /// Names bound to the legacy base URL.
     pub names: HashSet<String>,
-    /// Identifiers used by the project's legacy files.
+    /// Identifiers used by the project's legacy files (class names: Java, Kotlin, C#, PHP,
+    /// Ruby constants).
     pub idents: HashSet<String>,
     /// File stems of the project's legacy files.
     pub stems: HashSet<String>,
+    /// The project's legacy files.
+    pub legacy_files: HashSet<PathBuf>,
+    /// Files the legacy files import (resolved).
+    pub imported_by_legacy: HashSet<PathBuf>,
     /// Wrapper functions of the project's files, with the file defining each.
     pub wrappers: Vec<(Wrapper, PathBuf)>,
 }
 
+/// Languages where a class is used by its name without an import of its file (one class per
+/// file named after it: same package/namespace, autoloading): there, a class name used in code
+/// links to the file of that name.
+fn class_named_files(p: &Path) -> bool {
+    matches!(
+        Lang::for_path(p),
+        Lang::Java | Lang::Kotlin | Lang::CSharp | Lang::Php | Lang::Ruby
+    )
+}
+
+/// The stem a class name stands for: itself, and in Ruby its snake_case file (`HarvestApi` →
+/// `harvest_api`, Zeitwerk/Rails autoloading).
+fn class_stems(ident: &str, ruby: bool) -> Vec<String> {
+    let mut out = vec![ident.to_string()];
+    if ruby && ident.chars().next().is_some_and(char::is_uppercase) {
+        out.push(crate::words::words(ident).join("_"));
+    }
+    out
+}
+
 impl Project {
-    /// Is the file at `path` (with `facts`) linked to a legacy file of the project: a legacy file
-    /// uses its class/module, or it uses a legacy file's?
-    pub fn linked(&self, path: &Path, facts: &FileFacts) -> bool {
-        stem(path).is_some_and(|s| self.idents.contains(&s))
-            || self.stems.iter().any(|s| facts.idents.contains(s))
+    /// Is the file at `path` (with `facts`) linked to a legacy file of the project: a legacy
+    /// file imports it, it imports a legacy file (`index` resolves its imports), or — where
+    /// classes are used by name — one uses the other's class?
+    pub fn linked(&self, path: &Path, facts: &FileFacts, index: &ImportIndex) -> bool {
+        if self.used_by_legacy(path) {
+            return true;
+        }
+        if facts.imports.iter().any(|spec| {
+            index
+                .resolve(path, spec)
+                .iter()
+                .any(|f| self.legacy_files.contains(f))
+        }) {
+            return true;
+        }
+        class_named_files(path) && {
+            let ruby = Lang::for_path(path) == Lang::Ruby;
+            facts
+                .idents
+                .iter()
+                .flat_map(|i| class_stems(i, ruby))
+                .any(|s| self.stems.contains(&s))
+        }
     }
 
     /// What the project tells the analysis of the file at `path` (with contents `bytes`): the
     /// legacy base names, and the wrappers of other files that this one may call — a wrapper
     /// with a distinctive name when the file uses it, one with a generic name (`get`,
-    /// `request`) only when the file also names the wrapper's module.
-    pub fn hints_for(&self, path: &Path, bytes: &[u8]) -> Hints {
+    /// `request`) only when the file imports the wrapper's file (or, where classes are used
+    /// by name, names its class; in Go, is in its package).
+    pub fn hints_for(&self, path: &Path, bytes: &[u8], index: &ImportIndex) -> Hints {
         let mut h = Hints {
             names: self.names.clone(),
             ..Default::default()
         };
+        let mut imported: Option<HashSet<PathBuf>> = None;
         for (w, def) in &self.wrappers {
             if def == path || h.wrappers.contains_key(&w.name) {
                 continue;
             }
             let one = |s: &str| uses_name(bytes, &std::iter::once(s.to_string()).collect());
+            if !one(&w.name) {
+                continue;
+            }
             let linked = w.trusted
                 || !crate::rules::generic_name(&w.name)
-                || module_names(def).iter().any(|s| one(s));
-            if linked && one(&w.name) {
+                || imported
+                    .get_or_insert_with(|| {
+                        let text = String::from_utf8_lossy(bytes);
+                        imports_of(Lang::for_path(path), &text)
+                            .iter()
+                            .flat_map(|spec| index.resolve(path, spec))
+                            .collect()
+                    })
+                    .contains(def)
+                || (Lang::for_path(path) == Lang::Go && def.parent() == path.parent())
+                || (class_named_files(path) && stem(def).is_some_and(|s| one(&s)));
+            if linked {
                 h.wrappers.insert(w.name.clone(), w.clone());
             }
         }
         h
     }
 
-    /// Does a legacy file of the project use the class/module of the file at `path`?
+    /// Does a legacy file of the project import the file at `path` (or, where classes are used
+    /// by name, use its class)?
     pub fn used_by_legacy(&self, path: &Path) -> bool {
-        stem(path).is_some_and(|s| self.idents.contains(&s))
+        self.imported_by_legacy.contains(path)
+            || (class_named_files(path) && stem(path).is_some_and(|s| self.idents.contains(&s)))
     }
 }
 
@@ -98,8 +160,9 @@ impl Projects {
         self.base_dir.clone()
     }
 
-    /// Records what a file of the first pass tells about its project.
-    pub fn learn(&mut self, path: &Path, facts: &FileFacts) {
+    /// Records what a file of the first pass tells about its project (`index` resolves the
+    /// imports of its legacy files).
+    pub fn learn(&mut self, path: &Path, facts: &FileFacts, index: &ImportIndex) {
         let key = self.project_of(path);
         let proj = self.map.entry(key).or_default();
         for w in &facts.wrappers {
@@ -117,6 +180,10 @@ impl Projects {
             proj.idents.extend(facts.idents.iter().cloned());
             if let Some(st) = stem(path) {
                 proj.stems.insert(st);
+            }
+            proj.legacy_files.insert(path.to_path_buf());
+            for spec in &facts.imports {
+                proj.imported_by_legacy.extend(index.resolve(path, spec));
             }
         }
     }
@@ -168,25 +235,6 @@ pub fn uses_name(bytes: &[u8], names: &HashSet<String>) -> bool {
     };
     ac.find_iter(bytes)
         .any(|m| word_at(bytes, m.start(), m.end()))
-}
-
-/// The names code uses for the module of the file at `p`: its stem and its folder (a Go or
-/// Python package), when distinctive.
-fn module_names(p: &Path) -> Vec<String> {
-    let mut out: Vec<String> = stem(p).into_iter().collect();
-    if let Some(dir) = p
-        .parent()
-        .and_then(|d| d.file_name())
-        .and_then(|d| d.to_str())
-        && dir.len() >= 4
-        && !matches!(
-            dir,
-            "src" | "lib" | "app" | "pkg" | "internal" | "main" | "java" | "kotlin" | "source"
-        )
-    {
-        out.push(dir.to_string());
-    }
-    out
 }
 
 /// A file's stem when it can name a class or module (`HarvestApi.java` → `HarvestApi`).

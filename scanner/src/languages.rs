@@ -8,6 +8,12 @@ use crate::{lex, markdown, plain, yaml};
 
 /// Analyses one file's text.
 pub fn analyze_text(lang: Lang, text: &str, hints: &Hints) -> Option<FileFacts> {
+    let mut facts = analyze_lang(lang, text, hints)?;
+    facts.imports = crate::imports::imports_of(lang, text);
+    Some(facts)
+}
+
+fn analyze_lang(lang: Lang, text: &str, hints: &Hints) -> Option<FileFacts> {
     match lang {
         Lang::Yaml | Lang::Json => {
             yaml::analyze_yaml(text, 0).or_else(|| plain::analyze_plain(text, hints))

@@ -9,7 +9,7 @@
 //! - [`scan`]: the scan end to end, [`scan::scan`] returns a [`findings::Report`];
 //! - [`walk`]: which files are scanned, projects (manifests), reading files; [`prefilter`]:
 //!   the Greenhouse markers searched in every file;
-//! - [`context`]: project context (base-URL names, linked files);
+//! - [`context`]: project context (base-URL names, wrappers, files linked by [`imports`]);
 //! - [`resolve`]: candidates → findings (need, suppression, route, advice, rewrite);
 //! - [`languages`]: which analysis a file gets — [`markdown`], [`plain`], [`yaml`], or the token
 //!   [`rules`] over [`lex`] (tree-sitter) / [`rustlex`] (syn) tokens of [`tokens`];
@@ -22,6 +22,7 @@ pub mod baseline;
 pub mod context;
 pub mod diff;
 pub mod findings;
+pub mod imports;
 pub mod lang;
 pub mod languages;
 pub mod lex;

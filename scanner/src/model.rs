@@ -117,6 +117,8 @@ pub struct FileFacts {
     pub idents: std::collections::HashSet<String>,
     /// Functions whose call sites inherit a route and a method (see [`Wrapper`]).
     pub wrappers: Vec<Wrapper>,
+    /// The module specifiers the file imports, as written (see `imports`).
+    pub imports: Vec<String>,
 }
 
 /// What a function does with one of its parameters, as far as Harvest is concerned: it prepends

@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use crate::context::{Projects, uses_name};
 use crate::findings::{Report, Summary, summarize};
+use crate::imports::ImportIndex;
 use crate::lang::Lang;
 use crate::languages::analyze_text;
 use crate::model::{FileFacts, Hints, Need};
@@ -60,16 +61,23 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
         .map(|(idx, facts)| Parsed { idx, facts })
         .collect();
     let mut projects = Projects::new(walked.projects, base_dir);
+    // Imports are resolved only when some file is Harvest v1/v2.
+    let index = if first.iter().any(|p| p.facts.legacy) {
+        ImportIndex::new(files.iter().map(|f| f.path.clone()))
+    } else {
+        ImportIndex::default()
+    };
     for p in &first {
-        projects.learn(&files[p.idx].path, &p.facts);
+        projects.learn(&files[p.idx].path, &p.facts, &index);
     }
-    let second = second_pass(&files, &first, &projects, &parsed_count);
+    let second = second_pass(&files, &first, &projects, &index, &parsed_count);
     let redone: HashSet<usize> = second.iter().map(|p| p.idx).collect();
     let first: Vec<Parsed> = first
         .into_iter()
         .filter(|p| !redone.contains(&p.idx))
         .collect();
-    let (findings, suppressed) = resolve_all(&files, first.iter().chain(second.iter()), &projects);
+    let (findings, suppressed) =
+        resolve_all(&files, first.iter().chain(second.iter()), &projects, &index);
     warnings.extend(walked.warnings);
     warnings.sort();
     warnings.dedup();
@@ -144,6 +152,7 @@ fn second_pass(
     files: &[FileEntry],
     first: &[Parsed],
     projects: &Projects,
+    index: &ImportIndex,
     parsed_count: &AtomicUsize,
 ) -> Vec<Parsed> {
     let own: HashMap<usize, HashSet<&String>> = first
@@ -161,7 +170,7 @@ fn second_pass(
             {
                 return None;
             }
-            let hints = proj.hints_for(&f.path, &bytes);
+            let hints = proj.hints_for(&f.path, &bytes, index);
             if !linked && hints.wrappers.is_empty() && !uses_name(&bytes, &proj.names) {
                 return None;
             }
@@ -183,13 +192,14 @@ fn resolve_all<'a>(
     files: &[FileEntry],
     parsed: impl Iterator<Item = &'a Parsed>,
     projects: &Projects,
+    index: &ImportIndex,
 ) -> (Vec<crate::Finding>, usize) {
     let mut findings = Vec::new();
     let mut suppressed = 0;
     for p in parsed {
         let f = &files[p.idx];
         let proj = projects.of(&f.path);
-        let linked = proj.is_some_and(|pr| pr.linked(&f.path, &p.facts));
+        let linked = proj.is_some_and(|pr| pr.linked(&f.path, &p.facts, index));
         let text = match std::fs::read(&f.path) {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(_) => continue,

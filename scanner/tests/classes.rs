@@ -113,3 +113,24 @@ fn every_class_fixture_gives_exactly_its_expected_findings() {
     assert!(trees > 0);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// A route under a proven legacy base that the catalogue lacks is reported as written, with the
+/// v3 status `unknown` and a message saying so.
+#[test]
+fn unknown_routes_say_so() {
+    let r = scan_path(&fixture("classes/unknown_routes/python"));
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.legacy_route.as_deref() == Some("GET /v1/interview_kits/{id}"))
+        .expect("the unknown route is reported");
+    assert_eq!(f.v3.status(), Some("unknown"));
+    assert!(f.message.contains("unknown route"), "{}", f.message);
+    assert!(f.v3.calls().is_empty());
+    assert!(
+        r.summary
+            .endpoints
+            .iter()
+            .any(|e| e.legacy_route == "GET /v1/interview_kits" && e.status == "unknown")
+    );
+}

@@ -547,7 +547,8 @@ impl Analyzer<'_> {
         }
         let prev = self.tok(i.checked_sub(1)?)?;
         let next = self.tok(i + 1)?;
-        let map_value = self.is_assign(i - 1);
+        // `key: value`, `key => value`, Kotlin's `key to value`.
+        let map_value = self.is_assign(i - 1) || (prev.kind == Tk::Word && prev.text == "to");
         let element = prev.punct(",") || prev.kind == Tk::Open;
         let ends = next.punct(",") || next.kind == Tk::Close || next.punct(";");
         if !(map_value || element) || !ends {
@@ -567,6 +568,17 @@ impl Analyzer<'_> {
             let key = self.is_assign(self.mate[g].saturating_add(1));
             return (members.len() <= 5 && !key && outer != NONE && self.table_group(outer))
                 .then_some((outer, Some(v)));
+        }
+        // A `{ key, value }` pair of a collection initializer (C#), or `(key, value)` tuple.
+        let outer = self.parent[g];
+        if members.len() == 3
+            && members[2] == i
+            && self.toks[members[0]].kind == Tk::Str
+            && outer != NONE
+            && self.toks[outer].text != "("
+            && self.table_group(outer)
+        {
+            return Some((outer, None));
         }
         (map_value || slashed).then_some((g, None))
     }
