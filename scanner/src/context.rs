@@ -134,15 +134,34 @@ pub struct Projects {
     /// The scan root's folder: the project of files outside any manifest folder.
     base_dir: PathBuf,
     map: HashMap<PathBuf, Project>,
+    /// What the settings tell every file (configured base-URL names, trusted wrappers).
+    config: Hints,
 }
 
 impl Projects {
-    pub fn new(dirs: HashSet<PathBuf>, base_dir: PathBuf) -> Self {
+    pub fn new(dirs: HashSet<PathBuf>, base_dir: PathBuf, config: Hints) -> Self {
         Projects {
             dirs,
             base_dir,
             map: HashMap::new(),
+            config,
         }
+    }
+
+    /// The hints for a file of `proj` (see [`Project::hints_for`]) with the settings' added.
+    pub fn hints_for(
+        &self,
+        proj: &Project,
+        path: &Path,
+        bytes: &[u8],
+        index: &ImportIndex,
+    ) -> Hints {
+        let mut h = proj.hints_for(path, bytes, index);
+        h.names.extend(self.config.names.iter().cloned());
+        for (k, w) in &self.config.wrappers {
+            h.wrappers.entry(k.clone()).or_insert_with(|| w.clone());
+        }
+        h
     }
 
     /// The project folder of a file: the nearest folder with a manifest, else the scan root.

@@ -6,7 +6,8 @@
 //!
 //! Modules, in the order a scan uses them (dependencies point down this list only):
 //!
-//! - [`scan`]: the scan end to end, [`scan::scan`] returns a [`findings::Report`];
+//! - [`scan`]: the scan end to end, [`scan::scan`] returns a [`findings::Report`]; [`config`]:
+//!   the `harvest-scan.toml` settings;
 //! - [`walk`]: which files are scanned, projects (manifests), reading files; [`prefilter`]:
 //!   the Greenhouse markers searched in every file;
 //! - [`context`]: project context (base-URL names, wrappers, files linked by [`imports`]);
@@ -19,6 +20,7 @@
 
 pub mod advice;
 pub mod baseline;
+pub mod config;
 pub mod context;
 pub mod diff;
 pub mod findings;

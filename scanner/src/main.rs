@@ -32,6 +32,13 @@ Suppressing a finding:
       auth = (KEY, \"\")  # harvest-scan: ignore HB003 token rotation ships in PR 42
   Accepted findings can also be recorded with --write-baseline and dropped with --baseline.
 
+Settings (harvest-scan.toml in the scanned folder, or --config FILE):
+  include = [\"src/**\"]            only these paths (globs, as rg -g)
+  exclude = [\"**/fixtures/**\"]    not these
+  base_urls = [\"GH_BASE\"]         names holding the v1/v2 base URL (set outside the code)
+  wrappers = [\"ghRequest\", { name = \"gh_post\", param = 1, method = \"POST\" }]
+                                   functions whose argument `param` is a path under the base
+
 Exit status:
   0  no finding at or above --fail-on
   1  findings at or above --fail-on
@@ -84,6 +91,9 @@ struct Cli {
     /// Follow symbolic links (not followed by default; loops detected, each file scanned once).
     #[arg(short = 'L', long)]
     follow: bool,
+    /// Settings file (default: harvest-scan.toml in the scanned folder, when there is one).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Colour: auto (on a terminal), always, never.
     #[arg(long, default_value = "auto")]
     color: String,
@@ -115,6 +125,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         no_ignore: cli.no_ignore,
         progress: stderr_tty,
         follow: cli.follow,
+        config: cli.config.clone(),
     };
     let mut rep = scan(&cli.path, &opts)?;
     if let Some(b) = &cli.baseline {

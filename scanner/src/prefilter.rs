@@ -12,20 +12,30 @@ const MARKERS: [(&str, &str); 2] = [("greenhouse", "enho"), ("on-behalf-of", "ha
 pub struct Markers {
     searcher: Searcher,
     /// For each pattern of the searcher: (marker, offset of its chunk in the marker).
-    pats: Vec<(&'static [u8], usize)>,
+    pats: Vec<(Vec<u8>, usize)>,
 }
 
 impl Markers {
     pub fn new() -> anyhow::Result<Markers> {
+        Markers::with_words(&[])
+    }
+
+    /// The markers, and `words` as they are written (configured base-URL names and wrappers:
+    /// a file using them is a candidate too).
+    pub fn with_words(words: &[String]) -> anyhow::Result<Markers> {
         let mut b = Config::new().match_kind(MatchKind::LeftmostFirst).builder();
-        let mut pats = Vec::new();
+        let mut pats: Vec<(Vec<u8>, usize)> = Vec::new();
+        for w in words.iter().filter(|w| w.len() >= 3) {
+            b.add(w.as_bytes());
+            pats.push((w.as_bytes().to_vec(), 0));
+        }
         for (marker, chunk) in MARKERS {
             let at = marker
                 .find(chunk)
                 .ok_or_else(|| anyhow::anyhow!("prefilter: {chunk} not in {marker}"))?;
             for spelling in case_spellings(chunk) {
                 b.add(spelling);
-                pats.push((marker.as_bytes(), at));
+                pats.push((marker.as_bytes().to_vec(), at));
             }
         }
         let searcher = b
@@ -44,8 +54,8 @@ impl Markers {
             else {
                 return false;
             };
-            let (marker, at) = self.pats[m.pattern().as_usize()];
-            if m.start() >= at {
+            let (marker, at) = &self.pats[m.pattern().as_usize()];
+            if m.start() >= *at {
                 let s = m.start() - at;
                 if hay
                     .get(s..s + marker.len())

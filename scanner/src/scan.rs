@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::prefilter::Markers;
 use rayon::prelude::*;
 
+use crate::config::Config;
 use crate::context::{Projects, uses_name};
 use crate::findings::{Report, Summary, summarize};
 use crate::imports::ImportIndex;
@@ -29,6 +30,8 @@ pub struct Options {
     pub progress: bool,
     /// Follow symbolic links (default: not followed, as ripgrep).
     pub follow: bool,
+    /// The settings file to read instead of `harvest-scan.toml` in the scanned folder.
+    pub config: Option<std::path::PathBuf>,
 }
 
 /// One analysed file.
@@ -49,8 +52,9 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
     } else {
         root.to_path_buf()
     };
+    let cfg = Config::load(&base_dir, opts.config.as_deref())?;
     let parsed_count = AtomicUsize::new(0);
-    let (walked, mut warnings) = first_pass(root, opts, &parsed_count)?;
+    let (walked, mut warnings) = first_pass(root, opts, &cfg, &parsed_count)?;
     if !catalog.join().unwrap_or(false) {
         anyhow::bail!("the embedded mapping catalog does not load (run the mappings checks)");
     }
@@ -60,7 +64,7 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
         .into_iter()
         .map(|(idx, facts)| Parsed { idx, facts })
         .collect();
-    let mut projects = Projects::new(walked.projects, base_dir);
+    let mut projects = Projects::new(walked.projects, base_dir, config_hints(&cfg));
     // Imports are resolved only when some file is Harvest v1/v2.
     let index = if first.iter().any(|p| p.facts.legacy) {
         ImportIndex::new(files.iter().map(|f| f.path.clone()))
@@ -95,6 +99,18 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
     Ok(report)
 }
 
+/// What the settings tell every file: the configured base-URL names and trusted wrappers.
+fn config_hints(cfg: &Config) -> Hints {
+    Hints {
+        names: cfg.base_urls.iter().cloned().collect(),
+        wrappers: cfg
+            .wrappers
+            .iter()
+            .map(|w| (w.name.clone(), w.clone()))
+            .collect(),
+    }
+}
+
 /// A spinner on stderr, when asked for.
 fn progress_bar(on: bool) -> Option<indicatif::ProgressBar> {
     on.then(|| {
@@ -112,21 +128,30 @@ fn progress_bar(on: bool) -> Option<indicatif::ProgressBar> {
 fn first_pass(
     root: &Path,
     opts: &Options,
+    cfg: &Config,
     parsed_count: &AtomicUsize,
 ) -> anyhow::Result<(walk::Walked<FileFacts>, Vec<String>)> {
     let bar = progress_bar(opts.progress);
-    let markers = Markers::new()?;
+    let hints = config_hints(cfg);
+    let words: Vec<String> = hints
+        .names
+        .iter()
+        .chain(hints.wrappers.keys())
+        .cloned()
+        .collect();
+    let markers = Markers::with_words(&words)?;
     let warn_list = std::sync::Mutex::new(Vec::<String>::new());
     let warn = |m: String| {
         if let Ok(mut w) = warn_list.lock() {
             w.push(m);
         }
     };
-    let empty = Hints::default();
     let wopts = WalkOptions {
         all: opts.all,
         no_ignore: opts.no_ignore,
         follow: opts.follow,
+        include: cfg.include.clone(),
+        exclude: cfg.exclude.clone(),
     };
     let visit = |f: &FileEntry| -> Option<FileFacts> {
         if let Some(b) = &bar {
@@ -135,11 +160,14 @@ fn first_pass(
         let bytes = walk::read_candidate(f, &markers, &warn)?;
         let text = walk::decode_text(f, bytes, &warn);
         parsed_count.fetch_add(1, Ordering::Relaxed);
-        let facts = analyze_text(Lang::for_path(&f.path), &text, &empty)?;
+        let mut facts = analyze_text(Lang::for_path(&f.path), &text, &hints)?;
+        if facts.cands.iter().any(|c| c.need == Need::Nothing) {
+            facts.legacy = true;
+        }
         // A file with nothing to report and no legacy base contributes nothing.
         (!facts.cands.is_empty() || facts.legacy).then_some(facts)
     };
-    let walked = walk::walk(root, wopts, &visit);
+    let walked = walk::walk(root, &wopts, &visit)?;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
@@ -170,7 +198,7 @@ fn second_pass(
             {
                 return None;
             }
-            let hints = proj.hints_for(&f.path, &bytes, index);
+            let hints = projects.hints_for(proj, &f.path, &bytes, index);
             if !linked && hints.wrappers.is_empty() && !uses_name(&bytes, &proj.names) {
                 return None;
             }

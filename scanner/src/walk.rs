@@ -55,7 +55,7 @@ const MANIFESTS: [&str; 14] = [
 ];
 
 /// What the walk honours.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct WalkOptions {
     /// Scan vendored folders and ignored files too.
     pub all: bool,
@@ -63,6 +63,10 @@ pub struct WalkOptions {
     pub no_ignore: bool,
     /// Follow symbolic links (loops detected; each real file is still scanned once).
     pub follow: bool,
+    /// Globs of the paths to scan, relative to the root (`harvest-scan.toml` `include`; all
+    /// when empty), and of the paths not to scan (`exclude`).
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
 }
 
 /// A file to scan: its path and its path relative to the scan root (`/`-separated).
@@ -182,9 +186,9 @@ type Seen<T> = (FileEntry, Option<(u64, u64)>, Option<T>);
 /// each real file is kept once (under its first path in sorted order).
 pub fn walk<T: Send>(
     root: &Path,
-    opts: WalkOptions,
+    opts: &WalkOptions,
     visit: &(dyn Fn(&FileEntry) -> Option<T> + Sync),
-) -> Walked<T> {
+) -> anyhow::Result<Walked<T>> {
     if root.is_file() {
         let name = root
             .file_name()
@@ -195,12 +199,12 @@ pub fn walk<T: Send>(
             rel: name,
         };
         let results = visit(&entry).map(|r| (0, r)).into_iter().collect();
-        return Walked {
+        return Ok(Walked {
             files: vec![entry],
             results,
             projects: HashSet::new(),
             warnings: Vec::new(),
-        };
+        });
     }
     let seen: Mutex<Vec<Seen<T>>> = Mutex::new(Vec::new());
     let projects = Mutex::new(HashSet::new());
@@ -210,11 +214,11 @@ pub fn walk<T: Send>(
             w.push(m);
         }
     };
-    builder(root, opts).build_parallel().run(|| {
+    builder(root, opts)?.build_parallel().run(|| {
         Box::new(|res| {
             match res {
                 Ok(entry) => {
-                    if let Some(fe) = file_of(root, opts, &entry, &projects, &warn) {
+                    if let Some(fe) = file_of(root, opts.follow, &entry, &projects, &warn) {
                         let id = if opts.follow { file_id(&entry) } else { None };
                         let r = visit(&fe);
                         if let Ok(mut s) = seen.lock() {
@@ -247,18 +251,18 @@ pub fn walk<T: Send>(
     let mut warnings = warnings.into_inner().unwrap_or_default();
     warnings.sort();
     warnings.dedup();
-    Walked {
+    Ok(Walked {
         files,
         results,
         projects: projects.into_inner().unwrap_or_default(),
         warnings,
-    }
+    })
 }
 
 /// The walker: hidden files scanned; `.gitignore` (and `.git/info/exclude`) only inside a git
 /// work tree, read from the parents of the root too, `.ignore` everywhere (as ripgrep); VCS,
 /// cache and (unless `--all`) dependency folders skipped.
-fn builder(root: &Path, opts: WalkOptions) -> WalkBuilder {
+fn builder(root: &Path, opts: &WalkOptions) -> anyhow::Result<WalkBuilder> {
     let use_ignore = !opts.all && !opts.no_ignore;
     let mut b = WalkBuilder::new(root);
     b.standard_filters(false)
@@ -275,6 +279,20 @@ fn builder(root: &Path, opts: WalkOptions) -> WalkBuilder {
                 .map(usize::from)
                 .unwrap_or(2),
         );
+    if !opts.include.is_empty() || !opts.exclude.is_empty() {
+        // As ripgrep's -g: include globs whitelist files (folders are still walked), `!`
+        // globs ignore.
+        let mut o = ignore::overrides::OverrideBuilder::new(root);
+        for g in &opts.include {
+            o.add(g)
+                .map_err(|e| anyhow::anyhow!("include glob {g:?}: {e}"))?;
+        }
+        for g in &opts.exclude {
+            o.add(&format!("!{g}"))
+                .map_err(|e| anyhow::anyhow!("exclude glob {g:?}: {e}"))?;
+        }
+        b.overrides(o.build().map_err(|e| anyhow::anyhow!("globs: {e}"))?);
+    }
     let all = opts.all;
     b.filter_entry(move |e| {
         if e.depth() == 0 || !e.file_type().is_some_and(|t| t.is_dir()) {
@@ -283,14 +301,14 @@ fn builder(root: &Path, opts: WalkOptions) -> WalkBuilder {
         let name = e.file_name().to_string_lossy();
         !(SKIP_ALWAYS.contains(&name.as_ref()) || (!all && VENDORED.contains(&name.as_ref())))
     });
-    b
+    Ok(b)
 }
 
 /// The file an entry of the walk stands for (None for folders, skipped files and symlinks not
 /// followed); records project manifests.
 fn file_of(
     root: &Path,
-    opts: WalkOptions,
+    follow: bool,
     entry: &DirEntry,
     projects: &Mutex<HashSet<PathBuf>>,
     warn: &dyn Fn(String),
@@ -299,7 +317,7 @@ fn file_of(
         return None;
     }
     let ft = entry.file_type()?;
-    if ft.is_symlink() && !opts.follow {
+    if ft.is_symlink() && !follow {
         // Not followed (as ripgrep without -L); a dangling one is worth a warning.
         if std::fs::metadata(entry.path()).is_err() {
             warn(format!(
