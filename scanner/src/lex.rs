@@ -115,6 +115,9 @@ impl Walker<'_> {
             if !(lang == Lang::Python && is_docstring(node)) {
                 let mut parts = Vec::new();
                 decode(lang, node, bytes, &mut parts);
+                if lang == Lang::Kotlin {
+                    parts = kotlin_templates(parts);
+                }
                 let text = text_of(node, bytes).to_string();
                 self.push(node, Tk::Str, text, tokens::merge(parts));
             }
@@ -439,6 +442,34 @@ fn decode(lang: Lang, node: &Node, bytes: &[u8], parts: &mut Vec<Part>) {
         let lit = if count == 1 { strip_quotes(lit) } else { lit };
         parts.push(Part::Lit(unescape(lit)));
     }
+}
+
+/// Kotlin's `$name` templates (the grammar leaves them in the literal text): expressions.
+fn kotlin_templates(parts: Vec<Part>) -> Vec<Part> {
+    let mut out = Vec::new();
+    for p in tokens::merge(parts) {
+        let Part::Lit(l) = p else {
+            out.push(p);
+            continue;
+        };
+        let mut rest = l.as_str();
+        while let Some(at) = rest.find('$') {
+            let name: String = rest[at + 1..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+                out.push(Part::Lit(rest[..at + 1].to_string()));
+                rest = &rest[at + 1..];
+                continue;
+            }
+            out.push(Part::Lit(rest[..at].to_string()));
+            out.push(Part::Expr(name.clone()));
+            rest = &rest[at + 1 + name.len()..];
+        }
+        out.push(Part::Lit(rest.to_string()));
+    }
+    out
 }
 
 fn strip_interp(t: &str) -> String {

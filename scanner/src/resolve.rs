@@ -136,12 +136,20 @@ fn build_finding(rel: &str, c: &Cand, version: &str, lines: &[&str]) -> Finding 
     });
     // A route under a proven legacy base that the catalogue lacks: reported as written.
     let unknown = match (&resolved, &c.route) {
-        (None, Some(r)) if c.kind == Kind::Endpoint && c.need == Need::Nothing => Some(format!(
-            "{} /{}/{}",
-            r.method.as_deref().unwrap_or("GET"),
-            r.version.as_deref().unwrap_or(version),
-            r.segs.join("/")
-        )),
+        (None, Some(r))
+            if c.kind == Kind::Endpoint
+                && c.need == Need::Nothing
+                && r.segs
+                    .first()
+                    .is_some_and(|s| !routes::is_placeholder(s) && s != "{id}") =>
+        {
+            Some(format!(
+                "{} /{}/{}",
+                r.method.as_deref().unwrap_or("GET"),
+                r.version.as_deref().unwrap_or(version),
+                r.segs.join("/")
+            ))
+        }
         _ => None,
     };
     let legacy_route = resolved

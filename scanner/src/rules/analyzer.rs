@@ -44,6 +44,10 @@ pub struct Analyzer<'a> {
     pub(super) var_types: HashMap<String, String>,
     /// `=` tokens starting a function's expression body.
     pub(super) expr_bodies: HashSet<usize>,
+    /// String constants of the file (`HOST = "https://harvest.greenhouse.io"`).
+    pub(super) consts: HashMap<String, String>,
+    /// The constants holding the bare Harvest host.
+    pub(super) host_consts: HashSet<String>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -89,6 +93,8 @@ impl<'a> Analyzer<'a> {
             wrappers: ctx.hints.wrappers.clone(),
             var_types: HashMap::new(),
             expr_bodies: HashSet::new(),
+            consts: HashMap::new(),
+            host_consts: HashSet::new(),
         }
     }
 

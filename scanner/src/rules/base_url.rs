@@ -103,7 +103,12 @@ impl Analyzer<'_> {
             } else {
                 self.call_method(i)
             };
-            let segs = routes::normalize_path(&u.rest);
+            // A path decided at run time (`HOST + "/v1/" + path`): no route.
+            let segs = if u.rest.starts_with('\u{0}') {
+                None
+            } else {
+                routes::normalize_path(&u.rest)
+            };
             // Safe-rewrite anchor: the version segment in the literal source text.
             let version_at = if single {
                 let needle = format!("{HARVEST_HOST}/{v}/");
@@ -149,7 +154,10 @@ impl Analyzer<'_> {
             let Some(v) = seg.strip_prefix('/').and_then(routes::legacy_version) else {
                 continue;
             };
-            let joined = self.is_concat(i + 1) || self.toks[i].parts.len() > 1;
+            // Joined to a variable path; not the host constant itself (`${HOST}/v1` is the
+            // base, reported as such).
+            let joined = (self.is_concat(i + 1) || self.toks[i].parts.len() > 1)
+                && !self.starts_from_host(i);
             hits.push((i, v, joined));
         }
         for (i, v, joined) in hits {

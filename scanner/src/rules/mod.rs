@@ -9,6 +9,7 @@ mod base_url;
 mod method;
 mod nav;
 mod paths;
+mod values;
 mod wrappers;
 
 use crate::model::{FileFacts, Kind, Need};
@@ -40,6 +41,9 @@ impl Analyzer<'_> {
     /// Runs every rule.
     pub fn run(mut self) -> FileFacts {
         let n = self.toks.len();
+        if !self.ctx.plain {
+            self.collect_constants();
+        }
         // Mentions, and the first pass over full URLs to learn the base names.
         for i in 0..n {
             let t = &self.toks[i];
@@ -64,9 +68,16 @@ impl Analyzer<'_> {
                     if low.contains("://") && is_other_api(&low) {
                         let names = self.bound_names(i);
                         self.other_names.extend(names);
+                    } else if self.starts_from_host(i)
+                        && let Some((parts, _)) = self.compose_resolved(i)
+                        && is_other_api(&flat(&parts).to_ascii_lowercase())
+                    {
+                        // `V3 = f"{HOST}/v3"`: the host constant made another API's base.
+                        let names = self.bound_names(self.concat_start(i));
+                        self.other_names.extend(names);
                     }
-                    if low.contains(HARVEST_HOST)
-                        && let Some((parts, _)) = self.compose(i)
+                    if self.may_hold_harvest(i, &low)
+                        && let Some((parts, _)) = self.compose_resolved(i)
                     {
                         let f = flat(&parts);
                         for u in harvest_urls(&f) {
@@ -74,7 +85,8 @@ impl Analyzer<'_> {
                                 Some(v) if u.rest.is_empty() => {
                                     self.facts.legacy = true;
                                     self.facts.legacy_version.get_or_insert(v.to_string());
-                                    self.bind_names(i);
+                                    let start = self.concat_start(i);
+                                    self.bind_names(start);
                                 }
                                 Some(_) => self.facts.legacy = true,
                                 None if u.bare => self.facts.harvest_host = true,
@@ -92,6 +104,9 @@ impl Analyzer<'_> {
             let own: std::collections::HashSet<&String> = self.facts.base_names.iter().collect();
             let other = &self.other_names;
             self.names.retain(|n| !other.contains(n) || own.contains(n));
+        }
+        if !self.ctx.plain {
+            self.alias_rule();
         }
         self.host_and_version_rule();
         self.wrapper_rule();
@@ -130,7 +145,7 @@ impl Analyzer<'_> {
             self.plain_basic_header_rule(i, &lit);
             return;
         }
-        let Some((parts, lead)) = self.compose(i) else {
+        let Some((parts, lead)) = self.compose_resolved(i) else {
             return;
         };
         let f = flat(&parts);

@@ -261,6 +261,19 @@ impl Analyzer<'_> {
         Some((tokens::merge(parts), lead))
     }
 
+    /// The first token of the concatenation that token `i` is an operand of.
+    pub(super) fn concat_start(&self, i: usize) -> usize {
+        let mut start = self.operand_left(i).min(i);
+        while start >= 2 && self.is_concat(start - 1) {
+            let s = self.operand_left(start - 2);
+            if s > start - 2 {
+                break;
+            }
+            start = s;
+        }
+        start
+    }
+
     pub(super) fn is_base_name(&self, expr: &str) -> bool {
         let id = last_ident(expr);
         !id.is_empty() && self.names.contains(id)

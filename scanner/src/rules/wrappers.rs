@@ -794,7 +794,7 @@ fn legacy_base_text(l: &str) -> bool {
 
 /// String parts with `{name}` placeholders inside literal text made into expressions (Rust
 /// `format!("{base}{path}")`, Python `"{base}{path}".format(...)`).
-fn expand_braces(parts: &[Part]) -> Vec<Part> {
+pub(super) fn expand_braces(parts: &[Part]) -> Vec<Part> {
     let mut out = Vec::new();
     for p in parts {
         let Part::Lit(l) = p else {
