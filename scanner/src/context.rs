@@ -32,6 +32,9 @@ pub struct Project {
     pub imported_by_legacy: HashSet<PathBuf>,
     /// Wrapper functions of the project's files, with the file defining each.
     pub wrappers: Vec<(Wrapper, PathBuf)>,
+    /// Settings keys bound to the legacy base (normalised), and their last segments as written.
+    pub settings: HashSet<String>,
+    pub setting_words: HashSet<String>,
 }
 
 /// Languages where a class is used by its name without an import of its file (one class per
@@ -88,6 +91,7 @@ impl Project {
     pub fn hints_for(&self, path: &Path, bytes: &[u8], index: &ImportIndex) -> Hints {
         let mut h = Hints {
             names: self.names.clone(),
+            settings: self.settings.clone(),
             ..Default::default()
         };
         let mut imported: Option<HashSet<PathBuf>> = None;
@@ -158,6 +162,7 @@ impl Projects {
     ) -> Hints {
         let mut h = proj.hints_for(path, bytes, index);
         h.names.extend(self.config.names.iter().cloned());
+        h.settings.extend(self.config.settings.iter().cloned());
         for (k, w) in &self.config.wrappers {
             h.wrappers.entry(k.clone()).or_insert_with(|| w.clone());
         }
@@ -201,6 +206,9 @@ impl Projects {
                 proj.stems.insert(st);
             }
             proj.legacy_files.insert(path.to_path_buf());
+            proj.settings.extend(facts.settings.iter().cloned());
+            proj.setting_words
+                .extend(facts.setting_words.iter().filter(|w| w.len() >= 3).cloned());
             for spec in &facts.imports {
                 proj.imported_by_legacy.extend(index.resolve(path, spec));
             }
@@ -239,7 +247,13 @@ impl Projects {
                     {
                         None
                     }
-                    _ if proj.names.is_empty() && !linked && !foreign_wrappers => None,
+                    _ if proj.names.is_empty()
+                        && proj.settings.is_empty()
+                        && !linked
+                        && !foreign_wrappers =>
+                    {
+                        None
+                    }
                     _ => Some((i, proj, linked)),
                 }
             })

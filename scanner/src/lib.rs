@@ -14,7 +14,8 @@
 //! - [`resolve`]: candidates → findings (need, suppression, route, advice, rewrite);
 //! - [`languages`]: which analysis a file gets — [`markdown`], [`plain`], [`yaml`], or the token
 //!   [`rules`] over [`lex`] (tree-sitter) / [`rustlex`] (syn) tokens of [`tokens`];
-//! - [`urls`], [`words`], [`routes`] (catalog matching), [`lang`], [`model`]: shared pieces;
+//! - [`urls`], [`words`], [`routes`] (catalog matching), [`lang`], [`model`], [`settings`]
+//!   (settings keys): shared pieces;
 //! - [`findings`]: output types, summary, fingerprints; [`advice`]: the v3 side;
 //! - [`report`], [`diff`], [`baseline`], [`since`]: what is done with a report.
 
@@ -38,6 +39,7 @@ pub mod routes;
 pub mod rules;
 pub mod rustlex;
 pub mod scan;
+pub mod settings;
 pub mod since;
 pub mod tokens;
 pub mod urls;

@@ -119,6 +119,10 @@ pub struct FileFacts {
     pub wrappers: Vec<Wrapper>,
     /// The module specifiers the file imports, as written (see `imports`).
     pub imports: Vec<String>,
+    /// Settings keys this file binds to the legacy base URL (normalised, see `settings`), and
+    /// their last segments as written.
+    pub settings: Vec<String>,
+    pub setting_words: Vec<String>,
 }
 
 /// What a function does with one of its parameters, as far as Harvest is concerned: it prepends
@@ -153,4 +157,6 @@ pub struct Hints {
     pub names: std::collections::HashSet<String>,
     /// Wrapper functions defined in other files of the project (or configured), by name.
     pub wrappers: std::collections::HashMap<String, Wrapper>,
+    /// Settings keys bound to the legacy base URL in the project's settings files.
+    pub settings: std::collections::HashSet<String>,
 }

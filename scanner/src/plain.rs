@@ -36,5 +36,8 @@ pub fn analyze_plain(text: &str, hints: &Hints) -> Option<FileFacts> {
     };
     let mut facts = Analyzer::new(&toks, &funcs, &ctx).run();
     facts.mention = text.to_ascii_lowercase().contains("greenhouse");
+    let (settings, words) = crate::settings::plain_settings(text);
+    facts.settings = settings;
+    facts.setting_words = words;
     Some(facts)
 }

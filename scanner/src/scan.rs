@@ -108,6 +108,7 @@ fn config_hints(cfg: &Config) -> Hints {
             .iter()
             .map(|w| (w.name.clone(), w.clone()))
             .collect(),
+        ..Default::default()
     }
 }
 
@@ -199,7 +200,11 @@ fn second_pass(
                 return None;
             }
             let hints = projects.hints_for(proj, &f.path, &bytes, index);
-            if !linked && hints.wrappers.is_empty() && !uses_name(&bytes, &proj.names) {
+            if !linked
+                && hints.wrappers.is_empty()
+                && !uses_name(&bytes, &proj.names)
+                && !uses_name(&bytes, &proj.setting_words)
+            {
                 return None;
             }
             let text = String::from_utf8_lossy(&bytes).into_owned();

@@ -494,6 +494,14 @@ impl Walk<'_> {
                     );
                 }
                 if u.rest.is_empty() {
+                    // A settings key holding the base: code reading it uses the base.
+                    let path: Vec<&str> = keys.iter().map(String::as_str).collect();
+                    self.facts
+                        .settings
+                        .extend(crate::settings::names_of_path(&path));
+                    if let Some(k) = keys.last() {
+                        self.facts.setting_words.push(k.clone());
+                    }
                     self.push(
                         Kind::BaseUrl,
                         l,

@@ -15,6 +15,67 @@ impl Analyzer<'_> {
             self.names.insert(n.clone());
             self.facts.base_names.push(n);
         }
+        // Also a settings key (a config array or object: Laravel's `'greenhouse' => ['url' =>
+        // env('GREENHOUSE_URL', 'https://…/v1')]`, `module.exports = { greenhouse: { baseUrl } }`).
+        let path = self.key_path(i);
+        if path.len() >= 2 {
+            let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+            self.facts
+                .settings
+                .extend(crate::settings::names_of_path(&refs));
+            if let Some(last) = path.last() {
+                self.facts.setting_words.push(last.clone());
+            }
+        }
+        if let Some(var) = self.env_default_of(i) {
+            self.facts
+                .settings
+                .extend(crate::settings::names_of_path(&[var.as_str()]));
+            self.facts.setting_words.push(var);
+        }
+    }
+
+    /// The keys down to the value at `i`: its own key and those of the groups around it (a call
+    /// around it counts as the value of its key: `'url' => env('X', '…')`).
+    pub(super) fn key_path(&self, i: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(k) = self.key_before(i) {
+            out.push(k);
+        }
+        let mut g = self.parent[i];
+        for _ in 0..6 {
+            if g == NONE {
+                break;
+            }
+            let at = if self.toks[g].text == "(" && g >= 1 && self.toks[g - 1].kind == Tk::Word {
+                self.operand_left(g - 1)
+            } else {
+                g
+            };
+            if let Some(k) = self.key_before(at) {
+                out.push(k);
+            }
+            g = self.parent[at];
+        }
+        out.reverse();
+        out.retain(|k| !k.is_empty() && k.len() < 64);
+        out
+    }
+
+    /// `getenv("X", "https://…/v1")`, `env('X', '…')`, `ENV.fetch("X", "…")`: the variable
+    /// whose default the base at `i` is.
+    fn env_default_of(&self, i: usize) -> Option<String> {
+        let g = self.parent[i];
+        if g == NONE || self.toks[g].text != "(" {
+            return None;
+        }
+        let chain = self.callee(g);
+        let envish = chain.iter().any(|w| {
+            let l = w.to_ascii_lowercase();
+            l.contains("env") || l == "fetch" || l == "get"
+        }) && chain.iter().any(|w| w.to_ascii_lowercase().contains("env"));
+        let first = *self.members(g, i).first()?;
+        (envish && first != i && self.toks[first].kind == Tk::Str).then(|| self.toks[first].lit())
     }
 
     /// Names the URL string at `i` is bound to: the key or variable it is the value of (also

@@ -143,6 +143,11 @@ impl Analyzer<'_> {
             let t = &self.toks[k];
             if t.kind == Tk::Close && self.mate[k] != NONE {
                 k = self.mate[k];
+                // Chained subscripts and calls: `cfg["a"]["b"]`, `f()["x"]`.
+                if self.toks[k].text == "[" && k > 0 && self.toks[k - 1].kind == Tk::Close {
+                    k -= 1;
+                    continue;
+                }
                 if k > 1 && self.toks[k - 1].punct("!") && self.toks[k - 2].kind == Tk::Word {
                     k -= 1;
                 }
@@ -224,7 +229,10 @@ impl Analyzer<'_> {
                 if start > end {
                     break;
                 }
-                if (start..=end).any(|k| self.toks[k].kind == Tk::Str)
+                // A string operand on the left (not one inside a subscript or call:
+                // `cfg["base"] + "/jobs"` starts from `cfg[...]`).
+                if (start..=end)
+                    .any(|k| self.toks[k].kind == Tk::Str && self.parent[k] == self.parent[i])
                     && self.toks[i - 1].text != "+="
                 {
                     return None;
@@ -276,7 +284,17 @@ impl Analyzer<'_> {
 
     pub(super) fn is_base_name(&self, expr: &str) -> bool {
         let id = last_ident(expr);
-        !id.is_empty() && self.names.contains(id)
+        (!id.is_empty() && self.names.contains(id)) || self.reads_base_setting(expr)
+    }
+
+    /// Does the expression read a settings key bound to the legacy base
+    /// (`os.environ["GREENHOUSE_URL"]`, `cfg["greenhouse"]["base_url"]`)?
+    pub(super) fn reads_base_setting(&self, expr: &str) -> bool {
+        let settings = &self.ctx.hints.settings;
+        !settings.is_empty()
+            && crate::settings::names_read_by(expr)
+                .iter()
+                .any(|n| settings.contains(n))
     }
 
     pub(super) fn line_text_low(&self, line: u32) -> String {

@@ -275,6 +275,8 @@ impl Analyzer<'_> {
                     added.push(key);
                 }
             }
+            added.extend(self.injected_settings());
+            added.retain(|k| !self.names.contains(k));
             if added.is_empty() {
                 break;
             }
@@ -285,6 +287,48 @@ impl Analyzer<'_> {
         }
     }
 
+    /// Fields and parameters injected from a settings key bound to the legacy base: Spring's
+    /// `@Value("${greenhouse.base-url}") String baseUrl`, Micronaut/Quarkus alike.
+    fn injected_settings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.ctx.hints.settings.is_empty() {
+            return out;
+        }
+        for i in 0..self.toks.len() {
+            let t = &self.toks[i];
+            if t.kind != Tk::Str || !t.lit().starts_with("${") {
+                continue;
+            }
+            let g = self.parent[i];
+            if g == NONE
+                || self.mate[g] == NONE
+                || !self
+                    .callee(g)
+                    .last()
+                    .is_some_and(|c| matches!(c.as_str(), "Value" | "ConfigProperty" | "Property"))
+                || !self.reads_base_setting(&t.text)
+            {
+                continue;
+            }
+            let mut k = self.mate[g] + 1;
+            while let Some(w) = self.tok(k) {
+                if w.kind == Tk::Word
+                    && self
+                        .tok(k + 1)
+                        .is_some_and(|n| matches!(n.text.as_str(), ";" | "=" | "," | ")"))
+                {
+                    out.push(w.text.clone());
+                    break;
+                }
+                if w.kind != Tk::Word && !matches!(w.text.as_str(), "<" | ">" | "." | "@") {
+                    break;
+                }
+                k += 1;
+            }
+        }
+        out
+    }
+
     /// Is the value starting at `s` (up to its statement's end) the legacy base: a base name,
     /// or alternatives of which one is, or a legacy base literal among alternatives, or a
     /// trimmed copy of one, or constants that spell it?
@@ -292,6 +336,14 @@ impl Analyzer<'_> {
         let Some(first) = self.tok(s) else {
             return false;
         };
+        // A settings read (`os.environ["GREENHOUSE_URL"]`, `cfg["greenhouse"]["base_url"]`),
+        // not concatenated with a path.
+        if !self.ctx.hints.settings.is_empty() {
+            let e = self.operand_right(s);
+            if e > s && !self.is_concat(e) && self.reads_base_setting(&self.text_range(s, e)) {
+                return true;
+            }
+        }
         let line = first.line;
         let mut j = s;
         let mut any_base = false;
