@@ -409,7 +409,7 @@ impl ImportIndex {
 }
 
 /// `a/b/../c/./d` → `a/c/d` (without touching the file system).
-fn normalize(p: &Path) -> PathBuf {
+pub fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {

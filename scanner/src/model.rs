@@ -123,6 +123,22 @@ pub struct FileFacts {
     /// their last segments as written.
     pub settings: Vec<String>,
     pub setting_words: Vec<String>,
+    /// API description fragments this file mounts (RAML `!include`, OpenAPI `$ref`).
+    pub includes: Vec<Include>,
+}
+
+/// A fragment mounted by an API description: `/candidates: !include candidates.raml`,
+/// `/jobs: {$ref: "paths/jobs.yaml"}` (with an optional JSON pointer into the file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Include {
+    /// The file, as written (relative to the including file).
+    pub file: String,
+    /// The JSON pointer after `#`, if any (`/paths/~1jobs`).
+    pub pointer: Option<String>,
+    /// The resource path the fragment is mounted at (`/candidates`).
+    pub mount: String,
+    /// The line of the mounting key in the including file.
+    pub line: u32,
 }
 
 /// What a function does with one of its parameters, as far as Harvest is concerned: it prepends

@@ -15,7 +15,7 @@ use crate::findings::{Report, Summary, summarize};
 use crate::imports::ImportIndex;
 use crate::lang::Lang;
 use crate::languages::analyze_text;
-use crate::model::{FileFacts, Hints, Need};
+use crate::model::{FileFacts, Hints, Kind, Need};
 use crate::resolve::resolve_file;
 use crate::routes;
 use crate::walk::{self, FileEntry, MAX_FILE, WalkOptions};
@@ -74,7 +74,17 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
     for p in &first {
         projects.learn(&files[p.idx].path, &p.facts, &index);
     }
-    let second = second_pass(&files, &first, &projects, &index, &parsed_count);
+    let mut second = second_pass(&files, &first, &projects, &index, &parsed_count);
+    let (fragments, mounted) =
+        fragment_pass(&files, first.iter().chain(second.iter()), &parsed_count);
+    // A mounting key whose fragment was found: the fragment's operations are the findings.
+    let mut first = first;
+    for p in first.iter_mut().chain(second.iter_mut()) {
+        p.facts
+            .cands
+            .retain(|c| !(c.kind == Kind::Endpoint && mounted.contains(&(p.idx, c.line))));
+    }
+    second.extend(fragments);
     let redone: HashSet<usize> = second.iter().map(|p| p.idx).collect();
     let first: Vec<Parsed> = first
         .into_iter()
@@ -218,6 +228,79 @@ fn second_pass(
             Some(Parsed { idx, facts })
         })
         .collect()
+}
+
+/// API description fragments mounted by legacy documents (RAML `!include`, OpenAPI `$ref`,
+/// nested up to four levels): analysed under the mount path and the includer's base.
+/// Returns the fragments' analyses and the (file index, line) of each mounting key resolved.
+fn fragment_pass<'a>(
+    files: &[FileEntry],
+    parsed: impl Iterator<Item = &'a Parsed>,
+    parsed_count: &AtomicUsize,
+) -> (Vec<Parsed>, HashSet<(usize, u32)>) {
+    let mut work: Vec<(usize, crate::model::Include, Option<String>, u32)> = parsed
+        .filter(|p| p.facts.legacy && !p.facts.includes.is_empty())
+        .flat_map(|p| {
+            let v = p.facts.legacy_version.clone();
+            p.facts
+                .includes
+                .iter()
+                .map(move |inc| (p.idx, inc.clone(), v.clone(), 0))
+        })
+        .collect();
+    let mut mounted = HashSet::new();
+    if work.is_empty() {
+        return (Vec::new(), mounted);
+    }
+    let by_path: HashMap<&Path, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.path.as_path(), i))
+        .collect();
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    while let Some((from_idx, inc, version, depth)) = work.pop() {
+        let from = &files[from_idx].path;
+        let dir = from.parent().unwrap_or(Path::new(""));
+        let target = crate::imports::normalize(&dir.join(&inc.file));
+        let Some(&idx) = by_path.get(target.as_path()) else {
+            continue;
+        };
+        if !seen.insert((idx, inc.mount.clone(), inc.pointer.clone())) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&target) else {
+            continue;
+        };
+        let raml = Lang::for_path(&target) == Lang::Yaml
+            && (target.extension().is_some_and(|e| e == "raml")
+                || text.trim_start().starts_with("#%RAML"));
+        let Some(facts) = crate::yaml::analyze_fragment(
+            &text,
+            &inc.mount,
+            inc.pointer.as_deref(),
+            version.as_deref(),
+            raml,
+        ) else {
+            continue;
+        };
+        parsed_count.fetch_add(1, Ordering::Relaxed);
+        mounted.insert((from_idx, inc.line));
+        if depth < 4 {
+            for nested in &facts.includes {
+                work.push((idx, nested.clone(), version.clone(), depth + 1));
+            }
+        }
+        out.push(Parsed { idx, facts });
+    }
+    // A fragment that mounts another: its mounting keys give way too.
+    for p in &mut out {
+        p.facts
+            .cands
+            .retain(|c| !(c.kind == Kind::Endpoint && mounted.contains(&(p.idx, c.line))));
+    }
+    out.sort_by_key(|p| p.idx);
+    (out, mounted)
 }
 
 /// Candidates → findings, sorted (path, line, column, kind, route); and the suppressed count.

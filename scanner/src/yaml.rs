@@ -9,7 +9,7 @@ use crate::model::{Cand, FileFacts, Kind, Need, RouteReq};
 use crate::routes::{self, HARVEST_HOST};
 use crate::urls::harvest_urls;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Y {
     Scalar { v: String, line: u32, col: u32 },
     Map(Vec<(Y, Y)>),
@@ -146,7 +146,117 @@ pub fn analyze_yaml(src: &str, line_offset: u32) -> Option<FileFacts> {
         let mut path = Vec::new();
         w.node(d, &mut path, None, "");
     }
+    // A description of another API (its `baseUri`/`servers` URL is the Job Board, v3, another
+    // vendor) and no legacy base: its paths are that API's.
+    if !w.facts.legacy && other_base(src) {
+        w.facts
+            .cands
+            .retain(|c| !(c.kind == Kind::Endpoint && c.need != Need::Nothing));
+        w.facts.includes.clear();
+    }
     Some(w.facts)
+}
+
+/// Does the document declare another API's base (`baseUri:`, `servers: - url:`, `host:`, in
+/// YAML or JSON form)?
+fn other_base(src: &str) -> bool {
+    src.lines().take(400).any(|l| {
+        ["baseUri", "url", "host", "url_base", "base_url"]
+            .iter()
+            .any(|k| {
+                let t = l
+                    .trim()
+                    .trim_start_matches("- ")
+                    .trim_start_matches(['{', '[', ' ']);
+                let mut rest = t;
+                while let Some(p) = rest.find(k) {
+                    let before = &rest[..p];
+                    let after = rest[p + k.len()..].trim_start_matches(['"', '\'']);
+                    let key_start =
+                        before.is_empty() || before.ends_with(['"', '\'', ' ', '{', ',']);
+                    if key_start && let Some(v) = after.trim_start().strip_prefix(':') {
+                        let v = v
+                            .trim()
+                            .trim_start_matches(['"', '\''])
+                            .split(['"', '\'', ',', '}', ' '])
+                            .next()
+                            .unwrap_or("")
+                            .to_ascii_lowercase();
+                        if v.contains("://")
+                            && (!v.contains(HARVEST_HOST)
+                                || v.contains(&format!("{HARVEST_HOST}/v3")))
+                        {
+                            return true;
+                        }
+                    }
+                    rest = &rest[p + k.len()..];
+                }
+                false
+            })
+    })
+}
+
+/// A fragment of an API description mounted at `mount` by a legacy document (RAML `!include`,
+/// OpenAPI `$ref`): its operations are endpoints under the including document's base
+/// (`version`), reported at their own lines. `pointer` selects a part of the file.
+pub fn analyze_fragment(
+    src: &str,
+    mount: &str,
+    pointer: Option<&str>,
+    version: Option<&str>,
+    raml: bool,
+) -> Option<FileFacts> {
+    let mut b = Builder::default();
+    let mut parser = Parser::new_from_str(src);
+    if parser.load(&mut b, true).is_err() && b.docs.is_empty() {
+        return None;
+    }
+    while let Some((node, _)) = b.stack.pop() {
+        b.insert(node);
+    }
+    let lines: Vec<&str> = src.lines().collect();
+    let mut w = Walk {
+        facts: FileFacts::default(),
+        default_method: None,
+        raml,
+        line_offset: 0,
+        src_lines: &lines,
+    };
+    for d in &b.docs {
+        let Some(node @ Y::Map(item)) = follow_pointer(d, pointer) else {
+            continue;
+        };
+        // Each operation of the mounted resource, at its own line.
+        for (k, _) in item {
+            if let (Some(_), Y::Scalar { line, col, .. }) = (scalar(k).and_then(routes::verb), k) {
+                w.path_key(mount, &Y::Map(vec![(k.clone(), Y::Null)]), *line, *col);
+            }
+        }
+        let mut keys = Vec::new();
+        w.node(node, &mut keys, None, mount);
+    }
+    for c in &mut w.facts.cands {
+        if c.kind == Kind::Endpoint {
+            c.need = Need::Nothing;
+        }
+    }
+    w.facts.legacy = true;
+    w.facts.legacy_version = version.map(str::to_string);
+    Some(w.facts)
+}
+
+/// The node a JSON pointer (`/paths/~1jobs`) names in a document.
+fn follow_pointer<'a>(d: &'a Y, pointer: Option<&str>) -> Option<&'a Y> {
+    let mut cur = d;
+    let Some(p) = pointer.filter(|p| !p.trim_matches('/').is_empty()) else {
+        return Some(cur);
+    };
+    for seg in p.trim_start_matches('/').split('/') {
+        let key = seg.replace("~1", "/").replace("~0", "~");
+        let Y::Map(m) = cur else { return None };
+        cur = get(m, &key)?;
+    }
+    Some(cur)
 }
 
 /// The top-level `version: v1` (or `v2`) of a document.
@@ -308,6 +418,7 @@ impl Walk<'_> {
                     if key.starts_with('/') && under_paths {
                         let full = format!("{prefix}{key}");
                         self.path_key(&full, v, kl, kc);
+                        self.include_of(v, kl, &full);
                         keys.push(key.to_string());
                         self.node(v, keys, Some(entries), &full);
                         keys.pop();
@@ -377,6 +488,38 @@ impl Walk<'_> {
                 "API description path",
             );
         }
+    }
+
+    /// A path key whose value is a fragment in another file: RAML `!include file`, OpenAPI
+    /// `{$ref: "file#/pointer"}` (local `#/…` refs are not files).
+    fn include_of(&mut self, v: &Y, key_line: u32, mount: &str) {
+        let target = match v {
+            Y::Scalar { v: s, .. } => {
+                let src = self
+                    .src_lines
+                    .get((key_line as usize).saturating_sub(1))
+                    .copied()
+                    .unwrap_or("");
+                src.contains("!include").then(|| s.trim().to_string())
+            }
+            Y::Map(m) => get(m, "$ref")
+                .and_then(scalar)
+                .map(|s| s.trim().to_string()),
+            _ => None,
+        };
+        let Some(t) = target.filter(|t| !t.starts_with('#') && !t.contains("://")) else {
+            return;
+        };
+        let (file, pointer) = match t.split_once('#') {
+            Some((f, p)) => (f.to_string(), Some(p.to_string())),
+            None => (t, None),
+        };
+        self.facts.includes.push(crate::model::Include {
+            file,
+            pointer,
+            mount: mount.to_string(),
+            line: key_line + self.line_offset,
+        });
     }
 
     fn method_for(&self, keys: &[String], siblings: Option<&[(Y, Y)]>) -> Option<&'static str> {
