@@ -39,6 +39,8 @@ impl std::fmt::Display for FetchError {
     }
 }
 
+impl std::error::Error for FetchError {}
+
 /// What a [`Fetch`] call returns: every row of the collection, shared.
 pub type FetchFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Arc<Vec<Value>>, FetchError>> + Send + 'a>>;

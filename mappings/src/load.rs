@@ -128,7 +128,9 @@ impl Catalog {
                 endpoints: b.endpoints,
                 views: b.views.into_iter().map(|(k, (v, _))| (k, v)).collect(),
                 files,
-            })
+                analysis: Default::default(),
+            }
+            .analysed())
         } else {
             diags.sort_by(|a, b| {
                 (&a.location.file, a.location.line, a.location.column).cmp(&(

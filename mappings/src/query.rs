@@ -77,45 +77,6 @@ pub struct Via {
 }
 
 impl Via {
-    /// The primary rows of legacy page `q.page` of a `via` filter, and whether more follow:
-    /// the related rows (every page), their ids, that page of ids, the primary rows for them
-    /// (at most 50 ids a call), newest id first.
-    pub async fn rows(
-        &self,
-        q: &V3Query,
-        primary: &str,
-        fetch: &dyn crate::engine::Fetch,
-    ) -> Result<(Vec<serde_json::Value>, bool), crate::engine::FetchError> {
-        let related = fetch.fetch(&self.path, &self.query).await?;
-        let (ids, more) = Via::page_of(&self.ids(&related, &q.params), q.page, q.per_page);
-        let mut rows = Vec::new();
-        for chunk in ids.chunks(MAX_IDS) {
-            let mut params: Vec<(String, String)> = q
-                .params
-                .iter()
-                .filter(|(k, _)| k != &self.to)
-                .cloned()
-                .collect();
-            params.push((
-                self.to.clone(),
-                chunk
-                    .iter()
-                    .map(i64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ));
-            rows.extend(fetch.fetch(primary, &params).await?.iter().cloned());
-        }
-        rows.sort_by_key(|r| {
-            std::cmp::Reverse(
-                r.get("id")
-                    .and_then(serde_json::Value::as_i64)
-                    .unwrap_or(i64::MIN),
-            )
-        });
-        Ok((rows, more))
-    }
-
     /// The ids of legacy page `page` (1-based) of size `per_page`, and whether more follow.
     pub fn page_of(ids: &[i64], page: u64, per_page: u64) -> (Vec<i64>, bool) {
         let start = (page.saturating_sub(1)).saturating_mul(per_page) as usize;
@@ -187,6 +148,10 @@ pub fn translate(
     let mut filters: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for (name, value) in legacy {
         let Some(p) = ep.param(name) else {
+            // A list that documented only per_page still follows the proxy's page links.
+            if name == "page" && ep.is_paginated() {
+                out.page = positive(name, value, u64::MAX)?;
+            }
             // v1 ignored parameters it did not know; so does the proxy.
             continue;
         };

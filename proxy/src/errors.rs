@@ -2,6 +2,7 @@
 
 use serde_json::{Value, json};
 
+use harvest_mappings::ReadError;
 use harvest_mappings::engine::FetchError;
 
 /// A v1-shaped error: status, body, and extra headers (e.g. `Retry-After`).
@@ -39,6 +40,37 @@ impl V1Error {
 
     pub fn not_found() -> Self {
         V1Error::new(404, "Resource not found")
+    }
+
+    /// Every way a legacy read fails, as v1 answered it: the one mapping from the pipeline's
+    /// errors to v1 answers.
+    pub fn from_read(e: &ReadError) -> Self {
+        match e {
+            ReadError::NotFound | ReadError::BadId { .. } => V1Error::not_found(),
+            ReadError::MethodNotAllowed {
+                method,
+                path,
+                allowed,
+            } => V1Error::new(
+                405,
+                format!(
+                    "{method} is not allowed on {path}; allowed: {}",
+                    allowed.join(", ")
+                ),
+            ),
+            ReadError::Validation { param, message } => {
+                V1Error::validation(param, format!("{param}: {message}"))
+            }
+            ReadError::UnsupportedParam { param, reason } => V1Error::validation(
+                param,
+                format!("{param} is not supported by harvest-proxy: {reason}"),
+            ),
+            ReadError::Unsupported { .. } => V1Error::new(501, e.to_string()),
+            ReadError::Upstream(f) => V1Error::from_upstream(f),
+            ReadError::Untranslatable { .. } | ReadError::Mapping { .. } => {
+                V1Error::new(502, e.to_string())
+            }
+        }
     }
 
     /// A v3 failure as v1 would have answered it.

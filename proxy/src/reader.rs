@@ -8,7 +8,10 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::Instant;
 
+use futures::future::BoxFuture;
 use harvest_mappings::engine::{Fetch, FetchError};
+use harvest_mappings::paging;
+use harvest_mappings::v3::{V3, V3Page};
 
 use crate::state::State;
 use crate::upstream::next_link;
@@ -22,17 +25,6 @@ pub struct RateInfo {
     pub limit: Option<u64>,
     pub remaining: Option<u64>,
     pub reset: Option<u64>,
-}
-
-/// One page of a v3 collection.
-#[derive(Debug)]
-pub struct Page {
-    /// The rows (empty when the page was fetched without parsing).
-    pub rows: Vec<Value>,
-    /// The body as v3 sent it.
-    pub body: bytes::Bytes,
-    /// Path and query of the next page (`/v3/x?cursor=…`).
-    pub next: Option<String>,
 }
 
 pub struct Reader {
@@ -54,17 +46,7 @@ fn fe(status: u16, message: impl Into<String>) -> FetchError {
     }
 }
 
-/// `path?k=v&…` with form encoding.
-pub fn target(path: &str, query: &[(String, String)]) -> String {
-    if query.is_empty() {
-        return path.to_string();
-    }
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in query {
-        s.append_pair(k, v);
-    }
-    format!("{path}?{}", s.finish())
-}
+pub use harvest_mappings::paging::target;
 
 impl Reader {
     pub fn new(state: Arc<State>, tenant: usize, sub: u64) -> Reader {
@@ -87,13 +69,13 @@ impl Reader {
     }
 
     /// One page: `target` is a v3 path with its query (`/v3/jobs?ids=1` or `/v3/jobs?cursor=…`).
-    pub async fn page(&self, target: &str) -> Result<Page, FetchError> {
+    pub async fn page(&self, target: &str) -> Result<V3Page, FetchError> {
         self.page_with(target, true).await
     }
 
     /// One page; with `parse = false` the body is not parsed (the `Link` header is all a walk
     /// needs, and a memoised translation needs only the bytes).
-    pub async fn page_with(&self, target: &str, parse: bool) -> Result<Page, FetchError> {
+    pub async fn page_with(&self, target: &str, parse: bool) -> Result<V3Page, FetchError> {
         let st = &self.state;
         let tenant = st
             .config
@@ -161,7 +143,7 @@ impl Reader {
                     match status {
                         200..=299 if !parse => {
                             let next = next_link(&r.headers).map(|n| path_and_query(&n));
-                            return Ok(Page {
+                            return Ok(V3Page {
                                 rows: Vec::new(),
                                 body: r.body,
                                 next,
@@ -170,7 +152,7 @@ impl Reader {
                         200..=299 => match serde_json::from_slice::<Value>(&r.body) {
                             Ok(Value::Array(rows)) => {
                                 let next = next_link(&r.headers).map(|n| path_and_query(&n));
-                                return Ok(Page {
+                                return Ok(V3Page {
                                     rows,
                                     body: r.body,
                                     next,
@@ -240,31 +222,6 @@ impl Reader {
         }
     }
 
-    /// Every row of a collection, following cursors.
-    pub async fn all(
-        &self,
-        path: &str,
-        query: &[(String, String)],
-    ) -> Result<Vec<Value>, FetchError> {
-        let mut q = query.to_vec();
-        if !q.iter().any(|(k, _)| k == "per_page") {
-            q.push(("per_page".into(), "500".into()));
-        }
-        let mut rows = Vec::new();
-        let mut next = Some(target(path, &q));
-        let mut pages = 0;
-        while let Some(t) = next {
-            let p = self.page(&t).await?;
-            rows.extend(p.rows);
-            next = p.next;
-            pages += 1;
-            if pages > 10_000 {
-                return Err(fe(502, format!("v3 {path} did not stop paginating")));
-            }
-        }
-        Ok(rows)
-    }
-
     fn note_rate(&self, h: &http::HeaderMap) {
         let num = |k: &str| {
             h.get(k)
@@ -302,24 +259,83 @@ pub fn path_and_query(link: &str) -> String {
 }
 
 impl Fetch for Reader {
+    /// Every row of a collection; reference collections (joined whole with `cache = true`)
+    /// come from the reference cache for their TTL.
     fn fetch<'a>(
         &'a self,
         path: &'a str,
         query: &'a [(String, String)],
     ) -> harvest_mappings::engine::FetchFuture<'a> {
         Box::pin(async move {
-            if self.state.cacheable.contains(path) {
-                let key = format!("{}|{}", self.tenant, target(path, query));
-                if let Some(rows) = self.state.reference.get(&key) {
-                    self.state.metrics.cache_hit("reference", true);
-                    return Ok(rows);
-                }
-                self.state.metrics.cache_hit("reference", false);
-                let rows = Arc::new(self.all(path, query).await?);
-                self.state.reference.put(key, rows.clone());
+            if !self.state.catalog.is_cacheable(path) {
+                return Ok(Arc::new(paging::all(self, path, query).await?));
+            }
+            let key = format!("{}|{}", self.tenant, target(path, query));
+            if let Some(rows) = self.state.reference.get(&key) {
+                self.state.metrics.cache_hit("reference", true);
                 return Ok(rows);
             }
-            Ok(Arc::new(self.all(path, query).await?))
+            self.state.metrics.cache_hit("reference", false);
+            let rows = Arc::new(paging::all(self, path, query).await?);
+            self.state.reference.put(key, rows.clone());
+            Ok(rows)
         })
+    }
+}
+
+/// Harvest v3 over HTTP for one legacy request: the tenant's token, retries, the cursor cache
+/// and the translation memo (both per tenant), with their metrics.
+impl V3 for Reader {
+    fn page<'a>(
+        &'a self,
+        target: &'a str,
+        parse: bool,
+    ) -> BoxFuture<'a, Result<V3Page, FetchError>> {
+        Box::pin(self.page_with(target, parse))
+    }
+
+    fn nearest_cursor(&self, walk: &str, page: u64, floor: u64) -> Option<(u64, String)> {
+        let cursors = &self.state.cursors;
+        let found = (floor..=page)
+            .rev()
+            .find_map(|n| cursors.get(&self.cursor_key(walk, n)).map(|t| (n, t)));
+        self.state.metrics.cache_hit("cursor", found.is_some());
+        found
+    }
+
+    fn keep_cursor(&self, walk: &str, page: u64, target: &str) {
+        self.state
+            .cursors
+            .put(self.cursor_key(walk, page), target.to_string());
+    }
+
+    fn forget_cursor(&self, walk: &str, page: u64) {
+        self.state.cursors.remove(&self.cursor_key(walk, page));
+    }
+
+    fn memoises(&self) -> bool {
+        self.state.config.cache.translated_entries > 0
+    }
+
+    fn memo(&self, key: &str) -> Option<bytes::Bytes> {
+        let hit = self
+            .state
+            .translated
+            .get(&format!("{}|{key}", self.tenant));
+        self.state.metrics.cache_hit("translation", hit.is_some());
+        hit
+    }
+
+    fn keep_memo(&self, key: String, body: bytes::Bytes) {
+        self.state
+            .translated
+            .put(format!("{}|{key}", self.tenant), body);
+    }
+}
+
+impl Reader {
+    /// Cursors are kept per tenant: page `page` of `walk`.
+    fn cursor_key(&self, walk: &str, page: u64) -> String {
+        format!("{}|{walk}#{page}", self.tenant)
     }
 }

@@ -1,6 +1,5 @@
 //! Shared state of a running proxy: config, mappings, upstream client, caches, metrics.
 
-use std::collections::HashSet;
 use std::num::NonZeroUsize;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
@@ -64,40 +63,6 @@ impl<V: Clone> TtlCache<V> {
     }
 }
 
-/// True when a view (and every view it uses) joins only collections marked `cache = true`.
-fn only_cached_joins(catalog: &Catalog, view: &str, seen: &mut HashSet<String>) -> bool {
-    if !seen.insert(view.to_string()) {
-        return true;
-    }
-    let Some(v) = catalog.view(view) else {
-        return false;
-    };
-    v.joins.iter().all(|j| {
-        j.cache
-            && j.view
-                .as_deref()
-                .is_none_or(|jv| only_cached_joins(catalog, jv, seen))
-    }) && v.ops.iter().all(|op| each_views_cached(catalog, op, seen))
-}
-
-fn each_views_cached(
-    catalog: &Catalog,
-    op: &harvest_mappings::catalog::Op,
-    seen: &mut HashSet<String>,
-) -> bool {
-    use harvest_mappings::catalog::Op;
-    match op {
-        Op::Each { view, .. } => only_cached_joins(catalog, view, seen),
-        Op::When {
-            then, otherwise, ..
-        } => then
-            .iter()
-            .chain(otherwise)
-            .all(|o| each_views_cached(catalog, o, seen)),
-        _ => true,
-    }
-}
-
 pub struct State {
     pub config: Config,
     pub catalog: &'static Catalog,
@@ -108,10 +73,6 @@ pub struct State {
     pub cursors: TtlCache<String>,
     /// Reference collections (joins marked `cache = true`).
     pub reference: TtlCache<Arc<Vec<Value>>>,
-    /// v3 paths whose joins are marked cacheable in the mappings.
-    pub cacheable: HashSet<String>,
-    /// Routes whose response view joins only cached reference data (memoisable by content).
-    pub memoisable: HashSet<String>,
     /// Translated v1 pages by (tenant, route, content hash of the v3 page); same TTL as the
     /// reference data they were built with.
     pub translated: TtlCache<bytes::Bytes>,
@@ -121,28 +82,12 @@ pub struct State {
 impl State {
     pub fn new(config: Config, catalog: &'static Catalog) -> Result<State, String> {
         let upstream = Arc::new(Upstream::new(config.limits.upstream_timeout)?);
-        let cacheable = catalog
-            .views()
-            .flat_map(|v| v.joins.iter().filter(|j| j.cache).map(|j| j.from.clone()))
-            .collect();
-        let memoisable = catalog
-            .endpoints()
-            .iter()
-            .filter(|e| {
-                e.response
-                    .as_ref()
-                    .is_some_and(|r| only_cached_joins(catalog, &r.view, &mut HashSet::new()))
-            })
-            .map(|e| e.route())
-            .collect();
         Ok(State {
-            memoisable,
             translated: TtlCache::new(config.cache.translated_entries, config.cache.reference_ttl),
             tokens: Arc::new(TokenCache::new(config.cache.token_refresh_margin)),
             metrics: Arc::new(Metrics::new()),
             cursors: TtlCache::new(config.cache.cursor_entries, config.cache.cursor_ttl),
             reference: TtlCache::new(1024, config.cache.reference_ttl),
-            cacheable,
             upstream,
             catalog,
             config,
