@@ -335,7 +335,11 @@ impl View {
                 }
             }
         }
-        let mut out: Vec<&str> = self.joins.iter().filter_map(|j| j.view.as_deref()).collect();
+        let mut out: Vec<&str> = self
+            .joins
+            .iter()
+            .filter_map(|j| j.view.as_deref())
+            .collect();
         in_ops(&self.ops, &mut out);
         out
     }

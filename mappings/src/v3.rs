@@ -26,8 +26,11 @@ pub trait V3: Fetch {
     /// One page: `target` is a v3 path with its query (`/v3/jobs?per_page=100`) or the path
     /// and query of a `next` link. With `parse = false` the rows may be left empty: the caller
     /// needs only `next` (a walk) or the bytes (a memoised answer).
-    fn page<'a>(&'a self, target: &'a str, parse: bool)
-    -> BoxFuture<'a, Result<V3Page, FetchError>>;
+    fn page<'a>(
+        &'a self,
+        target: &'a str,
+        parse: bool,
+    ) -> BoxFuture<'a, Result<V3Page, FetchError>>;
 
     /// The cached cursor nearest below or at legacy page `page` (and above `floor`) of a walk,
     /// as (page number, target).

@@ -210,6 +210,73 @@ mod tests {
     }
 
     #[test]
+    fn every_read_error_has_its_v1_answer() {
+        let cases = [
+            (ReadError::NotFound, 404),
+            (
+                ReadError::BadId {
+                    param: "id".into(),
+                    value: "x".into(),
+                },
+                404,
+            ),
+            (
+                ReadError::MethodNotAllowed {
+                    method: "PUT".into(),
+                    path: "/v1/users".into(),
+                    allowed: vec!["GET".into(), "POST".into()],
+                },
+                405,
+            ),
+            (
+                ReadError::Validation {
+                    param: "per_page".into(),
+                    message: "must be between 1 and 500".into(),
+                },
+                422,
+            ),
+            (
+                ReadError::UnsupportedParam {
+                    param: "type".into(),
+                    reason: "v3 has no such filter".into(),
+                },
+                422,
+            ),
+            (
+                ReadError::Unsupported {
+                    route: "POST /v1/x".into(),
+                    reason: "r".into(),
+                    instead: "POST /v3/x".into(),
+                },
+                501,
+            ),
+            (ReadError::Upstream(fe(503, json!({}))), 502),
+            (
+                ReadError::Untranslatable {
+                    route: "GET /v1/x".into(),
+                    view: "x.y".into(),
+                    id: "1".into(),
+                    message: "m".into(),
+                },
+                502,
+            ),
+        ];
+        for (e, status) in cases {
+            let v1 = V1Error::from_read(&e);
+            assert_eq!(v1.status, status, "{e:?}");
+            assert!(v1.body["message"].is_string(), "{e:?}: {}", v1.body);
+        }
+        let v = V1Error::from_read(&ReadError::Validation {
+            param: "page".into(),
+            message: "m".into(),
+        });
+        assert_eq!(
+            v.body["errors"][0],
+            json!({"message": "page: m", "field": "page"})
+        );
+    }
+
+    #[test]
     fn status_mapping() {
         assert_eq!(V1Error::from_upstream(&fe(503, json!({}))).status, 502);
         assert_eq!(V1Error::from_upstream(&fe(401, json!({}))).status, 502);

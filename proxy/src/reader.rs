@@ -318,10 +318,7 @@ impl V3 for Reader {
     }
 
     fn memo(&self, key: &str) -> Option<bytes::Bytes> {
-        let hit = self
-            .state
-            .translated
-            .get(&format!("{}|{key}", self.tenant));
+        let hit = self.state.translated.get(&format!("{}|{key}", self.tenant));
         self.state.metrics.cache_hit("translation", hit.is_some());
         hit
     }
