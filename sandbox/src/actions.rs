@@ -3,28 +3,22 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::body_fields::apply_fields;
+use crate::crud;
 use crate::data::base_id;
 use crate::effects::{stages_of, sync_candidate_tags};
-use crate::errors::ApiError;
+use crate::errors::{ApiError, field_entry};
+use crate::records::{children, get_i64, int_field, now, require};
 use crate::schema;
 use crate::store::Dataset;
-use crate::writes::Outcome;
-use crate::writes::util::{get_i64, int_field, now, require};
-
-fn err(field: &str, msg: impl Into<String>) -> ApiError {
-    ApiError::field(field, msg)
-}
+use crate::write_op::{Outcome, WriteKind};
 
 /// Fails on body keys outside `allowed` (the v3 action bodies are `additionalProperties: false`).
 fn only(body: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
     let bad: Vec<Value> = body
         .keys()
         .filter(|k| !allowed.contains(&k.as_str()))
-        .map(|k| {
-            let mut m = Map::new();
-            m.insert(k.clone(), json!("is not a permitted attribute"));
-            Value::Object(m)
-        })
+        .map(|k| field_entry(k, "is not a permitted attribute"))
         .collect();
     if bad.is_empty() {
         Ok(())
@@ -33,6 +27,7 @@ fn only(body: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
     }
 }
 
+/// Runs the action `verb` on record `id` of resource `name` (404 for an unknown pair).
 pub fn run(
     ds: &mut Dataset,
     name: &str,
@@ -46,99 +41,110 @@ pub fn run(
         ("applications", "unreject") => unreject(ds, id, body),
         ("applications", "hire") => hire(ds, id, body),
         ("applications", "convert_to_candidate") => convert(ds, id, body),
-        ("users", "activate") | ("users", "deactivate") => {
-            only(body, &[])?;
-            let deactivated = verb == "deactivate";
-            ds.modify("users", id, |u| {
-                u.insert("deactivated".into(), json!(deactivated));
-                u.insert("updated_at".into(), json!(now()));
-            });
-            Ok(Outcome::NoContent)
-        }
-        ("users", "revoke_permissions") => {
-            for t in ["user_job_permissions", "future_job_permissions"] {
-                for r in ds
-                    .table(t)
-                    .map(|tab| tab.find_ids("user_id", id))
-                    .unwrap_or_default()
-                {
-                    ds.remove(t, r);
-                }
-            }
-            ds.modify("users", id, |u| {
-                u.insert("site_admin".into(), json!(false));
-                u.insert("updated_at".into(), json!(now()));
-            });
-            Ok(Outcome::NoContent)
-        }
+        ("users", "activate") => set_deactivated(ds, id, body, false),
+        ("users", "deactivate") => set_deactivated(ds, id, body, true),
+        ("users", "revoke_permissions") => revoke_permissions(ds, id),
         ("candidates", "anonymize") => anonymize(ds, id, body),
         ("candidates", "merge") => merge(ds, id, body),
-        ("approval_flows", "request_approvals") => {
-            ds.modify("approval_flows", id, |f| {
-                f.insert("approval_status".into(), json!("pending"));
-                f.insert("updated_at".into(), json!(now()));
-            });
-            let groups = ds
-                .table("approver_groups")
-                .map(|t| t.find_ids("approval_flow_id", id))
-                .unwrap_or_default();
-            let ts = now();
-            for (i, g) in groups.iter().enumerate() {
-                for a in ds
-                    .table("approvers")
-                    .map(|t| t.find_ids("approver_group_id", *g))
-                    .unwrap_or_default()
-                {
-                    ds.modify("approvers", a, |r| {
-                        r.insert(
-                            "status".into(),
-                            json!(if i == 0 { "due" } else { "waiting" }),
-                        );
-                        r.insert("request_sent_at".into(), json!(ts));
-                    });
-                }
-            }
-            Ok(Outcome::NoContent)
-        }
+        ("approval_flows", "request_approvals") => request_approvals(ds, id),
         ("approval_flows", "replace_approver_groups") => replace_groups(ds, id, body),
-        ("approver_groups", "replace_approver") => {
-            require(body, &["remove_user_id", "add_user_id"])?;
-            let remove = int_field(body, "remove_user_id")?.unwrap_or(0);
-            let add = int_field(body, "add_user_id")?.unwrap_or(0);
-            if ds.get("users", add).is_none() {
-                return Err(err("add_user_id", format!("User {add} does not exist")));
-            }
-            let rows = ds
-                .table("approvers")
-                .map(|t| t.find_ids("approver_group_id", id))
-                .unwrap_or_default();
-            let row = rows.into_iter().find(|r| {
-                ds.get("approvers", *r)
-                    .and_then(|a| a.get("user_id"))
-                    .and_then(Value::as_i64)
-                    == Some(remove)
-            });
-            let Some(row) = row else {
-                return Err(err(
-                    "remove_user_id",
-                    format!("User {remove} is not an approver of this group"),
-                ));
-            };
-            ds.modify("approvers", row, |a| {
-                a.insert("user_id".into(), json!(add));
-                a.insert("updated_at".into(), json!(now()));
-            });
-            Ok(Outcome::Object(
-                200,
-                ds.get("approver_groups", id)
-                    .cloned()
-                    .unwrap_or(Value::Null),
-            ))
-        }
+        ("approver_groups", "replace_approver") => replace_approver(ds, id, body),
         _ => Err(ApiError::not_found()),
     }
 }
 
+/// `users/{id}/activate` and `users/{id}/deactivate`.
+fn set_deactivated(
+    ds: &mut Dataset,
+    id: i64,
+    body: &Map<String, Value>,
+    deactivated: bool,
+) -> Result<Outcome, ApiError> {
+    only(body, &[])?;
+    ds.modify("users", id, |u| {
+        u.insert("deactivated".into(), json!(deactivated));
+        u.insert("updated_at".into(), json!(now()));
+    });
+    Ok(Outcome::NoContent)
+}
+
+/// Removes the user's job permissions and its site-admin flag.
+fn revoke_permissions(ds: &mut Dataset, id: i64) -> Result<Outcome, ApiError> {
+    for t in ["user_job_permissions", "future_job_permissions"] {
+        for r in children(ds, t, "user_id", id) {
+            ds.remove(t, r);
+        }
+    }
+    ds.modify("users", id, |u| {
+        u.insert("site_admin".into(), json!(false));
+        u.insert("updated_at".into(), json!(now()));
+    });
+    Ok(Outcome::NoContent)
+}
+
+/// Marks the flow pending: approvers of the first group are due, the others wait.
+fn request_approvals(ds: &mut Dataset, id: i64) -> Result<Outcome, ApiError> {
+    ds.modify("approval_flows", id, |f| {
+        f.insert("approval_status".into(), json!("pending"));
+        f.insert("updated_at".into(), json!(now()));
+    });
+    let groups = children(ds, "approver_groups", "approval_flow_id", id);
+    let ts = now();
+    for (i, g) in groups.iter().enumerate() {
+        for a in children(ds, "approvers", "approver_group_id", *g) {
+            ds.modify("approvers", a, |r| {
+                r.insert(
+                    "status".into(),
+                    json!(if i == 0 { "due" } else { "waiting" }),
+                );
+                r.insert("request_sent_at".into(), json!(ts));
+            });
+        }
+    }
+    Ok(Outcome::NoContent)
+}
+
+/// Swaps one approver of a group for another user.
+fn replace_approver(
+    ds: &mut Dataset,
+    id: i64,
+    body: &Map<String, Value>,
+) -> Result<Outcome, ApiError> {
+    require(body, &["remove_user_id", "add_user_id"])?;
+    let remove = int_field(body, "remove_user_id")?.unwrap_or(0);
+    let add = int_field(body, "add_user_id")?.unwrap_or(0);
+    if ds.get("users", add).is_none() {
+        return Err(ApiError::field(
+            "add_user_id",
+            format!("User {add} does not exist"),
+        ));
+    }
+    let rows = children(ds, "approvers", "approver_group_id", id);
+    let row = rows.into_iter().find(|r| {
+        ds.get("approvers", *r)
+            .and_then(|a| a.get("user_id"))
+            .and_then(Value::as_i64)
+            == Some(remove)
+    });
+    let Some(row) = row else {
+        return Err(ApiError::field(
+            "remove_user_id",
+            format!("User {remove} is not an approver of this group"),
+        ));
+    };
+    ds.modify("approvers", row, |a| {
+        a.insert("user_id".into(), json!(add));
+        a.insert("updated_at".into(), json!(now()));
+    });
+    Ok(Outcome::Object(
+        200,
+        ds.get("approver_groups", id)
+            .cloned()
+            .unwrap_or(Value::Null),
+    ))
+}
+
+/// The application record `id` (empty when absent).
 fn app(ds: &Dataset, id: i64) -> Map<String, Value> {
     ds.get("applications", id)
         .and_then(Value::as_object)
@@ -149,11 +155,7 @@ fn app(ds: &Dataset, id: i64) -> Map<String, Value> {
 /// Closes the current stage row and opens one for `stage`.
 fn enter_stage(ds: &mut Dataset, app_id: i64, stage: Option<i64>) {
     let ts = now();
-    for r in ds
-        .table("application_stages")
-        .map(|t| t.find_ids("application_id", app_id))
-        .unwrap_or_default()
-    {
+    for r in children(ds, "application_stages", "application_id", app_id) {
         ds.modify("application_stages", r, |s| {
             if s.get("current").and_then(Value::as_bool) == Some(true) {
                 s.insert("current".into(), json!(false));
@@ -209,7 +211,7 @@ fn move_app(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outc
     let from = int_field(body, "from_stage_id")?;
     let current = get_i64(&a, "stage_id");
     if from != current {
-        return Err(err(
+        return Err(ApiError::field(
             "from_stage_id",
             format!(
                 "does not match the application's current stage ({})",
@@ -224,7 +226,10 @@ fn move_app(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outc
     let to_stage = int_field(body, "to_stage_id")?;
     let target_job = to_job.unwrap_or(job);
     if to_job.is_some() && ds.get("jobs", target_job).is_none() {
-        return Err(err("to_job_id", format!("Job {target_job} does not exist")));
+        return Err(ApiError::field(
+            "to_job_id",
+            format!("Job {target_job} does not exist"),
+        ));
     }
     let stages = stages_of(ds, target_job);
     let target = match to_stage {
@@ -233,7 +238,7 @@ fn move_app(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outc
             .find(|(sid, _)| *sid == s)
             .cloned()
             .ok_or_else(|| {
-                err(
+                ApiError::field(
                     "to_stage_id",
                     format!("stage {s} does not belong to job {target_job}"),
                 )
@@ -241,7 +246,7 @@ fn move_app(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outc
         None if to_job.is_some() => stages
             .first()
             .cloned()
-            .ok_or_else(|| err("to_job_id", "job has no stages"))?,
+            .ok_or_else(|| ApiError::field("to_job_id", "job has no stages"))?,
         None => {
             let pos = stages.iter().position(|(sid, _)| Some(*sid) == current);
             match pos.and_then(|p| stages.get(p + 1)) {
@@ -276,7 +281,7 @@ fn reject(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outcom
     require(body, &["rejection_reason_id"])?;
     let reason = int_field(body, "rejection_reason_id")?.unwrap_or(0);
     if ds.get("rejection_reasons", reason).is_none() {
-        return Err(err(
+        return Err(ApiError::field(
             "rejection_reason_id",
             format!("Rejection reason {reason} does not exist"),
         ));
@@ -297,7 +302,7 @@ fn reject(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outcom
         .and_then(Value::as_i64)
         && ds.get("email_templates", t).is_none()
     {
-        return Err(err(
+        return Err(ApiError::field(
             "rejection_email",
             format!("Email template {t} does not exist"),
         ));
@@ -308,7 +313,7 @@ fn reject(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outcom
             let mut tmp = Map::new();
             let mut b = Map::new();
             b.insert("question_custom_fields".into(), v.clone());
-            crate::writes::apply_for_actions(ds, def, &b, &mut tmp)?;
+            apply_fields(ds, def, &WriteKind::Update, &b, &mut tmp)?;
             tmp.remove("question_custom_fields").unwrap_or(json!({}))
         }
         None => json!({}),
@@ -358,11 +363,7 @@ fn unreject(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outc
     let stage = last_stage
         .and_then(|s| stages.iter().find(|(sid, _)| *sid == s).cloned())
         .or_else(|| stages.first().cloned());
-    for r in ds
-        .table("rejection_details")
-        .map(|t| t.find_ids("application_id", id))
-        .unwrap_or_default()
-    {
+    for r in children(ds, "rejection_details", "application_id", id) {
         ds.remove("rejection_details", r);
     }
     touch_app(ds, id, |r| {
@@ -390,26 +391,29 @@ fn hire(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outcome,
         && !sd.is_null()
         && sd.as_str().and_then(crate::time::parse_iso).is_none()
     {
-        return Err(err("start_date", "must be an ISO 8601 date-time"));
+        return Err(ApiError::field(
+            "start_date",
+            "must be an ISO 8601 date-time",
+        ));
     }
     let close_reason = int_field(body, "close_reason_id")?;
     if let Some(c) = close_reason
         && ds.get("close_reasons", c).is_none()
     {
-        return Err(err(
+        return Err(ApiError::field(
             "close_reason_id",
             format!("Close reason {c} does not exist"),
         ));
     }
     let opening = match int_field(body, "opening_id")? {
         Some(o) => {
-            let rec = ds
-                .get("openings", o)
-                .ok_or_else(|| err("opening_id", format!("Opening {o} does not exist")))?;
+            let rec = ds.get("openings", o).ok_or_else(|| {
+                ApiError::field("opening_id", format!("Opening {o} does not exist"))
+            })?;
             if rec.get("job_id").and_then(Value::as_i64) != Some(job)
                 || rec.get("open").and_then(Value::as_bool) != Some(true)
             {
-                return Err(err(
+                return Err(ApiError::field(
                     "opening_id",
                     format!("Opening {o} is not an open opening of job {job}"),
                 ));
@@ -435,11 +439,7 @@ fn hire(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outcome,
             r.insert("updated_at".into(), json!(ts));
         });
     }
-    for o in ds
-        .table("offers")
-        .map(|t| t.find_ids("application_id", id))
-        .unwrap_or_default()
-    {
+    for o in children(ds, "offers", "application_id", id) {
         ds.modify("offers", o, |r| {
             if r.get("status").and_then(Value::as_str) == Some("Created") {
                 r.insert("status".into(), json!("Accepted"));
@@ -471,7 +471,10 @@ fn convert(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outco
     }
     let job = int_field(body, "job_id")?.unwrap_or(0);
     if ds.get("jobs", job).is_none() {
-        return Err(err("job_id", format!("Job {job} does not exist")));
+        return Err(ApiError::field(
+            "job_id",
+            format!("Job {job} does not exist"),
+        ));
     }
     let mut new_body = Map::new();
     new_body.insert(
@@ -488,7 +491,7 @@ fn convert(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outco
         }
     }
     let def = schema::resource("applications").ok_or_else(ApiError::not_found)?;
-    let created = crate::writes::create(ds, def, &new_body)?;
+    let created = crud::create(ds, def, &new_body)?;
     touch_app(ds, id, |r| {
         r.insert("status".into(), json!("converted"));
     });
@@ -520,10 +523,15 @@ fn anonymize(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Out
             .filter_map(|v| v.as_str().map(str::to_string))
             .collect(),
         Some(Value::String(s)) => s.split(',').map(|x| x.trim().to_string()).collect(),
-        _ => return Err(err("fields", "must be an array of attribute names")),
+        _ => {
+            return Err(ApiError::field(
+                "fields",
+                "must be an array of attribute names",
+            ));
+        }
     };
     if let Some(bad) = fields.iter().find(|f| !ANONYMIZABLE.contains(&f.as_str())) {
-        return Err(err(
+        return Err(ApiError::field(
             "fields",
             format!(
                 "`{bad}` cannot be anonymized; allowed: {}",
@@ -549,11 +557,7 @@ fn anonymize(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Out
         c.insert("updated_at".into(), json!(ts));
     });
     if fields.iter().any(|f| f == "tags") {
-        for r in ds
-            .table("applied_candidate_tags")
-            .map(|t| t.find_ids("candidate_id", id))
-            .unwrap_or_default()
-        {
+        for r in children(ds, "applied_candidate_tags", "candidate_id", id) {
             ds.remove("applied_candidate_tags", r);
         }
     }
@@ -565,7 +569,7 @@ fn merge(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outcome
     require(body, &["duplicate_candidate_id"])?;
     let dup = int_field(body, "duplicate_candidate_id")?.unwrap_or(0);
     if dup == id || ds.get("candidates", dup).is_none() {
-        return Err(err(
+        return Err(ApiError::field(
             "duplicate_candidate_id",
             format!("Candidate {dup} does not exist or is the primary candidate"),
         ));
@@ -580,11 +584,7 @@ fn merge(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outcome
         "eeoc",
         "offers",
     ] {
-        for r in ds
-            .table(t)
-            .map(|tab| tab.find_ids("candidate_id", dup))
-            .unwrap_or_default()
-        {
+        for r in children(ds, t, "candidate_id", dup) {
             ds.modify(t, r, |row| {
                 row.insert("candidate_id".into(), json!(id));
             });
@@ -592,11 +592,7 @@ fn merge(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<Outcome
     }
     // drop duplicate tag rows
     let mut seen = Vec::new();
-    for r in ds
-        .table("applied_candidate_tags")
-        .map(|t| t.find_ids("candidate_id", id))
-        .unwrap_or_default()
-    {
+    for r in children(ds, "applied_candidate_tags", "candidate_id", id) {
         let tag = ds
             .get("applied_candidate_tags", r)
             .and_then(|x| x.get("candidate_tag_id"))
@@ -624,33 +620,29 @@ fn replace_groups(
     let groups = body
         .get("approver_groups")
         .and_then(Value::as_array)
-        .ok_or_else(|| err("approver_groups", "is required and must be an array"))?;
+        .ok_or_else(|| ApiError::field("approver_groups", "is required and must be an array"))?;
     // validate first
     for g in groups {
         let approvers = g
             .get("approvers")
             .and_then(Value::as_array)
-            .ok_or_else(|| err("approver_groups", "each group needs an approvers array"))?;
+            .ok_or_else(|| {
+                ApiError::field("approver_groups", "each group needs an approvers array")
+            })?;
         for a in approvers {
-            let uid = a
-                .get("user_id")
-                .and_then(Value::as_i64)
-                .ok_or_else(|| err("approver_groups", "each approver needs a user_id"))?;
+            let uid = a.get("user_id").and_then(Value::as_i64).ok_or_else(|| {
+                ApiError::field("approver_groups", "each approver needs a user_id")
+            })?;
             if ds.get("users", uid).is_none() {
-                return Err(err("approver_groups", format!("User {uid} does not exist")));
+                return Err(ApiError::field(
+                    "approver_groups",
+                    format!("User {uid} does not exist"),
+                ));
             }
         }
     }
-    for g in ds
-        .table("approver_groups")
-        .map(|t| t.find_ids("approval_flow_id", id))
-        .unwrap_or_default()
-    {
-        for a in ds
-            .table("approvers")
-            .map(|t| t.find_ids("approver_group_id", g))
-            .unwrap_or_default()
-        {
+    for g in children(ds, "approver_groups", "approval_flow_id", id) {
+        for a in children(ds, "approvers", "approver_group_id", g) {
             ds.remove("approvers", a);
         }
         ds.remove("approver_groups", g);

@@ -4,13 +4,9 @@ use serde_json::{Map, Value, json};
 
 use crate::data::base_id;
 use crate::errors::ApiError;
+use crate::records::{children, get_i64, int_field, now};
 use crate::schema;
 use crate::store::Dataset;
-use crate::writes::util::{get_i64, int_field, now, single};
-
-fn err(field: &str, msg: impl Into<String>) -> ApiError {
-    ApiError::field(field, msg)
-}
 
 /// Rewrites write-only spellings into stored ones (e.g. note visibility `public` → `publicly_visible`).
 pub fn normalize(name: &str, body: &mut Map<String, Value>) {
@@ -157,10 +153,13 @@ fn user_derived(
         .map(str::to_string)
     {
         if !email.contains('@') {
-            return Err(err("primary_email", "is not a valid email address"));
+            return Err(ApiError::field(
+                "primary_email",
+                "is not a valid email address",
+            ));
         }
         if user_email_taken(ds, &email, except) {
-            return Err(err("primary_email", "has already been taken"));
+            return Err(ApiError::field("primary_email", "has already been taken"));
         }
         let mut emails: Vec<Value> = rec
             .get("emails")
@@ -190,7 +189,7 @@ fn user_derived(
         if let Some(ids) = rec.get(key).and_then(Value::as_array) {
             for id in ids.iter().filter_map(Value::as_i64) {
                 if ds.get(table, id).is_none() {
-                    return Err(err(
+                    return Err(ApiError::field(
                         field,
                         format!("{} {id} does not exist", schema::singular_label(table)),
                     ));
@@ -211,9 +210,10 @@ fn user_derived(
                         .find(|(_, r)| r.get("external_id").and_then(Value::as_str) == Some(e))
                         .map(|(id, _)| *id)
                 });
-                ids.push(json!(
-                    found.ok_or_else(|| err(key, format!("unknown external id `{e}`")))?
-                ));
+                ids.push(json!(found.ok_or_else(|| ApiError::field(
+                    key,
+                    format!("unknown external id `{e}`")
+                ))?));
             }
             rec.insert(field.into(), Value::Array(ids));
         }
@@ -225,7 +225,7 @@ fn user_derived(
                 .as_i64()
                 .and_then(|i| ds.get("interviewer_tags", i))
                 .ok_or_else(|| {
-                    err(
+                    ApiError::field(
                         "interviewer_tag_ids",
                         format!("unknown interviewer tag {tid}"),
                     )
@@ -256,7 +256,7 @@ pub fn before_create(
             if let Some(cid) = get_i64(rec, "candidate_id")
                 && ds.get("candidates", cid).is_none()
             {
-                return Err(err(
+                return Err(ApiError::field(
                     "candidate_id",
                     format!("Candidate {cid} does not exist"),
                 ));
@@ -266,7 +266,8 @@ pub fn before_create(
                 rec.insert("stage_name".into(), Value::Null);
                 rec.insert("answers".into(), Value::Null);
             } else {
-                let job = get_i64(rec, "job_id").ok_or_else(|| err("job_id", "is required"))?;
+                let job = get_i64(rec, "job_id")
+                    .ok_or_else(|| ApiError::field("job_id", "is required"))?;
                 let stages = stages_of(ds, job);
                 let stage = match int_field(body, "initial_stage_id")? {
                     Some(s) => {
@@ -275,14 +276,14 @@ pub fn before_create(
                             .find(|(id, _)| *id == s)
                             .cloned()
                             .ok_or_else(|| {
-                                err(
+                                ApiError::field(
                                     "initial_stage_id",
                                     format!("stage {s} does not belong to job {job}"),
                                 )
                             })?
                     }
                     None => stages.first().cloned().ok_or_else(|| {
-                        err("job_id", format!("Job {job} has no interview stages"))
+                        ApiError::field("job_id", format!("Job {job} has no interview stages"))
                     })?,
                 };
                 rec.insert("stage_id".into(), json!(stage.0));
@@ -306,13 +307,13 @@ pub fn before_create(
             let job = app
                 .get("job_id")
                 .and_then(Value::as_i64)
-                .ok_or_else(|| err("application_id", "application has no job"))?;
+                .ok_or_else(|| ApiError::field("application_id", "application has no job"))?;
             let ji_job = get_i64(rec, "job_interview_id")
                 .and_then(|j| ds.get("job_interviews", j))
                 .and_then(|r| r.get("job_id"))
                 .and_then(Value::as_i64);
             if ji_job != Some(job) {
-                return Err(err(
+                return Err(ApiError::field(
                     "job_interview_id",
                     "does not belong to the application's job",
                 ));
@@ -329,12 +330,13 @@ pub fn before_create(
             let app = match get_i64(rec, "application_id").filter(|a| *a != 0) {
                 Some(a) => a,
                 None => {
-                    let cid = get_i64(rec, "candidate_id").ok_or_else(|| {
-                        ApiError::unprocessable(vec![single("application_id", "is required")])
-                    })?;
+                    let cid = get_i64(rec, "candidate_id")
+                        .ok_or_else(|| ApiError::field("application_id", "is required"))?;
                     ds.table("applications")
                         .and_then(|t| t.find_ids("candidate_id", cid).last().copied())
-                        .ok_or_else(|| err("candidate_id", "candidate has no application"))?
+                        .ok_or_else(|| {
+                            ApiError::field("candidate_id", "candidate has no application")
+                        })?
                 }
             };
             let cid = ds
@@ -373,7 +375,7 @@ pub fn before_create(
                     .values()
                     .any(|r| r.get("name_key").and_then(Value::as_str) == Some(&key))
             }) {
-                return Err(err("name_key", "has already been taken"));
+                return Err(ApiError::field("name_key", "has already been taken"));
             }
             rec.insert("name_key".into(), json!(key));
         }
@@ -401,7 +403,7 @@ pub fn before_create(
                 })
             });
             if dup {
-                return Err(err(
+                return Err(ApiError::field(
                     "candidate_tag_id",
                     "is already applied to this candidate",
                 ));
@@ -409,10 +411,9 @@ pub fn before_create(
         }
         "jobs" => {
             if let Some(t) = int_field(body, "template_job_id")? {
-                let tpl = ds
-                    .get("jobs", t)
-                    .cloned()
-                    .ok_or_else(|| err("template_job_id", format!("Job {t} does not exist")))?;
+                let tpl = ds.get("jobs", t).cloned().ok_or_else(|| {
+                    ApiError::field("template_job_id", format!("Job {t} does not exist"))
+                })?;
                 for k in [
                     "department_id",
                     "office_ids",
@@ -443,7 +444,7 @@ pub fn before_create(
     Ok(())
 }
 
-/// Dependent rows after a create.
+/// Dependent rows after a create (applications embedded in a candidate create are `crud`'s).
 pub fn after_create(
     ds: &mut Dataset,
     name: &str,
@@ -485,27 +486,6 @@ pub fn after_create(
                 .unwrap_or_default();
             if !tags.is_empty() {
                 set_candidate_tags(ds, id, &tags);
-            }
-            let mut apps: Vec<Value> = body
-                .get("applications")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            if let Some(a) = body.get("application") {
-                apps.push(a.clone());
-            }
-            for a in apps {
-                let mut m = a
-                    .as_object()
-                    .cloned()
-                    .ok_or_else(|| err("application", "must be an object"))?;
-                m.insert("candidate_id".into(), json!(id));
-                if let Some(def) = schema::resource("applications")
-                    && let Err(e) = crate::writes::create(ds, def, &m)
-                {
-                    ds.remove("candidates", id);
-                    return Err(e);
-                }
             }
         }
         "users" => {
@@ -607,10 +587,7 @@ pub fn before_update(
             let pool = int_field(body, "prospect_pool_id")?;
             let stage = int_field(body, "prospect_stage_id")?;
             if pool.is_some() || stage.is_some() {
-                let rows = ds
-                    .table("prospect_details")
-                    .map(|t| t.find_ids("application_id", id))
-                    .unwrap_or_default();
+                let rows = children(ds, "prospect_details", "application_id", id);
                 for r in rows {
                     ds.modify("prospect_details", r, |p| {
                         if let Some(pl) = pool {

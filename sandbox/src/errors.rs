@@ -29,9 +29,16 @@ impl ApiError {
 
     /// 422 with one `{field: message}` entry.
     pub fn field(field: &str, message: impl Into<String>) -> Self {
-        let mut m = serde_json::Map::new();
-        m.insert(field.to_string(), Value::String(message.into()));
-        Self::unprocessable(vec![Value::Object(m)])
+        Self::unprocessable(vec![field_entry(field, message)])
+    }
+
+    /// The entries of the body's `errors` array (empty when there is none).
+    pub fn entries(&self) -> Vec<Value> {
+        self.body
+            .get("errors")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// 422 with one string entry.
@@ -67,4 +74,11 @@ impl ApiError {
             json!({"message": "Bad Request", "errors": [reason.into()]}),
         )
     }
+}
+
+/// One `{field: message}` entry of a 422 `errors` array.
+pub fn field_entry(field: &str, message: impl Into<String>) -> Value {
+    let mut m = serde_json::Map::new();
+    m.insert(field.to_string(), Value::String(message.into()));
+    Value::Object(m)
 }

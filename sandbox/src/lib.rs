@@ -5,20 +5,25 @@
 
 mod actions;
 pub mod auth;
+mod body_fields;
 mod catalog;
 pub mod config;
+mod crud;
 pub mod data;
 mod effects;
 pub mod errors;
 pub mod faults;
 pub mod query;
 pub mod ratelimit;
+mod records;
+mod resource_def;
 pub mod sandbox;
 pub mod schema;
 pub mod server;
 pub mod stats;
 pub mod store;
 pub mod time;
+mod write_op;
 pub mod writes;
 
 pub use config::*;

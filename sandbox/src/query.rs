@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::errors::ApiError;
+use crate::errors::{ApiError, field_entry};
 use crate::schema::{Kind, ResourceDef};
 use crate::store::{Dataset, Table};
 use crate::time;
@@ -433,19 +433,19 @@ impl ListQuery {
         let mut errors = Vec::new();
         for (k, v) in &params {
             if !seen.insert(k.as_str()) {
-                errors.push(single(k, "must be given once"));
+                errors.push(field_entry(k, "must be given once"));
                 continue;
             }
             if k == "fields" {
                 match parse_fields(def, v) {
                     Ok(f) => fields = Some(f),
-                    Err(e) => errors.extend(errors_of(e)),
+                    Err(e) => errors.extend(e.entries()),
                 }
                 continue;
             }
             match filter_for(def, ds, k, v) {
                 Ok(f) => filters.push(f),
-                Err(e) => errors.extend(errors_of(e)),
+                Err(e) => errors.extend(e.entries()),
             }
         }
         if seen.contains("created_at") && seen.contains("updated_at") {
@@ -573,20 +573,6 @@ impl ListQuery {
             _ => rec.clone(),
         }
     }
-}
-
-fn single(k: &str, msg: &str) -> Value {
-    let mut m = Map::new();
-    m.insert(k.to_string(), Value::String(msg.to_string()));
-    Value::Object(m)
-}
-
-fn errors_of(e: ApiError) -> Vec<Value> {
-    e.body
-        .get("errors")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
 }
 
 fn parse_fields(def: &'static ResourceDef, v: &str) -> Result<Vec<&'static str>, ApiError> {

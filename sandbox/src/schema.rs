@@ -1,50 +1,7 @@
 //! Static description of v3 resources (field names, types, enums), used to validate
 //! query parameters, write bodies and `fields=` projections.
 
-/// Value type of a field, as declared by the v3 response schema.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Int,
-    Num,
-    Str,
-    Bool,
-    DateTime,
-    Date,
-    IntArray,
-    StrArray,
-    Array,
-    Object,
-    CustomFields,
-    Any,
-}
-
-/// One field of a resource.
-#[derive(Debug)]
-pub struct Field {
-    pub name: &'static str,
-    pub kind: Kind,
-    pub nullable: bool,
-    pub enumeration: &'static [&'static str],
-}
-
-/// A v3 resource served at `GET /v3/<name>`.
-#[derive(Debug)]
-pub struct ResourceDef {
-    pub name: &'static str,
-    pub fields: &'static [Field],
-}
-
-impl ResourceDef {
-    /// Looks up a field by name.
-    pub fn field(&self, name: &str) -> Option<&'static Field> {
-        self.fields.iter().find(|f| f.name == name)
-    }
-
-    /// Names of all fields, in schema order.
-    pub fn field_names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.fields.iter().map(|f| f.name)
-    }
-}
+pub use crate::resource_def::{Field, Kind, ResourceDef};
 
 /// Looks up a resource definition by its path name (e.g. `candidates`).
 pub fn resource(name: &str) -> Option<&'static ResourceDef> {
@@ -59,7 +16,7 @@ pub fn resources() -> &'static [ResourceDef] {
     crate::catalog::RESOURCES
 }
 
-/// Names of the 66 resources whose schema is in `shared/reference/v3/schemas`.
+/// Names of the 66 resources whose schema is in `reference/v3/schemas`.
 pub fn schema_resources() -> &'static [&'static str] {
     crate::catalog::SCHEMA_RESOURCES
 }

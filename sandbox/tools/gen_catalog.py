@@ -1,60 +1,80 @@
 #!/usr/bin/env python3
-"""Regenerates sandbox/src/catalog.rs from the shared v3 reference schemas.
+"""Regenerates sandbox/src/catalog.rs from the v3 reference in the repository (reference/v3).
 
-Run from the repository root: python3 sandbox/tools/gen_catalog.py
-The 67 list schemas come from shared/reference/v3/schemas; `email_templates`,
-`pay_inputs` and `webhooks` (served by the sandbox but absent from that folder)
-come from the components of shared/reference/v3/openapi-partial.json.
+Run from anywhere: python3 sandbox/tools/gen_catalog.py
+The 66 list schemas come from reference/v3/schemas; `email_templates`, `pay_inputs` and
+`webhooks` (served by the sandbox but absent from that folder) come from the components of
+reference/v3/openapi-partial.json. The output goes through rustfmt, so the file is exactly what
+`cargo fmt` keeps (rustfmt must be on PATH).
 """
 import glob
 import json
 import os
+import subprocess
 import sys
 
-here = os.path.dirname(os.path.abspath(__file__))
-ref = os.path.normpath(os.path.join(here, "..", "..", "..", "shared", "reference", "v3"))
-out = os.path.join(here, "..", "src", "catalog.rs")
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
+REFERENCE = os.path.join(REPO, "reference", "v3")
+OUT = os.path.join(HERE, "..", "src", "catalog.rs")
+EDITION = "2024"  # the workspace's edition, as `cargo fmt` would use it
+
+# Resources the sandbox serves whose schema is an OpenAPI component: (path name, component).
+COMPONENT_RESOURCES = (
+    ("email_templates", "email_template"),
+    ("pay_inputs", "pay_input"),
+    ("webhooks", "webhook"),
+)
+
+
+def scalar_kind(t, fmt):
+    """The Kind of a non-array, non-object JSON type."""
+    if t == "integer":
+        return "Int"
+    if t == "number":
+        return "Num"
+    if t == "boolean":
+        return "Bool"
+    if t == "string":
+        return {"date-time": "DateTime", "date": "Date"}.get(fmt, "Str")
+    return "Any"
+
+
+def array_kind(s):
+    it = s.get("items", {}).get("type")
+    it = it if isinstance(it, list) else [it]
+    if "integer" in it:
+        return "IntArray"
+    if "string" in it and "object" not in it:
+        return "StrArray"
+    return "Array"
+
+
+def object_kind(s):
+    ap = s.get("additionalProperties")
+    return "CustomFields" if isinstance(ap, dict) and "required" in ap else "Object"
 
 
 def kind(s):
+    """(Kind, nullable, enum values) of a field schema."""
     ty = s.get("type")
     tys = ty if isinstance(ty, list) else [ty]
     nullable = "null" in tys
     tys = [t for t in tys if t != "null"]
     t = tys[0] if tys else None
-    fmt = s.get("format")
-    if t == "integer":
-        k = "Int"
-    elif t == "number":
-        k = "Num"
-    elif t == "boolean":
-        k = "Bool"
-    elif t == "string":
-        k = {"date-time": "DateTime", "date": "Date"}.get(fmt, "Str")
-    elif t == "array":
-        it = s.get("items", {}).get("type")
-        it = it if isinstance(it, list) else [it]
-        if "integer" in it:
-            k = "IntArray"
-        elif "string" in it and "object" not in it:
-            k = "StrArray"
-        else:
-            k = "Array"
+    if t == "array":
+        k = array_kind(s)
     elif t == "object":
-        ap = s.get("additionalProperties")
-        if isinstance(ap, dict) and "required" in ap:
-            k = "CustomFields"
-        else:
-            k = "Object"
+        k = object_kind(s)
     else:
-        k = "Any"
+        k = scalar_kind(t, s.get("format"))
     enum = [e for e in s.get("enum", []) if e is not None]
     if "enum" in s and None not in s["enum"]:
         nullable = False  # the enum does not list null, so null fails validation
     return k, nullable, enum
 
 
-def render(name, schema):
+def render_resource(name, schema):
     lines = [f'    ResourceDef {{ name: "{name}", fields: &[']
     for fname, fs in schema["properties"].items():
         k, nullable, enum = kind(fs)
@@ -66,31 +86,62 @@ def render(name, schema):
     return "\n".join(lines)
 
 
-schemas = {}
-for f in sorted(glob.glob(os.path.join(ref, "schemas", "*.json"))):
-    schemas[os.path.basename(f)[:-5]] = json.load(open(f))
-comp = json.load(open(os.path.join(ref, "openapi-partial.json")))["components"]["schemas"]
-for plural, single in (("email_templates", "email_template"), ("pay_inputs", "pay_input"), ("webhooks", "webhook")):
-    schemas[plural] = comp[single]
+def load_schemas():
+    """Schema of every served resource, by path name."""
+    schemas = {}
+    for f in sorted(glob.glob(os.path.join(REFERENCE, "schemas", "*.json"))):
+        with open(f) as fh:
+            schemas[os.path.basename(f)[:-5]] = json.load(fh)
+    with open(os.path.join(REFERENCE, "openapi-partial.json")) as fh:
+        components = json.load(fh)["components"]["schemas"]
+    for plural, component in COMPONENT_RESOURCES:
+        schemas[plural] = components[component]
+    return schemas
 
-body = [
-    "// @generated by tools/gen_catalog.py from shared/reference/v3 — do not edit by hand.",
-    "//! Field catalogue of every v3 resource the sandbox serves.",
-    "",
-    "use crate::schema::{Field, Kind, ResourceDef};",
-    "",
-    "/// Every resource served at `GET /v3/<name>`, sorted by name.",
-    "pub static RESOURCES: &[ResourceDef] = &[",
-]
-for name in sorted(schemas):
-    body.append(render(name, schemas[name]))
-body.append("];")
-body.append("")
-body.append("/// Resources whose schema lives in `shared/reference/v3/schemas` (the 67 list schemas).")
-body.append("pub static SCHEMA_RESOURCES: &[&str] = &[")
-for name in sorted(schemas):
-    if name not in ("email_templates", "pay_inputs", "webhooks"):
-        body.append(f'    "{name}",')
-body.append("];")
-open(out, "w").write("\n".join(body) + "\n")
-print(f"wrote {out}: {len(schemas)} resources", file=sys.stderr)
+
+def render_catalog(schemas):
+    from_components = {plural for plural, _ in COMPONENT_RESOURCES}
+    listed = [name for name in sorted(schemas) if name not in from_components]
+    body = [
+        "// @generated by tools/gen_catalog.py from reference/v3 — do not edit by hand.",
+        "//! Field catalogue of every v3 resource the sandbox serves.",
+        "",
+        "use crate::resource_def::{Field, Kind, ResourceDef};",
+        "",
+        "/// Every resource served at `GET /v3/<name>`, sorted by name.",
+        "pub static RESOURCES: &[ResourceDef] = &[",
+    ]
+    body += [render_resource(name, schemas[name]) for name in sorted(schemas)]
+    body += [
+        "];",
+        "",
+        f"/// Resources whose schema lives in `reference/v3/schemas` (the {len(listed)} list schemas).",
+        "pub static SCHEMA_RESOURCES: &[&str] = &[",
+    ]
+    body += [f'    "{name}",' for name in listed]
+    body.append("];")
+    return "\n".join(body) + "\n"
+
+
+def rustfmt(source):
+    done = subprocess.run(
+        ["rustfmt", "--edition", EDITION],
+        input=source,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        sys.exit(f"rustfmt failed:\n{done.stderr}")
+    return done.stdout
+
+
+def main():
+    schemas = load_schemas()
+    with open(OUT, "w") as fh:
+        fh.write(rustfmt(render_catalog(schemas)))
+    print(f"wrote {os.path.normpath(OUT)}: {len(schemas)} resources", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

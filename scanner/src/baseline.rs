@@ -5,21 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Kind;
-use crate::scan::Report;
-
-/// FNV-1a 64 of path, kind, route and the whitespace-normalised line text.
-pub fn fingerprint(path: &str, kind: Kind, route: Option<&str>, line: &str) -> String {
-    let norm: String = line.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [path, kind.as_str(), route.unwrap_or("-"), &norm] {
-        for b in part.bytes().chain(std::iter::once(0u8)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("{h:016x}")
-}
+use crate::findings::Report;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Entry {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use similar::TextDiff;
 
-use crate::scan::Report;
+use crate::findings::Report;
 
 /// Builds a `git apply`-able patch (paths relative to `root`).
 pub fn patch(report: &Report, root: &Path) -> String {

@@ -1,192 +1,27 @@
-//! Turns a source file into a flat token stream: string literals (with their literal and
-//! interpolated parts), words, punctuation and brackets. Comments are dropped (they are never
-//! findings). Tree-sitter parses every language but Rust, which goes through syn/proc-macro2.
-
-use std::path::Path;
+//! Turns a source file into the token stream of `tokens`. Comments are dropped (they are never
+//! findings). Tree-sitter parses every language but Rust, which goes through `rustlex`
+//! (syn/proc-macro2).
 
 use tree_sitter::{Language, Node, Parser};
 
-/// A language the scanner understands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Lang {
-    Python,
-    JavaScript,
-    TypeScript,
-    Tsx,
-    Ruby,
-    Go,
-    Php,
-    Java,
-    Kotlin,
-    CSharp,
-    Bash,
-    Rust,
-    Yaml,
-    Json,
-    Markdown,
-    Text,
-}
+use crate::lang::Lang;
+use crate::tokens::{self, Lexed, Part, Tk, Tok};
 
-impl Lang {
-    pub fn name(self) -> &'static str {
-        match self {
-            Lang::Python => "python",
-            Lang::JavaScript => "javascript",
-            Lang::TypeScript => "typescript",
-            Lang::Tsx => "tsx",
-            Lang::Ruby => "ruby",
-            Lang::Go => "go",
-            Lang::Php => "php",
-            Lang::Java => "java",
-            Lang::Kotlin => "kotlin",
-            Lang::CSharp => "csharp",
-            Lang::Bash => "shell",
-            Lang::Rust => "rust",
-            Lang::Yaml => "yaml",
-            Lang::Json => "json",
-            Lang::Markdown => "markdown",
-            Lang::Text => "text",
-        }
-    }
-
-    /// The language of a file, from its name.
-    pub fn for_path(path: &Path) -> Lang {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
-        match ext {
-            "py" | "pyi" | "pyw" => Lang::Python,
-            "js" | "mjs" | "cjs" | "jsx" => Lang::JavaScript,
-            "ts" | "mts" | "cts" => Lang::TypeScript,
-            "tsx" => Lang::Tsx,
-            "rb" | "rake" | "gemspec" | "ru" => Lang::Ruby,
-            "go" => Lang::Go,
-            "php" | "phtml" | "inc" => Lang::Php,
-            "java" => Lang::Java,
-            "kt" | "kts" => Lang::Kotlin,
-            "cs" | "csx" => Lang::CSharp,
-            "sh" | "bash" | "zsh" | "ksh" | "bats" => Lang::Bash,
-            "rs" => Lang::Rust,
-            "yaml" | "yml" | "raml" => Lang::Yaml,
-            "json" | "jsonc" | "json5" | "har" => Lang::Json,
-            "md" | "markdown" | "mdx" => Lang::Markdown,
-            _ => match name.as_str() {
-                "gemfile" | "rakefile" | "podfile" | "fastfile" => Lang::Ruby,
-                _ => Lang::Text,
-            },
-        }
-    }
-
-    /// The language named by a Markdown fence info string.
-    pub fn for_fence(info: &str) -> Lang {
-        let tag = info
-            .trim()
-            .trim_start_matches('{')
-            .split(|c: char| c.is_whitespace() || c == ',' || c == '}')
-            .next()
-            .unwrap_or("")
-            .trim_start_matches('.')
-            .to_ascii_lowercase();
-        match tag.as_str() {
-            "py" | "python" | "python3" => Lang::Python,
-            "js" | "javascript" | "node" | "jsx" | "mjs" => Lang::JavaScript,
-            "ts" | "typescript" => Lang::TypeScript,
-            "tsx" => Lang::Tsx,
-            "rb" | "ruby" => Lang::Ruby,
-            "go" | "golang" => Lang::Go,
-            "php" => Lang::Php,
-            "java" => Lang::Java,
-            "kt" | "kotlin" => Lang::Kotlin,
-            "cs" | "csharp" | "c#" => Lang::CSharp,
-            "rs" | "rust" => Lang::Rust,
-            "yaml" | "yml" | "raml" => Lang::Yaml,
-            "json" => Lang::Json,
-            "" | "sh" | "bash" | "shell" | "zsh" | "console" | "curl" | "shell-session"
-            | "terminal" => Lang::Bash,
-            _ => Lang::Text,
-        }
-    }
-
-    fn grammar(self) -> Option<Language> {
-        Some(match self {
-            Lang::Python => tree_sitter_python::LANGUAGE.into(),
-            Lang::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
-            Lang::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
-            Lang::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
-            Lang::Ruby => tree_sitter_ruby::LANGUAGE.into(),
-            Lang::Go => tree_sitter_go::LANGUAGE.into(),
-            Lang::Php => tree_sitter_php::LANGUAGE_PHP.into(),
-            Lang::Java => tree_sitter_java::LANGUAGE.into(),
-            Lang::Kotlin => tree_sitter_kotlin_ng::LANGUAGE.into(),
-            Lang::CSharp => tree_sitter_c_sharp::LANGUAGE.into(),
-            Lang::Bash => tree_sitter_bash::LANGUAGE.into(),
-            _ => return None,
-        })
-    }
-}
-
-/// A piece of a string literal: literal text, or an interpolated expression.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Part {
-    Lit(String),
-    Expr(String),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tk {
-    Str,
-    Word,
-    Punct,
-    Open,
-    Close,
-}
-
-#[derive(Clone, Debug)]
-pub struct Tok {
-    pub kind: Tk,
-    /// Source text (for strings: the whole literal with its quotes).
-    pub text: String,
-    /// For strings: the decoded parts.
-    pub parts: Vec<Part>,
-    /// 1-based line and column of the token start.
-    pub line: u32,
-    pub col: u32,
-    /// Byte range in the file.
-    pub start: usize,
-    pub end: usize,
-    /// Index into `Lexed::funcs` of the enclosing named function (0 = none).
-    pub func: u32,
-}
-
-impl Tok {
-    pub fn is(&self, kind: Tk, text: &str) -> bool {
-        self.kind == kind && self.text == text
-    }
-    pub fn punct(&self, text: &str) -> bool {
-        self.kind == Tk::Punct && self.text == text
-    }
-    /// Literal text of a string token with interpolations left out.
-    pub fn lit(&self) -> String {
-        let mut s = String::new();
-        for p in &self.parts {
-            if let Part::Lit(l) = p {
-                s.push_str(l);
-            }
-        }
-        s
-    }
-}
-
-#[derive(Debug, Default)]
-pub struct Lexed {
-    pub toks: Vec<Tok>,
-    /// Function names; index 0 is the empty name.
-    pub funcs: Vec<String>,
-    /// False when the parser gave up (the tokens may be partial).
-    pub clean: bool,
+fn grammar(lang: Lang) -> Option<Language> {
+    Some(match lang {
+        Lang::Python => tree_sitter_python::LANGUAGE.into(),
+        Lang::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
+        Lang::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+        Lang::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
+        Lang::Ruby => tree_sitter_ruby::LANGUAGE.into(),
+        Lang::Go => tree_sitter_go::LANGUAGE.into(),
+        Lang::Php => tree_sitter_php::LANGUAGE_PHP.into(),
+        Lang::Java => tree_sitter_java::LANGUAGE.into(),
+        Lang::Kotlin => tree_sitter_kotlin_ng::LANGUAGE.into(),
+        Lang::CSharp => tree_sitter_c_sharp::LANGUAGE.into(),
+        Lang::Bash => tree_sitter_bash::LANGUAGE.into(),
+        _ => return None,
+    })
 }
 
 /// Tokenizes a source file. `line_offset`/`byte_offset` shift positions (Markdown code blocks).
@@ -194,14 +29,13 @@ pub fn lex(lang: Lang, src: &str, line_offset: u32, byte_offset: usize) -> Optio
     if lang == Lang::Rust {
         return Some(crate::rustlex::lex_rust(src, line_offset, byte_offset));
     }
-    let grammar = lang.grammar()?;
+    let grammar = grammar(lang)?;
     let mut parser = Parser::new();
     parser.set_language(&grammar).ok()?;
     let tree = parser.parse(src, None)?;
     let mut out = Lexed {
         toks: Vec::new(),
         funcs: vec![String::new()],
-        clean: !tree.root_node().has_error(),
     };
     let bytes = src.as_bytes();
     let mut cursor = tree.walk();
@@ -230,7 +64,7 @@ pub fn lex(lang: Lang, src: &str, line_offset: u32, byte_offset: usize) -> Optio
                 out.toks.push(Tok {
                     kind: Tk::Str,
                     text: text_of(&node, bytes).to_string(),
-                    parts: merge(parts),
+                    parts: tokens::merge(parts),
                     line,
                     col,
                     start: node.start_byte() + byte_offset,
@@ -558,20 +392,4 @@ fn unescape(s: &str) -> String {
         }
     }
     out
-}
-
-fn merge(parts: Vec<Part>) -> Vec<Part> {
-    let mut out: Vec<Part> = Vec::with_capacity(parts.len());
-    for p in parts {
-        match (out.last_mut(), p) {
-            (_, Part::Lit(l)) if l.is_empty() => {}
-            (Some(Part::Lit(a)), Part::Lit(b)) => a.push_str(&b),
-            (_, p) => out.push(p),
-        }
-    }
-    out
-}
-
-pub(crate) fn merge_parts(parts: Vec<Part>) -> Vec<Part> {
-    merge(parts)
 }

@@ -4,30 +4,49 @@
 //! the API key, the `On-Behalf-Of` header) in a codebase and says, from the mapping catalog of
 //! `harvest-mappings`, what replaces each of them in Harvest v3.
 //!
-//! - [`scan::scan`] walks a tree and returns a [`scan::Report`];
-//! - [`report`] renders it as text, JSON, SARIF 2.1.0, Markdown or GitHub annotations;
-//! - [`diff::patch`] writes the safe rewrites as a unified patch;
-//! - [`baseline`] filters accepted findings by fingerprint.
+//! Modules, in the order a scan uses them (dependencies point down this list only):
+//!
+//! - [`scan`]: the scan end to end, [`scan::scan`] returns a [`findings::Report`];
+//! - [`walk`]: which files are scanned, projects (manifests), reading files;
+//! - [`context`]: project context (base-URL names, linked files);
+//! - [`resolve`]: candidates → findings (need, suppression, route, advice, rewrite);
+//! - [`languages`]: which analysis a file gets — [`markdown`], [`plain`], [`yaml`], or the token
+//!   [`rules`] over [`lex`] (tree-sitter) / [`rustlex`] (syn) tokens of [`tokens`];
+//! - [`urls`], [`words`], [`routes`] (catalog matching), [`lang`], [`model`]: shared pieces;
+//! - [`findings`]: output types, summary, fingerprints; [`advice`]: the v3 side;
+//! - [`report`], [`diff`], [`baseline`]: what is done with a report.
 
 pub mod advice;
-pub mod analyze;
 pub mod baseline;
+pub mod context;
 pub mod diff;
+pub mod findings;
+pub mod lang;
+pub mod languages;
 pub mod lex;
+pub mod markdown;
 pub mod model;
+pub mod plain;
 pub mod report;
+pub mod resolve;
 pub mod routes;
+pub mod rules;
 pub mod rustlex;
 pub mod scan;
-pub mod yamlscan;
+pub mod tokens;
+pub mod urls;
+pub mod walk;
+pub mod words;
+pub mod yaml;
 
+pub use findings::{Finding, Report};
 pub use model::Kind;
-pub use scan::{Finding, Options, Report, scan};
+pub use scan::{Options, scan};
 
 /// Debug aid: the tokens of a file.
 pub fn debug_tokens(path: &std::path::Path) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    let lang = lex::Lang::for_path(path);
+    let lang = lang::Lang::for_path(path);
     lex::lex(lang, &text, 0, 0)
         .map(|l| {
             l.toks

@@ -17,9 +17,36 @@ enum Format {
     Github,
 }
 
+const AFTER_HELP: &str = "\
+Rules:
+  HB001  endpoint      a call to a Harvest v1/v2 endpoint (full URL, path relative to a legacy
+                       base, route tables, OpenAPI/RAML paths); says which v3 call(s) replace it
+  HB002  base_url      the v1/v2 base URL (https://harvest.greenhouse.io/v1, servers, baseUri)
+  HB003  basic_auth    the API key sent as Basic username with a blank password
+  HB004  on_behalf_of  the On-Behalf-Of header (v3: the token's sub is the acting user)
+
+Suppressing a finding:
+  A comment containing `harvest-scan: ignore` on the finding's line or on the line before it:
+      url = LEGACY_URL  # harvest-scan: ignore
+  Accepted findings can also be recorded with --write-baseline and dropped with --baseline.
+
+Exit status:
+  0  no finding at or above --fail-on
+  1  findings at or above --fail-on
+  2  error (bad arguments, unreadable root, broken catalog)
+
+Examples:
+  harvest-scan                                   scan the current folder, text report
+  harvest-scan src --format json > findings.json
+  harvest-scan . --format sarif > harvest.sarif  for code scanning uploads
+  harvest-scan . --diff v3.patch && git apply v3.patch   apply the safe /v1/ -> /v3/ rewrites
+  harvest-scan . --fail-on basic_auth            fail only on endpoints and Basic auth
+  harvest-scan . --write-baseline base.json      accept today's findings ...
+  harvest-scan . --baseline base.json            ... and report only new ones";
+
 /// Finds uses of the retired Greenhouse Harvest v1/v2 API and says what replaces them in v3.
 #[derive(Parser, Debug)]
-#[command(name = "harvest-scan", version)]
+#[command(name = "harvest-scan", version, after_help = AFTER_HELP)]
 struct Cli {
     /// Folder or file to scan.
     #[arg(default_value = ".")]
@@ -80,7 +107,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let mut rep = scan(&cli.path, &opts)?;
     if let Some(b) = &cli.baseline {
         rep.summary.baselined = baseline::apply(&mut rep, b)?;
-        harvest_scan::scan::summarize(&mut rep);
+        harvest_scan::findings::summarize(&mut rep);
     }
     for w in &rep.summary.warnings {
         eprintln!("harvest-scan: warning: {w}");

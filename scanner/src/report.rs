@@ -5,12 +5,8 @@ use std::fmt::Write as _;
 use owo_colors::OwoColorize;
 use serde_json::{Value, json};
 
+use crate::findings::{Finding, Report};
 use crate::model::Kind;
-use crate::scan::{Finding, Report};
-
-pub fn json(report: &Report) -> String {
-    serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")) + "\n"
-}
 
 pub fn text(report: &Report, color: bool) -> String {
     let mut out = String::new();

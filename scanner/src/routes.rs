@@ -32,6 +32,29 @@ pub fn resource_names() -> &'static HashSet<String> {
     })
 }
 
+/// Keys whose value is a request path or URL (`path: "/jobs"`, `url = "/candidates"`), in code
+/// and in YAML/JSON documents alike.
+pub const PATH_KEYS: [&str; 13] = [
+    "path",
+    "url",
+    "uri",
+    "endpoint",
+    "resource",
+    "route",
+    "url_path",
+    "api_path",
+    "request_path",
+    "resource_path",
+    "endpoint_path",
+    "relative_path",
+    "path_template",
+];
+
+/// Is this (lower-case) key one of [`PATH_KEYS`]?
+pub fn is_path_key(key: &str) -> bool {
+    PATH_KEYS.contains(&key)
+}
+
 pub const VERBS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 /// `post` / `Post` / `POST` → `POST`.

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use syn::visit::Visit;
 
-use crate::lex::{Lexed, Part, Tk, Tok};
+use crate::tokens::{Lexed, Part, Tk, Tok};
 
 struct FnRanges {
     /// (name, body start byte, body end byte)
@@ -30,10 +30,8 @@ pub fn lex_rust(src: &str, line_offset: u32, byte_offset: usize) -> Lexed {
     let mut out = Lexed {
         toks: Vec::new(),
         funcs: vec![String::new()],
-        clean: true,
     };
     let Ok(stream) = TokenStream::from_str(src) else {
-        out.clean = false;
         return out;
     };
     flatten(stream, &mut out.toks, line_offset, byte_offset);
@@ -51,24 +49,21 @@ pub fn lex_rust(src: &str, line_offset: u32, byte_offset: usize) -> Lexed {
     }
     let mut k = keep.iter();
     out.toks.retain(|_| *k.next().unwrap_or(&true));
-    match syn::parse_file(src) {
-        Ok(file) => {
-            let mut v = FnRanges { ranges: Vec::new() };
-            v.visit_file(&file);
-            // Outer functions first, so inner ones overwrite.
-            v.ranges.sort_by_key(|r| (r.1, std::cmp::Reverse(r.2)));
-            for (name, s, e) in v.ranges {
-                out.funcs.push(name);
-                let idx = (out.funcs.len() - 1) as u32;
-                let (s, e) = (s + byte_offset, e + byte_offset);
-                for t in out.toks.iter_mut() {
-                    if t.start >= s && t.end <= e {
-                        t.func = idx;
-                    }
+    if let Ok(file) = syn::parse_file(src) {
+        let mut v = FnRanges { ranges: Vec::new() };
+        v.visit_file(&file);
+        // Outer functions first, so inner ones overwrite.
+        v.ranges.sort_by_key(|r| (r.1, std::cmp::Reverse(r.2)));
+        for (name, s, e) in v.ranges {
+            out.funcs.push(name);
+            let idx = (out.funcs.len() - 1) as u32;
+            let (s, e) = (s + byte_offset, e + byte_offset);
+            for t in out.toks.iter_mut() {
+                if t.start >= s && t.end <= e {
+                    t.func = idx;
                 }
             }
         }
-        Err(_) => out.clean = false,
     }
     out
 }

@@ -392,3 +392,21 @@ fn walk_honours_ignore_files_and_vendored_folders() {
         ]
     );
 }
+
+#[test]
+fn help_names_rules_ignore_syntax_and_exit_codes() {
+    let o = run(&["--help"], Path::new("."));
+    assert_eq!(o.status.code(), Some(0));
+    let h = String::from_utf8_lossy(&o.stdout);
+    for want in [
+        "HB001",
+        "HB002",
+        "HB003",
+        "HB004",
+        "harvest-scan: ignore",
+        "Exit status",
+        "Examples",
+    ] {
+        assert!(h.contains(want), "--help lacks {want}: {h}");
+    }
+}

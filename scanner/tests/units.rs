@@ -1,8 +1,10 @@
 //! Unit checks of the building blocks: identifier words, URL and path parsing, placeholders.
 
-use harvest_scan::analyze::{harvest_urls, last_ident, split_lead, words};
-use harvest_scan::lex::{Lang, strip_quotes};
+use harvest_scan::lang::Lang;
+use harvest_scan::lex::strip_quotes;
 use harvest_scan::routes::{normalize_path, resolve};
+use harvest_scan::urls::harvest_urls;
+use harvest_scan::words::{last_ident, split_lead, words};
 
 #[test]
 fn identifier_words() {

@@ -5,9 +5,9 @@
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
-use crate::analyze::harvest_urls;
 use crate::model::{Cand, FileFacts, Kind, Need, RouteReq};
 use crate::routes::{self, HARVEST_HOST};
+use crate::urls::harvest_urls;
 
 #[derive(Debug)]
 enum Y {
@@ -469,21 +469,7 @@ impl Walk<'_> {
         if low.contains("://") {
             return;
         }
-        let pathish = matches!(
-            key.as_str(),
-            "path"
-                | "url"
-                | "uri"
-                | "endpoint"
-                | "resource"
-                | "route"
-                | "url_path"
-                | "api_path"
-                | "request_path"
-                | "resource_path"
-                | "path_template"
-                | "relative_path"
-        );
+        let pathish = routes::is_path_key(&key);
         if !pathish || v.len() > 200 {
             return;
         }
@@ -527,17 +513,17 @@ impl Walk<'_> {
         } else {
             line.saturating_sub(1)
         };
-        let Some(lexed) = crate::lex::lex(crate::lex::Lang::Bash, v, offset + self.line_offset, 0)
+        let Some(lexed) = crate::lex::lex(crate::lang::Lang::Bash, v, offset + self.line_offset, 0)
         else {
             return;
         };
         let hints = std::collections::HashSet::new();
-        let ctx = crate::analyze::Ctx {
+        let ctx = crate::rules::Ctx {
             hints: &hints,
             dot_concat: false,
             plain: false,
         };
-        let facts = crate::analyze::Analyzer::new(&lexed.toks, &lexed.funcs, &ctx).run();
+        let facts = crate::rules::Analyzer::new(&lexed.toks, &lexed.funcs, &ctx).run();
         for mut c in facts.cands {
             c.version_at = None;
             self.facts.cands.push(c);

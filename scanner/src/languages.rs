@@ -1,0 +1,29 @@
+//! Which analysis a file gets, by language: the token rules for source code, the document
+//! walk for YAML/JSON/RAML, code blocks for Markdown, line rules for plain text.
+
+use std::collections::HashSet;
+
+use crate::lang::Lang;
+use crate::model::FileFacts;
+use crate::rules::{Analyzer, Ctx};
+use crate::{lex, markdown, plain, yaml};
+
+/// Analyses one file's text.
+pub fn analyze_text(lang: Lang, text: &str, hints: &HashSet<String>) -> Option<FileFacts> {
+    match lang {
+        Lang::Yaml | Lang::Json => {
+            yaml::analyze_yaml(text, 0).or_else(|| plain::analyze_plain(text, hints))
+        }
+        Lang::Markdown => Some(markdown::analyze_markdown(text, hints)),
+        Lang::Text => plain::analyze_plain(text, hints),
+        _ => {
+            let lexed = lex::lex(lang, text, 0, 0)?;
+            let ctx = Ctx {
+                hints,
+                dot_concat: lang == Lang::Php,
+                plain: false,
+            };
+            Some(Analyzer::new(&lexed.toks, &lexed.funcs, &ctx).run())
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! The detection rules, language-independent, over the token stream of one file (see `lex`).
+//! Each rule family lives in its own module: full URLs and base URLs (`base_url`), relative
+//! paths (`paths`), Basic auth (`auth`), the HTTP method of a call site (`method`); `nav` holds
+//! the token-stream navigation they share.
+
+mod analyzer;
+mod auth;
+mod base_url;
+mod method;
+mod nav;
+mod paths;
+
+use crate::model::{FileFacts, Kind, Need};
+use crate::routes::HARVEST_HOST;
+use crate::tokens::Tk;
+use crate::urls::{harvest_urls, mentions_harvest_greenhouse};
+use crate::words::flat;
+pub use analyzer::{Analyzer, Ctx};
+
+impl Analyzer<'_> {
+    /// Runs every rule.
+    pub fn run(mut self) -> FileFacts {
+        let n = self.toks.len();
+        // Mentions, and the first pass over full URLs to learn the base names.
+        for i in 0..n {
+            let t = &self.toks[i];
+            match t.kind {
+                Tk::Word => {
+                    if t.text.len() >= 4 && self.facts.idents.len() < 20_000 {
+                        self.facts.idents.insert(t.text.clone());
+                    }
+                    if !self.facts.mention && t.text.to_ascii_lowercase().contains("greenhouse") {
+                        self.facts.mention = true;
+                    }
+                }
+                Tk::Str => {
+                    let lit = t.lit();
+                    let low = lit.to_ascii_lowercase();
+                    if !self.facts.mention
+                        && low.contains("greenhouse")
+                        && mentions_harvest_greenhouse(&low)
+                    {
+                        self.facts.mention = true;
+                    }
+                    if low.contains(HARVEST_HOST)
+                        && let Some((parts, _)) = self.compose(i)
+                    {
+                        let f = flat(&parts);
+                        for u in harvest_urls(&f) {
+                            match u.version {
+                                Some(v) if u.rest.is_empty() => {
+                                    self.facts.legacy = true;
+                                    self.facts.legacy_version.get_or_insert(v.to_string());
+                                    self.bind_names(i);
+                                }
+                                Some(_) => self.facts.legacy = true,
+                                None if u.bare => self.facts.harvest_host = true,
+                                None => {}
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for i in 0..n {
+            let kind = self.toks[i].kind;
+            if kind == Tk::Str {
+                self.string_rules(i);
+            } else if kind == Tk::Word && !self.ctx.plain && !self.basic_auth_word_rule(i) {
+                self.base_concat_rule(i);
+            }
+        }
+        if !self.auth_funcs.is_empty() {
+            self.auth_use_rule();
+        }
+        self.facts
+    }
+
+    /// The rules on one string literal, in order.
+    fn string_rules(&mut self, i: usize) {
+        let lit = self.toks[i].lit();
+        if lit.to_ascii_lowercase().contains("on-behalf-of") {
+            self.cand(
+                i,
+                Kind::OnBehalfOf,
+                Need::Legacy,
+                None,
+                "On-Behalf-Of header",
+            );
+        }
+        self.curl_user_rule(i, &lit);
+        if self.ctx.plain {
+            if lit.to_ascii_lowercase().contains(HARVEST_HOST) {
+                self.absolute_composed(i, &lit);
+            }
+            return;
+        }
+        let Some((parts, lead)) = self.compose(i) else {
+            return;
+        };
+        let f = flat(&parts);
+        self.basic_string_rules(i, &lit, &parts, lead.as_deref(), &f);
+        if lead.is_none() && parts.len() == 1 && self.resource_list_rule(i, &lit) {
+            return;
+        }
+        self.link_next_rule(i, &lit, &f);
+        let flow = f.to_ascii_lowercase();
+        if flow.contains(HARVEST_HOST) {
+            self.absolute_composed(i, &f);
+            return;
+        }
+        if flow.contains("://") || flow.starts_with("//") {
+            return;
+        }
+        let lead_is_base = lead.as_deref().is_some_and(|l| self.is_base_name(l))
+            || matches!(parts.first(), Some(crate::tokens::Part::Expr(e)) if self.is_base_name(e));
+        if self.base_template_rule(i, &f, lead_is_base) {
+            return;
+        }
+        self.relative_rule(i, &parts, lead, lead_is_base);
+    }
+}

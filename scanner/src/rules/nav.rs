@@ -1,0 +1,230 @@
+//! Navigating the token stream: brackets, keys and assignments, call chains, operands and
+//! concatenations.
+
+use super::analyzer::{Analyzer, NONE, WINDOW};
+use crate::tokens::{self, Part, Tk, Tok};
+use crate::words::last_ident;
+
+impl Analyzer<'_> {
+    pub(super) fn tok(&self, i: usize) -> Option<&Tok> {
+        self.toks.get(i)
+    }
+
+    pub(super) fn is_assign(&self, i: usize) -> bool {
+        self.tok(i).is_some_and(|t| {
+            t.kind == Tk::Punct
+                && matches!(
+                    t.text.as_str(),
+                    ":" | "=" | "=>" | ":=" | "||=" | "??=" | "?:" | "->"
+                )
+        })
+    }
+
+    /// The key/variable a token (or group opening at `i`) is the value of.
+    pub(super) fn key_before(&self, i: usize) -> Option<String> {
+        if i < 2 || !self.is_assign(i - 1) {
+            return None;
+        }
+        let k = &self.toks[i - 2];
+        let mut key = match k.kind {
+            Tk::Word => k.text.clone(),
+            Tk::Str => k.lit(),
+            _ => return None,
+        };
+        // `name: Type = value`
+        if i >= 4
+            && self.toks[i - 1].punct("=")
+            && self.toks[i - 3].punct(":")
+            && self.toks[i - 4].kind == Tk::Word
+        {
+            key = self.toks[i - 4].text.clone();
+        }
+        Some(key)
+    }
+
+    /// Words of the call chain before an opening parenthesis.
+    pub(super) fn callee(&self, open: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        if open == 0 || open == NONE {
+            return out;
+        }
+        let mut j = open - 1;
+        loop {
+            let t = &self.toks[j];
+            match t.kind {
+                Tk::Word => out.push(t.text.clone()),
+                Tk::Punct if matches!(t.text.as_str(), "." | "::" | "->" | "?." | "\\" | "!") => {}
+                Tk::Close if t.text == ">" => {}
+                _ => break,
+            }
+            if j == 0 || out.len() > 6 {
+                break;
+            }
+            j -= 1;
+        }
+        out.reverse();
+        out
+    }
+
+    /// Direct members of a group around position `near` (nested groups skipped).
+    pub(super) fn members(&self, g: usize, near: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        let end = self.mate[g];
+        if end == NONE {
+            return out;
+        }
+        let lo = near.saturating_sub(WINDOW).max(g + 1);
+        let hi = (near + WINDOW).min(end);
+        let mut j = g + 1;
+        while j < hi {
+            if j >= lo {
+                out.push(j);
+            }
+            if self.toks[j].kind == Tk::Open && self.mate[j] != NONE {
+                j = self.mate[j] + 1;
+            } else {
+                j += 1;
+            }
+        }
+        out
+    }
+
+    /// Start index of the operand ending at `end` (walking left).
+    pub(super) fn operand_left(&self, end: usize) -> usize {
+        let mut k = end;
+        loop {
+            let t = &self.toks[k];
+            if t.kind == Tk::Close && self.mate[k] != NONE {
+                k = self.mate[k];
+                if k > 1 && self.toks[k - 1].punct("!") && self.toks[k - 2].kind == Tk::Word {
+                    k -= 1;
+                }
+                if k > 0 && self.toks[k - 1].kind == Tk::Word {
+                    k -= 1;
+                }
+            } else if !matches!(t.kind, Tk::Word | Tk::Str) {
+                return k + 1;
+            }
+            if k >= 2
+                && matches!(self.toks[k - 1].text.as_str(), "." | "->" | "::" | "?.")
+                && self.toks[k - 1].kind == Tk::Punct
+            {
+                k -= 2;
+                continue;
+            }
+            return k;
+        }
+    }
+
+    /// End index (exclusive) of the operand starting at `start`.
+    pub(super) fn operand_right(&self, start: usize) -> usize {
+        let mut k = start;
+        loop {
+            let Some(t) = self.tok(k) else { return k };
+            match t.kind {
+                Tk::Word | Tk::Str => k += 1,
+                Tk::Open if t.text == "(" && self.mate[k] != NONE => k = self.mate[k] + 1,
+                _ => return k,
+            }
+            while let Some(t) = self.tok(k) {
+                if t.kind == Tk::Open && t.text != "{" && self.mate[k] != NONE {
+                    k = self.mate[k] + 1;
+                } else {
+                    break;
+                }
+            }
+            match self.tok(k) {
+                Some(t)
+                    if t.kind == Tk::Punct
+                        && matches!(t.text.as_str(), "." | "->" | "::" | "?.")
+                        && !self.ctx.dot_concat =>
+                {
+                    k += 1
+                }
+                Some(t) if t.kind == Tk::Punct && matches!(t.text.as_str(), "->" | "::") => k += 1,
+                _ => return k,
+            }
+        }
+    }
+
+    pub(super) fn is_concat(&self, i: usize) -> bool {
+        self.tok(i).is_some_and(|t| {
+            t.kind == Tk::Punct
+                && (t.text == "+"
+                    || t.text == "+="
+                    || t.text == "<<"
+                    || (self.ctx.dot_concat && t.text == "."))
+        })
+    }
+
+    pub(super) fn text_range(&self, a: usize, b: usize) -> String {
+        let mut s = String::new();
+        for t in &self.toks[a..b.min(self.toks.len())] {
+            s.push_str(&t.text);
+        }
+        s
+    }
+
+    /// Composes the string starting at `i` with concatenated operands. None when `i` is not the
+    /// leftmost string of its concatenation.
+    pub(super) fn compose(&self, i: usize) -> Option<(Vec<Part>, Option<String>)> {
+        let mut lead = None;
+        if i >= 2 && self.is_concat(i - 1) {
+            let mut end = i - 2;
+            let mut texts = Vec::new();
+            loop {
+                let start = self.operand_left(end);
+                if start > end {
+                    break;
+                }
+                if (start..=end).any(|k| self.toks[k].kind == Tk::Str)
+                    && self.toks[i - 1].text != "+="
+                {
+                    return None;
+                }
+                texts.push(self.text_range(start, end + 1));
+                if start >= 2 && self.is_concat(start - 1) && self.toks[start - 1].text != "+=" {
+                    end = start - 2;
+                } else {
+                    break;
+                }
+            }
+            texts.reverse();
+            if !texts.is_empty() {
+                lead = Some(texts.join("+"));
+            }
+        }
+        let mut parts = self.toks[i].parts.clone();
+        let mut k = i + 1;
+        let mut count = 0;
+        while self.is_concat(k) && count < 12 && self.toks[k].text != "+=" {
+            let start = k + 1;
+            let end = self.operand_right(start);
+            if end <= start {
+                break;
+            }
+            if end == start + 1 && self.toks[start].kind == Tk::Str {
+                parts.extend(self.toks[start].parts.iter().cloned());
+            } else {
+                parts.push(Part::Expr(self.text_range(start, end)));
+            }
+            k = end;
+            count += 1;
+        }
+        Some((tokens::merge(parts), lead))
+    }
+
+    pub(super) fn is_base_name(&self, expr: &str) -> bool {
+        let id = last_ident(expr);
+        !id.is_empty() && self.names.contains(id)
+    }
+
+    pub(super) fn line_text_low(&self, line: u32) -> String {
+        let mut s = String::new();
+        for t in self.toks.iter().filter(|t| t.line == line).take(200) {
+            s.push_str(&t.text.to_ascii_lowercase());
+            s.push(' ');
+        }
+        s
+    }
+}
