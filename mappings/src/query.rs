@@ -172,24 +172,7 @@ pub fn translate(
             }
             ParamRule::Rename { to, map, list } => {
                 let mapped = if *list {
-                    let items: Vec<&str> = value
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .collect();
-                    if items.len() > MAX_IDS {
-                        return Err(QueryError::Invalid {
-                            param: name.clone(),
-                            message: format!("at most {MAX_IDS} values"),
-                        });
-                    }
-                    if items.iter().any(|i| !i.bytes().all(|b| b.is_ascii_digit())) {
-                        return Err(QueryError::Invalid {
-                            param: name.clone(),
-                            message: "must be a comma-separated list of integer ids".into(),
-                        });
-                    }
-                    items.join(",")
+                    id_list(name, value)?
                 } else {
                     map.get(value).cloned().unwrap_or_else(|| value.clone())
                 };
@@ -235,8 +218,35 @@ pub fn translate(
             }
         }
     }
-    // v3 takes one of created_at / updated_at per request: the first goes upstream, the rest
-    // are applied to the rows by the caller.
+    send_filters(filters, &mut out);
+    Ok(out)
+}
+
+/// A comma list of at most 50 integer ids (`candidate_ids=1,2,3`).
+fn id_list(name: &str, value: &str) -> Result<String, QueryError> {
+    let items: Vec<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if items.len() > MAX_IDS {
+        return Err(QueryError::Invalid {
+            param: name.to_string(),
+            message: format!("at most {MAX_IDS} values"),
+        });
+    }
+    if items.iter().any(|i| !i.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(QueryError::Invalid {
+            param: name.to_string(),
+            message: "must be a comma-separated list of integer ids".into(),
+        });
+    }
+    Ok(items.join(","))
+}
+
+/// Operator filters go upstream as `field=op|value|op|value`. v3 takes one of created_at /
+/// updated_at per request: the first goes upstream, the rest are applied to the rows locally.
+fn send_filters(filters: BTreeMap<String, Vec<(String, String)>>, out: &mut V3Query) {
     let mut upstream_date_field: Option<String> = None;
     for (field, ops) in filters {
         let exclusive = field == "created_at" || field == "updated_at";
@@ -260,7 +270,6 @@ pub fn translate(
             .join("|");
         out.params.push((field, v));
     }
-    Ok(out)
 }
 
 /// Fills `{name}` placeholders from path parameters.

@@ -219,113 +219,16 @@ impl Config {
         if let Some(u) = &f.public_url {
             url::Url::parse(u).map_err(|e| invalid(format!("`public_url` is not a URL: {e}")))?;
         }
-        let mut tenants = Vec::new();
+        let mut tenants: Vec<Tenant> = Vec::new();
         for t in f.tenants {
-            if t.client_secret.is_some() {
-                return Err(invalid(format!(
-                    "tenant `{}`: the client secret must not be written in the config; use client_secret_env = \"VAR\" or client_secret_file = \"path\"",
-                    t.name
-                )));
-            }
-            let secret = match (&t.client_secret_env, &t.client_secret_file) {
-                (Some(var), None) => env(var).filter(|s| !s.is_empty()).ok_or_else(|| {
-                    invalid(format!(
-                        "tenant `{}`: environment variable {var} (client_secret_env) is not set",
-                        t.name
-                    ))
-                })?,
-                (None, Some(file)) => std::fs::read_to_string(file)
-                    .map(|s| s.trim().to_string())
-                    .map_err(|e| {
-                        invalid(format!(
-                            "tenant `{}`: cannot read client_secret_file {}: {e}",
-                            t.name,
-                            file.display()
-                        ))
-                    })?,
-                _ => {
-                    return Err(invalid(format!(
-                        "tenant `{}`: give exactly one of client_secret_env or client_secret_file",
-                        t.name
-                    )));
-                }
-            };
-            if tenants.iter().any(|x: &Tenant| x.name == t.name) {
+            if tenants.iter().any(|x| x.name == t.name) {
                 return Err(invalid(format!("tenant `{}` is declared twice", t.name)));
             }
-            let base_url = t.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.into());
-            let token_url = t.token_url.unwrap_or_else(|| DEFAULT_TOKEN_URL.into());
-            for (k, u) in [("base_url", &base_url), ("token_url", &token_url)] {
-                url::Url::parse(u).map_err(|e| {
-                    invalid(format!("tenant `{}`: `{k}` is not a URL: {e}", t.name))
-                })?;
-            }
-            tenants.push(Tenant {
-                name: t.name,
-                client_id: t.client_id,
-                client_secret: Secret::new(secret),
-                token_url,
-                base_url: base_url
-                    .trim_end_matches('/')
-                    .trim_end_matches("/v3")
-                    .to_string(),
-                read_as: t.read_as,
-            });
+            tenants.push(tenant(t, env).map_err(invalid)?);
         }
-        let mut keys = Vec::new();
-        for k in f.keys {
-            let tenant = tenants
-                .iter()
-                .position(|t| t.name == k.tenant)
-                .ok_or_else(|| invalid(format!("key for tenant `{}`: no such tenant", k.tenant)))?;
-            let sha256 = parse_hex32(&k.sha256).ok_or_else(|| {
-                invalid("`sha256` must be 64 hex digits (the SHA-256 of the legacy API key: `printf %s KEY | sha256sum`)".into())
-            })?;
-            if keys.iter().any(|e: &KeyEntry| e.sha256 == sha256) {
-                return Err(invalid("the same key hash is listed twice".into()));
-            }
-            let label = k
-                .label
-                .unwrap_or_else(|| format!("{}-key-{}", k.tenant, keys.len() + 1));
-            keys.push(KeyEntry {
-                sha256,
-                tenant,
-                label,
-            });
-        }
-        let d = Limits::default();
-        let l = f.limits;
-        let ms = |v: Option<u64>, def: Duration| v.map(Duration::from_millis).unwrap_or(def);
-        let limits = Limits {
-            max_header_bytes: l.max_header_bytes.unwrap_or(d.max_header_bytes).max(1024),
-            max_body_bytes: l.max_body_bytes.unwrap_or(d.max_body_bytes),
-            header_read_timeout: ms(l.header_read_timeout_ms, d.header_read_timeout),
-            request_timeout: ms(l.request_timeout_ms, d.request_timeout),
-            upstream_timeout: ms(l.upstream_timeout_ms, d.upstream_timeout),
-            retry_attempts: l.retry_attempts.unwrap_or(d.retry_attempts).max(1),
-            retry_budget: ms(l.retry_budget_ms, d.retry_budget),
-            max_connections: l.max_connections.unwrap_or(d.max_connections).max(1),
-        };
-        let c = CacheSettings::default();
-        let cache = CacheSettings {
-            translated_entries: f.cache.translated_entries.unwrap_or(c.translated_entries),
-            reference_ttl: f
-                .cache
-                .reference_ttl_secs
-                .map(Duration::from_secs)
-                .unwrap_or(c.reference_ttl),
-            cursor_ttl: f
-                .cache
-                .cursor_ttl_secs
-                .map(Duration::from_secs)
-                .unwrap_or(c.cursor_ttl),
-            cursor_entries: f.cache.cursor_entries.unwrap_or(c.cursor_entries).max(16),
-            token_refresh_margin: f
-                .cache
-                .token_refresh_margin_secs
-                .map(Duration::from_secs)
-                .unwrap_or(c.token_refresh_margin),
-        };
+        let keys = key_entries(f.keys, &tenants).map_err(invalid)?;
+        let limits = limits(&f.limits);
+        let cache = cache_settings(&f.cache);
         Ok(Config {
             listen,
             public_url: f.public_url.map(|u| u.trim_end_matches('/').to_string()),
@@ -339,6 +242,108 @@ impl Config {
             tenants,
             keys,
         })
+    }
+}
+
+/// One tenant: its secret from the environment or a file (never from the config text).
+fn tenant(t: TenantFile, env: &dyn Fn(&str) -> Option<String>) -> Result<Tenant, String> {
+    if t.client_secret.is_some() {
+        return Err(format!(
+            "tenant `{}`: the client secret must not be written in the config; use client_secret_env = \"VAR\" or client_secret_file = \"path\"",
+            t.name
+        ));
+    }
+    let secret = match (&t.client_secret_env, &t.client_secret_file) {
+        (Some(var), None) => env(var).filter(|s| !s.is_empty()).ok_or_else(|| {
+            format!(
+                "tenant `{}`: environment variable {var} (client_secret_env) is not set",
+                t.name
+            )
+        })?,
+        (None, Some(file)) => std::fs::read_to_string(file)
+            .map(|s| s.trim().to_string())
+            .map_err(|e| {
+                format!(
+                    "tenant `{}`: cannot read client_secret_file {}: {e}",
+                    t.name,
+                    file.display()
+                )
+            })?,
+        _ => {
+            return Err(format!(
+                "tenant `{}`: give exactly one of client_secret_env or client_secret_file",
+                t.name
+            ));
+        }
+    };
+    let base_url = t.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.into());
+    let token_url = t.token_url.unwrap_or_else(|| DEFAULT_TOKEN_URL.into());
+    for (k, u) in [("base_url", &base_url), ("token_url", &token_url)] {
+        url::Url::parse(u).map_err(|e| format!("tenant `{}`: `{k}` is not a URL: {e}", t.name))?;
+    }
+    Ok(Tenant {
+        name: t.name,
+        client_id: t.client_id,
+        client_secret: Secret::new(secret),
+        token_url,
+        base_url: base_url
+            .trim_end_matches('/')
+            .trim_end_matches("/v3")
+            .to_string(),
+        read_as: t.read_as,
+    })
+}
+
+/// The legacy keys, by SHA-256, each bound to a declared tenant.
+fn key_entries(files: Vec<KeyFile>, tenants: &[Tenant]) -> Result<Vec<KeyEntry>, String> {
+    let mut keys: Vec<KeyEntry> = Vec::new();
+    for k in files {
+        let tenant = tenants
+            .iter()
+            .position(|t| t.name == k.tenant)
+            .ok_or_else(|| format!("key for tenant `{}`: no such tenant", k.tenant))?;
+        let sha256 = parse_hex32(&k.sha256).ok_or_else(|| {
+            "`sha256` must be 64 hex digits (the SHA-256 of the legacy API key: `printf %s KEY | sha256sum`)".to_string()
+        })?;
+        if keys.iter().any(|e| e.sha256 == sha256) {
+            return Err("the same key hash is listed twice".into());
+        }
+        let label = k
+            .label
+            .unwrap_or_else(|| format!("{}-key-{}", k.tenant, keys.len() + 1));
+        keys.push(KeyEntry {
+            sha256,
+            tenant,
+            label,
+        });
+    }
+    Ok(keys)
+}
+
+fn limits(l: &LimitsFile) -> Limits {
+    let d = Limits::default();
+    let ms = |v: Option<u64>, def: Duration| v.map(Duration::from_millis).unwrap_or(def);
+    Limits {
+        max_header_bytes: l.max_header_bytes.unwrap_or(d.max_header_bytes).max(1024),
+        max_body_bytes: l.max_body_bytes.unwrap_or(d.max_body_bytes),
+        header_read_timeout: ms(l.header_read_timeout_ms, d.header_read_timeout),
+        request_timeout: ms(l.request_timeout_ms, d.request_timeout),
+        upstream_timeout: ms(l.upstream_timeout_ms, d.upstream_timeout),
+        retry_attempts: l.retry_attempts.unwrap_or(d.retry_attempts).max(1),
+        retry_budget: ms(l.retry_budget_ms, d.retry_budget),
+        max_connections: l.max_connections.unwrap_or(d.max_connections).max(1),
+    }
+}
+
+fn cache_settings(f: &CacheFile) -> CacheSettings {
+    let c = CacheSettings::default();
+    let secs = |v: Option<u64>, def: Duration| v.map(Duration::from_secs).unwrap_or(def);
+    CacheSettings {
+        translated_entries: f.translated_entries.unwrap_or(c.translated_entries),
+        reference_ttl: secs(f.reference_ttl_secs, c.reference_ttl),
+        cursor_ttl: secs(f.cursor_ttl_secs, c.cursor_ttl),
+        cursor_entries: f.cursor_entries.unwrap_or(c.cursor_entries).max(16),
+        token_refresh_margin: secs(f.token_refresh_margin_secs, c.token_refresh_margin),
     }
 }
 

@@ -14,7 +14,7 @@ use harvest_mappings::paging;
 use harvest_mappings::v3::{V3, V3Page};
 
 use crate::state::State;
-use crate::upstream::next_link;
+use crate::upstream::{CallError, RawResponse, next_link};
 
 /// Start of the message of a failed token request (told apart from failed v3 calls).
 pub const TOKEN_FAILURE: &str = "could not get a v3 access token";
@@ -34,6 +34,14 @@ pub struct Reader {
     pub rate: Mutex<RateInfo>,
     pub calls: AtomicUsize,
     deadline: Instant,
+}
+
+/// What one v3 answer means for the call.
+enum Outcome {
+    Page(V3Page),
+    Retry(FetchError, Duration),
+    Unauthorized(FetchError),
+    Fail(FetchError),
 }
 
 fn fe(status: u16, message: impl Into<String>) -> FetchError {
@@ -74,7 +82,9 @@ impl Reader {
     }
 
     /// One page; with `parse = false` the body is not parsed (the `Link` header is all a walk
-    /// needs, and a memoised translation needs only the bytes).
+    /// needs, and a memoised translation needs only the bytes). Retries what may succeed on a
+    /// second try (no answer, 5xx, 429, an unusable body) within the attempt and time budget;
+    /// a 401 gets a fresh token once.
     pub async fn page_with(&self, target: &str, parse: bool) -> Result<V3Page, FetchError> {
         let st = &self.state;
         let tenant = st
@@ -92,133 +102,113 @@ impl Reader {
                 .tokens
                 .get(self.tenant, tenant, self.sub, &st.upstream, &st.metrics)
                 .await
-                .map_err(|e| FetchError {
-                    status: 0,
-                    message: format!("{TOKEN_FAILURE}: {}", e.message),
-                    body: None,
-                    retry_after: None,
-                    timeout: false,
-                })?;
+                .map_err(|e| fe(0, format!("{TOKEN_FAILURE}: {}", e.message)))?;
             let started = Instant::now();
             self.calls.fetch_add(1, Ordering::Relaxed);
             let result = st.upstream.get(&url, &token).await;
             st.metrics
                 .upstream_latency
                 .observe(started.elapsed().as_secs_f64());
-            let retryable = |err: FetchError, wait: Duration| -> Result<Duration, FetchError> {
-                let more = attempt < st.config.limits.retry_attempts
-                    && Instant::now() + wait < self.deadline;
-                if more { Ok(wait) } else { Err(err) }
-            };
             let backoff = Duration::from_millis(50 * (1 << attempt.min(6)));
-            let wait = match result {
-                Err(e) => {
-                    st.metrics
-                        .upstream_calls
-                        .get_or_create(&crate::metrics::UpstreamLabels {
-                            path: metric_path.clone(),
-                            status: 0,
-                        })
-                        .inc();
-                    let err = FetchError {
-                        status: 0,
-                        message: e.to_string(),
-                        body: None,
-                        retry_after: None,
-                        timeout: e.is_timeout(),
-                    };
-                    retryable(err, backoff)?
+            let (err, wait) = match self.judge(result, &metric_path, parse, backoff) {
+                Outcome::Page(p) => return Ok(p),
+                Outcome::Fail(e) => return Err(e),
+                Outcome::Unauthorized(_) if !refreshed => {
+                    refreshed = true;
+                    st.tokens.invalidate(self.tenant, self.sub, &token).await;
+                    continue;
                 }
-                Ok(r) => {
-                    let status = r.status.as_u16();
-                    st.metrics
-                        .upstream_calls
-                        .get_or_create(&crate::metrics::UpstreamLabels {
-                            path: metric_path.clone(),
-                            status,
-                        })
-                        .inc();
-                    self.note_rate(&r.headers);
-                    let body_json = || serde_json::from_slice::<Value>(&r.body).ok();
-                    match status {
-                        200..=299 if !parse => {
-                            let next = next_link(&r.headers).map(|n| path_and_query(&n));
-                            return Ok(V3Page {
-                                rows: Vec::new(),
-                                body: r.body,
-                                next,
-                            });
-                        }
-                        200..=299 => match serde_json::from_slice::<Value>(&r.body) {
-                            Ok(Value::Array(rows)) => {
-                                let next = next_link(&r.headers).map(|n| path_and_query(&n));
-                                return Ok(V3Page {
-                                    rows,
-                                    body: r.body,
-                                    next,
-                                });
-                            }
-                            Ok(_) => retryable(
-                                fe(
-                                    status,
-                                    format!("v3 {metric_path} answered JSON that is not a list"),
-                                ),
-                                backoff,
-                            )?,
-                            Err(e) => retryable(
-                                fe(
-                                    status,
-                                    format!("v3 {metric_path} answered malformed JSON: {e}"),
-                                ),
-                                backoff,
-                            )?,
-                        },
-                        401 if !refreshed => {
-                            refreshed = true;
-                            st.tokens.invalidate(self.tenant, self.sub, &token).await;
-                            Duration::ZERO
-                        }
-                        429 => {
-                            let after = r
-                                .headers
-                                .get("retry-after")
-                                .and_then(|v| v.to_str().ok())
-                                .and_then(|v| v.trim().parse::<u64>().ok())
-                                .unwrap_or(1);
-                            let err = FetchError {
-                                status,
-                                message: "rate limited".into(),
-                                body: body_json(),
-                                retry_after: Some(after),
-                                timeout: false,
-                            };
-                            retryable(err, Duration::from_secs(after))?
-                        }
-                        500..=599 => retryable(
-                            FetchError {
-                                status,
-                                message: format!("v3 {metric_path} failed"),
-                                body: body_json(),
-                                retry_after: None,
-                                timeout: false,
-                            },
-                            backoff,
-                        )?,
-                        _ => {
-                            return Err(FetchError {
-                                status,
-                                message: format!("v3 {metric_path} answered {status}"),
-                                body: body_json(),
-                                retry_after: None,
-                                timeout: false,
-                            });
-                        }
-                    }
-                }
+                Outcome::Unauthorized(e) => return Err(e),
+                Outcome::Retry(e, wait) => (e, wait),
             };
-            if !wait.is_zero() {
-                tokio::time::sleep(wait).await;
+            let more =
+                attempt < st.config.limits.retry_attempts && Instant::now() + wait < self.deadline;
+            if !more {
+                return Err(err);
             }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// What one v3 answer means for the call: a page, a retry after a wait, a token to
+    /// refresh, or a failure to report.
+    fn judge(
+        &self,
+        result: Result<RawResponse, CallError>,
+        metric_path: &str,
+        parse: bool,
+        backoff: Duration,
+    ) -> Outcome {
+        let count = |status: u16| {
+            self.state
+                .metrics
+                .upstream_calls
+                .get_or_create(&crate::metrics::UpstreamLabels {
+                    path: metric_path.to_string(),
+                    status,
+                })
+                .inc();
+        };
+        let r = match result {
+            Err(e) => {
+                count(0);
+                let mut err = fe(0, e.to_string());
+                err.timeout = e.is_timeout();
+                return Outcome::Retry(err, backoff);
+            }
+            Ok(r) => r,
+        };
+        let status = r.status.as_u16();
+        count(status);
+        self.note_rate(&r.headers);
+        let next = || next_link(&r.headers).map(|n| path_and_query(&n));
+        let with_body = |message: String| FetchError {
+            body: serde_json::from_slice::<Value>(&r.body).ok(),
+            ..fe(status, message)
+        };
+        match status {
+            200..=299 if !parse => Outcome::Page(V3Page {
+                rows: Vec::new(),
+                next: next(),
+                body: r.body.clone(),
+            }),
+            200..=299 => match serde_json::from_slice::<Value>(&r.body) {
+                Ok(Value::Array(rows)) => Outcome::Page(V3Page {
+                    rows,
+                    next: next(),
+                    body: r.body.clone(),
+                }),
+                Ok(_) => Outcome::Retry(
+                    fe(
+                        status,
+                        format!("v3 {metric_path} answered JSON that is not a list"),
+                    ),
+                    backoff,
+                ),
+                Err(e) => Outcome::Retry(
+                    fe(
+                        status,
+                        format!("v3 {metric_path} answered malformed JSON: {e}"),
+                    ),
+                    backoff,
+                ),
+            },
+            401 => Outcome::Unauthorized(with_body(format!("v3 {metric_path} answered 401"))),
+            429 => {
+                let after = r
+                    .headers
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .unwrap_or(1);
+                let err = FetchError {
+                    retry_after: Some(after),
+                    ..with_body("rate limited".into())
+                };
+                Outcome::Retry(err, Duration::from_secs(after))
+            }
+            500..=599 => Outcome::Retry(with_body(format!("v3 {metric_path} failed")), backoff),
+            _ => Outcome::Fail(with_body(format!("v3 {metric_path} answered {status}"))),
         }
     }
 
