@@ -125,6 +125,8 @@ pub struct Endpoint {
     pub response: Option<Response>,
     /// The parent-existence check of a nested route (also listed in `v3`).
     pub exists: Option<V3Call>,
+    /// For a write the proxy serves: its v3 calls in order and how v1's answer is built.
+    pub write: Option<crate::write::WritePlan>,
     pub omitted: BTreeMap<String, String>,
     pub location: Location,
     /// The resource file the endpoint is declared in (without `.toml`).

@@ -26,6 +26,7 @@ pub mod report;
 pub mod selector;
 pub mod serve;
 pub mod v3;
+pub mod write;
 
 pub use catalog::{Catalog, Endpoint, RouteMatch, Shape, Status, V3Call};
 pub use diag::{Diagnostic, Diagnostics, Location};

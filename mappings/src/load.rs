@@ -1109,6 +1109,7 @@ impl Builder {
             params,
             response,
             exists,
+            write: None,
             omitted: d.omitted.clone(),
             location: sink.loc(&span),
             file: stem,

@@ -57,3 +57,32 @@ pub trait V3: Fetch {
     /// Keeps an answer body for [`V3::memo`].
     fn keep_memo(&self, _key: String, _body: bytes::Bytes) {}
 }
+
+/// One v3 write: the method, the v3 path and query, the JSON body, and the user it acts as
+/// (the token's `sub`; v1's `On-Behalf-Of`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteCall {
+    pub method: String,
+    pub target: String,
+    pub body: Option<Value>,
+    pub acting_user: u64,
+}
+
+/// What became of a write. A write is never retried after an unknown outcome: the caller
+/// reads back to decide.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteOutcome {
+    /// v3 answered 2xx: the write was applied. `body` is v3's answer (None for a 204).
+    Applied { status: u16, body: Option<Value> },
+    /// v3 answered 4xx (or the call never left the proxy): the write was not applied.
+    Refused(FetchError),
+    /// No answer, or one that does not say (timeout, reset, 408, 5xx): it may have happened.
+    Unknown { reason: String },
+}
+
+/// Writes, for implementations of [`V3`] that can make them.
+pub trait V3Write: V3 {
+    /// Makes one write, once (a 401 — refused before it ran — may be retried with a fresh
+    /// token; nothing else is).
+    fn write<'a>(&'a self, call: &'a WriteCall) -> BoxFuture<'a, WriteOutcome>;
+}

@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use harvest_mappings::ReadError;
+use harvest_mappings::write::{Outcome, WriteError};
 use harvest_mappings::engine::FetchError;
 
 /// A v1-shaped error: status, body, and extra headers (e.g. `Retry-After`).
@@ -69,6 +70,45 @@ impl V1Error {
             ReadError::Upstream(f) => V1Error::from_upstream(f),
             ReadError::Untranslatable { .. } | ReadError::Mapping { .. } => {
                 V1Error::new(502, e.to_string())
+            }
+        }
+    }
+
+    /// A failed legacy write as v1 answered it, and its outcome (`not_applied`, `partial`,
+    /// `unknown`). Partial and unknown outcomes say so in the body, with the v3 calls made.
+    pub fn from_write(e: &WriteError) -> (Self, &'static str) {
+        match e {
+            WriteError::Read(r) => (V1Error::from_read(r), Outcome::NotApplied.as_str()),
+            WriteError::ActingUser(m) => (
+                V1Error::validation("On-Behalf-Of", m.clone()),
+                Outcome::NotApplied.as_str(),
+            ),
+            WriteError::BadBody(m) => (V1Error::new(400, m.clone()), Outcome::NotApplied.as_str()),
+            WriteError::Failed {
+                outcome,
+                message,
+                upstream,
+                calls,
+            } => {
+                let mut err = match (outcome, upstream) {
+                    (Outcome::NotApplied, Some(f)) => V1Error::from_upstream(f),
+                    (Outcome::Unknown, _) => V1Error::new(
+                        502,
+                        format!("{message}. The outcome is unknown: Harvest v3 did not say whether the write was applied, and reading it back could not tell. Check before repeating it."),
+                    ),
+                    _ => V1Error::new(502, message.clone()),
+                };
+                if let Value::Object(m) = &mut err.body {
+                    m.insert("outcome".into(), json!(outcome.as_str()));
+                    if *outcome != Outcome::NotApplied {
+                        let done: Vec<Value> = calls
+                            .iter()
+                            .map(|c| json!({"method": c.method, "path": c.target.split('?').next().unwrap_or(""), "status": c.status}))
+                            .collect();
+                        m.insert("v3_calls".into(), Value::Array(done));
+                    }
+                }
+                (err, outcome.as_str())
             }
         }
     }

@@ -10,6 +10,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use harvest_mappings::serve;
+use harvest_mappings::write::{LegacyWrite, WriteError};
 use harvest_mappings::{LegacyAnswer, ReadError};
 
 use crate::auth::{self, AuthError};
@@ -26,6 +27,10 @@ pub struct LegacyRequest {
     pub authorization: Option<Vec<u8>>,
     pub host: Option<String>,
     pub tls: bool,
+    /// v1's acting user of a write.
+    pub on_behalf_of: Option<String>,
+    /// The request body (writes).
+    pub body: Bytes,
 }
 
 /// A finished answer.
@@ -126,12 +131,52 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default();
     let reader = Reader::new(state.clone(), entry.tenant, tenant.read_as);
+    if m.endpoint.write.is_some() {
+        return (route, write(state, req, &pairs, &reader).await, label);
+    }
     let answer = match serve::read_matched(state.catalog, &m, &pairs, &reader).await {
         Ok(a) => success(state, req, &pairs, &reader, a),
         Err(e) => failure(&e, Some(&reader)),
     };
     (route, answer, label)
 }
+
+/// A legacy write through the write pipeline; the answer says whether it was applied.
+async fn write(
+    state: &State,
+    req: &LegacyRequest,
+    pairs: &[(String, String)],
+    reader: &Reader,
+) -> Answer {
+    let w = LegacyWrite {
+        method: &req.method,
+        path: &req.path,
+        query: pairs,
+        body: &req.body,
+        on_behalf_of: req.on_behalf_of.as_deref(),
+    };
+    let (status, body, outcome) = match harvest_mappings::write::write(state.catalog, &w, reader).await
+    {
+        Ok(done) => (done.status, done.body, "applied"),
+        Err(e) => {
+            let (err, outcome) = V1Error::from_write(&e);
+            if let WriteError::Failed { calls, message, .. } = &e {
+                tracing::warn!(route = %req.path, outcome, calls = calls.len(), "legacy write failed: {message}");
+            }
+            (err.status, err.body, outcome)
+        }
+    };
+    let mut headers = vec![(WRITE_OUTCOME.into(), outcome.to_string())];
+    rate_headers(reader.rate(), &mut headers);
+    headers.push((
+        "X-Harvest-Proxy-V3-Calls".into(),
+        reader.calls.load(Ordering::Relaxed).to_string(),
+    ));
+    Answer::json(status, &body, headers)
+}
+
+/// Header on every write answer: `applied`, `not_applied`, `partial` or `unknown`.
+pub const WRITE_OUTCOME: &str = "X-Harvest-Proxy-Write-Outcome";
 
 /// The key entry of the request's legacy API key.
 fn authenticate<'s>(

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use futures::future::BoxFuture;
 use harvest_mappings::engine::{Fetch, FetchError};
 use harvest_mappings::paging;
-use harvest_mappings::v3::{V3, V3Page};
+use harvest_mappings::v3::{V3, V3Page, V3Write, WriteCall, WriteOutcome};
 
 use crate::state::State;
 use crate::upstream::{CallError, RawResponse, next_link};
@@ -325,4 +325,99 @@ impl Reader {
     fn cursor_key(&self, walk: &str, page: u64) -> String {
         format!("{}|{walk}#{page}", self.tenant)
     }
+}
+
+/// Writes as the acting user (a token per (tenant, sub)), exactly once: only a 401 is retried
+/// (after a token refresh); a timeout, a lost connection, 408 or 5xx is an unknown outcome.
+impl V3Write for Reader {
+    fn write<'a>(&'a self, call: &'a WriteCall) -> BoxFuture<'a, WriteOutcome> {
+        Box::pin(async move {
+            let st = &self.state;
+            let Some(tenant) = st.config.tenants.get(self.tenant) else {
+                return WriteOutcome::Refused(fe(0, "tenant missing"));
+            };
+            let url = format!("{}{}", tenant.base_url, call.target);
+            let metric_path = call.target.split('?').next().unwrap_or(&call.target);
+            let mut refreshed = false;
+            loop {
+                let token = match st
+                    .tokens
+                    .get(self.tenant, tenant, call.acting_user, &st.upstream, &st.metrics)
+                    .await
+                {
+                    Ok(t) => t,
+                    Err(e) => {
+                        return WriteOutcome::Refused(fe(0, format!("{TOKEN_FAILURE}: {}", e.message)));
+                    }
+                };
+                self.calls.fetch_add(1, Ordering::Relaxed);
+                let result = st
+                    .upstream
+                    .write(&call.method, &url, &token, call.body.as_ref())
+                    .await;
+                match judge_write(result, metric_path) {
+                    WriteJudgement::Retry if !refreshed => {
+                        refreshed = true;
+                        st.tokens
+                            .invalidate(self.tenant, call.acting_user, &token)
+                            .await;
+                    }
+                    WriteJudgement::Retry => {
+                        return WriteOutcome::Refused(fe(
+                            401,
+                            "Harvest v3 refused the acting user's token twice",
+                        ));
+                    }
+                    WriteJudgement::Done(o) => {
+                        if let WriteOutcome::Unknown { reason } = &o {
+                            tracing::warn!(method = %call.method, path = %metric_path, "v3 write outcome unknown: {reason}");
+                        }
+                        return o;
+                    }
+                }
+            }
+        })
+    }
+}
+
+enum WriteJudgement {
+    Done(WriteOutcome),
+    /// 401: refused before it ran; a fresh token may be tried once.
+    Retry,
+}
+
+fn judge_write(result: Result<RawResponse, CallError>, metric_path: &str) -> WriteJudgement {
+    let r = match result {
+        // Never connected, or never built: nothing was sent.
+        Err(e @ (CallError::Connect(_) | CallError::Build(_))) => {
+            return WriteJudgement::Done(WriteOutcome::Refused(fe(0, e.to_string())));
+        }
+        Err(e) => {
+            return WriteJudgement::Done(WriteOutcome::Unknown {
+                reason: e.to_string(),
+            });
+        }
+        Ok(r) => r,
+    };
+    let status = r.status.as_u16();
+    let body = || serde_json::from_slice::<Value>(&r.body).ok();
+    WriteJudgement::Done(match status {
+        200..=299 => WriteOutcome::Applied {
+            status,
+            body: body(),
+        },
+        401 => return WriteJudgement::Retry,
+        408 | 500..=599 => WriteOutcome::Unknown {
+            reason: format!("v3 {metric_path} answered {status}"),
+        },
+        _ => WriteOutcome::Refused(FetchError {
+            body: body(),
+            retry_after: r
+                .headers
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok()),
+            ..fe(status, format!("v3 {metric_path} answered {status}"))
+        }),
+    })
 }

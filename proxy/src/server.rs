@@ -214,7 +214,7 @@ async fn respond(state: Arc<State>, req: Request<Incoming>, tls: bool) -> Respon
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .or_else(|| req.uri().authority().map(|a| a.to_string()));
-    let legacy = LegacyRequest {
+    let mut legacy = LegacyRequest {
         method: req.method().as_str().to_string(),
         path: path.clone(),
         query: req.uri().query().map(str::to_string),
@@ -224,6 +224,12 @@ async fn respond(state: Arc<State>, req: Request<Incoming>, tls: bool) -> Respon
             .map(|v| v.as_bytes().to_vec()),
         host,
         tls,
+        on_behalf_of: req
+            .headers()
+            .get("on-behalf-of")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        body: Bytes::new(),
     };
     // Read (and bound) the body, so a slow or oversized upload is cut off with a v1 answer.
     let body_read = tokio::time::timeout(
@@ -247,7 +253,7 @@ async fn respond(state: Arc<State>, req: Request<Incoming>, tls: bool) -> Respon
                 ),
             )));
         }
-        Ok(Ok(_)) => {}
+        Ok(Ok(collected)) => legacy.body = collected.to_bytes(),
     }
     match tokio::time::timeout(
         limits.request_timeout,

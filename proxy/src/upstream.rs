@@ -26,6 +26,9 @@ pub enum CallError {
     Timeout(Duration),
     #[error("connection failed: {0}")]
     Connect(String),
+    /// The request may have been sent: the connection broke before a full answer came.
+    #[error("connection lost: {0}")]
+    Lost(String),
     #[error("reading the response failed: {0}")]
     Body(String),
     #[error("bad request: {0}")]
@@ -66,7 +69,13 @@ impl Upstream {
                 .client
                 .request(req)
                 .await
-                .map_err(|e| CallError::Connect(error_chain(&e)))?;
+                .map_err(|e| {
+                    if e.is_connect() {
+                        CallError::Connect(error_chain(&e))
+                    } else {
+                        CallError::Lost(error_chain(&e))
+                    }
+                })?;
             let (parts, body) = resp.into_parts();
             let body = body
                 .collect()
@@ -97,6 +106,38 @@ impl Upstream {
                 concat!("harvest-proxy/", env!("CARGO_PKG_VERSION")),
             )
             .body(Full::new(Bytes::new()))
+            .map_err(|e| CallError::Build(e.to_string()))?;
+        self.send(req).await
+    }
+
+    /// A write (`POST`/`PATCH`/`PUT`/`DELETE`) with a Bearer token and an optional JSON body.
+    pub async fn write(
+        &self,
+        method: &str,
+        url: &str,
+        token: &Secret,
+        body: Option<&serde_json::Value>,
+    ) -> Result<RawResponse, CallError> {
+        let method =
+            Method::from_bytes(method.as_bytes()).map_err(|e| CallError::Build(e.to_string()))?;
+        let mut b = Request::builder()
+            .method(method)
+            .uri(url)
+            .header("Authorization", format!("Bearer {}", token.expose()))
+            .header("Accept", "application/json")
+            .header(
+                "User-Agent",
+                concat!("harvest-proxy/", env!("CARGO_PKG_VERSION")),
+            );
+        let bytes = match body {
+            Some(v) => {
+                b = b.header("Content-Type", "application/json");
+                Bytes::from(serde_json::to_vec(v).map_err(|e| CallError::Build(e.to_string()))?)
+            }
+            None => Bytes::new(),
+        };
+        let req = b
+            .body(Full::new(bytes))
             .map_err(|e| CallError::Build(e.to_string()))?;
         self.send(req).await
     }
