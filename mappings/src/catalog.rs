@@ -2,36 +2,12 @@
 //! scopes and notes. Built by `load`; read by the scanner, the proxy and the docs generator.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::fmt;
 
 use serde_json::Value;
 
 use crate::diag::Location;
+pub use crate::model::{Method, Other, Shape, Status};
 use crate::selector::Selector;
-
-/// How completely a legacy endpoint is served from v3.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Status {
-    Translated,
-    Partial,
-    Unsupported,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Translated => "translated",
-            Status::Partial => "partial",
-            Status::Unsupported => "unsupported",
-        }
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// One v3 call an endpoint needs.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -87,13 +63,6 @@ pub struct Param {
     pub rule: ParamRule,
     /// `integer`, `datetime`, `boolean` or `string`.
     pub kind: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
-    List,
-    Single,
-    Object,
 }
 
 #[derive(Debug, Clone)]
@@ -277,13 +246,6 @@ pub enum Op {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Other {
-    Keep,
-    Null,
-    Error,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Conversion {
     DateToDatetime,
@@ -314,6 +276,9 @@ pub struct View {
     /// Qualified name, `file.view`.
     pub name: String,
     pub source: Option<String>,
+    /// The view this one extends (qualified); its joins and operations come first in
+    /// `joins` and `ops`.
+    pub extends: Option<String>,
     pub joins: Vec<Join>,
     pub ops: Vec<Op>,
     pub location: Location,
@@ -467,15 +432,23 @@ impl Catalog {
 
     /// Finds the endpoint for a concrete request path (`/v1/candidates/12`, trailing slash and
     /// query ignored). Literal segments beat parameters (`/v1/users/permission_level` is not
-    /// `/v1/users/{id}`). `method` may be `ANY` to take the best match of any method (GET first).
+    /// `/v1/users/{id}`). `method` is an HTTP method (any case); a method no endpoint has finds
+    /// nothing. `"ANY"` is still read as [`Catalog::find_route`] with `None`, for older callers.
     pub fn match_route(&self, method: &str, path: &str) -> Option<RouteMatch<'_>> {
+        if method.eq_ignore_ascii_case("ANY") {
+            return self.find_route(None, path);
+        }
+        self.find_route(Some(method.parse().ok()?), path)
+    }
+
+    /// Like [`Catalog::match_route`]; `None` takes the best match of any method (GET first).
+    pub fn find_route(&self, method: Option<Method>, path: &str) -> Option<RouteMatch<'_>> {
         let path = path.split(['?', '#']).next().unwrap_or("");
         let segs: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
         let (version, _) = split_version(path)?;
         let mut best: Option<(usize, usize, RouteMatch<'_>)> = None;
         for ep in &self.endpoints {
-            let any = method.eq_ignore_ascii_case("ANY");
-            if !any && !ep.method.eq_ignore_ascii_case(method) {
+            if method.is_some_and(|m| ep.method != m.as_str()) {
                 continue;
             }
             if !ep.versions.iter().any(|v| v == version) {

@@ -3,6 +3,10 @@
 use std::fmt;
 use std::ops::Range;
 
+use toml::Spanned;
+
+use crate::model::{ClosedSet, OneOf, UnknownValue};
+
 /// A place in a mapping file (1-based line and column).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Location {
@@ -83,7 +87,11 @@ pub(crate) struct Sink<'a> {
     pub out: &'a mut Vec<Diagnostic>,
 }
 
-impl Sink<'_> {
+impl<'a> Sink<'a> {
+    pub fn new(file: &'a str, source: &'a str, out: &'a mut Vec<Diagnostic>) -> Sink<'a> {
+        Sink { file, source, out }
+    }
+
     pub fn loc(&self, span: &Range<usize>) -> Location {
         Location::at(self.file, self.source, span.start)
     }
@@ -95,6 +103,21 @@ impl Sink<'_> {
             message: message.into(),
             hint,
         });
+    }
+
+    /// Reports a value outside its closed set at `span`, with the accepted values.
+    pub fn unknown<T>(&mut self, span: &Range<usize>, e: &UnknownValue) -> Option<T> {
+        let message = format!("unknown {} `{}`", e.what, e.value);
+        self.error(span, message, Some(e.hint()));
+        None
+    }
+
+    /// The value of a closed set, or a located diagnostic with the accepted values.
+    pub fn closed<T: ClosedSet>(&mut self, v: &Spanned<OneOf<T>>) -> Option<T> {
+        match v.get_ref().known() {
+            Ok(t) => Some(t),
+            Err(e) => self.unknown(&v.span(), &e),
+        }
     }
 }
 

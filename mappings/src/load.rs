@@ -1,26 +1,35 @@
-//! Loads mapping files, checks them, and builds the `Catalog`. Every problem is collected with
-//! its file:line:column and a hint; nothing here panics on bad input.
+//! Loads mapping files, checks them, and builds the `Catalog`. serde parses the format
+//! (`model`), closed sets included; this module checks what serde cannot — selectors,
+//! references between views, duplicates, statuses without their reason — and compiles.
+//! Every problem is collected with its file:line:column and a hint; nothing here panics on
+//! bad input.
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use serde_json::Value;
+use serde::Deserialize;
 use toml::Spanned;
 
 use crate::catalog::{
-    Attach, Catalog, Conversion, Endpoint, Join, Op, Other, Param, ParamRule, Response, Shape,
-    Status, V3Call, View, derive_scope,
+    Attach, Catalog, Conversion, Endpoint, Join, Op, Param, ParamRule, Response, V3Call, View,
+    derive_scope,
 };
 use crate::diag::{Diagnostic, Diagnostics, Location, Sink};
-use crate::model::{EndpointDef, FileDef, JoinDef, ParamDef, ViewDef};
-use crate::ops::{CONVERSIONS, OP_NAMES, OpDef};
+use crate::model::{
+    ClosedSet, ConversionName, EndpointDef, FileDef, JoinDef, Method, OpDef, OpEntry, OpName,
+    Other, ParamDef, Role, Shape, Status, ViewDef, parse_closed,
+};
 use crate::selector::Selector;
 
 include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 
-const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
+/// The `reason` of an `unsupported` write endpoint that gives none (docs/mappings.md).
+pub const UNSUPPORTED_WRITE_REASON: &str = "harvest-proxy does not translate writes yet; the v3 call sequence is documented here and in the scanner output";
+
+const SELECTOR_HINT: &str =
+    "selectors are RFC 9535 JSONPath (`$.a.b`, `$[?@.type == 'x']`) or a dotted field name (`a.b`)";
 
 impl Catalog {
     /// The mapping files compiled into this binary (loaded once).
@@ -37,37 +46,32 @@ impl Catalog {
 
     /// Loads every `*.toml` file of a directory.
     pub fn load_dir(dir: &Path) -> Result<Catalog, Diagnostics> {
+        let shown = dir.display().to_string();
         let entries = std::fs::read_dir(dir).map_err(|e| {
             one(
-                &dir.display().to_string(),
+                &shown,
                 format!("cannot read mapping directory: {e}"),
                 "pass the directory that holds the *.toml mapping files",
             )
         })?;
         let mut files = Vec::new();
-        for entry in entries.flatten() {
-            let path = entry.path();
+        for path in entries.flatten().map(|e| e.path()) {
             if path.extension().and_then(|e| e.to_str()) != Some("toml") {
                 continue;
             }
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            match std::fs::read_to_string(&path) {
-                Ok(text) => files.push((name, text)),
-                Err(e) => {
-                    return Err(one(
-                        &path.display().to_string(),
-                        format!("cannot read mapping file: {e}"),
-                        "mapping files must be readable UTF-8 TOML",
-                    ));
-                }
-            }
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                one(
+                    &path.display().to_string(),
+                    format!("cannot read mapping file: {e}"),
+                    "mapping files must be readable UTF-8 TOML",
+                )
+            })?;
+            files.push((name.unwrap_or_default(), text));
         }
         if files.is_empty() {
             return Err(one(
-                &dir.display().to_string(),
+                &shown,
                 "no *.toml mapping files in this directory".into(),
                 "point at mappings/resources or a copy of it",
             ));
@@ -86,13 +90,11 @@ impl Catalog {
             match toml::from_str::<FileDef>(source) {
                 Ok(f) => parsed.push((name.to_string(), source, f)),
                 Err(e) => {
-                    let span = e.span().unwrap_or(0..0);
                     let msg = e.message().trim().to_string();
-                    let hint = syntax_hint(&msg);
                     diags.push(Diagnostic {
-                        location: Location::at(name, source, span.start),
+                        location: Location::at(name, source, e.span().unwrap_or(0..0).start),
+                        hint: Some(syntax_hint(&msg).into()),
                         message: msg,
-                        hint,
                     });
                 }
             }
@@ -100,57 +102,46 @@ impl Catalog {
         let mut b = Builder::default();
         // Views first (all files), so endpoints and views can refer to views anywhere.
         for (file, source, def) in &parsed {
-            let mut sink = Sink {
-                file,
-                source,
-                out: &mut diags,
-            };
-            let stem = stem(file);
+            let mut sink = Sink::new(file, source, &mut diags);
             for (vname, vdef) in &def.views {
-                b.view(&mut sink, &stem, vname, vdef);
+                b.view(&mut sink, &stem(file), vname, vdef);
             }
         }
         b.resolve_views(&mut diags);
         for (file, source, def) in &parsed {
-            let mut sink = Sink {
-                file,
-                source,
-                out: &mut diags,
-            };
+            let mut sink = Sink::new(file, source, &mut diags);
             for ep in &def.endpoints {
-                b.endpoint(&mut sink, file, ep);
+                b.endpoint(&mut sink, &stem(file), ep);
             }
         }
-        if diags.is_empty() {
-            let mut files: Vec<String> = parsed.iter().map(|(f, _, _)| f.clone()).collect();
-            files.sort();
-            Ok(Catalog {
-                endpoints: b.endpoints,
-                views: b.views.into_iter().map(|(k, (v, _))| (k, v)).collect(),
-                files,
-                analysis: Default::default(),
-            }
-            .analysed())
-        } else {
+        if !diags.is_empty() {
             diags.sort_by(|a, b| {
-                (&a.location.file, a.location.line, a.location.column).cmp(&(
-                    &b.location.file,
-                    b.location.line,
-                    b.location.column,
-                ))
+                let key =
+                    |d: &Diagnostic| (d.location.file.clone(), d.location.line, d.location.column);
+                key(a).cmp(&key(b))
             });
-            Err(Diagnostics(diags))
+            return Err(Diagnostics(diags));
         }
+        let mut files: Vec<String> = parsed.into_iter().map(|(f, _, _)| f).collect();
+        files.sort();
+        Ok(Catalog {
+            endpoints: b.endpoints,
+            views: b.views.into_iter().map(|(k, (v, _))| (k, v)).collect(),
+            files,
+            analysis: Default::default(),
+        }
+        .analysed())
     }
 }
 
 fn one(file: &str, message: String, hint: &str) -> Diagnostics {
+    let location = Location {
+        file: file.to_string(),
+        line: 0,
+        column: 0,
+    };
     Diagnostics(vec![Diagnostic {
-        location: Location {
-            file: file.to_string(),
-            line: 0,
-            column: 0,
-        },
+        location,
         message,
         hint: Some(hint.to_string()),
     }])
@@ -160,18 +151,51 @@ fn stem(file: &str) -> String {
     file.trim_end_matches(".toml").to_string()
 }
 
-fn syntax_hint(msg: &str) -> Option<String> {
+fn syntax_hint(msg: &str) -> &'static str {
     if msg.contains("unknown field") {
-        Some("see docs/mappings.md for the keys each table accepts".into())
+        "see docs/mappings.md for the keys each table accepts"
     } else if msg.contains("missing field") {
-        Some("add the required key; docs/mappings.md lists what each table needs".into())
+        "add the required key; docs/mappings.md lists what each table needs"
     } else if msg.contains("duplicate key") {
-        Some("each key may appear once per table".into())
+        "each key may appear once per table"
     } else if msg.contains("invalid type") {
-        Some("check the value's type (string, array, table) against docs/mappings.md".into())
+        "check the value's type (string, array, table) against docs/mappings.md"
     } else {
-        Some("this is TOML syntax: check quoting, brackets and commas near this place".into())
+        "this is TOML syntax: check quoting, brackets and commas near this place"
     }
+}
+
+fn qualify(stem: &str, name: &str) -> String {
+    if name.contains('.') {
+        name.to_string()
+    } else {
+        format!("{stem}.{name}")
+    }
+}
+
+fn is_id_filter(by: &str) -> bool {
+    by == "ids" || by.ends_with("_ids")
+}
+
+/// A selector written at `span`, reported there when it does not compile.
+fn selector(sink: &mut Sink<'_>, span: &Range<usize>, text: &str, what: &str) -> Option<Selector> {
+    Selector::parse(text)
+        .map_err(|e| sink.error(span, format!("{what}: {e}"), Some(SELECTOR_HINT.into())))
+        .ok()
+}
+
+/// A selector that must name one place.
+fn singular(sink: &mut Sink<'_>, span: &Range<usize>, text: &str, what: &str) -> Option<Selector> {
+    let s = selector(sink, span, text, what)?;
+    if !s.is_singular() {
+        sink.error(
+            span,
+            format!("{what}: `{text}` must name one place (a singular path), not a query"),
+            Some("write a field path such as `a.b` or `$.a[0]`".into()),
+        );
+        return None;
+    }
+    Some(s)
 }
 
 /// Where a view reference was written, to report unresolved names.
@@ -179,6 +203,13 @@ struct PendingRef {
     from_view: String,
     target: String,
     location: Location,
+}
+
+/// The view whose operations are being compiled.
+struct ViewCtx<'a> {
+    stem: &'a str,
+    name: &'a str,
+    joins: &'a HashMap<String, usize>,
 }
 
 #[derive(Default)]
@@ -191,54 +222,7 @@ struct Builder {
     routes: HashMap<(String, String), Location>,
 }
 
-fn qualify(stem: &str, name: &str) -> String {
-    if name.contains('.') {
-        name.to_string()
-    } else {
-        format!("{stem}.{name}")
-    }
-}
-
 impl Builder {
-    fn selector(
-        &self,
-        sink: &mut Sink<'_>,
-        span: &Range<usize>,
-        text: &str,
-        what: &str,
-    ) -> Option<Selector> {
-        match Selector::parse(text) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                sink.error(
-                    span,
-                    format!("{what}: {e}"),
-                    Some("selectors are RFC 9535 JSONPath (`$.a.b`, `$[?@.type == 'x']`) or a dotted field name (`a.b`)".into()),
-                );
-                None
-            }
-        }
-    }
-
-    fn singular(
-        &self,
-        sink: &mut Sink<'_>,
-        span: &Range<usize>,
-        text: &str,
-        what: &str,
-    ) -> Option<Selector> {
-        let s = self.selector(sink, span, text, what)?;
-        if !s.is_singular() {
-            sink.error(
-                span,
-                format!("{what}: `{text}` must name one place (a singular path), not a query"),
-                Some("write a field path such as `a.b` or `$.a[0]`".into()),
-            );
-            return None;
-        }
-        Some(s)
-    }
-
     fn view(&mut self, sink: &mut Sink<'_>, stem: &str, name: &str, def: &Spanned<ViewDef>) {
         let span = def.span();
         let qualified = qualify(stem, name);
@@ -246,47 +230,47 @@ impl Builder {
         let mut joins = Vec::new();
         let mut names: HashMap<String, usize> = HashMap::new();
         for j in &vdef.joins {
-            if let Some(join) = self.join(sink, stem, &qualified, j) {
-                if names.insert(join.name.clone(), joins.len()).is_some() {
-                    sink.error(
-                        &j.get_ref().name.span(),
-                        format!(
-                            "join `{}` is declared twice in view `{qualified}`",
-                            join.name
-                        ),
-                        Some("give each join of a view its own name".into()),
-                    );
-                }
-                joins.push(join);
+            let Some(join) = self.join(sink, stem, &qualified, j) else {
+                continue;
+            };
+            if names.insert(join.name.clone(), joins.len()).is_some() {
+                sink.error(
+                    &j.get_ref().name.span(),
+                    format!(
+                        "join `{}` is declared twice in view `{qualified}`",
+                        join.name
+                    ),
+                    Some("give each join of a view its own name".into()),
+                );
             }
+            joins.push(join);
         }
         let mut used = vec![false; joins.len()];
-        let mut writes: HashMap<String, Location> = HashMap::new();
+        let mut writes: HashMap<String, usize> = HashMap::new();
         let mut ops = Vec::new();
-        for raw in &vdef.ops {
-            if let Some(op) = self.op(
-                sink,
-                stem,
-                &qualified,
-                raw.get_ref(),
-                &raw.span(),
-                &names,
-                &mut used,
-            ) {
-                for target in op_writes(&op) {
-                    let here = sink.loc(&raw.span());
-                    if let Some(first) = writes.get(&target) {
-                        sink.error(
-                            &raw.span(),
-                            format!("v1 field `{target}` is written twice in view `{qualified}` (first at line {})", first.line),
-                            Some("each output field must have one source; remove one of the operations or use `default`".into()),
-                        );
-                    } else {
-                        writes.insert(target, here);
-                    }
+        let ctx = ViewCtx {
+            stem,
+            name: &qualified,
+            joins: &names,
+        };
+        for entry in &vdef.ops {
+            let (raw, op_span) = (entry.get_ref(), entry.span());
+            let Some(op) = self.op(sink, &ctx, &raw.value(), &op_span, Some(raw), &mut used) else {
+                continue;
+            };
+            for target in op_writes(&op) {
+                let line = sink.loc(&op_span).line;
+                if let Some(first) = writes.get(&target) {
+                    sink.error(
+                        &op_span,
+                        format!("v1 field `{target}` is written twice in view `{qualified}` (first at line {first})"),
+                        Some("each output field must have one source; remove one of the operations or use `default`".into()),
+                    );
+                } else {
+                    writes.insert(target, line);
                 }
-                ops.push(op);
             }
+            ops.push(op);
         }
         for (i, j) in vdef.joins.iter().enumerate() {
             if used.get(i) == Some(&false) && i < joins.len() {
@@ -297,16 +281,15 @@ impl Builder {
                 );
             }
         }
-        if let Some(base) = &vdef.extends {
+        let extends = vdef.extends.as_ref().map(|base| {
             if !vdef.joins.is_empty() {
                 sink.error(&base.span(), format!("view `{qualified}` extends `{}` and so cannot declare joins of its own", base.get_ref()), Some("add the joins to the base view, or copy the base view instead of extending it".into()));
             }
-            self.extends.push((
-                qualified.clone(),
-                qualify(stem, base.get_ref()),
-                sink.loc(&base.span()),
-            ));
-        }
+            let target = qualify(stem, base.get_ref());
+            self.extends
+                .push((qualified.clone(), target.clone(), sink.loc(&base.span())));
+            target
+        });
         let location = sink.loc(&span);
         if let Some((_, prev)) = self.views.get(&qualified) {
             sink.error(
@@ -316,19 +299,15 @@ impl Builder {
             );
             return;
         }
-        self.views.insert(
-            qualified.clone(),
-            (
-                View {
-                    name: qualified,
-                    source: vdef.source.clone(),
-                    joins,
-                    ops,
-                    location: location.clone(),
-                },
-                location,
-            ),
-        );
+        let view = View {
+            name: qualified.clone(),
+            source: vdef.source.clone(),
+            extends,
+            joins,
+            ops,
+            location: location.clone(),
+        };
+        self.views.insert(qualified, (view, location));
     }
 
     fn join(
@@ -339,34 +318,31 @@ impl Builder {
         j: &Spanned<JoinDef>,
     ) -> Option<Join> {
         let d = j.get_ref();
-        let from = d.from.get_ref();
+        let (name, from) = (d.name.get_ref(), d.from.get_ref());
         let mut ok = true;
         if !from.starts_with("/v3/") || from.contains('{') {
             sink.error(
                 &d.from.span(),
-                format!("join `{}`: `from` must be a v3 collection path such as `/v3/users`, not `{from}`", d.name.get_ref()),
+                format!("join `{name}`: `from` must be a v3 collection path such as `/v3/users`, not `{from}`"),
                 Some("v3 has no single-record or nested routes; filter the collection with `by`".into()),
             );
             ok = false;
         }
         match (&d.by, d.all) {
             (Some(by), true) => {
-                sink.error(
-                    &by.span(),
-                    "a join takes either `by` (a filter) or `all = true`, not both",
-                    None,
-                );
+                let msg = "a join takes either `by` (a filter) or `all = true`, not both";
+                sink.error(&by.span(), msg, None);
                 ok = false;
             }
             (None, false) => {
                 sink.error(
                     &j.span(),
-                    format!("join `{}` needs `by = \"<plural filter>\"` or `all = true`", d.name.get_ref()),
+                    format!("join `{name}` needs `by = \"<plural filter>\"` or `all = true`"),
                     Some("e.g. `by = \"candidate_ids\"` fetches the rows for up to 50 parents a call".into()),
                 );
                 ok = false;
             }
-            (Some(by), false) if !(by.get_ref() == "ids" || by.get_ref().ends_with("_ids")) => {
+            (Some(by), false) if !is_id_filter(by.get_ref()) => {
                 sink.error(
                     &by.span(),
                     format!("join filter `{}` is not a plural id filter", by.get_ref()),
@@ -379,8 +355,8 @@ impl Builder {
             }
             _ => {}
         }
-        let key = self.selector(sink, &d.key.span(), d.key.get_ref(), "join key");
-        let on = self.singular(sink, &d.on.span(), d.on.get_ref(), "join `on`");
+        let key = selector(sink, &d.key.span(), d.key.get_ref(), "join key");
+        let on = singular(sink, &d.on.span(), d.on.get_ref(), "join `on`");
         if let Some(v) = &d.view {
             self.refs.push(PendingRef {
                 from_view: view.to_string(),
@@ -392,7 +368,7 @@ impl Builder {
             return None;
         }
         Some(Join {
-            name: d.name.get_ref().clone(),
+            name: name.clone(),
             from: from.clone(),
             by: d.by.as_ref().map(|b| b.get_ref().clone()),
             key: key?,
@@ -403,32 +379,47 @@ impl Builder {
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Compiles one operation written at `span`. `keys` gives the place of each key when the
+    /// operation is written directly in `ops` (not inside a `when`).
     fn op(
         &mut self,
         sink: &mut Sink<'_>,
-        stem: &str,
-        view: &str,
+        ctx: &ViewCtx<'_>,
         raw: &toml::Value,
         span: &Range<usize>,
-        joins: &HashMap<String, usize>,
+        keys: Option<&OpEntry>,
         used: &mut [bool],
     ) -> Option<Op> {
-        let def: OpDef = match raw.clone().try_into() {
+        let at = |key: &str| keys.and_then(|k| k.span(key)).unwrap_or(span.clone());
+        let name = match raw.get("op").and_then(|v| v.as_str()) {
+            Some(name) => name,
+            None => {
+                let hint = format!(
+                    "every operation is a table with `op = \"...\"`; expected one of {}",
+                    OpName::NAMES.join(", ")
+                );
+                sink.error(
+                    span,
+                    "invalid operation: it has no `op = \"...\"`",
+                    Some(hint),
+                );
+                return None;
+            }
+        };
+        if let Err(e) = parse_closed::<OpName>(name) {
+            let message = format!("invalid operation: unknown operation `{name}`");
+            sink.error(span, message, Some(e.hint()));
+            return None;
+        }
+        let def = match OpDef::deserialize(raw.clone()) {
             Ok(d) => d,
             Err(e) => {
-                let name = raw.get("op").and_then(|v| v.as_str()).unwrap_or("");
                 let msg = e.message().trim().to_string();
-                let hint = if name.is_empty() {
-                    format!(
-                        "every operation is a table with `op = \"...\"`; accepted: {}",
-                        OP_NAMES.join(", ")
-                    )
-                } else if !OP_NAMES.contains(&name) {
-                    format!(
-                        "unknown operation `{name}`; accepted: {}",
-                        OP_NAMES.join(", ")
-                    )
+                let hint = if msg.contains("JSONPath")
+                    || msg.contains("selector")
+                    || msg.contains("one place")
+                {
+                    SELECTOR_HINT.to_string()
                 } else {
                     format!("see the `{name}` operation in docs/mappings.md")
                 };
@@ -436,113 +427,75 @@ impl Builder {
                 return None;
             }
         };
-        let sel =
-            |b: &Builder, sink: &mut Sink<'_>, t: &str, what: &str| b.singular(sink, span, t, what);
-        let value =
-            |sink: &mut Sink<'_>, v: &Option<toml::Value>, j: &Option<String>| -> Option<Value> {
-                match (v, j) {
-                    (Some(v), None) => serde_json::to_value(v).ok(),
-                    (None, Some(j)) => match serde_json::from_str(j) {
-                        Ok(v) => Some(v),
-                        Err(e) => {
-                            sink.error(
-                                span,
-                                format!("`json` is not valid JSON: {e}"),
-                                Some("e.g. json = \"null\" or json = '{\"a\": 1}'".into()),
-                            );
-                            None
-                        }
-                    },
-                    _ => {
-                        sink.error(
-                            span,
-                            "give exactly one of `value` (TOML) or `json` (a JSON literal)",
-                            Some("TOML has no null: write json = \"null\"".into()),
-                        );
-                        None
-                    }
-                }
-            };
+        let mut value = |v: Option<toml::Value>, json: Option<String>| match (v, json) {
+            (Some(v), None) => serde_json::to_value(v).ok(),
+            (None, Some(j)) => serde_json::from_str(&j)
+                .map_err(|e| {
+                    sink.error(
+                        &at("json"),
+                        format!("`json` is not valid JSON: {e}"),
+                        Some("e.g. json = \"null\" or json = '{\"a\": 1}'".into()),
+                    )
+                })
+                .ok(),
+            _ => {
+                sink.error(
+                    span,
+                    "give exactly one of `value` (TOML) or `json` (a JSON literal)",
+                    Some("TOML has no null: write json = \"null\"".into()),
+                );
+                None
+            }
+        };
         Some(match def {
             OpDef::Rename { from, to } | OpDef::Move { from, to } => Op::Move {
-                from: sel(self, sink, &from, "from")?,
-                to: sel(self, sink, &to, "to")?,
+                from: from.0,
+                to: to.0,
             },
             OpDef::Copy { from, to } => Op::Copy {
-                from: self.selector(sink, span, &from, "from")?,
-                to: sel(self, sink, &to, "to")?,
+                from: from.0,
+                to: to.0,
             },
             OpDef::Set { to, value: v, json } => Op::Set {
-                to: sel(self, sink, &to, "to")?,
-                value: value(sink, &v, &json)?,
+                to: to.0,
+                value: value(v, json)?,
             },
             OpDef::Default { at, value: v, json } => Op::Default {
-                at: sel(self, sink, &at, "at")?,
-                value: value(sink, &v, &json)?,
+                at: at.0,
+                value: value(v, json)?,
             },
             OpDef::Remove { fields } => Op::Remove {
-                fields: fields
-                    .iter()
-                    .map(|f| sel(self, sink, f, "fields"))
-                    .collect::<Option<Vec<_>>>()?,
+                fields: fields.into_iter().map(|f| f.0).collect(),
             },
-            OpDef::Map { at, values, other } => {
-                let other = match other.as_deref() {
-                    None | Some("keep") => Other::Keep,
-                    Some("null") => Other::Null,
-                    Some("error") => Other::Error,
-                    Some(o) => {
-                        sink.error(
-                            span,
-                            format!("`other = \"{o}\"` is not one of keep, null, error"),
-                            None,
-                        );
-                        return None;
-                    }
-                };
-                let mut map = HashMap::new();
-                for (k, v) in values {
-                    map.insert(k, serde_json::to_value(v).ok()?);
-                }
-                Op::Map {
-                    at: sel(self, sink, &at, "at")?,
-                    values: map,
-                    other,
-                }
-            }
-            OpDef::Convert { at, to, separator } => {
-                let conv = match to.as_str() {
-                    "date_to_datetime" => Conversion::DateToDatetime,
-                    "string" => Conversion::String,
-                    "integer" => Conversion::Integer,
-                    "not" => Conversion::Not,
-                    "lowercase" => Conversion::Lowercase,
-                    "join" => Conversion::Join(separator.unwrap_or_else(|| ", ".into())),
-                    "empty_to_null" => Conversion::EmptyToNull,
-                    other => {
-                        sink.error(
-                            span,
-                            format!("unknown conversion `{other}`"),
-                            Some(format!("accepted: {}", CONVERSIONS.join(", "))),
-                        );
-                        return None;
-                    }
-                };
-                Op::Convert {
-                    at: sel(self, sink, &at, "at")?,
-                    to: conv,
-                }
-            }
-            OpDef::Wrap { at, key } => Op::Wrap {
-                at: sel(self, sink, &at, "at")?,
-                key,
+            OpDef::Map {
+                at: place,
+                values,
+                other,
+            } => Op::Map {
+                at: place.0,
+                values: values
+                    .into_iter()
+                    .filter_map(|(k, v)| Some((k, serde_json::to_value(v).ok()?)))
+                    .collect(),
+                other: match other.map(|o| o.known()).transpose() {
+                    Ok(o) => o.unwrap_or(Other::Keep),
+                    Err(e) => return sink.unknown(&at("other"), &e),
+                },
             },
-            OpDef::First { at } => Op::First {
-                at: sel(self, sink, &at, "at")?,
+            OpDef::Convert {
+                at: place,
+                to,
+                separator,
+            } => Op::Convert {
+                at: place.0,
+                to: match to.known() {
+                    Ok(c) => conversion(c, separator),
+                    Err(e) => return sink.unknown(&at("to"), &e),
+                },
             },
-            OpDef::Merge { from } => Op::Merge {
-                from: sel(self, sink, &from, "from")?,
-            },
+            OpDef::Wrap { at, key } => Op::Wrap { at: at.0, key },
+            OpDef::First { at } => Op::First { at: at.0 },
+            OpDef::Merge { from } => Op::Merge { from: from.0 },
             OpDef::Attach {
                 join,
                 to,
@@ -554,12 +507,14 @@ impl Builder {
                 select,
                 matching,
             } => {
-                let Some(&idx) = joins.get(&join) else {
-                    let known: Vec<&str> = joins.keys().map(|s| s.as_str()).collect();
+                let Some(&idx) = ctx.joins.get(&join) else {
+                    let mut known: Vec<&str> = ctx.joins.keys().map(String::as_str).collect();
+                    known.sort();
                     sink.error(
-                        span,
+                        &at("join"),
                         format!(
-                            "`attach` names join `{join}`, which view `{view}` does not declare"
+                            "`attach` names join `{join}`, which view `{}` does not declare",
+                            ctx.name
                         ),
                         Some(if known.is_empty() {
                             "declare it under [[views.<name>.joins]] first".into()
@@ -572,61 +527,40 @@ impl Builder {
                 if let Some(u) = used.get_mut(idx) {
                     *u = true;
                 }
-                let filter = match filter {
-                    Some(f) => Some(self.selector(sink, span, &f, "where")?),
-                    None => None,
-                };
                 Op::Attach(Box::new(Attach {
                     join: idx,
-                    to: sel(self, sink, &to, "to")?,
-                    filter,
-                    order_by: match order_by {
-                        Some(o) => Some(sel(self, sink, &o, "order_by")?),
-                        None => None,
-                    },
+                    to: to.0,
+                    filter: filter.map(|s| s.0),
+                    order_by: order_by.map(|s| s.0),
                     desc,
-                    prefer: match prefer {
-                        Some(p) => Some(sel(self, sink, &p, "prefer")?),
-                        None => None,
-                    },
+                    prefer: prefer.map(|s| s.0),
                     first,
-                    select: match select {
-                        Some(s) => Some(self.selector(sink, span, &s, "select")?),
-                        None => None,
-                    },
-                    matching: match matching {
-                        Some(m) => Some(sel(self, sink, &m, "match")?),
-                        None => None,
-                    },
+                    select: select.map(|s| s.0),
+                    matching: matching.map(|s| s.0),
                 }))
             }
-            OpDef::Each { at, view: v } => {
-                let target = qualify(stem, &v);
+            OpDef::Each { at: place, view } => {
+                let target = qualify(ctx.stem, &view);
                 self.refs.push(PendingRef {
-                    from_view: view.to_string(),
+                    from_view: ctx.name.to_string(),
                     target: target.clone(),
-                    location: sink.loc(span),
+                    location: sink.loc(&at("view")),
                 });
                 Op::Each {
-                    at: sel(self, sink, &at, "at")?,
+                    at: place.0,
                     view: target,
                 }
             }
-            OpDef::CustomFields { from, flat, keyed } => Op::CustomFields {
-                from: sel(self, sink, &from, "from")?,
-                flat: sel(
-                    self,
-                    sink,
-                    flat.as_deref().unwrap_or("custom_fields"),
-                    "flat",
-                )?,
-                keyed: sel(
-                    self,
-                    sink,
-                    keyed.as_deref().unwrap_or("keyed_custom_fields"),
-                    "keyed",
-                )?,
-            },
+            OpDef::CustomFields { from, flat, keyed } => {
+                let or = |p: Option<crate::model::Place>, d: &str| {
+                    p.map(|p| p.0).or_else(|| Selector::parse(d).ok())
+                };
+                Op::CustomFields {
+                    from: from.0,
+                    flat: or(flat, "custom_fields")?,
+                    keyed: or(keyed, "keyed_custom_fields")?,
+                }
+            }
             OpDef::Group {
                 from,
                 to,
@@ -634,49 +568,39 @@ impl Builder {
                 value: v,
                 keys,
             } => Op::Group {
-                from: sel(self, sink, &from, "from")?,
-                to: sel(self, sink, &to, "to")?,
-                by: sel(self, sink, &by, "by")?,
-                value: sel(self, sink, &v, "value")?,
+                from: from.0,
+                to: to.0,
+                by: by.0,
+                value: v.0,
                 keys,
             },
             OpDef::Push {
-                at,
+                at: place,
                 json,
                 set,
                 when_present,
                 front,
-            } => {
-                let template: Value = match serde_json::from_str(&json) {
+            } => Op::Push {
+                at: place.0,
+                template: match serde_json::from_str(&json) {
                     Ok(v) => v,
                     Err(e) => {
-                        sink.error(span, format!("`json` is not valid JSON: {e}"), None);
+                        sink.error(&at("json"), format!("`json` is not valid JSON: {e}"), None);
                         return None;
                     }
-                };
-                let mut fields = Vec::new();
-                for (k, s) in set {
-                    fields.push((k, self.selector(sink, span, &s, "set")?));
-                }
-                Op::Push {
-                    at: sel(self, sink, &at, "at")?,
-                    template,
-                    set: fields,
-                    when_present: match when_present {
-                        Some(w) => Some(sel(self, sink, &w, "when_present")?),
-                        None => None,
-                    },
-                    front,
-                }
-            }
+                },
+                set: set.into_iter().map(|(k, s)| (k, s.0)).collect(),
+                when_present: when_present.map(|s| s.0),
+                front,
+            },
             OpDef::Sort { at, by, desc } => Op::Sort {
-                at: sel(self, sink, &at, "at")?,
-                by: sel(self, sink, &by, "by")?,
+                at: at.0,
+                by: by.0,
                 desc,
             },
             OpDef::Filter { at, filter } => Op::Filter {
-                at: sel(self, sink, &at, "at")?,
-                filter: self.selector(sink, span, &filter, "where")?,
+                at: at.0,
+                filter: filter.0,
             },
             OpDef::When {
                 field,
@@ -693,27 +617,24 @@ impl Builder {
                     );
                     return None;
                 }
-                let mut t = Vec::new();
-                for o in &then {
-                    t.push(self.op(sink, stem, view, o, span, joins, used)?);
-                }
-                let mut e = Vec::new();
-                for o in &otherwise {
-                    e.push(self.op(sink, stem, view, o, span, joins, used)?);
-                }
+                let mut branch = |ops: &[toml::Value]| -> Option<Vec<Op>> {
+                    ops.iter()
+                        .map(|o| self.op(sink, ctx, o, span, None, used))
+                        .collect()
+                };
                 Op::When {
-                    field: sel(self, sink, &field, "field")?,
+                    field: field.0,
                     is: is
                         .iter()
                         .filter_map(|v| serde_json::to_value(v).ok())
                         .collect(),
                     present,
-                    then: t,
-                    otherwise: e,
+                    then: branch(&then)?,
+                    otherwise: branch(&otherwise)?,
                 }
             }
             OpDef::Tree {
-                at,
+                at: place,
                 id,
                 parent,
                 children,
@@ -721,7 +642,7 @@ impl Builder {
             } => {
                 if !fields.contains(&children) {
                     sink.error(
-                        span,
+                        &at("fields"),
                         format!("`tree` fields must name the children field `{children}`"),
                         Some(
                             "e.g. fields = [\"id\", \"name\", \"children\", \"external_id\"]"
@@ -731,7 +652,7 @@ impl Builder {
                     return None;
                 }
                 Op::Tree {
-                    at: sel(self, sink, &at, "at")?,
+                    at: place.0,
                     id,
                     parent,
                     children,
@@ -740,11 +661,9 @@ impl Builder {
             }
             OpDef::Select { fields } => {
                 let mut seen = BTreeSet::new();
-                for f in &fields {
-                    if !seen.insert(f) {
-                        sink.error(span, format!("`select` lists `{f}` twice"), None);
-                        return None;
-                    }
+                if let Some(f) = fields.iter().find(|f| !seen.insert(*f)) {
+                    sink.error(&at("fields"), format!("`select` lists `{f}` twice"), None);
+                    return None;
                 }
                 Op::Select { fields }
             }
@@ -763,191 +682,184 @@ impl Builder {
         while !pending.is_empty() {
             let before = pending.len();
             pending.retain(|(view, base, loc)| {
-                if !self.views.contains_key(base) {
+                let Some((b, _)) = self.views.get(base) else {
                     diags.push(Diagnostic {
                         location: loc.clone(),
                         message: format!("view `{view}` extends `{base}`, which is not defined"),
                         hint: Some("name a view as `name` (same file) or `file.name`".into()),
                     });
                     return false;
-                }
+                };
                 if !done.contains(base) {
                     return true;
                 }
-                let (b_joins, b_ops) = match self.views.get(base) {
-                    Some((b, _)) => (b.joins.clone(), b.ops.clone()),
-                    None => return false,
-                };
+                let (joins, ops) = (b.joins.clone(), b.ops.clone());
                 if let Some((v, _)) = self.views.get_mut(view) {
-                    v.joins = b_joins;
-                    let own = std::mem::take(&mut v.ops);
-                    v.ops = b_ops.into_iter().chain(own).collect();
+                    v.joins = joins;
+                    v.ops = ops.into_iter().chain(std::mem::take(&mut v.ops)).collect();
                 }
                 done.insert(view.clone());
                 false
             });
             if pending.len() == before {
-                for (view, base, loc) in pending.drain(..) {
+                for (view, base, location) in pending.drain(..) {
                     diags.push(Diagnostic {
-                        location: loc,
+                        location,
                         message: format!("view `{view}` extends `{base}` in a cycle"),
                         hint: Some("break the cycle of `extends`".into()),
                     });
                 }
             }
         }
-        for r in &self.refs {
-            if !self.views.contains_key(&r.target) {
-                let mut known: Vec<&String> = self.views.keys().collect();
-                known.sort();
-                let near: Vec<&String> = known
-                    .iter()
-                    .filter(|k| {
-                        let (a, b) = (k.rsplit('.').next(), r.target.rsplit('.').next());
-                        a == b || k.starts_with(r.target.split('.').next().unwrap_or(""))
-                    })
-                    .copied()
-                    .take(5)
-                    .collect();
-                diags.push(Diagnostic {
-                    location: r.location.clone(),
-                    message: format!(
-                        "view `{}` (used by `{}`) is not defined",
-                        r.target, r.from_view
-                    ),
-                    hint: Some(if near.is_empty() {
-                        "define it under [views.<name>] in the file named before the dot".into()
-                    } else {
-                        format!(
-                            "views with a similar name: {}",
-                            near.iter()
-                                .map(|s| s.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    }),
-                });
-            }
+        let mut known: Vec<&String> = self.views.keys().collect();
+        known.sort();
+        for r in self
+            .refs
+            .iter()
+            .filter(|r| !self.views.contains_key(&r.target))
+        {
+            let (file, last) = (
+                r.target.split('.').next().unwrap_or(""),
+                r.target.rsplit('.').next(),
+            );
+            let near: Vec<&str> = known
+                .iter()
+                .filter(|k| k.rsplit('.').next() == last || k.starts_with(file))
+                .map(|k| k.as_str())
+                .take(5)
+                .collect();
+            diags.push(Diagnostic {
+                location: r.location.clone(),
+                message: format!(
+                    "view `{}` (used by `{}`) is not defined",
+                    r.target, r.from_view
+                ),
+                hint: Some(if near.is_empty() {
+                    "define it under [views.<name>] in the file named before the dot".into()
+                } else {
+                    format!("views with a similar name: {}", near.join(", "))
+                }),
+            });
         }
     }
 
-    fn endpoint(&mut self, sink: &mut Sink<'_>, file: &str, def: &Spanned<EndpointDef>) {
+    /// Reports a view reference that names no view; true when it is defined.
+    fn view_exists(
+        &self,
+        sink: &mut Sink<'_>,
+        span: &Range<usize>,
+        name: &str,
+        what: &str,
+        hint: &str,
+    ) -> bool {
+        let ok = self.views.contains_key(name);
+        if !ok {
+            sink.error(
+                span,
+                format!("{what} `{name}` is not defined"),
+                Some(hint.into()),
+            );
+        }
+        ok
+    }
+
+    fn endpoint(&mut self, sink: &mut Sink<'_>, stem: &str, def: &Spanned<EndpointDef>) {
         let d = def.get_ref();
         let span = def.span();
-        let stem = stem(file);
-        let method = d.method.get_ref().to_ascii_uppercase();
-        let mut ok = true;
-        if !METHODS.contains(&method.as_str()) {
-            sink.error(
-                &d.method.span(),
-                format!("unknown HTTP method `{}`", d.method.get_ref()),
-                Some(format!("one of {}", METHODS.join(", "))),
-            );
+        let method = sink.closed(&d.method);
+        let status = sink.closed(&d.status);
+        let mut ok = method.is_some() && status.is_some();
+        let mut versions = Vec::new();
+        for v in d.versions.get_ref() {
+            match sink.closed(v) {
+                Some(v) => versions.push(v.as_str().to_string()),
+                None => ok = false,
+            }
+        }
+        if d.versions.get_ref().is_empty() {
+            let msg = "`versions` must list \"v1\" and/or \"v2\"";
+            sink.error(&d.versions.span(), msg, None);
             ok = false;
         }
+        let basis = d.basis.as_ref().map(|b| sink.closed(b));
+        let legacy_status = d.legacy_status.as_ref().map(|s| sink.closed(s));
+        ok &= basis.is_none_or(|b| b.is_some()) && legacy_status.is_none_or(|s| s.is_some());
         let path = d.path.get_ref().clone();
         if !(path.starts_with("/v1/") || path.starts_with("/v2/")) {
-            sink.error(
-                &d.path.span(),
-                format!("legacy path `{path}` must start with /v1/ or /v2/"),
-                None,
-            );
+            let msg = format!("legacy path `{path}` must start with /v1/ or /v2/");
+            sink.error(&d.path.span(), msg, None);
             ok = false;
         }
-        let versions = d.versions.get_ref().clone();
-        if versions.is_empty() || versions.iter().any(|v| v != "v1" && v != "v2") {
-            sink.error(
-                &d.versions.span(),
-                "`versions` must list \"v1\" and/or \"v2\"",
-                None,
-            );
-            ok = false;
-        }
-        let status = match d.status.get_ref().as_str() {
-            "translated" => Status::Translated,
-            "partial" => Status::Partial,
-            "unsupported" => Status::Unsupported,
-            s => {
-                sink.error(
-                    &d.status.span(),
-                    format!("unknown status `{s}`"),
-                    Some("one of translated, partial, unsupported".into()),
-                );
-                return;
-            }
+        let is_write = method.is_some_and(|m| m != Method::Get);
+        let reason = match (&d.reason, status) {
+            (None, Some(Status::Unsupported)) if is_write => Some(UNSUPPORTED_WRITE_REASON.into()),
+            (r, _) => r.clone(),
         };
+        let missing = |s: &Option<String>| s.as_deref().is_none_or(str::is_empty);
         match status {
-            Status::Partial if d.lost.as_deref().is_none_or(str::is_empty) => {
+            Some(Status::Partial) if missing(&d.lost) => {
+                let hint = Some("add `lost = \"...\"`".into());
                 sink.error(
                     &d.status.span(),
                     "a `partial` endpoint must say what is lost",
-                    Some("add `lost = \"...\"`".into()),
+                    hint,
                 );
                 ok = false;
             }
-            Status::Unsupported
-                if d.reason.as_deref().is_none_or(str::is_empty)
-                    || d.instead.as_deref().is_none_or(str::is_empty) =>
-            {
+            Some(Status::Unsupported) if missing(&reason) || missing(&d.instead) => {
+                let hint = if is_write {
+                    "add `instead = \"...\"` (a write's `reason` defaults to: the proxy does not translate writes yet)"
+                } else {
+                    "add `reason = \"...\"` and `instead = \"...\"`"
+                };
                 sink.error(
                     &d.status.span(),
                     "an `unsupported` endpoint must say why and what to do in v3 instead",
-                    Some("add `reason = \"...\"` and `instead = \"...\"`".into()),
+                    Some(hint.into()),
                 );
                 ok = false;
             }
             _ => {}
         }
-        if status != Status::Unsupported && method == "GET" && d.response.is_none() {
-            sink.error(&span, format!("`{}` reads are served from v3, so the endpoint needs a [endpoint.response] view", status), Some("add `response = { view = \"...\" }` or mark the endpoint unsupported".into()));
+        if let Some(s) = status.filter(|s| *s != Status::Unsupported)
+            && method == Some(Method::Get)
+            && d.response.is_none()
+        {
+            sink.error(&span, format!("`{s}` reads are served from v3, so the endpoint needs a [endpoint.response] view"), Some("add `response = { view = \"...\" }` or mark the endpoint unsupported".into()));
             ok = false;
         }
         let mut v3 = Vec::new();
         for c in &d.v3 {
             let cd = c.get_ref();
-            let m = cd.method.get_ref().to_ascii_uppercase();
-            if !METHODS.contains(&m.as_str()) {
-                sink.error(
-                    &cd.method.span(),
-                    format!("unknown HTTP method `{}`", cd.method.get_ref()),
-                    None,
-                );
-                ok = false;
-            }
+            let m = sink.closed(&cd.method);
             if !cd.path.get_ref().starts_with("/v3/") {
-                sink.error(
-                    &cd.path.span(),
-                    format!("v3 call path `{}` must start with /v3/", cd.path.get_ref()),
-                    None,
-                );
+                let msg = format!("v3 call path `{}` must start with /v3/", cd.path.get_ref());
+                sink.error(&cd.path.span(), msg, None);
                 ok = false;
             }
-            let scope = cd
-                .scope
-                .clone()
-                .unwrap_or_else(|| derive_scope(&m, cd.path.get_ref()));
+            let body_view = cd.body.as_ref().map(|b| {
+                let target = qualify(stem, b.get_ref());
+                ok &= self.view_exists(sink, &b.span(), &target, "body view", "define it under [views.<name>]; it turns the legacy request body into this call's body");
+                target
+            });
+            let Some(m) = m else {
+                ok = false;
+                continue;
+            };
             v3.push(V3Call {
-                method: m,
+                method: m.as_str().to_string(),
                 path: cd.path.get_ref().clone(),
                 query: cd.query.clone(),
                 purpose: cd.purpose.clone(),
-                scope,
+                scope: cd
+                    .scope
+                    .clone()
+                    .unwrap_or_else(|| derive_scope(m.as_str(), cd.path.get_ref())),
                 from_join: false,
-                body_view: cd.body.as_ref().map(|b| qualify(&stem, b)),
+                body_view,
             });
-            if let Some(b) = &cd.body {
-                let target = qualify(&stem, b);
-                if !self.views.contains_key(&target) {
-                    sink.error(
-                        &cd.path.span(),
-                        format!("body view `{target}` is not defined"),
-                        Some("define it under [views.<name>]; it turns the legacy request body into this call's body".into()),
-                    );
-                    ok = false;
-                }
-            }
         }
-        if v3.is_empty() {
+        if d.v3.is_empty() {
             sink.error(
                 &span,
                 "an endpoint must name at least one v3 call",
@@ -955,129 +867,112 @@ impl Builder {
             );
             ok = false;
         }
-        let mut params = Vec::new();
+        let mut params: Vec<Param> = Vec::new();
         for p in &d.params {
-            if let Some(mut p) = param(sink, p) {
-                if let ParamRule::View { views } = &mut p.rule {
-                    for v in views.values_mut().filter(|v| !v.is_empty()) {
-                        *v = qualify(&stem, v);
-                        if !self.views.contains_key(v.as_str()) {
-                            sink.error(&span, format!("parameter `{}` names view `{v}`, which is not defined", p.name), Some("define it under [views.<name>]; it receives {\"records\": [...]}".into()));
-                            ok = false;
-                        }
-                    }
-                }
-                if params.iter().any(|q: &Param| q.name == p.name) {
-                    sink.error(
-                        &span,
-                        format!("query parameter `{}` is declared twice", p.name),
-                        None,
+            let Some(mut param) = param(sink, p) else {
+                ok = false;
+                continue;
+            };
+            if let (ParamRule::View { views }, Some(written)) = (&mut param.rule, &p.get_ref().view)
+            {
+                for v in views.values_mut().filter(|v| !v.is_empty()) {
+                    *v = qualify(stem, v);
+                    let what = format!("parameter `{}` names view", param.name);
+                    ok &= self.view_exists(
+                        sink,
+                        &written.span(),
+                        v,
+                        &what,
+                        "define it under [views.<name>]; it receives {\"records\": [...]}",
                     );
-                    ok = false;
                 }
-                params.push(p);
-            } else {
+            }
+            if params.iter().any(|q| q.name == param.name) {
+                let msg = format!("query parameter `{}` is declared twice", param.name);
+                sink.error(&p.get_ref().name.span(), msg, None);
                 ok = false;
             }
+            params.push(param);
         }
-        let response = match &d.response {
-            None => None,
-            Some(r) => {
-                let rd = r.get_ref();
-                let view = qualify(&stem, rd.view.get_ref());
-                if !self.views.contains_key(&view) {
-                    sink.error(&rd.view.span(), format!("response view `{view}` is not defined"), Some("define it under [views.<name>] (in this file, or `file.name` for another file)".into()));
-                    ok = false;
-                }
-                let shape = match rd.shape.get_ref().as_str() {
-                    "list" => Shape::List,
-                    "single" => Shape::Single,
-                    "object" => Shape::Object,
-                    s => {
-                        sink.error(
-                            &rd.shape.span(),
-                            format!("unknown response shape `{s}`"),
-                            Some("one of list, single, object".into()),
-                        );
-                        return;
-                    }
-                };
-                let filter = match &rd.filter {
-                    Some(f) => match self.selector(sink, &f.span(), f.get_ref(), "where") {
-                        Some(s) => Some(s),
-                        None => {
-                            ok = false;
-                            None
-                        }
-                    },
-                    None => None,
-                };
-                Some(Response {
-                    view,
-                    shape,
-                    filter,
-                })
-            }
-        };
+        let response = d.response.as_ref().and_then(|r| {
+            let rd = r.get_ref();
+            let view = qualify(stem, rd.view.get_ref());
+            ok &= self.view_exists(
+                sink,
+                &rd.view.span(),
+                &view,
+                "response view",
+                "define it under [views.<name>] (in this file, or `file.name` for another file)",
+            );
+            let shape = match &rd.shape {
+                None => Some(Shape::List),
+                Some(s) => sink.closed(s),
+            };
+            let filter =
+                (rd.filter.as_ref()).map(|f| selector(sink, &f.span(), f.get_ref(), "where"));
+            ok &= shape.is_some() && filter.as_ref().is_none_or(Option::is_some);
+            Some(Response {
+                view,
+                shape: shape?,
+                filter: filter.flatten(),
+            })
+        });
         if let Some(r) = &response {
             if v3.first().map(|c| c.method.as_str()) != Some("GET") {
-                sink.error(
-                    &span,
-                    "a read with a response view must list its primary GET call first",
-                    None,
-                );
+                let msg = "a read with a response view must list its primary GET call first";
+                sink.error(&span, msg, None);
                 ok = false;
             }
-            let mut seen = BTreeSet::new();
             let mut derived = Vec::new();
-            self.collect_join_calls(&r.view, &mut seen, &mut derived);
+            self.collect_join_calls(&r.view, &mut BTreeSet::new(), &mut derived);
             for c in derived {
                 if !v3.iter().any(|e| e.method == c.method && e.path == c.path) {
                     v3.push(c);
                 }
             }
         }
-        let exists = match &d.exists {
-            None => None,
-            Some(e) => {
-                let ed = e.get_ref();
-                let path = ed.path.get_ref();
-                if !path.starts_with("/v3/") || path.contains('{') {
-                    sink.error(
-                        &ed.path.span(),
-                        format!("`exists` must call a v3 collection such as /v3/candidates, not `{path}`"),
-                        Some("filter it with the parent id: query = { ids = \"{id}\" }".into()),
-                    );
-                    ok = false;
-                }
-                let call = V3Call {
-                    method: "GET".into(),
-                    path: path.clone(),
-                    query: ed.query.clone(),
-                    purpose: Some("the parent record must exist (404 otherwise)".into()),
-                    scope: derive_scope("GET", path),
-                    from_join: false,
-                    body_view: None,
-                };
-                if !v3.iter().any(|c| c.method == "GET" && c.path == call.path) {
-                    v3.push(call.clone());
-                }
-                Some(call)
+        let exists = d.exists.as_ref().map(|e| {
+            let ed = e.get_ref();
+            let path = ed.path.get_ref();
+            if !path.starts_with("/v3/") || path.contains('{') {
+                sink.error(
+                    &ed.path.span(),
+                    format!(
+                        "`exists` must call a v3 collection such as /v3/candidates, not `{path}`"
+                    ),
+                    Some("filter it with the parent id: query = { ids = \"{id}\" }".into()),
+                );
+                ok = false;
             }
-        };
-        let mut scopes: Vec<String> = v3
+            let call = V3Call {
+                method: "GET".into(),
+                path: path.clone(),
+                query: ed.query.clone(),
+                purpose: Some("the parent record must exist (404 otherwise)".into()),
+                scope: derive_scope("GET", path),
+                from_join: false,
+                body_view: None,
+            };
+            if !v3.iter().any(|c| c.method == "GET" && c.path == call.path) {
+                v3.push(call.clone());
+            }
+            call
+        });
+        let scopes: Vec<String> = v3
             .iter()
             .map(|c| c.scope.clone())
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        scopes.sort();
+        let (Some(method), Some(status)) = (method, status) else {
+            return;
+        };
         // Duplicate routes, under every version prefix.
         let rest = crate::catalog::strip_version(&path).to_string();
         for v in &versions {
             let norm = normalize_template(&format!("/{v}{rest}"));
-            let key = (method.clone(), norm.clone());
             let here = sink.loc(&span);
+            let key = (method.as_str().to_string(), norm.clone());
             if let Some(prev) = self.routes.get(&key) {
                 sink.error(
                     &span,
@@ -1094,14 +989,14 @@ impl Builder {
         }
         self.endpoints.push(Endpoint {
             name: d.name.clone(),
-            method,
+            method: method.as_str().to_string(),
             path,
             versions,
-            basis: d.basis.clone(),
-            legacy_status: d.legacy_status.clone(),
+            basis: basis.flatten().map(|b| b.as_str().to_string()),
+            legacy_status: legacy_status.flatten().map(|s| s.as_str().to_string()),
             status,
             lost: d.lost.clone(),
-            reason: d.reason.clone(),
+            reason,
             instead: d.instead.clone(),
             notes: d.notes.trim().to_string(),
             v3,
@@ -1112,7 +1007,7 @@ impl Builder {
             write: None,
             omitted: d.omitted.clone(),
             location: sink.loc(&span),
-            file: stem,
+            file: stem.to_string(),
         });
     }
 
@@ -1126,10 +1021,8 @@ impl Builder {
         for j in &v.joins {
             let mut query = j.query.clone();
             if let Some(by) = &j.by {
-                query.insert(
-                    by.clone(),
-                    format!("{{{}}}", j.key.text().trim_start_matches("$.")),
-                );
+                let key = j.key.text().trim_start_matches("$.");
+                query.insert(by.clone(), format!("{{{key}}}"));
             }
             let call = V3Call {
                 method: "GET".into(),
@@ -1150,6 +1043,18 @@ impl Builder {
         for op in &v.ops {
             each_views(op, &mut |name| self.collect_join_calls(name, seen, out));
         }
+    }
+}
+
+fn conversion(c: ConversionName, separator: Option<String>) -> Conversion {
+    match c {
+        ConversionName::DateToDatetime => Conversion::DateToDatetime,
+        ConversionName::String => Conversion::String,
+        ConversionName::Integer => Conversion::Integer,
+        ConversionName::Not => Conversion::Not,
+        ConversionName::Lowercase => Conversion::Lowercase,
+        ConversionName::Join => Conversion::Join(separator.unwrap_or_else(|| ", ".into())),
+        ConversionName::EmptyToNull => Conversion::EmptyToNull,
     }
 }
 
@@ -1191,20 +1096,9 @@ fn param(sink: &mut Sink<'_>, p: &Spanned<ParamDef>) -> Option<Param> {
     let d = p.get_ref();
     let span = p.span();
     let name = d.name.get_ref().clone();
-    let kind = d
-        .kind
-        .as_ref()
-        .map(|k| k.get_ref().clone())
-        .unwrap_or_else(|| "string".into());
-    if !["string", "integer", "datetime", "boolean"].contains(&kind.as_str()) {
-        let s = d.kind.as_ref().map(|k| k.span()).unwrap_or(span.clone());
-        sink.error(
-            &s,
-            format!("unknown parameter type `{kind}`"),
-            Some("one of string, integer, datetime, boolean".into()),
-        );
-        return None;
-    }
+    let kind = d.kind.as_ref().map(|k| sink.closed(k));
+    let role = d.role.as_ref().map(|r| sink.closed(r));
+    let filter = d.filter.as_ref().map(|f| sink.closed(f));
     let chosen = [
         d.role.is_some(),
         d.to.is_some(),
@@ -1212,70 +1106,46 @@ fn param(sink: &mut Sink<'_>, p: &Spanned<ParamDef>) -> Option<Param> {
         d.unsupported.is_some(),
         d.view.is_some(),
         d.via.is_some(),
-    ]
-    .iter()
-    .filter(|b| **b)
-    .count();
-    if chosen != 1 {
+    ];
+    if chosen.iter().filter(|b| **b).count() != 1 {
         sink.error(
             &span,
-            format!(
-                "parameter `{name}` must have exactly one of `role`, `to`, `ignore`, `unsupported`, `view`, `via`"
-            ),
+            format!("parameter `{name}` must have exactly one of `role`, `to`, `ignore`, `unsupported`, `view`, `via`"),
             Some("e.g. { name = \"created_after\", to = \"created_at\", filter = \"gte\" }".into()),
         );
         return None;
     }
-    let rule = if let Some(role) = &d.role {
-        match role.get_ref().as_str() {
-            "page" => ParamRule::Page,
-            "per_page" => ParamRule::PerPage {
+    let kind = kind.unwrap_or(Some(crate::model::ParamType::String))?;
+    let rule = if let Some(role) = role {
+        match role? {
+            Role::Page => ParamRule::Page,
+            Role::PerPage => ParamRule::PerPage {
                 default: d.default.unwrap_or(100),
                 min: d.min.unwrap_or(1),
                 max: d.max.unwrap_or(500),
             },
-            r => {
-                sink.error(
-                    &role.span(),
-                    format!("unknown parameter role `{r}`"),
-                    Some("one of page, per_page".into()),
-                );
-                return None;
-            }
         }
     } else if let Some(to) = &d.to {
-        if let Some(f) = &d.filter {
-            if !["gte", "lte", "gt", "lt"].contains(&f.get_ref().as_str()) {
-                sink.error(
-                    &f.span(),
-                    format!("unknown filter operator `{}`", f.get_ref()),
-                    Some("one of gte, lte, gt, lt".into()),
-                );
-                return None;
-            }
-            ParamRule::Filter {
+        match filter {
+            Some(op) => ParamRule::Filter {
                 to: to.clone(),
-                op: f.get_ref().clone(),
-            }
-        } else {
-            ParamRule::Rename {
+                op: op?.as_str().to_string(),
+            },
+            None => ParamRule::Rename {
                 to: to.clone(),
                 map: d.map.clone().unwrap_or_default(),
                 list: d.list,
-            }
+            },
         }
     } else if let Some(via) = &d.via {
-        if !via.path.starts_with("/v3/")
-            || !(via.by == "ids" || via.by.ends_with("_ids"))
-            || !(via.to == "ids" || via.to.ends_with("_ids"))
-        {
+        if !via.path.starts_with("/v3/") || !is_id_filter(&via.by) || !is_id_filter(&via.to) {
             sink.error(&span, format!("parameter `{name}`: `via` needs a v3 collection path and plural id filters for `by` and `to`"), Some("e.g. via = { path = \"/v3/applications\", by = \"job_ids\", select = \"candidate_id\", to = \"ids\" }".into()));
             return None;
         }
         ParamRule::Via(via.clone())
     } else if let Some(views) = &d.view {
         ParamRule::View {
-            views: views.clone(),
+            views: views.get_ref().clone(),
         }
     } else if let Some(r) = &d.ignore {
         ParamRule::Ignore { reason: r.clone() }
@@ -1284,5 +1154,9 @@ fn param(sink: &mut Sink<'_>, p: &Spanned<ParamDef>) -> Option<Param> {
             reason: d.unsupported.clone().unwrap_or_default(),
         }
     };
-    Some(Param { name, rule, kind })
+    Some(Param {
+        name,
+        rule,
+        kind: kind.as_str().to_string(),
+    })
 }

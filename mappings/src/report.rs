@@ -1,10 +1,17 @@
-//! Outputs derived from the catalog: the `mappings list` JSON and docs/coverage.md.
+//! Outputs derived from the catalog: the `mappings list` JSON, docs/coverage.md and
+//! `mappings show` (one endpoint with its views resolved).
 
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use crate::catalog::{Catalog, Endpoint, Status};
+use crate::catalog::{
+    Catalog, Conversion, Endpoint, Join, Method, Op, Other, Param, ParamRule, Status, V3Call, View,
+};
+use crate::engine::MAX_IDS;
+use crate::load::UNSUPPORTED_WRITE_REASON;
+use crate::model::edit_distance;
+use crate::selector::Selector;
 
 /// One JSON object per legacy endpoint (the `mappings list --format json` contract).
 pub fn endpoint_json(e: &Endpoint) -> Value {
@@ -97,4 +104,606 @@ pub fn coverage_markdown(c: &Catalog) -> String {
 
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Why `mappings show` has nothing to print.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShowError {
+    #[error(
+        "`{0}` is not a legacy route; write it as `METHOD /v1/path`, e.g. `GET /v1/candidates/{{id}}` or `GET /v1/candidates/123`"
+    )]
+    BadRoute(String),
+    #[error("no legacy endpoint `{route}`{}", closest_text(.closest))]
+    UnknownRoute { route: String, closest: Vec<String> },
+}
+
+fn closest_text(closest: &[String]) -> String {
+    if closest.is_empty() {
+        String::new()
+    } else {
+        format!("; the closest are:\n  {}", closest.join("\n  "))
+    }
+}
+
+/// The endpoints a route names, as written on the command line: `GET /v1/candidates`,
+/// `GET /v1/candidates/{id}`, a concrete path (`GET /v1/candidates/123`), under either version
+/// prefix. Without a method, every endpoint at the path.
+pub fn find_endpoints<'c>(c: &'c Catalog, route: &str) -> Result<Vec<&'c Endpoint>, ShowError> {
+    let words: Vec<&str> = route.split_whitespace().collect();
+    let (method, path) = match words.as_slice() {
+        [path] => (None, *path),
+        [m, path] => match m.to_ascii_uppercase().parse::<Method>() {
+            Ok(m) => (Some(m), *path),
+            Err(_) => return Err(ShowError::BadRoute(route.to_string())),
+        },
+        _ => return Err(ShowError::BadRoute(route.to_string())),
+    };
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let path = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{path}")
+    };
+    let found: Vec<&Endpoint> = match method {
+        Some(m) => c
+            .find_route(Some(m), &path)
+            .map(|r| r.endpoint)
+            .into_iter()
+            .collect(),
+        None => Method::ALL
+            .iter()
+            .filter_map(|m| c.find_route(Some(*m), &path))
+            .map(|r| r.endpoint)
+            .collect(),
+    };
+    if !found.is_empty() {
+        return Ok(found);
+    }
+    // The nearest routes by edit distance, path parameters written alike.
+    let norm = |p: &str| {
+        p.split('/')
+            .map(|s| if s.starts_with('{') { "{}" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let wanted = match method {
+        Some(m) => format!("{m} {}", norm(&path)),
+        None => norm(&path),
+    };
+    let (wanted, norm) = (&wanted, &norm);
+    let mut near: Vec<(usize, String)> = sorted(c)
+        .into_iter()
+        .flat_map(|e| {
+            e.legacy_paths().into_iter().map(move |p| {
+                let text = match method {
+                    Some(_) => format!("{} {}", e.method, norm(&p)),
+                    None => norm(&p),
+                };
+                (edit_distance(wanted, &text), format!("{} {p}", e.method))
+            })
+        })
+        .collect();
+    near.sort();
+    near.dedup_by(|a, b| a.1 == b.1);
+    Err(ShowError::UnknownRoute {
+        route: route.trim().to_string(),
+        closest: near.into_iter().take(5).map(|(_, r)| r).collect(),
+    })
+}
+
+/// The views an endpoint uses, each once, in reading order: the response view, the views its
+/// joins and `each` operations use (recursively), the views a parameter may pick, and the body
+/// views of its v3 calls.
+pub fn endpoint_views<'c>(c: &'c Catalog, e: &Endpoint) -> Vec<&'c View> {
+    fn visit<'c>(c: &'c Catalog, name: &str, out: &mut Vec<&'c View>) {
+        let Some(v) = c.view(name) else { return };
+        if out.iter().any(|o| o.name == v.name) {
+            return;
+        }
+        out.push(v);
+        for j in &v.joins {
+            if let Some(jv) = &j.view {
+                visit(c, jv, out);
+            }
+        }
+        let mut each = Vec::new();
+        each_views(&v.ops, &mut each);
+        for name in each {
+            visit(c, &name, out);
+        }
+    }
+    let mut out = Vec::new();
+    let picked = e.params.iter().flat_map(|p| match &p.rule {
+        ParamRule::View { views } => views.values().filter(|v| !v.is_empty()).cloned().collect(),
+        _ => Vec::new(),
+    });
+    let bodies = e.v3.iter().filter_map(|c| c.body_view.clone());
+    for name in e
+        .response
+        .iter()
+        .map(|r| r.view.clone())
+        .chain(picked)
+        .chain(bodies)
+    {
+        visit(c, &name, &mut out);
+    }
+    out
+}
+
+fn each_views(ops: &[Op], out: &mut Vec<String>) {
+    for op in ops {
+        match op {
+            Op::Each { view, .. } => out.push(view.clone()),
+            Op::When {
+                then, otherwise, ..
+            } => {
+                each_views(then, out);
+                each_views(otherwise, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A selector as a reader writes it: `a.b` for a simple path, the JSONPath otherwise.
+fn sel(s: &Selector) -> String {
+    let t = s.text();
+    match t.strip_prefix("$.") {
+        Some(rest) if s.is_singular() && !rest.contains(['[', ' ']) => rest.to_string(),
+        _ => t.to_string(),
+    }
+}
+
+/// One operation on one line: `op key=value …`.
+pub fn op_text(op: &Op, view: &View) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut kv = |k: &str, v: String| parts.push(format!("{k}={v}"));
+    let name = match op {
+        Op::Move { from, to } | Op::Copy { from, to } => {
+            kv("from", sel(from));
+            kv("to", sel(to));
+            if matches!(op, Op::Move { .. }) {
+                "move"
+            } else {
+                "copy"
+            }
+        }
+        Op::Set { to, value } => {
+            kv("to", sel(to));
+            kv("value", value.to_string());
+            "set"
+        }
+        Op::Default { at, value } => {
+            kv("at", sel(at));
+            kv("value", value.to_string());
+            "default"
+        }
+        Op::Remove { fields } => {
+            kv(
+                "fields",
+                fields.iter().map(sel).collect::<Vec<_>>().join(","),
+            );
+            "remove"
+        }
+        Op::Map { at, values, other } => {
+            kv("at", sel(at));
+            let mut pairs: Vec<String> = values.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+            pairs.sort();
+            kv("values", format!("{{{}}}", pairs.join(", ")));
+            if *other != Other::Keep {
+                kv("other", other.to_string());
+            }
+            "map"
+        }
+        Op::Convert { at, to } => {
+            kv("at", sel(at));
+            let to = match to {
+                Conversion::DateToDatetime => "date_to_datetime".to_string(),
+                Conversion::String => "string".into(),
+                Conversion::Integer => "integer".into(),
+                Conversion::Not => "not".into(),
+                Conversion::Lowercase => "lowercase".into(),
+                Conversion::Join(sep) => format!("join separator={sep:?}"),
+                Conversion::EmptyToNull => "empty_to_null".into(),
+            };
+            kv("to", to);
+            "convert"
+        }
+        Op::Wrap { at, key } => {
+            kv("at", sel(at));
+            kv("key", key.clone());
+            "wrap"
+        }
+        Op::First { at } => {
+            kv("at", sel(at));
+            "first"
+        }
+        Op::Merge { from } => {
+            kv("from", sel(from));
+            "merge"
+        }
+        Op::Attach(a) => {
+            let join = view.joins.get(a.join).map(|j| j.name.clone());
+            kv("join", join.unwrap_or_else(|| format!("#{}", a.join)));
+            kv("to", sel(&a.to));
+            let opt = [
+                ("where", &a.filter),
+                ("order_by", &a.order_by),
+                ("prefer", &a.prefer),
+                ("select", &a.select),
+                ("match", &a.matching),
+            ];
+            for (k, v) in opt {
+                if let Some(s) = v {
+                    kv(k, sel(s));
+                }
+            }
+            if a.desc {
+                kv("desc", "true".into());
+            }
+            if a.first {
+                kv("first", "true".into());
+            }
+            "attach"
+        }
+        Op::Each { at, view } => {
+            kv("at", sel(at));
+            kv("view", view.clone());
+            "each"
+        }
+        Op::CustomFields { from, flat, keyed } => {
+            kv("from", sel(from));
+            kv("flat", sel(flat));
+            kv("keyed", sel(keyed));
+            "custom_fields"
+        }
+        Op::Group {
+            from,
+            to,
+            by,
+            value,
+            keys,
+        } => {
+            kv("from", sel(from));
+            kv("to", sel(to));
+            kv("by", sel(by));
+            kv("value", sel(value));
+            kv("keys", keys.join(","));
+            "group"
+        }
+        Op::Push {
+            at,
+            template,
+            set,
+            when_present,
+            front,
+        } => {
+            kv("at", sel(at));
+            kv("json", template.to_string());
+            for (k, s) in set {
+                kv(&format!("set.{k}"), sel(s));
+            }
+            if let Some(w) = when_present {
+                kv("when_present", sel(w));
+            }
+            if *front {
+                kv("front", "true".into());
+            }
+            "push"
+        }
+        Op::Sort { at, by, desc } => {
+            kv("at", sel(at));
+            kv("by", sel(by));
+            if *desc {
+                kv("desc", "true".into());
+            }
+            "sort"
+        }
+        Op::Filter { at, filter } => {
+            kv("at", sel(at));
+            kv("where", sel(filter));
+            "filter"
+        }
+        Op::When {
+            field,
+            is,
+            present,
+            then,
+            otherwise,
+        } => {
+            kv("field", sel(field));
+            match present {
+                Some(p) => kv("present", p.to_string()),
+                None => kv("is", Value::from(is.clone()).to_string()),
+            }
+            let branch = |ops: &[Op]| {
+                let inner: Vec<String> = ops.iter().map(|o| op_text(o, view)).collect();
+                format!("[{}]", inner.join("; "))
+            };
+            kv("then", branch(then));
+            if !otherwise.is_empty() {
+                kv("otherwise", branch(otherwise));
+            }
+            "when"
+        }
+        Op::Tree {
+            at,
+            id,
+            parent,
+            children,
+            fields,
+        } => {
+            kv("at", sel(at));
+            kv("id", id.clone());
+            kv("parent", parent.clone());
+            kv("children", children.clone());
+            kv("fields", fields.join(","));
+            "tree"
+        }
+        Op::Select { fields } => {
+            kv("fields", fields.join(","));
+            "select"
+        }
+    };
+    if parts.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name} {}", parts.join(" "))
+    }
+}
+
+/// What becomes of a legacy parameter, in a few words.
+pub fn param_text(p: &Param) -> String {
+    let rule = match &p.rule {
+        ParamRule::Page => "page number, served from v3 cursors".to_string(),
+        ParamRule::PerPage { default, min, max } => {
+            format!("page size: default {default}, {min}..{max}")
+        }
+        ParamRule::Rename { to, map, list } => {
+            let mut s = format!("sent as {to}");
+            if *list {
+                s.push_str(" (comma list, at most 50)");
+            }
+            if !map.is_empty() {
+                let pairs: Vec<String> = map.iter().map(|(k, v)| format!("{k} → {v:?}")).collect();
+                s.push_str(&format!(", values mapped: {}", pairs.join(", ")));
+            }
+            s
+        }
+        ParamRule::Filter { to, op } => format!("sent as {to}={op}|<value>"),
+        ParamRule::Ignore { reason } => format!("ignored: {reason}"),
+        ParamRule::Unsupported { reason } => format!("answered with 422: {reason}"),
+        ParamRule::View { views } => {
+            let pairs: Vec<String> = views
+                .iter()
+                .map(|(k, v)| {
+                    let v = if v.is_empty() { "the default view" } else { v };
+                    format!("{k} → {v}")
+                })
+                .collect();
+            format!("picks the response view: {}", pairs.join(", "))
+        }
+        ParamRule::Via(v) => format!(
+            "via {}?{}=<value>: collects {} of every row, then asks for {}=<those ids>",
+            v.path, v.by, v.select, v.to
+        ),
+    };
+    if p.kind == "string" {
+        rule
+    } else {
+        format!("{rule} ({})", p.kind)
+    }
+}
+
+fn call_text(c: &V3Call) -> String {
+    let query: Vec<String> = c.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if query.is_empty() {
+        format!("{} {}", c.method, c.path)
+    } else {
+        format!("{} {}?{}", c.method, c.path, query.join("&"))
+    }
+}
+
+/// How a join fetches its rows.
+pub fn join_batching(j: &Join) -> String {
+    let how = match &j.by {
+        Some(by) => format!(
+            "one call per {MAX_IDS} keys of the whole batch ({by}=<keys>), following cursors"
+        ),
+        None => "the whole collection (every page), once per translation".to_string(),
+    };
+    if j.cache {
+        format!("{how}; reference data the proxy may cache")
+    } else {
+        how
+    }
+}
+
+fn wrap(text: &str, indent: &str, width: usize) -> String {
+    let mut out = String::new();
+    for para in text.lines() {
+        let mut line = String::new();
+        for word in para.split_whitespace() {
+            if !line.is_empty() && indent.len() + line.len() + 1 + word.len() > width {
+                let _ = writeln!(out, "{indent}{line}");
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        let _ = writeln!(out, "{indent}{line}");
+    }
+    out
+}
+
+/// `mappings show`: one endpoint with everything a reader needs, its views resolved.
+pub fn show_text(c: &Catalog, e: &Endpoint) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "{} {}  ({})", e.method, e.path, e.name);
+    let _ = writeln!(o, "  declared at   {}", e.location);
+    let _ = writeln!(o, "  legacy paths  {}", e.legacy_paths().join(", "));
+    let _ = writeln!(o, "  status        {}", e.status);
+    let reason = e.reason.as_ref().map(|r| match r.as_str() {
+        UNSUPPORTED_WRITE_REASON => format!("{r} (the default reason of unsupported writes)"),
+        _ => r.clone(),
+    });
+    let facts = [
+        ("basis", &e.basis),
+        ("legacy status", &e.legacy_status),
+        ("lost", &e.lost),
+        ("reason", &reason),
+        ("instead", &e.instead),
+    ];
+    for (k, v) in facts {
+        if let Some(v) = v {
+            let _ = write!(
+                o,
+                "  {k:<13} {}",
+                wrap(v, "", 80).replace('\n', "\n                ")
+            );
+            o.truncate(o.trim_end().len());
+            o.push('\n');
+        }
+    }
+    if !e.notes.is_empty() {
+        let _ = write!(o, "\nnotes\n{}", wrap(&e.notes, "  ", 96));
+    }
+    if !e.params.is_empty() {
+        o.push_str("\nparameters (a parameter not listed is ignored, as in v1)\n");
+        let w = e.params.iter().map(|p| p.name.len()).max().unwrap_or(0);
+        for p in &e.params {
+            let _ = writeln!(o, "  {:<w$}  {}", p.name, param_text(p));
+        }
+    }
+    o.push_str("\nv3 calls\n");
+    for call in &e.v3 {
+        let _ = writeln!(o, "  {}", call_text(call));
+        let mut why = format!("scope {}", call.scope);
+        if let Some(p) = &call.purpose {
+            why = format!("{p}; {why}");
+        }
+        if let Some(b) = &call.body_view {
+            why = format!("{why}; body through view {b}");
+        }
+        let _ = writeln!(o, "      {why}");
+    }
+    if let Some(x) = &e.exists {
+        let _ = writeln!(o, "  parent check: {} (none → 404)", call_text(x));
+    }
+    o.push_str("\nscopes\n");
+    for s in &e.scopes {
+        let _ = writeln!(o, "  {s}");
+    }
+    if !e.omitted.is_empty() {
+        o.push_str("\nv1 fields not produced\n");
+        for (k, v) in &e.omitted {
+            let _ = writeln!(o, "  {k}: {v}");
+        }
+    }
+    if let Some(r) = &e.response {
+        let _ = write!(o, "\nresponse\n  view {}, shape {}", r.view, r.shape);
+        if let Some(f) = &r.filter {
+            let _ = write!(o, ", where {}", f.text());
+        }
+        o.push('\n');
+    }
+    let views = endpoint_views(c, e);
+    if !views.is_empty() {
+        o.push_str("\nviews (each: its joins, made once per batch of records, then its operations in order)\n");
+    }
+    for v in views {
+        let _ = write!(o, "  {}  ({})", v.name, v.location);
+        if let Some(s) = &v.source {
+            let _ = write!(o, "  records of {s}");
+        }
+        o.push('\n');
+        if let Some(b) = &v.extends {
+            let _ = writeln!(o, "    extends {b} (its joins and operations come first)");
+        }
+        for j in &v.joins {
+            let _ = writeln!(
+                o,
+                "    join {}: GET {} — key {} = on {}{}",
+                j.name,
+                j.from,
+                sel(&j.key),
+                sel(&j.on),
+                j.view
+                    .as_ref()
+                    .map(|v| format!(", rows through view {v}"))
+                    .unwrap_or_default()
+            );
+            let _ = writeln!(o, "      {}", join_batching(j));
+        }
+        for (i, op) in v.ops.iter().enumerate() {
+            let _ = writeln!(o, "    {:>2}. {}", i + 1, op_text(op, v));
+        }
+    }
+    o
+}
+
+/// `mappings show --format json`: the `mappings list` object plus parameters, calls, response
+/// and the resolved views.
+pub fn show_json(c: &Catalog, e: &Endpoint) -> Value {
+    let mut v = endpoint_json(e);
+    let Value::Object(m) = &mut v else {
+        return v;
+    };
+    let opt = |s: &Option<String>| s.as_ref().map_or(Value::Null, |s| json!(s));
+    m.insert("location".into(), json!(e.location.to_string()));
+    m.insert("legacy_paths".into(), json!(e.legacy_paths()));
+    m.insert("basis".into(), opt(&e.basis));
+    m.insert("legacy_status".into(), opt(&e.legacy_status));
+    let call = |c: &V3Call| {
+        json!({
+            "method": c.method, "path": c.path, "query": c.query, "purpose": c.purpose,
+            "scope": c.scope, "from_join": c.from_join, "body_view": c.body_view,
+        })
+    };
+    m.insert("v3".into(), e.v3.iter().map(call).collect());
+    m.insert("exists".into(), e.exists.as_ref().map_or(Value::Null, call));
+    let params = e.params.iter().map(|p| {
+        json!({"name": p.name, "type": p.kind, "rule": param_text(p), "detail": rule_json(&p.rule)})
+    });
+    m.insert("params".into(), params.collect());
+    m.insert("omitted".into(), json!(e.omitted));
+    let response = e.response.as_ref().map_or(Value::Null, |r| {
+        json!({"view": r.view, "shape": r.shape.as_str(), "where": r.filter.as_ref().map(|f| f.text())})
+    });
+    m.insert("response".into(), response);
+    let views = endpoint_views(c, e).into_iter().map(|v| {
+        let joins = v.joins.iter().map(|j| {
+            json!({
+                "name": j.name, "from": j.from, "by": j.by, "all": j.by.is_none(),
+                "key": j.key.text(), "on": j.on.text(), "query": j.query, "view": j.view,
+                "cache": j.cache, "batching": join_batching(j),
+            })
+        });
+        json!({
+            "name": v.name, "location": v.location.to_string(), "source": v.source,
+            "extends": v.extends, "joins": joins.collect::<Vec<_>>(),
+            "ops": v.ops.iter().map(|o| op_text(o, v)).collect::<Vec<_>>(),
+        })
+    });
+    m.insert("views".into(), views.collect());
+    v
+}
+
+fn rule_json(r: &ParamRule) -> Value {
+    match r {
+        ParamRule::Page => json!({"role": "page"}),
+        ParamRule::PerPage { default, min, max } => {
+            json!({"role": "per_page", "default": default, "min": min, "max": max})
+        }
+        ParamRule::Rename { to, map, list } => json!({"to": to, "map": map, "list": list}),
+        ParamRule::Filter { to, op } => json!({"to": to, "filter": op}),
+        ParamRule::Ignore { reason } => json!({"ignore": reason}),
+        ParamRule::Unsupported { reason } => json!({"unsupported": reason}),
+        ParamRule::View { views } => json!({"view": views}),
+        ParamRule::Via(v) => {
+            json!({"via": {"path": v.path, "by": v.by, "select": v.select, "to": v.to}})
+        }
+    }
 }

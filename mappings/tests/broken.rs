@@ -240,3 +240,196 @@ fn load_dir_reports_missing_directory() {
         .to_string();
     assert!(e.contains("cannot read mapping directory"), "{e}");
 }
+
+/// The one diagnostic of `src` whose message contains `needle`, as (location, message, hint).
+fn diagnostic(src: &str, needle: &str) -> (String, String, String) {
+    let d = match Catalog::from_sources([("broken.toml", src)]) {
+        Ok(_) => panic!("expected errors for:\n{src}"),
+        Err(d) => d,
+    };
+    let found: Vec<_> = d.0.iter().filter(|x| x.message.contains(needle)).collect();
+    assert_eq!(found.len(), 1, "`{needle}` in:\n{d}");
+    let x = found[0];
+    (
+        x.location.to_string(),
+        x.message.clone(),
+        x.hint.clone().unwrap_or_default(),
+    )
+}
+
+/// An endpoint whose lines are known: the `{extra}` line is line 9.
+fn endpoint_at(method: &str, status: &str, extra: &str, v3_method: &str) -> String {
+    format!(
+        "[views.v]\nops = [{{ op = \"select\", fields = [\"id\"] }}]\n\n[[endpoint]]\nname = \"x\"\nmethod = \"{method}\"\npath = \"/v1/things\"\nversions = [\"v1\"]\n{extra}\nstatus = \"{status}\"\nresponse = {{ view = \"v\" }}\n\n[[endpoint.v3]]\nmethod = \"{v3_method}\"\npath = \"/v3/things\"\n"
+    )
+}
+
+#[test]
+fn unknown_status_is_located_with_the_statuses() {
+    let src = endpoint_at("GET", "translatd", "", "GET");
+    let (at, msg, hint) = diagnostic(&src, "status");
+    assert_eq!(at, "broken.toml:10:10");
+    assert_eq!(msg, "unknown status `translatd`");
+    assert_eq!(
+        hint,
+        "did you mean `translated`? expected one of translated, partial, unsupported"
+    );
+}
+
+#[test]
+fn unknown_methods_are_located_with_the_methods() {
+    let src = endpoint_at("FETCH", "translated", "", "GIT");
+    let (at, msg, hint) = diagnostic(&src, "`FETCH`");
+    assert_eq!(at, "broken.toml:6:10");
+    assert_eq!(msg, "unknown HTTP method `FETCH`");
+    assert_eq!(hint, "expected one of GET, POST, PUT, PATCH, DELETE");
+    let (at, msg, hint) = diagnostic(&src, "`GIT`");
+    assert_eq!(at, "broken.toml:14:10");
+    assert_eq!(msg, "unknown HTTP method `GIT`");
+    assert_eq!(
+        hint,
+        "did you mean `GET`? expected one of GET, POST, PUT, PATCH, DELETE"
+    );
+}
+
+#[test]
+fn unknown_response_shape_is_located() {
+    let src = endpoint_at("GET", "translated", "", "GET")
+        .replace("{ view = \"v\" }", "{ view = \"v\", shape = \"singel\" }");
+    let (at, msg, hint) = diagnostic(&src, "shape");
+    assert_eq!(at, "broken.toml:11:34");
+    assert_eq!(msg, "unknown response shape `singel`");
+    assert_eq!(
+        hint,
+        "did you mean `single`? expected one of list, single, object"
+    );
+}
+
+#[test]
+fn unknown_version_basis_and_legacy_status_are_located() {
+    let src = endpoint_at(
+        "GET",
+        "translated",
+        "basis = \"hearsay\"\nlegacy_status = \"gone\"",
+        "GET",
+    )
+    .replace("[\"v1\"]", "[\"v1\", \"v4\"]");
+    let (at, msg, hint) = diagnostic(&src, "version");
+    assert_eq!(at, "broken.toml:8:19");
+    assert_eq!(msg, "unknown version `v4`");
+    assert_eq!(hint, "expected one of v1, v2");
+    let (at, msg, hint) = diagnostic(&src, "basis");
+    assert_eq!(at, "broken.toml:9:9");
+    assert_eq!(msg, "unknown basis `hearsay`");
+    assert_eq!(
+        hint,
+        "expected one of guide, guide-derived, reference, inferred"
+    );
+    let (at, _, hint) = diagnostic(&src, "legacy status");
+    assert_eq!(at, "broken.toml:10:17");
+    assert_eq!(hint, "expected one of current, v1-deprecated, removed-2020");
+}
+
+#[test]
+fn unknown_parameter_type_filter_and_role_are_located() {
+    let params = concat!(
+        "params = [\n",
+        "  { name = \"a\", to = \"a\", type = \"int\" },\n",
+        "  { name = \"b\", to = \"created_at\", filter = \"gtee\" },\n",
+        "  { name = \"page\", role = \"paging\" },\n",
+        "]"
+    );
+    let src = endpoint_at("GET", "translated", params, "GET");
+    let (at, msg, hint) = diagnostic(&src, "parameter type");
+    assert_eq!(at, "broken.toml:10:34");
+    assert_eq!(msg, "unknown parameter type `int`");
+    assert_eq!(hint, "expected one of string, integer, datetime, boolean");
+    let (at, msg, hint) = diagnostic(&src, "filter operator");
+    assert_eq!(at, "broken.toml:11:45");
+    assert_eq!(msg, "unknown filter operator `gtee`");
+    assert_eq!(hint, "did you mean `gte`? expected one of gte, lte, gt, lt");
+    let (at, msg, hint) = diagnostic(&src, "parameter role");
+    assert_eq!(at, "broken.toml:12:27");
+    assert_eq!(msg, "unknown parameter role `paging`");
+    assert_eq!(hint, "expected one of page, per_page");
+}
+
+#[test]
+fn unknown_conversion_and_map_other_are_located_at_their_key() {
+    let src = concat!(
+        "[views.v]\n",
+        "ops = [\n",
+        "  { op = \"convert\", at = \"a\", to = \"date_to_datetim\" },\n",
+        "  { op = \"map\", at = \"b\", values = { x = \"y\" }, other = \"drop\" },\n",
+        "]\n"
+    );
+    let (at, msg, hint) = diagnostic(src, "conversion");
+    assert_eq!(at, "broken.toml:3:36");
+    assert_eq!(msg, "unknown conversion `date_to_datetim`");
+    assert_eq!(
+        hint,
+        "did you mean `date_to_datetime`? expected one of date_to_datetime, string, integer, not, lowercase, join, empty_to_null"
+    );
+    let (at, msg, hint) = diagnostic(src, "`other`");
+    assert_eq!(at, "broken.toml:4:57");
+    assert_eq!(msg, "unknown `other` value `drop`");
+    assert_eq!(hint, "expected one of keep, null, error");
+}
+
+#[test]
+fn unknown_operation_name_is_located_with_the_operations() {
+    let src = "[views.v]\nops = [\n  { op = \"select\", fields = [\"id\"] },\n  { op = \"sleect\", fields = [\"id\"] },\n]\n";
+    let (at, msg, hint) = diagnostic(src, "operation");
+    assert_eq!(at, "broken.toml:4:3");
+    assert_eq!(msg, "invalid operation: unknown operation `sleect`");
+    assert!(
+        hint.starts_with("did you mean `select`? expected one of rename, move, copy, set,"),
+        "{hint}"
+    );
+    assert!(hint.ends_with("when, tree, select"), "{hint}");
+}
+
+#[test]
+fn every_bad_value_of_a_file_is_reported_together() {
+    let src = endpoint_at("FETCH", "translatd", "basis = \"hearsay\"", "GIT");
+    let e = errors(&src);
+    for needle in [
+        "unknown HTTP method `FETCH`",
+        "unknown status `translatd`",
+        "unknown basis `hearsay`",
+        "unknown HTTP method `GIT`",
+    ] {
+        assert!(e.contains(needle), "{needle} in {e}");
+    }
+}
+
+#[test]
+fn unsupported_writes_default_their_reason_but_not_reads() {
+    let write = r#"
+[[endpoint]]
+name = "x"
+method = "POST"
+path = "/v1/things"
+versions = ["v1"]
+status = "unsupported"
+instead = "Call POST /v3/things."
+
+[[endpoint.v3]]
+method = "POST"
+path = "/v3/things"
+"#;
+    let c = Catalog::from_sources([("w.toml", write)]).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(
+        c.endpoints()[0].reason.as_deref(),
+        Some(harvest_mappings::load::UNSUPPORTED_WRITE_REASON)
+    );
+    let own = write.replace("status = \"unsupported\"", "status = \"unsupported\"\nreason = \"no\"");
+    let c = Catalog::from_sources([("w.toml", own.as_str())]).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(c.endpoints()[0].reason.as_deref(), Some("no"));
+    let read = write.replace("\"POST\"", "\"GET\"");
+    let e = errors(&read);
+    assert!(
+        e.contains("broken.toml:7:10: error: an `unsupported` endpoint must say why"),
+        "{e}"
+    );
+}

@@ -5,30 +5,69 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use harvest_mappings::{Catalog, report};
+use harvest_mappings::{Catalog, Diagnostics, Status, report};
 use harvest_proxy::{Config, sandbox};
+
+const EXAMPLES: &str = "\
+Serving needs exactly one of --config (a real Harvest v3, see docs/proxy.md) or --sandbox
+(a simulated Harvest v3 with demo data); the subcommands need neither.
+
+Examples:
+  harvest-proxy --sandbox                          try it: a simulated v3 on 127.0.0.1:8080
+  harvest-proxy --sandbox --listen 127.0.0.1:9000 --sandbox-scale 0.1
+  harvest-proxy --config proxy.toml                serve legacy clients from Harvest v3
+  harvest-proxy --config proxy.toml --log-format json
+  harvest-proxy mappings show \"GET /v1/candidates/{id}\"
+  harvest-proxy mappings list | grep unsupported
+  printf %s \"$KEY\" | harvest-proxy hash-key       the key_sha256 of a legacy key for proxy.toml";
+
+const MAPPINGS_EXAMPLES: &str = "\
+Without DIR (or --dir), the mapping files embedded in this binary are used.
+
+Examples:
+  harvest-proxy mappings check                     check the embedded mapping files
+  harvest-proxy mappings check mappings/resources  check a directory of mapping files
+  harvest-proxy mappings list --format json        one JSON object per legacy endpoint
+  harvest-proxy mappings show \"GET /v1/candidates\"
+  harvest-proxy mappings show GET /v2/users/123 --format json
+  harvest-proxy mappings coverage > docs/coverage.md";
+
+const SHOW_EXAMPLES: &str = "\
+The route is a method and a legacy path, quoted or not: a documented path
+(/v1/candidates/{id}, any parameter names), a concrete one (/v1/candidates/123), under /v1/
+or /v2/. Without a method, every endpoint at the path is shown. An unknown route lists the
+closest ones and exits with 2.
+
+Examples:
+  harvest-proxy mappings show \"GET /v1/candidates\"
+  harvest-proxy mappings show GET /v1/candidates/123
+  harvest-proxy mappings show \"PATCH /v1/applications/{id}\" --format json
+  harvest-proxy mappings show /v2/users/{id}";
 
 #[derive(Parser)]
 #[command(
     name = "harvest-proxy",
     version,
-    about = "Serve legacy Harvest v1/v2 requests from Harvest v3"
+    about = "Serve legacy Harvest v1/v2 requests from Harvest v3",
+    after_help = EXAMPLES
 )]
 struct Cli {
-    /// proxy.toml (see docs/proxy.md)
-    #[arg(long, conflicts_with = "sandbox")]
+    /// proxy.toml: tenants, v3 credentials, listen address (see docs/proxy.md); serving needs
+    /// this or --sandbox
+    #[arg(long, conflicts_with = "sandbox", value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Run against the built-in simulated Harvest v3 with a demo API key
+    /// Serve from a built-in simulated Harvest v3 with demo data and a demo API key (no
+    /// config, no network)
     #[arg(long)]
     sandbox: bool,
-    /// Listen address (overrides the config)
-    #[arg(long)]
+    /// Listen address (overrides the config; default 127.0.0.1:8080 with --sandbox)
+    #[arg(long, value_name = "ADDR")]
     listen: Option<SocketAddr>,
     /// The demo API key for --sandbox
     #[arg(long, default_value = sandbox::DEMO_KEY, requires = "sandbox")]
@@ -51,12 +90,14 @@ enum LogFormat {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Work with the mapping files
+    /// Check, list and explain the mapping files (needs neither --config nor --sandbox)
+    #[command(after_help = MAPPINGS_EXAMPLES)]
     Mappings {
         #[command(subcommand)]
         action: MappingsAction,
     },
     /// Print the SHA-256 of a legacy API key read from standard input (for proxy.toml)
+    #[command(after_help = "Example:\n  printf %s \"$KEY\" | harvest-proxy hash-key")]
     HashKey,
 }
 
@@ -64,10 +105,23 @@ enum Command {
 enum MappingsAction {
     /// Check mapping files; prints a summary, exits 1 on any error
     Check { dir: Option<PathBuf> },
-    /// List every legacy endpoint
+    /// List every legacy endpoint: method, path, status, v3 calls
     List {
-        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
-        format: ListFormat,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        dir: Option<PathBuf>,
+    },
+    /// Explain one legacy endpoint: status, parameters, v3 calls, scopes, notes and its views
+    /// with their joins, resolved
+    #[command(after_help = SHOW_EXAMPLES)]
+    Show {
+        /// The legacy route, e.g. "GET /v1/candidates/{id}"
+        #[arg(required = true, num_args = 1..=2, value_name = "ROUTE")]
+        route: Vec<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// A directory of mapping files instead of the embedded ones
+        #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
     /// Print docs/coverage.md
@@ -75,79 +129,104 @@ enum MappingsAction {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum ListFormat {
+enum Format {
     Text,
     Json,
 }
 
-fn load(dir: &Option<PathBuf>) -> Result<&'static Catalog, String> {
+fn load(dir: &Option<PathBuf>) -> Result<&'static Catalog, Diagnostics> {
     match dir {
-        None => Catalog::embedded().map_err(|d| d.to_string()),
-        Some(d) => Catalog::load_dir(d)
-            .map(|c| &*Box::leak(Box::new(c)))
-            .map_err(|d| d.to_string()),
+        None => Catalog::embedded().map_err(Clone::clone),
+        Some(d) => Catalog::load_dir(d).map(|c| &*Box::leak(Box::new(c))),
+    }
+}
+
+/// Writes a command's output; a reader that went away (`… | head -1`) ends it quietly.
+fn emit(text: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write the output: {e}");
+            ExitCode::from(1)
+        }
     }
 }
 
 fn mappings(action: MappingsAction) -> ExitCode {
+    let dir = match &action {
+        MappingsAction::Check { dir }
+        | MappingsAction::List { dir, .. }
+        | MappingsAction::Show { dir, .. }
+        | MappingsAction::Coverage { dir } => dir,
+    };
+    let c = match load(dir) {
+        Ok(c) => c,
+        Err(d) => {
+            eprintln!("{d}");
+            if matches!(action, MappingsAction::Check { .. }) {
+                eprintln!("{} error(s) in the mapping files", d.0.len());
+            }
+            return ExitCode::from(1);
+        }
+    };
     match action {
-        MappingsAction::Check { dir } => match load(&dir) {
-            Ok(c) => {
-                let eps = c.endpoints();
-                let count =
-                    |s: harvest_mappings::Status| eps.iter().filter(|e| e.status == s).count();
-                println!(
-                    "ok: {} files, {} views, {} legacy endpoints ({} translated, {} partial, {} unsupported)",
-                    c.files().len(),
-                    c.views().count(),
-                    eps.len(),
-                    count(harvest_mappings::Status::Translated),
-                    count(harvest_mappings::Status::Partial),
-                    count(harvest_mappings::Status::Unsupported)
-                );
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                let n = e.lines().filter(|l| l.contains(": error: ")).count();
-                eprintln!("{n} error(s) in the mapping files");
-                ExitCode::from(1)
-            }
-        },
-        MappingsAction::List { format, dir } => match load(&dir) {
-            Ok(c) => {
-                for e in report::sorted(c) {
-                    match format {
-                        ListFormat::Json => println!("{}", report::endpoint_json(e)),
-                        ListFormat::Text => println!(
-                            "{:<7} {:<58} {:<11} {}",
-                            e.method,
-                            e.path,
-                            e.status,
-                            e.v3.iter()
-                                .map(|c| format!("{} {}", c.method, c.path))
-                                .collect::<Vec<_>>()
-                                .join(" + ")
-                        ),
-                    }
+        MappingsAction::Check { .. } => {
+            let eps = c.endpoints();
+            let count = |s: Status| eps.iter().filter(|e| e.status == s).count();
+            emit(&format!(
+                "ok: {} files, {} views, {} legacy endpoints ({} translated, {} partial, {} unsupported)\n",
+                c.files().len(),
+                c.views().count(),
+                eps.len(),
+                count(Status::Translated),
+                count(Status::Partial),
+                count(Status::Unsupported)
+            ))
+        }
+        MappingsAction::List { format, .. } => {
+            let mut out = String::new();
+            for e in report::sorted(c) {
+                match format {
+                    Format::Json => out.push_str(&report::endpoint_json(e).to_string()),
+                    Format::Text => out.push_str(&format!(
+                        "{:<7} {:<58} {:<11} {}",
+                        e.method,
+                        e.path,
+                        e.status,
+                        e.v3.iter()
+                            .map(|c| format!("{} {}", c.method, c.path))
+                            .collect::<Vec<_>>()
+                            .join(" + ")
+                    )),
                 }
-                ExitCode::SUCCESS
+                out.push('\n');
             }
-            Err(e) => {
-                eprintln!("{e}");
-                ExitCode::from(1)
-            }
-        },
-        MappingsAction::Coverage { dir } => match load(&dir) {
-            Ok(c) => {
-                print!("{}", report::coverage_markdown(c));
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                ExitCode::from(1)
-            }
-        },
+            emit(&out)
+        }
+        MappingsAction::Show { route, format, .. } => {
+            let eps = match report::find_endpoints(c, &route.join(" ")) {
+                Ok(eps) => eps,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let shown: Vec<String> = eps
+                .iter()
+                .map(|e| match format {
+                    Format::Json => format!("{}\n", report::show_json(c, e)),
+                    Format::Text => report::show_text(c, e),
+                })
+                .collect();
+            let sep = match format {
+                Format::Json => "",
+                Format::Text => "\n",
+            };
+            emit(&shown.join(sep))
+        }
+        MappingsAction::Coverage { .. } => emit(&report::coverage_markdown(c)),
     }
 }
 
@@ -239,7 +318,9 @@ async fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let Some(path) = cli.config else {
-        eprintln!("error: give --config proxy.toml (see docs/proxy.md) or --sandbox to try it");
+        eprintln!(
+            "error: serving needs --config proxy.toml (see docs/proxy.md) or --sandbox to try it; `harvest-proxy --help` has examples"
+        );
         return ExitCode::from(2);
     };
     let mut config = match Config::load(&path) {

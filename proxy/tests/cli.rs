@@ -150,3 +150,205 @@ fn coverage_command_prints_the_coverage_document() {
     .unwrap();
     assert_eq!(out, doc);
 }
+
+#[test]
+fn show_explains_one_endpoint_with_its_views_resolved() {
+    let (code, out, err) = run(&["mappings", "show", "GET /v1/candidates"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("GET /v1/candidates  (List Candidates)\n"),
+        "{out}"
+    );
+    for needle in [
+        "  declared at   candidates.toml:",
+        "  status        translated",
+        "\nnotes\n",
+        "\nparameters",
+        "  per_page        page size: default 100, 1..500",
+        "  created_after   sent as created_at=gte|<value> (datetime)",
+        "  job_id          via /v3/applications?job_ids=<value>",
+        "\nv3 calls\n  GET /v3/candidates\n      primary list; scope harvest:candidates:list",
+        "GET /v3/applications?candidate_ids={id}",
+        "\nscopes\n",
+        "  harvest:users:list",
+        "\nresponse\n  view candidates.candidate, shape list",
+        "  candidates.candidate  (candidates.toml:",
+        "join applications: GET /v3/applications — key id = on candidate_id, rows through view applications.application_embedded",
+        "one call per 50 keys of the whole batch (candidate_ids=<keys>)",
+        // the joined rows' view, its `extends` resolved, and the views its joins use
+        "  applications.application_embedded  (applications.toml:",
+        "    extends applications.application",
+        "  users.user_ref  (users.toml:",
+        "the whole collection (every page), once per translation; reference data the proxy may cache",
+        "attach join=applications to=application_ids order_by=id select=id desc=true",
+    ] {
+        assert!(out.contains(needle), "{needle:?} in:\n{out}");
+    }
+}
+
+#[test]
+fn show_takes_the_route_in_every_written_form() {
+    let (code, want, _) = run(&["mappings", "show", "GET /v1/candidates/{id}"]);
+    assert_eq!(code, 0);
+    assert!(
+        want.starts_with("GET /v1/candidates/{id}  (Retrieve Candidate)"),
+        "{want}"
+    );
+    for form in [
+        vec!["GET", "/v1/candidates/{id}"],
+        vec!["GET /v1/candidates/123"],
+        vec!["get", "/v1/candidates/123/"],
+        vec!["GET /v1/candidates/{candidate_id}?x=1"],
+    ] {
+        let mut args = vec!["mappings", "show"];
+        args.extend(form.iter().copied());
+        let (code, out, err) = run(&args);
+        assert_eq!((code, out.as_str()), (0, want.as_str()), "{form:?}: {err}");
+    }
+    // Both version prefixes of a route served under v1 and v2; a write shows its body views.
+    let (code, v2, _) = run(&["mappings", "show", "PATCH /v2/job_posts/7"]);
+    let (_, v1, _) = run(&["mappings", "show", "PATCH", "/v1/job_posts/{id}"]);
+    assert_eq!(code, 0);
+    assert_eq!(v1, v2);
+    assert!(
+        v2.contains("legacy paths  /v1/job_posts/{id}, /v2/job_posts/{id}"),
+        "{v2}"
+    );
+    let (_, out, _) = run(&["mappings", "show", "PATCH /v1/applications/5"]);
+    assert!(
+        out.contains("body through view applications.application_patch_body")
+            && out.contains("  applications.application_patch_body  (applications.toml:")
+            && out.contains("(the default reason of unsupported writes)"),
+        "{out}"
+    );
+    // Without a method: every endpoint at the path.
+    let (code, out, _) = run(&["mappings", "show", "/v1/candidates/{id}"]);
+    assert_eq!(code, 0);
+    let heads: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains(" /v1/") && !l.starts_with(' '))
+        .collect();
+    assert_eq!(
+        heads,
+        [
+            "GET /v1/candidates/{id}  (Retrieve Candidate)",
+            "PATCH /v1/candidates/{id}  (Edit Candidate)",
+            "DELETE /v1/candidates/{id}  (Delete Candidate)"
+        ]
+    );
+}
+
+#[test]
+fn show_json_has_the_list_fields_and_the_resolved_views() {
+    let (code, out, err) = run(&["mappings", "show", "GET /v1/candidates", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["legacy_method"], "GET");
+    assert_eq!(v["legacy_path"], "/v1/candidates");
+    assert_eq!(v["status"], "translated");
+    assert_eq!(v["response"]["view"], "candidates.candidate");
+    assert_eq!(v["response"]["shape"], "list");
+    let job_id = v["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "job_id")
+        .unwrap();
+    assert_eq!(job_id["type"], "integer");
+    assert_eq!(job_id["detail"]["via"]["path"], "/v3/applications");
+    assert_eq!(v["v3"][0]["path"], "/v3/candidates");
+    assert!(
+        v["scopes"]
+            .as_array()
+            .unwrap()
+            .contains(&"harvest:candidates:list".into())
+    );
+    let views = v["views"].as_array().unwrap();
+    assert_eq!(views[0]["name"], "candidates.candidate");
+    let join = &views[0]["joins"][0];
+    assert_eq!(join["name"], "applications");
+    assert_eq!(join["by"], "candidate_ids");
+    assert_eq!(join["view"], "applications.application_embedded");
+    assert_eq!(join["cache"], false);
+    let embedded = views
+        .iter()
+        .find(|w| w["name"] == "applications.application_embedded")
+        .unwrap();
+    assert_eq!(embedded["extends"], "applications.application");
+    assert!(!embedded["ops"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn show_an_unknown_route_names_the_closest_and_exits_2() {
+    let (code, out, err) = run(&["mappings", "show", "GET /v1/candidatez"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.starts_with("error: no legacy endpoint `GET /v1/candidatez`; the closest are:\n  GET /v1/candidates\n"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["mappings", "show", "FETCH", "/v1/candidates"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("is not a legacy route; write it as `METHOD /v1/path`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    for args in [
+        &["mappings", "list"][..],
+        &["mappings", "list", "--format", "json"],
+        &["mappings", "coverage"],
+        &["mappings", "show", "GET /v1/candidates"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_harvest-proxy"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before the first line, as `| head -1` does after it.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {err}", out.status);
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+    // And through a real shell pipe.
+    let bin = env!("CARGO_BIN_EXE_harvest-proxy");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("'{bin}' mappings list --format json | head -1"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("{\"legacy_method\""));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn help_has_examples_and_says_what_serving_needs() {
+    let (code, out, _) = run(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Serving needs exactly one of --config"),
+        "{out}"
+    );
+    assert!(out.contains("harvest-proxy --sandbox"), "{out}");
+    assert!(out.contains("harvest-proxy mappings show"), "{out}");
+    let (code, out, _) = run(&["mappings", "show", "--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("GET /v1/candidates/123"), "{out}");
+    let (code, _, err) = run(&[]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--config") && err.contains("--sandbox"),
+        "{err}"
+    );
+}

@@ -248,137 +248,15 @@ pub fn before_create(
         rec.insert("custom_fields".into(), json!({}));
     }
     match name {
-        "applications" => {
-            let prospect = rec
-                .get("prospect")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            if let Some(cid) = get_i64(rec, "candidate_id")
-                && ds.get("candidates", cid).is_none()
-            {
-                return Err(ApiError::field(
-                    "candidate_id",
-                    format!("Candidate {cid} does not exist"),
-                ));
-            }
-            if prospect {
-                rec.insert("stage_id".into(), Value::Null);
-                rec.insert("stage_name".into(), Value::Null);
-                rec.insert("answers".into(), Value::Null);
-            } else {
-                let job = get_i64(rec, "job_id")
-                    .ok_or_else(|| ApiError::field("job_id", "is required"))?;
-                let stages = stages_of(ds, job);
-                let stage = match int_field(body, "initial_stage_id")? {
-                    Some(s) => {
-                        stages
-                            .iter()
-                            .find(|(id, _)| *id == s)
-                            .cloned()
-                            .ok_or_else(|| {
-                                ApiError::field(
-                                    "initial_stage_id",
-                                    format!("stage {s} does not belong to job {job}"),
-                                )
-                            })?
-                    }
-                    None => stages.first().cloned().ok_or_else(|| {
-                        ApiError::field("job_id", format!("Job {job} has no interview stages"))
-                    })?,
-                };
-                rec.insert("stage_id".into(), json!(stage.0));
-                rec.insert("stage_name".into(), json!(stage.1));
-                rec.insert("needs_decision".into(), json!(false));
-            }
-            for k in ["prospect_pool_id", "prospect_stage_id"] {
-                int_field(body, k)?;
-            }
-        }
+        "applications" => new_application(ds, body, rec)?,
         "users" => user_derived(ds, body, rec, None)?,
         "notes" => {
             let b = rec.get("body").cloned().unwrap_or(Value::Null);
             rec.insert("body_with_tags".into(), b);
         }
-        "interviews" => {
-            let app = get_i64(rec, "application_id")
-                .and_then(|a| ds.get("applications", a))
-                .cloned()
-                .unwrap_or(Value::Null);
-            let job = app
-                .get("job_id")
-                .and_then(Value::as_i64)
-                .ok_or_else(|| ApiError::field("application_id", "application has no job"))?;
-            let ji_job = get_i64(rec, "job_interview_id")
-                .and_then(|j| ds.get("job_interviews", j))
-                .and_then(|r| r.get("job_id"))
-                .and_then(Value::as_i64);
-            if ji_job != Some(job) {
-                return Err(ApiError::field(
-                    "job_interview_id",
-                    "does not belong to the application's job",
-                ));
-            }
-            rec.insert("job_id".into(), json!(job));
-            if rec.get("starts_at").is_some_and(|v| !v.is_null()) {
-                if body.get("status").is_none() {
-                    rec.insert("status".into(), json!("scheduled"));
-                }
-                rec.insert("scheduled_at".into(), json!(now()));
-            }
-        }
-        "attachments" => {
-            let app = match get_i64(rec, "application_id").filter(|a| *a != 0) {
-                Some(a) => a,
-                None => {
-                    let cid = get_i64(rec, "candidate_id")
-                        .ok_or_else(|| ApiError::field("application_id", "is required"))?;
-                    ds.table("applications")
-                        .and_then(|t| t.find_ids("candidate_id", cid).last().copied())
-                        .ok_or_else(|| {
-                            ApiError::field("candidate_id", "candidate has no application")
-                        })?
-                }
-            };
-            let cid = ds
-                .get("applications", app)
-                .and_then(|a| a.get("candidate_id"))
-                .cloned()
-                .unwrap_or(Value::Null);
-            rec.insert("application_id".into(), json!(app));
-            rec.insert("candidate_id".into(), cid);
-            if rec
-                .get("url")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .is_empty()
-            {
-                let id = get_i64(rec, "id").unwrap_or(0);
-                let file = rec
-                    .get("filename")
-                    .and_then(Value::as_str)
-                    .unwrap_or("file")
-                    .to_string();
-                rec.insert("url".into(), json!(format!("https://grnhse-prod.s3.amazonaws.com/person_attachments/data/{id}/{file}?X-Amz-Expires=604800")));
-            }
-        }
-        "custom_fields" => {
-            let key = match rec
-                .get("name_key")
-                .and_then(Value::as_str)
-                .filter(|k| !k.is_empty())
-            {
-                Some(k) => k.to_string(),
-                None => slug(rec.get("name").and_then(Value::as_str).unwrap_or_default()),
-            };
-            if ds.table("custom_fields").is_some_and(|t| {
-                t.rows()
-                    .values()
-                    .any(|r| r.get("name_key").and_then(Value::as_str) == Some(&key))
-            }) {
-                return Err(ApiError::field("name_key", "has already been taken"));
-            }
-            rec.insert("name_key".into(), json!(key));
-        }
+        "interviews" => new_interview(ds, body, rec)?,
+        "attachments" => new_attachment(ds, rec)?,
+        "custom_fields" => new_custom_field(ds, rec)?,
         "openings" => {
             let job = get_i64(rec, "job_id").unwrap_or(0);
             let n = ds
@@ -387,60 +265,225 @@ pub fn before_create(
                 .unwrap_or(0);
             rec.insert("sort_order".into(), json!(n));
         }
-        "applied_candidate_tags" => {
-            let (c, t) = (
-                get_i64(rec, "candidate_id"),
-                get_i64(rec, "candidate_tag_id"),
-            );
-            let dup = ds.table("applied_candidate_tags").is_some_and(|tab| {
-                c.is_some_and(|c| {
-                    tab.find_ids("candidate_id", c).iter().any(|id| {
-                        tab.get(*id)
-                            .and_then(|r| r.get("candidate_tag_id"))
-                            .and_then(Value::as_i64)
-                            == t
-                    })
-                })
-            });
-            if dup {
-                return Err(ApiError::field(
-                    "candidate_tag_id",
-                    "is already applied to this candidate",
-                ));
-            }
-        }
-        "jobs" => {
-            if let Some(t) = int_field(body, "template_job_id")? {
-                let tpl = ds.get("jobs", t).cloned().ok_or_else(|| {
-                    ApiError::field("template_job_id", format!("Job {t} does not exist"))
-                })?;
-                for k in [
-                    "department_id",
-                    "office_ids",
-                    "custom_fields",
-                    "confidential",
-                    "notes",
-                ] {
-                    if body.get(k).is_none()
-                        && let Some(v) = tpl.get(k)
-                    {
-                        rec.insert(k.into(), v.clone());
-                    }
-                }
-                if body.get("name").is_none() {
-                    let n = body
-                        .get("job_name")
-                        .cloned()
-                        .or_else(|| tpl.get("name").cloned())
-                        .unwrap_or(Value::Null);
-                    rec.insert("name".into(), n);
-                }
-                rec.insert("copied_from_id".into(), json!(t));
-            }
-            rec.insert("is_template".into(), json!(false));
-        }
+        "applied_candidate_tags" => tag_not_yet_applied(ds, rec)?,
+        "jobs" => new_job(ds, body, rec)?,
         _ => {}
     }
+    Ok(())
+}
+
+/// An application's candidate must exist; a job application starts in its initial stage (or
+/// the job's first), a prospect has no stage.
+fn new_application(
+    ds: &Dataset,
+    body: &Map<String, Value>,
+    rec: &mut Map<String, Value>,
+) -> Result<(), ApiError> {
+    let prospect = rec
+        .get("prospect")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    if let Some(cid) = get_i64(rec, "candidate_id")
+        && ds.get("candidates", cid).is_none()
+    {
+        return Err(ApiError::field(
+            "candidate_id",
+            format!("Candidate {cid} does not exist"),
+        ));
+    }
+    if prospect {
+        rec.insert("stage_id".into(), Value::Null);
+        rec.insert("stage_name".into(), Value::Null);
+        rec.insert("answers".into(), Value::Null);
+    } else {
+        let job = get_i64(rec, "job_id").ok_or_else(|| ApiError::field("job_id", "is required"))?;
+        let stage = initial_stage(ds, body, job)?;
+        rec.insert("stage_id".into(), json!(stage.0));
+        rec.insert("stage_name".into(), json!(stage.1));
+        rec.insert("needs_decision".into(), json!(false));
+    }
+    for k in ["prospect_pool_id", "prospect_stage_id"] {
+        int_field(body, k)?;
+    }
+    Ok(())
+}
+
+/// The stage a new application of `job` starts in: `initial_stage_id` or the first stage.
+fn initial_stage(
+    ds: &Dataset,
+    body: &Map<String, Value>,
+    job: i64,
+) -> Result<(i64, String), ApiError> {
+    let stages = stages_of(ds, job);
+    match int_field(body, "initial_stage_id")? {
+        Some(s) => stages
+            .iter()
+            .find(|(id, _)| *id == s)
+            .cloned()
+            .ok_or_else(|| {
+                ApiError::field(
+                    "initial_stage_id",
+                    format!("stage {s} does not belong to job {job}"),
+                )
+            }),
+        None => stages
+            .first()
+            .cloned()
+            .ok_or_else(|| ApiError::field("job_id", format!("Job {job} has no interview stages"))),
+    }
+}
+
+/// An interview belongs to its application's job; with a start time it is scheduled.
+fn new_interview(
+    ds: &Dataset,
+    body: &Map<String, Value>,
+    rec: &mut Map<String, Value>,
+) -> Result<(), ApiError> {
+    let app = get_i64(rec, "application_id")
+        .and_then(|a| ds.get("applications", a))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let job = app
+        .get("job_id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| ApiError::field("application_id", "application has no job"))?;
+    let ji_job = get_i64(rec, "job_interview_id")
+        .and_then(|j| ds.get("job_interviews", j))
+        .and_then(|r| r.get("job_id"))
+        .and_then(Value::as_i64);
+    if ji_job != Some(job) {
+        return Err(ApiError::field(
+            "job_interview_id",
+            "does not belong to the application's job",
+        ));
+    }
+    rec.insert("job_id".into(), json!(job));
+    if rec.get("starts_at").is_some_and(|v| !v.is_null()) {
+        if body.get("status").is_none() {
+            rec.insert("status".into(), json!("scheduled"));
+        }
+        rec.insert("scheduled_at".into(), json!(now()));
+    }
+    Ok(())
+}
+
+/// An attachment goes to its application (or the candidate's latest) and gets a URL.
+fn new_attachment(ds: &Dataset, rec: &mut Map<String, Value>) -> Result<(), ApiError> {
+    let app = match get_i64(rec, "application_id").filter(|a| *a != 0) {
+        Some(a) => a,
+        None => {
+            let cid = get_i64(rec, "candidate_id")
+                .ok_or_else(|| ApiError::field("application_id", "is required"))?;
+            ds.table("applications")
+                .and_then(|t| t.find_ids("candidate_id", cid).last().copied())
+                .ok_or_else(|| ApiError::field("candidate_id", "candidate has no application"))?
+        }
+    };
+    let cid = ds
+        .get("applications", app)
+        .and_then(|a| a.get("candidate_id"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    rec.insert("application_id".into(), json!(app));
+    rec.insert("candidate_id".into(), cid);
+    if rec
+        .get("url")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .is_empty()
+    {
+        let id = get_i64(rec, "id").unwrap_or(0);
+        let file = rec
+            .get("filename")
+            .and_then(Value::as_str)
+            .unwrap_or("file")
+            .to_string();
+        rec.insert("url".into(), json!(format!("https://grnhse-prod.s3.amazonaws.com/person_attachments/data/{id}/{file}?X-Amz-Expires=604800")));
+    }
+    Ok(())
+}
+
+/// A custom field's `name_key` (given, or the slug of its name) must be unique.
+fn new_custom_field(ds: &Dataset, rec: &mut Map<String, Value>) -> Result<(), ApiError> {
+    let key = match rec
+        .get("name_key")
+        .and_then(Value::as_str)
+        .filter(|k| !k.is_empty())
+    {
+        Some(k) => k.to_string(),
+        None => slug(rec.get("name").and_then(Value::as_str).unwrap_or_default()),
+    };
+    if ds.table("custom_fields").is_some_and(|t| {
+        t.rows()
+            .values()
+            .any(|r| r.get("name_key").and_then(Value::as_str) == Some(&key))
+    }) {
+        return Err(ApiError::field("name_key", "has already been taken"));
+    }
+    rec.insert("name_key".into(), json!(key));
+    Ok(())
+}
+
+/// A tag is applied to a candidate at most once.
+fn tag_not_yet_applied(ds: &Dataset, rec: &Map<String, Value>) -> Result<(), ApiError> {
+    let (c, t) = (
+        get_i64(rec, "candidate_id"),
+        get_i64(rec, "candidate_tag_id"),
+    );
+    let dup = ds.table("applied_candidate_tags").is_some_and(|tab| {
+        c.is_some_and(|c| {
+            tab.find_ids("candidate_id", c).iter().any(|id| {
+                tab.get(*id)
+                    .and_then(|r| r.get("candidate_tag_id"))
+                    .and_then(Value::as_i64)
+                    == t
+            })
+        })
+    });
+    if dup {
+        return Err(ApiError::field(
+            "candidate_tag_id",
+            "is already applied to this candidate",
+        ));
+    }
+    Ok(())
+}
+
+/// A new job is never a template; from `template_job_id` it copies the fields not given.
+fn new_job(
+    ds: &Dataset,
+    body: &Map<String, Value>,
+    rec: &mut Map<String, Value>,
+) -> Result<(), ApiError> {
+    if let Some(t) = int_field(body, "template_job_id")? {
+        let tpl = ds
+            .get("jobs", t)
+            .cloned()
+            .ok_or_else(|| ApiError::field("template_job_id", format!("Job {t} does not exist")))?;
+        for k in [
+            "department_id",
+            "office_ids",
+            "custom_fields",
+            "confidential",
+            "notes",
+        ] {
+            if body.get(k).is_none()
+                && let Some(v) = tpl.get(k)
+            {
+                rec.insert(k.into(), v.clone());
+            }
+        }
+        if body.get("name").is_none() {
+            let n = body
+                .get("job_name")
+                .cloned()
+                .or_else(|| tpl.get("name").cloned())
+                .unwrap_or(Value::Null);
+            rec.insert("name".into(), n);
+        }
+        rec.insert("copied_from_id".into(), json!(t));
+    }
+    rec.insert("is_template".into(), json!(false));
     Ok(())
 }
 
@@ -453,27 +496,7 @@ pub fn after_create(
 ) -> Result<(), ApiError> {
     let ts = now();
     match name {
-        "applications" => {
-            let rec = ds.get(name, id).cloned().unwrap_or(Value::Null);
-            if let Some(stage) = rec.get("stage_id").and_then(Value::as_i64) {
-                let sid = ds.next_id("application_stages", base_id("application_stages"));
-                let _ = ds.upsert("application_stages", json!({"id": sid, "created_at": ts, "updated_at": ts, "application_id": id,
-                    "job_interview_stage_id": stage, "entered_at": ts, "exited_at": Value::Null, "days_in_stage": 0, "current": true}));
-            }
-            if rec.get("prospect").and_then(Value::as_bool) == Some(true) {
-                let pid = ds.next_id("prospect_details", base_id("prospect_details"));
-                let _ = ds.upsert("prospect_details", json!({"id": pid, "created_at": ts, "updated_at": ts, "application_id": id,
-                    "pool_id": body.get("prospect_pool_id").cloned().unwrap_or(Value::Null),
-                    "pool_stage_id": body.get("prospect_stage_id").cloned().unwrap_or(Value::Null),
-                    "prospect_owner_id": Value::Null, "department_id": Value::Null, "office_id": Value::Null}));
-            }
-            if let Some(cid) = rec.get("candidate_id").and_then(Value::as_i64) {
-                ds.modify("candidates", cid, |c| {
-                    c.insert("last_activity_at".into(), json!(ts));
-                    c.insert("updated_at".into(), json!(ts));
-                });
-            }
-        }
+        "applications" => application_created(ds, id, body, &ts),
         "candidates" => {
             let tags: Vec<String> = body
                 .get("tags")
@@ -502,75 +525,107 @@ pub fn after_create(
                 .and_then(Value::as_i64);
             sync_candidate_tags(ds, cid);
         }
-        "interviews" => {
-            if let Some(list) = body.get("interviewers").and_then(Value::as_array) {
-                for iv in list {
-                    let uid = iv.get("user_id").and_then(Value::as_i64);
-                    let email = iv.get("email").cloned().or_else(|| {
-                        uid.and_then(|u| ds.get("users", u))
-                            .and_then(|u| u.get("primary_email").cloned())
-                    });
-                    let rid = ds.next_id("interviewers", base_id("interviewers"));
-                    let _ = ds.upsert("interviewers", json!({"id": rid, "created_at": ts, "updated_at": ts, "interview_id": id,
-                        "user_id": uid, "scorecard_id": Value::Null, "email": email.unwrap_or(Value::Null), "response_status": "needs_action"}));
-                }
-            }
-        }
-        "user_emails" => {
-            let rec = ds.get(name, id).cloned().unwrap_or(Value::Null);
-            if let (Some(uid), Some(e)) = (
-                rec.get("user_id").and_then(Value::as_i64),
-                rec.get("email").cloned(),
-            ) {
-                ds.modify("users", uid, |u| {
-                    let mut emails = u
-                        .get("emails")
-                        .and_then(Value::as_array)
-                        .cloned()
-                        .unwrap_or_default();
-                    emails.push(e);
-                    u.insert("emails".into(), Value::Array(emails));
-                });
-            }
-        }
-        "jobs" => {
-            let template = body.get("template_job_id").and_then(Value::as_i64);
-            let names: Vec<String> = match template {
-                Some(t) => stages_of(ds, t).into_iter().map(|(_, n)| n).collect(),
-                None => Vec::new(),
-            };
-            let names = if names.is_empty() {
-                [
-                    "Application Review",
-                    "Phone Interview",
-                    "Face to Face",
-                    "Offer",
-                ]
-                .iter()
-                .map(|s| s.to_string())
-                .collect()
-            } else {
-                names
-            };
-            for (i, n) in names.iter().enumerate() {
-                let sid = ds.next_id("job_interview_stages", base_id("job_interview_stages"));
-                let _ = ds.upsert("job_interview_stages", json!({"id": sid, "created_at": ts, "updated_at": ts, "job_id": id, "sort_order": i, "name": n, "active": true}));
-            }
-            let openings = body
-                .get("number_of_openings")
-                .and_then(Value::as_i64)
-                .unwrap_or(1)
-                .clamp(0, 100);
-            for i in 0..openings {
-                let oid = ds.next_id("openings", base_id("openings"));
-                let _ = ds.upsert("openings", json!({"id": oid, "created_at": ts, "updated_at": ts, "job_id": id, "opened_at": ts, "closed_at": Value::Null,
-                    "sort_order": i, "opening_id": Value::Null, "application_id": Value::Null, "close_reason_id": Value::Null,
-                    "target_start_on": Value::Null, "open": true, "custom_fields": {}}));
-            }
-        }
+        "interviews" => interviewers_created(ds, id, body, &ts),
+        "user_emails" => user_email_created(ds, id),
+        "jobs" => job_created(ds, id, body, &ts),
         _ => {}
     }
     Ok(())
+}
+
+/// A new application's first stage row or prospect details, and the candidate's activity.
+fn application_created(ds: &mut Dataset, id: i64, body: &Map<String, Value>, ts: &str) {
+    let rec = ds.get("applications", id).cloned().unwrap_or(Value::Null);
+    if let Some(stage) = rec.get("stage_id").and_then(Value::as_i64) {
+        let sid = ds.next_id("application_stages", base_id("application_stages"));
+        let _ = ds.upsert("application_stages", json!({"id": sid, "created_at": ts, "updated_at": ts, "application_id": id,
+            "job_interview_stage_id": stage, "entered_at": ts, "exited_at": Value::Null, "days_in_stage": 0, "current": true}));
+    }
+    if rec.get("prospect").and_then(Value::as_bool) == Some(true) {
+        let pid = ds.next_id("prospect_details", base_id("prospect_details"));
+        let _ = ds.upsert("prospect_details", json!({"id": pid, "created_at": ts, "updated_at": ts, "application_id": id,
+            "pool_id": body.get("prospect_pool_id").cloned().unwrap_or(Value::Null),
+            "pool_stage_id": body.get("prospect_stage_id").cloned().unwrap_or(Value::Null),
+            "prospect_owner_id": Value::Null, "department_id": Value::Null, "office_id": Value::Null}));
+    }
+    if let Some(cid) = rec.get("candidate_id").and_then(Value::as_i64) {
+        ds.modify("candidates", cid, |c| {
+            c.insert("last_activity_at".into(), json!(ts));
+            c.insert("updated_at".into(), json!(ts));
+        });
+    }
+}
+
+/// The `interviewers` rows of a new interview (email from the body or the user).
+fn interviewers_created(ds: &mut Dataset, id: i64, body: &Map<String, Value>, ts: &str) {
+    if let Some(list) = body.get("interviewers").and_then(Value::as_array) {
+        for iv in list {
+            let uid = iv.get("user_id").and_then(Value::as_i64);
+            let email = iv.get("email").cloned().or_else(|| {
+                uid.and_then(|u| ds.get("users", u))
+                    .and_then(|u| u.get("primary_email").cloned())
+            });
+            let rid = ds.next_id("interviewers", base_id("interviewers"));
+            let _ = ds.upsert("interviewers", json!({"id": rid, "created_at": ts, "updated_at": ts, "interview_id": id,
+                "user_id": uid, "scorecard_id": Value::Null, "email": email.unwrap_or(Value::Null), "response_status": "needs_action"}));
+        }
+    }
+}
+
+/// A new user email is appended to the user's `emails`.
+fn user_email_created(ds: &mut Dataset, id: i64) {
+    let rec = ds.get("user_emails", id).cloned().unwrap_or(Value::Null);
+    if let (Some(uid), Some(e)) = (
+        rec.get("user_id").and_then(Value::as_i64),
+        rec.get("email").cloned(),
+    ) {
+        ds.modify("users", uid, |u| {
+            let mut emails = u
+                .get("emails")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            emails.push(e);
+            u.insert("emails".into(), Value::Array(emails));
+        });
+    }
+}
+
+/// A new job's stages (the template's, or a default plan) and its openings.
+fn job_created(ds: &mut Dataset, id: i64, body: &Map<String, Value>, ts: &str) {
+    let template = body.get("template_job_id").and_then(Value::as_i64);
+    let names: Vec<String> = match template {
+        Some(t) => stages_of(ds, t).into_iter().map(|(_, n)| n).collect(),
+        None => Vec::new(),
+    };
+    let names = if names.is_empty() {
+        [
+            "Application Review",
+            "Phone Interview",
+            "Face to Face",
+            "Offer",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    } else {
+        names
+    };
+    for (i, n) in names.iter().enumerate() {
+        let sid = ds.next_id("job_interview_stages", base_id("job_interview_stages"));
+        let _ = ds.upsert("job_interview_stages", json!({"id": sid, "created_at": ts, "updated_at": ts, "job_id": id, "sort_order": i, "name": n, "active": true}));
+    }
+    let openings = body
+        .get("number_of_openings")
+        .and_then(Value::as_i64)
+        .unwrap_or(1)
+        .clamp(0, 100);
+    for i in 0..openings {
+        let oid = ds.next_id("openings", base_id("openings"));
+        let _ = ds.upsert("openings", json!({"id": oid, "created_at": ts, "updated_at": ts, "job_id": id, "opened_at": ts, "closed_at": Value::Null,
+            "sort_order": i, "opening_id": Value::Null, "application_id": Value::Null, "close_reason_id": Value::Null,
+            "target_start_on": Value::Null, "open": true, "custom_fields": {}}));
+    }
 }
 
 /// Derived fields and dependent rows before an update is stored.

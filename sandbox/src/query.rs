@@ -201,32 +201,42 @@ fn filter_for(
     param: &str,
     v: &str,
 ) -> Result<Filter, ApiError> {
-    let name = def.name;
     if v.is_empty() {
         return Err(ApiError::field(param, "must not be empty"));
     }
     // resource-specific parameters first
-    match (name, param) {
+    if let Some(f) = resource_filter(def, ds, param, v)? {
+        return Ok(f);
+    }
+    field_filter(def, param, v)
+}
+
+/// The filter of a parameter particular to a resource (`None` when `param` is not one).
+fn resource_filter(
+    def: &'static ResourceDef,
+    ds: &Dataset,
+    param: &str,
+    v: &str,
+) -> Result<Option<Filter>, ApiError> {
+    let f = match (def.name, param) {
         ("applications", "status") => {
             let vals = vec![v.to_string()];
             check_enum(param, &["rejected", "hired", "converted", "active"], &vals)?;
             let stored = if v == "active" { "in_process" } else { v };
-            return Ok(Filter::StrIn("status", vec![stored.to_string()], false));
+            Filter::StrIn("status", vec![stored.to_string()], false)
         }
-        ("candidates", "email") => return Ok(Filter::Email(v.to_lowercase())),
-        ("candidates", "tag") => return Ok(Filter::Tag(v.to_string())),
+        ("candidates", "email") => Filter::Email(v.to_lowercase()),
+        ("candidates", "tag") => Filter::Tag(v.to_string()),
         ("users", "show_service_accounts") => {
-            return Ok(if parse_bool(param, v)? {
+            if parse_bool(param, v)? {
                 Filter::All
             } else {
                 Filter::HideServiceAccounts
-            });
+            }
         }
-        ("users", "primary_email") => {
-            return Ok(Filter::StrIn("primary_email", vec![v.to_lowercase()], true));
-        }
+        ("users", "primary_email") => Filter::StrIn("primary_email", vec![v.to_lowercase()], true),
         ("users", "interviewer_tag_ids") => {
-            return Ok(Filter::NestedIdAny("interviewer_tags", int_list(param, v)?));
+            Filter::NestedIdAny("interviewer_tags", int_list(param, v)?)
         }
         ("users", "external_office_id") | ("users", "external_department_id") => {
             let (table, field) = if param == "external_office_id" {
@@ -234,89 +244,75 @@ fn filter_for(
             } else {
                 ("departments", "department_ids")
             };
-            let ids: BTreeSet<i64> = ds
-                .table(table)
-                .map(|t| {
-                    t.rows()
-                        .iter()
-                        .filter(|(_, r)| r.get("external_id").and_then(Value::as_str) == Some(v))
-                        .map(|(id, _)| *id)
-                        .collect()
-                })
-                .unwrap_or_default();
-            return Ok(if ids.is_empty() {
+            let ids = ids_with_str(ds, table, "external_id", v);
+            if ids.is_empty() {
                 Filter::Nothing
             } else {
                 Filter::ArrayAny(field, ids)
-            });
+            }
         }
         ("offers", "current_only") => {
-            return Ok(if parse_bool(param, v)? {
+            if parse_bool(param, v)? {
                 Filter::CurrentOffer
             } else {
                 Filter::All
-            });
+            }
         }
         ("jobs", "office_id") => {
-            let id: i64 = v
-                .parse()
-                .map_err(|_| ApiError::field(param, format!("`{v}` is not a valid integer")))?;
-            return Ok(Filter::ArrayAny("office_ids", [id].into_iter().collect()));
+            let id = parse_int(param, v)?;
+            Filter::ArrayAny("office_ids", [id].into_iter().collect())
         }
         ("rejection_reasons", "include_defaults") => {
             // The sandbox's reasons are all organisation reasons; the flag only has to parse.
             parse_bool(param, v)?;
-            return Ok(Filter::All);
+            Filter::All
         }
         ("custom_field_options", "custom_field_key") => {
-            let ids: BTreeSet<i64> = ds
-                .table("custom_fields")
-                .map(|t| {
-                    t.rows()
-                        .iter()
-                        .filter(|(_, r)| r.get("name_key").and_then(Value::as_str) == Some(v))
-                        .map(|(id, _)| *id)
-                        .collect()
-                })
-                .unwrap_or_default();
-            return Ok(if ids.is_empty() {
+            let ids = ids_with_str(ds, "custom_fields", "name_key", v);
+            if ids.is_empty() {
                 Filter::Nothing
             } else {
                 Filter::IdIn("custom_field_id", ids)
-            });
+            }
         }
         (_, "custom_field_option_id") if def.field("custom_fields").is_some() => {
-            let id: i64 = v
-                .parse()
-                .map_err(|_| ApiError::field(param, format!("`{v}` is not a valid integer")))?;
-            return Ok(
-                match ds
-                    .get("custom_field_options", id)
-                    .and_then(|o| o.get("name"))
-                    .and_then(Value::as_str)
-                {
-                    Some(n) => Filter::CustomFieldValue(n.to_string()),
-                    None => Filter::Nothing,
-                },
-            );
+            let id = parse_int(param, v)?;
+            match ds
+                .get("custom_field_options", id)
+                .and_then(|o| o.get("name"))
+                .and_then(Value::as_str)
+            {
+                Some(n) => Filter::CustomFieldValue(n.to_string()),
+                None => Filter::Nothing,
+            }
         }
         ("scorecard_question_answer_options", "scorecard_ids")
         | ("scorecard_question_answer_options", "application_ids") => {
-            let parents = int_list(param, v)?;
-            let mut scorecards = parents.clone();
-            if param == "application_ids" {
-                scorecards = ids_where(ds, "scorecards", "application_id", &parents);
-            }
-            let answers = ids_where(
-                ds,
-                "scorecard_question_answers",
-                "scorecard_id",
-                &scorecards,
-            );
-            return Ok(Filter::IdIn("scorecard_question_answer_id", answers));
+            answer_options_filter(ds, param, v)?
         }
-        _ => {}
+        _ => return Ok(None),
+    };
+    Ok(Some(f))
+}
+
+/// Answer options of the answers of the given scorecards (or of the applications' scorecards).
+fn answer_options_filter(ds: &Dataset, param: &str, v: &str) -> Result<Filter, ApiError> {
+    let parents = int_list(param, v)?;
+    let mut scorecards = parents.clone();
+    if param == "application_ids" {
+        scorecards = ids_where(ds, "scorecards", "application_id", &parents);
     }
+    let answers = ids_where(
+        ds,
+        "scorecard_question_answers",
+        "scorecard_id",
+        &scorecards,
+    );
+    Ok(Filter::IdIn("scorecard_question_answer_id", answers))
+}
+
+/// The filter of a parameter named after a field: `ids`, `<x>_ids` lists, or the field itself.
+fn field_filter(def: &'static ResourceDef, param: &str, v: &str) -> Result<Filter, ApiError> {
     if param == "ids" {
         return Ok(Filter::IdIn("id", int_list(param, v)?));
     }
@@ -353,6 +349,25 @@ fn filter_for(
         return Ok(Filter::StrIn("email", str_list(param, v)?, false));
     }
     Err(unknown(param))
+}
+
+/// One integer value.
+fn parse_int(param: &str, v: &str) -> Result<i64, ApiError> {
+    v.parse()
+        .map_err(|_| ApiError::field(param, format!("`{v}` is not a valid integer")))
+}
+
+/// Ids of the rows of `table` whose string `field` is `v`.
+fn ids_with_str(ds: &Dataset, table: &str, field: &str, v: &str) -> BTreeSet<i64> {
+    ds.table(table)
+        .map(|t| {
+            t.rows()
+                .iter()
+                .filter(|(_, r)| r.get(field).and_then(Value::as_str) == Some(v))
+                .map(|(id, _)| *id)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn ids_where(ds: &Dataset, table: &str, field: &str, parents: &BTreeSet<i64>) -> BTreeSet<i64> {

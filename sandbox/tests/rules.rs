@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use harvest_sandbox::{
     DEFAULT_ADMIN_USER_ID, DEFAULT_BASIC_USER_ID, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
-    LIMITED_CLIENT_ID, LIMITED_CLIENT_SECRET, SandboxConfig,
+    LIMITED_CLIENT_ID, LIMITED_CLIENT_SECRET, Sandbox, SandboxConfig,
 };
 use serde_json::{Value, json};
 
@@ -116,11 +116,21 @@ async fn scopes_and_site_admin_are_enforced() {
     assert_eq!(r.status, 201);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn query_rules() {
+/// A sandbox and an admin token for it.
+async fn admin_sandbox() -> (Sandbox, String) {
     let sb = common::start(common::small()).await;
     let t = common::admin_token(&sb).await;
-    // cursor must be alone
+    (sb, t)
+}
+
+/// The status of an authenticated GET.
+async fn status(sb: &Sandbox, t: &str, path: &str) -> u16 {
+    common::get(sb, t, path).await.status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cursor_must_be_alone() {
+    let (sb, t) = admin_sandbox().await;
     let r = common::get(&sb, &t, "/v3/candidates?per_page=2").await;
     let next = r.next_link().expect("next");
     for extra in ["&per_page=5", "&status=rejected", "&ids=1"] {
@@ -138,8 +148,12 @@ async fn query_rules() {
             json!({"message":"Unprocessable Content","errors":["When passing a cursor, do not include other query params."]})
         );
     }
-    // per_page bounds
-    for (pp, status) in [
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_page_is_between_1_and_500() {
+    let (sb, t) = admin_sandbox().await;
+    for (pp, want) in [
         ("0", 422),
         ("501", 422),
         ("600", 422),
@@ -149,59 +163,56 @@ async fn query_rules() {
         ("500", 200),
     ] {
         assert_eq!(
-            common::get(&sb, &t, &format!("/v3/candidates?per_page={pp}"))
-                .await
-                .status,
-            status,
+            status(&sb, &t, &format!("/v3/candidates?per_page={pp}")).await,
+            want,
             "per_page={pp}"
         );
     }
     let r = common::get(&sb, &t, "/v3/candidates?per_page=600").await;
     assert!(common::errors_text(&r).contains("greater than: 500"));
-    // ids and *_ids: at most 50, integers
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn id_lists_hold_at_most_50_integers() {
+    let (sb, t) = admin_sandbox().await;
     let fifty: Vec<String> = (1..=50).map(|i| i.to_string()).collect();
     let fifty_one: Vec<String> = (1..=51).map(|i| i.to_string()).collect();
+    let fifty_one = fifty_one.join(",");
     assert_eq!(
-        common::get(&sb, &t, &format!("/v3/candidates?ids={}", fifty.join(",")))
-            .await
-            .status,
+        status(&sb, &t, &format!("/v3/candidates?ids={}", fifty.join(","))).await,
         200
     );
     assert_eq!(
-        common::get(
-            &sb,
-            &t,
-            &format!("/v3/candidates?ids={}", fifty_one.join(","))
-        )
-        .await
-        .status,
+        status(&sb, &t, &format!("/v3/candidates?ids={fifty_one}")).await,
         422
     );
     assert_eq!(
-        common::get(
+        status(
             &sb,
             &t,
-            &format!("/v3/applications?candidate_ids={}", fifty_one.join(","))
+            &format!("/v3/applications?candidate_ids={fifty_one}")
         )
-        .await
-        .status,
+        .await,
         422
     );
-    assert_eq!(
-        common::get(&sb, &t, "/v3/candidates?ids=1,x").await.status,
-        422
-    );
-    // unknown parameters and v1 names are refused
+    assert_eq!(status(&sb, &t, "/v3/candidates?ids=1,x").await, 422);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_parameters_and_v1_names_are_refused() {
+    let (sb, t) = admin_sandbox().await;
     for q in ["created_after=2020-01-01", "page=2", "foo=bar", "job_id=1"] {
         assert_eq!(
-            common::get(&sb, &t, &format!("/v3/candidates?{q}"))
-                .await
-                .status,
+            status(&sb, &t, &format!("/v3/candidates?{q}")).await,
             422,
             "{q}"
         );
     }
-    // created_at and updated_at are exclusive
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn created_at_and_updated_at_are_exclusive() {
+    let (sb, t) = admin_sandbox().await;
     let r = common::get(
         &sb,
         &t,
@@ -210,7 +221,11 @@ async fn query_rules() {
     .await;
     assert_eq!(r.status, 422);
     assert!(common::errors_text(&r).contains("not both"));
-    // bad date syntax
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_date_filter_syntax_is_refused() {
+    let (sb, t) = admin_sandbox().await;
     for q in [
         "created_at=2020-01-01",
         "created_at=after|2020-01-01T00:00:00Z",
@@ -219,9 +234,7 @@ async fn query_rules() {
         "created_at=gte",
     ] {
         assert_eq!(
-            common::get(&sb, &t, &format!("/v3/candidates?{q}"))
-                .await
-                .status,
+            status(&sb, &t, &format!("/v3/candidates?{q}")).await,
             422,
             "{q}"
         );
@@ -299,38 +312,38 @@ async fn date_filter_operators() {
     );
 }
 
+/// The records of a successful list response.
+fn records(r: &common::Resp) -> Vec<Value> {
+    r.json().as_array().cloned().expect("array")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fields_and_resource_filters() {
-    let sb = common::start(common::small()).await;
-    let t = common::admin_token(&sb).await;
+async fn fields_selects_the_returned_keys() {
+    let (sb, t) = admin_sandbox().await;
     let r = common::get(&sb, &t, "/v3/job_posts?fields=id,title&per_page=3").await;
-    for rec in r.json().as_array().expect("array") {
+    for rec in records(&r) {
         let keys: Vec<&String> = rec.as_object().expect("obj").keys().collect();
         assert_eq!(keys, vec!["id", "title"]);
     }
-    assert_eq!(
-        common::get(&sb, &t, "/v3/job_posts?fields=id,nope")
-            .await
-            .status,
-        422
-    );
-    // status=active is served as in_process
+    assert_eq!(status(&sb, &t, "/v3/job_posts?fields=id,nope").await, 422);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn application_status_active_is_served_as_in_process() {
+    let (sb, t) = admin_sandbox().await;
     let r = common::get(&sb, &t, "/v3/applications?status=active&per_page=500").await;
-    let apps = r.json();
-    assert!(!apps.as_array().expect("array").is_empty());
-    assert!(
-        apps.as_array()
-            .expect("array")
-            .iter()
-            .all(|a| a["status"] == "in_process")
-    );
+    let apps = records(&r);
+    assert!(!apps.is_empty());
+    assert!(apps.iter().all(|a| a["status"] == "in_process"));
     assert_eq!(
-        common::get(&sb, &t, "/v3/applications?status=in_process")
-            .await
-            .status,
+        status(&sb, &t, "/v3/applications?status=in_process").await,
         422
     );
-    // current_only keeps one offer per application, the highest version
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn current_only_keeps_the_highest_offer_version_per_application() {
+    let (sb, t) = admin_sandbox().await;
     let offers = sb.records("offers");
     let (current, _) = common::walk(&sb, &t, "/v3/offers?current_only=true&per_page=500").await;
     let apps_with_offers: std::collections::BTreeSet<i64> = offers
@@ -350,44 +363,45 @@ async fn fields_and_resource_filters() {
                 .all(|x| x["version"].as_i64() <= o["version"].as_i64())
         );
     }
-    // custom_field_key
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_field_key_selects_the_options_of_that_field() {
+    let (sb, t) = admin_sandbox().await;
     let r = common::get(
         &sb,
         &t,
         "/v3/custom_field_options?custom_field_key=degree&per_page=500",
     )
     .await;
-    let opts = r.json();
-    assert!(!opts.as_array().expect("array").is_empty());
+    let opts = records(&r);
+    assert!(!opts.is_empty());
     let degree_id = sb
         .records("custom_fields")
         .into_iter()
         .find(|f| f["name_key"] == "degree")
         .expect("degree")["id"]
         .clone();
-    assert!(
-        opts.as_array()
-            .expect("array")
-            .iter()
-            .all(|o| o["custom_field_id"] == degree_id)
-    );
-    // service accounts are hidden unless asked for
+    assert!(opts.iter().all(|o| o["custom_field_id"] == degree_id));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_accounts_are_hidden_unless_asked_for() {
+    let (sb, t) = admin_sandbox().await;
+    let service = harvest_sandbox::SERVICE_ACCOUNT_USER_ID;
     let (users, _) = common::walk(&sb, &t, "/v3/users?per_page=500").await;
-    assert!(
-        users
-            .iter()
-            .all(|u| u["id"] != harvest_sandbox::SERVICE_ACCOUNT_USER_ID)
-    );
+    assert!(users.iter().all(|u| u["id"] != service));
     let (users, _) =
         common::walk(&sb, &t, "/v3/users?per_page=500&show_service_accounts=true").await;
-    assert!(
-        users
-            .iter()
-            .any(|u| u["id"] == harvest_sandbox::SERVICE_ACCOUNT_USER_ID)
-    );
-    // primary_email, email, token, field_type, job_id scalar
-    let u = users
-        .iter()
+    assert!(users.iter().any(|u| u["id"] == service));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_and_token_filters_find_the_record() {
+    let (sb, t) = admin_sandbox().await;
+    let u = sb
+        .records("users")
+        .into_iter()
         .find(|u| u["id"] == DEFAULT_ADMIN_USER_ID)
         .expect("admin user");
     let r = common::get(
@@ -399,7 +413,7 @@ async fn fields_and_resource_filters() {
         ),
     )
     .await;
-    assert_eq!(r.json().as_array().expect("array").len(), 1);
+    assert_eq!(records(&r).len(), 1);
     let c = sb
         .records("candidates")
         .into_iter()
@@ -414,7 +428,7 @@ async fn fields_and_resource_filters() {
         ),
     )
     .await;
-    assert_eq!(r.json().as_array().expect("array")[0]["id"], c["id"]);
+    assert_eq!(records(&r)[0]["id"], c["id"]);
     let link = sb
         .records("tracking_links")
         .into_iter()
@@ -430,37 +444,22 @@ async fn fields_and_resource_filters() {
     )
     .await;
     assert_eq!(r.json(), json!([link]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enum_id_and_bool_field_filters() {
+    let (sb, t) = admin_sandbox().await;
     let r = common::get(&sb, &t, "/v3/custom_fields?field_type=offer&per_page=500").await;
-    assert!(
-        r.json()
-            .as_array()
-            .expect("array")
-            .iter()
-            .all(|f| f["field_type"] == "offer")
-    );
+    assert!(records(&r).iter().all(|f| f["field_type"] == "offer"));
     assert_eq!(
-        common::get(&sb, &t, "/v3/custom_fields?field_type=nonsense")
-            .await
-            .status,
+        status(&sb, &t, "/v3/custom_fields?field_type=nonsense").await,
         422
     );
     let job = sb.records("job_posts")[0]["job_id"].clone();
     let r = common::get(&sb, &t, &format!("/v3/job_posts?job_id={job}")).await;
-    assert!(
-        r.json()
-            .as_array()
-            .expect("array")
-            .iter()
-            .all(|p| p["job_id"] == job)
-    );
+    assert!(records(&r).iter().all(|p| p["job_id"] == job));
     let r = common::get(&sb, &t, "/v3/application_stages?current=true&per_page=50").await;
-    assert!(
-        r.json()
-            .as_array()
-            .expect("array")
-            .iter()
-            .all(|s| s["current"] == true)
-    );
+    assert!(records(&r).iter().all(|s| s["current"] == true));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -198,22 +198,32 @@ fn active_app(sb: &Sandbox) -> Value {
         .expect("an active application")
 }
 
+/// POSTs an application action (`move`, `reject`, `unreject`, `hire`...).
+async fn action(
+    sb: &Sandbox,
+    t: &str,
+    id: &Value,
+    name: &str,
+    body: Option<Value>,
+) -> common::Resp {
+    common::call(
+        sb,
+        t,
+        "POST",
+        &format!("/v3/applications/{id}/{name}"),
+        body,
+    )
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn application_lifecycle_actions() {
+async fn move_advances_to_the_next_stage_and_a_stale_from_stage_is_refused() {
     let sb = common::start(common::small()).await;
     let t = common::admin_token(&sb).await;
     let app = active_app(&sb);
     let id = app["id"].clone();
     let from = app["stage_id"].clone();
-    // move (advance) → 204, next stage
-    let r = common::call(
-        &sb,
-        &t,
-        "POST",
-        &format!("/v3/applications/{id}/move"),
-        Some(json!({"from_stage_id": from})),
-    )
-    .await;
+    let r = action(&sb, &t, &id, "move", Some(json!({"from_stage_id": from}))).await;
     assert_eq!(r.status, 204, "{}", String::from_utf8_lossy(&r.body));
     assert!(r.body.is_empty());
     let after = read_one(&sb, &t, "applications", &id).await.expect("app");
@@ -225,39 +235,23 @@ async fn application_lifecycle_actions() {
     )
     .await;
     assert_eq!(r.json()[0]["job_interview_stage_id"], after["stage_id"]);
-    // stale from_stage_id → 422
-    let r = common::call(
-        &sb,
-        &t,
-        "POST",
-        &format!("/v3/applications/{id}/move"),
-        Some(json!({"from_stage_id": from})),
-    )
-    .await;
+    let r = action(&sb, &t, &id, "move", Some(json!({"from_stage_id": from}))).await;
     assert_eq!(r.status, 422);
-    // reject → 204; rejection details readable
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reject_needs_a_reason_and_unreject_restores_the_stage() {
+    let sb = common::start(common::small()).await;
+    let t = common::admin_token(&sb).await;
+    let app = active_app(&sb);
+    let id = app["id"].clone();
     let reason = sb.records("rejection_reasons")[0]["id"].clone();
     assert_eq!(
-        common::call(
-            &sb,
-            &t,
-            "POST",
-            &format!("/v3/applications/{id}/reject"),
-            Some(json!({}))
-        )
-        .await
-        .status,
+        action(&sb, &t, &id, "reject", Some(json!({}))).await.status,
         422
     );
-    let r = common::call(
-        &sb,
-        &t,
-        "POST",
-        &format!("/v3/applications/{id}/reject"),
-        Some(json!({"rejection_reason_id": reason, "notes": "Not now"})),
-    )
-    .await;
-    assert_eq!(r.status, 204);
+    let body = json!({"rejection_reason_id": reason, "notes": "Not now"});
+    assert_eq!(action(&sb, &t, &id, "reject", Some(body)).await.status, 204);
     let rejected = read_one(&sb, &t, "applications", &id).await.expect("app");
     assert_eq!(rejected["status"], "rejected");
     assert!(rejected["rejected_at"].is_string());
@@ -268,66 +262,42 @@ async fn application_lifecycle_actions() {
     )
     .await;
     assert_eq!(r.json()[0]["rejection_reason_id"], reason);
+    let again = json!({"rejection_reason_id": reason});
     assert_eq!(
-        common::call(
-            &sb,
-            &t,
-            "POST",
-            &format!("/v3/applications/{id}/reject"),
-            Some(json!({"rejection_reason_id": reason}))
-        )
-        .await
-        .status,
+        action(&sb, &t, &id, "reject", Some(again)).await.status,
         422
     );
     // unreject → back in process at the same stage
     assert_eq!(
-        common::call(
-            &sb,
-            &t,
-            "POST",
-            &format!("/v3/applications/{id}/unreject"),
-            Some(json!({}))
-        )
-        .await
-        .status,
+        action(&sb, &t, &id, "unreject", Some(json!({})))
+            .await
+            .status,
         204
     );
     let back = read_one(&sb, &t, "applications", &id).await.expect("app");
     assert_eq!(back["status"], "in_process");
-    assert_eq!(back["stage_id"], after["stage_id"]);
-    // hire → 204, offer accepted if any, opening filled
-    assert_eq!(
-        common::call(
-            &sb,
-            &t,
-            "POST",
-            &format!("/v3/applications/{id}/hire"),
-            Some(json!({"start_date": "2026-07-01T00:00:00Z"}))
-        )
-        .await
-        .status,
-        204
-    );
+    assert_eq!(back["stage_id"], app["stage_id"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hire_ends_the_application() {
+    let sb = common::start(common::small()).await;
+    let t = common::admin_token(&sb).await;
+    let id = active_app(&sb)["id"].clone();
+    let start = json!({"start_date": "2026-07-01T00:00:00Z"});
+    assert_eq!(action(&sb, &t, &id, "hire", Some(start)).await.status, 204);
     assert_eq!(
         read_one(&sb, &t, "applications", &id).await.expect("app")["status"],
         "hired"
     );
+    let from_null = json!({"from_stage_id": null});
     assert_eq!(
-        common::call(
-            &sb,
-            &t,
-            "POST",
-            &format!("/v3/applications/{id}/move"),
-            Some(json!({"from_stage_id": null}))
-        )
-        .await
-        .status,
+        action(&sb, &t, &id, "move", Some(from_null)).await.status,
         422
     );
     // unknown application → 404
     assert_eq!(
-        common::call(&sb, &t, "POST", "/v3/applications/1/hire", Some(json!({})))
+        action(&sb, &t, &json!(1), "hire", Some(json!({})))
             .await
             .status,
         404
@@ -421,11 +391,10 @@ async fn application_create_patch_convert_and_delete() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn other_resources_and_user_actions() {
+async fn note_visibility_takes_the_write_form() {
     let sb = common::start(common::small()).await;
     let t = common::admin_token(&sb).await;
     let cand = sb.records("candidates")[0]["id"].clone();
-    // note with write-form visibility
     let r = common::call(&sb, &t, "POST", "/v3/notes", Some(json!({"candidate_id": cand, "body": "Called", "visibility": "private", "user_id": harvest_sandbox::DEFAULT_ADMIN_USER_ID}))).await;
     assert_eq!(r.status, 201);
     assert_eq!(r.json()["visibility"], "privately_visible");
@@ -436,35 +405,39 @@ async fn other_resources_and_user_actions() {
     )
     .await;
     assert_eq!(r.json()[0]["body"], "Called");
-    // users: create, patch, deactivate/activate
-    let r = common::call(&sb, &t, "POST", "/v3/users", Some(json!({"first_name": "New", "last_name": "Person", "primary_email": "new.person@acme.example"}))).await;
+}
+
+/// Creates the user "New Person"; returns its id.
+async fn new_user(sb: &Sandbox, t: &str) -> Value {
+    let r = common::call(sb, t, "POST", "/v3/users", Some(json!({"first_name": "New", "last_name": "Person", "primary_email": "new.person@acme.example"}))).await;
     assert_eq!(r.status, 201);
-    let uid = r.json()["id"].clone();
     assert_eq!(r.json()["name"], "New Person");
+    r.json()["id"].clone()
+}
+
+/// POSTs a user action (`deactivate`, `activate`); returns the status.
+async fn user_action(sb: &Sandbox, t: &str, uid: &Value, name: &str, body: Option<Value>) -> u16 {
+    common::call(sb, t, "POST", &format!("/v3/users/{uid}/{name}"), body)
+        .await
+        .status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_create_deactivate_activate_and_patch() {
+    let sb = common::start(common::small()).await;
+    let t = common::admin_token(&sb).await;
+    let uid = new_user(&sb, &t).await;
     let r = common::get(&sb, &t, "/v3/users?primary_email=new.person@acme.example").await;
     assert_eq!(r.json()[0]["id"], uid);
     assert_eq!(
-        common::call(
-            &sb,
-            &t,
-            "POST",
-            &format!("/v3/users/{uid}/deactivate"),
-            Some(json!({}))
-        )
-        .await
-        .status,
+        user_action(&sb, &t, &uid, "deactivate", Some(json!({}))).await,
         204
     );
     assert_eq!(
         read_one(&sb, &t, "users", &uid).await.expect("user")["deactivated"],
         true
     );
-    assert_eq!(
-        common::call(&sb, &t, "POST", &format!("/v3/users/{uid}/activate"), None)
-            .await
-            .status,
-        204
-    );
+    assert_eq!(user_action(&sb, &t, &uid, "activate", None).await, 204);
     assert_eq!(
         read_one(&sb, &t, "users", &uid).await.expect("user")["deactivated"],
         false
@@ -478,7 +451,13 @@ async fn other_resources_and_user_actions() {
     )
     .await;
     assert_eq!(r.json()["name"], "New Name");
-    // hiring team rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hiring_team_rows_are_created_listed_and_deleted() {
+    let sb = common::start(common::small()).await;
+    let t = common::admin_token(&sb).await;
+    let uid = new_user(&sb, &t).await;
     let job = sb.records("jobs")[0]["id"].clone();
     let r = common::call(
         &sb,
@@ -502,7 +481,12 @@ async fn other_resources_and_user_actions() {
         r.json(),
         json!({"message": format!("Job owner {row} deleted successfully")})
     );
-    // offers PATCH by id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offers_are_patched_by_id() {
+    let sb = common::start(common::small()).await;
+    let t = common::admin_token(&sb).await;
     let offer = sb.records("offers")[0]["id"].clone();
     let r = common::call(
         &sb,
@@ -517,7 +501,13 @@ async fn other_resources_and_user_actions() {
         read_one(&sb, &t, "offers", &offer).await.expect("offer")["starts_on"],
         "2026-09-01"
     );
-    // writes need the right scope
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_actions_need_the_write_scope() {
+    let sb = common::start(common::small()).await;
+    let t = common::admin_token(&sb).await;
+    let uid = new_user(&sb, &t).await;
     let limited = common::token_for(
         &sb,
         harvest_sandbox::LIMITED_CLIENT_ID,

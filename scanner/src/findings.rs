@@ -19,6 +19,13 @@ pub struct Finding {
     pub message: String,
     pub v3: V3Info,
     pub scopes: Vec<String>,
+    /// How sure the finding is: `high` (a Harvest v1/v2 URL or base name by itself), `medium`
+    /// (a versioned path in a file about Greenhouse, a dynamic client method), `low` (relative
+    /// path, Basic auth or On-Behalf-Of proven by the file's or project's legacy context).
+    pub confidence: &'static str,
+    /// `code`, or `docs` for documentation (Markdown, plain text): to migrate too, at a lower
+    /// severity.
+    pub severity: &'static str,
     /// The source line (trimmed, clipped).
     pub text: String,
     pub fingerprint: String,

@@ -14,7 +14,7 @@
 //!   [`rules`] over [`lex`] (tree-sitter) / [`rustlex`] (syn) tokens of [`tokens`];
 //! - [`urls`], [`words`], [`routes`] (catalog matching), [`lang`], [`model`]: shared pieces;
 //! - [`findings`]: output types, summary, fingerprints; [`advice`]: the v3 side;
-//! - [`report`], [`diff`], [`baseline`]: what is done with a report.
+//! - [`report`], [`diff`], [`baseline`], [`since`]: what is done with a report.
 
 pub mod advice;
 pub mod baseline;
@@ -33,6 +33,7 @@ pub mod routes;
 pub mod rules;
 pub mod rustlex;
 pub mod scan;
+pub mod since;
 pub mod tokens;
 pub mod urls;
 pub mod walk;

@@ -26,8 +26,10 @@ Rules:
   HB004  on_behalf_of  the On-Behalf-Of header (v3: the token's sub is the acting user)
 
 Suppressing a finding:
-  A comment containing `harvest-scan: ignore` on the finding's line or on the line before it:
+  A comment containing `harvest-scan: ignore` on the finding's line or on the line before it
+  suppresses every rule there; naming rules suppresses only those, the rest is the reason:
       url = LEGACY_URL  # harvest-scan: ignore
+      auth = (KEY, \"\")  # harvest-scan: ignore HB003 token rotation ships in PR 42
   Accepted findings can also be recorded with --write-baseline and dropped with --baseline.
 
 Exit status:
@@ -42,7 +44,9 @@ Examples:
   harvest-scan . --diff v3.patch && git apply v3.patch   apply the safe /v1/ -> /v3/ rewrites
   harvest-scan . --fail-on basic_auth            fail only on endpoints and Basic auth
   harvest-scan . --write-baseline base.json      accept today's findings ...
-  harvest-scan . --baseline base.json            ... and report only new ones";
+  harvest-scan . --baseline base.json            ... and report only new ones
+  harvest-scan . --since origin/main             only findings on lines changed since main
+  harvest-scan . -L                              follow symbolic links";
 
 /// Finds uses of the retired Greenhouse Harvest v1/v2 API and says what replaces them in v3.
 #[derive(Parser, Debug)]
@@ -64,15 +68,22 @@ struct Cli {
     /// Drop findings listed in this baseline file.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
+    /// Report only findings on lines changed since this git revision (working tree vs REF;
+    /// untracked files count as changed).
+    #[arg(long, value_name = "REF")]
+    since: Option<String>,
     /// Write the current findings as a baseline file.
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
     /// Scan everything: vendored dependency folders and ignored files too.
     #[arg(long)]
     all: bool,
-    /// Do not honour .gitignore/.ignore files.
+    /// Do not honour .gitignore/.ignore files (.gitignore is read only inside a git work tree).
     #[arg(long)]
     no_ignore: bool,
+    /// Follow symbolic links (not followed by default; loops detected, each file scanned once).
+    #[arg(short = 'L', long)]
+    follow: bool,
     /// Colour: auto (on a terminal), always, never.
     #[arg(long, default_value = "auto")]
     color: String,
@@ -103,11 +114,24 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         all: cli.all,
         no_ignore: cli.no_ignore,
         progress: stderr_tty,
+        follow: cli.follow,
     };
     let mut rep = scan(&cli.path, &opts)?;
     if let Some(b) = &cli.baseline {
         rep.summary.baselined = baseline::apply(&mut rep, b)?;
         harvest_scan::findings::summarize(&mut rep);
+    }
+    if let Some(rev) = &cli.since {
+        let dir = if cli.path.is_file() {
+            cli.path
+                .parent()
+                .unwrap_or(std::path::Path::new("."))
+                .to_path_buf()
+        } else {
+            cli.path.clone()
+        };
+        let changed = harvest_scan::since::changed(&dir, rev)?;
+        harvest_scan::since::apply(&mut rep, &changed);
     }
     for w in &rep.summary.warnings {
         eprintln!("harvest-scan: warning: {w}");

@@ -1,4 +1,7 @@
-//! Markdown: fenced code blocks are scanned in their language; prose is not.
+//! Markdown: documentation is code to migrate too. Fenced code blocks are scanned in their
+//! language (a block whose parse finds nothing falls back to the line rules); prose, inline code,
+//! tables and indented blocks get the line rules of `plain` (full URLs with a preceding verb as
+//! the method, `On-Behalf-Of`, `curl -u KEY:`, `Authorization: Basic`).
 
 use std::collections::HashSet;
 
@@ -9,7 +12,7 @@ use crate::plain::analyze_plain;
 use crate::rules::{Analyzer, Ctx};
 use crate::yaml;
 
-/// Markdown: fenced code blocks are scanned in their language; prose is not.
+/// Analyses a Markdown document.
 pub fn analyze_markdown(text: &str, hints: &HashSet<String>) -> FileFacts {
     let mut all = FileFacts::default();
     let lines: Vec<&str> = text.split('\n').collect();
@@ -19,6 +22,8 @@ pub fn analyze_markdown(text: &str, hints: &HashSet<String>) -> FileFacts {
         offsets.push(o);
         o += l.len() + 1;
     }
+    // Prose: every line outside fenced blocks (fenced lines blanked, so line numbers hold).
+    let mut prose: Vec<&str> = lines.clone();
     let mut i = 0;
     while i < lines.len() {
         let t = lines[i].trim_start();
@@ -38,6 +43,9 @@ pub fn analyze_markdown(text: &str, hints: &HashSet<String>) -> FileFacts {
         let mut end = start;
         while end < lines.len() && !lines[end].trim_start().starts_with(fence) {
             end += 1;
+        }
+        for l in prose.iter_mut().take((end + 1).min(lines.len())).skip(i) {
+            *l = "";
         }
         let body = lines[start..end].join("\n");
         let lang = Lang::for_fence(info);
@@ -62,7 +70,34 @@ pub fn analyze_markdown(text: &str, hints: &HashSet<String>) -> FileFacts {
                 Analyzer::new(&lexed.toks, &lexed.funcs, &ctx).run()
             }),
         };
+        // A snippet whose parse gives nothing (or fails) falls back to the line rules.
+        let facts = match facts {
+            Some(f) if !f.cands.is_empty() => Some(f),
+            parsed => analyze_plain(&body, hints)
+                .map(|mut f| {
+                    shift(&mut f, start as u32);
+                    f
+                })
+                .filter(|f| !f.cands.is_empty())
+                .or(parsed),
+        };
         if let Some(f) = facts {
+            merge(&mut all, f);
+        }
+        i = end + 1;
+    }
+    if let Some(f) = analyze_plain(&prose.join("\n"), hints) {
+        merge(&mut all, f);
+    }
+    if text.to_ascii_lowercase().contains("greenhouse") {
+        all.mention = true;
+    }
+    all
+}
+
+fn merge(all: &mut FileFacts, f: FileFacts) {
+    {
+        {
             all.legacy |= f.legacy;
             all.mention |= f.mention;
             all.harvest_host |= f.harvest_host;
@@ -72,12 +107,7 @@ pub fn analyze_markdown(text: &str, hints: &HashSet<String>) -> FileFacts {
             all.base_names.extend(f.base_names);
             all.cands.extend(f.cands);
         }
-        i = end + 1;
     }
-    if text.to_ascii_lowercase().contains("greenhouse") {
-        all.mention = true;
-    }
-    all
 }
 
 fn shift(f: &mut FileFacts, by: u32) {

@@ -137,6 +137,53 @@ fn rule_help(kind: Kind) -> (&'static str, &'static str, &'static str) {
     }
 }
 
+const GUIDE: &str = "https://harvestdocs.greenhouse.io/docs/step-by-step-migration-instructions";
+
+/// The rule's help URI: `HARVEST_SCAN_RULES_URI` + `HB00N.md` when set (the web URL of the
+/// repository's docs/rules/, whose pages are also embedded as `help.markdown`), else the
+/// migration guide.
+fn help_uri(kind: Kind) -> String {
+    match std::env::var("HARVEST_SCAN_RULES_URI") {
+        Ok(base) if !base.is_empty() => format!("{base}{}.md", kind.rule()),
+        _ => GUIDE.to_string(),
+    }
+}
+
+fn rule_doc(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Endpoint => include_str!("../../docs/rules/HB001.md"),
+        Kind::BaseUrl => include_str!("../../docs/rules/HB002.md"),
+        Kind::BasicAuth => include_str!("../../docs/rules/HB003.md"),
+        Kind::OnBehalfOf => include_str!("../../docs/rules/HB004.md"),
+    }
+}
+
+fn rule_tags(kind: Kind) -> Vec<&'static str> {
+    let mut t = vec!["greenhouse", "harvest", "api-migration", "deprecated-api"];
+    if matches!(kind, Kind::BasicAuth | Kind::OnBehalfOf) {
+        t.push("authentication");
+        t.push("security");
+    }
+    t
+}
+
+/// SARIF `fixes[]` for a safe rewrite: replace the version segment with `v3`.
+fn fixes(f: &Finding) -> Vec<Value> {
+    let Some((at, old, new)) = &f.rewrite else {
+        return Vec::new();
+    };
+    vec![json!({
+        "description": {"text": format!("replace /{old}/ with /{new}/ (same v3 request)")},
+        "artifactChanges": [{
+            "artifactLocation": {"uri": f.path, "uriBaseId": "SRCROOT"},
+            "replacements": [{
+                "deletedRegion": {"charOffset": at, "charLength": old.len()},
+                "insertedContent": {"text": new}
+            }]
+        }]
+    })]
+}
+
 /// SARIF 2.1.0 log (one run). Endpoint rules carry the mapping notes of each route as result
 /// properties; the rule help explains the migration of the kind.
 pub fn sarif(report: &Report) -> String {
@@ -149,9 +196,10 @@ pub fn sarif(report: &Report) -> String {
                 "name": name,
                 "shortDescription": {"text": short},
                 "fullDescription": {"text": help},
-                "help": {"text": help, "markdown": help},
+                "help": {"text": help, "markdown": rule_doc(*k)},
+                "helpUri": help_uri(*k),
                 "defaultConfiguration": {"level": if *k == Kind::BaseUrl { "note" } else { "warning" }},
-                "properties": {"kind": k.as_str()}
+                "properties": {"kind": k.as_str(), "tags": rule_tags(*k), "docs": format!("docs/rules/{}.md", k.rule())}
             })
         })
         .collect();
@@ -177,13 +225,30 @@ pub fn sarif(report: &Report) -> String {
                     }
                 }],
                 "partialFingerprints": {"harvestScan/v1": f.fingerprint},
+                "fixes": fixes(f),
                 "properties": {
                     "kind": f.kind.as_str(),
+                    "confidence": f.confidence,
+                    "severity": f.severity,
                     "legacyRoute": f.legacy_route,
                     "v3": f.v3,
                     "scopes": f.scopes
                 }
             })
+        })
+        .collect();
+    let results: Vec<Value> = results
+        .into_iter()
+        .map(|mut v| {
+            if v["fixes"].as_array().is_some_and(|a| a.is_empty())
+                && let Some(o) = v.as_object_mut()
+            {
+                o.remove("fixes");
+            }
+            if v["properties"]["severity"] == "docs" {
+                v["level"] = json!("note");
+            }
+            v
         })
         .collect();
     let doc = json!({

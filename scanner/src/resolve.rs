@@ -1,7 +1,7 @@
 //! Resolution: which candidates of a file become findings (what their surroundings must prove,
 //! inline suppression), and each finding's route, v3 advice, safe rewrite and fingerprint.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::context::Project;
 use crate::findings::{Finding, fingerprint};
@@ -35,12 +35,8 @@ pub fn resolve_file(
         Need::Legacy => file_legacy || (mention && proj_legacy),
     };
     let lines: Vec<&str> = text.split('\n').collect();
-    let suppress: HashSet<u32> = lines
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| l.contains("harvest-scan: ignore") || l.contains("harvest-scan:ignore"))
-        .map(|(i, _)| i as u32 + 1)
-        .collect();
+    let suppress = suppressions(&lines);
+    let docs = is_docs(rel);
     let mut findings = Vec::new();
     let mut suppressed = 0;
     let mut seen: HashSet<(u32, Kind, Option<String>)> = HashSet::new();
@@ -48,16 +44,67 @@ pub fn resolve_file(
         if !ok(c.need) {
             continue;
         }
-        if suppress.contains(&c.line) || (c.line > 1 && suppress.contains(&(c.line - 1))) {
+        let hit = |l: u32| {
+            suppress
+                .get(&l)
+                .is_some_and(|rules| rules.is_empty() || rules.contains(&c.kind))
+        };
+        if hit(c.line) || (c.line > 1 && hit(c.line - 1)) {
             suppressed += 1;
             continue;
         }
-        let fi = build_finding(rel, c, &version, &lines);
+        let mut fi = build_finding(rel, c, &version, &lines);
+        fi.confidence = match c.need {
+            Need::Nothing => "high",
+            Need::Versioned => "medium",
+            Need::Legacy => "low",
+        };
+        if docs {
+            fi.severity = "docs";
+        }
         if seen.insert((fi.line, fi.kind, fi.legacy_route.clone())) {
             findings.push(fi);
         }
     }
     (findings, suppressed)
+}
+
+/// Inline suppressions: line → the kinds it suppresses (empty = all). A comment
+/// `harvest-scan: ignore` suppresses everything on its line and the next;
+/// `harvest-scan: ignore HB001,HB003 reason` (or kind names) only those rules.
+pub fn suppressions(lines: &[&str]) -> HashMap<u32, Vec<Kind>> {
+    let mut out = HashMap::new();
+    for (i, l) in lines.iter().enumerate() {
+        let Some(p) = l
+            .find("harvest-scan: ignore")
+            .map(|p| p + 20)
+            .or_else(|| l.find("harvest-scan:ignore").map(|p| p + 19))
+        else {
+            continue;
+        };
+        let mut kinds = Vec::new();
+        for w in l[p..].split(|c: char| c.is_whitespace() || c == ',') {
+            if w.is_empty() {
+                continue;
+            }
+            match Kind::parse(w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_')) {
+                Some(k) => kinds.push(k),
+                None => break,
+            }
+        }
+        out.insert(i as u32 + 1, kinds);
+    }
+    out
+}
+
+/// Documentation files: Markdown and plain text.
+fn is_docs(rel: &str) -> bool {
+    let low = rel.to_ascii_lowercase();
+    [".md", ".markdown", ".mdx", ".rst", ".txt", ".adoc"]
+        .iter()
+        .any(|e| low.ends_with(e))
+        || low.ends_with("/metadata")
+        || low == "metadata"
 }
 
 fn clip_line(line: &str, col: u32) -> String {
@@ -107,6 +154,8 @@ fn build_finding(rel: &str, c: &Cand, version: &str, lines: &[&str]) -> Finding 
         message,
         v3,
         scopes,
+        confidence: "high",
+        severity: "code",
         text,
         fingerprint,
         safe_rewrite: rewrite

@@ -26,6 +26,8 @@ pub struct Options {
     pub no_ignore: bool,
     /// Show a progress bar (stderr).
     pub progress: bool,
+    /// Follow symbolic links (default: not followed, as ripgrep).
+    pub follow: bool,
 }
 
 /// One analysed file.
@@ -77,6 +79,7 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
         let wopts = WalkOptions {
             all: opts.all,
             no_ignore: opts.no_ignore,
+            follow: opts.follow,
         };
         let is_file = meta.is_file();
         std::thread::spawn(move || {

@@ -39,6 +39,8 @@ pub struct HarvestUrl {
     pub rest: String,
     /// Host alone (no path at all).
     pub bare: bool,
+    /// Credentials in the URL's userinfo with a blank password (`https://KEY:@harvest…`).
+    pub blank_userinfo: bool,
 }
 
 /// Every `harvest.greenhouse.io/...` URL in a text.
@@ -107,6 +109,7 @@ pub fn harvest_urls(text: &str) -> Vec<HarvestUrl> {
             version: if path.starts_with('/') { version } else { None },
             rest: after.to_string(),
             bare,
+            blank_userinfo: low[..at].ends_with(":@"),
         });
     }
     out

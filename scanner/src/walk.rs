@@ -59,6 +59,8 @@ pub struct WalkOptions {
     pub all: bool,
     /// Do not read .gitignore/.ignore.
     pub no_ignore: bool,
+    /// Follow symbolic links (loops detected; each real file is still scanned once).
+    pub follow: bool,
 }
 
 /// A file to scan: its path and its path relative to the scan root (`/`-separated).
@@ -156,12 +158,30 @@ pub fn walk(
 ) -> (Vec<FileEntry>, HashSet<PathBuf>) {
     let mut files = Vec::new();
     let mut projects = HashSet::new();
-    let mut ignores: Vec<(usize, Gitignore)> = Vec::new();
+    // (depth, matcher, built on a canonical ancestor of the root)
+    let mut ignores: Vec<(usize, Gitignore, bool)> = Vec::new();
     let use_ignore = !opts.all && !opts.no_ignore;
-    let mut it = WalkDir::new(root).follow_links(true).into_iter();
-    if use_ignore && let Some(g) = load_ignores(root) {
-        ignores.push((0, g));
+    let canon_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    // As ripgrep: .gitignore only inside a git work tree (the root's or a nested one), read from
+    // the work tree's top down to the root; .ignore files everywhere.
+    let root_git = git_top(root);
+    let mut git_depths: Vec<usize> = Vec::new();
+    if use_ignore {
+        if let Some(top) = &root_git {
+            let mut ancestors: Vec<&Path> = canon_root.ancestors().skip(1).collect();
+            ancestors.retain(|a| a.starts_with(top));
+            for a in ancestors.into_iter().rev() {
+                if let Some(g) = load_ignores(a, true) {
+                    ignores.push((0, g, true));
+                }
+            }
+        }
+        if let Some(g) = load_ignores(root, root_git.is_some()) {
+            ignores.push((0, g, false));
+        }
     }
+    let mut seen: HashSet<(u64, u64)> = HashSet::new();
+    let mut it = WalkDir::new(root).follow_links(opts.follow).into_iter();
     loop {
         let entry = match it.next() {
             None => break,
@@ -181,12 +201,25 @@ pub fn walk(
                 continue;
             }
         };
+        if entry.path_is_symlink() && !opts.follow {
+            // Not followed (as ripgrep without -L); a dangling one is worth a warning.
+            if std::fs::metadata(entry.path()).is_err() {
+                warnings.push(format!(
+                    "{}: unreadable: dangling symlink",
+                    rel_of(root, entry.path())
+                ));
+            }
+            continue;
+        }
         let depth = entry.depth();
         if depth == 0 {
             continue;
         }
-        while ignores.last().is_some_and(|(d, _)| *d >= depth) {
+        while ignores.last().is_some_and(|(d, _, _)| *d >= depth) {
             ignores.pop();
+        }
+        while git_depths.last().is_some_and(|d| *d >= depth) {
+            git_depths.pop();
         }
         let name = entry.file_name().to_string_lossy();
         let is_dir = entry.file_type().is_dir();
@@ -197,16 +230,27 @@ pub fn walk(
             it.skip_current_dir();
             continue;
         }
-        if use_ignore && is_ignored(&ignores, entry.path(), is_dir) {
+        if use_ignore && is_ignored(&ignores, root, &canon_root, entry.path(), is_dir) {
             if is_dir {
                 it.skip_current_dir();
             }
             continue;
         }
         if is_dir {
-            if use_ignore && let Some(g) = load_ignores(entry.path()) {
-                ignores.push((depth, g));
+            if entry.path().join(".git").exists() {
+                git_depths.push(depth);
             }
+            let in_git = root_git.is_some() || !git_depths.is_empty();
+            if use_ignore && let Some(g) = load_ignores(entry.path(), in_git) {
+                ignores.push((depth, g, false));
+            }
+            continue;
+        }
+        // Each real file once (hard links, and symlinked folders when following).
+        if opts.follow
+            && let Some(id) = file_id(&entry)
+            && !seen.insert(id)
+        {
             continue;
         }
         if [".patch", ".diff", ".orig", ".rej"]
@@ -242,10 +286,35 @@ pub fn rel_of(root: &Path, p: &Path) -> String {
     s.join("/")
 }
 
-fn load_ignores(dir: &Path) -> Option<Gitignore> {
+/// The top of the git work tree holding `dir` (canonical), if any.
+fn git_top(dir: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(dir).ok()?;
+    abs.ancestors()
+        .find(|a| a.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
+#[cfg(unix)]
+fn file_id(e: &walkdir::DirEntry) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = e.metadata().ok()?;
+    Some((m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_: &walkdir::DirEntry) -> Option<(u64, u64)> {
+    None
+}
+
+fn load_ignores(dir: &Path, in_git: bool) -> Option<Gitignore> {
     let mut b = GitignoreBuilder::new(dir);
     let mut any = false;
-    for name in [".gitignore", ".ignore"] {
+    let names: &[&str] = if in_git {
+        &[".gitignore", ".ignore"]
+    } else {
+        &[".ignore"]
+    };
+    for name in names {
         let p = dir.join(name);
         if p.is_file() {
             any = true;
@@ -258,9 +327,20 @@ fn load_ignores(dir: &Path) -> Option<Gitignore> {
     b.build().ok()
 }
 
-fn is_ignored(stack: &[(usize, Gitignore)], path: &Path, is_dir: bool) -> bool {
-    for (_, g) in stack.iter().rev() {
-        let m = g.matched(path, is_dir);
+fn is_ignored(
+    stack: &[(usize, Gitignore, bool)],
+    root: &Path,
+    canon_root: &Path,
+    path: &Path,
+    is_dir: bool,
+) -> bool {
+    for (_, g, canonical) in stack.iter().rev() {
+        let m = if *canonical {
+            let rel = path.strip_prefix(root).unwrap_or(path);
+            g.matched(canon_root.join(rel), is_dir)
+        } else {
+            g.matched(path, is_dir)
+        };
         if m.is_ignore() {
             return true;
         }

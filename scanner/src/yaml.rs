@@ -106,6 +106,15 @@ struct Walk<'a> {
 }
 
 pub fn analyze_yaml(src: &str, line_offset: u32) -> Option<FileFacts> {
+    // RAML/OpenAPI-style `{version}` in a base URI takes the document's own `version:` value.
+    let resolved;
+    let src = match doc_version(src) {
+        Some(v) if src.contains("{version}") => {
+            resolved = src.replace("{version}", v);
+            resolved.as_str()
+        }
+        _ => src,
+    };
     let mut b = Builder::default();
     let mut parser = Parser::new_from_str(src);
     if parser.load(&mut b, true).is_err() && b.docs.is_empty() {
@@ -138,6 +147,17 @@ pub fn analyze_yaml(src: &str, line_offset: u32) -> Option<FileFacts> {
         w.node(d, &mut path, None, "");
     }
     Some(w.facts)
+}
+
+/// The top-level `version: v1` (or `v2`) of a document.
+fn doc_version(src: &str) -> Option<&'static str> {
+    src.lines().find_map(|l| {
+        let v = l
+            .strip_prefix("version:")?
+            .trim()
+            .trim_matches(|c| c == '"' || c == '\'');
+        routes::legacy_version(v)
+    })
 }
 
 fn collect_methods(y: &Y, out: &mut Vec<String>) {
@@ -265,7 +285,13 @@ impl Walk<'_> {
                             "HTTP Basic security scheme",
                         );
                     }
-                    if key.to_ascii_lowercase().contains("on-behalf-of") {
+                    let norm: String = key
+                        .chars()
+                        .filter(|c| c.is_ascii_alphanumeric())
+                        .collect::<String>()
+                        .to_ascii_lowercase();
+                    // The header, or an `OnBehalfOf`/`on_behalf_of` setting of the client.
+                    if key.to_ascii_lowercase().contains("on-behalf-of") || norm == "onbehalfof" {
                         self.push(
                             Kind::OnBehalfOf,
                             kl,
@@ -438,6 +464,16 @@ impl Walk<'_> {
             for u in harvest_urls(v) {
                 let Some(ver) = u.version else { continue };
                 let l = self.line_of_text(line, v, u.at);
+                if u.blank_userinfo {
+                    self.push(
+                        Kind::BasicAuth,
+                        l,
+                        col,
+                        Need::Nothing,
+                        None,
+                        "API key in the URL's userinfo with a blank password",
+                    );
+                }
                 if u.rest.is_empty() {
                     self.push(
                         Kind::BaseUrl,

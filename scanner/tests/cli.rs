@@ -370,6 +370,12 @@ fn walk_honours_ignore_files_and_vendored_folders() {
         f.sort();
         f
     };
+    // Outside a git work tree .gitignore is not read (as ripgrep); .ignore is.
+    assert_eq!(
+        files(&[]),
+        vec!["dist/bundle.js", "generated/app.js", "src/app.js"]
+    );
+    fs::create_dir(d.join(".git")).expect("mkdir .git");
     assert_eq!(files(&[]), vec!["dist/bundle.js", "src/app.js"]);
     assert_eq!(
         files(&["--no-ignore"]),
@@ -409,4 +415,59 @@ fn help_names_rules_ignore_syntax_and_exit_codes() {
     ] {
         assert!(h.contains(want), "--help lacks {want}: {h}");
     }
+}
+
+#[test]
+fn per_rule_suppression_and_since() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let py = "import requests\nBASE = \"https://harvest.greenhouse.io/v1\"\n\
+              r = requests.get(BASE + \"/candidates\", auth=(KEY, \"\"))  # harvest-scan: ignore HB003 rotating keys first\n";
+    fs::write(d.join("a.py"), py).expect("write");
+    let v = json_of(&run(&[".", "--format", "json"], d));
+    let kinds: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|f| f["line"] == 3)
+        .map(|f| f["kind"].as_str().unwrap_or(""))
+        .collect();
+    assert!(kinds.contains(&"endpoint"), "{kinds:?}");
+    assert!(!kinds.contains(&"basic_auth"), "{kinds:?}");
+    assert_eq!(v["summary"]["suppressed"], 1);
+    // --since: only lines changed since the commit.
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(d)
+            .output()
+            .expect("git")
+    };
+    if !git(&["init", "-q"]).status.success() {
+        return;
+    }
+    git(&["add", "."]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t",
+        "commit",
+        "-q",
+        "-m",
+        "x",
+    ]);
+    fs::write(
+        d.join("a.py"),
+        format!("{py}u = requests.get(BASE + \"/users\")\n"),
+    )
+    .expect("write");
+    let v = json_of(&run(&[".", "--format", "json", "--since", "HEAD"], d));
+    let lines: Vec<u64> = v["findings"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|f| f["line"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(lines, vec![4], "{v}");
 }

@@ -488,6 +488,7 @@ fn markdown_integration() {
     check(
         "markdown",
         &[
+            ("README.md", 3, "endpoint", Some("GET /v1/candidates")),
             ("README.md", 6, "basic_auth", None),
             ("README.md", 6, "endpoint", Some("GET /v1/candidates/{id}")),
             (

@@ -64,8 +64,9 @@ fn whole_negative_tree_is_clean() {
 
 #[test]
 fn comments_and_docstrings_are_not_findings() {
-    // The Python docstring, the JS comment, the Rust doc comment, the shell comment and the
-    // Markdown prose all name a v1 URL; none of those lines may be reported.
+    // The Python docstring, the JS comment, the Rust doc comment and the shell comment all name
+    // a v1 URL; none of those lines may be reported. (Markdown prose is documentation to migrate:
+    // it is reported, see languages.rs.)
     let r = scan_path(&fixture(""));
     for (path, line) in [
         ("python/greenhouse_sync/config.py", 3),
@@ -73,7 +74,6 @@ fn comments_and_docstrings_are_not_findings() {
         ("javascript/src/greenhouse.js", 5),
         ("rust/src/lib.rs", 2),
         ("shell/sync.sh", 15),
-        ("markdown/README.md", 3),
         ("yaml/manifest.yaml", 10),
     ] {
         assert!(

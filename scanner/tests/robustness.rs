@@ -101,9 +101,50 @@ fn symlink_loop_is_warned() {
     let dir = tree();
     fs::create_dir(dir.path().join("sub")).expect("mkdir");
     std::os::unix::fs::symlink(dir.path(), dir.path().join("sub").join("loop")).expect("symlink");
+    // Not followed by default (as ripgrep): no loop, no warning, each file once.
     let r = scan_path(dir.path());
+    assert!(!has_warning(&r, "symlink loop"), "{:?}", r.summary.warnings);
+    assert!(good_found(&r));
+    // Followed on request: the loop is detected and warned about.
+    let opts = harvest_scan::Options {
+        follow: true,
+        ..Default::default()
+    };
+    let r = harvest_scan::scan(dir.path(), &opts).expect("scan");
     assert!(has_warning(&r, "symlink loop"), "{:?}", r.summary.warnings);
     assert!(good_found(&r));
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinked_folders_are_not_walked_twice() {
+    let dir = tree();
+    fs::create_dir(dir.path().join("real")).expect("mkdir");
+    fs::write(
+        dir.path().join("real").join("api.js"),
+        "const U = \"https://harvest.greenhouse.io/v1/jobs\";\n",
+    )
+    .expect("write");
+    std::os::unix::fs::symlink(dir.path().join("real"), dir.path().join("alias")).expect("symlink");
+    let count = |r: &harvest_scan::Report| {
+        r.findings
+            .iter()
+            .filter(|f| f.path.ends_with("api.js"))
+            .count()
+    };
+    let r = scan_path(dir.path());
+    assert_eq!(
+        count(&r),
+        1,
+        "{:?}",
+        r.findings.iter().map(|f| &f.path).collect::<Vec<_>>()
+    );
+    let opts = harvest_scan::Options {
+        follow: true,
+        ..Default::default()
+    };
+    let r = harvest_scan::scan(dir.path(), &opts).expect("scan");
+    assert_eq!(count(&r), 1, "each real file once when following too");
 }
 
 #[cfg(unix)]

@@ -22,11 +22,18 @@ pub(super) fn generate(g: &mut Gen, cred_users: &[CredentialUser]) {
     interviewer_tags(g);
     custom_fields(g);
     users(g, cred_users);
-    sources_and_reasons(g);
+    sources(g);
+    rejection_reasons(g);
+    close_reasons(g);
+    referrers(g);
     tags(g);
     pools(g);
     demographics(g);
-    misc(g);
+    email_templates(g);
+    blocked_spam_sources(g);
+    job_board_custom_locations(g);
+    pay_inputs(g);
+    bulk_requests(g);
 }
 
 fn roles(g: &mut Gen) {
@@ -147,6 +154,25 @@ fn interviewer_tags(g: &mut Gen) {
     }
 }
 
+/// Where a custom field's options come from.
+#[derive(Clone, Copy)]
+enum FieldOptions {
+    None,
+    /// Graduation years 2005..=2025.
+    Years,
+    List(&'static [&'static str]),
+}
+
+impl FieldOptions {
+    fn names(self) -> Vec<String> {
+        match self {
+            FieldOptions::None => Vec::new(),
+            FieldOptions::Years => (2005..=2025).map(|y: i32| y.to_string()).collect(),
+            FieldOptions::List(v) => v.iter().map(|x| x.to_string()).collect(),
+        }
+    }
+}
+
 /// (name_key, name, field_type, value_type, internal_type, options)
 type FieldSpec = (
     &'static str,
@@ -154,234 +180,246 @@ type FieldSpec = (
     &'static str,
     &'static str,
     Option<&'static str>,
-    Vec<String>,
+    FieldOptions,
 );
 
+/// The generated custom fields, in sort order.
+const FIELD_SPECS: &[FieldSpec] = &[
+    (
+        "desired_salary",
+        "Desired Salary",
+        "candidate",
+        "short_text",
+        None,
+        FieldOptions::None,
+    ),
+    (
+        "willing_to_relocate",
+        "Willing to Relocate",
+        "candidate",
+        "yes_no",
+        None,
+        FieldOptions::None,
+    ),
+    (
+        "graduation_year_1",
+        "Graduation Year",
+        "candidate",
+        "single_select",
+        None,
+        FieldOptions::Years,
+    ),
+    (
+        "notice_period",
+        "Notice Period",
+        "application",
+        "short_text",
+        None,
+        FieldOptions::None,
+    ),
+    (
+        "work_authorization",
+        "Work Authorization",
+        "application",
+        "single_select",
+        None,
+        FieldOptions::List(&["Citizen", "Visa required", "Permanent resident"]),
+    ),
+    (
+        "employment_type",
+        "Employment Type",
+        "job",
+        "single_select",
+        Some("employment_type"),
+        FieldOptions::List(&["Full-time", "Part-time", "Contract", "Intern"]),
+    ),
+    (
+        "salary_range",
+        "Salary Range",
+        "job",
+        "currency_range",
+        None,
+        FieldOptions::None,
+    ),
+    (
+        "cost_center",
+        "Cost Center",
+        "opening",
+        "short_text",
+        None,
+        FieldOptions::None,
+    ),
+    (
+        "offer_employment_type",
+        "Employment Type",
+        "offer",
+        "single_select",
+        None,
+        FieldOptions::List(&["Full-time", "Part-time", "Contract"]),
+    ),
+    (
+        "base_salary",
+        "Base Salary",
+        "offer",
+        "short_text",
+        None,
+        FieldOptions::None,
+    ),
+    (
+        "sign_on_bonus",
+        "Signing Bonus",
+        "offer",
+        "short_text",
+        None,
+        FieldOptions::None,
+    ),
+    (
+        "relocation",
+        "Relocation Package",
+        "offer",
+        "yes_no",
+        None,
+        FieldOptions::None,
+    ),
+    (
+        "start_date",
+        "Start Date",
+        "offer",
+        "date",
+        Some("start_date"),
+        FieldOptions::None,
+    ),
+    (
+        "recruiting_region",
+        "Recruiting Region",
+        "user_attribute",
+        "single_select",
+        None,
+        FieldOptions::List(&["East", "West", "EMEA", "APAC"]),
+    ),
+    (
+        "rejection_feedback",
+        "Rejection Feedback",
+        "rejection_question",
+        "long_text",
+        None,
+        FieldOptions::None,
+    ),
+    (
+        "referral_relationship",
+        "How do you know the candidate?",
+        "referral_question",
+        "single_select",
+        None,
+        FieldOptions::List(&["Former colleague", "Friend", "Classmate"]),
+    ),
+    (
+        "school_name",
+        "School Name",
+        "standard",
+        "single_select",
+        Some("school_name"),
+        FieldOptions::List(names::SCHOOLS),
+    ),
+    (
+        "degree",
+        "Degree",
+        "standard",
+        "single_select",
+        Some("degree"),
+        FieldOptions::List(names::DEGREES),
+    ),
+    (
+        "discipline",
+        "Discipline",
+        "standard",
+        "single_select",
+        Some("discipline"),
+        FieldOptions::List(names::DISCIPLINES),
+    ),
+    (
+        "pay_frequency",
+        "Pay Frequency",
+        "compensation_frequency",
+        "single_select",
+        None,
+        FieldOptions::List(&["Annually", "Monthly", "Hourly"]),
+    ),
+];
+
 fn custom_fields(g: &mut Gen) {
-    let school_opts: Vec<String> = names::SCHOOLS.iter().map(|s| s.to_string()).collect();
-    let degree_opts: Vec<String> = names::DEGREES.iter().map(|s| s.to_string()).collect();
-    let discipline_opts: Vec<String> = names::DISCIPLINES.iter().map(|s| s.to_string()).collect();
-    let years: Vec<String> = (2005..=2025).map(|y| y.to_string()).collect();
-    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    // (name_key, name, field_type, value_type, internal_type, options)
-    let defs: Vec<FieldSpec> = vec![
-        (
-            "desired_salary",
-            "Desired Salary",
-            "candidate",
-            "short_text",
-            None,
-            vec![],
-        ),
-        (
-            "willing_to_relocate",
-            "Willing to Relocate",
-            "candidate",
-            "yes_no",
-            None,
-            vec![],
-        ),
-        (
-            "graduation_year_1",
-            "Graduation Year",
-            "candidate",
-            "single_select",
-            None,
-            years,
-        ),
-        (
-            "notice_period",
-            "Notice Period",
-            "application",
-            "short_text",
-            None,
-            vec![],
-        ),
-        (
-            "work_authorization",
-            "Work Authorization",
-            "application",
-            "single_select",
-            None,
-            s(&["Citizen", "Visa required", "Permanent resident"]),
-        ),
-        (
-            "employment_type",
-            "Employment Type",
-            "job",
-            "single_select",
-            Some("employment_type"),
-            s(&["Full-time", "Part-time", "Contract", "Intern"]),
-        ),
-        (
-            "salary_range",
-            "Salary Range",
-            "job",
-            "currency_range",
-            None,
-            vec![],
-        ),
-        (
-            "cost_center",
-            "Cost Center",
-            "opening",
-            "short_text",
-            None,
-            vec![],
-        ),
-        (
-            "offer_employment_type",
-            "Employment Type",
-            "offer",
-            "single_select",
-            None,
-            s(&["Full-time", "Part-time", "Contract"]),
-        ),
-        (
-            "base_salary",
-            "Base Salary",
-            "offer",
-            "short_text",
-            None,
-            vec![],
-        ),
-        (
-            "sign_on_bonus",
-            "Signing Bonus",
-            "offer",
-            "short_text",
-            None,
-            vec![],
-        ),
-        (
-            "relocation",
-            "Relocation Package",
-            "offer",
-            "yes_no",
-            None,
-            vec![],
-        ),
-        (
-            "start_date",
-            "Start Date",
-            "offer",
-            "date",
-            Some("start_date"),
-            vec![],
-        ),
-        (
-            "recruiting_region",
-            "Recruiting Region",
-            "user_attribute",
-            "single_select",
-            None,
-            s(&["East", "West", "EMEA", "APAC"]),
-        ),
-        (
-            "rejection_feedback",
-            "Rejection Feedback",
-            "rejection_question",
-            "long_text",
-            None,
-            vec![],
-        ),
-        (
-            "referral_relationship",
-            "How do you know the candidate?",
-            "referral_question",
-            "single_select",
-            None,
-            s(&["Former colleague", "Friend", "Classmate"]),
-        ),
-        (
-            "school_name",
-            "School Name",
-            "standard",
-            "single_select",
-            Some("school_name"),
-            school_opts,
-        ),
-        (
-            "degree",
-            "Degree",
-            "standard",
-            "single_select",
-            Some("degree"),
-            degree_opts,
-        ),
-        (
-            "discipline",
-            "Discipline",
-            "standard",
-            "single_select",
-            Some("discipline"),
-            discipline_opts,
-        ),
-        (
-            "pay_frequency",
-            "Pay Frequency",
-            "compensation_frequency",
-            "single_select",
-            None,
-            s(&["Annually", "Monthly", "Hourly"]),
-        ),
-    ];
-    for (sort, (key, name, field_type, value_type, internal, opts)) in defs.into_iter().enumerate()
-    {
-        let id = g.id("custom_fields");
-        let (c, u) = stamps(g, 2018, 2024);
-        let private = field_type == "offer" && g.chance(0.5);
-        let application_type = if field_type == "application" {
-            json!("all_applications")
-        } else {
-            Value::Null
-        };
-        let desc = if g.chance(0.4) {
-            json!(format!("{name} as captured by the recruiting team"))
-        } else {
-            Value::Null
-        };
-        let rec = json!({
-            "id": id, "created_at": c, "updated_at": u, "field_type": field_type, "sort_order": sort,
-            "name": name, "value_type": value_type, "private": private, "required": g.chance(0.2),
-            "require_approval": field_type == "offer" && g.chance(0.3), "trigger_new_version": field_type == "offer",
-            "active": if g.chance(0.05) { Value::Null } else { json!(true) },
-            "updated_by_id": Value::Null, "internal_type": internal, "expose_in_job_board_api": field_type == "job" && g.chance(0.5),
-            "placeholder": Value::Null, "name_key": key, "description": desc, "application_type": application_type,
-            "api_only": if g.chance(0.5) { json!(false) } else { Value::Null },
-            "use_for_job_approvals": if field_type == "job" { json!(g.chance(0.5)) } else { Value::Null },
-            "use_for_offer_approvals": if field_type == "offer" { json!(g.chance(0.5)) } else { Value::Null },
-            "template_token_string": if field_type == "offer" { json!(format!("{{{{{}}}}}", key.to_uppercase())) } else { Value::Null },
-            "default_value": Value::Null,
-        });
-        push!(g, "custom_fields", rec);
-        let mut options = Vec::new();
-        for (i, o) in opts.iter().enumerate() {
-            let oid = g.id("custom_field_options");
-            let (c, u) = stamps(g, 2018, 2024);
-            let ext = if g.chance(0.3) {
-                json!(format!("{}-{}", key.to_uppercase(), i))
-            } else {
-                Value::Null
-            };
-            push!(
-                g,
-                "custom_field_options",
-                json!({"id": oid, "created_at": c, "updated_at": u, "custom_field_id": id,
-                "name": o, "external_id": ext, "sort_order": i, "active": g.chance(0.95)})
-            );
-            options.push((oid, o.clone()));
-        }
-        g.custom_fields.push(CustomFieldDef {
-            id,
-            name_key: key,
-            name,
-            value_type,
-            field_type,
-            options,
-        });
+    for (sort, spec) in FIELD_SPECS.iter().enumerate() {
+        custom_field(g, sort, spec);
     }
-    // Department/office scoping of a few job and offer fields.
+    custom_field_scopes(g);
+}
+
+/// One custom field with its options.
+fn custom_field(g: &mut Gen, sort: usize, spec: &FieldSpec) {
+    let &(key, name, field_type, value_type, internal, opts) = spec;
+    let opts = opts.names();
+    let id = g.id("custom_fields");
+    let (c, u) = stamps(g, 2018, 2024);
+    let private = field_type == "offer" && g.chance(0.5);
+    let application_type = if field_type == "application" {
+        json!("all_applications")
+    } else {
+        Value::Null
+    };
+    let desc = if g.chance(0.4) {
+        json!(format!("{name} as captured by the recruiting team"))
+    } else {
+        Value::Null
+    };
+    let rec = json!({
+        "id": id, "created_at": c, "updated_at": u, "field_type": field_type, "sort_order": sort,
+        "name": name, "value_type": value_type, "private": private, "required": g.chance(0.2),
+        "require_approval": field_type == "offer" && g.chance(0.3), "trigger_new_version": field_type == "offer",
+        "active": if g.chance(0.05) { Value::Null } else { json!(true) },
+        "updated_by_id": Value::Null, "internal_type": internal, "expose_in_job_board_api": field_type == "job" && g.chance(0.5),
+        "placeholder": Value::Null, "name_key": key, "description": desc, "application_type": application_type,
+        "api_only": if g.chance(0.5) { json!(false) } else { Value::Null },
+        "use_for_job_approvals": if field_type == "job" { json!(g.chance(0.5)) } else { Value::Null },
+        "use_for_offer_approvals": if field_type == "offer" { json!(g.chance(0.5)) } else { Value::Null },
+        "template_token_string": if field_type == "offer" { json!(format!("{{{{{}}}}}", key.to_uppercase())) } else { Value::Null },
+        "default_value": Value::Null,
+    });
+    push!(g, "custom_fields", rec);
+    let options = custom_field_options(g, id, key, &opts);
+    g.custom_fields.push(CustomFieldDef {
+        id,
+        name_key: key,
+        name,
+        value_type,
+        field_type,
+        options,
+    });
+}
+
+/// The options of custom field `id`: (option id, name).
+fn custom_field_options(g: &mut Gen, id: i64, key: &str, opts: &[String]) -> Vec<(i64, String)> {
+    let mut options = Vec::new();
+    for (i, o) in opts.iter().enumerate() {
+        let oid = g.id("custom_field_options");
+        let (c, u) = stamps(g, 2018, 2024);
+        let ext = if g.chance(0.3) {
+            json!(format!("{}-{}", key.to_uppercase(), i))
+        } else {
+            Value::Null
+        };
+        push!(
+            g,
+            "custom_field_options",
+            json!({"id": oid, "created_at": c, "updated_at": u, "custom_field_id": id,
+            "name": o, "external_id": ext, "sort_order": i, "active": g.chance(0.95)})
+        );
+        options.push((oid, o.clone()));
+    }
+    options
+}
+
+/// Department/office scoping of a few job and offer fields.
+fn custom_field_scopes(g: &mut Gen) {
     let scoped: Vec<i64> = g
         .custom_fields
         .iter()
@@ -412,21 +450,35 @@ fn custom_fields(g: &mut Gen) {
     }
 }
 
+/// (id, site_admin, deactivated, service)
+type UserSpec = (i64, bool, bool, bool);
+
 fn users(g: &mut Gen, cred_users: &[CredentialUser]) {
-    let tag_ids: Vec<(i64, String)> =
-        g.ds.table("interviewer_tags")
-            .map(|t| {
-                t.rows()
-                    .values()
-                    .filter_map(|r| {
-                        Some((r.get("id")?.as_i64()?, r.get("name")?.as_str()?.to_string()))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-    // (id, site_admin, deactivated, service)
-    let mut specs: Vec<(i64, bool, bool, bool)> =
-        vec![(SERVICE_ACCOUNT_USER_ID, true, false, true)];
+    let tag_ids = interviewer_tag_ids(g);
+    for spec in user_specs(g, cred_users) {
+        user(g, spec, &tag_ids);
+    }
+    office_contacts(g);
+    future_job_permissions(g);
+}
+
+/// (id, name) of every interviewer tag.
+fn interviewer_tag_ids(g: &Gen) -> Vec<(i64, String)> {
+    g.ds.table("interviewer_tags")
+        .map(|t| {
+            t.rows()
+                .values()
+                .filter_map(|r| {
+                    Some((r.get("id")?.as_i64()?, r.get("name")?.as_str()?.to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The service account, the credential users, then the generated users.
+fn user_specs(g: &mut Gen, cred_users: &[CredentialUser]) -> Vec<UserSpec> {
+    let mut specs: Vec<UserSpec> = vec![(SERVICE_ACCOUNT_USER_ID, true, false, true)];
     for u in cred_users {
         if u.id != SERVICE_ACCOUNT_USER_ID {
             specs.push((u.id, u.site_admin, false, false));
@@ -443,88 +495,98 @@ fn users(g: &mut Gen, cred_users: &[CredentialUser]) {
         let deact = i > 0 && g.chance(0.08);
         specs.push((id, admin, deact, false));
     }
-    for (id, site_admin, deactivated, service) in specs {
-        let (first, last) = if service {
-            ("Integration".to_string(), "Service User".to_string())
+    specs
+}
+
+/// One user with its emails; records the user in the shared context.
+fn user(g: &mut Gen, (id, site_admin, deactivated, service): UserSpec, tag_ids: &[(i64, String)]) {
+    let (first, last) = if service {
+        ("Integration".to_string(), "Service User".to_string())
+    } else {
+        g.person_name()
+    };
+    let slug = format!("{}.{}", first.to_lowercase(), last.to_lowercase()).replace(['\'', ' '], "");
+    let primary = if service {
+        format!("integration-{id}@service.acme.example")
+    } else {
+        format!("{slug}.{id}@acme.example")
+    };
+    let mut emails = vec![primary.clone()];
+    let secondary = !service && g.chance(0.3);
+    if secondary {
+        emails.push(format!("{slug}@acme-recruiting.example"));
+    }
+    let (c, u) = stamps(g, 2016, 2025);
+    let offices = g.sample_n(&g.office_ids.clone(), 0, 2);
+    let depts = g.sample_n(&g.department_ids.clone(), 0, 2);
+    let itags: Vec<Value> = g
+        .sample_n(tag_ids, 0, 2)
+        .into_iter()
+        .map(|(id, name)| json!({"id": id, "name": name}))
+        .collect();
+    let custom = if service {
+        json!({})
+    } else {
+        g.custom_fields_for("user_attribute", 0.7)
+    };
+    let title = if service {
+        Value::Null
+    } else {
+        json!(g.pick(names::TITLES))
+    };
+    let employee_id = if !service && g.chance(0.7) {
+        json!(format!("E-{}", 1000 + (id % 100_000)))
+    } else {
+        Value::Null
+    };
+    let emails_v = if g.chance(0.05) {
+        Value::Null
+    } else {
+        json!(emails)
+    };
+    push!(
+        g,
+        "users",
+        json!({
+            "id": id, "created_at": c, "updated_at": u, "first_name": first, "last_name": last,
+            "primary_email": primary, "job_title": title, "agency_id": Value::Null,
+            "name": format!("{first} {last}"), "deactivated": deactivated, "site_admin": site_admin,
+            "employee_id": employee_id, "linked_candidate_ids": [], "office_ids": offices,
+            "department_ids": depts, "interviewer_tags": itags, "emails": emails_v, "custom_fields": custom,
+        })
+    );
+    user_emails(g, id, (&c, &u), &emails);
+    g.user_ids.push(id);
+    g.user_names.insert(id, (first, last));
+    g.user_emails.insert(id, primary);
+    if service {
+        g.ds.service_user_ids.insert(id);
+    } else if !deactivated {
+        g.active_user_ids.push(id);
+    }
+}
+
+/// The `user_emails` rows of a user (the first is the verified primary).
+fn user_emails(g: &mut Gen, id: i64, (c, u): (&str, &str), emails: &[String]) {
+    for (i, e) in emails.iter().enumerate() {
+        let eid = g.id("user_emails");
+        let created = super::time::parse_iso(c).unwrap_or(g.now);
+        let sent = if i > 0 {
+            Gen::ts(Some(g.after(created, 30)))
         } else {
-            g.person_name()
-        };
-        let slug =
-            format!("{}.{}", first.to_lowercase(), last.to_lowercase()).replace(['\'', ' '], "");
-        let primary = if service {
-            format!("integration-{id}@service.acme.example")
-        } else {
-            format!("{slug}.{id}@acme.example")
-        };
-        let mut emails = vec![primary.clone()];
-        let secondary = !service && g.chance(0.3);
-        if secondary {
-            emails.push(format!("{slug}@acme-recruiting.example"));
-        }
-        let (c, u) = stamps(g, 2016, 2025);
-        let offices = g.sample_n(&g.office_ids.clone(), 0, 2);
-        let depts = g.sample_n(&g.department_ids.clone(), 0, 2);
-        let itags: Vec<Value> = g
-            .sample_n(&tag_ids, 0, 2)
-            .into_iter()
-            .map(|(id, name)| json!({"id": id, "name": name}))
-            .collect();
-        let custom = if service {
-            json!({})
-        } else {
-            g.custom_fields_for("user_attribute", 0.7)
-        };
-        let title = if service {
             Value::Null
-        } else {
-            json!(g.pick(names::TITLES))
-        };
-        let employee_id = if !service && g.chance(0.7) {
-            json!(format!("E-{}", 1000 + (id % 100_000)))
-        } else {
-            Value::Null
-        };
-        let emails_v = if g.chance(0.05) {
-            Value::Null
-        } else {
-            json!(emails)
         };
         push!(
             g,
-            "users",
-            json!({
-                "id": id, "created_at": c, "updated_at": u, "first_name": first, "last_name": last,
-                "primary_email": primary, "job_title": title, "agency_id": Value::Null,
-                "name": format!("{first} {last}"), "deactivated": deactivated, "site_admin": site_admin,
-                "employee_id": employee_id, "linked_candidate_ids": [], "office_ids": offices,
-                "department_ids": depts, "interviewer_tags": itags, "emails": emails_v, "custom_fields": custom,
-            })
+            "user_emails",
+            json!({"id": eid, "created_at": c, "updated_at": u, "user_id": id, "email": e,
+            "verified": i == 0 || g.chance(0.6), "verification_token_sent_at": sent})
         );
-        for (i, e) in emails.iter().enumerate() {
-            let eid = g.id("user_emails");
-            let created = super::time::parse_iso(&c).unwrap_or(g.now);
-            let sent = if i > 0 {
-                Gen::ts(Some(g.after(created, 30)))
-            } else {
-                Value::Null
-            };
-            push!(
-                g,
-                "user_emails",
-                json!({"id": eid, "created_at": c, "updated_at": u, "user_id": id, "email": e,
-                "verified": i == 0 || g.chance(0.6), "verification_token_sent_at": sent})
-            );
-        }
-        g.user_ids.push(id);
-        g.user_names.insert(id, (first, last));
-        g.user_emails.insert(id, primary);
-        if service {
-            g.ds.service_user_ids.insert(id);
-        } else if !deactivated {
-            g.active_user_ids.push(id);
-        }
     }
-    // primary contacts of offices
+}
+
+/// Primary in-house contacts of offices.
+fn office_contacts(g: &mut Gen) {
     let office_ids = g.office_ids.clone();
     for oid in office_ids {
         if g.chance(0.6) {
@@ -534,7 +596,10 @@ fn users(g: &mut Gen, cred_users: &[CredentialUser]) {
             });
         }
     }
-    // future job permissions for a few users
+}
+
+/// Future job permissions for a few users (always the first two).
+fn future_job_permissions(g: &mut Gen) {
     let users = g.active_user_ids.clone();
     for (i, uid) in users.into_iter().enumerate() {
         if i < 2 || g.chance(0.15) {
@@ -561,7 +626,7 @@ fn users(g: &mut Gen, cred_users: &[CredentialUser]) {
     }
 }
 
-fn sources_and_reasons(g: &mut Gen) {
+fn sources(g: &mut Gen) {
     let sources: &[(&str, i64, &str)] = &[
         ("LinkedIn", 1, "Job Board"),
         ("Indeed", 1, "Job Board"),
@@ -586,6 +651,9 @@ fn sources_and_reasons(g: &mut Gen) {
         );
         g.source_ids.push(id);
     }
+}
+
+fn rejection_reasons(g: &mut Gen) {
     let reasons: &[(&str, i64, &str, &str)] = &[
         (
             "Lacking skill(s)/qualification(s)",
@@ -628,6 +696,9 @@ fn sources_and_reasons(g: &mut Gen) {
         );
         g.rejection_reason_ids.push(id);
     }
+}
+
+fn close_reasons(g: &mut Gen) {
     for name in [
         "Hire - New Headcount",
         "Hire - Backfill",
@@ -644,6 +715,10 @@ fn sources_and_reasons(g: &mut Gen) {
         );
         g.close_reason_ids.push(id);
     }
+}
+
+/// Referrers: mostly users, some outside people.
+fn referrers(g: &mut Gen) {
     let n = g.scaled(50.0).max(3);
     for _ in 0..n {
         let id = g.id("referrers");
@@ -809,7 +884,7 @@ fn demographics(g: &mut Gen) {
     }
 }
 
-fn misc(g: &mut Gen) {
+fn email_templates(g: &mut Gen) {
     let templates: &[(&str, &str, &str)] = &[
         (
             "Rejection - Standard",
@@ -865,6 +940,9 @@ fn misc(g: &mut Gen) {
         );
         g.email_template_ids.push(id);
     }
+}
+
+fn blocked_spam_sources(g: &mut Gen) {
     for (ty, val) in [
         ("email", "spam@bad.example"),
         ("domain", "junkmail.example"),
@@ -879,6 +957,10 @@ fn misc(g: &mut Gen) {
             json!({"id": id, "created_at": c, "updated_at": u, "source_type": ty, "value": val})
         );
     }
+}
+
+/// The two job boards and their custom locations.
+fn job_board_custom_locations(g: &mut Gen) {
     g.job_board_ids = vec![4_401, 4_402];
     for (i, loc) in [
         "Anywhere in the US",
@@ -901,6 +983,10 @@ fn misc(g: &mut Gen) {
         );
         g.custom_location_ids.push(id);
     }
+}
+
+/// Pay inputs; the first is linked to the salary range custom field.
+fn pay_inputs(g: &mut Gen) {
     let linked = g
         .custom_fields
         .iter()
@@ -927,6 +1013,9 @@ fn misc(g: &mut Gen) {
         );
         g.pay_input_ids.push(id);
     }
+}
+
+fn bulk_requests(g: &mut Gen) {
     for (i, ep) in [
         "POST /v3/users/bulk",
         "PATCH /v3/users/bulk",

@@ -35,7 +35,50 @@ fn candidate(g: &mut Gen, jobs: &[JobCtx]) {
         app_ids.push(app_id);
     }
 
-    // tags
+    let tag_names = applied_tags(g, id, created);
+    let contacts = contact_details(g, id, &slug);
+    let linked = linked_users(g, id);
+    let updated = g.after(last_activity, 30).max(last_activity);
+    let custom = if g.chance(0.1) {
+        Value::Null
+    } else {
+        g.custom_fields_for("candidate", 0.6)
+    };
+    let Contacts {
+        emails,
+        phones,
+        addresses,
+        websites,
+        social,
+    } = contacts;
+    push!(
+        g,
+        "candidates",
+        json!({
+            "id": id, "created_at": iso(created), "updated_at": iso(updated), "first_name": first, "last_name": last,
+            "preferred_name": if g.chance(0.1) { json!(g.pick(names::FIRST_NAMES)) } else { Value::Null },
+            "company": if g.chance(0.75) { json!(g.pick(names::COMPANIES)) } else { Value::Null },
+            "title": if g.chance(0.75) { json!(g.pick(names::TITLES)) } else { Value::Null },
+            "last_activity_at": if app_ids.is_empty() && g.chance(0.5) { Value::Null } else { json!(iso(last_activity)) },
+            "private": if g.chance(0.05) { json!(true) } else if g.chance(0.1) { Value::Null } else { json!(false) },
+            "can_email": g.chance(0.9),
+            "time_zone": if g.chance(0.6) { json!(g.pick(names::TIME_ZONES)) } else { Value::Null },
+            "tags": tag_names, "linked_user_ids": linked, "phone_numbers": phones, "addresses": addresses,
+            "email_addresses": emails, "website_addresses": websites, "social_media_addresses": social, "custom_fields": custom,
+        })
+    );
+
+    educations(g, id, created);
+    employments(g, id, created);
+    // candidate-level notes (not tied to an application)
+    for _ in 0..g.int(0, 2) {
+        let when = g.after(created, 500);
+        note(g, id, None, when, None);
+    }
+}
+
+/// Up to three tags applied to the candidate; returns their names.
+fn applied_tags(g: &mut Gen, id: i64, created: i64) -> Vec<&'static str> {
     let k = if g.chance(0.6) {
         g.int(0, 3) as usize
     } else {
@@ -52,9 +95,19 @@ fn candidate(g: &mut Gen, jobs: &[JobCtx]) {
             json!({"id": aid, "created_at": iso(when), "updated_at": iso(when), "candidate_tag_id": tid, "candidate_id": id})
         );
     }
-    let tag_names: Vec<&str> = tags.iter().map(|t| t.1).collect();
+    tags.iter().map(|t| t.1).collect()
+}
 
-    // contact details
+/// A candidate's contact lists (each a list of `{value, type}` objects).
+struct Contacts {
+    emails: Vec<Value>,
+    phones: Vec<Value>,
+    addresses: Vec<Value>,
+    websites: Vec<Value>,
+    social: Vec<Value>,
+}
+
+fn contact_details(g: &mut Gen, id: i64, slug: &str) -> Contacts {
     let mut emails =
         vec![json!({"value": format!("{slug}{}@example.com", id % 1000), "type": "personal"})];
     if g.chance(0.3) {
@@ -88,6 +141,17 @@ fn candidate(g: &mut Gen, jobs: &[JobCtx]) {
     } else {
         vec![]
     };
+    Contacts {
+        emails,
+        phones,
+        addresses,
+        websites,
+        social,
+    }
+}
+
+/// Rarely, a user linked to the candidate (the user record links back); returns the user ids.
+fn linked_users(g: &mut Gen, id: i64) -> Vec<i64> {
     let linked: Vec<i64> = if g.chance(0.01) {
         g.pick_opt(&g.active_user_ids.clone()).into_iter().collect()
     } else {
@@ -100,36 +164,7 @@ fn candidate(g: &mut Gen, jobs: &[JobCtx]) {
             }
         });
     }
-    let updated = g.after(last_activity, 30).max(last_activity);
-    let custom = if g.chance(0.1) {
-        Value::Null
-    } else {
-        g.custom_fields_for("candidate", 0.6)
-    };
-    push!(
-        g,
-        "candidates",
-        json!({
-            "id": id, "created_at": iso(created), "updated_at": iso(updated), "first_name": first, "last_name": last,
-            "preferred_name": if g.chance(0.1) { json!(g.pick(names::FIRST_NAMES)) } else { Value::Null },
-            "company": if g.chance(0.75) { json!(g.pick(names::COMPANIES)) } else { Value::Null },
-            "title": if g.chance(0.75) { json!(g.pick(names::TITLES)) } else { Value::Null },
-            "last_activity_at": if app_ids.is_empty() && g.chance(0.5) { Value::Null } else { json!(iso(last_activity)) },
-            "private": if g.chance(0.05) { json!(true) } else if g.chance(0.1) { Value::Null } else { json!(false) },
-            "can_email": g.chance(0.9),
-            "time_zone": if g.chance(0.6) { json!(g.pick(names::TIME_ZONES)) } else { Value::Null },
-            "tags": tag_names, "linked_user_ids": linked, "phone_numbers": phones, "addresses": addresses,
-            "email_addresses": emails, "website_addresses": websites, "social_media_addresses": social, "custom_fields": custom,
-        })
-    );
-
-    educations(g, id, created);
-    employments(g, id, created);
-    // candidate-level notes (not tied to an application)
-    for _ in 0..g.int(0, 2) {
-        let when = g.after(created, 500);
-        note(g, id, None, when, None);
-    }
+    linked
 }
 
 fn educations(g: &mut Gen, cid: i64, created: i64) {
@@ -275,6 +310,30 @@ fn attachment(g: &mut Gen, app_id: i64, cid: i64, ty: &str, when: i64) {
     );
 }
 
+/// An application being generated: its id, candidate and creation time.
+struct App {
+    id: i64,
+    cid: i64,
+    created: i64,
+}
+
+/// Channel and people of an application.
+struct Attribution {
+    source: Option<i64>,
+    referrer: Option<i64>,
+    recruiter: Option<i64>,
+    coordinator: Option<i64>,
+}
+
+/// How far an application got: its status, the last stage reached, when each stage up to it
+/// was entered, and when it ended (hired or rejected).
+struct Progress {
+    status: &'static str,
+    reached: usize,
+    entered: Vec<i64>,
+    terminal_at: Option<i64>,
+}
+
 /// Creates one application with its history; returns (id, last activity ms).
 fn application(g: &mut Gen, cid: i64, cand_created: i64, jobs: &[JobCtx]) -> (i64, i64) {
     let id = g.id("applications");
@@ -282,6 +341,37 @@ fn application(g: &mut Gen, cid: i64, cand_created: i64, jobs: &[JobCtx]) -> (i6
     let job = g.pick(jobs);
     let start = cand_created.max(job.opened.unwrap_or(job.created));
     let created = g.after(start, 120);
+    let app = App { id, cid, created };
+    let who = attribution(g, &job);
+    if prospect {
+        return prospect_application(g, &app, &who, jobs);
+    }
+    let progress = progress(g, &job, created);
+    let (last_activity, updated) = application_record(g, &app, &job, &who, &progress);
+    application_stages(g, id, &job, &progress);
+    stage_interviews(g, &app, &job, &progress);
+    let n_st = job.stages.len().max(1);
+    if progress.reached == n_st - 1 && n_st > 1 {
+        let reached_at = progress.entered[progress.reached];
+        hiring::offers(
+            g,
+            id,
+            cid,
+            &job,
+            reached_at,
+            progress.status,
+            progress.terminal_at,
+        );
+    }
+    if progress.status == "rejected" {
+        let when = progress.terminal_at.unwrap_or(updated);
+        rejection(g, &app, when, who.recruiter);
+    }
+    application_extras(g, &app, last_activity);
+    (id, updated)
+}
+
+fn attribution(g: &mut Gen, job: &JobCtx) -> Attribution {
     let sources = g.source_ids.clone();
     let source = if g.chance(0.9) {
         g.pick_opt(&sources)
@@ -303,65 +393,81 @@ fn application(g: &mut Gen, cid: i64, cand_created: i64, jobs: &[JobCtx]) -> (i6
     } else {
         None
     };
-
-    if prospect {
-        let open_jobs: Vec<i64> = jobs
-            .iter()
-            .filter(|j| j.status == "open")
-            .map(|j| j.id)
-            .collect();
-        let k = g.int(0, 2) as usize;
-        let prospective = g.sample(&open_jobs, k);
-        let converted = g.chance(0.3);
-        let updated = g.after(created, 60);
-        push!(
-            g,
-            "applications",
-            json!({"id": id, "created_at": iso(created), "updated_at": iso(updated), "agency_note_id": Value::Null,
-            "candidate_id": cid, "coordinator_id": Value::Null, "job_id": Value::Null, "job_post_id": Value::Null,
-            "recruiter_id": recruiter, "referrer_id": referrer, "source_id": source, "stage_id": Value::Null, "stage_name": Value::Null,
-            "status": if converted { "converted" } else { "in_process" }, "needs_decision": Value::Null, "prospect": true,
-            "rejected_at": Value::Null, "last_activity_at": iso(updated), "location_address": Value::Null, "answers": Value::Null,
-            "prospective_job_ids": prospective, "custom_fields": g.custom_fields_for("application", 0.3)})
-        );
-        let pool = g.pick_opt(&g.pools.clone());
-        let pd = g.id("prospect_details");
-        let (pool_id, stage_id) = match pool {
-            Some((p, stages)) => (
-                json!(p),
-                g.pick_opt(&stages).map(Value::from).unwrap_or(Value::Null),
-            ),
-            None => (Value::Null, Value::Null),
-        };
-        let owner = if g.chance(0.8) {
-            g.pick_opt(&g.active_user_ids.clone())
-        } else {
-            None
-        };
-        let dept = if g.chance(0.5) {
-            g.pick_opt(&g.department_ids.clone())
-        } else {
-            None
-        };
-        let office = if g.chance(0.5) {
-            g.pick_opt(&g.office_ids.clone())
-        } else {
-            None
-        };
-        push!(
-            g,
-            "prospect_details",
-            json!({"id": pd, "created_at": iso(created), "updated_at": iso(updated), "application_id": id,
-            "pool_id": pool_id, "pool_stage_id": stage_id, "prospect_owner_id": owner, "department_id": dept, "office_id": office})
-        );
-        if g.chance(0.5) {
-            let when = g.after(created, 30);
-            note(g, cid, Some(id), when, None);
-        }
-        return (id, updated);
+    Attribution {
+        source,
+        referrer,
+        recruiter,
+        coordinator,
     }
+}
 
-    // outcome and how far it got
+/// A prospect (no job) with its prospect details; returns (id, last activity ms).
+fn prospect_application(g: &mut Gen, app: &App, who: &Attribution, jobs: &[JobCtx]) -> (i64, i64) {
+    let App { id, cid, created } = *app;
+    let open_jobs: Vec<i64> = jobs
+        .iter()
+        .filter(|j| j.status == "open")
+        .map(|j| j.id)
+        .collect();
+    let k = g.int(0, 2) as usize;
+    let prospective = g.sample(&open_jobs, k);
+    let converted = g.chance(0.3);
+    let updated = g.after(created, 60);
+    let (recruiter, referrer, source) = (who.recruiter, who.referrer, who.source);
+    push!(
+        g,
+        "applications",
+        json!({"id": id, "created_at": iso(created), "updated_at": iso(updated), "agency_note_id": Value::Null,
+        "candidate_id": cid, "coordinator_id": Value::Null, "job_id": Value::Null, "job_post_id": Value::Null,
+        "recruiter_id": recruiter, "referrer_id": referrer, "source_id": source, "stage_id": Value::Null, "stage_name": Value::Null,
+        "status": if converted { "converted" } else { "in_process" }, "needs_decision": Value::Null, "prospect": true,
+        "rejected_at": Value::Null, "last_activity_at": iso(updated), "location_address": Value::Null, "answers": Value::Null,
+        "prospective_job_ids": prospective, "custom_fields": g.custom_fields_for("application", 0.3)})
+    );
+    prospect_details(g, app, updated);
+    if g.chance(0.5) {
+        let when = g.after(created, 30);
+        note(g, cid, Some(id), when, None);
+    }
+    (id, updated)
+}
+
+/// The prospect's pool, stage, owner, department and office.
+fn prospect_details(g: &mut Gen, app: &App, updated: i64) {
+    let pool = g.pick_opt(&g.pools.clone());
+    let pd = g.id("prospect_details");
+    let (pool_id, stage_id) = match pool {
+        Some((p, stages)) => (
+            json!(p),
+            g.pick_opt(&stages).map(Value::from).unwrap_or(Value::Null),
+        ),
+        None => (Value::Null, Value::Null),
+    };
+    let owner = if g.chance(0.8) {
+        g.pick_opt(&g.active_user_ids.clone())
+    } else {
+        None
+    };
+    let dept = if g.chance(0.5) {
+        g.pick_opt(&g.department_ids.clone())
+    } else {
+        None
+    };
+    let office = if g.chance(0.5) {
+        g.pick_opt(&g.office_ids.clone())
+    } else {
+        None
+    };
+    push!(
+        g,
+        "prospect_details",
+        json!({"id": pd, "created_at": iso(app.created), "updated_at": iso(updated), "application_id": app.id,
+        "pool_id": pool_id, "pool_stage_id": stage_id, "prospect_owner_id": owner, "department_id": dept, "office_id": office})
+    );
+}
+
+/// The outcome, how far the application got and its stage timeline.
+fn progress(g: &mut Gen, job: &JobCtx, created: i64) -> Progress {
     let n_st = job.stages.len().max(1);
     let roll = g.int(0, 99);
     let mut status = if roll < 8 {
@@ -378,7 +484,6 @@ fn application(g: &mut Gen, cid: i64, cand_created: i64, jobs: &[JobCtx]) -> (i6
         "hired" => n_st - 1,
         _ => g.idx(n_st),
     };
-    // stage timeline
     let mut t = created;
     let mut entered = Vec::new();
     for _ in 0..=reached {
@@ -390,7 +495,27 @@ fn application(g: &mut Gen, cid: i64, cand_created: i64, jobs: &[JobCtx]) -> (i6
     } else {
         Some(t)
     };
-    let last_activity = terminal_at.unwrap_or(*entered.last().unwrap_or(&created));
+    Progress {
+        status,
+        reached,
+        entered,
+        terminal_at,
+    }
+}
+
+/// The `applications` record of a job application; returns (last activity, updated) ms.
+fn application_record(
+    g: &mut Gen,
+    app: &App,
+    job: &JobCtx,
+    who: &Attribution,
+    progress: &Progress,
+) -> (i64, i64) {
+    let App { id, cid, created } = *app;
+    let (status, reached, terminal_at) = (progress.status, progress.reached, progress.terminal_at);
+    let (coordinator, recruiter, referrer, source) =
+        (who.coordinator, who.recruiter, who.referrer, who.source);
+    let last_activity = terminal_at.unwrap_or(*progress.entered.last().unwrap_or(&created));
     let updated = g.after(last_activity, 5).max(last_activity);
     let (stage_id, stage_name) = if status == "in_process" {
         job.stages
@@ -425,8 +550,17 @@ fn application(g: &mut Gen, cid: i64, cand_created: i64, jobs: &[JobCtx]) -> (i6
         "last_activity_at": iso(last_activity), "location_address": if g.chance(0.7) { json!(location) } else { Value::Null },
         "answers": answers, "prospective_job_ids": [], "custom_fields": g.custom_fields_for("application", 0.5)})
     );
+    (last_activity, updated)
+}
 
-    // application stages
+/// One `application_stages` row per stage entered.
+fn application_stages(g: &mut Gen, id: i64, job: &JobCtx, progress: &Progress) {
+    let Progress {
+        status,
+        reached,
+        ref entered,
+        terminal_at,
+    } = *progress;
     for (k, enter) in entered.iter().enumerate() {
         let sid = g.id("application_stages");
         let exit = if k < reached {
@@ -444,8 +578,16 @@ fn application(g: &mut Gen, cid: i64, cand_created: i64, jobs: &[JobCtx]) -> (i6
             "entered_at": iso(*enter), "exited_at": Gen::ts(exit), "days_in_stage": days, "current": current})
         );
     }
+}
 
-    // interviews and scorecards per reached stage
+/// Interviews and scorecards of every stage reached.
+fn stage_interviews(g: &mut Gen, app: &App, job: &JobCtx, progress: &Progress) {
+    let Progress {
+        status,
+        reached,
+        ref entered,
+        terminal_at,
+    } = *progress;
     for k in 0..=reached {
         let window_end = if k < reached {
             entered[k + 1]
@@ -455,43 +597,43 @@ fn application(g: &mut Gen, cid: i64, cand_created: i64, jobs: &[JobCtx]) -> (i6
         let finished = k < reached || status != "in_process";
         if let Some(ivs) = job.interviews.get(k) {
             for iv in ivs {
-                hiring::interview(g, id, cid, &job, iv, entered[k], window_end, finished);
+                hiring::interview(
+                    g, app.id, app.cid, job, iv, entered[k], window_end, finished,
+                );
             }
         }
     }
+}
 
-    // offers
-    if reached == n_st - 1 && n_st > 1 {
-        hiring::offers(g, id, cid, &job, entered[reached], status, terminal_at);
-    }
+/// The rejection details (maybe with a rejection note) of a rejected application.
+fn rejection(g: &mut Gen, app: &App, when: i64, recruiter: Option<i64>) {
+    let App { id, cid, .. } = *app;
+    let rd = g.id("rejection_details");
+    let note_id = if g.chance(0.5) {
+        Some(note(g, cid, Some(id), when, Some("NOTE")))
+    } else {
+        None
+    };
+    let reason = g.pick_opt(&g.rejection_reason_ids.clone());
+    let qcf = if g.chance(0.3) {
+        g.custom_fields_for("rejection_question", 1.0)
+    } else if g.chance(0.5) {
+        json!({})
+    } else {
+        Value::Null
+    };
+    push!(
+        g,
+        "rejection_details",
+        json!({"id": rd, "created_at": iso(when), "updated_at": iso(when), "application_id": id,
+        "rejected_by_id": recruiter.or_else(|| g.active_user_ids.first().copied()), "rejection_note_id": note_id,
+        "rejection_reason_id": reason, "rejected_at": iso(when), "question_custom_fields": qcf})
+    );
+}
 
-    // rejection
-    if status == "rejected" {
-        let when = terminal_at.unwrap_or(updated);
-        let rd = g.id("rejection_details");
-        let note_id = if g.chance(0.5) {
-            Some(note(g, cid, Some(id), when, Some("NOTE")))
-        } else {
-            None
-        };
-        let reason = g.pick_opt(&g.rejection_reason_ids.clone());
-        let qcf = if g.chance(0.3) {
-            g.custom_fields_for("rejection_question", 1.0)
-        } else if g.chance(0.5) {
-            json!({})
-        } else {
-            Value::Null
-        };
-        push!(
-            g,
-            "rejection_details",
-            json!({"id": rd, "created_at": iso(when), "updated_at": iso(when), "application_id": id,
-            "rejected_by_id": recruiter.or_else(|| g.active_user_ids.first().copied()), "rejection_note_id": note_id,
-            "rejection_reason_id": reason, "rejected_at": iso(when), "question_custom_fields": qcf})
-        );
-    }
-
-    // notes, attachments, eeoc, demographics
+/// Notes, attachments, EEOC and demographic answers of an application.
+fn application_extras(g: &mut Gen, app: &App, last_activity: i64) {
+    let App { id, cid, created } = *app;
     if g.chance(0.6) {
         let when = g.between(created, last_activity.max(created + 1));
         note(g, cid, Some(id), when, None);
@@ -508,83 +650,94 @@ fn application(g: &mut Gen, cid: i64, cand_created: i64, jobs: &[JobCtx]) -> (i6
         attachment(g, id, cid, ty, when);
     }
     if g.chance(0.4) {
-        let eid = g.id("eeoc");
-        let submitted = if g.chance(0.9) {
-            Some(g.after(created, 2))
-        } else {
-            None
-        };
-        let pick_obj = |g: &mut Gen, opts: &[(i64, &str)]| -> Value {
-            if g.chance(0.15) {
-                Value::Null
-            } else {
-                let (i, d) = g.pick(opts);
-                json!({"id": i, "description": d})
-            }
-        };
-        let gender = pick_obj(
-            g,
-            &[(1, "Male"), (2, "Female"), (3, "Decline To Self Identify")],
-        );
-        let race = pick_obj(
-            g,
-            &[
-                (1, "Hispanic or Latino"),
-                (2, "White"),
-                (3, "Black or African American"),
-                (4, "Asian"),
-                (5, "Two or More Races"),
-                (6, "Decline To Self Identify"),
-            ],
-        );
-        let veteran = pick_obj(
-            g,
-            &[
-                (1, "I am not a protected veteran"),
-                (
-                    2,
-                    "I identify as one or more of the classifications of protected veteran",
-                ),
-                (3, "I don't wish to answer"),
-            ],
-        );
-        let disability = pick_obj(
-            g,
-            &[
-                (
-                    1,
-                    "Yes, I have a disability (or previously had a disability)",
-                ),
-                (2, "No, I don't have a disability"),
-                (3, "I don't wish to answer"),
-            ],
-        );
-        push!(
-            g,
-            "eeoc",
-            json!({"id": eid, "created_at": iso(created), "updated_at": iso(submitted.unwrap_or(created)), "application_id": id,
-            "candidate_id": cid, "gender": gender, "race": race, "veteran_status": veteran, "disability_status": disability,
-            "submitted_at": Gen::ts(submitted)})
-        );
+        eeoc(g, app);
     }
     if g.chance(0.2) {
-        for (qid, opts) in g.demographic_questions.clone() {
-            if g.chance(0.7) {
-                let did = g.id("demographic_answers");
-                let opt = g.pick_opt(&opts);
-                let free = if opt.is_none() {
-                    json!("Prefer to self-describe")
-                } else {
-                    Value::Null
-                };
-                push!(
-                    g,
-                    "demographic_answers",
-                    json!({"id": did, "created_at": iso(created), "updated_at": iso(created), "application_id": id,
-                    "demographic_question_id": qid, "demographic_answer_option_id": opt, "free_form_text": free})
-                );
-            }
+        demographic_answers(g, app);
+    }
+}
+
+/// An EEOC record; each category is sometimes unanswered.
+fn eeoc(g: &mut Gen, app: &App) {
+    let App { id, cid, created } = *app;
+    let eid = g.id("eeoc");
+    let submitted = if g.chance(0.9) {
+        Some(g.after(created, 2))
+    } else {
+        None
+    };
+    let pick_obj = |g: &mut Gen, opts: &[(i64, &str)]| -> Value {
+        if g.chance(0.15) {
+            Value::Null
+        } else {
+            let (i, d) = g.pick(opts);
+            json!({"id": i, "description": d})
+        }
+    };
+    let gender = pick_obj(
+        g,
+        &[(1, "Male"), (2, "Female"), (3, "Decline To Self Identify")],
+    );
+    let race = pick_obj(
+        g,
+        &[
+            (1, "Hispanic or Latino"),
+            (2, "White"),
+            (3, "Black or African American"),
+            (4, "Asian"),
+            (5, "Two or More Races"),
+            (6, "Decline To Self Identify"),
+        ],
+    );
+    let veteran = pick_obj(
+        g,
+        &[
+            (1, "I am not a protected veteran"),
+            (
+                2,
+                "I identify as one or more of the classifications of protected veteran",
+            ),
+            (3, "I don't wish to answer"),
+        ],
+    );
+    let disability = pick_obj(
+        g,
+        &[
+            (
+                1,
+                "Yes, I have a disability (or previously had a disability)",
+            ),
+            (2, "No, I don't have a disability"),
+            (3, "I don't wish to answer"),
+        ],
+    );
+    push!(
+        g,
+        "eeoc",
+        json!({"id": eid, "created_at": iso(created), "updated_at": iso(submitted.unwrap_or(created)), "application_id": id,
+        "candidate_id": cid, "gender": gender, "race": race, "veteran_status": veteran, "disability_status": disability,
+        "submitted_at": Gen::ts(submitted)})
+    );
+}
+
+/// Answers to most of the demographic questions.
+fn demographic_answers(g: &mut Gen, app: &App) {
+    let App { id, created, .. } = *app;
+    for (qid, opts) in g.demographic_questions.clone() {
+        if g.chance(0.7) {
+            let did = g.id("demographic_answers");
+            let opt = g.pick_opt(&opts);
+            let free = if opt.is_none() {
+                json!("Prefer to self-describe")
+            } else {
+                Value::Null
+            };
+            push!(
+                g,
+                "demographic_answers",
+                json!({"id": did, "created_at": iso(created), "updated_at": iso(created), "application_id": id,
+                "demographic_question_id": qid, "demographic_answer_option_id": opt, "free_form_text": free})
+            );
         }
     }
-    (id, updated)
 }

@@ -31,6 +31,9 @@ pub struct Analyzer<'a> {
     pub(super) facts: FileFacts,
     /// Names bound to the legacy base URL (this file's and the project's).
     pub(super) names: HashSet<String>,
+    /// Names bound to the base URL of another API (Harvest v3, the Job Board, other vendors):
+    /// paths built on them are not Harvest v1/v2.
+    pub(super) other_names: HashSet<String>,
     /// Function index of each basic_auth candidate (for `auth: this._auth()` uses).
     pub(super) auth_funcs: HashSet<u32>,
 }
@@ -72,6 +75,7 @@ impl<'a> Analyzer<'a> {
             ctx,
             facts: FileFacts::default(),
             names,
+            other_names: HashSet::new(),
             auth_funcs: HashSet::new(),
         }
     }

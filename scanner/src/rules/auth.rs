@@ -26,6 +26,36 @@ const BASE64_HINTS: [&str; 13] = [
 ];
 
 impl Analyzer<'_> {
+    /// Plain text (docs, tables): an `Authorization` header word followed on the same line by a
+    /// `Basic …` value.
+    pub(super) fn plain_basic_header_rule(&mut self, i: usize, lit: &str) {
+        let word = |s: &str| {
+            s.trim_matches(|c: char| !c.is_ascii_alphanumeric())
+                .to_ascii_lowercase()
+        };
+        if word(lit) != "authorization" {
+            return;
+        }
+        let line = self.toks[i].line;
+        let basic = (i + 1..(i + 5).min(self.toks.len()))
+            .take_while(|&k| self.toks[k].line == line)
+            .any(|k| {
+                let w = self.toks[k].lit();
+                w.trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
+                    .to_ascii_lowercase()
+                    .starts_with("basic")
+            });
+        if basic {
+            self.cand(
+                i,
+                Kind::BasicAuth,
+                Need::Legacy,
+                None,
+                "Authorization: Basic header",
+            );
+        }
+    }
+
     /// `curl -u key:` / `--user=key:` in a command line.
     pub(super) fn curl_user_rule(&mut self, i: usize, lit: &str) {
         if matches!(lit, "-u" | "--user")
@@ -123,12 +153,31 @@ impl Analyzer<'_> {
             || norm == "httpbasic"
             || norm == "basicauthentication")
             && callish
+            && !self.visible_password(i)
             && !(i >= 1
                 && matches!(
                     self.toks[i - 1].text.as_str(),
                     "import" | "from" | "use" | "require" | "using"
                 ))
             && !self.line_text_low(t.line).contains("import ")
+        {
+            self.cand(
+                i,
+                Kind::BasicAuth,
+                Need::Legacy,
+                None,
+                "Basic authentication with the API key",
+            );
+            return true;
+        }
+        // An auth-type enum member: `type=AuthType.BASIC`, `AuthScheme::Basic`.
+        if norm == "basic"
+            && i >= 3
+            && (self.is_assign(i - 3) || matches!(self.toks[i - 3].text.as_str(), "(" | ","))
+            && matches!(self.toks[i - 1].text.as_str(), "." | "::")
+            && crate::words::words(&self.toks[i - 2].text)
+                .iter()
+                .any(|w| w.starts_with("auth"))
         {
             self.cand(
                 i,
@@ -242,6 +291,43 @@ impl Analyzer<'_> {
                 "API key as username with a blank password",
             );
         }
+    }
+
+    /// A Basic-auth call whose second argument is visibly a password (not blank):
+    /// `.basic_auth(client_id, Some(secret))`, `setBasicAuth(user, pass)`.
+    fn visible_password(&self, i: usize) -> bool {
+        let g = i + 1;
+        if self.tok(g).is_none_or(|t| t.text != "(") || self.mate[g] == NONE {
+            return false;
+        }
+        let end = self.mate[g];
+        let mut commas = Vec::new();
+        let mut j = g + 1;
+        while j < end {
+            if self.toks[j].punct(",") {
+                commas.push(j);
+            }
+            if self.toks[j].kind == Tk::Open && self.mate[j] != NONE {
+                j = self.mate[j] + 1;
+            } else {
+                j += 1;
+            }
+        }
+        let Some(&c) = commas.first() else {
+            return false;
+        };
+        let stop = commas.get(1).copied().unwrap_or(end);
+        let arg: Vec<&crate::tokens::Tok> = self.toks[c + 1..stop].iter().collect();
+        // Visible: a non-empty string, or a word other than a blank or a type
+        // (`None::<&str>`, `Some("")`, `nil`).
+        arg.iter().any(|t| match t.kind {
+            Tk::Str => !t.lit().is_empty(),
+            Tk::Word => !matches!(
+                t.text.as_str(),
+                "None" | "nil" | "null" | "undefined" | "Some" | "str" | "String" | "string"
+            ),
+            _ => false,
+        })
     }
 
     /// `auth: this._auth()`: a use of a function that builds the Basic credentials.

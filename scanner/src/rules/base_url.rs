@@ -11,6 +11,15 @@ use crate::words::last_ident;
 impl Analyzer<'_> {
     /// Names a base URL string at `i` is bound to.
     pub(super) fn bind_names(&mut self, i: usize) {
+        for n in self.bound_names(i) {
+            self.names.insert(n.clone());
+            self.facts.base_names.push(n);
+        }
+    }
+
+    /// Names the URL string at `i` is bound to: the key or variable it is the value of (also
+    /// through a call such as `os.getenv("X", "https://...")`), or the function returning it.
+    pub(super) fn bound_names(&self, i: usize) -> Vec<String> {
         let mut found = Vec::new();
         if let Some(k) = self.key_before(i) {
             found.push(k);
@@ -41,13 +50,20 @@ impl Analyzer<'_> {
                 found.push(self.funcs[f].clone());
             }
         }
-        for n in found {
-            let n = last_ident(&n).to_string();
-            if !n.is_empty() && n.len() < 64 {
-                self.names.insert(n.clone());
-                self.facts.base_names.push(n);
-            }
+        found
+            .iter()
+            .map(|n| last_ident(n).to_string())
+            .filter(|n| !n.is_empty() && n.len() < 64)
+            .collect()
+    }
+
+    /// Plain text: an HTTP verb right before the URL on its line (`GET https://…`, `` `POST ``).
+    fn plain_verb_before(&self, i: usize) -> Option<&'static str> {
+        let p = self.toks.get(i.checked_sub(1)?)?;
+        if p.line != self.toks[i].line {
+            return None;
         }
+        routes::verb(p.lit().trim_matches(|c: char| !c.is_ascii_alphabetic()))
     }
 
     /// Full Harvest v1/v2 URLs (and base URLs) in the composed text `f` of string `i`.
@@ -59,6 +75,17 @@ impl Analyzer<'_> {
         for u in harvest_urls(f) {
             let Some(v) = u.version else { continue };
             let line = line + f[..u.at].matches('\n').count() as u32;
+            if u.blank_userinfo {
+                self.push(
+                    line,
+                    col,
+                    Kind::BasicAuth,
+                    Need::Nothing,
+                    None,
+                    None,
+                    "API key in the URL's userinfo with a blank password",
+                );
+            }
             if u.rest.is_empty() {
                 self.push(
                     line,
@@ -72,7 +99,7 @@ impl Analyzer<'_> {
                 continue;
             }
             let method = if self.ctx.plain {
-                None
+                self.plain_verb_before(i)
             } else {
                 self.method_at(i, true)
             };
@@ -101,6 +128,42 @@ impl Analyzer<'_> {
                 version_at,
                 "Harvest v1/v2 URL",
             );
+        }
+    }
+
+    /// The bare Harvest host combined with a `/v1` (`/v2`) segment in the same file
+    /// (`{host: HOST, path: "/v1" + path}`, `HOST + "/v2/"`): the file has a legacy base, and a
+    /// version segment joined to a variable path is a request built from it. A bare host alone
+    /// is not legacy: v3 code uses the same host.
+    pub(super) fn host_and_version_rule(&mut self) {
+        if !self.facts.harvest_host || self.ctx.plain {
+            return;
+        }
+        let mut hits = Vec::new();
+        for i in 0..self.toks.len() {
+            if self.toks[i].kind != Tk::Str {
+                continue;
+            }
+            let lit = self.toks[i].lit();
+            let seg = lit.trim_end_matches('/');
+            let Some(v) = seg.strip_prefix('/').and_then(routes::legacy_version) else {
+                continue;
+            };
+            let joined = self.is_concat(i + 1) || self.toks[i].parts.len() > 1;
+            hits.push((i, v, joined));
+        }
+        for (i, v, joined) in hits {
+            self.facts.legacy = true;
+            self.facts.legacy_version.get_or_insert(v.to_string());
+            if joined {
+                self.cand(
+                    i,
+                    Kind::Endpoint,
+                    Need::Nothing,
+                    None,
+                    "request URL built from the Harvest host and a v1/v2 segment",
+                );
+            }
         }
     }
 }

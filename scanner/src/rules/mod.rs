@@ -17,6 +17,23 @@ use crate::urls::{harvest_urls, mentions_harvest_greenhouse};
 use crate::words::flat;
 pub use analyzer::{Analyzer, Ctx};
 
+/// Is this URL text (lower case) the base of another API than Harvest v1/v2: a URL that names
+/// no Harvest v1/v2 base, on another host or on Harvest v3?
+fn is_other_api(low: &str) -> bool {
+    let Some(p) = low.find("://") else {
+        return false;
+    };
+    let rest = &low[p + 3..];
+    let host = rest.split(['/', '"', '\'', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || host.contains(['{', '$', '%']) {
+        return false;
+    }
+    if host.ends_with(HARVEST_HOST) {
+        return rest[host.len()..].starts_with("/v3");
+    }
+    host.contains('.')
+}
+
 impl Analyzer<'_> {
     /// Runs every rule.
     pub fn run(mut self) -> FileFacts {
@@ -42,6 +59,10 @@ impl Analyzer<'_> {
                     {
                         self.facts.mention = true;
                     }
+                    if low.contains("://") && is_other_api(&low) {
+                        let names = self.bound_names(i);
+                        self.other_names.extend(names);
+                    }
                     if low.contains(HARVEST_HOST)
                         && let Some((parts, _)) = self.compose(i)
                     {
@@ -63,12 +84,14 @@ impl Analyzer<'_> {
                 _ => {}
             }
         }
+        self.host_and_version_rule();
         for i in 0..n {
             let kind = self.toks[i].kind;
             if kind == Tk::Str {
                 self.string_rules(i);
             } else if kind == Tk::Word && !self.ctx.plain && !self.basic_auth_word_rule(i) {
                 self.base_concat_rule(i);
+                self.dynamic_call_rule(i);
             }
         }
         if !self.auth_funcs.is_empty() {
@@ -94,6 +117,7 @@ impl Analyzer<'_> {
             if lit.to_ascii_lowercase().contains(HARVEST_HOST) {
                 self.absolute_composed(i, &lit);
             }
+            self.plain_basic_header_rule(i, &lit);
             return;
         }
         let Some((parts, lead)) = self.compose(i) else {

@@ -31,13 +31,30 @@ impl Analyzer<'_> {
             Tk::Str => k.lit(),
             _ => return None,
         };
-        // `name: Type = value`
-        if i >= 4
-            && self.toks[i - 1].punct("=")
-            && self.toks[i - 3].punct(":")
-            && self.toks[i - 4].kind == Tk::Word
-        {
-            key = self.toks[i - 4].text.clone();
+        // `name: Type = value`, `name: &'static str = value`, `name: Option<String> = value`
+        if self.toks[i - 1].punct("=") && k.kind == Tk::Word {
+            let mut j = i - 2;
+            for _ in 0..6 {
+                if j < 2 {
+                    break;
+                }
+                j -= 1;
+                let t = &self.toks[j];
+                if t.punct(":") {
+                    if self.toks[j - 1].kind == Tk::Word {
+                        key = self.toks[j - 1].text.clone();
+                    }
+                    break;
+                }
+                let typeish = t.kind == Tk::Word
+                    || matches!(
+                        t.text.as_str(),
+                        "&" | "'" | "<" | ">" | "::" | "[" | "]" | "?" | ","
+                    );
+                if !typeish {
+                    break;
+                }
+            }
         }
         Some(key)
     }

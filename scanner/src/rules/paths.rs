@@ -9,6 +9,84 @@ use crate::tokens::{Part, Tk};
 use crate::words::{flat, split_lead, verb_of_word};
 
 impl Analyzer<'_> {
+    /// Dynamic clients (`__call`, `__getattr__`, `method_missing`) whose method names spell the
+    /// route: `$harvest->getJobs()`, `harvest.get_candidates()`,
+    /// `->postActivityFeedNotesForCandidate()` (X for Y = `/ys/{id}/x`), on a receiver that names
+    /// Harvest/Greenhouse. Matched against the route catalogue; no match, no finding.
+    pub(super) fn dynamic_call_rule(&mut self, i: usize) {
+        if i == 0
+            || self.tok(i + 1).is_none_or(|t| t.text != "(")
+            || !matches!(self.toks[i - 1].text.as_str(), "." | "->" | "?.")
+        {
+            return;
+        }
+        let ws = crate::words::words(&self.toks[i].text);
+        if ws.len() < 2 {
+            return;
+        }
+        let Some(method) = routes::verb(&ws[0]) else {
+            return;
+        };
+        let chain = self.callee(i + 1);
+        let receiver: Vec<String> = chain[..chain.len().saturating_sub(1)]
+            .iter()
+            .flat_map(|w| crate::words::words(w))
+            .collect();
+        if !receiver.iter().any(|w| w == "harvest" || w == "greenhouse")
+            || receiver.iter().any(|w| w.starts_with("board"))
+        {
+            return;
+        }
+        let rest = &ws[1..];
+        let (thing, parent) = match rest.iter().position(|w| w == "for") {
+            Some(p) => (&rest[..p], Some(&rest[p + 1..])),
+            None => (rest, None),
+        };
+        let prefix: Vec<String> = match parent {
+            Some(pw) if !pw.is_empty() => vec![plural(&pw.join("_")), "{id}".to_string()],
+            Some(_) => return,
+            None => Vec::new(),
+        };
+        for segs in segmentations(thing) {
+            let mut full = prefix.clone();
+            full.extend(segs);
+            if routes::resolve(Some(method), "v1", &full, false)
+                .is_some_and(|r| r.exact && r.endpoint.method == method)
+            {
+                let route = RouteReq {
+                    method: Some(method.to_string()),
+                    version: None,
+                    segs: full,
+                    allow_prefix: false,
+                };
+                self.cand(
+                    i,
+                    Kind::Endpoint,
+                    Need::Versioned,
+                    Some(route),
+                    "dynamic client method named after the route",
+                );
+                return;
+            }
+        }
+    }
+
+    /// Is the call opening at `g` an HTTP request named by its verb on an HTTP client
+    /// (`http.get(...)`, `$this->client->post(...)`, `@GET(...)`), not `dict.get(...)`?
+    pub(super) fn http_verb_call(&self, g: usize) -> bool {
+        let chain = self.callee(g);
+        if Self::chain_verb(&chain).is_none() {
+            return false;
+        }
+        if chain.len() <= 1 || chain.iter().any(|w| w == "@") {
+            // A bare verb call (`get "/x"`, Sinatra/HTTParty style) or an annotation.
+            return true;
+        }
+        chain[..chain.len() - 1]
+            .iter()
+            .any(|w| is_http_client_word(w))
+    }
+
     /// Resource lists driving generated methods: `%w[candidates applications jobs]`. True when
     /// string `i` is one.
     pub(super) fn resource_list_rule(&mut self, i: usize, lit: &str) -> bool {
@@ -178,6 +256,13 @@ impl Analyzer<'_> {
         if f.len() > 200 || f.is_empty() || f.contains(char::is_whitespace) {
             return;
         }
+        // Built on the base of another API (`f"{BOARDS}/{token}/jobs"`, `V3 + "/jobs"`).
+        if let Some(l) = lead.as_deref() {
+            let id = crate::words::last_ident(l);
+            if self.other_names.contains(id) && !self.names.contains(id) {
+                return;
+            }
+        }
         let Some(segs) = routes::normalize_path(&f) else {
             return;
         };
@@ -211,9 +296,7 @@ impl Analyzer<'_> {
             let pathish = key.as_deref().is_some_and(routes::is_path_key);
             let verb_call = {
                 let g = self.parent[i];
-                (g != NONE
-                    && self.toks[g].text == "("
-                    && Self::chain_verb(&self.callee(g)).is_some())
+                (g != NONE && self.toks[g].text == "(" && self.http_verb_call(g))
                     || (i >= 1
                         && self.toks[i - 1].kind == Tk::Word
                         && verb_of_word(&self.toks[i - 1].text).is_some())
@@ -242,7 +325,9 @@ impl Analyzer<'_> {
             method: method.map(str::to_string),
             version: version.map(str::to_string),
             segs: rest,
-            allow_prefix: false,
+            // An unknown tail under a known route (`/applications/{id}/attachment:download/…`)
+            // is reported as the route it hangs under.
+            allow_prefix: true,
         };
         let why = if version.is_some() {
             "legacy versioned path"
@@ -251,4 +336,76 @@ impl Analyzer<'_> {
         };
         self.cand(i, Kind::Endpoint, need, Some(route), why);
     }
+}
+
+/// Singular → plural of a resource name (`application` → `applications`).
+fn plural(w: &str) -> String {
+    if w.ends_with('s') {
+        w.to_string()
+    } else if let Some(stem) = w.strip_suffix('y') {
+        format!("{stem}ies")
+    } else {
+        format!("{w}s")
+    }
+}
+
+/// Every way to cut `words` into path segments, words inside a segment joined by `_`
+/// (`activity feed notes` → `activity_feed/notes`, `activity/feed_notes`, …).
+fn segmentations(words: &[String]) -> Vec<Vec<String>> {
+    if words.is_empty() || words.len() > 5 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for mask in 0..(1u32 << (words.len() - 1)) {
+        let mut segs = vec![words[0].clone()];
+        for (k, w) in words.iter().enumerate().skip(1) {
+            if mask & (1 << (k - 1)) != 0 {
+                segs.push(w.clone());
+            } else if let Some(last) = segs.last_mut() {
+                last.push('_');
+                last.push_str(w);
+            }
+        }
+        out.push(segs);
+    }
+    out
+}
+
+/// Words naming an HTTP client or an API wrapper in a receiver (`session`, `http`, `client`,
+/// `api`, `harvest`, `conn`, …).
+fn is_http_client_word(w: &str) -> bool {
+    crate::words::words(w).iter().any(|x| {
+        matches!(
+            x.as_str(),
+            "http"
+                | "https"
+                | "client"
+                | "session"
+                | "api"
+                | "request"
+                | "requests"
+                | "rest"
+                | "conn"
+                | "connection"
+                | "faraday"
+                | "httparty"
+                | "axios"
+                | "got"
+                | "ky"
+                | "superagent"
+                | "guzzle"
+                | "httpx"
+                | "urllib"
+                | "web"
+                | "webclient"
+                | "resty"
+                | "harvest"
+                | "greenhouse"
+                | "gh"
+                | "class"
+                | "service"
+                | "agent"
+                | "net"
+        )
+    })
 }

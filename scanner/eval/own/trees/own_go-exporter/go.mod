@@ -1,0 +1,3 @@
+module github.com/acme/greenhouse-exporter
+
+go 1.22
