@@ -19,7 +19,6 @@ pub mod diag;
 pub mod engine;
 pub mod load;
 pub mod model;
-pub mod ops;
 pub mod paging;
 pub mod query;
 pub mod report;

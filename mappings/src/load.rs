@@ -18,15 +18,16 @@ use crate::catalog::{
 };
 use crate::diag::{Diagnostic, Diagnostics, Location, Sink};
 use crate::model::{
-    ClosedSet, ConversionName, EndpointDef, FileDef, JoinDef, Method, OpDef, OpEntry, OpName,
-    Other, ParamDef, Role, Shape, Status, ViewDef, parse_closed,
+    ClosedSet, ConversionName, EndpointDef, FileDef, JoinDef, Method, OneOf, OpDef, OpEntry,
+    OpName, Other, ParamDef, Role, Shape, Status, ViewDef, parse_closed,
 };
 use crate::selector::Selector;
+use crate::write::{WriteAnswer, WritePlan, WriteStep};
 
 include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 
 /// The `reason` of an `unsupported` write endpoint that gives none (docs/mappings.md).
-pub const UNSUPPORTED_WRITE_REASON: &str = "harvest-proxy does not translate writes yet; the v3 call sequence is documented here and in the scanner output";
+pub const UNSUPPORTED_WRITE_REASON: &str = "harvest-proxy does not translate this write yet; the v3 call sequence is documented here and in the scanner output";
 
 const SELECTOR_HINT: &str =
     "selectors are RFC 9535 JSONPath (`$.a.b`, `$[?@.type == 'x']`) or a dotted field name (`a.b`)";
@@ -808,7 +809,7 @@ impl Builder {
             }
             Some(Status::Unsupported) if missing(&reason) || missing(&d.instead) => {
                 let hint = if is_write {
-                    "add `instead = \"...\"` (a write's `reason` defaults to: the proxy does not translate writes yet)"
+                    "add `instead = \"...\"` (a write's `reason` defaults to: the proxy does not translate this write yet)"
                 } else {
                     "add `reason = \"...\"` and `instead = \"...\"`"
                 };
@@ -859,6 +860,24 @@ impl Builder {
                 body_view,
             });
         }
+        let write = match (is_write, status) {
+            (true, Some(s)) if s != Status::Unsupported => self.write_plan(sink, stem, d, &span),
+            _ => {
+                if let Some(a) = &d.answer {
+                    let msg = "`answer` is for writes the proxy serves (translated or partial)";
+                    sink.error(&a.span(), msg, Some("remove it, or serve the write".into()));
+                    ok = false;
+                }
+                Ok(None)
+            }
+        };
+        let write = match write {
+            Ok(w) => w,
+            Err(()) => {
+                ok = false;
+                None
+            }
+        };
         if d.v3.is_empty() {
             sink.error(
                 &span,
@@ -1004,11 +1023,94 @@ impl Builder {
             params,
             response,
             exists,
-            write: None,
+            write,
             omitted: d.omitted.clone(),
             location: sink.loc(&span),
             file: stem.to_string(),
         });
+    }
+
+    /// The plan of a served write: its declared v3 calls in order and its `answer`.
+    fn write_plan(
+        &self,
+        sink: &mut Sink<'_>,
+        stem: &str,
+        d: &EndpointDef,
+        span: &std::ops::Range<usize>,
+    ) -> Result<Option<WritePlan>, ()> {
+        let Some(a) = &d.answer else {
+            sink.error(
+                span,
+                "a write the proxy serves needs an `answer`",
+                Some("add `answer = { read = \"/v1/...\" }`, `{ view = \"...\", step = 0 }` or `{ message = \"...\" }`".into()),
+            );
+            return Err(());
+        };
+        let ad = a.get_ref();
+        let status = ad.status.unwrap_or(200);
+        let answer = match (&ad.read, &ad.view, &ad.message) {
+            (Some(read), None, None) => WriteAnswer::Read {
+                path: read.clone(),
+                status,
+            },
+            (None, Some(view), None) => {
+                let target = qualify(stem, view.get_ref());
+                if !self.view_exists(
+                    sink,
+                    &view.span(),
+                    &target,
+                    "answer view",
+                    "define it under [views.<name>]; it turns v3's answer into v1's",
+                ) {
+                    return Err(());
+                }
+                let step = ad.step.unwrap_or(0);
+                if step >= d.v3.len() {
+                    let msg = format!("`step = {step}`: the endpoint has {} v3 calls", d.v3.len());
+                    sink.error(&a.span(), msg, Some("steps count from 0".into()));
+                    return Err(());
+                }
+                WriteAnswer::View {
+                    step,
+                    view: target,
+                    status,
+                }
+            }
+            (None, None, Some(text)) => WriteAnswer::Message {
+                text: text.clone(),
+                status,
+            },
+            _ => {
+                sink.error(
+                    &a.span(),
+                    "`answer` takes exactly one of `read`, `view` or `message`",
+                    None,
+                );
+                return Err(());
+            }
+        };
+        let steps =
+            d.v3.iter()
+                .map(|c| {
+                    let c = c.get_ref();
+                    WriteStep {
+                        method: match c.method.get_ref() {
+                            OneOf::Known(m) => m.as_str().to_string(),
+                            OneOf::Unknown(s) => s.clone(),
+                        },
+                        path: c.path.get_ref().clone(),
+                        query: c.query.clone(),
+                        body: c.body.as_ref().map(|b| qualify(stem, b.get_ref())),
+                        when: c.when.clone(),
+                    }
+                })
+                .collect();
+        Ok(Some(WritePlan {
+            steps,
+            answer,
+            required: d.required.clone(),
+            refuse: d.refuse.clone(),
+        }))
     }
 
     fn collect_join_calls(&self, view: &str, seen: &mut BTreeSet<String>, out: &mut Vec<V3Call>) {

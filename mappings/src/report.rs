@@ -62,6 +62,16 @@ pub fn coverage_markdown(c: &Catalog) -> String {
         count(Status::Partial),
         count(Status::Unsupported)
     );
+    let (reads, writes): (Vec<&&Endpoint>, Vec<&&Endpoint>) = eps.iter().partition(|e| e.is_read());
+    let served = |v: &[&&Endpoint]| v.iter().filter(|e| e.status != Status::Unsupported).count();
+    let _ = writeln!(
+        out,
+        "Reads: {} of {} served. Writes: {} of {} served (as the acting user, exactly once; docs/proxy.md, \"Writes\").\n",
+        served(&reads),
+        reads.len(),
+        served(&writes),
+        writes.len()
+    );
     out.push_str(
         "| legacy endpoint | versions | status | v3 calls | scopes | what is lost / why not |\n",
     );

@@ -23,6 +23,10 @@ use crate::v3::{V3, V3Write, WriteCall, WriteOutcome};
 pub struct WritePlan {
     pub steps: Vec<WriteStep>,
     pub answer: WriteAnswer,
+    /// Legacy body fields v1 required.
+    pub required: Vec<String>,
+    /// Legacy body fields v3 cannot take, with the reason.
+    pub refuse: std::collections::BTreeMap<String, String>,
 }
 
 /// One v3 call of a write.
@@ -33,6 +37,9 @@ pub struct WriteStep {
     /// body (`{body.job_id}`), the acting user (`{on_behalf_of}`) and earlier answers
     /// (`{steps.0.id}`).
     pub path: String,
+    /// Query template (placeholders as in `path`); a `GET` step is a lookup: its first row
+    /// becomes `steps.N` for later calls (none → 404, as v1 answered for a missing record).
+    pub query: std::collections::BTreeMap<String, String>,
     /// The view that turns the legacy body (with `_request`: path, acting user, earlier
     /// answers) into the v3 body; None sends no body.
     pub body: Option<String>,
@@ -119,13 +126,16 @@ pub enum WriteError {
     /// The body is not the JSON object v1 took.
     #[error("{0}")]
     BadBody(String),
+    /// A body field v1 required is missing, or a value is not what v1 took (v1's 422).
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
     /// A v3 call was refused (4xx), or failed with an outcome reading back could not decide.
     #[error("{message}")]
     Failed {
         outcome: Outcome,
         message: String,
         /// v3's refusal, when v3 answered one.
-        upstream: Option<FetchError>,
+        upstream: Option<Box<FetchError>>,
         calls: Vec<CallRecord>,
     },
 }
@@ -151,6 +161,26 @@ pub async fn write(
     };
     let acting = acting_user(req.on_behalf_of)?;
     let body = legacy_body(req.body)?;
+    if let Some(field) = plan
+        .required
+        .iter()
+        .find(|f| body.get(f.as_str()).is_none_or(Value::is_null))
+    {
+        return Err(WriteError::Invalid {
+            field: field.clone(),
+            message: "is required".into(),
+        });
+    }
+    if let Some((field, why)) = plan
+        .refuse
+        .iter()
+        .find(|(f, _)| body.get(f.as_str()).is_some_and(|v| !v.is_null()))
+    {
+        return Err(WriteError::Invalid {
+            field: field.clone(),
+            message: format!("cannot be written through Harvest v3: {why}"),
+        });
+    }
     let mut run = Run {
         catalog,
         ep,
@@ -262,6 +292,9 @@ impl Run<'_> {
             self.push_answer(Value::Null);
             return Ok(());
         }
+        if step.method == "GET" {
+            return self.lookup(step).await;
+        }
         let target = fill(&step.path, &self.ctx).map_err(|e| self.bad_mapping(&e))?;
         let v3_body = match &step.body {
             Some(view) => Some(self.body(view, body).await?),
@@ -279,7 +312,11 @@ impl Run<'_> {
             WriteOutcome::Refused(e) => (Some(e.status).filter(|s| *s > 0), None, Some(Err(e))),
             WriteOutcome::Unknown { reason } => match self.read_back(&call).await {
                 Some(true) => (None, None, None),
-                Some(false) => (None, None, Some(Ok(format!("{reason}; read back: not applied")))),
+                Some(false) => (
+                    None,
+                    None,
+                    Some(Ok(format!("{reason}; read back: not applied"))),
+                ),
                 None => (None, None, Some(Ok(reason))),
             },
         };
@@ -300,6 +337,28 @@ impl Run<'_> {
             }
             Some(Ok(reason)) => Err(self.failed(Outcome::Unknown, reason, None)),
         }
+    }
+
+    /// A `GET` step: the first row of a v3 list (read as the read user), for later steps.
+    async fn lookup(&mut self, step: &WriteStep) -> Result<(), WriteError> {
+        let path = fill(&step.path, &self.ctx).map_err(|e| self.bad_mapping(&e))?;
+        let mut q = Vec::with_capacity(step.query.len());
+        for (k, v) in &step.query {
+            q.push((
+                k.clone(),
+                fill(v, &self.ctx).map_err(|e| self.bad_mapping(&e))?,
+            ));
+        }
+        let fetch: &dyn V3 = self.v3;
+        let page = fetch
+            .page(&paging::target(&path, &q), true)
+            .await
+            .map_err(|e| self.failed(Outcome::NotApplied, e.to_string(), Some(e)))?;
+        let Some(row) = page.rows.into_iter().next() else {
+            return Err(WriteError::Read(ReadError::NotFound));
+        };
+        self.push_answer(row);
+        Ok(())
     }
 
     fn push_answer(&mut self, v: Value) {
@@ -336,7 +395,10 @@ impl Run<'_> {
         let (collection, id) = record_of(&call.target)?;
         let q = vec![("ids".to_string(), id.to_string())];
         let fetch: &dyn V3 = self.v3;
-        let page = fetch.page(&paging::target(&collection, &q), true).await.ok()?;
+        let page = fetch
+            .page(&paging::target(&collection, &q), true)
+            .await
+            .ok()?;
         let row = page.rows.into_iter().next();
         match call.method.as_str() {
             "DELETE" => Some(row.is_none()),
@@ -358,7 +420,11 @@ impl Run<'_> {
         }
     }
 
-    async fn answer(self, answer: &WriteAnswer, m: &RouteMatch<'_>) -> Result<WriteDone, WriteError> {
+    async fn answer(
+        self,
+        answer: &WriteAnswer,
+        m: &RouteMatch<'_>,
+    ) -> Result<WriteDone, WriteError> {
         let (status, body) = match answer {
             WriteAnswer::Message { text, status } => {
                 let text = fill(text, &self.ctx).map_err(|e| self.bad_mapping(&e))?;
@@ -416,7 +482,12 @@ impl Run<'_> {
     }
 
     /// A failed call: nothing changed if it was the first (or every earlier one was skipped).
-    fn failed(&self, outcome: Outcome, message: String, upstream: Option<FetchError>) -> WriteError {
+    fn failed(
+        &self,
+        outcome: Outcome,
+        message: String,
+        upstream: Option<FetchError>,
+    ) -> WriteError {
         let earlier_applied = self.calls[..self.calls.len().saturating_sub(1)]
             .iter()
             .any(|c| c.status.is_some_and(|s| (200..300).contains(&s)));
@@ -427,7 +498,7 @@ impl Run<'_> {
         WriteError::Failed {
             outcome,
             message: format!("{}: {message}", self.ep.route()),
-            upstream,
+            upstream: upstream.map(Box::new),
             calls: self.calls.clone(),
         }
     }
@@ -446,7 +517,9 @@ fn record_of(target: &str) -> Option<(String, u64)> {
 /// `POST /v3/candidates` may answer `{candidate, application}`: the record is the first.
 fn unwrap_answer(v: Value) -> Value {
     match v {
-        Value::Object(m) if m.len() <= 2 && m.contains_key("candidate") && !m.contains_key("id") => {
+        Value::Object(m)
+            if m.len() <= 2 && m.contains_key("candidate") && !m.contains_key("id") =>
+        {
             m.get("candidate").cloned().unwrap_or(Value::Null)
         }
         other => other,
@@ -459,9 +532,16 @@ mod tests {
 
     #[test]
     fn placeholders_fill_from_the_context() {
-        let ctx = json!({"id": "12", "body": {"job_id": 7}, "steps": [{"id": 99}], "on_behalf_of": 5});
-        assert_eq!(fill("/v3/applications/{id}/move", &ctx).unwrap(), "/v3/applications/12/move");
-        assert_eq!(fill("{steps.0.id}-{body.job_id}-{on_behalf_of}", &ctx).unwrap(), "99-7-5");
+        let ctx =
+            json!({"id": "12", "body": {"job_id": 7}, "steps": [{"id": 99}], "on_behalf_of": 5});
+        assert_eq!(
+            fill("/v3/applications/{id}/move", &ctx).unwrap(),
+            "/v3/applications/12/move"
+        );
+        assert_eq!(
+            fill("{steps.0.id}-{body.job_id}-{on_behalf_of}", &ctx).unwrap(),
+            "99-7-5"
+        );
         assert!(fill("{body.nothing}", &ctx).is_err());
         assert!(fill("{id", &ctx).is_err());
     }
@@ -469,8 +549,18 @@ mod tests {
     #[test]
     fn acting_user_is_a_user_id() {
         assert_eq!(acting_user(Some(" 42 ")).unwrap(), 42);
-        for bad in [None, Some(""), Some("abc"), Some("0"), Some("-3"), Some("99999999999999999999")] {
-            assert!(matches!(acting_user(bad), Err(WriteError::ActingUser(_))), "{bad:?}");
+        for bad in [
+            None,
+            Some(""),
+            Some("abc"),
+            Some("0"),
+            Some("-3"),
+            Some("99999999999999999999"),
+        ] {
+            assert!(
+                matches!(acting_user(bad), Err(WriteError::ActingUser(_))),
+                "{bad:?}"
+            );
         }
     }
 
@@ -484,7 +574,10 @@ mod tests {
 
     #[test]
     fn records_of_targets() {
-        assert_eq!(record_of("/v3/candidates/12"), Some(("/v3/candidates".into(), 12)));
+        assert_eq!(
+            record_of("/v3/candidates/12"),
+            Some(("/v3/candidates".into(), 12))
+        );
         assert_eq!(record_of("/v3/applications/12/move"), None);
         assert_eq!(record_of("/v3/notes"), None);
     }

@@ -3,8 +3,8 @@
 use serde_json::{Value, json};
 
 use harvest_mappings::ReadError;
-use harvest_mappings::write::{Outcome, WriteError};
 use harvest_mappings::engine::FetchError;
+use harvest_mappings::write::{Outcome, WriteError};
 
 /// A v1-shaped error: status, body, and extra headers (e.g. `Retry-After`).
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +84,10 @@ impl V1Error {
                 Outcome::NotApplied.as_str(),
             ),
             WriteError::BadBody(m) => (V1Error::new(400, m.clone()), Outcome::NotApplied.as_str()),
+            WriteError::Invalid { field, message } => (
+                V1Error::validation(field, format!("{field} {message}")),
+                Outcome::NotApplied.as_str(),
+            ),
             WriteError::Failed {
                 outcome,
                 message,
@@ -94,7 +98,9 @@ impl V1Error {
                     (Outcome::NotApplied, Some(f)) => V1Error::from_upstream(f),
                     (Outcome::Unknown, _) => V1Error::new(
                         502,
-                        format!("{message}. The outcome is unknown: Harvest v3 did not say whether the write was applied, and reading it back could not tell. Check before repeating it."),
+                        format!(
+                            "{message}. The outcome is unknown: Harvest v3 did not say whether the write was applied, and reading it back could not tell. Check before repeating it."
+                        ),
                     ),
                     _ => V1Error::new(502, message.clone()),
                 };

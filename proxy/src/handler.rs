@@ -155,7 +155,8 @@ async fn write(
         body: &req.body,
         on_behalf_of: req.on_behalf_of.as_deref(),
     };
-    let (status, body, outcome) = match harvest_mappings::write::write(state.catalog, &w, reader).await
+    let (status, body, outcome) = match harvest_mappings::write::write(state.catalog, &w, reader)
+        .await
     {
         Ok(done) => (done.status, done.body, "applied"),
         Err(e) => {

@@ -342,12 +342,21 @@ impl V3Write for Reader {
             loop {
                 let token = match st
                     .tokens
-                    .get(self.tenant, tenant, call.acting_user, &st.upstream, &st.metrics)
+                    .get(
+                        self.tenant,
+                        tenant,
+                        call.acting_user,
+                        &st.upstream,
+                        &st.metrics,
+                    )
                     .await
                 {
                     Ok(t) => t,
                     Err(e) => {
-                        return WriteOutcome::Refused(fe(0, format!("{TOKEN_FAILURE}: {}", e.message)));
+                        return WriteOutcome::Refused(fe(
+                            0,
+                            format!("{TOKEN_FAILURE}: {}", e.message),
+                        ));
                     }
                 };
                 self.calls.fetch_add(1, Ordering::Relaxed);

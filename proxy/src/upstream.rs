@@ -65,17 +65,13 @@ impl Upstream {
     /// One request with the configured timeout; the body is read in full.
     pub async fn send(&self, req: Request<Full<Bytes>>) -> Result<RawResponse, CallError> {
         let fut = async {
-            let resp = self
-                .client
-                .request(req)
-                .await
-                .map_err(|e| {
-                    if e.is_connect() {
-                        CallError::Connect(error_chain(&e))
-                    } else {
-                        CallError::Lost(error_chain(&e))
-                    }
-                })?;
+            let resp = self.client.request(req).await.map_err(|e| {
+                if e.is_connect() {
+                    CallError::Connect(error_chain(&e))
+                } else {
+                    CallError::Lost(error_chain(&e))
+                }
+            })?;
             let (parts, body) = resp.into_parts();
             let body = body
                 .collect()
