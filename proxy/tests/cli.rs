@@ -218,7 +218,11 @@ fn show_takes_the_route_in_every_written_form() {
     assert!(
         out.contains("body through view applications.application_patch_body")
             && out.contains("  applications.application_patch_body  (applications.toml:")
-            && out.contains("(the default reason of unsupported writes)"),
+            && out
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .contains("(the default reason of unsupported writes)"),
         "{out}"
     );
     // Without a method: every endpoint at the path.
