@@ -1102,6 +1102,7 @@ impl Builder {
                         query: c.query.clone(),
                         body: c.body.as_ref().map(|b| qualify(stem, b.get_ref())),
                         when: c.when.clone(),
+                        each: c.each.clone(),
                     }
                 })
                 .collect();

@@ -422,6 +422,8 @@ pub struct V3CallDef {
     pub body: Option<Spanned<String>>,
     /// For writes: make this call only when the legacy body has this field (not null).
     pub when: Option<String>,
+    /// For writes: make this call once per item of this legacy body list.
+    pub each: Option<String>,
 }
 
 /// How a served write builds v1's answer: exactly one of `read`, `view` or `message`.

@@ -45,6 +45,9 @@ pub struct WriteStep {
     pub body: Option<String>,
     /// Run only when this legacy body field is present and not null.
     pub when: Option<String>,
+    /// Run once per item of this legacy body list (the item is the body view's record and
+    /// `{item.x}` in placeholders); its answers are a list.
+    pub each: Option<String>,
 }
 
 /// How v1's answer to a write is built.
@@ -90,7 +93,10 @@ pub struct CallRecord {
     pub method: String,
     pub target: String,
     pub body: Option<Value>,
+    /// v3's status, when it answered.
     pub status: Option<u16>,
+    /// Applied (true), not applied (false), or unknown (None).
+    pub applied: Option<bool>,
 }
 
 /// Whether a failed write changed anything.
@@ -295,9 +301,39 @@ impl Run<'_> {
         if step.method == "GET" {
             return self.lookup(step).await;
         }
+        let Some(list) = &step.each else {
+            let answer = self.call_once(step, body).await?;
+            self.push_answer(answer);
+            return Ok(());
+        };
+        // Once per item of a body list (`{item.x}` in the path, the item as the view's record).
+        let items = match body.get(list) {
+            Some(Value::Array(items)) => items.clone(),
+            None | Some(Value::Null) => Vec::new(),
+            Some(_) => {
+                return Err(WriteError::Invalid {
+                    field: list.clone(),
+                    message: "must be a list".into(),
+                });
+            }
+        };
+        let mut answers = Vec::with_capacity(items.len());
+        for item in items {
+            if let Value::Object(ctx) = &mut self.ctx {
+                ctx.insert("item".into(), item.clone());
+            }
+            answers.push(unwrap_answer(self.call_once(step, &item).await?));
+        }
+        self.push_answer(Value::Array(answers));
+        Ok(())
+    }
+
+    /// One v3 write, once; its answer (Null for a 204). After an unknown outcome the record
+    /// is read back; a write that cannot be shown applied is a failure that says so.
+    async fn call_once(&mut self, step: &WriteStep, record: &Value) -> Result<Value, WriteError> {
         let target = fill(&step.path, &self.ctx).map_err(|e| self.bad_mapping(&e))?;
         let v3_body = match &step.body {
-            Some(view) => Some(self.body(view, body).await?),
+            Some(view) => Some(self.body(view, record).await?),
             None => None,
         };
         let call = WriteCall {
@@ -307,36 +343,39 @@ impl Run<'_> {
             acting_user: self.ctx["on_behalf_of"].as_u64().unwrap_or(0),
         };
         let outcome = self.v3.write(&call).await;
-        let (status, answer, failure) = match outcome {
-            WriteOutcome::Applied { status, body } => (Some(status), body, None),
-            WriteOutcome::Refused(e) => (Some(e.status).filter(|s| *s > 0), None, Some(Err(e))),
-            WriteOutcome::Unknown { reason } => match self.read_back(&call).await {
-                Some(true) => (None, None, None),
-                Some(false) => (
-                    None,
-                    None,
-                    Some(Ok(format!("{reason}; read back: not applied"))),
-                ),
-                None => (None, None, Some(Ok(reason))),
-            },
-        };
-        self.calls.push(CallRecord {
-            method: call.method,
+        let mut rec = CallRecord {
+            method: call.method.clone(),
             target,
             body: v3_body,
-            status,
-        });
-        match failure {
-            None => {
-                self.push_answer(answer.unwrap_or(Value::Null));
-                Ok(())
+            status: None,
+            applied: None,
+        };
+        let result = match outcome {
+            WriteOutcome::Applied { status, body } => {
+                rec.status = Some(status);
+                rec.applied = Some(true);
+                Ok(body.unwrap_or(Value::Null))
             }
-            Some(Err(e)) => Err(self.failed(Outcome::NotApplied, e.to_string(), Some(e))),
-            Some(Ok(reason)) if reason.ends_with("not applied") => {
-                Err(self.failed(Outcome::NotApplied, reason, None))
+            WriteOutcome::Refused(e) => {
+                rec.status = Some(e.status).filter(|s| *s > 0);
+                rec.applied = Some(false);
+                Err((Outcome::NotApplied, e.to_string(), Some(e)))
             }
-            Some(Ok(reason)) => Err(self.failed(Outcome::Unknown, reason, None)),
-        }
+            WriteOutcome::Unknown { reason } => {
+                rec.applied = self.read_back(&call).await;
+                match rec.applied {
+                    Some(true) => Ok(Value::Null),
+                    Some(false) => Err((
+                        Outcome::NotApplied,
+                        format!("{reason}; read back: not applied"),
+                        None,
+                    )),
+                    None => Err((Outcome::Unknown, reason, None)),
+                }
+            }
+        };
+        self.calls.push(rec);
+        result.map_err(|(outcome, message, upstream)| self.failed(outcome, message, upstream))
     }
 
     /// A `GET` step: the first row of a v3 list (read as the read user), for later steps.
@@ -472,7 +511,7 @@ impl Run<'_> {
     }
 
     fn bad_mapping(&self, message: &str) -> WriteError {
-        if self.calls.iter().any(|c| c.status.is_some()) {
+        if self.calls.iter().any(|c| c.applied != Some(false)) {
             return self.after_applied(message.to_string());
         }
         WriteError::Read(ReadError::Mapping {
@@ -490,7 +529,7 @@ impl Run<'_> {
     ) -> WriteError {
         let earlier_applied = self.calls[..self.calls.len().saturating_sub(1)]
             .iter()
-            .any(|c| c.status.is_some_and(|s| (200..300).contains(&s)));
+            .any(|c| c.applied == Some(true));
         let outcome = match outcome {
             Outcome::NotApplied if earlier_applied => Outcome::Partial,
             o => o,

@@ -109,7 +109,7 @@ impl V1Error {
                     if *outcome != Outcome::NotApplied {
                         let done: Vec<Value> = calls
                             .iter()
-                            .map(|c| json!({"method": c.method, "path": c.target.split('?').next().unwrap_or(""), "status": c.status}))
+                            .map(|c| json!({"method": c.method, "path": c.target.split('?').next().unwrap_or(""), "status": c.status, "applied": c.applied}))
                             .collect();
                         m.insert("v3_calls".into(), Value::Array(done));
                     }
