@@ -96,19 +96,24 @@ impl<'a> Sink<'a> {
         Location::at(self.file, self.source, span.start)
     }
 
-    pub fn error(&mut self, span: &Range<usize>, message: impl Into<String>, hint: Option<String>) {
+    /// Reports a problem at `span`, with what to do about it.
+    pub fn error(
+        &mut self,
+        span: &Range<usize>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
         let location = self.loc(span);
         self.out.push(Diagnostic {
             location,
             message: message.into(),
-            hint,
+            hint: Some(hint.into()),
         });
     }
 
     /// Reports a value outside its closed set at `span`, with the accepted values.
     pub fn unknown<T>(&mut self, span: &Range<usize>, e: &UnknownValue) -> Option<T> {
-        let message = format!("unknown {} `{}`", e.what, e.value);
-        self.error(span, message, Some(e.hint()));
+        self.error(span, format!("unknown {} `{}`", e.what, e.value), e.hint());
         None
     }
 

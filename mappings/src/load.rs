@@ -1,8 +1,8 @@
 //! Loads mapping files, checks them, and builds the `Catalog`. serde parses the format
 //! (`model`), closed sets included; this module checks what serde cannot — selectors,
 //! references between views, duplicates, statuses without their reason — and compiles.
-//! Every problem is collected with its file:line:column and a hint; nothing here panics on
-//! bad input.
+//! Every problem is collected with its file:line:column and a hint (any problem fails the
+//! whole load); nothing here panics on bad input.
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
@@ -14,12 +14,12 @@ use toml::Spanned;
 
 use crate::catalog::{
     Attach, Catalog, Conversion, Endpoint, Join, Op, Param, ParamRule, Response, V3Call, View,
-    derive_scope,
+    derive_scope, strip_version,
 };
 use crate::diag::{Diagnostic, Diagnostics, Location, Sink};
 use crate::model::{
     ClosedSet, ConversionName, EndpointDef, FileDef, JoinDef, Method, OneOf, OpDef, OpEntry,
-    OpName, Other, ParamDef, Role, Shape, Status, ViewDef, parse_closed,
+    OpName, Other, ParamDef, ParamType, Place, Role, Shape, Status, ViewDef, parse_closed,
 };
 use crate::selector::Selector;
 use crate::write::{WriteAnswer, WritePlan, WriteStep};
@@ -49,11 +49,8 @@ impl Catalog {
     pub fn load_dir(dir: &Path) -> Result<Catalog, Diagnostics> {
         let shown = dir.display().to_string();
         let entries = std::fs::read_dir(dir).map_err(|e| {
-            one(
-                &shown,
-                format!("cannot read mapping directory: {e}"),
-                "pass the directory that holds the *.toml mapping files",
-            )
+            let hint = "pass the directory that holds the *.toml mapping files";
+            one(&shown, format!("cannot read mapping directory: {e}"), hint)
         })?;
         let mut files = Vec::new();
         for path in entries.flatten().map(|e| e.path()) {
@@ -62,18 +59,20 @@ impl Catalog {
             }
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
             let text = std::fs::read_to_string(&path).map_err(|e| {
+                let hint = "mapping files must be readable UTF-8 TOML";
                 one(
                     &path.display().to_string(),
                     format!("cannot read mapping file: {e}"),
-                    "mapping files must be readable UTF-8 TOML",
+                    hint,
                 )
             })?;
             files.push((name.unwrap_or_default(), text));
         }
         if files.is_empty() {
+            let msg = "no *.toml mapping files in this directory".to_string();
             return Err(one(
                 &shown,
-                "no *.toml mapping files in this directory".into(),
+                msg,
                 "point at mappings/resources or a copy of it",
             ));
         }
@@ -92,11 +91,12 @@ impl Catalog {
                 Ok(f) => parsed.push((name.to_string(), source, f)),
                 Err(e) => {
                     let msg = e.message().trim().to_string();
-                    diags.push(Diagnostic {
-                        location: Location::at(name, source, e.span().unwrap_or(0..0).start),
-                        hint: Some(syntax_hint(&msg).into()),
-                        message: msg,
-                    });
+                    let offset = e.span().unwrap_or(0..0).start;
+                    Sink::new(name, source, &mut diags).error(
+                        &(offset..offset),
+                        &msg,
+                        syntax_hint(&msg),
+                    );
                 }
             }
         }
@@ -116,18 +116,14 @@ impl Catalog {
             }
         }
         if !diags.is_empty() {
-            diags.sort_by(|a, b| {
-                let key =
-                    |d: &Diagnostic| (d.location.file.clone(), d.location.line, d.location.column);
-                key(a).cmp(&key(b))
-            });
+            diags.sort_by_key(|d| (d.location.file.clone(), d.location.line, d.location.column));
             return Err(Diagnostics(diags));
         }
         let mut files: Vec<String> = parsed.into_iter().map(|(f, _, _)| f).collect();
         files.sort();
         Ok(Catalog {
             endpoints: b.endpoints,
-            views: b.views.into_iter().map(|(k, (v, _))| (k, v)).collect(),
+            views: b.views,
             files,
             analysis: Default::default(),
         }
@@ -141,10 +137,11 @@ fn one(file: &str, message: String, hint: &str) -> Diagnostics {
         line: 0,
         column: 0,
     };
+    let hint = Some(hint.to_string());
     Diagnostics(vec![Diagnostic {
         location,
         message,
-        hint: Some(hint.to_string()),
+        hint,
     }])
 }
 
@@ -178,25 +175,15 @@ fn is_id_filter(by: &str) -> bool {
     by == "ids" || by.ends_with("_ids")
 }
 
+fn is_collection(path: &str) -> bool {
+    path.starts_with("/v3/") && !path.contains('{')
+}
+
 /// A selector written at `span`, reported there when it does not compile.
 fn selector(sink: &mut Sink<'_>, span: &Range<usize>, text: &str, what: &str) -> Option<Selector> {
     Selector::parse(text)
-        .map_err(|e| sink.error(span, format!("{what}: {e}"), Some(SELECTOR_HINT.into())))
+        .map_err(|e| sink.error(span, format!("{what}: {e}"), SELECTOR_HINT))
         .ok()
-}
-
-/// A selector that must name one place.
-fn singular(sink: &mut Sink<'_>, span: &Range<usize>, text: &str, what: &str) -> Option<Selector> {
-    let s = selector(sink, span, text, what)?;
-    if !s.is_singular() {
-        sink.error(
-            span,
-            format!("{what}: `{text}` must name one place (a singular path), not a query"),
-            Some("write a field path such as `a.b` or `$.a[0]`".into()),
-        );
-        return None;
-    }
-    Some(s)
 }
 
 /// Where a view reference was written, to report unresolved names.
@@ -215,33 +202,41 @@ struct ViewCtx<'a> {
 
 #[derive(Default)]
 struct Builder {
-    views: HashMap<String, (View, Location)>,
+    views: HashMap<String, View>,
     /// (view, base, where `extends` is written)
     extends: Vec<(String, String, Location)>,
     refs: Vec<PendingRef>,
     endpoints: Vec<Endpoint>,
-    routes: HashMap<(String, String), Location>,
+    routes: HashMap<(Method, String), Location>,
 }
 
 impl Builder {
     fn view(&mut self, sink: &mut Sink<'_>, stem: &str, name: &str, def: &Spanned<ViewDef>) {
-        let span = def.span();
-        let qualified = qualify(stem, name);
-        let vdef = def.get_ref();
-        let mut joins = Vec::new();
+        let (vdef, span, qualified) = (def.get_ref(), def.span(), qualify(stem, name));
+        let location = sink.loc(&span);
+        if let Some(prev) = self.views.get(&qualified) {
+            let msg = format!(
+                "view `{qualified}` is defined twice (first at {})",
+                prev.location
+            );
+            sink.error(&span, msg, "rename one of them (view names are per file)");
+            return;
+        }
+        let mut joins: Vec<Join> = Vec::new();
         let mut names: HashMap<String, usize> = HashMap::new();
         for j in &vdef.joins {
             let Some(join) = self.join(sink, stem, &qualified, j) else {
                 continue;
             };
             if names.insert(join.name.clone(), joins.len()).is_some() {
+                let msg = format!(
+                    "join `{}` is declared twice in view `{qualified}`",
+                    join.name
+                );
                 sink.error(
                     &j.get_ref().name.span(),
-                    format!(
-                        "join `{}` is declared twice in view `{qualified}`",
-                        join.name
-                    ),
-                    Some("give each join of a view its own name".into()),
+                    msg,
+                    "give each join of a view its own name",
                 );
             }
             joins.push(join);
@@ -259,56 +254,59 @@ impl Builder {
             let Some(op) = self.op(sink, &ctx, &raw.value(), &op_span, Some(raw), &mut used) else {
                 continue;
             };
+            let line = sink.loc(&op_span).line;
             for target in op_writes(&op) {
-                let line = sink.loc(&op_span).line;
-                if let Some(first) = writes.get(&target) {
-                    sink.error(
+                match writes.get(&target) {
+                    Some(first) => sink.error(
                         &op_span,
                         format!("v1 field `{target}` is written twice in view `{qualified}` (first at line {first})"),
-                        Some("each output field must have one source; remove one of the operations or use `default`".into()),
-                    );
-                } else {
-                    writes.insert(target, line);
+                        "each output field must have one source; remove one of the operations or use `default`",
+                    ),
+                    None => drop(writes.insert(target, line)),
                 }
             }
             ops.push(op);
         }
-        for (i, j) in vdef.joins.iter().enumerate() {
-            if used.get(i) == Some(&false) && i < joins.len() {
-                sink.error(
-                    &j.span(),
-                    format!("join `{}` of view `{qualified}` is never attached", joins[i].name),
-                    Some("add `{ op = \"attach\", join = \"...\", to = \"...\" }` or remove the join; it would cost a v3 call for nothing".into()),
-                );
-            }
+        for (j, join) in vdef
+            .joins
+            .iter()
+            .zip(&joins)
+            .zip(&used)
+            .filter(|(_, u)| !**u)
+            .map(|(j, _)| j)
+        {
+            sink.error(
+                &j.span(),
+                format!("join `{}` of view `{qualified}` is never attached", join.name),
+                "add `{ op = \"attach\", join = \"...\", to = \"...\" }` or remove the join; it would cost a v3 call for nothing",
+            );
         }
         let extends = vdef.extends.as_ref().map(|base| {
             if !vdef.joins.is_empty() {
-                sink.error(&base.span(), format!("view `{qualified}` extends `{}` and so cannot declare joins of its own", base.get_ref()), Some("add the joins to the base view, or copy the base view instead of extending it".into()));
+                sink.error(
+                    &base.span(),
+                    format!(
+                        "view `{qualified}` extends `{}` and so cannot declare joins of its own",
+                        base.get_ref()
+                    ),
+                    "add the joins to the base view, or copy the base view instead of extending it",
+                );
             }
             let target = qualify(stem, base.get_ref());
             self.extends
                 .push((qualified.clone(), target.clone(), sink.loc(&base.span())));
             target
         });
-        let location = sink.loc(&span);
-        if let Some((_, prev)) = self.views.get(&qualified) {
-            sink.error(
-                &span,
-                format!("view `{qualified}` is defined twice (first at {prev})"),
-                None,
-            );
-            return;
-        }
+        let source = vdef.source.clone();
         let view = View {
             name: qualified.clone(),
-            source: vdef.source.clone(),
+            source,
             extends,
             joins,
             ops,
-            location: location.clone(),
+            location,
         };
-        self.views.insert(qualified, (view, location));
+        self.views.insert(qualified, view);
     }
 
     fn join(
@@ -320,54 +318,55 @@ impl Builder {
     ) -> Option<Join> {
         let d = j.get_ref();
         let (name, from) = (d.name.get_ref(), d.from.get_ref());
-        let mut ok = true;
-        if !from.starts_with("/v3/") || from.contains('{') {
+        if !is_collection(from) {
             sink.error(
                 &d.from.span(),
                 format!("join `{name}`: `from` must be a v3 collection path such as `/v3/users`, not `{from}`"),
-                Some("v3 has no single-record or nested routes; filter the collection with `by`".into()),
+                "v3 has no single-record or nested routes; filter the collection with `by`",
             );
-            ok = false;
         }
         match (&d.by, d.all) {
-            (Some(by), true) => {
-                let msg = "a join takes either `by` (a filter) or `all = true`, not both";
-                sink.error(&by.span(), msg, None);
-                ok = false;
-            }
-            (None, false) => {
-                sink.error(
-                    &j.span(),
-                    format!("join `{name}` needs `by = \"<plural filter>\"` or `all = true`"),
-                    Some("e.g. `by = \"candidate_ids\"` fetches the rows for up to 50 parents a call".into()),
-                );
-                ok = false;
-            }
-            (Some(by), false) if !is_id_filter(by.get_ref()) => {
-                sink.error(
-                    &by.span(),
-                    format!("join filter `{}` is not a plural id filter", by.get_ref()),
-                    Some(
-                        "v3 batch filters are `ids` or `<parent>_ids` (comma lists of at most 50)"
-                            .into(),
-                    ),
-                );
-                ok = false;
-            }
+            (Some(by), true) => sink.error(
+                &by.span(),
+                "a join takes either `by` (a filter) or `all = true`, not both",
+                "`by` fetches the rows of the batch's keys; `all` the whole (small) collection",
+            ),
+            (None, false) => sink.error(
+                &j.span(),
+                format!("join `{name}` needs `by = \"<plural filter>\"` or `all = true`"),
+                "e.g. `by = \"candidate_ids\"` fetches the rows for up to 50 parents a call",
+            ),
+            (Some(by), false) if !is_id_filter(by.get_ref()) => sink.error(
+                &by.span(),
+                format!("join filter `{}` is not a plural id filter", by.get_ref()),
+                "v3 batch filters are `ids` or `<parent>_ids` (comma lists of at most 50)",
+            ),
             _ => {}
         }
         let key = selector(sink, &d.key.span(), d.key.get_ref(), "join key");
-        let on = singular(sink, &d.on.span(), d.on.get_ref(), "join `on`");
-        if let Some(v) = &d.view {
+        let on = selector(sink, &d.on.span(), d.on.get_ref(), "join `on`");
+        if let Some(on) = on.as_ref().filter(|s| !s.is_singular()) {
+            let msg = format!(
+                "join `on`: `{}` must name one place (a singular path), not a query",
+                on.text()
+            );
+            sink.error(
+                &d.on.span(),
+                msg,
+                "write a field path such as `a.b` or `$.a[0]`",
+            );
+        }
+        let view = d.view.as_ref().map(|v| {
+            let target = qualify(stem, v.get_ref());
+            let location = sink.loc(&v.span());
+            let from_view = view.to_string();
             self.refs.push(PendingRef {
-                from_view: view.to_string(),
-                target: qualify(stem, v.get_ref()),
-                location: sink.loc(&v.span()),
+                from_view,
+                target: target.clone(),
+                location,
             });
-        }
-        if !ok {
-            return None;
-        }
+            target
+        });
         Some(Join {
             name: name.clone(),
             from: from.clone(),
@@ -375,7 +374,7 @@ impl Builder {
             key: key?,
             on: on?,
             query: d.query.clone(),
-            view: d.view.as_ref().map(|v| qualify(stem, v.get_ref())),
+            view,
             cache: d.cache,
         })
     }
@@ -392,59 +391,55 @@ impl Builder {
         used: &mut [bool],
     ) -> Option<Op> {
         let at = |key: &str| keys.and_then(|k| k.span(key)).unwrap_or(span.clone());
-        let name = match raw.get("op").and_then(|v| v.as_str()) {
-            Some(name) => name,
-            None => {
-                let hint = format!(
-                    "every operation is a table with `op = \"...\"`; expected one of {}",
-                    OpName::NAMES.join(", ")
-                );
-                sink.error(
-                    span,
-                    "invalid operation: it has no `op = \"...\"`",
-                    Some(hint),
-                );
-                return None;
-            }
+        let Some(name) = raw.get("op").and_then(|v| v.as_str()) else {
+            let hint = format!(
+                "every operation is a table with `op = \"...\"`; expected one of {}",
+                OpName::NAMES.join(", ")
+            );
+            sink.error(span, "invalid operation: it has no `op = \"...\"`", hint);
+            return None;
         };
         if let Err(e) = parse_closed::<OpName>(name) {
-            let message = format!("invalid operation: unknown operation `{name}`");
-            sink.error(span, message, Some(e.hint()));
+            sink.error(
+                span,
+                format!("invalid operation: unknown operation `{name}`"),
+                e.hint(),
+            );
             return None;
         }
         let def = match OpDef::deserialize(raw.clone()) {
             Ok(d) => d,
             Err(e) => {
                 let msg = e.message().trim().to_string();
-                let hint = if msg.contains("JSONPath")
-                    || msg.contains("selector")
-                    || msg.contains("one place")
+                let hint = if ["JSONPath", "selector", "one place"]
+                    .iter()
+                    .any(|w| msg.contains(w))
                 {
                     SELECTOR_HINT.to_string()
                 } else {
                     format!("see the `{name}` operation in docs/mappings.md")
                 };
-                sink.error(span, format!("invalid operation: {msg}"), Some(hint));
+                sink.error(span, format!("invalid operation: {msg}"), hint);
                 return None;
             }
         };
-        let mut value = |v: Option<toml::Value>, json: Option<String>| match (v, json) {
-            (Some(v), None) => serde_json::to_value(v).ok(),
-            (None, Some(j)) => serde_json::from_str(&j)
+        let json = |text: &str, sink: &mut Sink<'_>| {
+            serde_json::from_str(text)
                 .map_err(|e| {
                     sink.error(
                         &at("json"),
                         format!("`json` is not valid JSON: {e}"),
-                        Some("e.g. json = \"null\" or json = '{\"a\": 1}'".into()),
+                        "e.g. json = \"null\" or json = '{\"a\": 1}'",
                     )
                 })
-                .ok(),
+                .ok()
+        };
+        let value = |v: Option<toml::Value>, j: Option<String>, sink: &mut Sink<'_>| match (v, j) {
+            (Some(v), None) => serde_json::to_value(v).ok(),
+            (None, Some(j)) => json(&j, sink),
             _ => {
-                sink.error(
-                    span,
-                    "give exactly one of `value` (TOML) or `json` (a JSON literal)",
-                    Some("TOML has no null: write json = \"null\"".into()),
-                );
+                let msg = "give exactly one of `value` (TOML) or `json` (a JSON literal)";
+                sink.error(span, msg, "TOML has no null: write json = \"null\"");
                 None
             }
         };
@@ -459,11 +454,11 @@ impl Builder {
             },
             OpDef::Set { to, value: v, json } => Op::Set {
                 to: to.0,
-                value: value(v, json)?,
+                value: value(v, json, sink)?,
             },
             OpDef::Default { at, value: v, json } => Op::Default {
                 at: at.0,
-                value: value(v, json)?,
+                value: value(v, json, sink)?,
             },
             OpDef::Remove { fields } => Op::Remove {
                 fields: fields.into_iter().map(|f| f.0).collect(),
@@ -511,23 +506,18 @@ impl Builder {
                 let Some(&idx) = ctx.joins.get(&join) else {
                     let mut known: Vec<&str> = ctx.joins.keys().map(String::as_str).collect();
                     known.sort();
-                    sink.error(
-                        &at("join"),
-                        format!(
-                            "`attach` names join `{join}`, which view `{}` does not declare",
-                            ctx.name
-                        ),
-                        Some(if known.is_empty() {
-                            "declare it under [[views.<name>.joins]] first".into()
-                        } else {
-                            format!("joins of this view: {}", known.join(", "))
-                        }),
+                    let hint = match known.is_empty() {
+                        true => "declare it under [[views.<name>.joins]] first".to_string(),
+                        false => format!("joins of this view: {}", known.join(", ")),
+                    };
+                    let msg = format!(
+                        "`attach` names join `{join}`, which view `{}` does not declare",
+                        ctx.name
                     );
+                    sink.error(&at("join"), msg, hint);
                     return None;
                 };
-                if let Some(u) = used.get_mut(idx) {
-                    *u = true;
-                }
+                used[idx] = true;
                 Op::Attach(Box::new(Attach {
                     join: idx,
                     to: to.0,
@@ -542,10 +532,11 @@ impl Builder {
             }
             OpDef::Each { at: place, view } => {
                 let target = qualify(ctx.stem, &view);
+                let (from_view, location) = (ctx.name.to_string(), sink.loc(&at("view")));
                 self.refs.push(PendingRef {
-                    from_view: ctx.name.to_string(),
+                    from_view,
                     target: target.clone(),
-                    location: sink.loc(&at("view")),
+                    location,
                 });
                 Op::Each {
                     at: place.0,
@@ -553,9 +544,8 @@ impl Builder {
                 }
             }
             OpDef::CustomFields { from, flat, keyed } => {
-                let or = |p: Option<crate::model::Place>, d: &str| {
-                    p.map(|p| p.0).or_else(|| Selector::parse(d).ok())
-                };
+                let or =
+                    |p: Option<Place>, d: &str| p.map(|p| p.0).or_else(|| Selector::parse(d).ok());
                 Op::CustomFields {
                     from: from.0,
                     flat: or(flat, "custom_fields")?,
@@ -577,19 +567,13 @@ impl Builder {
             },
             OpDef::Push {
                 at: place,
-                json,
+                json: template,
                 set,
                 when_present,
                 front,
             } => Op::Push {
                 at: place.0,
-                template: match serde_json::from_str(&json) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        sink.error(&at("json"), format!("`json` is not valid JSON: {e}"), None);
-                        return None;
-                    }
-                },
+                template: json(&template, sink)?,
                 set: set.into_iter().map(|(k, s)| (k, s.0)).collect(),
                 when_present: when_present.map(|s| s.0),
                 front,
@@ -611,10 +595,11 @@ impl Builder {
                 otherwise,
             } => {
                 if is.is_empty() == present.is_none() {
+                    let msg = "`when` takes exactly one condition: `is = [...]` or `present = true|false`";
                     sink.error(
                         span,
-                        "`when` takes exactly one condition: `is = [...]` or `present = true|false`",
-                        Some("TOML has no null: test for null with `present = false`".into()),
+                        msg,
+                        "TOML has no null: test for null with `present = false`",
                     );
                     return None;
                 }
@@ -623,15 +608,17 @@ impl Builder {
                         .map(|o| self.op(sink, ctx, o, span, None, used))
                         .collect()
                 };
+                let (then, otherwise) = (branch(&then)?, branch(&otherwise)?);
+                let is = is
+                    .iter()
+                    .filter_map(|v| serde_json::to_value(v).ok())
+                    .collect();
                 Op::When {
                     field: field.0,
-                    is: is
-                        .iter()
-                        .filter_map(|v| serde_json::to_value(v).ok())
-                        .collect(),
+                    is,
                     present,
-                    then: branch(&then)?,
-                    otherwise: branch(&otherwise)?,
+                    then,
+                    otherwise,
                 }
             }
             OpDef::Tree {
@@ -642,13 +629,11 @@ impl Builder {
                 fields,
             } => {
                 if !fields.contains(&children) {
+                    let msg = format!("`tree` fields must name the children field `{children}`");
                     sink.error(
                         &at("fields"),
-                        format!("`tree` fields must name the children field `{children}`"),
-                        Some(
-                            "e.g. fields = [\"id\", \"name\", \"children\", \"external_id\"]"
-                                .into(),
-                        ),
+                        msg,
+                        "e.g. fields = [\"id\", \"name\", \"children\", \"external_id\"]",
                     );
                     return None;
                 }
@@ -663,7 +648,8 @@ impl Builder {
             OpDef::Select { fields } => {
                 let mut seen = BTreeSet::new();
                 if let Some(f) = fields.iter().find(|f| !seen.insert(*f)) {
-                    sink.error(&at("fields"), format!("`select` lists `{f}` twice"), None);
+                    let hint = "list each field once: `select` gives the v1 key order";
+                    sink.error(&at("fields"), format!("`select` lists `{f}` twice"), hint);
                     return None;
                 }
                 Op::Select { fields }
@@ -672,6 +658,15 @@ impl Builder {
     }
 
     fn resolve_views(&mut self, diags: &mut Vec<Diagnostic>) {
+        let error =
+            |diags: &mut Vec<Diagnostic>, location: &Location, message: String, hint: &str| {
+                let (location, hint) = (location.clone(), Some(hint.to_string()));
+                diags.push(Diagnostic {
+                    location,
+                    message,
+                    hint,
+                });
+            };
         // `extends`: resolve in dependency order; a cycle or a missing base is an error.
         let mut pending = std::mem::take(&mut self.extends);
         let mut done: BTreeSet<String> = self
@@ -683,19 +678,21 @@ impl Builder {
         while !pending.is_empty() {
             let before = pending.len();
             pending.retain(|(view, base, loc)| {
-                let Some((b, _)) = self.views.get(base) else {
-                    diags.push(Diagnostic {
-                        location: loc.clone(),
-                        message: format!("view `{view}` extends `{base}`, which is not defined"),
-                        hint: Some("name a view as `name` (same file) or `file.name`".into()),
-                    });
+                let Some(b) = self.views.get(base) else {
+                    let msg = format!("view `{view}` extends `{base}`, which is not defined");
+                    error(
+                        diags,
+                        loc,
+                        msg,
+                        "name a view as `name` (same file) or `file.name`",
+                    );
                     return false;
                 };
                 if !done.contains(base) {
                     return true;
                 }
                 let (joins, ops) = (b.joins.clone(), b.ops.clone());
-                if let Some((v, _)) = self.views.get_mut(view) {
+                if let Some(v) = self.views.get_mut(view) {
                     v.joins = joins;
                     v.ops = ops.into_iter().chain(std::mem::take(&mut v.ops)).collect();
                 }
@@ -703,12 +700,9 @@ impl Builder {
                 false
             });
             if pending.len() == before {
-                for (view, base, location) in pending.drain(..) {
-                    diags.push(Diagnostic {
-                        location,
-                        message: format!("view `{view}` extends `{base}` in a cycle"),
-                        hint: Some("break the cycle of `extends`".into()),
-                    });
+                for (view, base, loc) in pending.drain(..) {
+                    let msg = format!("view `{view}` extends `{base}` in a cycle");
+                    error(diags, &loc, msg, "break the cycle of `extends`");
                 }
             }
         }
@@ -729,67 +723,71 @@ impl Builder {
                 .map(|k| k.as_str())
                 .take(5)
                 .collect();
-            diags.push(Diagnostic {
-                location: r.location.clone(),
-                message: format!(
-                    "view `{}` (used by `{}`) is not defined",
-                    r.target, r.from_view
-                ),
-                hint: Some(if near.is_empty() {
-                    "define it under [views.<name>] in the file named before the dot".into()
-                } else {
-                    format!("views with a similar name: {}", near.join(", "))
-                }),
-            });
+            let hint = match near.is_empty() {
+                true => {
+                    "define it under [views.<name>] in the file named before the dot".to_string()
+                }
+                false => format!("views with a similar name: {}", near.join(", ")),
+            };
+            let msg = format!(
+                "view `{}` (used by `{}`) is not defined",
+                r.target, r.from_view
+            );
+            error(diags, &r.location, msg, &hint);
         }
     }
 
-    /// Reports a view reference that names no view; true when it is defined.
-    fn view_exists(
+    /// The qualified name of a view an endpoint names, reported when it is not defined.
+    fn view_ref(
         &self,
         sink: &mut Sink<'_>,
-        span: &Range<usize>,
-        name: &str,
+        stem: &str,
+        at: &Spanned<String>,
         what: &str,
         hint: &str,
-    ) -> bool {
-        let ok = self.views.contains_key(name);
-        if !ok {
-            sink.error(
-                span,
-                format!("{what} `{name}` is not defined"),
-                Some(hint.into()),
-            );
+    ) -> String {
+        let name = qualify(stem, at.get_ref());
+        if !self.views.contains_key(&name) {
+            sink.error(&at.span(), format!("{what} `{name}` is not defined"), hint);
         }
-        ok
+        name
     }
 
     fn endpoint(&mut self, sink: &mut Sink<'_>, stem: &str, def: &Spanned<EndpointDef>) {
-        let d = def.get_ref();
-        let span = def.span();
-        let method = sink.closed(&d.method);
-        let status = sink.closed(&d.status);
-        let mut ok = method.is_some() && status.is_some();
-        let mut versions = Vec::new();
-        for v in d.versions.get_ref() {
-            match sink.closed(v) {
-                Some(v) => versions.push(v.as_str().to_string()),
-                None => ok = false,
-            }
-        }
+        let (d, span) = (def.get_ref(), def.span());
+        let (method, status) = (sink.closed(&d.method), sink.closed(&d.status));
+        let versions: Vec<String> = d
+            .versions
+            .get_ref()
+            .iter()
+            .filter_map(|v| sink.closed(v))
+            .map(|v| v.to_string())
+            .collect();
         if d.versions.get_ref().is_empty() {
-            let msg = "`versions` must list \"v1\" and/or \"v2\"";
-            sink.error(&d.versions.span(), msg, None);
-            ok = false;
+            sink.error(
+                &d.versions.span(),
+                "`versions` must list \"v1\" and/or \"v2\"",
+                "e.g. versions = [\"v1\"]",
+            );
         }
-        let basis = d.basis.as_ref().map(|b| sink.closed(b));
-        let legacy_status = d.legacy_status.as_ref().map(|s| sink.closed(s));
-        ok &= basis.is_none_or(|b| b.is_some()) && legacy_status.is_none_or(|s| s.is_some());
+        let basis = d
+            .basis
+            .as_ref()
+            .and_then(|b| sink.closed(b))
+            .map(|b| b.to_string());
+        let legacy_status = d
+            .legacy_status
+            .as_ref()
+            .and_then(|s| sink.closed(s))
+            .map(|s| s.to_string());
         let path = d.path.get_ref().clone();
         if !(path.starts_with("/v1/") || path.starts_with("/v2/")) {
             let msg = format!("legacy path `{path}` must start with /v1/ or /v2/");
-            sink.error(&d.path.span(), msg, None);
-            ok = false;
+            sink.error(
+                &d.path.span(),
+                msg,
+                "write the path as documented, e.g. /v1/candidates/{id}",
+            );
         }
         let is_write = method.is_some_and(|m| m != Method::Get);
         let reason = match (&d.reason, status) {
@@ -799,63 +797,55 @@ impl Builder {
         let missing = |s: &Option<String>| s.as_deref().is_none_or(str::is_empty);
         match status {
             Some(Status::Partial) if missing(&d.lost) => {
-                let hint = Some("add `lost = \"...\"`".into());
-                sink.error(
-                    &d.status.span(),
-                    "a `partial` endpoint must say what is lost",
-                    hint,
-                );
-                ok = false;
+                sink.error(&d.status.span(), "a `partial` endpoint must say what is lost", "add `lost = \"...\"`")
             }
-            Some(Status::Unsupported) if missing(&reason) || missing(&d.instead) => {
-                let hint = if is_write {
-                    "add `instead = \"...\"` (a write's `reason` defaults to: the proxy does not translate this write yet)"
-                } else {
-                    "add `reason = \"...\"` and `instead = \"...\"`"
-                };
-                sink.error(
-                    &d.status.span(),
-                    "an `unsupported` endpoint must say why and what to do in v3 instead",
-                    Some(hint.into()),
-                );
-                ok = false;
-            }
+            Some(Status::Unsupported) if missing(&reason) || missing(&d.instead) => sink.error(
+                &d.status.span(),
+                "an `unsupported` endpoint must say why and what to do in v3 instead",
+                match is_write {
+                    true => "add `instead = \"...\"` (a write's `reason` defaults to: the proxy does not translate this write yet)",
+                    false => "add `reason = \"...\"` and `instead = \"...\"`",
+                },
+            ),
             _ => {}
         }
         if let Some(s) = status.filter(|s| *s != Status::Unsupported)
             && method == Some(Method::Get)
             && d.response.is_none()
         {
-            sink.error(&span, format!("`{s}` reads are served from v3, so the endpoint needs a [endpoint.response] view"), Some("add `response = { view = \"...\" }` or mark the endpoint unsupported".into()));
-            ok = false;
+            sink.error(
+                &span,
+                format!("`{s}` reads are served from v3, so the endpoint needs a [endpoint.response] view"),
+                "add `response = { view = \"...\" }` or mark the endpoint unsupported",
+            );
         }
         let mut v3 = Vec::new();
-        for c in &d.v3 {
-            let cd = c.get_ref();
-            let m = sink.closed(&cd.method);
-            if !cd.path.get_ref().starts_with("/v3/") {
-                let msg = format!("v3 call path `{}` must start with /v3/", cd.path.get_ref());
-                sink.error(&cd.path.span(), msg, None);
-                ok = false;
+        for c in d.v3.iter().map(Spanned::get_ref) {
+            let call_path = c.path.get_ref();
+            if !call_path.starts_with("/v3/") {
+                let msg = format!("v3 call path `{call_path}` must start with /v3/");
+                sink.error(
+                    &c.path.span(),
+                    msg,
+                    "v3 paths look like /v3/candidates or /v3/applications/{id}/move",
+                );
             }
-            let body_view = cd.body.as_ref().map(|b| {
-                let target = qualify(stem, b.get_ref());
-                ok &= self.view_exists(sink, &b.span(), &target, "body view", "define it under [views.<name>]; it turns the legacy request body into this call's body");
-                target
+            let body_view = c.body.as_ref().map(|b| {
+                let hint = "define it under [views.<name>]; it turns the legacy request body into this call's body";
+                self.view_ref(sink, stem, b, "body view", hint)
             });
-            let Some(m) = m else {
-                ok = false;
+            let Some(m) = sink.closed(&c.method) else {
                 continue;
             };
             v3.push(V3Call {
-                method: m.as_str().to_string(),
-                path: cd.path.get_ref().clone(),
-                query: cd.query.clone(),
-                purpose: cd.purpose.clone(),
-                scope: cd
+                method: m.to_string(),
+                path: call_path.clone(),
+                query: c.query.clone(),
+                purpose: c.purpose.clone(),
+                scope: c
                     .scope
                     .clone()
-                    .unwrap_or_else(|| derive_scope(m.as_str(), cd.path.get_ref())),
+                    .unwrap_or_else(|| derive_scope(m.as_str(), call_path)),
                 from_join: false,
                 body_view,
             });
@@ -864,17 +854,12 @@ impl Builder {
             (true, Some(s)) if s != Status::Unsupported => self.write_plan(sink, stem, d, &span),
             _ => {
                 if let Some(a) = &d.answer {
-                    let msg = "`answer` is for writes the proxy serves (translated or partial)";
-                    sink.error(&a.span(), msg, Some("remove it, or serve the write".into()));
-                    ok = false;
+                    sink.error(
+                        &a.span(),
+                        "`answer` is for writes the proxy serves (translated or partial)",
+                        "remove it, or serve the write",
+                    );
                 }
-                Ok(None)
-            }
-        };
-        let write = match write {
-            Ok(w) => w,
-            Err(()) => {
-                ok = false;
                 None
             }
         };
@@ -882,65 +867,67 @@ impl Builder {
             sink.error(
                 &span,
                 "an endpoint must name at least one v3 call",
-                Some("add [[endpoint.v3]] with method and path".into()),
+                "add [[endpoint.v3]] with method and path",
             );
-            ok = false;
         }
         let mut params: Vec<Param> = Vec::new();
         for p in &d.params {
             let Some(mut param) = param(sink, p) else {
-                ok = false;
                 continue;
             };
             if let (ParamRule::View { views }, Some(written)) = (&mut param.rule, &p.get_ref().view)
             {
                 for v in views.values_mut().filter(|v| !v.is_empty()) {
                     *v = qualify(stem, v);
-                    let what = format!("parameter `{}` names view", param.name);
-                    ok &= self.view_exists(
-                        sink,
-                        &written.span(),
-                        v,
-                        &what,
-                        "define it under [views.<name>]; it receives {\"records\": [...]}",
-                    );
+                    if !self.views.contains_key(v.as_str()) {
+                        let msg = format!(
+                            "parameter `{}` names view `{v}`, which is not defined",
+                            param.name
+                        );
+                        sink.error(
+                            &written.span(),
+                            msg,
+                            "define it under [views.<name>]; it receives {\"records\": [...]}",
+                        );
+                    }
                 }
             }
             if params.iter().any(|q| q.name == param.name) {
                 let msg = format!("query parameter `{}` is declared twice", param.name);
-                sink.error(&p.get_ref().name.span(), msg, None);
-                ok = false;
+                sink.error(
+                    &p.get_ref().name.span(),
+                    msg,
+                    "declare each legacy parameter once",
+                );
             }
             params.push(param);
         }
-        let response = d.response.as_ref().and_then(|r| {
-            let rd = r.get_ref();
-            let view = qualify(stem, rd.view.get_ref());
-            ok &= self.view_exists(
-                sink,
-                &rd.view.span(),
-                &view,
-                "response view",
-                "define it under [views.<name>] (in this file, or `file.name` for another file)",
-            );
-            let shape = match &rd.shape {
-                None => Some(Shape::List),
-                Some(s) => sink.closed(s),
+        let response = d.response.as_ref().map(Spanned::get_ref).and_then(|r| {
+            let hint =
+                "define it under [views.<name>] (in this file, or `file.name` for another file)";
+            let view = self.view_ref(sink, stem, &r.view, "response view", hint);
+            let shape = r
+                .shape
+                .as_ref()
+                .map_or(Some(Shape::List), |s| sink.closed(s));
+            let filter = match &r.filter {
+                Some(f) => Some(selector(sink, &f.span(), f.get_ref(), "where")?),
+                None => None,
             };
-            let filter =
-                (rd.filter.as_ref()).map(|f| selector(sink, &f.span(), f.get_ref(), "where"));
-            ok &= shape.is_some() && filter.as_ref().is_none_or(Option::is_some);
             Some(Response {
                 view,
                 shape: shape?,
-                filter: filter.flatten(),
+                filter,
             })
         });
         if let Some(r) = &response {
             if v3.first().map(|c| c.method.as_str()) != Some("GET") {
                 let msg = "a read with a response view must list its primary GET call first";
-                sink.error(&span, msg, None);
-                ok = false;
+                sink.error(
+                    &span,
+                    msg,
+                    "put the [[endpoint.v3]] GET call that lists the records first",
+                );
             }
             let mut derived = Vec::new();
             self.collect_join_calls(&r.view, &mut BTreeSet::new(), &mut derived);
@@ -950,23 +937,21 @@ impl Builder {
                 }
             }
         }
-        let exists = d.exists.as_ref().map(|e| {
-            let ed = e.get_ref();
-            let path = ed.path.get_ref();
-            if !path.starts_with("/v3/") || path.contains('{') {
+        let exists = d.exists.as_ref().map(Spanned::get_ref).map(|e| {
+            let path = e.path.get_ref();
+            if !is_collection(path) {
                 sink.error(
-                    &ed.path.span(),
+                    &e.path.span(),
                     format!(
                         "`exists` must call a v3 collection such as /v3/candidates, not `{path}`"
                     ),
-                    Some("filter it with the parent id: query = { ids = \"{id}\" }".into()),
+                    "filter it with the parent id: query = { ids = \"{id}\" }",
                 );
-                ok = false;
             }
             let call = V3Call {
                 method: "GET".into(),
                 path: path.clone(),
-                query: ed.query.clone(),
+                query: e.query.clone(),
                 purpose: Some("the parent record must exist (404 otherwise)".into()),
                 scope: derive_scope("GET", path),
                 from_join: false,
@@ -977,55 +962,44 @@ impl Builder {
             }
             call
         });
-        let scopes: Vec<String> = v3
-            .iter()
-            .map(|c| c.scope.clone())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let scopes: BTreeSet<String> = v3.iter().map(|c| c.scope.clone()).collect();
         let (Some(method), Some(status)) = (method, status) else {
             return;
         };
         // Duplicate routes, under every version prefix.
-        let rest = crate::catalog::strip_version(&path).to_string();
+        let here = sink.loc(&span);
         for v in &versions {
-            let norm = normalize_template(&format!("/{v}{rest}"));
-            let here = sink.loc(&span);
-            let key = (method.as_str().to_string(), norm.clone());
-            if let Some(prev) = self.routes.get(&key) {
+            let norm = normalize_template(&format!("/{v}{}", strip_version(&path)));
+            if let Some(prev) = self.routes.get(&(method, norm.clone())) {
                 sink.error(
                     &span,
                     format!("legacy route {method} {norm} is declared twice (first at {prev})"),
-                    Some("each legacy endpoint has exactly one entry; merge the two".into()),
+                    "each legacy endpoint has exactly one entry; merge the two",
                 );
-                ok = false;
             } else {
-                self.routes.insert(key, here);
+                self.routes.insert((method, norm), here.clone());
             }
-        }
-        if !ok {
-            return;
         }
         self.endpoints.push(Endpoint {
             name: d.name.clone(),
-            method: method.as_str().to_string(),
+            method: method.to_string(),
             path,
             versions,
-            basis: basis.flatten().map(|b| b.as_str().to_string()),
-            legacy_status: legacy_status.flatten().map(|s| s.as_str().to_string()),
+            basis,
+            legacy_status,
             status,
             lost: d.lost.clone(),
             reason,
             instead: d.instead.clone(),
             notes: d.notes.trim().to_string(),
             v3,
-            scopes,
+            scopes: scopes.into_iter().collect(),
             params,
             response,
             exists,
             write,
             omitted: d.omitted.clone(),
-            location: sink.loc(&span),
+            location: here,
             file: stem.to_string(),
         });
     }
@@ -1036,15 +1010,15 @@ impl Builder {
         sink: &mut Sink<'_>,
         stem: &str,
         d: &EndpointDef,
-        span: &std::ops::Range<usize>,
-    ) -> Result<Option<WritePlan>, ()> {
+        span: &Range<usize>,
+    ) -> Option<WritePlan> {
         let Some(a) = &d.answer else {
             sink.error(
                 span,
                 "a write the proxy serves needs an `answer`",
-                Some("add `answer = { read = \"/v1/...\" }`, `{ view = \"...\", step = 0 }` or `{ message = \"...\" }`".into()),
+                "add `answer = { read = \"/v1/...\" }`, `{ view = \"...\", step = 0 }` or `{ message = \"...\" }`",
             );
-            return Err(());
+            return None;
         };
         let ad = a.get_ref();
         let status = ad.status.unwrap_or(200);
@@ -1054,27 +1028,15 @@ impl Builder {
                 status,
             },
             (None, Some(view), None) => {
-                let target = qualify(stem, view.get_ref());
-                if !self.view_exists(
-                    sink,
-                    &view.span(),
-                    &target,
-                    "answer view",
-                    "define it under [views.<name>]; it turns v3's answer into v1's",
-                ) {
-                    return Err(());
-                }
+                let hint = "define it under [views.<name>]; it turns v3's answer into v1's";
+                let view = self.view_ref(sink, stem, view, "answer view", hint);
                 let step = ad.step.unwrap_or(0);
                 if step >= d.v3.len() {
                     let msg = format!("`step = {step}`: the endpoint has {} v3 calls", d.v3.len());
-                    sink.error(&a.span(), msg, Some("steps count from 0".into()));
-                    return Err(());
+                    sink.error(&a.span(), msg, "steps count from 0");
+                    return None;
                 }
-                WriteAnswer::View {
-                    step,
-                    view: target,
-                    status,
-                }
+                WriteAnswer::View { step, view, status }
             }
             (None, None, Some(text)) => WriteAnswer::Message {
                 text: text.clone(),
@@ -1084,41 +1046,39 @@ impl Builder {
                 sink.error(
                     &a.span(),
                     "`answer` takes exactly one of `read`, `view` or `message`",
-                    None,
+                    "e.g. answer = { read = \"/v1/applications/{id}\" }",
                 );
-                return Err(());
+                return None;
             }
         };
         let steps =
             d.v3.iter()
-                .map(|c| {
-                    let c = c.get_ref();
-                    WriteStep {
-                        method: match c.method.get_ref() {
-                            OneOf::Known(m) => m.as_str().to_string(),
-                            OneOf::Unknown(s) => s.clone(),
-                        },
-                        path: c.path.get_ref().clone(),
-                        query: c.query.clone(),
-                        body: c.body.as_ref().map(|b| qualify(stem, b.get_ref())),
-                        when: c.when.clone(),
-                        each: c.each.clone(),
-                    }
+                .map(Spanned::get_ref)
+                .map(|c| WriteStep {
+                    method: match c.method.get_ref() {
+                        OneOf::Known(m) => m.as_str().to_string(),
+                        OneOf::Unknown(s) => s.clone(),
+                    },
+                    path: c.path.get_ref().clone(),
+                    query: c.query.clone(),
+                    body: c.body.as_ref().map(|b| qualify(stem, b.get_ref())),
+                    when: c.when.clone(),
+                    each: c.each.clone(),
                 })
                 .collect();
-        Ok(Some(WritePlan {
+        Some(WritePlan {
             steps,
             answer,
             required: d.required.clone(),
             refuse: d.refuse.clone(),
-        }))
+        })
     }
 
     fn collect_join_calls(&self, view: &str, seen: &mut BTreeSet<String>, out: &mut Vec<V3Call>) {
         if !seen.insert(view.to_string()) {
             return;
         }
-        let Some((v, _)) = self.views.get(view) else {
+        let Some(v) = self.views.get(view) else {
             return;
         };
         for j in &v.joins {
@@ -1127,17 +1087,16 @@ impl Builder {
                 let key = j.key.text().trim_start_matches("$.");
                 query.insert(by.clone(), format!("{{{key}}}"));
             }
-            let call = V3Call {
-                method: "GET".into(),
-                path: j.from.clone(),
-                query,
-                purpose: Some(format!("join `{}` of view `{}`", j.name, v.name)),
-                scope: derive_scope("GET", &j.from),
-                from_join: true,
-                body_view: None,
-            };
-            if !out.iter().any(|c| c.path == call.path) {
-                out.push(call);
+            if !out.iter().any(|c| c.path == j.from) {
+                out.push(V3Call {
+                    method: "GET".into(),
+                    path: j.from.clone(),
+                    query,
+                    purpose: Some(format!("join `{}` of view `{}`", j.name, v.name)),
+                    scope: derive_scope("GET", &j.from),
+                    from_join: true,
+                    body_view: None,
+                });
             }
             if let Some(jv) = &j.view {
                 self.collect_join_calls(jv, seen, out);
@@ -1166,11 +1125,7 @@ fn each_views(op: &Op, f: &mut dyn FnMut(&str)) {
         Op::Each { view, .. } => f(view),
         Op::When {
             then, otherwise, ..
-        } => {
-            for o in then.iter().chain(otherwise) {
-                each_views(o, f);
-            }
-        }
+        } => then.iter().chain(otherwise).for_each(|o| each_views(o, f)),
         _ => {}
     }
 }
@@ -1189,20 +1144,24 @@ fn op_writes(op: &Op) -> Vec<String> {
 }
 
 fn normalize_template(p: &str) -> String {
-    p.split('/')
+    let segs: Vec<&str> = p
+        .split('/')
         .map(|s| if s.starts_with('{') { "{}" } else { s })
-        .collect::<Vec<_>>()
-        .join("/")
+        .collect();
+    segs.join("/")
 }
 
 fn param(sink: &mut Sink<'_>, p: &Spanned<ParamDef>) -> Option<Param> {
-    let d = p.get_ref();
-    let span = p.span();
+    let (d, span) = (p.get_ref(), p.span());
     let name = d.name.get_ref().clone();
-    let kind = d.kind.as_ref().map(|k| sink.closed(k));
+    // Closed sets first, so that each bad value is reported.
+    let kind = d
+        .kind
+        .as_ref()
+        .map_or(Some(ParamType::String), |k| sink.closed(k));
     let role = d.role.as_ref().map(|r| sink.closed(r));
     let filter = d.filter.as_ref().map(|f| sink.closed(f));
-    let chosen = [
+    let rules = [
         d.role.is_some(),
         d.to.is_some(),
         d.ignore.is_some(),
@@ -1210,56 +1169,59 @@ fn param(sink: &mut Sink<'_>, p: &Spanned<ParamDef>) -> Option<Param> {
         d.view.is_some(),
         d.via.is_some(),
     ];
-    if chosen.iter().filter(|b| **b).count() != 1 {
+    if rules.iter().filter(|b| **b).count() != 1 {
         sink.error(
             &span,
             format!("parameter `{name}` must have exactly one of `role`, `to`, `ignore`, `unsupported`, `view`, `via`"),
-            Some("e.g. { name = \"created_after\", to = \"created_at\", filter = \"gte\" }".into()),
+            "e.g. { name = \"created_after\", to = \"created_at\", filter = \"gte\" }",
         );
         return None;
     }
-    let kind = kind.unwrap_or(Some(crate::model::ParamType::String))?;
-    let rule = if let Some(role) = role {
-        match role? {
+    let rule = match (role, &d.to, filter) {
+        (Some(role), _, _) => match role? {
             Role::Page => ParamRule::Page,
             Role::PerPage => ParamRule::PerPage {
                 default: d.default.unwrap_or(100),
                 min: d.min.unwrap_or(1),
                 max: d.max.unwrap_or(500),
             },
-        }
-    } else if let Some(to) = &d.to {
-        match filter {
-            Some(op) => ParamRule::Filter {
-                to: to.clone(),
-                op: op?.as_str().to_string(),
+        },
+        (None, Some(to), Some(op)) => ParamRule::Filter {
+            to: to.clone(),
+            op: op?.to_string(),
+        },
+        (None, Some(to), None) => ParamRule::Rename {
+            to: to.clone(),
+            map: d.map.clone().unwrap_or_default(),
+            list: d.list,
+        },
+        (None, None, _) => match (&d.via, &d.view, &d.ignore) {
+            (Some(via), _, _) => {
+                if !via.path.starts_with("/v3/") || !is_id_filter(&via.by) || !is_id_filter(&via.to)
+                {
+                    sink.error(
+                        &span,
+                        format!("parameter `{name}`: `via` needs a v3 collection path and plural id filters for `by` and `to`"),
+                        "e.g. via = { path = \"/v3/applications\", by = \"job_ids\", select = \"candidate_id\", to = \"ids\" }",
+                    );
+                    return None;
+                }
+                ParamRule::Via(via.clone())
+            }
+            (None, Some(views), _) => ParamRule::View {
+                views: views.get_ref().clone(),
             },
-            None => ParamRule::Rename {
-                to: to.clone(),
-                map: d.map.clone().unwrap_or_default(),
-                list: d.list,
+            (None, None, Some(reason)) => ParamRule::Ignore {
+                reason: reason.clone(),
             },
-        }
-    } else if let Some(via) = &d.via {
-        if !via.path.starts_with("/v3/") || !is_id_filter(&via.by) || !is_id_filter(&via.to) {
-            sink.error(&span, format!("parameter `{name}`: `via` needs a v3 collection path and plural id filters for `by` and `to`"), Some("e.g. via = { path = \"/v3/applications\", by = \"job_ids\", select = \"candidate_id\", to = \"ids\" }".into()));
-            return None;
-        }
-        ParamRule::Via(via.clone())
-    } else if let Some(views) = &d.view {
-        ParamRule::View {
-            views: views.get_ref().clone(),
-        }
-    } else if let Some(r) = &d.ignore {
-        ParamRule::Ignore { reason: r.clone() }
-    } else {
-        ParamRule::Unsupported {
-            reason: d.unsupported.clone().unwrap_or_default(),
-        }
+            (None, None, None) => ParamRule::Unsupported {
+                reason: d.unsupported.clone().unwrap_or_default(),
+            },
+        },
     };
     Some(Param {
         name,
         rule,
-        kind: kind.as_str().to_string(),
+        kind: kind?.to_string(),
     })
 }

@@ -18,3 +18,57 @@ fn embedded_catalog_loads() {
     assert_eq!(m.endpoint.path, "/v2/jobs/{job_id}/openings");
     assert!(c.match_route("GET", "/v3/candidates").is_none());
 }
+
+#[test]
+fn routes_match_by_typed_method_or_any_method() {
+    use harvest_mappings::catalog::Method;
+    let c = Catalog::embedded().unwrap();
+    let m = c
+        .find_route(Some(Method::Patch), "/v1/candidates/7")
+        .unwrap();
+    assert_eq!(m.endpoint.route(), "PATCH /v1/candidates/{id}");
+    // `None` takes any method, GET first; the older "ANY" spelling still means the same.
+    let any = c.find_route(None, "/v1/candidates/7").unwrap();
+    assert_eq!(any.endpoint.route(), "GET /v1/candidates/{id}");
+    let old = c.match_route("ANY", "/v1/candidates/7").unwrap();
+    assert_eq!(old.endpoint.route(), any.endpoint.route());
+    assert!(c.match_route("OPTIONS", "/v1/candidates/7").is_none());
+    assert_eq!(
+        c.find_route(None, "/v1/users/permission_level")
+            .unwrap()
+            .endpoint
+            .method,
+        "PATCH"
+    );
+}
+
+#[test]
+fn unsupported_writes_share_the_default_reason_and_views_know_their_base() {
+    use harvest_mappings::{Status, load::UNSUPPORTED_WRITE_REASON};
+    let c = Catalog::embedded().unwrap();
+    let defaulted = c
+        .endpoints()
+        .iter()
+        .filter(|e| e.reason.as_deref() == Some(UNSUPPORTED_WRITE_REASON))
+        .inspect(|e| {
+            assert!(
+                !e.is_read() && e.status == Status::Unsupported,
+                "{}",
+                e.route()
+            )
+        })
+        .count();
+    assert_eq!(defaulted, 69);
+    // The files no longer repeat it.
+    for (name, text) in Catalog::embedded_sources() {
+        assert!(
+            !text.contains(UNSUPPORTED_WRITE_REASON),
+            "{name} repeats the default reason"
+        );
+    }
+    let v = c.view("applications.application_embedded").unwrap();
+    assert_eq!(v.extends.as_deref(), Some("applications.application"));
+    let base = c.view("applications.application").unwrap();
+    assert_eq!(base.extends, None);
+    assert!(v.ops.len() > base.ops.len() && v.joins.len() == base.joins.len());
+}

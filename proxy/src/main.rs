@@ -25,7 +25,7 @@ Examples:
   harvest-proxy --config proxy.toml --log-format json
   harvest-proxy mappings show \"GET /v1/candidates/{id}\"
   harvest-proxy mappings list | grep unsupported
-  printf %s \"$KEY\" | harvest-proxy hash-key       the key_sha256 of a legacy key for proxy.toml";
+  printf %s \"$KEY\" | harvest-proxy hash-key       the sha256 of a legacy key, for proxy.toml";
 
 const MAPPINGS_EXAMPLES: &str = "\
 Without DIR (or --dir), the mapping files embedded in this binary are used.
@@ -35,7 +35,7 @@ Examples:
   harvest-proxy mappings check mappings/resources  check a directory of mapping files
   harvest-proxy mappings list --format json        one JSON object per legacy endpoint
   harvest-proxy mappings show \"GET /v1/candidates\"
-  harvest-proxy mappings show GET /v2/users/123 --format json
+  harvest-proxy mappings show PATCH /v2/job_posts/123 --format json
   harvest-proxy mappings coverage > docs/coverage.md";
 
 const SHOW_EXAMPLES: &str = "\
@@ -48,7 +48,7 @@ Examples:
   harvest-proxy mappings show \"GET /v1/candidates\"
   harvest-proxy mappings show GET /v1/candidates/123
   harvest-proxy mappings show \"PATCH /v1/applications/{id}\" --format json
-  harvest-proxy mappings show /v2/users/{id}";
+  harvest-proxy mappings show /v1/candidates/{id}   (GET, PATCH and DELETE)";
 
 #[derive(Parser)]
 #[command(

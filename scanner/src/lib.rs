@@ -7,7 +7,8 @@
 //! Modules, in the order a scan uses them (dependencies point down this list only):
 //!
 //! - [`scan`]: the scan end to end, [`scan::scan`] returns a [`findings::Report`];
-//! - [`walk`]: which files are scanned, projects (manifests), reading files;
+//! - [`walk`]: which files are scanned, projects (manifests), reading files; [`prefilter`]:
+//!   the Greenhouse markers searched in every file;
 //! - [`context`]: project context (base-URL names, linked files);
 //! - [`resolve`]: candidates → findings (need, suppression, route, advice, rewrite);
 //! - [`languages`]: which analysis a file gets — [`markdown`], [`plain`], [`yaml`], or the token
@@ -27,6 +28,7 @@ pub mod lex;
 pub mod markdown;
 pub mod model;
 pub mod plain;
+pub mod prefilter;
 pub mod report;
 pub mod resolve;
 pub mod routes;

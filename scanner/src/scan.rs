@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use aho_corasick::AhoCorasick;
+use crate::prefilter::Markers;
 use rayon::prelude::*;
 
 use crate::context::{Projects, uses_name};
@@ -38,9 +38,9 @@ struct Parsed {
 
 /// Scans `root` (a directory or a file).
 pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
-    if routes::catalog().is_none() {
-        anyhow::bail!("the embedded mapping catalog does not load (run the mappings checks)");
-    }
+    // The catalog loads while the walk starts (the first parsed file waits for it).
+    let catalog =
+        std::thread::spawn(|| routes::catalog().is_some() && !routes::resource_names().is_empty());
     let meta = std::fs::metadata(root)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", root.display()))?;
     let base_dir = if meta.is_file() {
@@ -48,100 +48,110 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
     } else {
         root.to_path_buf()
     };
+    let parsed_count = AtomicUsize::new(0);
+    let (walked, mut warnings) = first_pass(root, opts, &parsed_count)?;
+    if !catalog.join().unwrap_or(false) {
+        anyhow::bail!("the embedded mapping catalog does not load (run the mappings checks)");
+    }
+    let files = walked.files;
+    let first: Vec<Parsed> = walked
+        .results
+        .into_iter()
+        .map(|(idx, facts)| Parsed { idx, facts })
+        .collect();
+    let mut projects = Projects::new(walked.projects, base_dir);
+    for p in &first {
+        projects.learn(&files[p.idx].path, &p.facts);
+    }
+    let second = second_pass(&files, &first, &projects, &parsed_count);
+    let redone: HashSet<usize> = second.iter().map(|p| p.idx).collect();
+    let first: Vec<Parsed> = first
+        .into_iter()
+        .filter(|p| !redone.contains(&p.idx))
+        .collect();
+    let (findings, suppressed) = resolve_all(&files, first.iter().chain(second.iter()), &projects);
+    warnings.extend(walked.warnings);
+    warnings.sort();
+    warnings.dedup();
+    let mut report = Report {
+        findings,
+        summary: Summary {
+            files_scanned: files.len(),
+            files_parsed: parsed_count.load(Ordering::Relaxed),
+            suppressed,
+            warnings,
+            ..Default::default()
+        },
+    };
+    summarize(&mut report);
+    Ok(report)
+}
 
-    let bar = if opts.progress {
+/// A spinner on stderr, when asked for.
+fn progress_bar(on: bool) -> Option<indicatif::ProgressBar> {
+    on.then(|| {
         let b = indicatif::ProgressBar::new_spinner();
         b.set_style(
             indicatif::ProgressStyle::with_template("{spinner} scanned {pos} files ({per_sec})")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
         );
-        Some(b)
-    } else {
-        None
-    };
+        b
+    })
+}
 
-    // Pass 1 (overlapping the walk): read, prefilter on Greenhouse markers, analyse.
-    let strong = AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(["greenhouse", "on-behalf-of"])
-        .map_err(|e| anyhow::anyhow!("prefilter: {e}"))?;
+/// Pass 1, on the walker's threads as files are found: read, prefilter on the Greenhouse
+/// markers, analyse. Returns the walk and the warnings of reading.
+fn first_pass(
+    root: &Path,
+    opts: &Options,
+    parsed_count: &AtomicUsize,
+) -> anyhow::Result<(walk::Walked<FileFacts>, Vec<String>)> {
+    let bar = progress_bar(opts.progress);
+    let markers = Markers::new()?;
     let warn_list = std::sync::Mutex::new(Vec::<String>::new());
     let warn = |m: String| {
         if let Ok(mut w) = warn_list.lock() {
             w.push(m);
         }
     };
-    let parsed_count = AtomicUsize::new(0);
     let empty = HashSet::new();
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, FileEntry)>();
-    let walker = {
-        let root = root.to_path_buf();
-        let wopts = WalkOptions {
-            all: opts.all,
-            no_ignore: opts.no_ignore,
-            follow: opts.follow,
-        };
-        let is_file = meta.is_file();
-        std::thread::spawn(move || {
-            let mut warnings: Vec<String> = Vec::new();
-            if is_file {
-                let name = root
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let entry = FileEntry {
-                    path: root.clone(),
-                    rel: name,
-                };
-                let _ = tx.send((0, entry.clone()));
-                return (vec![entry], HashSet::new(), warnings);
-            }
-            let (files, projects) = walk::walk(&root, wopts, &mut warnings, &tx);
-            (files, projects, warnings)
-        })
+    let wopts = WalkOptions {
+        all: opts.all,
+        no_ignore: opts.no_ignore,
+        follow: opts.follow,
     };
-    let first: Vec<Parsed> = rx
-        .into_iter()
-        .par_bridge()
-        .filter_map(|(idx, f)| {
-            if let Some(b) = &bar {
-                b.inc(1);
-            }
-            let bytes = walk::read_file(&f, &strong, &warn)?;
-            if !strong.is_match(&bytes) {
-                return None;
-            }
-            let text = walk::decode_text(&f, &bytes, &warn)?;
-            parsed_count.fetch_add(1, Ordering::Relaxed);
-            let facts = analyze_text(Lang::for_path(&f.path), &text, &empty)?;
-            // A file with nothing to report and no legacy base contributes nothing.
-            if facts.cands.is_empty() && !facts.legacy {
-                return None;
-            }
-            Some(Parsed { idx, facts })
-        })
-        .collect();
+    let visit = |f: &FileEntry| -> Option<FileFacts> {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+        let bytes = walk::read_candidate(f, &markers, &warn)?;
+        let text = walk::decode_text(f, bytes, &warn);
+        parsed_count.fetch_add(1, Ordering::Relaxed);
+        let facts = analyze_text(Lang::for_path(&f.path), &text, &empty)?;
+        // A file with nothing to report and no legacy base contributes nothing.
+        (!facts.cands.is_empty() || facts.legacy).then_some(facts)
+    };
+    let walked = walk::walk(root, wopts, &visit);
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let (files, project_dirs, warnings) = walker
-        .join()
-        .map_err(|_| anyhow::anyhow!("the directory walk failed"))?;
+    Ok((walked, warn_list.into_inner().unwrap_or_default()))
+}
 
-    let mut projects = Projects::new(project_dirs, base_dir);
-    for p in &first {
-        projects.learn(&files[p.idx].path, &p.facts);
-    }
-
-    // Pass 2: files of legacy projects that use one of the project's base-URL names (other
-    // files, and files of pass 1 that use a name bound in another file), or that a legacy file
-    // uses.
+/// Pass 2: files of legacy projects that use one of the project's base-URL names (other files,
+/// and files of pass 1 that use a name bound in another file), or that a legacy file uses.
+fn second_pass(
+    files: &[FileEntry],
+    first: &[Parsed],
+    projects: &Projects,
+    parsed_count: &AtomicUsize,
+) -> Vec<Parsed> {
     let own: HashMap<usize, HashSet<&String>> = first
         .iter()
         .map(|p| (p.idx, p.facts.base_names.iter().collect()))
         .collect();
-    let second: Vec<Parsed> = projects
-        .to_revisit(&files, &own)
+    projects
+        .to_revisit(files, &own)
         .par_iter()
         .filter_map(|&(idx, proj, linked)| {
             let f = &files[idx];
@@ -164,17 +174,18 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
             }
             Some(Parsed { idx, facts })
         })
-        .collect();
-    let redone: HashSet<usize> = second.iter().map(|p| p.idx).collect();
-    let first: Vec<Parsed> = first
-        .into_iter()
-        .filter(|p| !redone.contains(&p.idx))
-        .collect();
+        .collect()
+}
 
-    // Resolve.
+/// Candidates → findings, sorted (path, line, column, kind, route); and the suppressed count.
+fn resolve_all<'a>(
+    files: &[FileEntry],
+    parsed: impl Iterator<Item = &'a Parsed>,
+    projects: &Projects,
+) -> (Vec<crate::Finding>, usize) {
     let mut findings = Vec::new();
     let mut suppressed = 0;
-    for p in first.iter().chain(second.iter()) {
+    for p in parsed {
         let f = &files[p.idx];
         let proj = projects.of(&f.path);
         let linked = proj.is_some_and(|pr| pr.linked(&f.path, &p.facts));
@@ -186,24 +197,14 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
         findings.append(&mut found);
         suppressed += n;
     }
-    let mut all_warnings = warnings;
-    if let Ok(w) = warn_list.into_inner() {
-        all_warnings.extend(w);
-    }
-    all_warnings.sort();
     findings.sort_by(|a, b| {
-        (&a.path, a.line, a.column, a.kind).cmp(&(&b.path, b.line, b.column, b.kind))
+        (&a.path, a.line, a.column, a.kind, &a.legacy_route).cmp(&(
+            &b.path,
+            b.line,
+            b.column,
+            b.kind,
+            &b.legacy_route,
+        ))
     });
-    let mut report = Report {
-        findings,
-        summary: Summary {
-            files_scanned: files.len(),
-            files_parsed: parsed_count.load(Ordering::Relaxed),
-            suppressed,
-            warnings: all_warnings,
-            ..Default::default()
-        },
-    };
-    summarize(&mut report);
-    Ok(report)
+    (findings, suppressed)
 }

@@ -5,9 +5,11 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use aho_corasick::AhoCorasick;
-use ignore::gitignore::{Gitignore, GitignoreBuilder};
-use walkdir::WalkDir;
+use std::sync::Mutex;
+
+use ignore::{DirEntry, WalkBuilder, WalkState};
+
+use crate::prefilter::Markers;
 
 /// Files above this size are skipped with a warning.
 pub const MAX_FILE: u64 = 10 * 1024 * 1024;
@@ -78,10 +80,17 @@ const BINARY_EXT: [&str; 40] = [
     "wasm",
 ];
 
-/// Reads a file for the prefilter. None (after a warning where due) for unreadable, huge and
-/// binary files. Binary = a NUL byte in the first 8 KB (the rest is not read, as ripgrep does);
-/// a warning is given when that block names Greenhouse.
-pub fn read_file(f: &FileEntry, strong: &AhoCorasick, warn: &dyn Fn(String)) -> Option<Vec<u8>> {
+thread_local! {
+    /// Each walker thread reads every file into the same buffer: only the files that pass the
+    /// prefilter are copied out.
+    static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(1 << 16));
+}
+
+/// Reads a file for the first pass and returns its bytes when it names a marker. None (after a
+/// warning where due) for unreadable, huge, binary and unmarked files. Binary = a NUL byte in
+/// the first 8 KB (the rest is not read, as ripgrep does); a warning is given when that block
+/// names Greenhouse.
+pub fn read_candidate(f: &FileEntry, markers: &Markers, warn: &dyn Fn(String)) -> Option<Vec<u8>> {
     use std::io::Read;
     let ext = f.path.extension().and_then(|e| e.to_str()).unwrap_or("");
     if !ext.is_empty() && BINARY_EXT.iter().any(|b| b.eq_ignore_ascii_case(ext)) {
@@ -94,259 +103,287 @@ pub fn read_file(f: &FileEntry, strong: &AhoCorasick, warn: &dyn Fn(String)) -> 
             return None;
         }
     };
-    let meta = match file.metadata() {
-        Ok(m) => m,
-        Err(e) => {
+    BUF.with_borrow_mut(|buf| {
+        buf.clear();
+        if buf.capacity() > 1 << 22 {
+            *buf = Vec::with_capacity(1 << 16);
+        }
+        if let Err(e) = (&mut file).take(8192).read_to_end(buf) {
             warn(format!("{}: unreadable: {e}", f.rel));
             return None;
         }
-    };
-    if !meta.is_file() {
-        return None;
-    }
-    if meta.len() > MAX_FILE {
-        warn(format!(
-            "{}: larger than 10 MB ({} bytes), skipped",
-            f.rel,
-            meta.len()
-        ));
-        return None;
-    }
-    let mut buf = Vec::with_capacity(meta.len() as usize + 1);
-    let head = (&mut file).take(8192).read_to_end(&mut buf);
-    if let Err(e) = head {
-        warn(format!("{}: unreadable: {e}", f.rel));
-        return None;
-    }
-    if memchr::memchr(0, &buf).is_some() {
-        if strong.is_match(&buf) {
-            warn(format!(
-                "{}: binary file mentions Greenhouse, not scanned",
-                f.rel
-            ));
+        // Fewer than 8 KB: the head read already met the end of the file; else its size is
+        // looked at before anything else is read.
+        let more = buf.len() == 8192;
+        if more {
+            let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+            if len > MAX_FILE {
+                warn(format!(
+                    "{}: larger than 10 MB ({len} bytes), skipped",
+                    f.rel
+                ));
+                return None;
+            }
         }
-        return None;
-    }
-    if let Err(e) = file.read_to_end(&mut buf) {
-        warn(format!("{}: unreadable: {e}", f.rel));
-        return None;
-    }
-    Some(buf)
+        if memchr::memchr(0, buf).is_some() {
+            if markers.is_match(buf) {
+                warn(format!(
+                    "{}: binary file mentions Greenhouse, not scanned",
+                    f.rel
+                ));
+            }
+            return None;
+        }
+        let room = (MAX_FILE + 1).saturating_sub(buf.len() as u64);
+        if more && let Err(e) = (&mut file).take(room).read_to_end(buf) {
+            warn(format!("{}: unreadable: {e}", f.rel));
+            return None;
+        }
+        if buf.len() as u64 > MAX_FILE {
+            // Grew while being read.
+            warn(format!("{}: larger than 10 MB, skipped", f.rel));
+            return None;
+        }
+        markers.is_match(buf).then(|| buf.clone())
+    })
 }
 
 /// Text of a file that passed the prefilter; bad UTF-8 gives a warning.
-pub fn decode_text(f: &FileEntry, bytes: &[u8], warn: &dyn Fn(String)) -> Option<String> {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Some(s.to_string()),
-        Err(_) => {
+pub fn decode_text(f: &FileEntry, bytes: Vec<u8>, warn: &dyn Fn(String)) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => {
             warn(format!(
                 "{}: invalid UTF-8, scanned with replacement characters",
                 f.rel
             ));
-            Some(String::from_utf8_lossy(bytes).into_owned())
+            String::from_utf8_lossy(e.as_bytes()).into_owned()
         }
     }
 }
 
-/// Walks `root`, sending each file to `tx` as it is found (with its index); returns every file
-/// and the folders holding a project manifest.
-pub fn walk(
+/// What a walk found: every file (sorted by relative path, so indices and output order are
+/// deterministic), the visitor's results by file index, the folders holding a project manifest,
+/// and the warnings (sorted).
+pub struct Walked<T> {
+    pub files: Vec<FileEntry>,
+    pub results: Vec<(usize, T)>,
+    pub projects: HashSet<PathBuf>,
+    pub warnings: Vec<String>,
+}
+
+/// One file seen by a walker thread: the entry, its (device, inode) when following links, and
+/// what the visitor made of it.
+type Seen<T> = (FileEntry, Option<(u64, u64)>, Option<T>);
+
+/// Walks `root` (a folder or a file) in parallel, like ripgrep: `visit` runs on the walker's
+/// threads for each file as it is found (reading, prefiltering and analysing overlap the walk).
+/// Symbolic links are not followed unless `opts.follow`; when they are, loops give a warning and
+/// each real file is kept once (under its first path in sorted order).
+pub fn walk<T: Send>(
     root: &Path,
     opts: WalkOptions,
-    warnings: &mut Vec<String>,
-    tx: &std::sync::mpsc::Sender<(usize, FileEntry)>,
-) -> (Vec<FileEntry>, HashSet<PathBuf>) {
-    let mut files = Vec::new();
-    let mut projects = HashSet::new();
-    // (depth, matcher, built on a canonical ancestor of the root)
-    let mut ignores: Vec<(usize, Gitignore, bool)> = Vec::new();
-    let use_ignore = !opts.all && !opts.no_ignore;
-    let canon_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    // As ripgrep: .gitignore only inside a git work tree (the root's or a nested one), read from
-    // the work tree's top down to the root; .ignore files everywhere.
-    let root_git = git_top(root);
-    let mut git_depths: Vec<usize> = Vec::new();
-    if use_ignore {
-        if let Some(top) = &root_git {
-            let mut ancestors: Vec<&Path> = canon_root.ancestors().skip(1).collect();
-            ancestors.retain(|a| a.starts_with(top));
-            for a in ancestors.into_iter().rev() {
-                if let Some(g) = load_ignores(a, true) {
-                    ignores.push((0, g, true));
-                }
-            }
-        }
-        if let Some(g) = load_ignores(root, root_git.is_some()) {
-            ignores.push((0, g, false));
-        }
+    visit: &(dyn Fn(&FileEntry) -> Option<T> + Sync),
+) -> Walked<T> {
+    if root.is_file() {
+        let name = root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let entry = FileEntry {
+            path: root.to_path_buf(),
+            rel: name,
+        };
+        let results = visit(&entry).map(|r| (0, r)).into_iter().collect();
+        return Walked {
+            files: vec![entry],
+            results,
+            projects: HashSet::new(),
+            warnings: Vec::new(),
+        };
     }
-    let mut seen: HashSet<(u64, u64)> = HashSet::new();
-    let mut it = WalkDir::new(root).follow_links(opts.follow).into_iter();
-    loop {
-        let entry = match it.next() {
-            None => break,
-            Some(Ok(e)) => e,
-            Some(Err(e)) => {
-                let p = e.path().map(|p| rel_of(root, p)).unwrap_or_default();
-                if e.loop_ancestor().is_some() {
-                    warnings.push(format!("{p}: symlink loop, not followed"));
-                } else {
-                    warnings.push(format!(
-                        "{p}: unreadable: {}",
-                        e.io_error()
-                            .map(|x| x.to_string())
-                            .unwrap_or_else(|| e.to_string())
-                    ));
+    let seen: Mutex<Vec<Seen<T>>> = Mutex::new(Vec::new());
+    let projects = Mutex::new(HashSet::new());
+    let warnings = Mutex::new(Vec::new());
+    let warn = |m: String| {
+        if let Ok(mut w) = warnings.lock() {
+            w.push(m);
+        }
+    };
+    builder(root, opts).build_parallel().run(|| {
+        Box::new(|res| {
+            match res {
+                Ok(entry) => {
+                    if let Some(fe) = file_of(root, opts, &entry, &projects, &warn) {
+                        let id = if opts.follow { file_id(&entry) } else { None };
+                        let r = visit(&fe);
+                        if let Ok(mut s) = seen.lock() {
+                            s.push((fe, id, r));
+                        }
+                    }
                 }
-                continue;
+                Err(e) => warn(walk_error(root, &e)),
             }
-        };
-        if entry.path_is_symlink() && !opts.follow {
-            // Not followed (as ripgrep without -L); a dangling one is worth a warning.
-            if std::fs::metadata(entry.path()).is_err() {
-                warnings.push(format!(
-                    "{}: unreadable: dangling symlink",
-                    rel_of(root, entry.path())
-                ));
-            }
-            continue;
-        }
-        let depth = entry.depth();
-        if depth == 0 {
-            continue;
-        }
-        while ignores.last().is_some_and(|(d, _, _)| *d >= depth) {
-            ignores.pop();
-        }
-        while git_depths.last().is_some_and(|d| *d >= depth) {
-            git_depths.pop();
-        }
-        let name = entry.file_name().to_string_lossy();
-        let is_dir = entry.file_type().is_dir();
-        if is_dir
-            && (SKIP_ALWAYS.contains(&name.as_ref())
-                || (!opts.all && VENDORED.contains(&name.as_ref())))
-        {
-            it.skip_current_dir();
-            continue;
-        }
-        if use_ignore && is_ignored(&ignores, root, &canon_root, entry.path(), is_dir) {
-            if is_dir {
-                it.skip_current_dir();
-            }
-            continue;
-        }
-        if is_dir {
-            if entry.path().join(".git").exists() {
-                git_depths.push(depth);
-            }
-            let in_git = root_git.is_some() || !git_depths.is_empty();
-            if use_ignore && let Some(g) = load_ignores(entry.path(), in_git) {
-                ignores.push((depth, g, false));
-            }
-            continue;
-        }
+            WalkState::Continue
+        })
+    });
+    let mut seen = seen.into_inner().unwrap_or_default();
+    seen.sort_by(|a, b| a.0.rel.cmp(&b.0.rel));
+    let mut ids: HashSet<(u64, u64)> = HashSet::new();
+    let mut files = Vec::with_capacity(seen.len());
+    let mut results = Vec::new();
+    for (fe, id, r) in seen {
         // Each real file once (hard links, and symlinked folders when following).
-        if opts.follow
-            && let Some(id) = file_id(&entry)
-            && !seen.insert(id)
+        if let Some(id) = id
+            && !ids.insert(id)
         {
             continue;
         }
-        if [".patch", ".diff", ".orig", ".rej"]
-            .iter()
-            .any(|x| name.ends_with(x))
-        {
-            continue;
+        if let Some(r) = r {
+            results.push((files.len(), r));
         }
-        if (MANIFESTS.contains(&name.as_ref())
-            || name.ends_with(".csproj")
-            || name.ends_with(".gemspec"))
-            && let Some(parent) = entry.path().parent()
-        {
-            projects.insert(parent.to_path_buf());
-        }
-        let fe = FileEntry {
-            path: entry.path().to_path_buf(),
-            rel: rel_of(root, entry.path()),
-        };
-        let _ = tx.send((files.len(), fe.clone()));
         files.push(fe);
     }
-    (files, projects)
+    let mut warnings = warnings.into_inner().unwrap_or_default();
+    warnings.sort();
+    warnings.dedup();
+    Walked {
+        files,
+        results,
+        projects: projects.into_inner().unwrap_or_default(),
+        warnings,
+    }
+}
+
+/// The walker: hidden files scanned; `.gitignore` (and `.git/info/exclude`) only inside a git
+/// work tree, read from the parents of the root too, `.ignore` everywhere (as ripgrep); VCS,
+/// cache and (unless `--all`) dependency folders skipped.
+fn builder(root: &Path, opts: WalkOptions) -> WalkBuilder {
+    let use_ignore = !opts.all && !opts.no_ignore;
+    let mut b = WalkBuilder::new(root);
+    b.standard_filters(false)
+        .hidden(false)
+        .parents(use_ignore)
+        .ignore(use_ignore)
+        .git_ignore(use_ignore)
+        .git_exclude(use_ignore)
+        .git_global(false)
+        .require_git(true)
+        .follow_links(opts.follow)
+        .threads(
+            std::thread::available_parallelism()
+                .map(usize::from)
+                .unwrap_or(2),
+        );
+    let all = opts.all;
+    b.filter_entry(move |e| {
+        if e.depth() == 0 || !e.file_type().is_some_and(|t| t.is_dir()) {
+            return true;
+        }
+        let name = e.file_name().to_string_lossy();
+        !(SKIP_ALWAYS.contains(&name.as_ref()) || (!all && VENDORED.contains(&name.as_ref())))
+    });
+    b
+}
+
+/// The file an entry of the walk stands for (None for folders, skipped files and symlinks not
+/// followed); records project manifests.
+fn file_of(
+    root: &Path,
+    opts: WalkOptions,
+    entry: &DirEntry,
+    projects: &Mutex<HashSet<PathBuf>>,
+    warn: &dyn Fn(String),
+) -> Option<FileEntry> {
+    if entry.depth() == 0 {
+        return None;
+    }
+    let ft = entry.file_type()?;
+    if ft.is_symlink() && !opts.follow {
+        // Not followed (as ripgrep without -L); a dangling one is worth a warning.
+        if std::fs::metadata(entry.path()).is_err() {
+            warn(format!(
+                "{}: unreadable: dangling symlink",
+                rel_of(root, entry.path())
+            ));
+        }
+        return None;
+    }
+    if !ft.is_file() {
+        // Folders, and FIFOs, sockets and devices (opening a FIFO would block).
+        if !ft.is_dir() && !ft.is_symlink() {
+            return None;
+        }
+        if ft.is_dir() || std::fs::metadata(entry.path()).map_or(true, |m| !m.is_file()) {
+            return None;
+        }
+    }
+    let name = entry.file_name().to_string_lossy();
+    if [".patch", ".diff", ".orig", ".rej"]
+        .iter()
+        .any(|x| name.ends_with(x))
+    {
+        return None;
+    }
+    if (MANIFESTS.contains(&name.as_ref())
+        || name.ends_with(".csproj")
+        || name.ends_with(".gemspec"))
+        && let Some(parent) = entry.path().parent()
+        && let Ok(mut p) = projects.lock()
+    {
+        p.insert(parent.to_path_buf());
+    }
+    Some(FileEntry {
+        path: entry.path().to_path_buf(),
+        rel: rel_of(root, entry.path()),
+    })
+}
+
+/// The warning for an error of the walk: a symlink loop, or an unreadable entry.
+fn walk_error(root: &Path, e: &ignore::Error) -> String {
+    let mut path: Option<&Path> = None;
+    let mut cur = e;
+    loop {
+        match cur {
+            ignore::Error::WithPath { path: p, err } => {
+                path.get_or_insert(p);
+                cur = err;
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                cur = err;
+            }
+            ignore::Error::Loop { child, .. } => {
+                return format!("{}: symlink loop, not followed", rel_of(root, child));
+            }
+            _ => break,
+        }
+    }
+    let p = path.map(|p| rel_of(root, p)).unwrap_or_default();
+    let msg = e
+        .io_error()
+        .map(|x| x.to_string())
+        .unwrap_or_else(|| cur.to_string());
+    format!("{p}: unreadable: {msg}")
 }
 
 /// `p` relative to `root`, `/`-separated.
 pub fn rel_of(root: &Path, p: &Path) -> String {
     let r = p.strip_prefix(root).unwrap_or(p);
-    let s: Vec<String> = r
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    s.join("/")
-}
-
-/// The top of the git work tree holding `dir` (canonical), if any.
-fn git_top(dir: &Path) -> Option<PathBuf> {
-    let abs = std::fs::canonicalize(dir).ok()?;
-    abs.ancestors()
-        .find(|a| a.join(".git").exists())
-        .map(Path::to_path_buf)
+    let s = r.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '/' {
+        return s.into_owned();
+    }
+    s.replace(std::path::MAIN_SEPARATOR, "/")
 }
 
 #[cfg(unix)]
-fn file_id(e: &walkdir::DirEntry) -> Option<(u64, u64)> {
+fn file_id(e: &DirEntry) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
     let m = e.metadata().ok()?;
     Some((m.dev(), m.ino()))
 }
 
 #[cfg(not(unix))]
-fn file_id(_: &walkdir::DirEntry) -> Option<(u64, u64)> {
+fn file_id(_: &DirEntry) -> Option<(u64, u64)> {
     None
-}
-
-fn load_ignores(dir: &Path, in_git: bool) -> Option<Gitignore> {
-    let mut b = GitignoreBuilder::new(dir);
-    let mut any = false;
-    let names: &[&str] = if in_git {
-        &[".gitignore", ".ignore"]
-    } else {
-        &[".ignore"]
-    };
-    for name in names {
-        let p = dir.join(name);
-        if p.is_file() {
-            any = true;
-            let _ = b.add(p);
-        }
-    }
-    if !any {
-        return None;
-    }
-    b.build().ok()
-}
-
-fn is_ignored(
-    stack: &[(usize, Gitignore, bool)],
-    root: &Path,
-    canon_root: &Path,
-    path: &Path,
-    is_dir: bool,
-) -> bool {
-    for (_, g, canonical) in stack.iter().rev() {
-        let m = if *canonical {
-            let rel = path.strip_prefix(root).unwrap_or(path);
-            g.matched(canon_root.join(rel), is_dir)
-        } else {
-            g.matched(path, is_dir)
-        };
-        if m.is_ignore() {
-            return true;
-        }
-        if m.is_whitelist() {
-            return false;
-        }
-    }
-    false
 }
