@@ -15,6 +15,8 @@ struct FileConfig {
     listen: Option<String>,
     public_url: Option<String>,
     mappings: Option<PathBuf>,
+    /// The embedded store (SQLite file: idempotency keys of writes). Unset: in memory.
+    store: Option<PathBuf>,
     tls: Option<TlsFile>,
     #[serde(default)]
     limits: LimitsFile,
@@ -161,6 +163,8 @@ pub struct Config {
     pub listen: SocketAddr,
     pub public_url: Option<String>,
     pub mappings: Option<PathBuf>,
+    /// The embedded store's SQLite file (None: in memory, gone at exit).
+    pub store: Option<PathBuf>,
     pub tls: Option<TlsConfig>,
     pub limits: Limits,
     pub cache: CacheSettings,
@@ -233,6 +237,7 @@ impl Config {
             listen,
             public_url: f.public_url.map(|u| u.trim_end_matches('/').to_string()),
             mappings: f.mappings,
+            store: f.store,
             tls: f.tls.map(|t| TlsConfig {
                 cert: t.cert,
                 key: t.key,

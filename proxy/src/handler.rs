@@ -29,6 +29,8 @@ pub struct LegacyRequest {
     pub tls: bool,
     /// v1's acting user of a write.
     pub on_behalf_of: Option<String>,
+    /// A client's key that makes a repeated write answer what the first got.
+    pub idempotency_key: Option<String>,
     /// The request body (writes).
     pub body: Bytes,
 }
@@ -132,7 +134,11 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
         .unwrap_or_default();
     let reader = Reader::new(state.clone(), entry.tenant, tenant.read_as);
     if m.endpoint.write.is_some() {
-        return (route, write(state, req, &pairs, &reader).await, label);
+        let answer = match &req.idempotency_key {
+            Some(key) => idempotent(state, &tenant.name, key, req, &pairs, &reader).await,
+            None => write(state, req, &pairs, &reader).await,
+        };
+        return (route, answer, label);
     }
     let answer = match serve::read_matched(state.catalog, &m, &pairs, &reader).await {
         Ok(a) => success(state, req, &pairs, &reader, a),
@@ -174,6 +180,72 @@ async fn write(
         reader.calls.load(Ordering::Relaxed).to_string(),
     ));
     Answer::json(status, &body, headers)
+}
+
+/// A write with an `Idempotency-Key`: the same key and body within 24 h get the stored answer
+/// without calling v3; the same key with another body gets 422; a key in use gets 409. A write
+/// that was not applied gives its key back (a retry may make it).
+async fn idempotent(
+    state: &State,
+    tenant: &str,
+    key: &str,
+    req: &LegacyRequest,
+    pairs: &[(String, String)],
+    reader: &Reader,
+) -> Answer {
+    use crate::store::{Claim, Stored};
+    if key.is_empty() || key.len() > 255 {
+        let e = V1Error::validation("Idempotency-Key", "Idempotency-Key must be 1 to 255 characters");
+        return Answer::error(e);
+    }
+    let scope = format!("{tenant}|{} {}", req.method, req.path);
+    let claim = match state.store.claim(&scope, key, &req.body) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("idempotency store: {e}");
+            return Answer::error(V1Error::new(503, "The proxy's store is unavailable; retry later"));
+        }
+    };
+    match claim {
+        Claim::Replay(s) => {
+            let headers = vec![
+                (WRITE_OUTCOME.to_string(), s.outcome),
+                ("Idempotent-Replayed".to_string(), "true".to_string()),
+            ];
+            Answer::json_bytes(s.status, Bytes::from(s.body), headers)
+        }
+        Claim::Mismatch => Answer::error(V1Error::validation(
+            "Idempotency-Key",
+            "Idempotency-Key was already used with another request body",
+        )),
+        Claim::InFlight => Answer::error(V1Error::new(
+            409,
+            "A request with this Idempotency-Key is being served; retry after it is answered",
+        )),
+        Claim::New => {
+            let answer = write(state, req, pairs, reader).await;
+            let outcome = answer
+                .headers
+                .iter()
+                .find(|(k, _)| k == WRITE_OUTCOME)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            let kept = if outcome == "not_applied" {
+                state.store.release(&scope, key)
+            } else {
+                let stored = Stored {
+                    status: answer.status,
+                    body: answer.body.to_vec(),
+                    outcome,
+                };
+                state.store.finish(&scope, key, &stored)
+            };
+            if let Err(e) = kept {
+                tracing::error!("idempotency store: {e}");
+            }
+            answer
+        }
+    }
 }
 
 /// Header on every write answer: `applied`, `not_applied`, `partial` or `unknown`.

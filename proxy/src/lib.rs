@@ -18,6 +18,7 @@ pub mod sandbox;
 pub mod secret;
 pub mod server;
 pub mod state;
+pub mod store;
 pub mod tokens;
 pub mod upstream;
 

@@ -23,6 +23,7 @@ pub fn config_for(sandbox: &Sandbox, listen: SocketAddr, key: &str) -> Config {
         listen,
         public_url: None,
         mappings: None,
+        store: None,
         tls: None,
         limits: Default::default(),
         cache: Default::default(),

@@ -162,6 +162,13 @@ pub async fn start(state: Arc<State>) -> Result<Running, String> {
     Ok(Running { addr, stop, done })
 }
 
+fn header(req: &Request<Incoming>, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
 fn to_response(a: Answer) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(a.body));
     *r.status_mut() =
@@ -224,11 +231,8 @@ async fn respond(state: Arc<State>, req: Request<Incoming>, tls: bool) -> Respon
             .map(|v| v.as_bytes().to_vec()),
         host,
         tls,
-        on_behalf_of: req
-            .headers()
-            .get("on-behalf-of")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
+        on_behalf_of: header(&req, "on-behalf-of"),
+        idempotency_key: header(&req, "idempotency-key"),
         body: Bytes::new(),
     };
     // Read (and bound) the body, so a slow or oversized upload is cut off with a v1 answer.

@@ -77,11 +77,20 @@ pub struct State {
     /// reference data they were built with.
     pub translated: TtlCache<bytes::Bytes>,
     pub ready: AtomicBool,
+    /// The embedded store (idempotency keys of writes).
+    pub store: crate::store::Store,
 }
 
 impl State {
     pub fn new(config: Config, catalog: &'static Catalog) -> Result<State, String> {
         let upstream = Arc::new(Upstream::new(config.limits.upstream_timeout)?);
+        let store = crate::store::Store::open(config.store.as_deref()).map_err(|e| {
+            let at = config
+                .store
+                .as_ref()
+                .map_or("memory".to_string(), |p| p.display().to_string());
+            format!("cannot open the store ({at}): {e}")
+        })?;
         Ok(State {
             translated: TtlCache::new(config.cache.translated_entries, config.cache.reference_ttl),
             tokens: Arc::new(TokenCache::new(config.cache.token_refresh_margin)),
@@ -92,6 +101,7 @@ impl State {
             catalog,
             config,
             ready: AtomicBool::new(false),
+            store,
         })
     }
 }
