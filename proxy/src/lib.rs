@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod conns;
 pub mod errors;
 pub mod handler;
 pub mod metrics;
@@ -20,6 +21,7 @@ pub mod server;
 pub mod state;
 pub mod tokens;
 pub mod upstream;
+pub mod wire;
 
 use std::sync::Arc;
 
@@ -29,9 +31,13 @@ pub use config::Config;
 pub use server::Running;
 pub use state::State;
 
-/// Loads the mappings (embedded, or the config's directory), builds the state and starts the
-/// listener. Invalid mappings stop the start with their diagnostics.
+/// Checks the config (refusals stop the start, warnings are logged), loads the mappings
+/// (embedded, or the config's directory), builds the state and starts the listener. Invalid
+/// mappings stop the start with their diagnostics.
 pub async fn start(config: Config) -> Result<(Arc<State>, Running), String> {
+    for w in config.validate()? {
+        tracing::warn!("config: {w}");
+    }
     let catalog: &'static Catalog = match &config.mappings {
         None => Catalog::embedded().map_err(|d| format!("invalid mappings:\n{d}"))?,
         Some(dir) => {

@@ -5,13 +5,14 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use lru::LruCache;
 use serde_json::Value;
 use tokio::time::Instant;
 
 use harvest_mappings::Catalog;
 
-use crate::config::Config;
+use crate::config::{Config, KeyEntry, Tenant};
 use crate::metrics::Metrics;
 use crate::tokens::TokenCache;
 use crate::upstream::Upstream;
@@ -63,8 +64,85 @@ impl<V: Clone> TtlCache<V> {
     }
 }
 
+/// The reloadable part of the config (SIGHUP): tenants and the legacy keys bound to them.
+///
+/// Tenants sit in stable slots: a tenant keeps its slot across reloads while its definition is
+/// unchanged, and a new or changed definition gets a slot never used before. Tokens, cursors and
+/// cached v3 data are keyed by slot, so what one definition fetched never serves another, and a
+/// request in flight keeps the tenant it started with.
+#[derive(Debug, Default)]
+pub struct Tenancy {
+    tenants: Vec<Option<Arc<Tenant>>>,
+    keys: Vec<KeyEntry>,
+}
+
+impl Tenancy {
+    /// The start-up table: slot i is `tenants[i]`.
+    pub fn new(tenants: Vec<Tenant>, keys: Vec<KeyEntry>) -> Tenancy {
+        Tenancy {
+            tenants: tenants.into_iter().map(|t| Some(Arc::new(t))).collect(),
+            keys,
+        }
+    }
+
+    /// The table after a reload: unchanged tenants keep their slots; keys point at slots.
+    pub fn next(&self, tenants: Vec<Tenant>, keys: Vec<KeyEntry>) -> Tenancy {
+        let mut slots: Vec<Option<Arc<Tenant>>> = vec![None; self.tenants.len()];
+        let mut slot_of = Vec::with_capacity(tenants.len());
+        for t in tenants {
+            let kept = self
+                .tenants
+                .iter()
+                .position(|old| old.as_deref() == Some(&t));
+            match kept {
+                Some(i) => {
+                    slots[i] = self.tenants[i].clone();
+                    slot_of.push(i);
+                }
+                None => {
+                    slot_of.push(slots.len());
+                    slots.push(Some(Arc::new(t)));
+                }
+            }
+        }
+        let keys = keys
+            .into_iter()
+            .map(|k| KeyEntry {
+                tenant: slot_of[k.tenant],
+                ..k
+            })
+            .collect();
+        Tenancy {
+            tenants: slots,
+            keys,
+        }
+    }
+
+    pub fn tenant(&self, slot: usize) -> Option<Arc<Tenant>> {
+        self.tenants.get(slot).cloned().flatten()
+    }
+
+    pub fn keys(&self) -> &[KeyEntry] {
+        &self.keys
+    }
+
+    /// The slots in use.
+    pub fn live_slots(&self) -> Vec<usize> {
+        (0..self.tenants.len())
+            .filter(|i| self.tenants[*i].is_some())
+            .collect()
+    }
+
+    pub fn tenant_count(&self) -> usize {
+        self.tenants.iter().flatten().count()
+    }
+}
+
 pub struct State {
+    /// The start-up config. Its `tenants` and `keys` are moved into [`State::tenancy`] (they
+    /// are empty here): look them up with [`State::tenant`] and [`State::tenancy`].
     pub config: Config,
+    tenancy: ArcSwap<Tenancy>,
     pub catalog: &'static Catalog,
     pub upstream: Arc<Upstream>,
     pub tokens: Arc<TokenCache>,
@@ -80,11 +158,19 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(config: Config, catalog: &'static Catalog) -> Result<State, String> {
+    pub fn new(mut config: Config, catalog: &'static Catalog) -> Result<State, String> {
         let upstream = Arc::new(Upstream::new(config.limits.upstream_timeout)?);
+        let tenancy = Tenancy::new(
+            std::mem::take(&mut config.tenants),
+            std::mem::take(&mut config.keys),
+        );
+        let l = &config.limits;
+        let tokens = TokenCache::new(config.cache.token_refresh_margin)
+            .with_limits(l.token_timeout, l.token_backoff);
         Ok(State {
+            tenancy: ArcSwap::from_pointee(tenancy),
             translated: TtlCache::new(config.cache.translated_entries, config.cache.reference_ttl),
-            tokens: Arc::new(TokenCache::new(config.cache.token_refresh_margin)),
+            tokens: Arc::new(tokens),
             metrics: Arc::new(Metrics::new()),
             cursors: TtlCache::new(config.cache.cursor_entries, config.cache.cursor_ttl),
             reference: TtlCache::new(1024, config.cache.reference_ttl),
@@ -94,4 +180,71 @@ impl State {
             ready: AtomicBool::new(false),
         })
     }
+
+    /// The tenant of a slot (as a key entry names it).
+    pub fn tenant(&self, slot: usize) -> Option<Arc<Tenant>> {
+        self.tenancy.load().tenant(slot)
+    }
+
+    /// The current tenants and keys.
+    pub fn tenancy(&self) -> Arc<Tenancy> {
+        self.tenancy.load_full()
+    }
+
+    /// Replaces keys and tenants with those of `new` (SIGHUP), without touching connections.
+    /// What only a restart can change (listener, TLS, limits, caches, mappings, links) is
+    /// kept and named in the summary. A `new` that does not validate changes nothing.
+    pub fn reload(&self, mut new: Config) -> Result<String, String> {
+        new.validate()?;
+        let old = self.tenancy.load();
+        let next = old.next(
+            std::mem::take(&mut new.tenants),
+            std::mem::take(&mut new.keys),
+        );
+        let kept = next
+            .live_slots()
+            .iter()
+            .filter(|s| old.tenant(**s).is_some())
+            .count();
+        let summary = format!(
+            "{} tenants ({} unchanged), {} keys",
+            next.tenant_count(),
+            kept,
+            next.keys().len()
+        );
+        self.tokens.retain_tenants(&next.live_slots());
+        self.tenancy.store(Arc::new(next));
+        let restart = restart_only(&self.config, &new);
+        Ok(if restart.is_empty() {
+            summary
+        } else {
+            format!(
+                "{summary}; changed but kept until a restart: {}",
+                restart.join(", ")
+            )
+        })
+    }
+}
+
+/// The settings a reload cannot change that differ between two configs.
+fn restart_only(old: &Config, new: &Config) -> Vec<&'static str> {
+    let d = |v: &dyn std::fmt::Debug| format!("{v:?}");
+    let pairs: [(&'static str, String, String); 7] = [
+        (
+            "allowed_hosts",
+            d(&old.allowed_hosts),
+            d(&new.allowed_hosts),
+        ),
+        ("listen", d(&old.listen), d(&new.listen)),
+        ("tls", d(&old.tls), d(&new.tls)),
+        ("limits", d(&old.limits), d(&new.limits)),
+        ("cache", d(&old.cache), d(&new.cache)),
+        ("mappings", d(&old.mappings), d(&new.mappings)),
+        ("public_url", d(&old.public_url), d(&new.public_url)),
+    ];
+    pairs
+        .into_iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(name, _, _)| name)
+        .collect()
 }
