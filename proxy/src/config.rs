@@ -317,9 +317,14 @@ impl Config {
         if self.tenants.is_empty() {
             warnings.push("no [[tenants]] are configured".to_string());
         }
-        if self.allow_insecure_upstream {
+        let clear_text_remote = self.tenants.iter().any(|t| {
+            [&t.base_url, &t.token_url]
+                .iter()
+                .any(|u| is_clear_text_remote(u))
+        });
+        if clear_text_remote {
             warnings.push(
-                "allow_insecure_upstream = true: http:// token and upstream URLs are accepted (tokens and data may travel in clear text); use it only for tests"
+                "allow_insecure_upstream = true and a token or upstream URL is http:// to another host: tokens and data travel in clear text; use it only for tests"
                     .to_string(),
             );
         }
@@ -362,6 +367,20 @@ impl Limits {
         }
         Ok(())
     }
+}
+
+/// An `http://` URL to a host other than the loopback.
+fn is_clear_text_remote(u: &str) -> bool {
+    let Ok(url) = url::Url::parse(u) else {
+        return false;
+    };
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(a)) => a.is_loopback(),
+        Some(url::Host::Ipv6(a)) => a.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    };
+    url.scheme() == "http" && !loopback
 }
 
 /// `https://` (or `http://` when allowed), with a host.

@@ -4,9 +4,11 @@
 //! so integrations that cannot be rewritten keep working by changing only their base URL.
 //!
 //! Layers, in the order a request crosses them (see docs/architecture.md):
-//! [`server`] (hyper, TLS, limits) → [`handler`] (authenticate → route → translate the query →
-//! call v3 → translate back → respond) using [`auth`], [`reader`] (v3 calls, retries, cursors),
-//! [`tokens`] (OAuth client credentials) and the `harvest-mappings` engine; shared [`state`].
+//! [`server`] (hyper, TLS, limits; connection slots in [`conns`], v1-shaped HTTP-layer errors
+//! in [`wire`]) → [`handler`] (authenticate → route → translate the query → call v3 →
+//! translate back → respond) using [`auth`], [`reader`] (v3 calls, retries, cursors),
+//! [`tokens`] (OAuth client credentials) and the `harvest-mappings` engine; shared [`state`]
+//! (reloadable tenants and keys).
 
 pub mod auth;
 pub mod config;
