@@ -246,7 +246,7 @@ impl TokenCache {
         tracing::warn!(
             tenant = %tenant.name,
             sub,
-            token_url = %tenant.token_url,
+            token_endpoint = %endpoint_of(&tenant.token_url),
             ms = started.elapsed().as_millis() as u64,
             reason = %failure.log,
             "v3 token request failed"
@@ -255,6 +255,21 @@ impl TokenCache {
             message: failure.client,
             unreachable: failure.unreachable,
         })
+    }
+}
+
+/// Scheme, host, port and path of a URL: never user info or a query, which could hold secrets.
+fn endpoint_of(u: &str) -> String {
+    match url::Url::parse(u) {
+        Ok(url) => {
+            format!(
+                "{}://{}{}",
+                url.scheme(),
+                url.host_str().unwrap_or("?"),
+                url.port().map(|p| format!(":{p}")).unwrap_or_default()
+            ) + url.path()
+        }
+        Err(_) => "(unparsable token_url)".into(),
     }
 }
 
