@@ -248,3 +248,45 @@ fn restart_only(old: &Config, new: &Config) -> Vec<&'static str> {
         .map(|(name, _, _)| name)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    fn tenant(name: &str, secret: &str) -> Tenant {
+        Tenant {
+            name: name.into(),
+            client_id: "id".into(),
+            client_secret: Secret::new(secret),
+            token_url: "https://auth.example.com/token".into(),
+            base_url: "https://harvest.example.com".into(),
+            read_as: 1,
+        }
+    }
+
+    fn key(n: u8, tenant: usize) -> KeyEntry {
+        KeyEntry {
+            sha256: [n; 32],
+            tenant,
+            label: format!("k{n}"),
+        }
+    }
+
+    #[test]
+    fn reloads_keep_the_slot_of_an_unchanged_tenant_only() {
+        let t0 = Tenancy::new(vec![tenant("a", "s"), tenant("b", "s")], vec![key(1, 1)]);
+        // b unchanged (now listed first), a's secret rotated, c new.
+        let t1 = t0.next(
+            vec![tenant("b", "s"), tenant("a", "rotated"), tenant("c", "s")],
+            vec![key(1, 0), key(2, 1), key(3, 2)],
+        );
+        assert_eq!(t1.tenant(1).unwrap().name, "b", "b keeps its slot");
+        assert!(t1.tenant(0).is_none(), "a's old definition is gone");
+        let slots: Vec<usize> = t1.keys().iter().map(|k| k.tenant).collect();
+        assert_eq!(slots, [1, 2, 3], "keys follow their tenants to their slots");
+        assert_eq!(t1.tenant(2).unwrap().client_secret.expose(), "rotated");
+        assert_eq!(t1.tenant(3).unwrap().name, "c");
+        assert_eq!((t1.tenant_count(), t1.live_slots()), (3, vec![1, 2, 3]));
+    }
+}

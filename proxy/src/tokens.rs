@@ -548,6 +548,32 @@ mod tests {
     }
 
     #[test]
+    fn odd_expiries_become_whole_seconds_and_answers_are_described_without_values() {
+        let fix = |json: &str| {
+            let mut b = json.as_bytes().to_vec();
+            sanitize_expiry(&mut b);
+            serde_json::from_slice::<Value>(&b).unwrap()["expires_in"].clone()
+        };
+        assert_eq!(fix(r#"{"expires_in":1e300}"#), u64::MAX);
+        assert_eq!(fix(r#"{"expires_in":-5}"#), 0);
+        assert_eq!(fix(r#"{"expires_in":"90.5"}"#), 90);
+        assert_eq!(fix(r#"{"expires_in":"soon"}"#), Value::Null);
+        assert_eq!(fix(r#"{"expires_in":120}"#), 120);
+        let r =
+            resp(r#"{"access_token":"a","token_type":"Bearer","expires_in":18446744073709551615}"#);
+        let l = lifetime(&r, SystemTime::now()).clamp(MIN_LIFETIME, MAX_LIFETIME);
+        assert_eq!(l, MAX_LIFETIME);
+        let shape = json_shape(br#"{"access_token":"secret-value","bad key!":1}"#);
+        assert_eq!(shape, "JSON object with keys [access_token]");
+        assert!(!shape.contains("secret-value"));
+        assert_eq!(json_shape(b"<html>"), "not JSON");
+        assert_eq!(
+            endpoint_of("https://u:p@auth.example.com:8443/token?key=x"),
+            "https://auth.example.com:8443/token"
+        );
+    }
+
+    #[test]
     fn rfc3339() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(
