@@ -123,7 +123,10 @@ pub fn translate(
 ) -> Result<V3Query, QueryError> {
     for (k, v) in path_params {
         let numeric = k == "id" || k.ends_with("_id");
-        if numeric && (v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) || v.len() > 19) {
+        // v1's ids are positive i64: anything else names no record (404, as v1 answered), and
+        // is never sent to v3 (which would refuse it as a bad `ids`).
+        let id = v.bytes().all(|b| b.is_ascii_digit()) && v.parse::<i64>().is_ok();
+        if numeric && !id {
             return Err(QueryError::BadPathParam {
                 param: k.clone(),
                 value: v.clone(),

@@ -151,7 +151,7 @@ fn main() {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let proxy_addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let cfg = format!(
-            "listen = \"{proxy_addr}\"\n[limits]\nmax_connections = 4096\n[[tenants]]\nname = \"bench\"\nclient_id = \"{}\"\nclient_secret_env = \"BENCH_SECRET\"\ntoken_url = \"{}\"\nbase_url = \"{}\"\nread_as = {}\n[[keys]]\nsha256 = \"{}\"\ntenant = \"bench\"\n",
+            "allow_insecure_upstream = true\nlisten = \"{proxy_addr}\"\n[limits]\nmax_connections = 4096\nmax_connections_per_ip = 4096\n[[tenants]]\nname = \"bench\"\nclient_id = \"{}\"\nclient_secret_env = \"BENCH_SECRET\"\ntoken_url = \"{}\"\nbase_url = \"{}\"\nread_as = {}\n[[keys]]\nsha256 = \"{}\"\ntenant = \"bench\"\n",
             harvest_sandbox::DEFAULT_CLIENT_ID,
             sb.token_url(),
             sb.base_url(),

@@ -39,6 +39,17 @@ impl V1Error {
         e
     }
 
+    /// The proxy is at a limit: 503 with `Retry-After` (seconds), in v1's shape.
+    pub fn overloaded(why: &str, retry_after: u64) -> Self {
+        let mut e = V1Error::new(
+            503,
+            format!("{why}; retry after the number of seconds in Retry-After"),
+        );
+        e.headers
+            .push(("Retry-After".into(), retry_after.max(1).to_string()));
+        e
+    }
+
     pub fn not_found() -> Self {
         V1Error::new(404, "Resource not found")
     }

@@ -25,6 +25,8 @@ pub struct LegacyRequest {
     pub path: String,
     pub query: Option<String>,
     pub authorization: Option<Vec<u8>>,
+    /// The authority `Link` is built from when `public_url` is unset: the server puts an
+    /// allow-listed `Host` here, else the address the client connected to.
     pub host: Option<String>,
     pub tls: bool,
     /// v1's acting user of a write.
@@ -123,7 +125,8 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
         Err(e) => return ("unmatched".into(), failure(&e, None), label),
     };
     let route = m.endpoint.route();
-    let Some(tenant) = state.config.tenants.get(entry.tenant) else {
+    tracing::Span::current().record("route", route.as_str());
+    let Some(tenant) = state.tenant(entry.tenant) else {
         let a = Answer::error(V1Error::new(500, "tenant configuration missing"));
         return (route, a, label);
     };
@@ -195,7 +198,10 @@ async fn idempotent(
 ) -> Answer {
     use crate::store::{Claim, Stored};
     if key.is_empty() || key.len() > 255 {
-        let e = V1Error::validation("Idempotency-Key", "Idempotency-Key must be 1 to 255 characters");
+        let e = V1Error::validation(
+            "Idempotency-Key",
+            "Idempotency-Key must be 1 to 255 characters",
+        );
         return Answer::error(e);
     }
     let scope = format!("{tenant}|{} {}", req.method, req.path);
@@ -203,7 +209,10 @@ async fn idempotent(
         Ok(c) => c,
         Err(e) => {
             tracing::error!("idempotency store: {e}");
-            return Answer::error(V1Error::new(503, "The proxy's store is unavailable; retry later"));
+            return Answer::error(V1Error::new(
+                503,
+                "The proxy's store is unavailable; retry later",
+            ));
         }
     };
     match claim {
@@ -251,11 +260,8 @@ async fn idempotent(
 /// Header on every write answer: `applied`, `not_applied`, `partial` or `unknown`.
 pub const WRITE_OUTCOME: &str = "X-Harvest-Proxy-Write-Outcome";
 
-/// The key entry of the request's legacy API key.
-fn authenticate<'s>(
-    state: &'s State,
-    req: &LegacyRequest,
-) -> Result<&'s crate::config::KeyEntry, Answer> {
+/// The key entry of the request's legacy API key (the server also asks before it reads a body).
+pub fn authenticate(state: &State, req: &LegacyRequest) -> Result<crate::config::KeyEntry, Answer> {
     let key = auth::parse_basic(req.authorization.as_deref()).map_err(|e| {
         Answer::error(V1Error::unauthorized(match e {
             AuthError::Missing => {
@@ -264,7 +270,8 @@ fn authenticate<'s>(
             _ => "Invalid Basic Auth credentials",
         }))
     })?;
-    auth::lookup(&state.config.keys, &key)
+    auth::lookup(state.tenancy().keys(), &key)
+        .cloned()
         .map_err(|_| Answer::error(V1Error::unauthorized("Invalid Basic Auth credentials")))
 }
 
@@ -327,7 +334,7 @@ fn link_header(
             s.append_pair(k, v);
         }
         s.append_pair("page", &n.to_string());
-        format!("{base}{}?{}", req.path, s.finish())
+        format!("{base}{}?{}", link_path(&req.path), s.finish())
     };
     let mut parts = Vec::new();
     if more {
@@ -337,6 +344,20 @@ fn link_header(
         parts.push(format!("<{}>; rel=\"prev\"", url(page - 1)));
     }
     (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// The path as it may stand inside `<…>` of a `Link`: what could end the target or split the
+/// header (`<`, `>`, `"`, `,`, `;`, spaces, controls, non-ASCII) is percent-encoded.
+fn link_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~!$&'()*+=:@%".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// v1's `X-RateLimit-Limit/Remaining`, rescaled from v3's 30-second window to v1's 10 seconds.

@@ -34,6 +34,35 @@ pub struct Reader {
     pub rate: Mutex<RateInfo>,
     pub calls: AtomicUsize,
     deadline: Instant,
+    /// The tenant as it was when the request started (a reload does not change it mid-walk).
+    conf: Option<Arc<crate::config::Tenant>>,
+}
+
+/// Every failed v3 call, once: v3 path, status or kind, attempt, elapsed time (the request's
+/// span adds the request id and legacy route). Never the URL's host, the query or the token.
+fn log_failure(outcome: &Outcome, v3_path: &str, attempt: u32, started: Instant) {
+    let (e, then) = match outcome {
+        Outcome::Page(_) => return,
+        Outcome::Retry(e, _) => (e, "retry if the budget allows"),
+        Outcome::Unauthorized(e) => (e, "fresh token once"),
+        Outcome::Fail(e) => (e, "answer the client"),
+    };
+    let kind = match e.status {
+        0 if e.timeout => "timeout",
+        0 => "unreachable",
+        200..=299 => "unusable body",
+        _ => "status",
+    };
+    let reason: String = e.message.chars().take(200).collect();
+    tracing::warn!(
+        v3_path,
+        status = e.status,
+        kind,
+        attempt,
+        ms = started.elapsed().as_millis() as u64,
+        then,
+        "v3 call failed: {reason}"
+    );
 }
 
 /// What one v3 answer means for the call.
@@ -60,6 +89,7 @@ impl Reader {
     pub fn new(state: Arc<State>, tenant: usize, sub: u64) -> Reader {
         let budget = state.config.limits.retry_budget;
         Reader {
+            conf: state.tenant(tenant),
             state,
             tenant,
             sub,
@@ -87,10 +117,9 @@ impl Reader {
     /// a 401 gets a fresh token once.
     pub async fn page_with(&self, target: &str, parse: bool) -> Result<V3Page, FetchError> {
         let st = &self.state;
-        let tenant = st
-            .config
-            .tenants
-            .get(self.tenant)
+        let tenant = self
+            .conf
+            .as_deref()
             .ok_or_else(|| fe(0, "tenant missing"))?;
         let url = format!("{}{}", tenant.base_url, target);
         let metric_path = target.split('?').next().unwrap_or(target).to_string();
@@ -110,7 +139,9 @@ impl Reader {
                 .upstream_latency
                 .observe(started.elapsed().as_secs_f64());
             let backoff = Duration::from_millis(50 * (1 << attempt.min(6)));
-            let (err, wait) = match self.judge(result, &metric_path, parse, backoff) {
+            let outcome = self.judge(result, &metric_path, parse, backoff);
+            log_failure(&outcome, &metric_path, attempt, started);
+            let (err, wait) = match outcome {
                 Outcome::Page(p) => return Ok(p),
                 Outcome::Fail(e) => return Err(e),
                 Outcome::Unauthorized(_) if !refreshed => {
@@ -333,7 +364,7 @@ impl V3Write for Reader {
     fn write<'a>(&'a self, call: &'a WriteCall) -> BoxFuture<'a, WriteOutcome> {
         Box::pin(async move {
             let st = &self.state;
-            let Some(tenant) = st.config.tenants.get(self.tenant) else {
+            let Some(tenant) = self.conf.as_deref() else {
                 return WriteOutcome::Refused(fe(0, "tenant missing"));
             };
             let url = format!("{}{}", tenant.base_url, call.target);

@@ -22,6 +22,9 @@ pub fn config_for(sandbox: &Sandbox, listen: SocketAddr, key: &str) -> Config {
     Config {
         listen,
         public_url: None,
+        allowed_hosts: Vec::new(),
+        // The sandbox speaks plain HTTP on the loopback.
+        allow_insecure_upstream: true,
         mappings: None,
         store: None,
         tls: None,

@@ -91,7 +91,10 @@ impl Store {
         let b = hash(&[body]);
         let db = self.db();
         let oldest = now() - IDEMPOTENCY_TTL.as_secs() as i64;
-        db.execute("DELETE FROM idempotency WHERE created_at < ?1", params![oldest])?;
+        db.execute(
+            "DELETE FROM idempotency WHERE created_at < ?1",
+            params![oldest],
+        )?;
         let row: Option<(String, Option<u16>, Option<Vec<u8>>, Option<String>)> = db
             .query_row(
                 "SELECT body_hash, status, answer, outcome FROM idempotency WHERE key = ?1",
