@@ -290,3 +290,64 @@ async fn an_answer_lost_after_the_write_is_decided_by_reading_back() {
     );
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idempotency_key_replays_the_first_answer_and_refuses_another_body() {
+    let s = Stack::start(small()).await;
+    let id = a_candidate(&s);
+    let path = format!("/v1/candidates/{id}/activity_feed/notes");
+    let auth = basic(KEY);
+    let acting = admin();
+    let send = |body: Value, key: &'static str| {
+        let (auth, acting, path) = (auth.clone(), acting.clone(), path.clone());
+        let s = &s;
+        async move {
+            let headers = [
+                ("Content-Type", "application/json"),
+                ("On-Behalf-Of", acting.as_str()),
+                ("Idempotency-Key", key),
+            ];
+            let body = Bytes::from(serde_json::to_vec(&body).unwrap());
+            s.request("POST", &path, Some(&auth), &headers, body).await
+        }
+    };
+    let body =
+        json!({"user_id": DEFAULT_ADMIN_USER_ID, "body": "once only", "visibility": "public"});
+    let first = send(body.clone(), "sync-42").await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let writes = s.sandbox.stats().writes();
+    let again = send(body.clone(), "sync-42").await;
+    assert_eq!(
+        (again.status, again.text.as_str()),
+        (201, first.text.as_str())
+    );
+    assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+    assert_eq!(
+        s.sandbox.stats().writes(),
+        writes,
+        "the replay made no v3 call"
+    );
+    let notes = s.sandbox.records("notes");
+    assert_eq!(notes.iter().filter(|n| n["body"] == "once only").count(), 1);
+    // The same key with another body is refused; another key is a new write.
+    let other = send(
+        json!({"user_id": DEFAULT_ADMIN_USER_ID, "body": "changed", "visibility": "public"}),
+        "sync-42",
+    )
+    .await;
+    assert_eq!(other.status, 422, "{}", other.text);
+    assert_eq!(other.json()["errors"][0]["field"], "Idempotency-Key");
+    let fresh = send(body, "sync-43").await;
+    assert_eq!(fresh.status, 201);
+    assert_ne!(fresh.json()["id"], first.json()["id"]);
+    // A write that was not applied gives its key back.
+    let bad = send(json!({"body": "no author"}), "sync-44").await;
+    assert_eq!(bad.status, 422);
+    let good = send(
+        json!({"user_id": DEFAULT_ADMIN_USER_ID, "body": "no author", "visibility": "public"}),
+        "sync-44",
+    )
+    .await;
+    assert_eq!(good.status, 201, "{}", good.text);
+    s.stop().await;
+}
