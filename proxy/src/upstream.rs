@@ -92,18 +92,7 @@ impl Upstream {
 
     /// `GET url` with a Bearer token.
     pub async fn get(&self, url: &str, token: &Secret) -> Result<RawResponse, CallError> {
-        let req = Request::builder()
-            .method(Method::GET)
-            .uri(url)
-            .header("Authorization", format!("Bearer {}", token.expose()))
-            .header("Accept", "application/json")
-            .header(
-                "User-Agent",
-                concat!("harvest-proxy/", env!("CARGO_PKG_VERSION")),
-            )
-            .body(Full::new(Bytes::new()))
-            .map_err(|e| CallError::Build(e.to_string()))?;
-        self.send(req).await
+        self.send(authorized(Method::GET, url, token, None)?).await
     }
 
     /// A write (`POST`/`PATCH`/`PUT`/`DELETE`) with a Bearer token and an optional JSON body.
@@ -116,26 +105,7 @@ impl Upstream {
     ) -> Result<RawResponse, CallError> {
         let method =
             Method::from_bytes(method.as_bytes()).map_err(|e| CallError::Build(e.to_string()))?;
-        let mut b = Request::builder()
-            .method(method)
-            .uri(url)
-            .header("Authorization", format!("Bearer {}", token.expose()))
-            .header("Accept", "application/json")
-            .header(
-                "User-Agent",
-                concat!("harvest-proxy/", env!("CARGO_PKG_VERSION")),
-            );
-        let bytes = match body {
-            Some(v) => {
-                b = b.header("Content-Type", "application/json");
-                Bytes::from(serde_json::to_vec(v).map_err(|e| CallError::Build(e.to_string()))?)
-            }
-            None => Bytes::new(),
-        };
-        let req = b
-            .body(Full::new(bytes))
-            .map_err(|e| CallError::Build(e.to_string()))?;
-        self.send(req).await
+        self.send(authorized(method, url, token, body)?).await
     }
 
     /// The HTTP client the oauth2 crate drives for token requests.
@@ -153,6 +123,33 @@ impl Upstream {
         resp.body(r.body.to_vec())
             .map_err(|e| CallError::Build(e.to_string()))
     }
+}
+
+/// A v3 request with the Bearer token, JSON accepted, and a JSON body when given.
+fn authorized(
+    method: Method,
+    url: &str,
+    token: &Secret,
+    body: Option<&serde_json::Value>,
+) -> Result<Request<Full<Bytes>>, CallError> {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(url)
+        .header("Authorization", format!("Bearer {}", token.expose()))
+        .header("Accept", "application/json")
+        .header(
+            "User-Agent",
+            concat!("harvest-proxy/", env!("CARGO_PKG_VERSION")),
+        );
+    let bytes = match body {
+        Some(v) => {
+            b = b.header("Content-Type", "application/json");
+            Bytes::from(serde_json::to_vec(v).map_err(|e| CallError::Build(e.to_string()))?)
+        }
+        None => Bytes::new(),
+    };
+    b.body(Full::new(bytes))
+        .map_err(|e| CallError::Build(e.to_string()))
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
