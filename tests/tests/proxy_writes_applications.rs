@@ -370,3 +370,112 @@ async fn the_current_offer_is_updated() {
     assert_eq!(r.status, 404, "{}", r.text);
     s.stop().await;
 }
+
+fn a_candidate(s: &Stack) -> i64 {
+    id(&rows(s, "candidates")[0])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_application_is_added_with_its_referrer_and_attachments() {
+    let s = Stack::start(small()).await;
+    let cand = a_candidate(&s);
+    let job = id(&rows(&s, "jobs")[0]);
+    let stage = stages_of(&s, job)[1];
+    let referrer = rows(&s, "referrers")
+        .into_iter()
+        .find(|r| r["user_id"].is_i64())
+        .unwrap();
+    let body = json!({"job_id": job, "initial_stage_id": stage,
+        "referrer": {"type": "id", "value": referrer["user_id"]},
+        "attachments": [{"filename": "cv.pdf", "type": "resume",
+            "content": "R0lGODlhAQABAIAAAAUEBAAAACwAAAAAAQABAAACAkQBADs=", "content_type": "application/pdf"}]});
+    let r = write(
+        &s,
+        "POST",
+        &format!("/v1/candidates/{cand}/applications"),
+        &body,
+    )
+    .await;
+    let got = applied(&r, 201);
+    assert_eq!(got["candidate_id"], json!(cand));
+    assert_eq!(got["prospect"], false);
+    assert_eq!(got["jobs"][0]["id"], json!(job), "{got}");
+    assert_eq!(got["current_stage"]["id"], json!(stage), "{got}");
+    assert_eq!(got["credited_to"]["id"], referrer["user_id"], "{got}");
+    assert_eq!(got["attachments"][0]["filename"], "cv.pdf", "{got}");
+    let app = got["id"].as_i64().unwrap();
+    assert_eq!(s.get(&format!("/v1/applications/{app}")).await.json(), got);
+    let read = s.get(&format!("/v1/candidates/{cand}")).await.json();
+    assert!(
+        read["application_ids"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(app)),
+        "{read}"
+    );
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prospect_application_is_added_in_its_pool() {
+    let s = Stack::start(small()).await;
+    let cand = a_candidate(&s);
+    let stage = rows(&s, "prospect_pool_stages")[0].clone();
+    let pool = stage["prospect_pool_id"].as_i64().unwrap();
+    let job = id(&rows(&s, "jobs")[0]);
+    let office = id(&rows(&s, "offices")[0]);
+    let body = json!({"prospect": "true", "job_ids": [job], "prospect_pool_id": pool,
+        "prospect_pool_stage_id": stage["id"], "prospect_owner_id": DEFAULT_ADMIN_USER_ID,
+        "prospective_office_id": office});
+    let r = write(
+        &s,
+        "POST",
+        &format!("/v1/candidates/{cand}/applications"),
+        &body,
+    )
+    .await;
+    let got = applied(&r, 201);
+    assert_eq!(got["prospect"], true, "{got}");
+    assert_eq!(got["jobs"][0]["id"], json!(job), "{got}");
+    assert_eq!(got["current_stage"], Value::Null);
+    assert_eq!(
+        got["prospect_detail"]["prospect_pool"]["id"],
+        json!(pool),
+        "{got}"
+    );
+    assert_eq!(got["prospect_detail"]["prospect_stage"]["id"], stage["id"]);
+    assert_eq!(
+        got["prospect_detail"]["prospect_owner"]["id"],
+        json!(DEFAULT_ADMIN_USER_ID)
+    );
+    assert_eq!(got["prospective_office"]["id"], json!(office), "{got}");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attachment_refused_after_the_application_was_created_is_a_partial_write() {
+    let s = Stack::start(small()).await;
+    let cand = a_candidate(&s);
+    let job = id(&rows(&s, "jobs")[0]);
+    let before = rows(&s, "applications").len();
+    let body = json!({"job_id": job, "attachments": [{"filename": "x.bin", "type": "not_a_type"}]});
+    let r = write(
+        &s,
+        "POST",
+        &format!("/v1/candidates/{cand}/applications"),
+        &body,
+    )
+    .await;
+    assert_eq!(r.status, 502, "{}", r.text);
+    assert_eq!(r.header(OUTCOME).as_deref(), Some("partial"));
+    let calls = r.json()["v3_calls"].clone();
+    assert_eq!(calls[0]["path"], "/v3/applications", "{calls}");
+    assert_eq!(calls[0]["applied"], true);
+    assert_eq!(calls[1]["applied"], false);
+    assert_eq!(
+        rows(&s, "applications").len(),
+        before + 1,
+        "created once, not repeated"
+    );
+    s.stop().await;
+}
