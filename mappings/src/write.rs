@@ -333,7 +333,7 @@ impl Run<'_> {
     async fn call_once(&mut self, step: &WriteStep, record: &Value) -> Result<Value, WriteError> {
         let target = fill(&step.path, &self.ctx).map_err(|e| self.bad_mapping(&e))?;
         let v3_body = match &step.body {
-            Some(view) => Some(self.body(view, record).await?),
+            Some(view) => Some(self.body(view, record).await.map_err(|e| self.later(e))?),
             None => None,
         };
         let call = WriteCall {
@@ -495,6 +495,20 @@ impl Run<'_> {
             body,
             calls: self.calls,
         })
+    }
+
+    /// A problem found before a call is made: after an earlier call was applied, the write is
+    /// partial (the client must know what was done), else nothing changed.
+    fn later(&self, e: WriteError) -> WriteError {
+        if !self.calls.iter().any(|c| c.applied == Some(true)) {
+            return e;
+        }
+        WriteError::Failed {
+            outcome: Outcome::Partial,
+            message: format!("{}: a later v3 call could not be made: {e}", self.ep.route()),
+            upstream: None,
+            calls: self.calls.clone(),
+        }
     }
 
     /// The write was applied but its v1 answer could not be built.
