@@ -505,7 +505,10 @@ impl Run<'_> {
         }
         WriteError::Failed {
             outcome: Outcome::Partial,
-            message: format!("{}: a later v3 call could not be made: {e}", self.ep.route()),
+            message: format!(
+                "{}: a later v3 call could not be made: {e}",
+                self.ep.route()
+            ),
             upstream: None,
             calls: self.calls.clone(),
         }
