@@ -1,7 +1,7 @@
 //! The checked mapping catalog: every legacy endpoint with its v3 calls, parameters, views,
 //! scopes and notes. Built by `load`; read by the scanner, the proxy and the docs generator.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -94,6 +94,8 @@ pub struct Endpoint {
     pub response: Option<Response>,
     /// The parent-existence check of a nested route (also listed in `v3`).
     pub exists: Option<V3Call>,
+    /// For a write the proxy serves: its v3 calls in order and how v1's answer is built.
+    pub write: Option<crate::write::WritePlan>,
     pub omitted: BTreeMap<String, String>,
     pub location: Location,
     /// The resource file the endpoint is declared in (without `.toml`).
@@ -127,6 +129,13 @@ impl Endpoint {
     /// The parameter rule for a legacy query parameter.
     pub fn param(&self, name: &str) -> Option<&Param> {
         self.params.iter().find(|p| p.name == name)
+    }
+
+    /// A list v1 answered page by page (`page`/`per_page`, or `per_page` alone).
+    pub fn is_paginated(&self) -> bool {
+        self.params
+            .iter()
+            .any(|p| matches!(p.rule, ParamRule::Page | ParamRule::PerPage { .. }))
     }
 }
 
@@ -275,12 +284,81 @@ pub struct View {
     pub location: Location,
 }
 
+impl View {
+    /// The views this one hands records to: its joins' views and its `each` views (also
+    /// inside `when` branches).
+    pub fn uses(&self) -> Vec<&str> {
+        fn in_ops<'v>(ops: &'v [Op], out: &mut Vec<&'v str>) {
+            for op in ops {
+                match op {
+                    Op::Each { view, .. } => out.push(view),
+                    Op::When {
+                        then, otherwise, ..
+                    } => {
+                        in_ops(then, out);
+                        in_ops(otherwise, out);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut out: Vec<&str> = self
+            .joins
+            .iter()
+            .filter_map(|j| j.view.as_deref())
+            .collect();
+        in_ops(&self.ops, &mut out);
+        out
+    }
+}
+
+/// The views reachable from one view (itself first), each once: the one walk of the view
+/// graph, used for the v3 calls an endpoint makes and for what may be memoised.
+#[derive(Debug, Default)]
+pub struct ViewWalk<'v> {
+    pub views: Vec<&'v View>,
+    /// Names used but not defined (the loader reports them; a walk just skips them).
+    pub missing: Vec<String>,
+}
+
+/// Walks the view graph from `start`, depth-first in declaration order; `lookup` resolves a
+/// qualified view name. Cycles are cut (each view is visited once).
+pub fn walk_views<'v>(start: &str, lookup: impl Fn(&str) -> Option<&'v View>) -> ViewWalk<'v> {
+    let mut walk = ViewWalk::default();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut stack = vec![start.to_string()];
+    while let Some(name) = stack.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        match lookup(&name) {
+            Some(v) => {
+                walk.views.push(v);
+                stack.extend(v.uses().into_iter().rev().map(str::to_string));
+            }
+            None => walk.missing.push(name),
+        }
+    }
+    walk
+}
+
+/// What the loader works out once from the view graph, for every endpoint.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Analysis {
+    /// Routes whose answer is a function of the primary v3 page alone, given reference data
+    /// cached for a TTL: a paged list whose views join only `cache = true` collections.
+    memoisable: HashSet<String>,
+    /// v3 paths some view joins with `cache = true` (whole reference lists).
+    cacheable: HashSet<String>,
+}
+
 /// The mapping truth.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     pub(crate) endpoints: Vec<Endpoint>,
     pub(crate) views: HashMap<String, View>,
     pub(crate) files: Vec<String>,
+    pub(crate) analysis: Analysis,
 }
 
 /// A legacy route matched by `Catalog::match_route`, with the path parameters it bound.
@@ -306,6 +384,50 @@ impl Catalog {
 
     pub fn views(&self) -> impl Iterator<Item = &View> {
         self.views.values()
+    }
+
+    /// Every view reachable from `start`, itself first (see [`walk_views`]).
+    pub fn walk(&self, start: &str) -> ViewWalk<'_> {
+        walk_views(start, |n| self.views.get(n))
+    }
+
+    /// True when the endpoint's answer may be memoised by the content of its v3 page (decided
+    /// when the mappings load).
+    pub fn is_memoisable(&self, ep: &Endpoint) -> bool {
+        self.analysis.memoisable.contains(&ep.route())
+    }
+
+    /// True when some view joins this v3 path whole with `cache = true` (reference data).
+    pub fn is_cacheable(&self, v3_path: &str) -> bool {
+        self.analysis.cacheable.contains(v3_path)
+    }
+
+    /// Fills in the [`Analysis`]: one walk of the view graph per endpoint.
+    pub(crate) fn analysed(mut self) -> Self {
+        let cacheable: HashSet<String> = self
+            .views
+            .values()
+            .flat_map(|v| v.joins.iter().filter(|j| j.cache).map(|j| j.from.clone()))
+            .collect();
+        let memoisable = self
+            .endpoints
+            .iter()
+            .filter(|e| {
+                let Some(r) = &e.response else { return false };
+                if r.shape != Shape::List || !e.is_paginated() {
+                    return false;
+                }
+                let walk = self.walk(&r.view);
+                walk.missing.is_empty()
+                    && walk.views.iter().all(|v| v.joins.iter().all(|j| j.cache))
+            })
+            .map(Endpoint::route)
+            .collect();
+        self.analysis = Analysis {
+            memoisable,
+            cacheable,
+        };
+        self
     }
 
     /// Finds the endpoint for a concrete request path (`/v1/candidates/12`, trailing slash and

@@ -39,6 +39,8 @@ impl std::fmt::Display for FetchError {
     }
 }
 
+impl std::error::Error for FetchError {}
+
 /// What a [`Fetch`] call returns: every row of the collection, shared.
 pub type FetchFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Arc<Vec<Value>>, FetchError>> + Send + 'a>>;
@@ -250,6 +252,43 @@ impl<'c> Translator<'c> {
         Ok(())
     }
 
+    /// The joined collection's rows for a batch: whole (no `by`), or by key, 50 keys a call.
+    async fn fetch_joined(
+        &self,
+        ctx: &Ctx<'_>,
+        j: &Join,
+        distinct: &[String],
+    ) -> Result<Rows, TranslateError> {
+        let base: Vec<(String, String)> = j
+            .query
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let Some(by) = &j.by else {
+            return ctx
+                .get(&j.from, base)
+                .await
+                .map_err(TranslateError::Upstream);
+        };
+        if distinct.is_empty() {
+            return Ok(Arc::new(Vec::new()));
+        }
+        let calls = distinct.chunks(MAX_IDS).map(|chunk| {
+            let mut q = base.clone();
+            q.push((by.clone(), chunk.join(",")));
+            ctx.get(&j.from, q)
+        });
+        let mut parts = Vec::new();
+        for p in join_all(calls).await {
+            parts.push(p.map_err(TranslateError::Upstream)?);
+        }
+        Ok(if parts.len() == 1 {
+            parts.pop().unwrap_or_default()
+        } else {
+            Arc::new(parts.iter().flat_map(|p| p.iter().cloned()).collect())
+        })
+    }
+
     async fn join(
         &self,
         ctx: &Ctx<'_>,
@@ -257,52 +296,8 @@ impl<'c> Translator<'c> {
         matchers: Vec<Selector>,
         records: &[Value],
     ) -> Result<JoinResult, TranslateError> {
-        let mut per_record_keys: Vec<Vec<String>> = Vec::with_capacity(records.len());
-        let mut distinct: Vec<String> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for rec in records {
-            let mut keys = Vec::new();
-            if let Some(v) = j.key.get(rec).as_deref() {
-                collect_keys(v, &mut keys);
-            }
-            for k in &keys {
-                if seen.insert(k.clone()) {
-                    distinct.push(k.clone());
-                }
-            }
-            per_record_keys.push(keys);
-        }
-        let base: Vec<(String, String)> = j
-            .query
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let raw: Arc<Vec<Value>> = match &j.by {
-            None => ctx
-                .get(&j.from, base)
-                .await
-                .map_err(TranslateError::Upstream)?,
-            Some(by) => {
-                if distinct.is_empty() {
-                    Arc::new(Vec::new())
-                } else {
-                    let calls = distinct.chunks(MAX_IDS).map(|chunk| {
-                        let mut q = base.clone();
-                        q.push((by.clone(), chunk.join(",")));
-                        ctx.get(&j.from, q)
-                    });
-                    let mut parts = Vec::new();
-                    for p in join_all(calls).await {
-                        parts.push(p.map_err(TranslateError::Upstream)?);
-                    }
-                    if parts.len() == 1 {
-                        parts.pop().unwrap_or_default()
-                    } else {
-                        Arc::new(parts.iter().flat_map(|p| p.iter().cloned()).collect())
-                    }
-                }
-            }
-        };
+        let (per_record_keys, distinct) = record_keys(&j.key, records);
+        let raw = self.fetch_joined(ctx, j, &distinct).await?;
         let mut index: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, row) in raw.iter().enumerate() {
             let mut keys = Vec::new();
@@ -565,16 +560,33 @@ pub fn slug(name: &str) -> String {
     out
 }
 
+/// Per record, the join keys it holds; and every distinct key of the batch, in first-seen order.
+fn record_keys(key: &Selector, records: &[Value]) -> (Vec<Vec<String>>, Vec<String>) {
+    let mut per_record: Vec<Vec<String>> = Vec::with_capacity(records.len());
+    let mut distinct: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for rec in records {
+        let mut keys = Vec::new();
+        if let Some(v) = key.get(rec).as_deref() {
+            collect_keys(v, &mut keys);
+        }
+        for k in &keys {
+            if seen.insert(k.clone()) {
+                distinct.push(k.clone());
+            }
+        }
+        per_record.push(keys);
+    }
+    (per_record, distinct)
+}
+
 fn apply(op: &Op, rec: &mut Value, i: usize, joins: &mut [JoinResult]) -> Result<(), String> {
     match op {
         Op::Move { from, to } => {
             let v = from.take(rec).unwrap_or(Value::Null);
             put(rec, to, v)
         }
-        Op::Copy { from, to } => {
-            let v = from.get_or_null(rec);
-            put(rec, to, v)
-        }
+        Op::Copy { from, to } => put(rec, to, from.get_or_null(rec)),
         Op::Set { to, value } => put(rec, to, value.clone()),
         Op::Default { at, value } => {
             if at.get(rec).is_none_or(|v| v.is_null()) {
@@ -588,26 +600,7 @@ fn apply(op: &Op, rec: &mut Value, i: usize, joins: &mut [JoinResult]) -> Result
             }
             Ok(())
         }
-        Op::Map { at, values, other } => {
-            // A field that is absent (or under a null parent) stays absent.
-            let Some(cur) = at.get(rec).map(|c| c.into_owned()) else {
-                return Ok(());
-            };
-            let mapped = match values.get(&text_of(&cur)) {
-                Some(v) => v.clone(),
-                None => match other {
-                    Other::Keep => cur,
-                    Other::Null => Value::Null,
-                    Other::Error => {
-                        return Err(format!(
-                            "value {cur} of `{}` has no v1 equivalent",
-                            at.text()
-                        ));
-                    }
-                },
-            };
-            put(rec, at, mapped)
-        }
+        Op::Map { at, values, other } => map_value(rec, at, values, *other),
         Op::Convert { at, to } => {
             let Some(cur) = at.get(rec).map(|c| c.into_owned()) else {
                 return Ok(());
@@ -633,111 +626,26 @@ fn apply(op: &Op, rec: &mut Value, i: usize, joins: &mut [JoinResult]) -> Result
             };
             put(rec, at, v)
         }
-        Op::Merge { from } => {
-            match from.take(rec) {
-                Some(Value::Object(m)) => {
-                    if let Value::Object(r) = rec {
-                        for (k, v) in m {
-                            r.insert(k, v);
-                        }
-                    }
-                }
-                Some(Value::Null) | None => {}
-                Some(other) => return Err(format!("`{}` is not an object: {other}", from.text())),
-            }
-            Ok(())
-        }
+        Op::Merge { from } => merge(rec, from),
         Op::Attach(a) => attach(a, rec, i, joins),
         Op::Each { .. } => Err("`each` inside `when` is not supported".into()),
-        Op::CustomFields { from, flat, keyed } => {
-            let src = from.take(rec).unwrap_or(Value::Null);
-            let mut f = Map::new();
-            let k = match src {
-                Value::Object(m) => {
-                    for (_, entry) in &m {
-                        if let Some(name) = entry.get("name").and_then(Value::as_str) {
-                            f.insert(
-                                slug(name),
-                                entry.get("value").cloned().unwrap_or(Value::Null),
-                            );
-                        }
-                    }
-                    m
-                }
-                Value::Null => Map::new(),
-                other => return Err(format!("custom_fields is not an object: {other}")),
-            };
-            put(rec, flat, Value::Object(f))?;
-            put(rec, keyed, Value::Object(k))
-        }
+        Op::CustomFields { from, flat, keyed } => custom_fields(rec, from, flat, keyed),
         Op::Group {
             from,
             to,
             by,
             value,
             keys,
-        } => {
-            let mut out = Map::new();
-            for k in keys {
-                out.insert(k.clone(), Value::Array(Vec::new()));
-            }
-            if let Value::Array(items) = from.get_or_null(rec) {
-                for item in items {
-                    let k = text_of(&by.get_or_null(&item));
-                    if let Some(Value::Array(list)) = out.get_mut(&k) {
-                        list.push(value.get_or_null(&item));
-                    }
-                }
-            }
-            put(rec, to, Value::Object(out))
-        }
+        } => group(rec, from, to, by, value, keys),
         Op::Push {
             at,
             template,
             set,
             when_present,
             front,
-        } => {
-            if let Some(w) = when_present
-                && w.get(rec).is_none_or(|v| v.is_null())
-            {
-                return Ok(());
-            }
-            let mut item = template.clone();
-            for (k, s) in set {
-                if let Value::Object(m) = &mut item {
-                    m.insert(k.clone(), s.get_or_null(rec));
-                }
-            }
-            let mut arr = match at.take(rec) {
-                Some(Value::Array(a)) => a,
-                _ => Vec::new(),
-            };
-            if *front {
-                arr.insert(0, item);
-            } else {
-                arr.push(item);
-            }
-            put(rec, at, Value::Array(arr))
-        }
-        Op::Sort { at, by, desc } => {
-            if let Some(Value::Array(a)) = at.get(rec).as_deref() {
-                let mut a = a.clone();
-                a.sort_by(|x, y| {
-                    let c = compare(&by.get_or_null(x), &by.get_or_null(y));
-                    if *desc { c.reverse() } else { c }
-                });
-                put(rec, at, Value::Array(a))?;
-            }
-            Ok(())
-        }
-        Op::Filter { at, filter } => {
-            if let Some(Value::Array(a)) = at.get(rec).as_deref() {
-                let kept: Vec<Value> = a.iter().filter(|x| matches(filter, x)).cloned().collect();
-                put(rec, at, Value::Array(kept))?;
-            }
-            Ok(())
-        }
+        } => push(rec, at, template, set, when_present.as_ref(), *front),
+        Op::Sort { at, by, desc } => sort(rec, at, by, *desc),
+        Op::Filter { at, filter } => keep_matching(rec, at, filter),
         Op::When {
             field,
             is,
@@ -751,10 +659,7 @@ fn apply(op: &Op, rec: &mut Value, i: usize, joins: &mut [JoinResult]) -> Result
                 None => is.contains(&cur),
             };
             let branch = if hit { then } else { otherwise };
-            for o in branch {
-                apply(o, rec, i, joins)?;
-            }
-            Ok(())
+            branch.iter().try_for_each(|o| apply(o, rec, i, joins))
         }
         Op::Tree {
             at,
@@ -772,24 +677,175 @@ fn apply(op: &Op, rec: &mut Value, i: usize, joins: &mut [JoinResult]) -> Result
                 Value::Array(forest(items, id, parent, children, fields)),
             )
         }
-        Op::Select { fields } => {
-            let Value::Object(m) = rec else {
-                return Err("record is not an object".into());
-            };
-            let mut out = Map::with_capacity(fields.len());
-            for f in fields {
-                // The record's own key string moves over: no new allocation per field.
-                match m.swap_remove_entry(f) {
-                    Some((k, v)) => {
-                        out.insert(k, v);
-                    }
-                    None => return Err(format!("v1 field `{f}` was not produced")),
+        Op::Select { fields } => select(rec, fields),
+    }
+}
+
+/// `map`: a value of v3's set → v1's (absent stays absent; `other` says what else happens).
+fn map_value(
+    rec: &mut Value,
+    at: &Selector,
+    values: &HashMap<String, Value>,
+    other: Other,
+) -> Result<(), String> {
+    let Some(cur) = at.get(rec).map(|c| c.into_owned()) else {
+        return Ok(());
+    };
+    let mapped = match values.get(&text_of(&cur)) {
+        Some(v) => v.clone(),
+        None => match other {
+            Other::Keep => cur,
+            Other::Null => Value::Null,
+            Other::Error => {
+                return Err(format!(
+                    "value {cur} of `{}` has no v1 equivalent",
+                    at.text()
+                ));
+            }
+        },
+    };
+    put(rec, at, mapped)
+}
+
+/// `merge`: the fields of an object move up into the record.
+fn merge(rec: &mut Value, from: &Selector) -> Result<(), String> {
+    match from.take(rec) {
+        Some(Value::Object(m)) => {
+            if let Value::Object(r) = rec {
+                for (k, v) in m {
+                    r.insert(k, v);
                 }
             }
-            *rec = Value::Object(out);
-            Ok(())
+        }
+        Some(Value::Null) | None => {}
+        Some(other) => return Err(format!("`{}` is not an object: {other}", from.text())),
+    }
+    Ok(())
+}
+
+/// `custom_fields`: v3's keyed custom fields → v1's flat `{slug: value}` and keyed objects.
+fn custom_fields(
+    rec: &mut Value,
+    from: &Selector,
+    flat: &Selector,
+    keyed: &Selector,
+) -> Result<(), String> {
+    let src = from.take(rec).unwrap_or(Value::Null);
+    let mut f = Map::new();
+    let k = match src {
+        Value::Object(m) => {
+            for (_, entry) in &m {
+                if let Some(name) = entry.get("name").and_then(Value::as_str) {
+                    f.insert(
+                        slug(name),
+                        entry.get("value").cloned().unwrap_or(Value::Null),
+                    );
+                }
+            }
+            m
+        }
+        Value::Null => Map::new(),
+        other => return Err(format!("custom_fields is not an object: {other}")),
+    };
+    put(rec, flat, Value::Object(f))?;
+    put(rec, keyed, Value::Object(k))
+}
+
+/// `group`: items of a list into `{key: [value, …]}` for the declared keys.
+fn group(
+    rec: &mut Value,
+    from: &Selector,
+    to: &Selector,
+    by: &Selector,
+    value: &Selector,
+    keys: &[String],
+) -> Result<(), String> {
+    let mut out = Map::new();
+    for k in keys {
+        out.insert(k.clone(), Value::Array(Vec::new()));
+    }
+    if let Value::Array(items) = from.get_or_null(rec) {
+        for item in items {
+            let k = text_of(&by.get_or_null(&item));
+            if let Some(Value::Array(list)) = out.get_mut(&k) {
+                list.push(value.get_or_null(&item));
+            }
         }
     }
+    put(rec, to, Value::Object(out))
+}
+
+/// `push`: a templated item onto a list (at the front or the end), when a field is present.
+fn push(
+    rec: &mut Value,
+    at: &Selector,
+    template: &Value,
+    set: &[(String, Selector)],
+    when_present: Option<&Selector>,
+    front: bool,
+) -> Result<(), String> {
+    if let Some(w) = when_present
+        && w.get(rec).is_none_or(|v| v.is_null())
+    {
+        return Ok(());
+    }
+    let mut item = template.clone();
+    for (k, s) in set {
+        if let Value::Object(m) = &mut item {
+            m.insert(k.clone(), s.get_or_null(rec));
+        }
+    }
+    let mut arr = match at.take(rec) {
+        Some(Value::Array(a)) => a,
+        _ => Vec::new(),
+    };
+    if front {
+        arr.insert(0, item);
+    } else {
+        arr.push(item);
+    }
+    put(rec, at, Value::Array(arr))
+}
+
+/// `sort`: a list by a field of its items.
+fn sort(rec: &mut Value, at: &Selector, by: &Selector, desc: bool) -> Result<(), String> {
+    if let Some(Value::Array(a)) = at.get(rec).as_deref() {
+        let mut a = a.clone();
+        a.sort_by(|x, y| {
+            let c = compare(&by.get_or_null(x), &by.get_or_null(y));
+            if desc { c.reverse() } else { c }
+        });
+        put(rec, at, Value::Array(a))?;
+    }
+    Ok(())
+}
+
+/// `filter`: only the items of a list that match.
+fn keep_matching(rec: &mut Value, at: &Selector, filter: &Selector) -> Result<(), String> {
+    if let Some(Value::Array(a)) = at.get(rec).as_deref() {
+        let kept: Vec<Value> = a.iter().filter(|x| matches(filter, x)).cloned().collect();
+        put(rec, at, Value::Array(kept))?;
+    }
+    Ok(())
+}
+
+/// `select`: exactly v1's fields, in v1's order (a missing one is an error).
+fn select(rec: &mut Value, fields: &[String]) -> Result<(), String> {
+    let Value::Object(m) = rec else {
+        return Err("record is not an object".into());
+    };
+    let mut out = Map::with_capacity(fields.len());
+    for f in fields {
+        // The record's own key string moves over: no new allocation per field.
+        match m.swap_remove_entry(f) {
+            Some((k, v)) => {
+                out.insert(k, v);
+            }
+            None => return Err(format!("v1 field `{f}` was not produced")),
+        }
+    }
+    *rec = Value::Object(out);
+    Ok(())
 }
 
 fn put(rec: &mut Value, to: &Selector, v: Value) -> Result<(), String> {

@@ -18,15 +18,16 @@ use crate::catalog::{
 };
 use crate::diag::{Diagnostic, Diagnostics, Location, Sink};
 use crate::model::{
-    ClosedSet, ConversionName, EndpointDef, FileDef, JoinDef, Method, OpDef, OpEntry, OpName,
-    Other, ParamDef, ParamType, Place, Role, Shape, Status, ViewDef, parse_closed,
+    ClosedSet, ConversionName, EndpointDef, FileDef, JoinDef, Method, OneOf, OpDef, OpEntry,
+    OpName, Other, ParamDef, ParamType, Place, Role, Shape, Status, ViewDef, parse_closed,
 };
 use crate::selector::Selector;
+use crate::write::{WriteAnswer, WritePlan, WriteStep};
 
 include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 
 /// The `reason` of an `unsupported` write endpoint that gives none (docs/mappings.md).
-pub const UNSUPPORTED_WRITE_REASON: &str = "harvest-proxy does not translate writes yet; the v3 call sequence is documented here and in the scanner output";
+pub const UNSUPPORTED_WRITE_REASON: &str = "harvest-proxy does not translate this write yet; the v3 call sequence is documented here and in the scanner output";
 
 const SELECTOR_HINT: &str =
     "selectors are RFC 9535 JSONPath (`$.a.b`, `$[?@.type == 'x']`) or a dotted field name (`a.b`)";
@@ -124,7 +125,9 @@ impl Catalog {
             endpoints: b.endpoints,
             views: b.views,
             files,
-        })
+            analysis: Default::default(),
+        }
+        .analysed())
     }
 }
 
@@ -800,7 +803,7 @@ impl Builder {
                 &d.status.span(),
                 "an `unsupported` endpoint must say why and what to do in v3 instead",
                 match is_write {
-                    true => "add `instead = \"...\"` (a write's `reason` defaults to: the proxy does not translate writes yet)",
+                    true => "add `instead = \"...\"` (a write's `reason` defaults to: the proxy does not translate this write yet)",
                     false => "add `reason = \"...\"` and `instead = \"...\"`",
                 },
             ),
@@ -847,6 +850,19 @@ impl Builder {
                 body_view,
             });
         }
+        let write = match (is_write, status) {
+            (true, Some(s)) if s != Status::Unsupported => self.write_plan(sink, stem, d, &span),
+            _ => {
+                if let Some(a) = &d.answer {
+                    sink.error(
+                        &a.span(),
+                        "`answer` is for writes the proxy serves (translated or partial)",
+                        "remove it, or serve the write",
+                    );
+                }
+                None
+            }
+        };
         if d.v3.is_empty() {
             sink.error(
                 &span,
@@ -981,10 +997,81 @@ impl Builder {
             params,
             response,
             exists,
+            write,
             omitted: d.omitted.clone(),
             location: here,
             file: stem.to_string(),
         });
+    }
+
+    /// The plan of a served write: its declared v3 calls in order and its `answer`.
+    fn write_plan(
+        &self,
+        sink: &mut Sink<'_>,
+        stem: &str,
+        d: &EndpointDef,
+        span: &Range<usize>,
+    ) -> Option<WritePlan> {
+        let Some(a) = &d.answer else {
+            sink.error(
+                span,
+                "a write the proxy serves needs an `answer`",
+                "add `answer = { read = \"/v1/...\" }`, `{ view = \"...\", step = 0 }` or `{ message = \"...\" }`",
+            );
+            return None;
+        };
+        let ad = a.get_ref();
+        let status = ad.status.unwrap_or(200);
+        let answer = match (&ad.read, &ad.view, &ad.message) {
+            (Some(read), None, None) => WriteAnswer::Read {
+                path: read.clone(),
+                status,
+            },
+            (None, Some(view), None) => {
+                let hint = "define it under [views.<name>]; it turns v3's answer into v1's";
+                let view = self.view_ref(sink, stem, view, "answer view", hint);
+                let step = ad.step.unwrap_or(0);
+                if step >= d.v3.len() {
+                    let msg = format!("`step = {step}`: the endpoint has {} v3 calls", d.v3.len());
+                    sink.error(&a.span(), msg, "steps count from 0");
+                    return None;
+                }
+                WriteAnswer::View { step, view, status }
+            }
+            (None, None, Some(text)) => WriteAnswer::Message {
+                text: text.clone(),
+                status,
+            },
+            _ => {
+                sink.error(
+                    &a.span(),
+                    "`answer` takes exactly one of `read`, `view` or `message`",
+                    "e.g. answer = { read = \"/v1/applications/{id}\" }",
+                );
+                return None;
+            }
+        };
+        let steps =
+            d.v3.iter()
+                .map(Spanned::get_ref)
+                .map(|c| WriteStep {
+                    method: match c.method.get_ref() {
+                        OneOf::Known(m) => m.as_str().to_string(),
+                        OneOf::Unknown(s) => s.clone(),
+                    },
+                    path: c.path.get_ref().clone(),
+                    query: c.query.clone(),
+                    body: c.body.as_ref().map(|b| qualify(stem, b.get_ref())),
+                    when: c.when.clone(),
+                    each: c.each.clone(),
+                })
+                .collect();
+        Some(WritePlan {
+            steps,
+            answer,
+            required: d.required.clone(),
+            refuse: d.refuse.clone(),
+        })
     }
 
     fn collect_join_calls(&self, view: &str, seen: &mut BTreeSet<String>, out: &mut Vec<V3Call>) {

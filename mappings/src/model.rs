@@ -396,6 +396,15 @@ pub struct EndpointDef {
     /// v1 fields of the object that the translation does not produce, each with the reason.
     #[serde(default)]
     pub omitted: BTreeMap<String, String>,
+    /// For a served write: how v1's answer is built.
+    pub answer: Option<Spanned<AnswerDef>>,
+    /// For a served write: legacy body fields v1 required (absent or null → v1's 422).
+    #[serde(default)]
+    pub required: Vec<String>,
+    /// For a served write: legacy body fields v3 cannot take, each with the reason (sent →
+    /// v1's 422 naming the field, rather than a silent drop).
+    #[serde(default)]
+    pub refuse: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -411,6 +420,25 @@ pub struct V3CallDef {
     pub scope: Option<String>,
     /// For writes: the view that turns the legacy request body into this call's body.
     pub body: Option<Spanned<String>>,
+    /// For writes: make this call only when the legacy body has this field (not null).
+    pub when: Option<String>,
+    /// For writes: make this call once per item of this legacy body list.
+    pub each: Option<String>,
+}
+
+/// How a served write builds v1's answer: exactly one of `read`, `view` or `message`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerDef {
+    /// A v1 read path (`/v1/applications/{id}`) served by the read pipeline.
+    pub read: Option<String>,
+    /// A view over v3's answer to call `step` (0-based, default 0).
+    pub view: Option<Spanned<String>>,
+    pub step: Option<usize>,
+    /// `{"message": ...}` with placeholders.
+    pub message: Option<String>,
+    /// v1's status (default 200).
+    pub status: Option<u16>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -77,45 +77,6 @@ pub struct Via {
 }
 
 impl Via {
-    /// The primary rows of legacy page `q.page` of a `via` filter, and whether more follow:
-    /// the related rows (every page), their ids, that page of ids, the primary rows for them
-    /// (at most 50 ids a call), newest id first.
-    pub async fn rows(
-        &self,
-        q: &V3Query,
-        primary: &str,
-        fetch: &dyn crate::engine::Fetch,
-    ) -> Result<(Vec<serde_json::Value>, bool), crate::engine::FetchError> {
-        let related = fetch.fetch(&self.path, &self.query).await?;
-        let (ids, more) = Via::page_of(&self.ids(&related, &q.params), q.page, q.per_page);
-        let mut rows = Vec::new();
-        for chunk in ids.chunks(MAX_IDS) {
-            let mut params: Vec<(String, String)> = q
-                .params
-                .iter()
-                .filter(|(k, _)| k != &self.to)
-                .cloned()
-                .collect();
-            params.push((
-                self.to.clone(),
-                chunk
-                    .iter()
-                    .map(i64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ));
-            rows.extend(fetch.fetch(primary, &params).await?.iter().cloned());
-        }
-        rows.sort_by_key(|r| {
-            std::cmp::Reverse(
-                r.get("id")
-                    .and_then(serde_json::Value::as_i64)
-                    .unwrap_or(i64::MIN),
-            )
-        });
-        Ok((rows, more))
-    }
-
     /// The ids of legacy page `page` (1-based) of size `per_page`, and whether more follow.
     pub fn page_of(ids: &[i64], page: u64, per_page: u64) -> (Vec<i64>, bool) {
         let start = (page.saturating_sub(1)).saturating_mul(per_page) as usize;
@@ -162,7 +123,10 @@ pub fn translate(
 ) -> Result<V3Query, QueryError> {
     for (k, v) in path_params {
         let numeric = k == "id" || k.ends_with("_id");
-        if numeric && (v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) || v.len() > 19) {
+        // v1's ids are positive i64: anything else names no record (404, as v1 answered), and
+        // is never sent to v3 (which would refuse it as a bad `ids`).
+        let id = v.bytes().all(|b| b.is_ascii_digit()) && v.parse::<i64>().is_ok();
+        if numeric && !id {
             return Err(QueryError::BadPathParam {
                 param: k.clone(),
                 value: v.clone(),
@@ -187,6 +151,10 @@ pub fn translate(
     let mut filters: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for (name, value) in legacy {
         let Some(p) = ep.param(name) else {
+            // A list that documented only per_page still follows the proxy's page links.
+            if name == "page" && ep.is_paginated() {
+                out.page = positive(name, value, u64::MAX)?;
+            }
             // v1 ignored parameters it did not know; so does the proxy.
             continue;
         };
@@ -207,24 +175,7 @@ pub fn translate(
             }
             ParamRule::Rename { to, map, list } => {
                 let mapped = if *list {
-                    let items: Vec<&str> = value
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .collect();
-                    if items.len() > MAX_IDS {
-                        return Err(QueryError::Invalid {
-                            param: name.clone(),
-                            message: format!("at most {MAX_IDS} values"),
-                        });
-                    }
-                    if items.iter().any(|i| !i.bytes().all(|b| b.is_ascii_digit())) {
-                        return Err(QueryError::Invalid {
-                            param: name.clone(),
-                            message: "must be a comma-separated list of integer ids".into(),
-                        });
-                    }
-                    items.join(",")
+                    id_list(name, value)?
                 } else {
                     map.get(value).cloned().unwrap_or_else(|| value.clone())
                 };
@@ -270,8 +221,35 @@ pub fn translate(
             }
         }
     }
-    // v3 takes one of created_at / updated_at per request: the first goes upstream, the rest
-    // are applied to the rows by the caller.
+    send_filters(filters, &mut out);
+    Ok(out)
+}
+
+/// A comma list of at most 50 integer ids (`candidate_ids=1,2,3`).
+fn id_list(name: &str, value: &str) -> Result<String, QueryError> {
+    let items: Vec<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if items.len() > MAX_IDS {
+        return Err(QueryError::Invalid {
+            param: name.to_string(),
+            message: format!("at most {MAX_IDS} values"),
+        });
+    }
+    if items.iter().any(|i| !i.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(QueryError::Invalid {
+            param: name.to_string(),
+            message: "must be a comma-separated list of integer ids".into(),
+        });
+    }
+    Ok(items.join(","))
+}
+
+/// Operator filters go upstream as `field=op|value|op|value`. v3 takes one of created_at /
+/// updated_at per request: the first goes upstream, the rest are applied to the rows locally.
+fn send_filters(filters: BTreeMap<String, Vec<(String, String)>>, out: &mut V3Query) {
     let mut upstream_date_field: Option<String> = None;
     for (field, ops) in filters {
         let exclusive = field == "created_at" || field == "updated_at";
@@ -295,7 +273,6 @@ pub fn translate(
             .join("|");
         out.params.push((field, v));
     }
-    Ok(out)
 }
 
 /// Fills `{name}` placeholders from path parameters.

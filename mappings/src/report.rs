@@ -62,6 +62,16 @@ pub fn coverage_markdown(c: &Catalog) -> String {
         count(Status::Partial),
         count(Status::Unsupported)
     );
+    let (reads, writes): (Vec<&&Endpoint>, Vec<&&Endpoint>) = eps.iter().partition(|e| e.is_read());
+    let served = |v: &[&&Endpoint]| v.iter().filter(|e| e.status != Status::Unsupported).count();
+    let _ = writeln!(
+        out,
+        "Reads: {} of {} served. Writes: {} of {} served (as the acting user, exactly once; docs/proxy.md, \"Writes\").\n",
+        served(&reads),
+        reads.len(),
+        served(&writes),
+        writes.len()
+    );
     out.push_str(
         "| legacy endpoint | versions | status | v3 calls | scopes | what is lost / why not |\n",
     );
@@ -195,54 +205,91 @@ pub fn find_endpoints<'c>(c: &'c Catalog, route: &str) -> Result<Vec<&'c Endpoin
 /// joins and `each` operations use (recursively), the views a parameter may pick, and the body
 /// views of its v3 calls.
 pub fn endpoint_views<'c>(c: &'c Catalog, e: &Endpoint) -> Vec<&'c View> {
-    fn visit<'c>(c: &'c Catalog, name: &str, out: &mut Vec<&'c View>) {
-        let Some(v) = c.view(name) else { return };
-        if out.iter().any(|o| o.name == v.name) {
-            return;
-        }
-        out.push(v);
-        for j in &v.joins {
-            if let Some(jv) = &j.view {
-                visit(c, jv, out);
-            }
-        }
-        let mut each = Vec::new();
-        each_views(&v.ops, &mut each);
-        for name in each {
-            visit(c, &name, out);
-        }
-    }
-    let mut out = Vec::new();
+    let mut out: Vec<&'c View> = Vec::new();
     let picked = e.params.iter().flat_map(|p| match &p.rule {
         ParamRule::View { views } => views.values().filter(|v| !v.is_empty()).cloned().collect(),
         _ => Vec::new(),
     });
     let bodies = e.v3.iter().filter_map(|c| c.body_view.clone());
+    let answer = e.write.iter().filter_map(|w| match &w.answer {
+        crate::write::WriteAnswer::View { view, .. } => Some(view.clone()),
+        _ => None,
+    });
     for name in e
         .response
         .iter()
         .map(|r| r.view.clone())
         .chain(picked)
         .chain(bodies)
+        .chain(answer)
     {
-        visit(c, &name, &mut out);
+        for v in c.walk(&name).views {
+            if !out.iter().any(|o| o.name == v.name) {
+                out.push(v);
+            }
+        }
     }
     out
 }
 
-fn each_views(ops: &[Op], out: &mut Vec<String>) {
-    for op in ops {
-        match op {
-            Op::Each { view, .. } => out.push(view.clone()),
-            Op::When {
-                then, otherwise, ..
-            } => {
-                each_views(then, out);
-                each_views(otherwise, out);
-            }
-            _ => {}
-        }
+/// The write plan of a served write, as `mappings show` prints it.
+fn write_text(w: &crate::write::WritePlan, o: &mut String) {
+    use crate::write::WriteAnswer;
+    o.push_str(
+        "
+write (as the On-Behalf-Of user; each call made once, never repeated after an unknown outcome)
+",
+    );
+    if !w.required.is_empty() {
+        let _ = writeln!(o, "  required body fields  {}", w.required.join(", "));
     }
+    for (f, why) in &w.refuse {
+        let _ = writeln!(o, "  refused body field    {f}: {why}");
+    }
+    for (i, s) in w.steps.iter().enumerate() {
+        let q: Vec<String> = s.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let q = if q.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", q.join("&"))
+        };
+        let _ = write!(o, "  {}. {} {}{q}", i + 1, s.method, s.path);
+        if s.method == "GET" {
+            o.push_str("  (lookup: its first row is steps.N)");
+        }
+        if let Some(b) = &s.body {
+            let _ = write!(o, "  body through view {b}");
+        }
+        if let Some(f) = &s.when {
+            let _ = write!(o, "  only when the body has {f}");
+        }
+        o.push('\n');
+    }
+    let answer = match &w.answer {
+        WriteAnswer::Read { path, status } => format!("{status}, the v1 read of GET {path}"),
+        WriteAnswer::View { step, view, status } => {
+            format!("{status}, call {}'s answer through view {view}", step + 1)
+        }
+        WriteAnswer::Message { text, status } => format!("{status}, {{\"message\": \"{text}\"}}"),
+    };
+    let _ = writeln!(o, "  v1 answer  {answer}");
+}
+
+fn write_json(w: &crate::write::WritePlan) -> Value {
+    use crate::write::WriteAnswer;
+    let steps: Vec<Value> = w
+        .steps
+        .iter()
+        .map(|s| json!({"method": s.method, "path": s.path, "query": s.query, "body_view": s.body, "when": s.when}))
+        .collect();
+    let answer = match &w.answer {
+        WriteAnswer::Read { path, status } => json!({"read": path, "status": status}),
+        WriteAnswer::View { step, view, status } => {
+            json!({"view": view, "step": step, "status": status})
+        }
+        WriteAnswer::Message { text, status } => json!({"message": text, "status": status}),
+    };
+    json!({"steps": steps, "answer": answer, "required": w.required, "refuse": w.refuse})
 }
 
 /// A selector as a reader writes it: `a.b` for a simple path, the JSONPath otherwise.
@@ -602,6 +649,9 @@ pub fn show_text(c: &Catalog, e: &Endpoint) -> String {
             let _ = writeln!(o, "  {k}: {v}");
         }
     }
+    if let Some(w) = &e.write {
+        write_text(w, &mut o);
+    }
     if let Some(r) = &e.response {
         let _ = write!(o, "\nresponse\n  view {}, shape {}", r.view, r.shape);
         if let Some(f) = &r.filter {
@@ -673,6 +723,10 @@ pub fn show_json(c: &Catalog, e: &Endpoint) -> Value {
         json!({"view": r.view, "shape": r.shape.as_str(), "where": r.filter.as_ref().map(|f| f.text())})
     });
     m.insert("response".into(), response);
+    m.insert(
+        "write".into(),
+        e.write.as_ref().map_or(Value::Null, write_json),
+    );
     let views = endpoint_views(c, e).into_iter().map(|v| {
         let joins = v.joins.iter().map(|j| {
             json!({

@@ -1,17 +1,21 @@
 //! Request-body views (writes): renames, moves and splits into several v3 calls, declared in the
-//! mapping files. The proxy does not execute writes yet; these views are what it will send.
+//! mapping files: what the write pipeline sends (it adds `_request` and removes it again).
 mod common;
 
 use common::{FixtureFetch, catalog};
 use harvest_mappings::Translator;
 use serde_json::{Value, json};
 
-async fn body(view: &str, legacy: Value) -> Value {
+async fn try_body(view: &str, legacy: Value) -> Result<Value, String> {
     let t = Translator::new(catalog());
     let fetch = FixtureFetch::new(&json!({}));
-    let mut out = t.translate(view, vec![legacy], &fetch).await.unwrap();
+    let out = t.translate(view, vec![legacy], &fetch).await;
     assert!(fetch.calls().is_empty(), "a body view makes no v3 call");
-    out.pop().unwrap()
+    out.map(|mut o| o.pop().unwrap()).map_err(|e| e.to_string())
+}
+
+async fn body(view: &str, legacy: Value) -> Value {
+    try_body(view, legacy).await.unwrap()
 }
 
 #[tokio::test]
@@ -37,7 +41,9 @@ async fn update_application_splits_into_two_v3_bodies() {
         "referrer": {"type": "id", "value": 123},
         "recruiter_id": 77,
         "custom_fields": [{"id": 1234, "value": "x"}, {"name_key": "notice", "value": "2 weeks"}, {"id": 9, "delete_value": "true"}],
-        "rejection_details": {"custom_fields": [{"id": 55, "value": true}]}
+        "rejection_details": {"custom_fields": [{"id": 55, "value": true}]},
+        // What the write pipeline adds: the referrer record of user 123, looked up in step 0.
+        "_request": {"steps": [{"id": 551230, "user_id": 123}]}
     });
     assert_eq!(
         body(views[0], legacy.clone()).await,
@@ -45,11 +51,11 @@ async fn update_application_splits_into_two_v3_bodies() {
             {"custom_field_id": 1234, "value": "x"},
             {"name_key": "notice", "value": "2 weeks"},
             {"custom_field_id": 9, "value": null}
-        ], "referrer_id": 123})
+        ], "referrer_id": 551230, "_request": {"steps": [{"id": 551230, "user_id": 123}]}})
     );
     assert_eq!(
         body(views[1], legacy).await,
-        json!({"custom_fields": [{"custom_field_id": 55, "value": true}]})
+        json!({"question_custom_fields": [{"custom_field_id": 55, "value": true}]})
     );
 }
 
@@ -64,15 +70,14 @@ async fn absent_fields_stay_absent() {
         .await,
         json!({"coordinator_id": 3})
     );
-    // A referrer given by e-mail has no v3 field: it is dropped, not sent as an id.
-    assert_eq!(
-        body(
-            "applications.application_patch_body",
-            json!({"referrer": {"type": "email", "value": "a@b.c"}})
-        )
-        .await,
-        json!({})
-    );
+    // A referrer given by e-mail has no v3 field: it is refused, neither dropped nor sent as an id.
+    let e = try_body(
+        "applications.application_patch_body",
+        json!({"referrer": {"type": "email", "value": "a@b.c"}}),
+    )
+    .await
+    .unwrap_err();
+    assert!(e.contains("referrer.type"), "{e}");
 }
 
 #[tokio::test]

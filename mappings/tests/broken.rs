@@ -423,7 +423,10 @@ path = "/v3/things"
         c.endpoints()[0].reason.as_deref(),
         Some(harvest_mappings::load::UNSUPPORTED_WRITE_REASON)
     );
-    let own = write.replace("status = \"unsupported\"", "status = \"unsupported\"\nreason = \"no\"");
+    let own = write.replace(
+        "status = \"unsupported\"",
+        "status = \"unsupported\"\nreason = \"no\"",
+    );
     let c = Catalog::from_sources([("w.toml", own.as_str())]).unwrap_or_else(|d| panic!("{d}"));
     assert_eq!(c.endpoints()[0].reason.as_deref(), Some("no"));
     let read = write.replace("\"POST\"", "\"GET\"");

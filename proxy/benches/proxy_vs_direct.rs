@@ -151,7 +151,7 @@ fn main() {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let proxy_addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let cfg = format!(
-            "listen = \"{proxy_addr}\"\n[limits]\nmax_connections = 4096\n[[tenants]]\nname = \"bench\"\nclient_id = \"{}\"\nclient_secret_env = \"BENCH_SECRET\"\ntoken_url = \"{}\"\nbase_url = \"{}\"\nread_as = {}\n[[keys]]\nsha256 = \"{}\"\ntenant = \"bench\"\n",
+            "allow_insecure_upstream = true\nlisten = \"{proxy_addr}\"\n[limits]\nmax_connections = 4096\nmax_connections_per_ip = 4096\n[[tenants]]\nname = \"bench\"\nclient_id = \"{}\"\nclient_secret_env = \"BENCH_SECRET\"\ntoken_url = \"{}\"\nbase_url = \"{}\"\nread_as = {}\n[[keys]]\nsha256 = \"{}\"\ntenant = \"bench\"\n",
             harvest_sandbox::DEFAULT_CLIENT_ID,
             sb.token_url(),
             sb.base_url(),
@@ -166,24 +166,8 @@ fn main() {
         let cfg2 = cfg.replace(&format!("listen = \"{proxy_addr}\"\n[limits]"), &format!("listen = \"{nomemo_addr}\"\n[cache]\ntranslated_entries = 0\n[limits]"));
         let cfg2_path = dir.join("proxy-nomemo.toml");
         std::fs::File::create(&cfg2_path).unwrap().write_all(cfg2.as_bytes()).unwrap();
-        let mut child2 = Command::new(env!("CARGO_BIN_EXE_harvest-proxy"))
-            .arg("--config")
-            .arg(&cfg2_path)
-            .env("BENCH_SECRET", harvest_sandbox::DEFAULT_CLIENT_SECRET)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_harvest-proxy"))
-            .arg("--config")
-            .arg(&cfg_path)
-            .env("BENCH_SECRET", harvest_sandbox::DEFAULT_CLIENT_SECRET)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child2 = spawn_proxy(&cfg2_path);
+        let mut child = spawn_proxy(&cfg_path);
         let pid = child.id();
         let pid2 = child2.id();
         let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
@@ -192,15 +176,8 @@ fn main() {
         let proxy = |p: &str| format!("http://{proxy_addr}{p}");
         let nomemo = |p: &str| format!("http://{nomemo_addr}{p}");
         let direct = |p: &str| format!("{}{p}", sb.base_url());
-        let ready = Instant::now();
-        while one(&client, &proxy("/healthz"), "").await.0 != 200 {
-            assert!(ready.elapsed() < Duration::from_secs(20), "proxy did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        while one(&client, &nomemo("/healthz"), "").await.0 != 200 {
-            assert!(ready.elapsed() < Duration::from_secs(20), "second proxy did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_healthy(&client, &proxy("/healthz")).await;
+        wait_healthy(&client, &nomemo("/healthz")).await;
         // Warm caches (token, reference data) on both paths.
         for p in ["/v1/users?per_page=100", "/v1/candidates?per_page=100"] {
             one(&client, &proxy(p), &basic).await;
@@ -238,20 +215,66 @@ fn main() {
         let _ = child2.wait();
         let _ = std::fs::remove_dir_all(&dir);
 
+        let report = Report {
+            secs,
+            conc,
+            n_candidates,
+            n_apps,
+            sandbox_start,
+            runs: [
+                ("users, 100/page (1:1)", "client → sandbox `/v3/users`", d_users),
+                ("", "client → proxy → sandbox `/v1/users`", p_users),
+                ("", "same, translation memo off", n_users),
+                ("candidates, 100/page (joined)", "client → sandbox `/v3/candidates`", d_cands),
+                ("", "client → proxy → sandbox `/v1/candidates`", p_cands),
+                ("candidates, 500/page", "client → sandbox `/v3/candidates?per_page=500`", d_500),
+                ("users, 256 connections", "client → proxy → sandbox `/v1/users`", p_256),
+            ],
+            cpu_rows,
+            rss: (rss_idle, before_256, rss_256),
+        };
+        report.print();
+        sb.shutdown().await;
+    });
+}
+
+/// Everything one run measured, printed as the Markdown of docs/benchmarks.md.
+struct Report {
+    secs: f64,
+    conc: usize,
+    n_candidates: usize,
+    n_apps: usize,
+    sandbox_start: Duration,
+    runs: [(&'static str, &'static str, Stats); 7],
+    cpu_rows: [(&'static str, (f64, f64)); 5],
+    rss: ((u64, u64), (u64, u64), (u64, u64)),
+}
+
+impl Report {
+    fn print(&self) {
+        let [
+            (_, _, d_users),
+            (_, _, p_users),
+            (_, _, n_users),
+            (_, _, d_cands),
+            (_, _, p_cands),
+            _,
+            _,
+        ] = &self.runs;
         let rps = |s: &Stats| s.requests as f64 / s.secs;
-        println!("## Proxy vs direct (one run, {secs} s per scenario, {conc} concurrent keep-alive connections)\n");
-        println!("Data: sandbox default scale ({n_candidates} candidates, {n_apps} applications); sandbox start-up {:.0} ms.\n", sandbox_start.as_secs_f64() * 1000.0);
+        println!(
+            "## Proxy vs direct (one run, {} s per scenario, {} concurrent keep-alive connections)\n",
+            self.secs, self.conc
+        );
+        println!(
+            "Data: sandbox default scale ({} candidates, {} applications); sandbox start-up {:.0} ms.\n",
+            self.n_candidates,
+            self.n_apps,
+            self.sandbox_start.as_secs_f64() * 1000.0
+        );
         println!("| scenario | path | req/s | p50 ms | p99 ms | errors | v3 calls / request |");
         println!("|---|---|---:|---:|---:|---:|---:|");
-        for (name, path, s) in [
-            ("users, 100/page (1:1)", "client → sandbox `/v3/users`", &d_users),
-            ("", "client → proxy → sandbox `/v1/users`", &p_users),
-            ("", "same, translation memo off", &n_users),
-            ("candidates, 100/page (joined)", "client → sandbox `/v3/candidates`", &d_cands),
-            ("", "client → proxy → sandbox `/v1/candidates`", &p_cands),
-            ("candidates, 500/page", "client → sandbox `/v3/candidates?per_page=500`", &d_500),
-            ("users, 256 connections", "client → proxy → sandbox `/v1/users`", &p_256),
-        ] {
+        for (name, path, s) in &self.runs {
             println!(
                 "| {name} | {path} | {:.0} | {:.2} | {:.2} | {} | {} |",
                 rps(s),
@@ -263,22 +286,60 @@ fn main() {
         }
         println!("\n| ratio (proxy / direct) | throughput | p50 latency | p99 latency |");
         println!("|---|---:|---:|---:|");
-        println!("| users (1:1) | {:.2} | {:.2} | {:.2} |", rps(&p_users) / rps(&d_users), p_users.p50_ms / d_users.p50_ms, p_users.p99_ms / d_users.p99_ms);
-        println!("| users (1:1), translation memo off | {:.2} | {:.2} | {:.2} |", rps(&n_users) / rps(&d_users), n_users.p50_ms / d_users.p50_ms, n_users.p99_ms / d_users.p99_ms);
-        println!("| candidates (joined) | {:.2} | {:.2} | {:.2} |", rps(&p_cands) / rps(&d_cands), p_cands.p50_ms / d_cands.p50_ms, p_cands.p99_ms / d_cands.p99_ms);
+        println!(
+            "| users (1:1) | {:.2} | {:.2} | {:.2} |",
+            rps(p_users) / rps(d_users),
+            p_users.p50_ms / d_users.p50_ms,
+            p_users.p99_ms / d_users.p99_ms
+        );
+        println!(
+            "| users (1:1), translation memo off | {:.2} | {:.2} | {:.2} |",
+            rps(n_users) / rps(d_users),
+            n_users.p50_ms / d_users.p50_ms,
+            n_users.p99_ms / d_users.p99_ms
+        );
+        println!(
+            "| candidates (joined) | {:.2} | {:.2} | {:.2} |",
+            rps(p_cands) / rps(d_cands),
+            p_cands.p50_ms / d_cands.p50_ms,
+            p_cands.p99_ms / d_cands.p99_ms
+        );
         println!("\nCPU per request (ms): proxy process | sandbox + load generator process");
-        for (name, (p, b)) in cpu_rows {
+        for (name, (p, b)) in &self.cpu_rows {
             println!("- {name}: {p:.3} | {b:.3}");
         }
         println!(
             "\nProxy memory: idle after warm-up {} MiB RSS; before the 256-connection run {} MiB; during/after it {} MiB RSS, peak (VmHWM) {} MiB.",
-            rss_idle.0 / 1024,
-            before_256.0 / 1024,
-            rss_256.0 / 1024,
-            rss_256.1 / 1024
+            self.rss.0.0 / 1024,
+            self.rss.1.0 / 1024,
+            self.rss.2.0 / 1024,
+            self.rss.2.1 / 1024
         );
-        sb.shutdown().await;
-    });
+    }
+}
+
+/// harvest-proxy as its own process (so its memory is its own).
+fn spawn_proxy(config: &std::path::Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_harvest-proxy"))
+        .arg("--config")
+        .arg(config)
+        .env("BENCH_SECRET", harvest_sandbox::DEFAULT_CLIENT_SECRET)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+async fn wait_healthy(client: &HttpClient, url: &str) {
+    let ready = Instant::now();
+    while one(client, url, "").await.0 != 200 {
+        assert!(
+            ready.elapsed() < Duration::from_secs(20),
+            "{url}: proxy did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 fn harvest_tests_basic(key: &str) -> String {

@@ -14,7 +14,13 @@ use crate::secret::Secret;
 struct FileConfig {
     listen: Option<String>,
     public_url: Option<String>,
+    #[serde(default)]
+    allowed_hosts: Vec<String>,
+    #[serde(default)]
+    allow_insecure_upstream: bool,
     mappings: Option<PathBuf>,
+    /// The embedded store (SQLite file: idempotency keys of writes). Unset: in memory.
+    store: Option<PathBuf>,
     tls: Option<TlsFile>,
     #[serde(default)]
     limits: LimitsFile,
@@ -44,6 +50,13 @@ struct LimitsFile {
     retry_attempts: Option<u32>,
     retry_budget_ms: Option<u64>,
     max_connections: Option<usize>,
+    max_connections_per_ip: Option<usize>,
+    connection_wait_ms: Option<u64>,
+    idle_timeout_ms: Option<u64>,
+    max_streams_per_connection: Option<u32>,
+    token_timeout_ms: Option<u64>,
+    token_backoff_ms: Option<u64>,
+    drain_timeout_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -84,12 +97,28 @@ struct KeyFile {
 pub struct Limits {
     pub max_header_bytes: usize,
     pub max_body_bytes: usize,
+    /// From accept to a complete request head (also bounds a TLS handshake and a body).
     pub header_read_timeout: Duration,
     pub request_timeout: Duration,
     pub upstream_timeout: Duration,
     pub retry_attempts: u32,
     pub retry_budget: Duration,
+    /// Open client connections, all addresses together.
     pub max_connections: usize,
+    /// Open client connections from one IP address.
+    pub max_connections_per_ip: usize,
+    /// How long a new connection may wait for a slot when every slot is busy; then 503.
+    pub connection_wait: Duration,
+    /// A keep-alive connection with no request in flight is closed after this long.
+    pub idle_timeout: Duration,
+    /// HTTP/2 streams one connection may have open at once.
+    pub max_streams_per_connection: u32,
+    /// One OAuth token request.
+    pub token_timeout: Duration,
+    /// A failed token request is remembered this long: requests meanwhile fail at once.
+    pub token_backoff: Duration,
+    /// After SIGTERM, how long requests in flight may take to finish.
+    pub drain_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -103,6 +132,13 @@ impl Default for Limits {
             retry_attempts: 3,
             retry_budget: Duration::from_secs(5),
             max_connections: 1024,
+            max_connections_per_ip: 512,
+            connection_wait: Duration::from_millis(250),
+            idle_timeout: Duration::from_secs(20),
+            max_streams_per_connection: 32,
+            token_timeout: Duration::from_secs(5),
+            token_backoff: Duration::from_secs(2),
+            drain_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -130,7 +166,7 @@ impl Default for CacheSettings {
 }
 
 /// One v3 tenant: the OAuth client the proxy uses on behalf of the legacy keys mapped to it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tenant {
     pub name: String,
     pub client_id: String,
@@ -160,7 +196,14 @@ pub struct TlsConfig {
 pub struct Config {
     pub listen: SocketAddr,
     pub public_url: Option<String>,
+    /// `Host` values (lower case, `host` or `host:port`) that `Link` may be built from when
+    /// `public_url` is unset; any other Host is ignored (the listen address is used instead).
+    pub allowed_hosts: Vec<String>,
+    /// Allows `http://` token and upstream URLs (tests, `--sandbox`); refused otherwise.
+    pub allow_insecure_upstream: bool,
     pub mappings: Option<PathBuf>,
+    /// The embedded store's SQLite file (None: in memory, gone at exit).
+    pub store: Option<PathBuf>,
     pub tls: Option<TlsConfig>,
     pub limits: Limits,
     pub cache: CacheSettings,
@@ -219,117 +262,27 @@ impl Config {
         if let Some(u) = &f.public_url {
             url::Url::parse(u).map_err(|e| invalid(format!("`public_url` is not a URL: {e}")))?;
         }
-        let mut tenants = Vec::new();
+        let mut tenants: Vec<Tenant> = Vec::new();
         for t in f.tenants {
-            if t.client_secret.is_some() {
-                return Err(invalid(format!(
-                    "tenant `{}`: the client secret must not be written in the config; use client_secret_env = \"VAR\" or client_secret_file = \"path\"",
-                    t.name
-                )));
-            }
-            let secret = match (&t.client_secret_env, &t.client_secret_file) {
-                (Some(var), None) => env(var).filter(|s| !s.is_empty()).ok_or_else(|| {
-                    invalid(format!(
-                        "tenant `{}`: environment variable {var} (client_secret_env) is not set",
-                        t.name
-                    ))
-                })?,
-                (None, Some(file)) => std::fs::read_to_string(file)
-                    .map(|s| s.trim().to_string())
-                    .map_err(|e| {
-                        invalid(format!(
-                            "tenant `{}`: cannot read client_secret_file {}: {e}",
-                            t.name,
-                            file.display()
-                        ))
-                    })?,
-                _ => {
-                    return Err(invalid(format!(
-                        "tenant `{}`: give exactly one of client_secret_env or client_secret_file",
-                        t.name
-                    )));
-                }
-            };
-            if tenants.iter().any(|x: &Tenant| x.name == t.name) {
+            if tenants.iter().any(|x| x.name == t.name) {
                 return Err(invalid(format!("tenant `{}` is declared twice", t.name)));
             }
-            let base_url = t.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.into());
-            let token_url = t.token_url.unwrap_or_else(|| DEFAULT_TOKEN_URL.into());
-            for (k, u) in [("base_url", &base_url), ("token_url", &token_url)] {
-                url::Url::parse(u).map_err(|e| {
-                    invalid(format!("tenant `{}`: `{k}` is not a URL: {e}", t.name))
-                })?;
-            }
-            tenants.push(Tenant {
-                name: t.name,
-                client_id: t.client_id,
-                client_secret: Secret::new(secret),
-                token_url,
-                base_url: base_url
-                    .trim_end_matches('/')
-                    .trim_end_matches("/v3")
-                    .to_string(),
-                read_as: t.read_as,
-            });
+            tenants.push(tenant(t, env).map_err(invalid)?);
         }
-        let mut keys = Vec::new();
-        for k in f.keys {
-            let tenant = tenants
-                .iter()
-                .position(|t| t.name == k.tenant)
-                .ok_or_else(|| invalid(format!("key for tenant `{}`: no such tenant", k.tenant)))?;
-            let sha256 = parse_hex32(&k.sha256).ok_or_else(|| {
-                invalid("`sha256` must be 64 hex digits (the SHA-256 of the legacy API key: `printf %s KEY | sha256sum`)".into())
-            })?;
-            if keys.iter().any(|e: &KeyEntry| e.sha256 == sha256) {
-                return Err(invalid("the same key hash is listed twice".into()));
-            }
-            let label = k
-                .label
-                .unwrap_or_else(|| format!("{}-key-{}", k.tenant, keys.len() + 1));
-            keys.push(KeyEntry {
-                sha256,
-                tenant,
-                label,
-            });
-        }
-        let d = Limits::default();
-        let l = f.limits;
-        let ms = |v: Option<u64>, def: Duration| v.map(Duration::from_millis).unwrap_or(def);
-        let limits = Limits {
-            max_header_bytes: l.max_header_bytes.unwrap_or(d.max_header_bytes).max(1024),
-            max_body_bytes: l.max_body_bytes.unwrap_or(d.max_body_bytes),
-            header_read_timeout: ms(l.header_read_timeout_ms, d.header_read_timeout),
-            request_timeout: ms(l.request_timeout_ms, d.request_timeout),
-            upstream_timeout: ms(l.upstream_timeout_ms, d.upstream_timeout),
-            retry_attempts: l.retry_attempts.unwrap_or(d.retry_attempts).max(1),
-            retry_budget: ms(l.retry_budget_ms, d.retry_budget),
-            max_connections: l.max_connections.unwrap_or(d.max_connections).max(1),
-        };
-        let c = CacheSettings::default();
-        let cache = CacheSettings {
-            translated_entries: f.cache.translated_entries.unwrap_or(c.translated_entries),
-            reference_ttl: f
-                .cache
-                .reference_ttl_secs
-                .map(Duration::from_secs)
-                .unwrap_or(c.reference_ttl),
-            cursor_ttl: f
-                .cache
-                .cursor_ttl_secs
-                .map(Duration::from_secs)
-                .unwrap_or(c.cursor_ttl),
-            cursor_entries: f.cache.cursor_entries.unwrap_or(c.cursor_entries).max(16),
-            token_refresh_margin: f
-                .cache
-                .token_refresh_margin_secs
-                .map(Duration::from_secs)
-                .unwrap_or(c.token_refresh_margin),
-        };
-        Ok(Config {
+        let keys = key_entries(f.keys, &tenants).map_err(invalid)?;
+        let limits = limits(&f.limits);
+        let cache = cache_settings(&f.cache);
+        let config = Config {
             listen,
             public_url: f.public_url.map(|u| u.trim_end_matches('/').to_string()),
+            allowed_hosts: f
+                .allowed_hosts
+                .iter()
+                .map(|h| h.trim().to_ascii_lowercase())
+                .collect(),
+            allow_insecure_upstream: f.allow_insecure_upstream,
             mappings: f.mappings,
+            store: f.store,
             tls: f.tls.map(|t| TlsConfig {
                 cert: t.cert,
                 key: t.key,
@@ -338,7 +291,264 @@ impl Config {
             cache,
             tenants,
             keys,
-        })
+        };
+        config.validate().map_err(invalid)?;
+        Ok(config)
+    }
+
+    /// Refuses what cannot be run safely (zero timeouts or limits, clear-text token and upstream
+    /// URLs unless `allow_insecure_upstream`, a `public_url` or `allowed_hosts` entry that is not
+    /// a plain origin); returns the warnings to log at start-up (e.g. no keys configured).
+    pub fn validate(&self) -> Result<Vec<String>, String> {
+        self.limits.validate()?;
+        if let Some(u) = &self.public_url {
+            check_public_url(u)?;
+        }
+        for h in &self.allowed_hosts {
+            check_host(h)?;
+        }
+        for t in &self.tenants {
+            for (k, u) in [("base_url", &t.base_url), ("token_url", &t.token_url)] {
+                check_upstream_url(u, self.allow_insecure_upstream)
+                    .map_err(|e| format!("tenant `{}`: `{k}` {e}", t.name))?;
+            }
+        }
+        let mut warnings = Vec::new();
+        if self.keys.is_empty() {
+            warnings.push(
+                "no [[keys]] are configured: every legacy request will be answered 401".to_string(),
+            );
+        }
+        if self.tenants.is_empty() {
+            warnings.push("no [[tenants]] are configured".to_string());
+        }
+        let clear_text_remote = self.tenants.iter().any(|t| {
+            [&t.base_url, &t.token_url]
+                .iter()
+                .any(|u| is_clear_text_remote(u))
+        });
+        if clear_text_remote {
+            warnings.push(
+                "allow_insecure_upstream = true and a token or upstream URL is http:// to another host: tokens and data travel in clear text; use it only for tests"
+                    .to_string(),
+            );
+        }
+        Ok(warnings)
+    }
+}
+
+impl Limits {
+    /// A timeout or limit of 0 would refuse (or never end) every request: it is refused.
+    pub fn validate(&self) -> Result<(), String> {
+        let timeouts = [
+            ("header_read_timeout_ms", self.header_read_timeout),
+            ("request_timeout_ms", self.request_timeout),
+            ("upstream_timeout_ms", self.upstream_timeout),
+            ("idle_timeout_ms", self.idle_timeout),
+            ("token_timeout_ms", self.token_timeout),
+            ("drain_timeout_ms", self.drain_timeout),
+        ];
+        for (name, d) in timeouts {
+            if d.is_zero() {
+                return Err(format!(
+                    "[limits] {name} must be greater than 0 (a zero timeout would cut off every request)"
+                ));
+            }
+        }
+        let counts = [
+            ("max_connections", self.max_connections),
+            ("max_connections_per_ip", self.max_connections_per_ip),
+            (
+                "max_streams_per_connection",
+                self.max_streams_per_connection as usize,
+            ),
+        ];
+        for (name, n) in counts {
+            if n == 0 {
+                return Err(format!(
+                    "[limits] {name} must be at least 1 (0 would refuse every client)"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An `http://` URL to a host other than the loopback.
+fn is_clear_text_remote(u: &str) -> bool {
+    let Ok(url) = url::Url::parse(u) else {
+        return false;
+    };
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(a)) => a.is_loopback(),
+        Some(url::Host::Ipv6(a)) => a.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    };
+    url.scheme() == "http" && !loopback
+}
+
+/// `https://` (or `http://` when allowed), with a host.
+fn check_upstream_url(u: &str, allow_insecure: bool) -> Result<(), String> {
+    let url = url::Url::parse(u).map_err(|e| format!("is not a URL: {e}"))?;
+    if url.host_str().is_none() {
+        return Err(format!("`{u}` has no host"));
+    }
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if allow_insecure => Ok(()),
+        "http" => Err(format!(
+            "`{u}` is not TLS: use https://, or set allow_insecure_upstream = true (tests only)"
+        )),
+        s => Err(format!(
+            "`{u}`: scheme `{s}` is not supported (use https://)"
+        )),
+    }
+}
+
+/// An absolute http(s) origin with an optional path prefix: no query, fragment or credentials.
+fn check_public_url(u: &str) -> Result<(), String> {
+    let url = url::Url::parse(u).map_err(|e| format!("`public_url` is not a URL: {e}"))?;
+    let plain = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some()
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty()
+        && url.password().is_none();
+    if !plain {
+        return Err(format!(
+            "`public_url = \"{u}\"` must be an http(s) URL without query, fragment or credentials"
+        ));
+    }
+    Ok(())
+}
+
+/// An `allowed_hosts` entry: `host` or `host:port`, exactly as a client's `Host` header says it.
+fn check_host(h: &str) -> Result<(), String> {
+    let refuse = || {
+        format!("`allowed_hosts` entry `{h}` must be a host name or address with an optional port")
+    };
+    let url = url::Url::parse(&format!("http://{h}/")).map_err(|_| refuse())?;
+    let host = url.host_str().ok_or_else(refuse)?;
+    let round = match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    };
+    // What the URL parser normalised away (user info, a path, a default port) is refused.
+    if round != h && format!("{round}:80") != h {
+        return Err(refuse());
+    }
+    Ok(())
+}
+
+/// One tenant: its secret from the environment or a file (never from the config text).
+fn tenant(t: TenantFile, env: &dyn Fn(&str) -> Option<String>) -> Result<Tenant, String> {
+    if t.client_secret.is_some() {
+        return Err(format!(
+            "tenant `{}`: the client secret must not be written in the config; use client_secret_env = \"VAR\" or client_secret_file = \"path\"",
+            t.name
+        ));
+    }
+    let secret = match (&t.client_secret_env, &t.client_secret_file) {
+        (Some(var), None) => env(var).filter(|s| !s.is_empty()).ok_or_else(|| {
+            format!(
+                "tenant `{}`: environment variable {var} (client_secret_env) is not set",
+                t.name
+            )
+        })?,
+        (None, Some(file)) => std::fs::read_to_string(file)
+            .map(|s| s.trim().to_string())
+            .map_err(|e| {
+                format!(
+                    "tenant `{}`: cannot read client_secret_file {}: {e}",
+                    t.name,
+                    file.display()
+                )
+            })?,
+        _ => {
+            return Err(format!(
+                "tenant `{}`: give exactly one of client_secret_env or client_secret_file",
+                t.name
+            ));
+        }
+    };
+    let base_url = t.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.into());
+    let token_url = t.token_url.unwrap_or_else(|| DEFAULT_TOKEN_URL.into());
+    for (k, u) in [("base_url", &base_url), ("token_url", &token_url)] {
+        url::Url::parse(u).map_err(|e| format!("tenant `{}`: `{k}` is not a URL: {e}", t.name))?;
+    }
+    Ok(Tenant {
+        name: t.name,
+        client_id: t.client_id,
+        client_secret: Secret::new(secret),
+        token_url,
+        base_url: base_url
+            .trim_end_matches('/')
+            .trim_end_matches("/v3")
+            .to_string(),
+        read_as: t.read_as,
+    })
+}
+
+/// The legacy keys, by SHA-256, each bound to a declared tenant.
+fn key_entries(files: Vec<KeyFile>, tenants: &[Tenant]) -> Result<Vec<KeyEntry>, String> {
+    let mut keys: Vec<KeyEntry> = Vec::new();
+    for k in files {
+        let tenant = tenants
+            .iter()
+            .position(|t| t.name == k.tenant)
+            .ok_or_else(|| format!("key for tenant `{}`: no such tenant", k.tenant))?;
+        let sha256 = parse_hex32(&k.sha256).ok_or_else(|| {
+            "`sha256` must be 64 hex digits (the SHA-256 of the legacy API key: `printf %s KEY | sha256sum`)".to_string()
+        })?;
+        if keys.iter().any(|e| e.sha256 == sha256) {
+            return Err("the same key hash is listed twice".into());
+        }
+        let label = k
+            .label
+            .unwrap_or_else(|| format!("{}-key-{}", k.tenant, keys.len() + 1));
+        keys.push(KeyEntry {
+            sha256,
+            tenant,
+            label,
+        });
+    }
+    Ok(keys)
+}
+
+fn limits(l: &LimitsFile) -> Limits {
+    let d = Limits::default();
+    let ms = |v: Option<u64>, def: Duration| v.map(Duration::from_millis).unwrap_or(def);
+    Limits {
+        max_header_bytes: l.max_header_bytes.unwrap_or(d.max_header_bytes).max(1024),
+        max_body_bytes: l.max_body_bytes.unwrap_or(d.max_body_bytes),
+        header_read_timeout: ms(l.header_read_timeout_ms, d.header_read_timeout),
+        request_timeout: ms(l.request_timeout_ms, d.request_timeout),
+        upstream_timeout: ms(l.upstream_timeout_ms, d.upstream_timeout),
+        retry_attempts: l.retry_attempts.unwrap_or(d.retry_attempts).max(1),
+        retry_budget: ms(l.retry_budget_ms, d.retry_budget),
+        max_connections: l.max_connections.unwrap_or(d.max_connections),
+        max_connections_per_ip: l.max_connections_per_ip.unwrap_or(d.max_connections_per_ip),
+        connection_wait: ms(l.connection_wait_ms, d.connection_wait),
+        idle_timeout: ms(l.idle_timeout_ms, d.idle_timeout),
+        max_streams_per_connection: l
+            .max_streams_per_connection
+            .unwrap_or(d.max_streams_per_connection),
+        token_timeout: ms(l.token_timeout_ms, d.token_timeout),
+        token_backoff: ms(l.token_backoff_ms, d.token_backoff),
+        drain_timeout: ms(l.drain_timeout_ms, d.drain_timeout),
+    }
+}
+
+fn cache_settings(f: &CacheFile) -> CacheSettings {
+    let c = CacheSettings::default();
+    let secs = |v: Option<u64>, def: Duration| v.map(Duration::from_secs).unwrap_or(def);
+    CacheSettings {
+        translated_entries: f.translated_entries.unwrap_or(c.translated_entries),
+        reference_ttl: secs(f.reference_ttl_secs, c.reference_ttl),
+        cursor_ttl: secs(f.cursor_ttl_secs, c.cursor_ttl),
+        cursor_entries: f.cursor_entries.unwrap_or(c.cursor_entries).max(16),
+        token_refresh_margin: secs(f.token_refresh_margin_secs, c.token_refresh_margin),
     }
 }
 

@@ -2,7 +2,9 @@
 
 use serde_json::{Value, json};
 
+use harvest_mappings::ReadError;
 use harvest_mappings::engine::FetchError;
+use harvest_mappings::write::{Outcome, WriteError};
 
 /// A v1-shaped error: status, body, and extra headers (e.g. `Retry-After`).
 #[derive(Debug, Clone, PartialEq)]
@@ -37,8 +39,95 @@ impl V1Error {
         e
     }
 
+    /// The proxy is at a limit: 503 with `Retry-After` (seconds), in v1's shape.
+    pub fn overloaded(why: &str, retry_after: u64) -> Self {
+        let mut e = V1Error::new(
+            503,
+            format!("{why}; retry after the number of seconds in Retry-After"),
+        );
+        e.headers
+            .push(("Retry-After".into(), retry_after.max(1).to_string()));
+        e
+    }
+
     pub fn not_found() -> Self {
         V1Error::new(404, "Resource not found")
+    }
+
+    /// Every way a legacy read fails, as v1 answered it: the one mapping from the pipeline's
+    /// errors to v1 answers.
+    pub fn from_read(e: &ReadError) -> Self {
+        match e {
+            ReadError::NotFound | ReadError::BadId { .. } => V1Error::not_found(),
+            ReadError::MethodNotAllowed {
+                method,
+                path,
+                allowed,
+            } => V1Error::new(
+                405,
+                format!(
+                    "{method} is not allowed on {path}; allowed: {}",
+                    allowed.join(", ")
+                ),
+            ),
+            ReadError::Validation { param, message } => {
+                V1Error::validation(param, format!("{param}: {message}"))
+            }
+            ReadError::UnsupportedParam { param, reason } => V1Error::validation(
+                param,
+                format!("{param} is not supported by harvest-proxy: {reason}"),
+            ),
+            ReadError::Unsupported { .. } => V1Error::new(501, e.to_string()),
+            ReadError::Upstream(f) => V1Error::from_upstream(f),
+            ReadError::Untranslatable { .. } | ReadError::Mapping { .. } => {
+                V1Error::new(502, e.to_string())
+            }
+        }
+    }
+
+    /// A failed legacy write as v1 answered it, and its outcome (`not_applied`, `partial`,
+    /// `unknown`). Partial and unknown outcomes say so in the body, with the v3 calls made.
+    pub fn from_write(e: &WriteError) -> (Self, &'static str) {
+        match e {
+            WriteError::Read(r) => (V1Error::from_read(r), Outcome::NotApplied.as_str()),
+            WriteError::ActingUser(m) => (
+                V1Error::validation("On-Behalf-Of", m.clone()),
+                Outcome::NotApplied.as_str(),
+            ),
+            WriteError::BadBody(m) => (V1Error::new(400, m.clone()), Outcome::NotApplied.as_str()),
+            WriteError::Invalid { field, message } => (
+                V1Error::validation(field, format!("{field} {message}")),
+                Outcome::NotApplied.as_str(),
+            ),
+            WriteError::Failed {
+                outcome,
+                message,
+                upstream,
+                calls,
+            } => {
+                let mut err = match (outcome, upstream) {
+                    (Outcome::NotApplied, Some(f)) => V1Error::from_upstream(f),
+                    (Outcome::Unknown, _) => V1Error::new(
+                        502,
+                        format!(
+                            "{message}. The outcome is unknown: Harvest v3 did not say whether the write was applied, and reading it back could not tell. Check before repeating it."
+                        ),
+                    ),
+                    _ => V1Error::new(502, message.clone()),
+                };
+                if let Value::Object(m) = &mut err.body {
+                    m.insert("outcome".into(), json!(outcome.as_str()));
+                    if *outcome != Outcome::NotApplied {
+                        let done: Vec<Value> = calls
+                            .iter()
+                            .map(|c| json!({"method": c.method, "path": c.target.split('?').next().unwrap_or(""), "status": c.status, "applied": c.applied}))
+                            .collect();
+                        m.insert("v3_calls".into(), Value::Array(done));
+                    }
+                }
+                (err, outcome.as_str())
+            }
+        }
     }
 
     /// A v3 failure as v1 would have answered it.
@@ -175,6 +264,73 @@ mod tests {
         );
         let e = V1Error::from_upstream(&fe(422, json!({"errors": []})));
         assert_eq!(e.body["errors"], json!([]));
+    }
+
+    #[test]
+    fn every_read_error_has_its_v1_answer() {
+        let cases = [
+            (ReadError::NotFound, 404),
+            (
+                ReadError::BadId {
+                    param: "id".into(),
+                    value: "x".into(),
+                },
+                404,
+            ),
+            (
+                ReadError::MethodNotAllowed {
+                    method: "PUT".into(),
+                    path: "/v1/users".into(),
+                    allowed: vec!["GET".into(), "POST".into()],
+                },
+                405,
+            ),
+            (
+                ReadError::Validation {
+                    param: "per_page".into(),
+                    message: "must be between 1 and 500".into(),
+                },
+                422,
+            ),
+            (
+                ReadError::UnsupportedParam {
+                    param: "type".into(),
+                    reason: "v3 has no such filter".into(),
+                },
+                422,
+            ),
+            (
+                ReadError::Unsupported {
+                    route: "POST /v1/x".into(),
+                    reason: "r".into(),
+                    instead: "POST /v3/x".into(),
+                },
+                501,
+            ),
+            (ReadError::Upstream(fe(503, json!({}))), 502),
+            (
+                ReadError::Untranslatable {
+                    route: "GET /v1/x".into(),
+                    view: "x.y".into(),
+                    id: "1".into(),
+                    message: "m".into(),
+                },
+                502,
+            ),
+        ];
+        for (e, status) in cases {
+            let v1 = V1Error::from_read(&e);
+            assert_eq!(v1.status, status, "{e:?}");
+            assert!(v1.body["message"].is_string(), "{e:?}: {}", v1.body);
+        }
+        let v = V1Error::from_read(&ReadError::Validation {
+            param: "page".into(),
+            message: "m".into(),
+        });
+        assert_eq!(
+            v.body["errors"][0],
+            json!({"message": "page: m", "field": "page"})
+        );
     }
 
     #[test]

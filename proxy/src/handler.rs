@@ -1,5 +1,6 @@
-//! One legacy request, in one direction:
-//! authenticate → route → translate the query → call v3 → translate back → respond.
+//! One legacy request, HTTP side: authenticate → run the legacy pipeline
+//! (`harvest_mappings::serve`: route → query → v3 → translate) over the HTTP v3 client
+//! ([`Reader`]) → v1 headers (`Link`, rate limits) and v1 error bodies.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -8,15 +9,14 @@ use bytes::Bytes;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use harvest_mappings::catalog::{Endpoint, ParamRule, Shape};
-use harvest_mappings::engine::{FetchError, TranslateError};
-use harvest_mappings::query::{self, QueryError, V3Query};
-use harvest_mappings::{RouteMatch, Status, Translator};
+use harvest_mappings::serve;
+use harvest_mappings::write::{LegacyWrite, WriteError};
+use harvest_mappings::{LegacyAnswer, ReadError};
 
 use crate::auth::{self, AuthError};
 use crate::errors::V1Error;
 use crate::metrics::{RouteLabels, RouteOnly};
-use crate::reader::{Page, RateInfo, Reader, target};
+use crate::reader::{RateInfo, Reader};
 use crate::state::State;
 
 /// What the server needs from a request (the body is checked for size by the server).
@@ -25,8 +25,16 @@ pub struct LegacyRequest {
     pub path: String,
     pub query: Option<String>,
     pub authorization: Option<Vec<u8>>,
+    /// The authority `Link` is built from when `public_url` is unset: the server puts an
+    /// allow-listed `Host` here, else the address the client connected to.
     pub host: Option<String>,
     pub tls: bool,
+    /// v1's acting user of a write.
+    pub on_behalf_of: Option<String>,
+    /// A client's key that makes a repeated write answer what the first got.
+    pub idempotency_key: Option<String>,
+    /// The request body (writes).
+    pub body: Bytes,
 }
 
 /// A finished answer.
@@ -112,21 +120,148 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
         Err(a) => return ("-".into(), a, None),
     };
     let label = Some(entry.label.clone());
-    let m = match route(state, req) {
+    let m = match serve::route(state.catalog, &req.method, &req.path) {
         Ok(m) => m,
-        Err(a) => return ("unmatched".into(), a, label),
+        Err(e) => return ("unmatched".into(), failure(&e, None), label),
     };
     let route = m.endpoint.route();
-    match read(state, req, &m, entry.tenant).await {
-        Ok(a) | Err(a) => (route, a, label),
+    tracing::Span::current().record("route", route.as_str());
+    let Some(tenant) = state.tenant(entry.tenant) else {
+        let a = Answer::error(V1Error::new(500, "tenant configuration missing"));
+        return (route, a, label);
+    };
+    let pairs: Vec<(String, String)> = req
+        .query
+        .as_deref()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let reader = Reader::new(state.clone(), entry.tenant, tenant.read_as);
+    if m.endpoint.write.is_some() {
+        let answer = match &req.idempotency_key {
+            Some(key) => idempotent(state, &tenant.name, key, req, &pairs, &reader).await,
+            None => write(state, req, &pairs, &reader).await,
+        };
+        return (route, answer, label);
+    }
+    let answer = match serve::read_matched(state.catalog, &m, &pairs, &reader).await {
+        Ok(a) => success(state, req, &pairs, &reader, a),
+        Err(e) => failure(&e, Some(&reader)),
+    };
+    (route, answer, label)
+}
+
+/// A legacy write through the write pipeline; the answer says whether it was applied.
+async fn write(
+    state: &State,
+    req: &LegacyRequest,
+    pairs: &[(String, String)],
+    reader: &Reader,
+) -> Answer {
+    let w = LegacyWrite {
+        method: &req.method,
+        path: &req.path,
+        query: pairs,
+        body: &req.body,
+        on_behalf_of: req.on_behalf_of.as_deref(),
+    };
+    let (status, body, outcome) = match harvest_mappings::write::write(state.catalog, &w, reader)
+        .await
+    {
+        Ok(done) => (done.status, done.body, "applied"),
+        Err(e) => {
+            let (err, outcome) = V1Error::from_write(&e);
+            if let WriteError::Failed { calls, message, .. } = &e {
+                tracing::warn!(route = %req.path, outcome, calls = calls.len(), "legacy write failed: {message}");
+            }
+            (err.status, err.body, outcome)
+        }
+    };
+    let mut headers = vec![(WRITE_OUTCOME.into(), outcome.to_string())];
+    rate_headers(reader.rate(), &mut headers);
+    headers.push((
+        "X-Harvest-Proxy-V3-Calls".into(),
+        reader.calls.load(Ordering::Relaxed).to_string(),
+    ));
+    Answer::json(status, &body, headers)
+}
+
+/// A write with an `Idempotency-Key`: the same key and body within 24 h get the stored answer
+/// without calling v3; the same key with another body gets 422; a key in use gets 409. A write
+/// that was not applied gives its key back (a retry may make it).
+async fn idempotent(
+    state: &State,
+    tenant: &str,
+    key: &str,
+    req: &LegacyRequest,
+    pairs: &[(String, String)],
+    reader: &Reader,
+) -> Answer {
+    use crate::store::{Claim, Stored};
+    if key.is_empty() || key.len() > 255 {
+        let e = V1Error::validation(
+            "Idempotency-Key",
+            "Idempotency-Key must be 1 to 255 characters",
+        );
+        return Answer::error(e);
+    }
+    let scope = format!("{tenant}|{} {}", req.method, req.path);
+    let claim = match state.store.claim(&scope, key, &req.body) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("idempotency store: {e}");
+            return Answer::error(V1Error::new(
+                503,
+                "The proxy's store is unavailable; retry later",
+            ));
+        }
+    };
+    match claim {
+        Claim::Replay(s) => {
+            let headers = vec![
+                (WRITE_OUTCOME.to_string(), s.outcome),
+                ("Idempotent-Replayed".to_string(), "true".to_string()),
+            ];
+            Answer::json_bytes(s.status, Bytes::from(s.body), headers)
+        }
+        Claim::Mismatch => Answer::error(V1Error::validation(
+            "Idempotency-Key",
+            "Idempotency-Key was already used with another request body",
+        )),
+        Claim::InFlight => Answer::error(V1Error::new(
+            409,
+            "A request with this Idempotency-Key is being served; retry after it is answered",
+        )),
+        Claim::New => {
+            let answer = write(state, req, pairs, reader).await;
+            let outcome = answer
+                .headers
+                .iter()
+                .find(|(k, _)| k == WRITE_OUTCOME)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            let kept = if outcome == "not_applied" {
+                state.store.release(&scope, key)
+            } else {
+                let stored = Stored {
+                    status: answer.status,
+                    body: answer.body.to_vec(),
+                    outcome,
+                };
+                state.store.finish(&scope, key, &stored)
+            };
+            if let Err(e) = kept {
+                tracing::error!("idempotency store: {e}");
+            }
+            answer
+        }
     }
 }
 
-/// The key entry of the request's legacy API key.
-fn authenticate<'s>(
-    state: &'s State,
-    req: &LegacyRequest,
-) -> Result<&'s crate::config::KeyEntry, Answer> {
+/// Header on every write answer: `applied`, `not_applied`, `partial` or `unknown`.
+pub const WRITE_OUTCOME: &str = "X-Harvest-Proxy-Write-Outcome";
+
+/// The key entry of the request's legacy API key (the server also asks before it reads a body).
+pub fn authenticate(state: &State, req: &LegacyRequest) -> Result<crate::config::KeyEntry, Answer> {
     let key = auth::parse_basic(req.authorization.as_deref()).map_err(|e| {
         Answer::error(V1Error::unauthorized(match e {
             AuthError::Missing => {
@@ -135,350 +270,46 @@ fn authenticate<'s>(
             _ => "Invalid Basic Auth credentials",
         }))
     })?;
-    auth::lookup(&state.config.keys, &key)
+    auth::lookup(state.tenancy().keys(), &key)
+        .cloned()
         .map_err(|_| Answer::error(V1Error::unauthorized("Invalid Basic Auth credentials")))
 }
 
-/// The legacy endpoint of the request: 404 for an unknown path, 405 for a known path with
-/// another method.
-fn route<'s>(state: &'s State, req: &LegacyRequest) -> Result<RouteMatch<'s>, Answer> {
-    state
-        .catalog
-        .match_route(&req.method, &req.path)
-        .ok_or_else(|| {
-            let known = state.catalog.endpoints_at(&req.path);
-            if known.is_empty() {
-                return Answer::error(V1Error::not_found());
-            }
-            let methods: Vec<&str> = known.iter().map(|e| e.method.as_str()).collect();
-            Answer::error(V1Error::new(
-                405,
-                format!(
-                    "{} is not allowed on {}; allowed: {}",
-                    req.method,
-                    req.path,
-                    methods.join(", ")
-                ),
-            ))
-        })
-}
-
-/// An endpoint the proxy does not serve answers 501 naming the v3 route to use instead.
-fn refuse_unsupported(ep: &Endpoint) -> Result<(), Answer> {
-    if ep.status != Status::Unsupported && ep.is_read() {
-        return Ok(());
-    }
-    let why = ep
-        .reason
-        .clone()
-        .unwrap_or_else(|| "this endpoint is not served by harvest-proxy".into());
-    let instead = ep.instead.clone().unwrap_or_else(|| {
-        ep.v3
-            .iter()
-            .map(|c| format!("{} {}", c.method, c.path))
-            .collect::<Vec<_>>()
-            .join(", ")
-    });
-    Err(Answer::error(V1Error::new(
-        501,
-        format!(
-            "{} cannot be served from Harvest v3: {why}. Instead: {instead}",
-            ep.route()
-        ),
-    )))
-}
-
-/// The legacy query parameters, and their v3 translation (bad values → v1's 422).
-fn legacy_query(
-    ep: &Endpoint,
-    m: &RouteMatch<'_>,
+/// A served read: v1's `Link` for a paged list, rate-limit headers, the v3 call count.
+fn success(
+    state: &State,
     req: &LegacyRequest,
-) -> Result<(Vec<(String, String)>, V3Query), Answer> {
-    let pairs: Vec<(String, String)> = req
-        .query
-        .as_deref()
-        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default();
-    let mut q = query::translate(ep, &m.params, &pairs).map_err(|e| {
-        Answer::error(match e {
-            QueryError::BadPathParam { .. } => V1Error::not_found(),
-            QueryError::Invalid { param, message } => {
-                V1Error::validation(&param, format!("{param}: {message}"))
-            }
-            QueryError::Unsupported { param, reason } => V1Error::validation(
-                &param,
-                format!("{param} is not supported by harvest-proxy: {reason}"),
-            ),
-        })
-    })?;
-    if is_paginated(ep) && !ep.params.iter().any(|p| matches!(p.rule, ParamRule::Page)) {
-        // Endpoints that only documented per_page still follow our page links.
-        if let Some((_, v)) = pairs.iter().find(|(k, _)| k == "page") {
-            q.page = match v.trim().parse::<u64>() {
-                Ok(n) if n >= 1 => n,
-                _ => {
-                    return Err(Answer::error(V1Error::validation(
-                        "page",
-                        "page: must be a positive integer",
-                    )));
-                }
-            };
-        }
-    }
-    Ok((pairs, q))
-}
-
-fn is_paginated(ep: &Endpoint) -> bool {
-    ep.params
-        .iter()
-        .any(|p| matches!(p.rule, ParamRule::Page | ParamRule::PerPage { .. }))
-}
-
-fn primary(ep: &Endpoint) -> Result<&harvest_mappings::V3Call, Answer> {
-    ep.v3
-        .first()
-        .ok_or_else(|| Answer::error(V1Error::new(500, "mapping has no v3 call")))
-}
-
-fn upstream(e: FetchError) -> Answer {
-    Answer::error(V1Error::from_upstream(&e))
-}
-
-/// The parent of a nested route must exist (v3 answers an empty list where v1 said 404).
-async fn check_parent(reader: &Reader, ep: &Endpoint, m: &RouteMatch<'_>) -> Result<(), Answer> {
-    let Some(ex) = &ep.exists else { return Ok(()) };
-    let mut eq: Vec<(String, String)> = ex
-        .query
-        .iter()
-        .map(|(k, v)| (k.clone(), query::fill(v, &m.params)))
-        .collect();
-    eq.push(("fields".into(), "id".into()));
-    let page = reader
-        .page(&target(&ex.path, &eq))
-        .await
-        .map_err(upstream)?;
-    if page.rows.is_empty() {
-        Err(Answer::error(V1Error::not_found()))
-    } else {
-        Ok(())
-    }
-}
-
-/// A translation error as v1 would see it: 404, the upstream error, or 502 naming the record.
-fn untranslatable(route: &str, e: TranslateError) -> Answer {
-    match e {
-        TranslateError::NotFound => Answer::error(V1Error::not_found()),
-        TranslateError::Upstream(e) => upstream(e),
-        TranslateError::Record { view, id, message } => {
-            tracing::warn!(route = %route, record = %id, view = %view, "untranslatable record: {message}");
-            Answer::error(V1Error::new(
-                502,
-                format!(
-                    "{route}: record {id} could not be translated to v1 (view {view}): {message}"
-                ),
-            ))
-        }
-        e => Answer::error(V1Error::new(502, format!("{route}: {e}"))),
-    }
-}
-
-/// A legacy read: refuse what is not served, translate the query, check the parent, fetch the
-/// v3 rows (a page, every row, or the ids of a related collection), translate, answer.
-async fn read(
-    state: &Arc<State>,
-    req: &LegacyRequest,
-    m: &RouteMatch<'_>,
-    tenant_idx: usize,
-) -> Result<Answer, Answer> {
-    let ep = m.endpoint;
-    let route = ep.route();
-    refuse_unsupported(ep)?;
-    let (pairs, q) = legacy_query(ep, m, req)?;
-    let tenant = state
-        .config
-        .tenants
-        .get(tenant_idx)
-        .ok_or_else(|| Answer::error(V1Error::new(500, "tenant configuration missing")))?;
-    let reader = Reader::new(state.clone(), tenant_idx, tenant.read_as);
-    check_parent(&reader, ep, m).await?;
-    let translator = Translator::new(state.catalog);
-    if let Some(view) = &q.view {
-        // Another rendering of the whole collection (e.g. render_as=tree): every record at once.
-        let rows = reader
-            .all(&primary(ep)?.path, &q.params)
-            .await
-            .map_err(upstream)?;
-        let rows: Vec<Value> = rows
-            .into_iter()
-            .filter(|r| q.local.iter().all(|f| f.keeps(r)))
-            .collect();
-        let v = translator
-            .respond_as(view, rows, &reader)
-            .await
-            .map_err(|e| untranslatable(&route, e))?;
-        let mut headers = Vec::new();
-        rate_headers(reader.rate(), &mut headers);
-        return Ok(Answer::json(200, &v, headers));
-    }
-    let shape = ep.response.as_ref().map(|r| r.shape).unwrap_or(Shape::List);
-    let paginated = is_paginated(ep);
-    let finish = |body: Bytes, more: bool| {
-        let mut headers = Vec::new();
-        if paginated
-            && shape == Shape::List
-            && let Some(link) = link_header(state, req, &pairs, q.page, more)
-        {
-            headers.push(("Link".into(), link));
-        }
-        rate_headers(reader.rate(), &mut headers);
-        headers.push((
-            "X-Harvest-Proxy-V3-Calls".into(),
-            reader.calls.load(Ordering::Relaxed).to_string(),
-        ));
-        Answer::json_bytes(200, body, headers)
-    };
-    // A page whose view joins only cached reference data is a pure function of the v3 bytes
-    // (and of reference data cached for the same TTL): its translation is memoised by content.
-    let memoisable = shape == Shape::List
-        && paginated
-        && q.via.is_none()
-        && q.local.is_empty()
-        && state.config.cache.translated_entries > 0
-        && state.memoisable.contains(&route);
-    let mut memo_key = None;
-    let (rows, more) = if let Some(via) = &q.via {
-        // A filter v3 has only on a related collection: page over the ids it yields.
-        via.rows(&q, &primary(ep)?.path, &reader)
-            .await
-            .map_err(upstream)?
-    } else if shape == Shape::List && paginated {
-        let (page, more) = serve_page(state, &reader, ep, &q, !memoisable)
-            .await
-            .map_err(upstream)?;
-        match page {
-            None => (Vec::new(), more),
-            Some(page) if memoisable => {
-                let key = format!(
-                    "{tenant_idx}|{route}|{:016x}|{}",
-                    content_hash(&page.body),
-                    page.body.len()
-                );
-                if let Some(body) = state.translated.get(&key) {
-                    state.metrics.cache_hit("translation", true);
-                    return Ok(finish(body, more));
-                }
-                state.metrics.cache_hit("translation", false);
-                match serde_json::from_slice::<Value>(&page.body) {
-                    Ok(Value::Array(rows)) => {
-                        // Only a body that parsed is a key for what is translated from it.
-                        memo_key = Some(key);
-                        (rows, more)
-                    }
-                    // Not a list after all: fetch it again the careful way (with retries).
-                    _ => {
-                        let (p, more) = serve_page(state, &reader, ep, &q, true)
-                            .await
-                            .map_err(upstream)?;
-                        (p.map(|p| p.rows).unwrap_or_default(), more)
-                    }
-                }
-            }
-            Some(page) => (page.rows, more),
-        }
-    } else {
-        (
-            reader
-                .all(&primary(ep)?.path, &q.params)
-                .await
-                .map_err(upstream)?,
-            false,
-        )
-    };
-    let rows: Vec<Value> = rows
-        .into_iter()
-        .filter(|r| q.local.iter().all(|f| f.keeps(r)))
-        .collect();
-    let body = translator
-        .respond(ep, rows, &reader)
-        .await
-        .map_err(|e| untranslatable(&route, e))?;
-    let body = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
-    if let Some(key) = memo_key {
-        state.translated.put(key, body.clone());
-    }
-    Ok(finish(body, more))
-}
-
-/// A 64-bit content hash of a v3 body (the memo key; the length is part of the key too).
-fn content_hash(bytes: &[u8]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut h);
-    h.finish()
-}
-
-/// Page N of a legacy list: from a cached cursor when there is one, else by walking forward.
-/// Returns the rows and whether a next page exists.
-async fn serve_page(
-    state: &Arc<State>,
+    pairs: &[(String, String)],
     reader: &Reader,
-    ep: &Endpoint,
-    q: &V3Query,
-    parse: bool,
-) -> Result<(Option<Page>, bool), FetchError> {
-    let Some(primary) = ep.v3.first() else {
-        return Ok((None, false));
-    };
-    let mut params = q.params.clone();
-    params.push(("per_page".into(), q.per_page.to_string()));
-    let first = target(&primary.path, &params);
-    let base = format!("{}|{}|{}", reader.tenant, ep.route(), first);
-    let key = |n: u64| format!("{base}#{n}");
-    let mut retried = false;
-    'walk: loop {
-        let (mut cur, mut t) = (1u64, first.clone());
-        if !retried {
-            for k in (2..=q.page).rev() {
-                if let Some(c) = state.cursors.get(&key(k)) {
-                    state.metrics.cache_hit("cursor", true);
-                    cur = k;
-                    t = c;
-                    break;
-                }
-            }
-            if cur == 1 && q.page > 1 {
-                state.metrics.cache_hit("cursor", false);
-            }
-        }
-        loop {
-            // Pages before the requested one are only walked through: their Link is enough.
-            let page = match reader.page_with(&t, parse && cur == q.page).await {
-                Ok(p) => p,
-                // An expired or refused cursor: forget it and walk from the start once.
-                Err(e) if e.status == 422 && cur > 1 && !retried => {
-                    state.cursors.remove(&key(cur));
-                    retried = true;
-                    continue 'walk;
-                }
-                Err(e) => return Err(e),
-            };
-            if cur == q.page {
-                if let Some(n) = &page.next {
-                    state.cursors.put(key(cur + 1), n.clone());
-                }
-                let more = page.next.is_some();
-                return Ok((Some(page), more));
-            }
-            match page.next {
-                Some(n) => {
-                    state.cursors.put(key(cur + 1), n.clone());
-                    t = n;
-                    cur += 1;
-                }
-                None => return Ok((None, false)),
-            }
-        }
+    a: LegacyAnswer,
+) -> Answer {
+    let mut headers = Vec::new();
+    if let Some(p) = a.paging
+        && let Some(link) = link_header(state, req, pairs, p.page, p.more)
+    {
+        headers.push(("Link".into(), link));
     }
+    rate_headers(reader.rate(), &mut headers);
+    headers.push((
+        "X-Harvest-Proxy-V3-Calls".into(),
+        reader.calls.load(Ordering::Relaxed).to_string(),
+    ));
+    Answer::json_bytes(200, a.body, headers)
+}
+
+/// A failed read in v1's error shape (with v3's rate-limit headers once v3 was asked).
+fn failure(e: &ReadError, reader: Option<&Reader>) -> Answer {
+    if let ReadError::Untranslatable {
+        route, view, id, ..
+    } = e
+    {
+        tracing::warn!(route = %route, record = %id, view = %view, "untranslatable record: {e}");
+    }
+    let mut err = V1Error::from_read(e);
+    if let Some(r) = reader {
+        rate_headers(r.rate(), &mut err.headers);
+    }
+    Answer::error(err)
 }
 
 /// `Link` with rel="next" and rel="prev" as absolute proxy URLs (no rel="last", as v1 with
@@ -503,7 +334,7 @@ fn link_header(
             s.append_pair(k, v);
         }
         s.append_pair("page", &n.to_string());
-        format!("{base}{}?{}", req.path, s.finish())
+        format!("{base}{}?{}", link_path(&req.path), s.finish())
     };
     let mut parts = Vec::new();
     if more {
@@ -513,6 +344,20 @@ fn link_header(
         parts.push(format!("<{}>; rel=\"prev\"", url(page - 1)));
     }
     (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// The path as it may stand inside `<…>` of a `Link`: what could end the target or split the
+/// header (`<`, `>`, `"`, `,`, `;`, spaces, controls, non-ASCII) is percent-encoded.
+fn link_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~!$&'()*+=:@%".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// v1's `X-RateLimit-Limit/Remaining`, rescaled from v3's 30-second window to v1's 10 seconds.

@@ -4,12 +4,15 @@
 //! so integrations that cannot be rewritten keep working by changing only their base URL.
 //!
 //! Layers, in the order a request crosses them (see docs/architecture.md):
-//! [`server`] (hyper, TLS, limits) → [`handler`] (authenticate → route → translate the query →
-//! call v3 → translate back → respond) using [`auth`], [`reader`] (v3 calls, retries, cursors),
-//! [`tokens`] (OAuth client credentials) and the `harvest-mappings` engine; shared [`state`].
+//! [`server`] (hyper, TLS, limits; connection slots in [`conns`], v1-shaped HTTP-layer errors
+//! in [`wire`]) → [`handler`] (authenticate → route → translate the query → call v3 →
+//! translate back → respond) using [`auth`], [`reader`] (v3 calls, retries, cursors),
+//! [`tokens`] (OAuth client credentials) and the `harvest-mappings` engine; shared [`state`]
+//! (reloadable tenants and keys).
 
 pub mod auth;
 pub mod config;
+pub mod conns;
 pub mod errors;
 pub mod handler;
 pub mod metrics;
@@ -18,8 +21,10 @@ pub mod sandbox;
 pub mod secret;
 pub mod server;
 pub mod state;
+pub mod store;
 pub mod tokens;
 pub mod upstream;
+pub mod wire;
 
 use std::sync::Arc;
 
@@ -29,9 +34,13 @@ pub use config::Config;
 pub use server::Running;
 pub use state::State;
 
-/// Loads the mappings (embedded, or the config's directory), builds the state and starts the
-/// listener. Invalid mappings stop the start with their diagnostics.
+/// Checks the config (refusals stop the start, warnings are logged), loads the mappings
+/// (embedded, or the config's directory), builds the state and starts the listener. Invalid
+/// mappings stop the start with their diagnostics.
 pub async fn start(config: Config) -> Result<(Arc<State>, Running), String> {
+    for w in config.validate()? {
+        tracing::warn!("config: {w}");
+    }
     let catalog: &'static Catalog = match &config.mappings {
         None => Catalog::embedded().map_err(|d| format!("invalid mappings:\n{d}"))?,
         Some(dir) => {

@@ -242,6 +242,7 @@ fn init_logs(format: LogFormat) {
     }
 }
 
+/// Completes on SIGTERM or ctrl-c.
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -258,6 +259,53 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// On the first SIGTERM or ctrl-c: stop accepting and drain; on a second one: exit at once.
+fn stop_on_signal(stop: tokio::sync::watch::Sender<bool>) {
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!(
+            "shutting down: no new connections; draining requests in flight (signal again to exit at once)"
+        );
+        let _ = stop.send(true);
+        shutdown_signal().await;
+        tracing::warn!("second signal: exiting without draining");
+        std::process::exit(130);
+    });
+}
+
+/// SIGHUP: reload keys and tenants from `config` (None: nothing to reload). A config that does
+/// not load or validate keeps the running one; connections are never dropped.
+fn reload_on_hup(state: std::sync::Arc<harvest_proxy::State>, config: Option<PathBuf>) {
+    #[cfg(unix)]
+    {
+        // Registered before returning, so a SIGHUP from now on never takes the default action
+        // (which would end the process).
+        let kind = tokio::signal::unix::SignalKind::hangup();
+        let Ok(mut hup) = tokio::signal::unix::signal(kind) else {
+            tracing::warn!("cannot listen for SIGHUP: reloading is off");
+            return;
+        };
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                let Some(path) = &config else {
+                    tracing::info!("SIGHUP: nothing to reload (no --config)");
+                    continue;
+                };
+                let loaded = Config::load(path).map_err(|e| e.to_string());
+                match loaded.and_then(|c| state.reload(c)) {
+                    Ok(summary) => tracing::info!("SIGHUP: reloaded {}: {summary}", path.display()),
+                    Err(e) => tracing::error!(
+                        "SIGHUP: {} not reloaded, the running keys and tenants are kept: {e}",
+                        path.display()
+                    ),
+                }
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = (state, config);
 }
 
 #[tokio::main]
@@ -287,8 +335,7 @@ async fn main() -> ExitCode {
             scale: cli.sandbox_scale,
             ..Default::default()
         };
-        let (sb, _state, running) = match sandbox::start(listen, &cli.sandbox_key, sb_config).await
-        {
+        let (sb, state, running) = match sandbox::start(listen, &cli.sandbox_key, sb_config).await {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -308,11 +355,8 @@ async fn main() -> ExitCode {
             "Health: http://{0}/healthz  Metrics: http://{0}/metrics  (ctrl-c to stop)",
             running.addr
         );
-        let stop = running.stopper();
-        tokio::spawn(async move {
-            shutdown_signal().await;
-            let _ = stop.send(true);
-        });
+        stop_on_signal(running.stopper());
+        reload_on_hup(state, None);
         running.wait().await;
         sb.shutdown().await;
         return ExitCode::SUCCESS;
@@ -333,20 +377,22 @@ async fn main() -> ExitCode {
     if let Some(l) = cli.listen {
         config.listen = l;
     }
-    let (_state, running) = match harvest_proxy::start(config).await {
+    let (state, running) = match harvest_proxy::start(config).await {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    tracing::info!(addr = %running.addr, "harvest-proxy listening");
-    let stop = running.stopper();
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down");
-        let _ = stop.send(true);
-    });
+    let tenancy = state.tenancy();
+    tracing::info!(
+        addr = %running.addr,
+        tenants = tenancy.tenant_count(),
+        keys = tenancy.keys().len(),
+        "harvest-proxy listening"
+    );
+    stop_on_signal(running.stopper());
+    reload_on_hup(state, Some(path));
     running.wait().await;
     ExitCode::SUCCESS
 }

@@ -8,10 +8,13 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::Instant;
 
+use futures::future::BoxFuture;
 use harvest_mappings::engine::{Fetch, FetchError};
+use harvest_mappings::paging;
+use harvest_mappings::v3::{V3, V3Page, V3Write, WriteCall, WriteOutcome};
 
 use crate::state::State;
-use crate::upstream::next_link;
+use crate::upstream::{CallError, RawResponse, next_link};
 
 /// Start of the message of a failed token request (told apart from failed v3 calls).
 pub const TOKEN_FAILURE: &str = "could not get a v3 access token";
@@ -24,17 +27,6 @@ pub struct RateInfo {
     pub reset: Option<u64>,
 }
 
-/// One page of a v3 collection.
-#[derive(Debug)]
-pub struct Page {
-    /// The rows (empty when the page was fetched without parsing).
-    pub rows: Vec<Value>,
-    /// The body as v3 sent it.
-    pub body: bytes::Bytes,
-    /// Path and query of the next page (`/v3/x?cursor=…`).
-    pub next: Option<String>,
-}
-
 pub struct Reader {
     pub state: Arc<State>,
     pub tenant: usize,
@@ -42,6 +34,43 @@ pub struct Reader {
     pub rate: Mutex<RateInfo>,
     pub calls: AtomicUsize,
     deadline: Instant,
+    /// The tenant as it was when the request started (a reload does not change it mid-walk).
+    conf: Option<Arc<crate::config::Tenant>>,
+}
+
+/// Every failed v3 call, once: v3 path, status or kind, attempt, elapsed time (the request's
+/// span adds the request id and legacy route). Never the URL's host, the query or the token.
+fn log_failure(outcome: &Outcome, v3_path: &str, attempt: u32, started: Instant) {
+    let (e, then) = match outcome {
+        Outcome::Page(_) => return,
+        Outcome::Retry(e, _) => (e, "retry if the budget allows"),
+        Outcome::Unauthorized(e) => (e, "fresh token once"),
+        Outcome::Fail(e) => (e, "answer the client"),
+    };
+    let kind = match e.status {
+        0 if e.timeout => "timeout",
+        0 => "unreachable",
+        200..=299 => "unusable body",
+        _ => "status",
+    };
+    let reason: String = e.message.chars().take(200).collect();
+    tracing::warn!(
+        v3_path,
+        status = e.status,
+        kind,
+        attempt,
+        ms = started.elapsed().as_millis() as u64,
+        then,
+        "v3 call failed: {reason}"
+    );
+}
+
+/// What one v3 answer means for the call.
+enum Outcome {
+    Page(V3Page),
+    Retry(FetchError, Duration),
+    Unauthorized(FetchError),
+    Fail(FetchError),
 }
 
 fn fe(status: u16, message: impl Into<String>) -> FetchError {
@@ -54,22 +83,13 @@ fn fe(status: u16, message: impl Into<String>) -> FetchError {
     }
 }
 
-/// `path?k=v&…` with form encoding.
-pub fn target(path: &str, query: &[(String, String)]) -> String {
-    if query.is_empty() {
-        return path.to_string();
-    }
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in query {
-        s.append_pair(k, v);
-    }
-    format!("{path}?{}", s.finish())
-}
+pub use harvest_mappings::paging::target;
 
 impl Reader {
     pub fn new(state: Arc<State>, tenant: usize, sub: u64) -> Reader {
         let budget = state.config.limits.retry_budget;
         Reader {
+            conf: state.tenant(tenant),
             state,
             tenant,
             sub,
@@ -87,18 +107,19 @@ impl Reader {
     }
 
     /// One page: `target` is a v3 path with its query (`/v3/jobs?ids=1` or `/v3/jobs?cursor=…`).
-    pub async fn page(&self, target: &str) -> Result<Page, FetchError> {
+    pub async fn page(&self, target: &str) -> Result<V3Page, FetchError> {
         self.page_with(target, true).await
     }
 
     /// One page; with `parse = false` the body is not parsed (the `Link` header is all a walk
-    /// needs, and a memoised translation needs only the bytes).
-    pub async fn page_with(&self, target: &str, parse: bool) -> Result<Page, FetchError> {
+    /// needs, and a memoised translation needs only the bytes). Retries what may succeed on a
+    /// second try (no answer, 5xx, 429, an unusable body) within the attempt and time budget;
+    /// a 401 gets a fresh token once.
+    pub async fn page_with(&self, target: &str, parse: bool) -> Result<V3Page, FetchError> {
         let st = &self.state;
-        let tenant = st
-            .config
-            .tenants
-            .get(self.tenant)
+        let tenant = self
+            .conf
+            .as_deref()
             .ok_or_else(|| fe(0, "tenant missing"))?;
         let url = format!("{}{}", tenant.base_url, target);
         let metric_path = target.split('?').next().unwrap_or(target).to_string();
@@ -110,159 +131,116 @@ impl Reader {
                 .tokens
                 .get(self.tenant, tenant, self.sub, &st.upstream, &st.metrics)
                 .await
-                .map_err(|e| FetchError {
-                    status: 0,
-                    message: format!("{TOKEN_FAILURE}: {}", e.message),
-                    body: None,
-                    retry_after: None,
-                    timeout: false,
-                })?;
+                .map_err(|e| fe(0, format!("{TOKEN_FAILURE}: {}", e.message)))?;
             let started = Instant::now();
             self.calls.fetch_add(1, Ordering::Relaxed);
             let result = st.upstream.get(&url, &token).await;
             st.metrics
                 .upstream_latency
                 .observe(started.elapsed().as_secs_f64());
-            let retryable = |err: FetchError, wait: Duration| -> Result<Duration, FetchError> {
-                let more = attempt < st.config.limits.retry_attempts
-                    && Instant::now() + wait < self.deadline;
-                if more { Ok(wait) } else { Err(err) }
-            };
             let backoff = Duration::from_millis(50 * (1 << attempt.min(6)));
-            let wait = match result {
-                Err(e) => {
-                    st.metrics
-                        .upstream_calls
-                        .get_or_create(&crate::metrics::UpstreamLabels {
-                            path: metric_path.clone(),
-                            status: 0,
-                        })
-                        .inc();
-                    let err = FetchError {
-                        status: 0,
-                        message: e.to_string(),
-                        body: None,
-                        retry_after: None,
-                        timeout: e.is_timeout(),
-                    };
-                    retryable(err, backoff)?
+            let outcome = self.judge(result, &metric_path, parse, backoff);
+            log_failure(&outcome, &metric_path, attempt, started);
+            let (err, wait) = match outcome {
+                Outcome::Page(p) => return Ok(p),
+                Outcome::Fail(e) => return Err(e),
+                Outcome::Unauthorized(_) if !refreshed => {
+                    refreshed = true;
+                    st.tokens.invalidate(self.tenant, self.sub, &token).await;
+                    continue;
                 }
-                Ok(r) => {
-                    let status = r.status.as_u16();
-                    st.metrics
-                        .upstream_calls
-                        .get_or_create(&crate::metrics::UpstreamLabels {
-                            path: metric_path.clone(),
-                            status,
-                        })
-                        .inc();
-                    self.note_rate(&r.headers);
-                    let body_json = || serde_json::from_slice::<Value>(&r.body).ok();
-                    match status {
-                        200..=299 if !parse => {
-                            let next = next_link(&r.headers).map(|n| path_and_query(&n));
-                            return Ok(Page {
-                                rows: Vec::new(),
-                                body: r.body,
-                                next,
-                            });
-                        }
-                        200..=299 => match serde_json::from_slice::<Value>(&r.body) {
-                            Ok(Value::Array(rows)) => {
-                                let next = next_link(&r.headers).map(|n| path_and_query(&n));
-                                return Ok(Page {
-                                    rows,
-                                    body: r.body,
-                                    next,
-                                });
-                            }
-                            Ok(_) => retryable(
-                                fe(
-                                    status,
-                                    format!("v3 {metric_path} answered JSON that is not a list"),
-                                ),
-                                backoff,
-                            )?,
-                            Err(e) => retryable(
-                                fe(
-                                    status,
-                                    format!("v3 {metric_path} answered malformed JSON: {e}"),
-                                ),
-                                backoff,
-                            )?,
-                        },
-                        401 if !refreshed => {
-                            refreshed = true;
-                            st.tokens.invalidate(self.tenant, self.sub, &token).await;
-                            Duration::ZERO
-                        }
-                        429 => {
-                            let after = r
-                                .headers
-                                .get("retry-after")
-                                .and_then(|v| v.to_str().ok())
-                                .and_then(|v| v.trim().parse::<u64>().ok())
-                                .unwrap_or(1);
-                            let err = FetchError {
-                                status,
-                                message: "rate limited".into(),
-                                body: body_json(),
-                                retry_after: Some(after),
-                                timeout: false,
-                            };
-                            retryable(err, Duration::from_secs(after))?
-                        }
-                        500..=599 => retryable(
-                            FetchError {
-                                status,
-                                message: format!("v3 {metric_path} failed"),
-                                body: body_json(),
-                                retry_after: None,
-                                timeout: false,
-                            },
-                            backoff,
-                        )?,
-                        _ => {
-                            return Err(FetchError {
-                                status,
-                                message: format!("v3 {metric_path} answered {status}"),
-                                body: body_json(),
-                                retry_after: None,
-                                timeout: false,
-                            });
-                        }
-                    }
-                }
+                Outcome::Unauthorized(e) => return Err(e),
+                Outcome::Retry(e, wait) => (e, wait),
             };
-            if !wait.is_zero() {
-                tokio::time::sleep(wait).await;
+            let more =
+                attempt < st.config.limits.retry_attempts && Instant::now() + wait < self.deadline;
+            if !more {
+                return Err(err);
             }
+            tokio::time::sleep(wait).await;
         }
     }
 
-    /// Every row of a collection, following cursors.
-    pub async fn all(
+    /// What one v3 answer means for the call: a page, a retry after a wait, a token to
+    /// refresh, or a failure to report.
+    fn judge(
         &self,
-        path: &str,
-        query: &[(String, String)],
-    ) -> Result<Vec<Value>, FetchError> {
-        let mut q = query.to_vec();
-        if !q.iter().any(|(k, _)| k == "per_page") {
-            q.push(("per_page".into(), "500".into()));
-        }
-        let mut rows = Vec::new();
-        let mut next = Some(target(path, &q));
-        let mut pages = 0;
-        while let Some(t) = next {
-            let p = self.page(&t).await?;
-            rows.extend(p.rows);
-            next = p.next;
-            pages += 1;
-            if pages > 10_000 {
-                return Err(fe(502, format!("v3 {path} did not stop paginating")));
+        result: Result<RawResponse, CallError>,
+        metric_path: &str,
+        parse: bool,
+        backoff: Duration,
+    ) -> Outcome {
+        let count = |status: u16| {
+            self.state
+                .metrics
+                .upstream_calls
+                .get_or_create(&crate::metrics::UpstreamLabels {
+                    path: metric_path.to_string(),
+                    status,
+                })
+                .inc();
+        };
+        let r = match result {
+            Err(e) => {
+                count(0);
+                let mut err = fe(0, e.to_string());
+                err.timeout = e.is_timeout();
+                return Outcome::Retry(err, backoff);
             }
+            Ok(r) => r,
+        };
+        let status = r.status.as_u16();
+        count(status);
+        self.note_rate(&r.headers);
+        let next = || next_link(&r.headers).map(|n| path_and_query(&n));
+        let with_body = |message: String| FetchError {
+            body: serde_json::from_slice::<Value>(&r.body).ok(),
+            ..fe(status, message)
+        };
+        match status {
+            200..=299 if !parse => Outcome::Page(V3Page {
+                rows: Vec::new(),
+                next: next(),
+                body: r.body.clone(),
+            }),
+            200..=299 => match serde_json::from_slice::<Value>(&r.body) {
+                Ok(Value::Array(rows)) => Outcome::Page(V3Page {
+                    rows,
+                    next: next(),
+                    body: r.body.clone(),
+                }),
+                Ok(_) => Outcome::Retry(
+                    fe(
+                        status,
+                        format!("v3 {metric_path} answered JSON that is not a list"),
+                    ),
+                    backoff,
+                ),
+                Err(e) => Outcome::Retry(
+                    fe(
+                        status,
+                        format!("v3 {metric_path} answered malformed JSON: {e}"),
+                    ),
+                    backoff,
+                ),
+            },
+            401 => Outcome::Unauthorized(with_body(format!("v3 {metric_path} answered 401"))),
+            429 => {
+                let after = r
+                    .headers
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .unwrap_or(1);
+                let err = FetchError {
+                    retry_after: Some(after),
+                    ..with_body("rate limited".into())
+                };
+                Outcome::Retry(err, Duration::from_secs(after))
+            }
+            500..=599 => Outcome::Retry(with_body(format!("v3 {metric_path} failed")), backoff),
+            _ => Outcome::Fail(with_body(format!("v3 {metric_path} answered {status}"))),
         }
-        Ok(rows)
     }
 
     fn note_rate(&self, h: &http::HeaderMap) {
@@ -302,24 +280,184 @@ pub fn path_and_query(link: &str) -> String {
 }
 
 impl Fetch for Reader {
+    /// Every row of a collection; reference collections (joined whole with `cache = true`)
+    /// come from the reference cache for their TTL.
     fn fetch<'a>(
         &'a self,
         path: &'a str,
         query: &'a [(String, String)],
     ) -> harvest_mappings::engine::FetchFuture<'a> {
         Box::pin(async move {
-            if self.state.cacheable.contains(path) {
-                let key = format!("{}|{}", self.tenant, target(path, query));
-                if let Some(rows) = self.state.reference.get(&key) {
-                    self.state.metrics.cache_hit("reference", true);
-                    return Ok(rows);
-                }
-                self.state.metrics.cache_hit("reference", false);
-                let rows = Arc::new(self.all(path, query).await?);
-                self.state.reference.put(key, rows.clone());
+            if !self.state.catalog.is_cacheable(path) {
+                return Ok(Arc::new(paging::all(self, path, query).await?));
+            }
+            let key = format!("{}|{}", self.tenant, target(path, query));
+            if let Some(rows) = self.state.reference.get(&key) {
+                self.state.metrics.cache_hit("reference", true);
                 return Ok(rows);
             }
-            Ok(Arc::new(self.all(path, query).await?))
+            self.state.metrics.cache_hit("reference", false);
+            let rows = Arc::new(paging::all(self, path, query).await?);
+            self.state.reference.put(key, rows.clone());
+            Ok(rows)
         })
     }
+}
+
+/// Harvest v3 over HTTP for one legacy request: the tenant's token, retries, the cursor cache
+/// and the translation memo (both per tenant), with their metrics.
+impl V3 for Reader {
+    fn page<'a>(
+        &'a self,
+        target: &'a str,
+        parse: bool,
+    ) -> BoxFuture<'a, Result<V3Page, FetchError>> {
+        Box::pin(self.page_with(target, parse))
+    }
+
+    fn nearest_cursor(&self, walk: &str, page: u64, floor: u64) -> Option<(u64, String)> {
+        let cursors = &self.state.cursors;
+        let found = (floor..=page)
+            .rev()
+            .find_map(|n| cursors.get(&self.cursor_key(walk, n)).map(|t| (n, t)));
+        self.state.metrics.cache_hit("cursor", found.is_some());
+        found
+    }
+
+    fn keep_cursor(&self, walk: &str, page: u64, target: &str) {
+        self.state
+            .cursors
+            .put(self.cursor_key(walk, page), target.to_string());
+    }
+
+    fn forget_cursor(&self, walk: &str, page: u64) {
+        self.state.cursors.remove(&self.cursor_key(walk, page));
+    }
+
+    fn memoises(&self) -> bool {
+        self.state.config.cache.translated_entries > 0
+    }
+
+    fn memo(&self, key: &str) -> Option<bytes::Bytes> {
+        let hit = self.state.translated.get(&format!("{}|{key}", self.tenant));
+        self.state.metrics.cache_hit("translation", hit.is_some());
+        hit
+    }
+
+    fn keep_memo(&self, key: String, body: bytes::Bytes) {
+        self.state
+            .translated
+            .put(format!("{}|{key}", self.tenant), body);
+    }
+}
+
+impl Reader {
+    /// Cursors are kept per tenant: page `page` of `walk`.
+    fn cursor_key(&self, walk: &str, page: u64) -> String {
+        format!("{}|{walk}#{page}", self.tenant)
+    }
+}
+
+/// Writes as the acting user (a token per (tenant, sub)), exactly once: only a 401 is retried
+/// (after a token refresh); a timeout, a lost connection, 408 or 5xx is an unknown outcome.
+impl V3Write for Reader {
+    fn write<'a>(&'a self, call: &'a WriteCall) -> BoxFuture<'a, WriteOutcome> {
+        Box::pin(async move {
+            let st = &self.state;
+            let Some(tenant) = self.conf.as_deref() else {
+                return WriteOutcome::Refused(fe(0, "tenant missing"));
+            };
+            let url = format!("{}{}", tenant.base_url, call.target);
+            let metric_path = call.target.split('?').next().unwrap_or(&call.target);
+            let mut refreshed = false;
+            loop {
+                let token = match st
+                    .tokens
+                    .get(
+                        self.tenant,
+                        tenant,
+                        call.acting_user,
+                        &st.upstream,
+                        &st.metrics,
+                    )
+                    .await
+                {
+                    Ok(t) => t,
+                    Err(e) => {
+                        return WriteOutcome::Refused(fe(
+                            0,
+                            format!("{TOKEN_FAILURE}: {}", e.message),
+                        ));
+                    }
+                };
+                self.calls.fetch_add(1, Ordering::Relaxed);
+                let result = st
+                    .upstream
+                    .write(&call.method, &url, &token, call.body.as_ref())
+                    .await;
+                match judge_write(result, metric_path) {
+                    WriteJudgement::Retry if !refreshed => {
+                        refreshed = true;
+                        st.tokens
+                            .invalidate(self.tenant, call.acting_user, &token)
+                            .await;
+                    }
+                    WriteJudgement::Retry => {
+                        return WriteOutcome::Refused(fe(
+                            401,
+                            "Harvest v3 refused the acting user's token twice",
+                        ));
+                    }
+                    WriteJudgement::Done(o) => {
+                        if let WriteOutcome::Unknown { reason } = &o {
+                            tracing::warn!(method = %call.method, path = %metric_path, "v3 write outcome unknown: {reason}");
+                        }
+                        return o;
+                    }
+                }
+            }
+        })
+    }
+}
+
+enum WriteJudgement {
+    Done(WriteOutcome),
+    /// 401: refused before it ran; a fresh token may be tried once.
+    Retry,
+}
+
+fn judge_write(result: Result<RawResponse, CallError>, metric_path: &str) -> WriteJudgement {
+    let r = match result {
+        // Never connected, or never built: nothing was sent.
+        Err(e @ (CallError::Connect(_) | CallError::Build(_))) => {
+            return WriteJudgement::Done(WriteOutcome::Refused(fe(0, e.to_string())));
+        }
+        Err(e) => {
+            return WriteJudgement::Done(WriteOutcome::Unknown {
+                reason: e.to_string(),
+            });
+        }
+        Ok(r) => r,
+    };
+    let status = r.status.as_u16();
+    let body = || serde_json::from_slice::<Value>(&r.body).ok();
+    WriteJudgement::Done(match status {
+        200..=299 => WriteOutcome::Applied {
+            status,
+            body: body(),
+        },
+        401 => return WriteJudgement::Retry,
+        408 | 500..=599 => WriteOutcome::Unknown {
+            reason: format!("v3 {metric_path} answered {status}"),
+        },
+        _ => WriteOutcome::Refused(FetchError {
+            body: body(),
+            retry_after: r
+                .headers
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok()),
+            ..fe(status, format!("v3 {metric_path} answered {status}"))
+        }),
+    })
 }

@@ -22,7 +22,11 @@ pub fn config_for(sandbox: &Sandbox, listen: SocketAddr, key: &str) -> Config {
     Config {
         listen,
         public_url: None,
+        allowed_hosts: Vec::new(),
+        // The sandbox speaks plain HTTP on the loopback.
+        allow_insecure_upstream: true,
         mappings: None,
+        store: None,
         tls: None,
         limits: Default::default(),
         cache: Default::default(),

@@ -1,37 +1,55 @@
-//! The listener: hyper 1 (HTTP/1.1 and HTTP/2), optional TLS (rustls), header and body size
-//! limits, timeouts, a connection cap, and graceful shutdown.
+//! The listener: hyper 1 (HTTP/1.1 and HTTP/2), optional TLS (rustls), connection limits
+//! ([`crate::conns`]: global and per IP, the longest-idle connection makes room, 503 beyond),
+//! the header-read timeout from accept and the keep-alive idle timeout, header and body size
+//! limits, authentication before a body is read, v1-shaped answers from the HTTP layer
+//! ([`crate::wire`]), a request id on every answer and log line, and graceful shutdown: stop
+//! accepting at once, then drain.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::header::{CONNECTION, HOST, HeaderValue};
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, watch};
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
+use tracing::Instrument;
 
-use crate::config::TlsConfig;
+use crate::config::{Limits, TlsConfig};
+use crate::conns::{Busy, Connections, Throttle, Ticket};
 use crate::errors::V1Error;
 use crate::handler::{self, Answer, LegacyRequest};
 use crate::state::State;
+use crate::wire::V1Wire;
+
+/// Connections at most waiting for a slot (or being answered 503) at once; beyond, a new
+/// connection is closed unanswered.
+const MAX_WAITING: usize = 256;
 
 /// A running proxy listener.
 pub struct Running {
     pub addr: SocketAddr,
     stop: watch::Sender<bool>,
     done: tokio::task::JoinHandle<()>,
+    conns: Arc<Connections>,
 }
 
 impl Running {
-    /// Stops accepting, lets open requests finish (up to 10 s), then returns.
+    /// Stops accepting at once, lets open requests finish (up to `drain_timeout`), then returns.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.done.await;
@@ -44,6 +62,16 @@ impl Running {
 
     pub fn stopper(&self) -> watch::Sender<bool> {
         self.stop.clone()
+    }
+
+    /// Client connections open now.
+    pub fn open_connections(&self) -> usize {
+        self.conns.open()
+    }
+
+    /// Idle connections closed so far to make room for new ones.
+    pub fn evicted_connections(&self) -> u64 {
+        self.conns.evicted.load(Ordering::Relaxed)
     }
 }
 
@@ -68,6 +96,41 @@ fn tls_acceptor(tls: &TlsConfig) -> Result<TlsAcceptor, String> {
     Ok(TlsAcceptor::from(Arc::new(cfg)))
 }
 
+/// What every connection task shares.
+struct Ctx {
+    state: Arc<State>,
+    conns: Arc<Connections>,
+    tls: Option<TlsAcceptor>,
+    builder: Builder<TokioExecutor>,
+    waiting: Arc<Semaphore>,
+    epoch: Instant,
+    refused: Throttle,
+    dropped: Throttle,
+}
+
+/// The side of a connection a request needs.
+#[derive(Clone, Copy)]
+struct ConnInfo {
+    tls: bool,
+    local: SocketAddr,
+}
+
+fn builder(limits: &Limits) -> Builder<TokioExecutor> {
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_buf_size(limits.max_header_bytes.max(8192))
+        .keep_alive(true);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(limits.max_streams_per_connection)
+        .max_header_list_size(limits.max_header_bytes as u32);
+    builder
+}
+
 /// Binds and serves until `shutdown`.
 pub async fn start(state: Arc<State>) -> Result<Running, String> {
     let listener = TcpListener::bind(state.config.listen)
@@ -78,88 +141,254 @@ pub async fn start(state: Arc<State>) -> Result<Running, String> {
         Some(t) => Some(tls_acceptor(t)?),
         None => None,
     };
-    let (stop, mut stopped) = watch::channel(false);
-    let limits = state.config.limits.clone();
-    let slots = Arc::new(Semaphore::new(limits.max_connections));
-    state.ready.store(true, Ordering::Relaxed);
-    let done = tokio::spawn(async move {
-        let graceful = GracefulShutdown::new();
-        let mut builder = Builder::new(TokioExecutor::new());
-        builder
-            .http1()
-            .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_read_timeout)
-            .max_buf_size(limits.max_header_bytes.max(8192))
-            .keep_alive(true);
-        builder
-            .http2()
-            .timer(TokioTimer::new())
-            .max_header_list_size(limits.max_header_bytes as u32);
-        loop {
-            let (stream, peer) = tokio::select! {
-                r = listener.accept() => match r {
-                    Ok(s) => s,
-                    Err(e) => {
-                        tracing::warn!("accept failed: {e}");
-                        continue;
-                    }
-                },
-                _ = stopped.changed() => break,
-            };
-            let Ok(permit) = slots.clone().try_acquire_owned() else {
-                tracing::warn!(%peer, "connection limit reached; refusing");
-                drop(stream);
-                continue;
-            };
-            let _ = stream.set_nodelay(true);
-            let state = state.clone();
-            let builder = builder.clone();
-            let is_tls = tls.is_some();
-            let svc = service_fn(move |req| {
-                let state = state.clone();
-                async move { Ok::<_, Infallible>(respond(state, req, is_tls).await) }
-            });
-            match &tls {
-                None => {
-                    let conn = builder
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .into_owned();
-                    let conn = graceful.watch(conn);
-                    tokio::spawn(async move {
-                        let _ = conn.await;
-                        drop(permit);
-                    });
-                }
-                Some(acceptor) => {
-                    let acceptor = acceptor.clone();
-                    let timeout = limits.header_read_timeout;
-                    // TLS handshakes run in their own task; they are bounded by the header timeout.
-                    let watcher = graceful.watcher();
-                    tokio::spawn(async move {
-                        let Ok(Ok(tls_stream)) =
-                            tokio::time::timeout(timeout, acceptor.accept(stream)).await
-                        else {
-                            drop(permit);
-                            return;
-                        };
-                        let conn = builder
-                            .serve_connection(TokioIo::new(tls_stream), svc)
-                            .into_owned();
-                        let _ = watcher.watch(conn).await;
-                        drop(permit);
-                    });
-                }
-            }
-        }
-        state.ready.store(false, Ordering::Relaxed);
-        tokio::select! {
-            _ = graceful.shutdown() => {}
-            _ = tokio::time::sleep(std::time::Duration::from_secs(10)) => {
-                tracing::warn!("graceful shutdown timed out; closing remaining connections");
-            }
-        }
+    let (stop, stopped) = watch::channel(false);
+    let limits = &state.config.limits;
+    let conns = Arc::new(Connections::new(
+        limits.max_connections,
+        limits.max_connections_per_ip,
+    ));
+    let ctx = Arc::new(Ctx {
+        builder: builder(limits),
+        conns: conns.clone(),
+        tls,
+        waiting: Arc::new(Semaphore::new(MAX_WAITING)),
+        epoch: Instant::now(),
+        refused: Throttle::default(),
+        dropped: Throttle::default(),
+        state: state.clone(),
     });
-    Ok(Running { addr, stop, done })
+    state.ready.store(true, Ordering::Relaxed);
+    let done = tokio::spawn(accept_loop(listener, ctx, stopped));
+    Ok(Running {
+        addr,
+        stop,
+        done,
+        conns,
+    })
+}
+
+/// Accepts until told to stop; then closes the listening socket at once (new connections are
+/// refused by the system) and drains the open ones for up to `drain_timeout`.
+async fn accept_loop(listener: TcpListener, ctx: Arc<Ctx>, mut stopped: watch::Receiver<bool>) {
+    let graceful = GracefulShutdown::new();
+    let accept_errors = Throttle::default();
+    loop {
+        let (stream, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(s) => s,
+                Err(e) => {
+                    if let Some(quiet) = accept_errors.tick(ctx.epoch) {
+                        tracing::warn!(quiet, "accept failed: {e}");
+                    }
+                    // E.g. out of file descriptors: do not spin.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = stopped.changed() => break,
+        };
+        let Ok(permit) = ctx.waiting.clone().try_acquire_owned() else {
+            if let Some(quiet) = ctx.dropped.tick(ctx.epoch) {
+                tracing::warn!(%peer, quiet, "too many connections waiting for a slot; closing unanswered");
+            }
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        tokio::spawn(connection(
+            ctx.clone(),
+            stream,
+            peer,
+            permit,
+            graceful.watcher(),
+        ));
+    }
+    drop(listener);
+    let state = &ctx.state;
+    state.ready.store(false, Ordering::Relaxed);
+    let open = ctx.conns.open();
+    tracing::info!(open, "stopped accepting; draining open connections");
+    let drain = state.config.limits.drain_timeout;
+    tokio::select! {
+        _ = graceful.shutdown() => tracing::info!("drained"),
+        _ = tokio::time::sleep(drain) => {
+            tracing::warn!(?drain, "drain timed out; closing remaining connections");
+        }
+    }
+}
+
+/// One client connection: a slot (or a 503), the TLS handshake, then HTTP.
+async fn connection(
+    ctx: Arc<Ctx>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    permit: OwnedSemaphorePermit,
+    watcher: Watcher,
+) {
+    let accepted = Instant::now();
+    let limits = &ctx.state.config.limits;
+    let info = ConnInfo {
+        tls: ctx.tls.is_some(),
+        local: stream.local_addr().unwrap_or(ctx.state.config.listen),
+    };
+    let Some(ticket) = ctx.conns.admit(peer.ip(), limits.connection_wait).await else {
+        if let Some(quiet) = ctx.refused.tick(ctx.epoch) {
+            tracing::warn!(%peer, open = ctx.conns.open(), quiet, "connection limit reached: answering 503");
+        }
+        let wait = limits.header_read_timeout.min(Duration::from_secs(2));
+        match &ctx.tls {
+            None => refuse(&ctx, stream, wait).await,
+            Some(acceptor) => {
+                if let Ok(Ok(s)) = tokio::time::timeout(wait, acceptor.accept(stream)).await {
+                    refuse(&ctx, s, wait).await;
+                }
+            }
+        }
+        drop(permit);
+        return;
+    };
+    drop(permit);
+    match &ctx.tls {
+        None => serve(&ctx, stream, ticket, info, watcher).await,
+        Some(acceptor) => {
+            // The handshake counts against the header-read timeout, from accept.
+            let deadline = accepted + limits.header_read_timeout;
+            let handshake = tokio::time::timeout_at(deadline, acceptor.accept(stream));
+            tokio::select! {
+                r = handshake => if let Ok(Ok(s)) = r {
+                    serve(&ctx, s, ticket, info, watcher).await;
+                },
+                _ = ticket.evicted() => {}
+            }
+        }
+    }
+}
+
+/// HTTP on an admitted connection until it ends, goes idle past its timeout or is chosen to
+/// make room for a new one.
+async fn serve<I>(ctx: &Arc<Ctx>, io: I, ticket: Ticket, info: ConnInfo, watcher: Watcher)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let state = ctx.state.clone();
+    let activity = ticket.activity.clone();
+    let svc = service_fn(move |req: Request<Incoming>| {
+        let busy = activity.begin();
+        let state = state.clone();
+        async move { Ok::<_, Infallible>(answer(state, req, info, busy).await) }
+    });
+    let conn = ctx
+        .builder
+        .serve_connection(TokioIo::new(V1Wire::new(io)), svc)
+        .into_owned();
+    let conn = watcher.watch(conn);
+    tokio::pin!(conn);
+    let limits = &ctx.state.config.limits;
+    let (header, idle) = (limits.header_read_timeout, limits.idle_timeout);
+    loop {
+        let deadline = ticket.activity.deadline(header, idle);
+        tokio::select! {
+            _ = &mut conn => return,
+            _ = ticket.evicted() => {
+                tracing::debug!("closing an idle connection to make room for a new one");
+                return;
+            }
+            _ = tokio::time::sleep_until(deadline) => {
+                if ticket.activity.expired(header, idle) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Answers every request of a connection over the limit with v1's 503, then closes it.
+async fn refuse<I>(ctx: &Ctx, io: I, wait: Duration)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let svc = service_fn(|_req: Request<Incoming>| async {
+        let mut r = to_response(Answer::error(V1Error::overloaded(
+            "harvest-proxy has no free connection slot",
+            1,
+        )));
+        r.headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+        Ok::<_, Infallible>(r)
+    });
+    let conn = ctx
+        .builder
+        .serve_connection(TokioIo::new(V1Wire::new(io)), svc);
+    let _ = tokio::time::timeout(wait, conn).await;
+}
+
+/// A response body that marks its request done when hyper has taken it.
+pub struct Tracked {
+    inner: Full<Bytes>,
+    _busy: Busy,
+}
+
+impl Body for Tracked {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        Pin::new(&mut self.get_mut().inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// One request: its id (in the `X-Request-Id` answer header and, through the span, in every
+/// log line of the request), then [`respond`].
+async fn answer(
+    state: Arc<State>,
+    req: Request<Incoming>,
+    info: ConnInfo,
+    busy: Busy,
+) -> Response<Tracked> {
+    let id = request_id(&req);
+    // An ERROR-level span is enabled at every log level, so the id is on every line.
+    let span = tracing::error_span!("request", id = %id, route = tracing::field::Empty);
+    let mut resp = respond(state, req, info).instrument(span).await;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp.map(|inner| Tracked { inner, _busy: busy })
+}
+
+/// The client's `X-Request-Id` when it is a plain token (1–64 of `A-Za-z0-9._:-`), else a
+/// new one (16 hex digits, unique in the process).
+fn request_id(req: &Request<Incoming>) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static SEED: std::sync::OnceLock<std::hash::RandomState> = std::sync::OnceLock::new();
+    static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let given = req.headers().get("x-request-id").map(|v| v.as_bytes());
+    if let Some(g) = given
+        && (1..=64).contains(&g.len())
+        && g.iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(b))
+    {
+        return String::from_utf8_lossy(g).into_owned();
+    }
+    let mut h = SEED.get_or_init(std::hash::RandomState::new).build_hasher();
+    h.write_u64(COUNT.fetch_add(1, Ordering::Relaxed));
+    format!("{:016x}", h.finish())
+}
+
+fn header(req: &Request<Incoming>, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 fn to_response(a: Answer) -> Response<Full<Bytes>> {
@@ -177,19 +406,15 @@ fn to_response(a: Answer) -> Response<Full<Bytes>> {
     r
 }
 
-async fn respond(state: Arc<State>, req: Request<Incoming>, tls: bool) -> Response<Full<Bytes>> {
-    let path = req.uri().path().to_string();
-    if let Some(a) = handler::ops(&state, &path) {
-        return to_response(a);
-    }
-    let limits = &state.config.limits;
+/// 431 for a header block over the limit, 413 for a body announced over it.
+fn over_limits(limits: &Limits, req: &Request<Incoming>) -> Option<Answer> {
     let total_header_bytes: usize = req
         .headers()
         .iter()
         .map(|(k, v)| k.as_str().len() + v.len() + 4)
         .sum();
     if total_header_bytes > limits.max_header_bytes {
-        return to_response(Answer::error(V1Error::new(
+        return Some(Answer::error(V1Error::new(
             431,
             "Request headers are too large",
         )));
@@ -199,56 +424,104 @@ async fn respond(state: Arc<State>, req: Request<Incoming>, tls: bool) -> Respon
         .get(hyper::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limits.max_body_bytes) {
-        return to_response(Answer::error(V1Error::new(
-            413,
-            format!(
-                "Request body is larger than {} bytes",
-                limits.max_body_bytes
-            ),
-        )));
-    }
-    let host = req
+    declared
+        .filter(|n| *n > limits.max_body_bytes)
+        .map(|_| Answer::error(body_too_large(limits)))
+}
+
+fn body_too_large(limits: &Limits) -> V1Error {
+    V1Error::new(
+        413,
+        format!(
+            "Request body is larger than {} bytes",
+            limits.max_body_bytes
+        ),
+    )
+}
+
+/// The authority of `Link` when `public_url` is unset: the request's `Host` only when it is
+/// allow-listed, else the address the client connected to (never a name the client chose).
+fn link_authority(state: &State, req: &Request<Incoming>, info: ConnInfo) -> String {
+    let given = req
         .headers()
-        .get(hyper::header::HOST)
+        .get(HOST)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .or_else(|| req.uri().authority().map(|a| a.to_string()));
-    let legacy = LegacyRequest {
+    if let Some(h) = given.map(|h| h.trim().to_ascii_lowercase())
+        && state.config.allowed_hosts.contains(&h)
+    {
+        return h;
+    }
+    info.local.to_string()
+}
+
+/// Reads (and bounds) the body, so a slow, oversized or malformed upload gets a v1 answer.
+async fn read_body(limits: &Limits, body: Incoming) -> Result<Bytes, Answer> {
+    let read = tokio::time::timeout(
+        limits.header_read_timeout,
+        Limited::new(body, limits.max_body_bytes).collect(),
+    )
+    .await;
+    match read {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Err(_) => Err(Answer::error(V1Error::new(
+            408,
+            "The request body was not received in time",
+        ))),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(Answer::error(body_too_large(limits)))
+        }
+        Ok(Err(_)) => Err(Answer::error(V1Error::new(
+            400,
+            "The request body is malformed (e.g. broken chunked encoding) or was cut off",
+        ))),
+    }
+}
+
+async fn respond(
+    state: Arc<State>,
+    req: Request<Incoming>,
+    info: ConnInfo,
+) -> Response<Full<Bytes>> {
+    let path = req.uri().path().to_string();
+    if let Some(a) = handler::ops(&state, &path) {
+        return to_response(a);
+    }
+    let limits = &state.config.limits;
+    if let Some(a) = over_limits(limits, &req) {
+        return to_response(a);
+    }
+    let mut legacy = LegacyRequest {
         method: req.method().as_str().to_string(),
-        path: path.clone(),
+        path,
         query: req.uri().query().map(str::to_string),
         authorization: req
             .headers()
             .get(hyper::header::AUTHORIZATION)
             .map(|v| v.as_bytes().to_vec()),
-        host,
-        tls,
+        host: Some(link_authority(&state, &req, info)),
+        tls: info.tls,
+        on_behalf_of: header(&req, "on-behalf-of"),
+        idempotency_key: header(&req, "idempotency-key"),
+        body: Bytes::new(),
     };
-    // Read (and bound) the body, so a slow or oversized upload is cut off with a v1 answer.
-    let body_read = tokio::time::timeout(
-        limits.header_read_timeout,
-        Limited::new(req.into_body(), limits.max_body_bytes).collect(),
-    )
-    .await;
-    match body_read {
-        Err(_) => {
-            return to_response(Answer::error(V1Error::new(
-                408,
-                "The request body was not received in time",
-            )));
+    // A body is read only for an authenticated client: anyone else gets the 401 unread (and,
+    // on HTTP/1, the connection closed, so the unread body is not parsed as a next request).
+    if !req.body().is_end_stream()
+        && let Err(a) = handler::authenticate(&state, &legacy)
+    {
+        let mut r = to_response(a);
+        if req.version() < hyper::Version::HTTP_2 {
+            r.headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
         }
-        Ok(Err(_)) => {
-            return to_response(Answer::error(V1Error::new(
-                413,
-                format!(
-                    "Request body is larger than {} bytes",
-                    limits.max_body_bytes
-                ),
-            )));
-        }
-        Ok(Ok(_)) => {}
+        return r;
     }
+    legacy.body = match read_body(limits, req.into_body()).await {
+        Ok(b) => b,
+        Err(a) => return to_response(a),
+    };
     match tokio::time::timeout(
         limits.request_timeout,
         handler::legacy(state.clone(), legacy),

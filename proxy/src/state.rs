@@ -1,18 +1,18 @@
 //! Shared state of a running proxy: config, mappings, upstream client, caches, metrics.
 
-use std::collections::HashSet;
 use std::num::NonZeroUsize;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use lru::LruCache;
 use serde_json::Value;
 use tokio::time::Instant;
 
 use harvest_mappings::Catalog;
 
-use crate::config::Config;
+use crate::config::{Config, KeyEntry, Tenant};
 use crate::metrics::Metrics;
 use crate::tokens::TokenCache;
 use crate::upstream::Upstream;
@@ -64,42 +64,85 @@ impl<V: Clone> TtlCache<V> {
     }
 }
 
-/// True when a view (and every view it uses) joins only collections marked `cache = true`.
-fn only_cached_joins(catalog: &Catalog, view: &str, seen: &mut HashSet<String>) -> bool {
-    if !seen.insert(view.to_string()) {
-        return true;
-    }
-    let Some(v) = catalog.view(view) else {
-        return false;
-    };
-    v.joins.iter().all(|j| {
-        j.cache
-            && j.view
-                .as_deref()
-                .is_none_or(|jv| only_cached_joins(catalog, jv, seen))
-    }) && v.ops.iter().all(|op| each_views_cached(catalog, op, seen))
+/// The reloadable part of the config (SIGHUP): tenants and the legacy keys bound to them.
+///
+/// Tenants sit in stable slots: a tenant keeps its slot across reloads while its definition is
+/// unchanged, and a new or changed definition gets a slot never used before. Tokens, cursors and
+/// cached v3 data are keyed by slot, so what one definition fetched never serves another, and a
+/// request in flight keeps the tenant it started with.
+#[derive(Debug, Default)]
+pub struct Tenancy {
+    tenants: Vec<Option<Arc<Tenant>>>,
+    keys: Vec<KeyEntry>,
 }
 
-fn each_views_cached(
-    catalog: &Catalog,
-    op: &harvest_mappings::catalog::Op,
-    seen: &mut HashSet<String>,
-) -> bool {
-    use harvest_mappings::catalog::Op;
-    match op {
-        Op::Each { view, .. } => only_cached_joins(catalog, view, seen),
-        Op::When {
-            then, otherwise, ..
-        } => then
-            .iter()
-            .chain(otherwise)
-            .all(|o| each_views_cached(catalog, o, seen)),
-        _ => true,
+impl Tenancy {
+    /// The start-up table: slot i is `tenants[i]`.
+    pub fn new(tenants: Vec<Tenant>, keys: Vec<KeyEntry>) -> Tenancy {
+        Tenancy {
+            tenants: tenants.into_iter().map(|t| Some(Arc::new(t))).collect(),
+            keys,
+        }
+    }
+
+    /// The table after a reload: unchanged tenants keep their slots; keys point at slots.
+    pub fn next(&self, tenants: Vec<Tenant>, keys: Vec<KeyEntry>) -> Tenancy {
+        let mut slots: Vec<Option<Arc<Tenant>>> = vec![None; self.tenants.len()];
+        let mut slot_of = Vec::with_capacity(tenants.len());
+        for t in tenants {
+            let kept = self
+                .tenants
+                .iter()
+                .position(|old| old.as_deref() == Some(&t));
+            match kept {
+                Some(i) => {
+                    slots[i] = self.tenants[i].clone();
+                    slot_of.push(i);
+                }
+                None => {
+                    slot_of.push(slots.len());
+                    slots.push(Some(Arc::new(t)));
+                }
+            }
+        }
+        let keys = keys
+            .into_iter()
+            .map(|k| KeyEntry {
+                tenant: slot_of[k.tenant],
+                ..k
+            })
+            .collect();
+        Tenancy {
+            tenants: slots,
+            keys,
+        }
+    }
+
+    pub fn tenant(&self, slot: usize) -> Option<Arc<Tenant>> {
+        self.tenants.get(slot).cloned().flatten()
+    }
+
+    pub fn keys(&self) -> &[KeyEntry] {
+        &self.keys
+    }
+
+    /// The slots in use.
+    pub fn live_slots(&self) -> Vec<usize> {
+        (0..self.tenants.len())
+            .filter(|i| self.tenants[*i].is_some())
+            .collect()
+    }
+
+    pub fn tenant_count(&self) -> usize {
+        self.tenants.iter().flatten().count()
     }
 }
 
 pub struct State {
+    /// The start-up config. Its `tenants` and `keys` are moved into [`State::tenancy`] (they
+    /// are empty here): look them up with [`State::tenant`] and [`State::tenancy`].
     pub config: Config,
+    tenancy: ArcSwap<Tenancy>,
     pub catalog: &'static Catalog,
     pub upstream: Arc<Upstream>,
     pub tokens: Arc<TokenCache>,
@@ -108,45 +151,152 @@ pub struct State {
     pub cursors: TtlCache<String>,
     /// Reference collections (joins marked `cache = true`).
     pub reference: TtlCache<Arc<Vec<Value>>>,
-    /// v3 paths whose joins are marked cacheable in the mappings.
-    pub cacheable: HashSet<String>,
-    /// Routes whose response view joins only cached reference data (memoisable by content).
-    pub memoisable: HashSet<String>,
     /// Translated v1 pages by (tenant, route, content hash of the v3 page); same TTL as the
     /// reference data they were built with.
     pub translated: TtlCache<bytes::Bytes>,
     pub ready: AtomicBool,
+    /// The embedded store (idempotency keys of writes).
+    pub store: crate::store::Store,
 }
 
 impl State {
-    pub fn new(config: Config, catalog: &'static Catalog) -> Result<State, String> {
+    pub fn new(mut config: Config, catalog: &'static Catalog) -> Result<State, String> {
         let upstream = Arc::new(Upstream::new(config.limits.upstream_timeout)?);
-        let cacheable = catalog
-            .views()
-            .flat_map(|v| v.joins.iter().filter(|j| j.cache).map(|j| j.from.clone()))
-            .collect();
-        let memoisable = catalog
-            .endpoints()
-            .iter()
-            .filter(|e| {
-                e.response
-                    .as_ref()
-                    .is_some_and(|r| only_cached_joins(catalog, &r.view, &mut HashSet::new()))
-            })
-            .map(|e| e.route())
-            .collect();
+        let store = crate::store::Store::open(config.store.as_deref()).map_err(|e| {
+            let at = config
+                .store
+                .as_ref()
+                .map_or("memory".to_string(), |p| p.display().to_string());
+            format!("cannot open the store ({at}): {e}")
+        })?;
+        let tenancy = Tenancy::new(
+            std::mem::take(&mut config.tenants),
+            std::mem::take(&mut config.keys),
+        );
+        let l = &config.limits;
+        let tokens = TokenCache::new(config.cache.token_refresh_margin)
+            .with_limits(l.token_timeout, l.token_backoff);
         Ok(State {
-            memoisable,
+            tenancy: ArcSwap::from_pointee(tenancy),
             translated: TtlCache::new(config.cache.translated_entries, config.cache.reference_ttl),
-            tokens: Arc::new(TokenCache::new(config.cache.token_refresh_margin)),
+            tokens: Arc::new(tokens),
             metrics: Arc::new(Metrics::new()),
             cursors: TtlCache::new(config.cache.cursor_entries, config.cache.cursor_ttl),
             reference: TtlCache::new(1024, config.cache.reference_ttl),
-            cacheable,
             upstream,
             catalog,
             config,
             ready: AtomicBool::new(false),
+            store,
         })
+    }
+
+    /// The tenant of a slot (as a key entry names it).
+    pub fn tenant(&self, slot: usize) -> Option<Arc<Tenant>> {
+        self.tenancy.load().tenant(slot)
+    }
+
+    /// The current tenants and keys.
+    pub fn tenancy(&self) -> Arc<Tenancy> {
+        self.tenancy.load_full()
+    }
+
+    /// Replaces keys and tenants with those of `new` (SIGHUP), without touching connections.
+    /// What only a restart can change (listener, TLS, limits, caches, mappings, links) is
+    /// kept and named in the summary. A `new` that does not validate changes nothing.
+    pub fn reload(&self, mut new: Config) -> Result<String, String> {
+        new.validate()?;
+        let old = self.tenancy.load();
+        let next = old.next(
+            std::mem::take(&mut new.tenants),
+            std::mem::take(&mut new.keys),
+        );
+        let kept = next
+            .live_slots()
+            .iter()
+            .filter(|s| old.tenant(**s).is_some())
+            .count();
+        let summary = format!(
+            "{} tenants ({} unchanged), {} keys",
+            next.tenant_count(),
+            kept,
+            next.keys().len()
+        );
+        self.tokens.retain_tenants(&next.live_slots());
+        self.tenancy.store(Arc::new(next));
+        let restart = restart_only(&self.config, &new);
+        Ok(if restart.is_empty() {
+            summary
+        } else {
+            format!(
+                "{summary}; changed but kept until a restart: {}",
+                restart.join(", ")
+            )
+        })
+    }
+}
+
+/// The settings a reload cannot change that differ between two configs.
+fn restart_only(old: &Config, new: &Config) -> Vec<&'static str> {
+    let d = |v: &dyn std::fmt::Debug| format!("{v:?}");
+    let pairs: [(&'static str, String, String); 7] = [
+        (
+            "allowed_hosts",
+            d(&old.allowed_hosts),
+            d(&new.allowed_hosts),
+        ),
+        ("listen", d(&old.listen), d(&new.listen)),
+        ("tls", d(&old.tls), d(&new.tls)),
+        ("limits", d(&old.limits), d(&new.limits)),
+        ("cache", d(&old.cache), d(&new.cache)),
+        ("mappings", d(&old.mappings), d(&new.mappings)),
+        ("public_url", d(&old.public_url), d(&new.public_url)),
+    ];
+    pairs
+        .into_iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(name, _, _)| name)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    fn tenant(name: &str, secret: &str) -> Tenant {
+        Tenant {
+            name: name.into(),
+            client_id: "id".into(),
+            client_secret: Secret::new(secret),
+            token_url: "https://auth.example.com/token".into(),
+            base_url: "https://harvest.example.com".into(),
+            read_as: 1,
+        }
+    }
+
+    fn key(n: u8, tenant: usize) -> KeyEntry {
+        KeyEntry {
+            sha256: [n; 32],
+            tenant,
+            label: format!("k{n}"),
+        }
+    }
+
+    #[test]
+    fn reloads_keep_the_slot_of_an_unchanged_tenant_only() {
+        let t0 = Tenancy::new(vec![tenant("a", "s"), tenant("b", "s")], vec![key(1, 1)]);
+        // b unchanged (now listed first), a's secret rotated, c new.
+        let t1 = t0.next(
+            vec![tenant("b", "s"), tenant("a", "rotated"), tenant("c", "s")],
+            vec![key(1, 0), key(2, 1), key(3, 2)],
+        );
+        assert_eq!(t1.tenant(1).unwrap().name, "b", "b keeps its slot");
+        assert!(t1.tenant(0).is_none(), "a's old definition is gone");
+        let slots: Vec<usize> = t1.keys().iter().map(|k| k.tenant).collect();
+        assert_eq!(slots, [1, 2, 3], "keys follow their tenants to their slots");
+        assert_eq!(t1.tenant(2).unwrap().client_secret.expose(), "rotated");
+        assert_eq!(t1.tenant(3).unwrap().name, "c");
+        assert_eq!((t1.tenant_count(), t1.live_slots()), (3, vec![1, 2, 3]));
     }
 }

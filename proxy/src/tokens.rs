@@ -4,7 +4,12 @@
 //! - single flight: concurrent requests on a cold entry make one token call;
 //! - never on the hot path while a valid token exists: a token close to expiry is served while a
 //!   background task refreshes it;
-//! - expiry from `expires_at` (RFC 3339), `expires_in` (seconds) or `expires` (either), else 1 h;
+//! - expiry from `expires_at` (RFC 3339), `expires_in` (seconds) or `expires` (either), else 1 h,
+//!   clamped to [`MIN_LIFETIME`]..[`MAX_LIFETIME`];
+//! - a token request has its own timeout; a failure is remembered for a short back-off and
+//!   shared by every request waiting meanwhile (single flight for failures too);
+//! - the legacy client never reads a byte of the token endpoint's answer: it gets a message
+//!   built from the status alone, the log gets a redacted reason (status, size, key names);
 //! - `invalidate` drops a token v3 refused (401) so the next call fetches a fresh one.
 
 use std::collections::HashMap;
@@ -23,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use crate::config::Tenant;
 use crate::metrics::Metrics;
@@ -55,13 +61,21 @@ type GhClient = oauth2::Client<
 >;
 
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+/// Bounds of a token's lifetime whatever the token endpoint says: an absurd expiry neither
+/// overflows nor keeps a token forever, and a zero one does not make every request fetch.
+pub const MIN_LIFETIME: Duration = Duration::from_secs(1);
+pub const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 #[derive(Clone)]
 pub struct Token {
     pub value: Secret,
     pub expires: Instant,
+    /// From then on the token is still served but refreshed in the background.
+    pub refresh_at: Instant,
 }
 
+/// Why no token could be had. `message` is what the legacy client may read: it never holds a
+/// byte of the token endpoint's answer (the redacted reason is logged instead).
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("token request failed: {message}")]
 pub struct TokenError {
@@ -74,33 +88,67 @@ pub struct TokenError {
 struct Slot {
     token: Option<Token>,
     refreshing: bool,
+    /// The last failed fetch and until when it is answered without asking again.
+    failed: Option<(Instant, TokenError)>,
 }
 
-/// (tenant index, sub) → its token slot.
+impl Slot {
+    fn remembered(&self, now: Instant) -> Option<TokenError> {
+        self.failed
+            .as_ref()
+            .filter(|(until, _)| now < *until)
+            .map(|(_, e)| e.clone())
+    }
+}
+
+/// (tenant slot, sub) → its token slot.
 type Slots = HashMap<(usize, u64), Arc<Mutex<Slot>>>;
 
 pub struct TokenCache {
     slots: StdMutex<Slots>,
     margin: Duration,
+    timeout: Duration,
+    backoff: Duration,
 }
 
 impl TokenCache {
     pub fn new(margin: Duration) -> Self {
+        let l = crate::config::Limits::default();
         TokenCache {
             slots: StdMutex::new(HashMap::new()),
             margin,
+            timeout: l.token_timeout,
+            backoff: l.token_backoff,
+        }
+    }
+
+    /// One token request may take `timeout`; a failure is remembered for `backoff`.
+    pub fn with_limits(self, timeout: Duration, backoff: Duration) -> Self {
+        TokenCache {
+            timeout,
+            backoff,
+            ..self
+        }
+    }
+
+    fn lock_slots(&self) -> std::sync::MutexGuard<'_, Slots> {
+        match self.slots.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
         }
     }
 
     fn slot(&self, key: (usize, u64)) -> Arc<Mutex<Slot>> {
-        let mut m = match self.slots.lock() {
-            Ok(m) => m,
-            Err(p) => p.into_inner(),
-        };
-        m.entry(key).or_default().clone()
+        self.lock_slots().entry(key).or_default().clone()
     }
 
-    /// A valid token for (tenant, sub).
+    /// Forgets the tokens of tenant slots no longer in use (after a reload).
+    pub fn retain_tenants(&self, live: &[usize]) {
+        self.lock_slots().retain(|(t, _), _| live.contains(t));
+    }
+
+    /// A valid token for (tenant, sub). One fetch at a time per (tenant, sub): concurrent
+    /// callers wait for it and share its outcome, a failure included, for the back-off.
     pub async fn get(
         self: &Arc<Self>,
         tenant_idx: usize,
@@ -112,37 +160,45 @@ impl TokenCache {
         let slot = self.slot((tenant_idx, sub));
         let mut g = slot.lock().await;
         let now = Instant::now();
-        if let Some(t) = g.token.clone() {
-            if t.expires > now + self.margin {
-                return Ok(t.value);
-            }
-            if t.expires > now {
+        if let Some(t) = g.token.clone()
+            && t.expires > now
+        {
+            if now >= t.refresh_at && !g.refreshing && g.remembered(now).is_none() {
                 // Close to expiry: serve it, refresh in the background (once).
-                if !g.refreshing {
-                    g.refreshing = true;
-                    let (slot2, tenant2, up, m) = (
-                        slot.clone(),
-                        tenant.clone(),
-                        upstream.clone(),
-                        metrics.clone(),
-                    );
-                    tokio::spawn(async move {
-                        let fresh = fetch(&tenant2, sub, &up, &m).await;
-                        let mut g = slot2.lock().await;
-                        g.refreshing = false;
-                        if let Ok(t) = fresh {
-                            g.token = Some(t);
-                        }
-                    });
-                }
-                return Ok(t.value);
+                g.refreshing = true;
+                let (me, slot2, tenant2) = (self.clone(), slot.clone(), tenant.clone());
+                let (up, m) = (upstream.clone(), metrics.clone());
+                let refresh = async move {
+                    let fresh = me.fetch(&tenant2, sub, &up, &m).await;
+                    let mut g = slot2.lock().await;
+                    g.refreshing = false;
+                    let _ = me.keep(&mut g, fresh);
+                };
+                tokio::spawn(refresh.in_current_span());
             }
+            return Ok(t.value);
+        }
+        if let Some(e) = g.remembered(now) {
+            return Err(e);
         }
         // Cold or expired: fetch while holding the slot, so concurrent callers wait for this one.
-        let t = fetch(tenant, sub, upstream, metrics).await?;
-        let v = t.value.clone();
-        g.token = Some(t);
-        Ok(v)
+        let fresh = self.fetch(tenant, sub, upstream, metrics).await;
+        self.keep(&mut g, fresh)
+    }
+
+    fn keep(&self, g: &mut Slot, fresh: Result<Token, TokenError>) -> Result<Secret, TokenError> {
+        match fresh {
+            Ok(t) => {
+                let v = t.value.clone();
+                g.token = Some(t);
+                g.failed = None;
+                Ok(v)
+            }
+            Err(e) => {
+                g.failed = Some((Instant::now() + self.backoff, e.clone()));
+                Err(e)
+            }
+        }
     }
 
     /// Drops the token if it is still the one v3 refused.
@@ -153,66 +209,233 @@ impl TokenCache {
             g.token = None;
         }
     }
+
+    /// One token request, bounded by the token timeout. A failure is logged once, here, with a
+    /// redacted reason; the error says only what the client may read.
+    async fn fetch(
+        &self,
+        tenant: &Tenant,
+        sub: u64,
+        upstream: &Arc<Upstream>,
+        metrics: &Metrics,
+    ) -> Result<Token, TokenError> {
+        metrics.token_fetches.inc();
+        let started = Instant::now();
+        let seen = Arc::new(StdMutex::new(Seen::default()));
+        let asked = tokio::time::timeout(self.timeout, request(tenant, sub, upstream, &seen)).await;
+        let failure = match asked {
+            Ok(Ok(resp)) => {
+                let lifetime = lifetime(&resp, SystemTime::now()).clamp(MIN_LIFETIME, MAX_LIFETIME);
+                let early = self.margin.min(lifetime / 2);
+                return Ok(Token {
+                    value: Secret::new(resp.access_token().secret().clone()),
+                    expires: started + lifetime,
+                    refresh_at: started + lifetime - early,
+                });
+            }
+            Ok(Err(e)) => explain(e, &seen),
+            Err(_) => Failure {
+                client: format!(
+                    "the token endpoint did not answer within {} ms",
+                    self.timeout.as_millis()
+                ),
+                log: "timeout".into(),
+                unreachable: true,
+            },
+        };
+        tracing::warn!(
+            tenant = %tenant.name,
+            sub,
+            token_endpoint = %endpoint_of(&tenant.token_url),
+            ms = started.elapsed().as_millis() as u64,
+            reason = %failure.log,
+            "v3 token request failed"
+        );
+        Err(TokenError {
+            message: failure.client,
+            unreachable: failure.unreachable,
+        })
+    }
 }
 
-async fn fetch(
+/// Scheme, host, port and path of a URL: never user info or a query, which could hold secrets.
+fn endpoint_of(u: &str) -> String {
+    match url::Url::parse(u) {
+        Ok(url) => {
+            format!(
+                "{}://{}{}",
+                url.scheme(),
+                url.host_str().unwrap_or("?"),
+                url.port().map(|p| format!(":{p}")).unwrap_or_default()
+            ) + url.path()
+        }
+        Err(_) => "(unparsable token_url)".into(),
+    }
+}
+
+/// What the token endpoint's answer looked like, without its content.
+#[derive(Default, Clone)]
+struct Seen {
+    status: u16,
+    bytes: usize,
+    /// The names of the top-level JSON keys (never their values), or why there are none.
+    shape: String,
+}
+
+/// A failed token request: what the client reads, what the log says.
+struct Failure {
+    client: String,
+    log: String,
+    unreachable: bool,
+}
+
+type TokenRequestError = RequestTokenError<crate::upstream::CallError, BasicErrorResponse>;
+
+/// The client-credentials request (client id and secret as HTTP Basic, `sub` in the form).
+async fn request(
     tenant: &Tenant,
     sub: u64,
     upstream: &Arc<Upstream>,
-    metrics: &Metrics,
-) -> Result<Token, TokenError> {
-    metrics.token_fetches.inc();
-    let url = TokenUrl::new(tenant.token_url.clone()).map_err(|e| TokenError {
-        message: format!("bad token_url: {e}"),
-        unreachable: false,
-    })?;
+    seen: &Arc<StdMutex<Seen>>,
+) -> Result<TokenResp, TokenRequestError> {
+    let url = TokenUrl::new(tenant.token_url.clone())
+        .map_err(|e| RequestTokenError::Other(format!("bad token_url: {e}")))?;
     let client: GhClient = oauth2::Client::new(ClientId::new(tenant.client_id.clone()))
         .set_client_secret(ClientSecret::new(tenant.client_secret.expose().to_string()))
         .set_auth_type(AuthType::BasicAuth)
         .set_token_uri(url);
     let http = |req: oauth2::HttpRequest| {
-        let up = upstream.clone();
-        async move { up.oauth_call(req).await }
+        let (up, seen) = (upstream.clone(), seen.clone());
+        async move {
+            let mut resp = up.oauth_call(req).await?;
+            let shape = json_shape(resp.body());
+            if let Ok(mut s) = seen.lock() {
+                *s = Seen {
+                    status: resp.status().as_u16(),
+                    bytes: resp.body().len(),
+                    shape,
+                };
+            }
+            if resp.status().is_success() {
+                sanitize_expiry(resp.body_mut());
+            }
+            Ok::<_, crate::upstream::CallError>(resp)
+        }
     };
-    let started = Instant::now();
-    let resp = client
+    client
         .exchange_client_credentials()
         .add_extra_param("sub", sub.to_string())
         .request_async(&http)
         .await
-        .map_err(|e| match e {
-            RequestTokenError::ServerResponse(r) => TokenError {
-                message: format!("token endpoint refused the credentials: {}", r.error()),
-                unreachable: false,
-            },
-            RequestTokenError::Request(e) => TokenError {
-                message: e.to_string(),
-                unreachable: true,
-            },
-            RequestTokenError::Parse(_, body) => TokenError {
-                message: format!("token endpoint answered: {}", scrub(&body)),
-                unreachable: false,
-            },
-            RequestTokenError::Other(m) => TokenError {
-                message: m,
-                unreachable: false,
-            },
-        })?;
-    let lifetime = lifetime(&resp, SystemTime::now());
-    Ok(Token {
-        value: Secret::new(resp.access_token().secret().clone()),
-        expires: started + lifetime,
-    })
 }
 
-/// A token-endpoint error body, shortened; it may echo the client id but never holds the secret.
-fn scrub(body: &[u8]) -> String {
-    let s = String::from_utf8_lossy(body);
-    let s: String = s.chars().take(200).collect();
-    if s.trim().is_empty() {
-        "an empty or unreadable response".into()
-    } else {
-        s
+/// The client's and the log's account of a failed request; neither quotes the answer's body.
+fn explain(e: TokenRequestError, seen: &StdMutex<Seen>) -> Failure {
+    let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
+    let answer = format!("HTTP {}, {} bytes, {}", seen.status, seen.bytes, seen.shape);
+    let (client, log, unreachable) = match e {
+        RequestTokenError::Request(e) => (
+            "the token endpoint could not be reached".to_string(),
+            e.to_string(),
+            true,
+        ),
+        RequestTokenError::ServerResponse(r) => (
+            format!(
+                "the token endpoint refused the tenant's OAuth credentials (HTTP {})",
+                seen.status
+            ),
+            format!("{answer}; OAuth error {}", oauth_code(r.error())),
+            false,
+        ),
+        RequestTokenError::Parse(p, _body) if seen.status == 200 => (
+            "the token endpoint answered HTTP 200 with something that is not a token response"
+                .to_string(),
+            format!(
+                "{answer}; unusable at `{}` ({:?} error at line {} column {})",
+                p.path(),
+                p.inner().classify(),
+                p.inner().line(),
+                p.inner().column()
+            ),
+            false,
+        ),
+        RequestTokenError::Parse(..) => (
+            format!("the token endpoint answered HTTP {}", seen.status),
+            answer,
+            false,
+        ),
+        RequestTokenError::Other(m) => (
+            format!("the token endpoint answered HTTP {} unusably", seen.status),
+            format!("{answer}; {}", m.chars().take(160).collect::<String>()),
+            false,
+        ),
+    };
+    Failure {
+        client: format!("{client}; retried after a back-off"),
+        log,
+        unreachable,
+    }
+}
+
+/// An RFC 6749 error code; anything else the endpoint wrote is not repeated.
+fn oauth_code(e: &oauth2::basic::BasicErrorResponseType) -> &'static str {
+    use oauth2::basic::BasicErrorResponseType as T;
+    match e {
+        T::InvalidClient => "invalid_client",
+        T::InvalidGrant => "invalid_grant",
+        T::InvalidRequest => "invalid_request",
+        T::InvalidScope => "invalid_scope",
+        T::UnauthorizedClient => "unauthorized_client",
+        T::UnsupportedGrantType => "unsupported_grant_type",
+        T::Extension(_) => "(non-standard code)",
+    }
+}
+
+/// The top-level keys of a JSON object body (names only, as far as they look like names).
+fn json_shape(body: &[u8]) -> String {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => {
+            let keys: Vec<&str> = m
+                .keys()
+                .filter(|k| {
+                    k.len() <= 32 && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                })
+                .take(12)
+                .map(String::as_str)
+                .collect();
+            format!("JSON object with keys [{}]", keys.join(", "))
+        }
+        Ok(_) => "JSON that is not an object".into(),
+        Err(_) if body.is_empty() => "empty body".into(),
+        Err(_) => "not JSON".into(),
+    }
+}
+
+/// Makes an out-of-range `expires_in` (negative, fractional, beyond u64, a numeric string)
+/// a whole number of seconds (clamped later), so an absurd value neither fails the token nor
+/// overflows; a non-numeric one is dropped (the other expiry fields or the default apply).
+fn sanitize_expiry(body: &mut Vec<u8>) {
+    let Ok(Value::Object(mut m)) = serde_json::from_slice::<Value>(body) else {
+        return;
+    };
+    let Some(v) = m.get("expires_in") else {
+        return;
+    };
+    if v.as_u64().is_some() {
+        return;
+    }
+    let secs = match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    match secs.filter(|f| !f.is_nan()) {
+        // `as` saturates: negative → 0, beyond u64 → u64::MAX.
+        Some(f) => m.insert("expires_in".into(), Value::from(f as u64)),
+        None => m.remove("expires_in"),
+    };
+    if let Ok(b) = serde_json::to_vec(&m) {
+        *body = b;
     }
 }
 
@@ -322,6 +545,32 @@ mod tests {
 
     fn resp(json: &str) -> TokenResp {
         serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn odd_expiries_become_whole_seconds_and_answers_are_described_without_values() {
+        let fix = |json: &str| {
+            let mut b = json.as_bytes().to_vec();
+            sanitize_expiry(&mut b);
+            serde_json::from_slice::<Value>(&b).unwrap()["expires_in"].clone()
+        };
+        assert_eq!(fix(r#"{"expires_in":1e300}"#), u64::MAX);
+        assert_eq!(fix(r#"{"expires_in":-5}"#), 0);
+        assert_eq!(fix(r#"{"expires_in":"90.5"}"#), 90);
+        assert_eq!(fix(r#"{"expires_in":"soon"}"#), Value::Null);
+        assert_eq!(fix(r#"{"expires_in":120}"#), 120);
+        let r =
+            resp(r#"{"access_token":"a","token_type":"Bearer","expires_in":18446744073709551615}"#);
+        let l = lifetime(&r, SystemTime::now()).clamp(MIN_LIFETIME, MAX_LIFETIME);
+        assert_eq!(l, MAX_LIFETIME);
+        let shape = json_shape(br#"{"access_token":"secret-value","bad key!":1}"#);
+        assert_eq!(shape, "JSON object with keys [access_token]");
+        assert!(!shape.contains("secret-value"));
+        assert_eq!(json_shape(b"<html>"), "not JSON");
+        assert_eq!(
+            endpoint_of("https://u:p@auth.example.com:8443/token?key=x"),
+            "https://auth.example.com:8443/token"
+        );
     }
 
     #[test]

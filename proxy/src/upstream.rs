@@ -26,6 +26,9 @@ pub enum CallError {
     Timeout(Duration),
     #[error("connection failed: {0}")]
     Connect(String),
+    /// The request may have been sent: the connection broke before a full answer came.
+    #[error("connection lost: {0}")]
+    Lost(String),
     #[error("reading the response failed: {0}")]
     Body(String),
     #[error("bad request: {0}")]
@@ -62,11 +65,13 @@ impl Upstream {
     /// One request with the configured timeout; the body is read in full.
     pub async fn send(&self, req: Request<Full<Bytes>>) -> Result<RawResponse, CallError> {
         let fut = async {
-            let resp = self
-                .client
-                .request(req)
-                .await
-                .map_err(|e| CallError::Connect(error_chain(&e)))?;
+            let resp = self.client.request(req).await.map_err(|e| {
+                if e.is_connect() {
+                    CallError::Connect(error_chain(&e))
+                } else {
+                    CallError::Lost(error_chain(&e))
+                }
+            })?;
             let (parts, body) = resp.into_parts();
             let body = body
                 .collect()
@@ -87,18 +92,20 @@ impl Upstream {
 
     /// `GET url` with a Bearer token.
     pub async fn get(&self, url: &str, token: &Secret) -> Result<RawResponse, CallError> {
-        let req = Request::builder()
-            .method(Method::GET)
-            .uri(url)
-            .header("Authorization", format!("Bearer {}", token.expose()))
-            .header("Accept", "application/json")
-            .header(
-                "User-Agent",
-                concat!("harvest-proxy/", env!("CARGO_PKG_VERSION")),
-            )
-            .body(Full::new(Bytes::new()))
-            .map_err(|e| CallError::Build(e.to_string()))?;
-        self.send(req).await
+        self.send(authorized(Method::GET, url, token, None)?).await
+    }
+
+    /// A write (`POST`/`PATCH`/`PUT`/`DELETE`) with a Bearer token and an optional JSON body.
+    pub async fn write(
+        &self,
+        method: &str,
+        url: &str,
+        token: &Secret,
+        body: Option<&serde_json::Value>,
+    ) -> Result<RawResponse, CallError> {
+        let method =
+            Method::from_bytes(method.as_bytes()).map_err(|e| CallError::Build(e.to_string()))?;
+        self.send(authorized(method, url, token, body)?).await
     }
 
     /// The HTTP client the oauth2 crate drives for token requests.
@@ -116,6 +123,33 @@ impl Upstream {
         resp.body(r.body.to_vec())
             .map_err(|e| CallError::Build(e.to_string()))
     }
+}
+
+/// A v3 request with the Bearer token, JSON accepted, and a JSON body when given.
+fn authorized(
+    method: Method,
+    url: &str,
+    token: &Secret,
+    body: Option<&serde_json::Value>,
+) -> Result<Request<Full<Bytes>>, CallError> {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(url)
+        .header("Authorization", format!("Bearer {}", token.expose()))
+        .header("Accept", "application/json")
+        .header(
+            "User-Agent",
+            concat!("harvest-proxy/", env!("CARGO_PKG_VERSION")),
+        );
+    let bytes = match body {
+        Some(v) => {
+            b = b.header("Content-Type", "application/json");
+            Bytes::from(serde_json::to_vec(v).map_err(|e| CallError::Build(e.to_string()))?)
+        }
+        None => Bytes::new(),
+    };
+    b.body(Full::new(bytes))
+        .map_err(|e| CallError::Build(e.to_string()))
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

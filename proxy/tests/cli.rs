@@ -214,11 +214,21 @@ fn show_takes_the_route_in_every_written_form() {
         v2.contains("legacy paths  /v1/job_posts/{id}, /v2/job_posts/{id}"),
         "{v2}"
     );
+    // A served write shows its body views and its write plan; an unsupported one its reason.
     let (_, out, _) = run(&["mappings", "show", "PATCH /v1/applications/5"]);
     assert!(
         out.contains("body through view applications.application_patch_body")
             && out.contains("  applications.application_patch_body  (applications.toml:")
-            && out.contains("(the default reason of unsupported writes)"),
+            && out.contains("\nwrite (as the On-Behalf-Of user")
+            && out.contains("  v1 answer  "),
+        "{out}"
+    );
+    let (_, out, _) = run(&["mappings", "show", "POST /v1/jobs"]);
+    assert!(
+        out.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains("(the default reason of unsupported writes)"),
         "{out}"
     );
     // Without a method: every endpoint at the path.

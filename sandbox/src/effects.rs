@@ -302,11 +302,42 @@ fn new_application(
         rec.insert("stage_name".into(), json!(stage.1));
         rec.insert("needs_decision".into(), json!(false));
     }
-    for k in ["prospect_pool_id", "prospect_stage_id"] {
-        int_field(body, k)?;
+    for k in PROSPECT_REFS {
+        if let Some(id) = int_field(body, k.0)?
+            && ds.get(k.1, id).is_none()
+        {
+            return Err(ApiError::field(
+                k.0,
+                format!("{} {id} does not exist", schema::singular_label(k.1)),
+            ));
+        }
+    }
+    if let Some(jobs) = body.get("job_ids").filter(|v| !v.is_null()) {
+        let ids: Option<Vec<i64>> = jobs
+            .as_array()
+            .and_then(|a| a.iter().map(Value::as_i64).collect());
+        let ids = ids.ok_or_else(|| ApiError::field("job_ids", "must be an array of job ids"))?;
+        if let Some(j) = ids.iter().find(|j| ds.get("jobs", **j).is_none()) {
+            return Err(ApiError::field(
+                "job_ids",
+                format!("Job {j} does not exist"),
+            ));
+        }
+        rec.insert("prospective_job_ids".into(), json!(ids));
     }
     Ok(())
 }
+
+/// Prospect fields of an application create and the table each points to (v3's names, and
+/// `prospect_stage_id`, the update's name for the pool stage).
+const PROSPECT_REFS: [(&str, &str); 6] = [
+    ("prospect_pool_id", "prospect_pools"),
+    ("prospect_stage_id", "prospect_pool_stages"),
+    ("prospect_pool_stage_id", "prospect_pool_stages"),
+    ("prospect_owner_id", "users"),
+    ("prospective_department_id", "departments"),
+    ("prospective_office_id", "offices"),
+];
 
 /// The stage a new application of `job` starts in: `initial_stage_id` or the first stage.
 fn initial_stage(
@@ -542,11 +573,13 @@ fn application_created(ds: &mut Dataset, id: i64, body: &Map<String, Value>, ts:
             "job_interview_stage_id": stage, "entered_at": ts, "exited_at": Value::Null, "days_in_stage": 0, "current": true}));
     }
     if rec.get("prospect").and_then(Value::as_bool) == Some(true) {
+        let field = |k: &str| body.get(k).cloned().unwrap_or(Value::Null);
         let pid = ds.next_id("prospect_details", base_id("prospect_details"));
         let _ = ds.upsert("prospect_details", json!({"id": pid, "created_at": ts, "updated_at": ts, "application_id": id,
-            "pool_id": body.get("prospect_pool_id").cloned().unwrap_or(Value::Null),
-            "pool_stage_id": body.get("prospect_stage_id").cloned().unwrap_or(Value::Null),
-            "prospect_owner_id": Value::Null, "department_id": Value::Null, "office_id": Value::Null}));
+            "pool_id": field("prospect_pool_id"),
+            "pool_stage_id": body.get("prospect_pool_stage_id").cloned().unwrap_or_else(|| field("prospect_stage_id")),
+            "prospect_owner_id": field("prospect_owner_id"), "department_id": field("prospective_department_id"),
+            "office_id": field("prospective_office_id")}));
     }
     if let Some(cid) = rec.get("candidate_id").and_then(Value::as_i64) {
         ds.modify("candidates", cid, |c| {

@@ -13,6 +13,9 @@
 //! ITEM   := ACTION ['*' N]                   repeat N times
 //! ACTION := 'ok' | NNN (status, e.g. 500, 503, 429) | 'delay:' MS | 'slow:' MS | 'reset'
 //!         | 'truncate' | 'cutoff' | 'malformed' | 'down'
+//!         | 'lost' | 'applied:' NNN | 'applied-delay:' MS     (the request is served — a write is
+//!                                                            applied — then the answer is lost,
+//!                                                            replaced, or late)
 //! ```
 
 use std::collections::VecDeque;
@@ -39,6 +42,12 @@ pub enum FaultAction {
     Cutoff,
     /// 200 with a body that is not JSON.
     Malformed,
+    /// Serve the request (a write is applied), then drop the connection without answering.
+    Lost,
+    /// Serve the request (a write is applied), then answer this status instead.
+    Applied(u16),
+    /// Serve the request (a write is applied), then wait this long before answering.
+    AppliedDelay(Duration),
 }
 
 /// How a rule picks actions.
@@ -103,8 +112,20 @@ fn parse_action(s: &str) -> Result<FaultAction, FaultSpecError> {
         "cutoff" => FaultAction::Cutoff,
         "malformed" => FaultAction::Malformed,
         "down" => FaultAction::Status(503),
+        "lost" => FaultAction::Lost,
         _ => {
-            if let Some(v) = s.strip_prefix("delay:").or_else(|| s.strip_prefix("slow:")) {
+            if let Some(v) = s.strip_prefix("applied-delay:") {
+                FaultAction::AppliedDelay(ms(v)?)
+            } else if let Some(v) = s.strip_prefix("applied:") {
+                match v.parse::<u16>() {
+                    Ok(code) if (400..=599).contains(&code) => FaultAction::Applied(code),
+                    _ => {
+                        return Err(FaultSpecError(format!(
+                            "applied needs a status 400-599: `{s}`"
+                        )));
+                    }
+                }
+            } else if let Some(v) = s.strip_prefix("delay:").or_else(|| s.strip_prefix("slow:")) {
                 FaultAction::Delay(ms(v)?)
             } else if s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit()) {
                 let code: u16 = s.parse().map_err(|_| err())?;

@@ -231,6 +231,22 @@ pub async fn handle(
         authorization.as_deref(),
         &body,
     );
+    match fault {
+        FaultAction::Lost => {
+            state.stats.record_status(0);
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "sandbox fault: served, answer lost",
+            ));
+        }
+        FaultAction::Applied(code) => {
+            state.stats.record_status(code);
+            let r = Reply::json(code, &json!({"message": reason(code)}));
+            return Ok(encode(r, &FaultAction::Ok));
+        }
+        FaultAction::AppliedDelay(d) => tokio::time::sleep(d).await,
+        _ => {}
+    }
     state.stats.record_status(reply.status);
     Ok(encode(reply, &fault))
 }

@@ -27,6 +27,18 @@ impl StatsSnapshot {
             .unwrap_or(0)
     }
 
+    /// Count of v3 writes (POST, PUT, PATCH, DELETE on a `/v3/` path) received.
+    pub fn writes(&self) -> u64 {
+        self.by_route
+            .iter()
+            .filter(|(k, _)| {
+                k.split_once(' ')
+                    .is_some_and(|(m, p)| m != "GET" && m != "HEAD" && p.starts_with("/v3/"))
+            })
+            .map(|(_, v)| *v)
+            .sum()
+    }
+
     /// Count of v3 calls (any method) whose path starts with `/v3/`.
     pub fn v3_calls(&self) -> u64 {
         self.by_route

@@ -158,3 +158,93 @@ impl Stack {
         self.sandbox.shutdown().await;
     }
 }
+
+/// An answer read off a raw TCP connection.
+#[derive(Debug)]
+pub struct RawResp {
+    pub status: u16,
+    /// The head, lower-cased.
+    pub head: String,
+    pub body: String,
+}
+
+impl RawResp {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.head, self.body))
+    }
+
+    /// The v1 error shape: a JSON body with a string `message`.
+    pub fn v1_message(&self) -> String {
+        assert!(
+            self.head.contains("content-type: application/json"),
+            "JSON content type expected: {}",
+            self.head
+        );
+        self.json()["message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no message: {}", self.body))
+            .to_string()
+    }
+}
+
+/// Sends raw bytes and reads until the proxy closes the connection (at most 10 s); `None` if
+/// nothing came back.
+pub async fn raw(addr: SocketAddr, request: &[u8]) -> Option<RawResp> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let _ = tcp.write_all(request).await;
+    let mut buf = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        tcp.read_to_end(&mut buf),
+    )
+    .await;
+    parse_raw(&buf)
+}
+
+/// The first answer in `buf`.
+pub fn parse_raw(buf: &[u8]) -> Option<RawResp> {
+    let text = String::from_utf8_lossy(buf);
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let status = head.get(9..12)?.parse().ok()?;
+    Some(RawResp {
+        status,
+        head: head.to_ascii_lowercase(),
+        body: body.to_string(),
+    })
+}
+
+/// A stand-in OAuth token endpoint that answers every request with the status and body in
+/// `answer` (tests of what the proxy does with odd token answers). Returns its URL and a
+/// count of the requests it got.
+pub async fn fake_token_endpoint(
+    answer: Arc<std::sync::Mutex<(u16, String)>>,
+) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (answer, hits) = (answer.clone(), h.clone());
+            let svc = hyper::service::service_fn(move |_req| {
+                hits.fetch_add(1, Ordering::SeqCst);
+                let (status, body) = answer.lock().unwrap().clone();
+                async move {
+                    let mut r = hyper::Response::new(Full::new(Bytes::from(body)));
+                    *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
+                    r.headers_mut()
+                        .insert("content-type", "application/json".parse().unwrap());
+                    Ok::<_, std::convert::Infallible>(r)
+                }
+            });
+            tokio::spawn(
+                hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(tcp), svc),
+            );
+        }
+    });
+    (format!("http://{addr}/token"), hits)
+}

@@ -187,3 +187,32 @@ async fn candidates_of_a_job_page_through_their_applications() {
     assert!(got.windows(2).all(|w| w[0] > w[1]), "newest first");
     stack.stop().await;
 }
+
+/// A page number far past anything walked is answered at once with v1's 422 (never a walk
+/// proportional to the number), and the proxy keeps answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_page_number_is_refused_not_walked() {
+    let stack = Stack::start(SandboxConfig {
+        scale: 0.04,
+        ..Default::default()
+    })
+    .await;
+    for q in ["page=18446744073709551615", "per_page=1&page=2000"] {
+        let r = stack.get(&format!("/v1/users?{q}")).await;
+        assert_eq!(r.status, 422, "{q}: {}", r.text);
+        let body = r.json();
+        assert_eq!(body["errors"][0]["field"], "page", "{}", r.text);
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("follow the `Link` header"),
+            "{}",
+            r.text
+        );
+        assert_eq!(r.header("x-harvest-proxy-v3-calls"), None);
+    }
+    let r = stack.get("/v1/users?per_page=2&page=2").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    stack.stop().await;
+}

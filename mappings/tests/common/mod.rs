@@ -1,15 +1,15 @@
-//! A v3 fetcher over in-memory collections that behaves like v3 (its list filters, newest id
-//! first), for golden tests.
+//! Harvest v3 over in-memory collections that behaves like v3 (its list filters, newest id
+//! first, `per_page` and cursors), and the golden tests' entry into the legacy pipeline.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::path::PathBuf;
-use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use harvest_mappings::engine::{Fetch, FetchError};
-use harvest_mappings::{Catalog, Translator, query};
+use futures::future::BoxFuture;
+use harvest_mappings::engine::{Fetch, FetchError, FetchFuture};
+use harvest_mappings::v3::{V3, V3Page};
+use harvest_mappings::{Catalog, LegacyRequest, paging, serve};
 use serde_json::Value;
 
 pub struct FixtureFetch {
@@ -83,53 +83,100 @@ fn keep(row: &Value, k: &str, v: &str) -> bool {
     }
 }
 
-impl Fetch for FixtureFetch {
-    fn fetch<'a>(
-        &'a self,
-        path: &'a str,
-        query: &'a [(String, String)],
-    ) -> Pin<Box<dyn Future<Output = Result<std::sync::Arc<Vec<Value>>, FetchError>> + Send + 'a>>
-    {
-        Box::pin(async move {
-            let q = query
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("&");
-            self.calls.lock().unwrap().push(format!("{path}?{q}"));
-            let rows = self.data.get(path).cloned().unwrap_or_default();
-            // v3 resolves custom_field_key through the custom fields' name_key.
-            let field_ids: Option<Vec<String>> = query
-                .iter()
-                .find(|(k, _)| k == "custom_field_key")
-                .map(|(_, key)| {
-                    self.data
-                        .get("/v3/custom_fields")
-                        .into_iter()
-                        .flatten()
-                        .filter(|f| f.get("name_key").and_then(Value::as_str) == Some(key.as_str()))
-                        .map(|f| text(&f["id"]))
-                        .collect()
-                });
-            let rows: Vec<Value> = match &field_ids {
-                Some(ids) => rows
+impl FixtureFetch {
+    /// The rows of a collection that pass the query's filters, newest id first (like v3).
+    fn select(&self, path: &str, query: &[(String, String)]) -> Vec<Value> {
+        let rows = self.data.get(path).cloned().unwrap_or_default();
+        // v3 resolves custom_field_key through the custom fields' name_key.
+        let field_ids: Option<Vec<String>> = query
+            .iter()
+            .find(|(k, _)| k == "custom_field_key")
+            .map(|(_, key)| {
+                self.data
+                    .get("/v3/custom_fields")
                     .into_iter()
-                    .filter(|r| {
-                        r.get("custom_field_id")
-                            .is_some_and(|c| ids.contains(&text(c)))
-                    })
-                    .collect(),
-                None => rows,
-            };
-            let mut rows: Vec<Value> = rows
-                .into_iter()
-                .filter(|r| query.iter().all(|(k, v)| k == "per_page" || keep(r, k, v)))
-                .collect();
-            // Like v3: newest id first.
-            rows.sort_by_key(|r| {
-                std::cmp::Reverse(r.get("id").and_then(Value::as_i64).unwrap_or(i64::MIN))
+                    .flatten()
+                    .filter(|f| f.get("name_key").and_then(Value::as_str) == Some(key.as_str()))
+                    .map(|f| text(&f["id"]))
+                    .collect()
             });
-            Ok(std::sync::Arc::new(rows))
+        let rows: Vec<Value> = match &field_ids {
+            Some(ids) => rows
+                .into_iter()
+                .filter(|r| {
+                    r.get("custom_field_id")
+                        .is_some_and(|c| ids.contains(&text(c)))
+                })
+                .collect(),
+            None => rows,
+        };
+        let mut rows: Vec<Value> = rows
+            .into_iter()
+            .filter(|r| {
+                query
+                    .iter()
+                    .all(|(k, v)| PAGING.contains(&k.as_str()) || keep(r, k, v))
+            })
+            .collect();
+        rows.sort_by_key(|r| {
+            std::cmp::Reverse(r.get("id").and_then(Value::as_i64).unwrap_or(i64::MIN))
+        });
+        rows
+    }
+}
+
+/// Query parameters that page rather than filter (calls are recorded without them).
+const PAGING: [&str; 2] = ["per_page", "cursor"];
+
+impl Fetch for FixtureFetch {
+    fn fetch<'a>(&'a self, path: &'a str, query: &'a [(String, String)]) -> FetchFuture<'a> {
+        Box::pin(async move { Ok(Arc::new(paging::all(self, path, query).await?)) })
+    }
+}
+
+/// v3 over the fixture collections: `per_page` and an offset `cursor`, like v3's `Link`.
+impl V3 for FixtureFetch {
+    fn page<'a>(
+        &'a self,
+        target: &'a str,
+        _parse: bool,
+    ) -> BoxFuture<'a, Result<V3Page, FetchError>> {
+        Box::pin(async move {
+            let (path, qs) = target.split_once('?').unwrap_or((target, ""));
+            let query: Vec<(String, String)> =
+                form_urlencoded::parse(qs.as_bytes()).into_owned().collect();
+            let num = |k: &str| {
+                query
+                    .iter()
+                    .find(|(q, _)| q == k)
+                    .and_then(|(_, v)| v.parse::<usize>().ok())
+            };
+            let (offset, per_page) = (num("cursor").unwrap_or(0), num("per_page").unwrap_or(100));
+            if offset == 0 {
+                // The call as the mapping made it (paging parameters aside).
+                let q = query
+                    .iter()
+                    .filter(|(k, _)| !PAGING.contains(&k.as_str()))
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("&");
+                self.calls.lock().unwrap().push(format!("{path}?{q}"));
+            }
+            let rows = self.select(path, &query);
+            let end = offset.saturating_add(per_page).min(rows.len());
+            let next = (end < rows.len()).then(|| {
+                let mut rest: Vec<(String, String)> =
+                    query.into_iter().filter(|(k, _)| k != "cursor").collect();
+                rest.push(("cursor".into(), end.to_string()));
+                paging::target(path, &rest)
+            });
+            let page: Vec<Value> = rows.get(offset..end).unwrap_or_default().to_vec();
+            let body = bytes::Bytes::from(serde_json::to_vec(&page).unwrap());
+            Ok(V3Page {
+                rows: page,
+                body,
+                next,
+            })
         })
     }
 }
@@ -145,20 +192,16 @@ pub fn catalog() -> &'static Catalog {
     }
 }
 
-/// Serves a legacy GET from in-memory v3 data: route match, query translation, primary call,
-/// translation. Returns the v1 JSON and the v3 calls made.
+/// Serves a legacy GET from in-memory v3 data through the pipeline the proxy runs
+/// (`harvest_mappings::serve::read`). Returns the v1 JSON and the v3 calls made.
 pub async fn serve(
     method: &str,
     path_and_query: &str,
     v3: &Value,
 ) -> (Result<Value, String>, Vec<String>) {
-    let c = catalog();
     let (path, qs) = path_and_query
         .split_once('?')
         .unwrap_or((path_and_query, ""));
-    let m = c
-        .match_route(method, path)
-        .unwrap_or_else(|| panic!("no route for {method} {path}"));
     let legacy: Vec<(String, String)> = qs
         .split('&')
         .filter(|s| !s.is_empty())
@@ -168,50 +211,15 @@ pub async fn serve(
         })
         .collect();
     let fetch = FixtureFetch::new(v3);
-    let q = match query::translate(m.endpoint, &m.params, &legacy) {
-        Ok(q) => q,
-        Err(e) => return (Err(e.to_string()), vec![]),
+    let req = LegacyRequest {
+        method,
+        path,
+        query: &legacy,
     };
-    if let Some(ex) = &m.endpoint.exists {
-        let eq: Vec<(String, String)> = ex
-            .query
-            .iter()
-            .map(|(k, v)| (k.clone(), query::fill(v, &m.params)))
-            .collect();
-        if fetch.fetch(&ex.path, &eq).await.unwrap().is_empty() {
-            return (
-                Err("not found (the parent record does not exist)".into()),
-                fetch.calls(),
-            );
-        }
-    }
-    let primary = &m.endpoint.v3[0];
-    if let Some(via) = &q.via {
-        let (records, _) = via.rows(&q, &primary.path, &fetch).await.unwrap();
-        let out = Translator::new(c)
-            .respond(m.endpoint, records, &fetch)
-            .await
-            .map_err(|e| e.to_string());
-        return (out, fetch.calls());
-    }
-    let records = fetch.fetch(&primary.path, &q.params).await.unwrap();
-    let records: Vec<Value> = records
-        .iter()
-        .filter(|r| q.local.iter().all(|f| f.keeps(r)))
-        .cloned()
-        .collect();
-    let t = Translator::new(c);
-    if let Some(view) = &q.view {
-        let out = t
-            .respond_as(view, records, &fetch)
-            .await
-            .map_err(|e| e.to_string());
-        return (out, fetch.calls());
-    }
-    let out = t
-        .respond(m.endpoint, records, &fetch)
-        .await
-        .map_err(|e| e.to_string());
+    let out = match serve::read(catalog(), &req, &fetch).await {
+        Ok(a) => Ok(a.json().expect("the pipeline answers JSON")),
+        Err(e) => Err(e.to_string()),
+    };
     (out, fetch.calls())
 }
 

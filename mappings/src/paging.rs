@@ -1,0 +1,170 @@
+//! Paging plans over v3 cursors — the only place the pipeline walks pages:
+//! every row of a collection ([`all`]), legacy page N of a list ([`page_n`], page number →
+//! cursor, with a walk budget), and a page of a filter answered through a related collection
+//! ([`via`]).
+
+use serde_json::Value;
+
+use crate::engine::{FetchError, MAX_IDS};
+use crate::query::{V3Query, Via};
+use crate::v3::{V3, V3Page};
+
+/// Page size asked of v3 when every row of a collection is wanted (v3's maximum).
+pub const WHOLE_PAGE_SIZE: u64 = 500;
+
+/// A collection that has not ended after this many pages is refused (a v3 that never stops).
+pub const MAX_PAGES: usize = 10_000;
+
+/// At most this many v3 pages are walked to reach a legacy page without a cached cursor.
+/// Past it, the client is told to follow `Link` (which keeps every cursor cached).
+pub const WALK_BUDGET: u64 = 100;
+
+/// Why a legacy page could not be reached.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PagingError {
+    #[error(transparent)]
+    Upstream(#[from] FetchError),
+    #[error(
+        "page {page} is more than {budget} pages past the nearest page this proxy has seen; \
+         follow the `Link` header from page 1 (rel=\"next\") to get there"
+    )]
+    TooFar { page: u64, budget: u64 },
+}
+
+/// `path?k=v&…` with form encoding.
+pub fn target(path: &str, query: &[(String, String)]) -> String {
+    if query.is_empty() {
+        return path.to_string();
+    }
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in query {
+        s.append_pair(k, v);
+    }
+    format!("{path}?{}", s.finish())
+}
+
+/// Every row of a collection, following `next` cursors (500 rows a page unless the query
+/// says otherwise).
+pub async fn all(
+    v3: &dyn V3,
+    path: &str,
+    query: &[(String, String)],
+) -> Result<Vec<Value>, FetchError> {
+    let mut q = query.to_vec();
+    if !q.iter().any(|(k, _)| k == "per_page") {
+        q.push(("per_page".into(), WHOLE_PAGE_SIZE.to_string()));
+    }
+    let mut rows = Vec::new();
+    let mut next = Some(target(path, &q));
+    let mut pages = 0;
+    while let Some(t) = next {
+        let p = v3.page(&t, true).await?;
+        rows.extend(p.rows);
+        next = p.next;
+        pages += 1;
+        if pages > MAX_PAGES {
+            return Err(FetchError {
+                status: 502,
+                message: format!("v3 {path} did not stop paginating"),
+                body: None,
+                retry_after: None,
+                timeout: false,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// Legacy page `page` of the walk that starts at `first`: from the nearest cached cursor,
+/// else from page 1, walking at most [`WALK_BUDGET`] pages. Pages walked through are not
+/// parsed; the requested one is parsed when `parse`. Every `next` cursor seen is kept.
+/// Returns the page (None past the end) and whether another follows.
+pub async fn page_n(
+    v3: &dyn V3,
+    walk: &str,
+    first: &str,
+    page: u64,
+    parse: bool,
+) -> Result<(Option<V3Page>, bool), PagingError> {
+    let floor = page.saturating_sub(WALK_BUDGET).max(2);
+    let mut retried = false;
+    'walk: loop {
+        let cached = if retried || page < 2 {
+            None
+        } else {
+            v3.nearest_cursor(walk, page, floor)
+        };
+        let (mut cur, mut t) = cached.unwrap_or_else(|| (1, first.to_string()));
+        if page - cur > WALK_BUDGET {
+            return Err(PagingError::TooFar {
+                page,
+                budget: WALK_BUDGET,
+            });
+        }
+        loop {
+            let p = match v3.page(&t, parse && cur == page).await {
+                Ok(p) => p,
+                // An expired or refused cursor: forget it and walk from the start once.
+                Err(e) if e.status == 422 && cur > 1 && !retried => {
+                    v3.forget_cursor(walk, cur);
+                    retried = true;
+                    continue 'walk;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if let Some(n) = &p.next {
+                v3.keep_cursor(walk, cur + 1, n);
+            }
+            if cur == page {
+                let more = p.next.is_some();
+                return Ok((Some(p), more));
+            }
+            match p.next {
+                Some(n) => {
+                    t = n;
+                    cur += 1;
+                }
+                None => return Ok((None, false)),
+            }
+        }
+    }
+}
+
+/// The primary rows of legacy page `q.page` of a `via` filter, and whether more follow: the
+/// related rows (every page), their ids, that page of ids, the primary rows for them (at most
+/// 50 ids a call), newest id first.
+pub async fn via(
+    v3: &dyn V3,
+    via: &Via,
+    q: &V3Query,
+    primary: &str,
+) -> Result<(Vec<Value>, bool), FetchError> {
+    let related = v3.fetch(&via.path, &via.query).await?;
+    let (ids, more) = Via::page_of(&via.ids(&related, &q.params), q.page, q.per_page);
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(MAX_IDS) {
+        let mut params: Vec<(String, String)> = q
+            .params
+            .iter()
+            .filter(|(k, _)| k != &via.to)
+            .cloned()
+            .collect();
+        params.push((
+            via.to.clone(),
+            chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+        ));
+        rows.extend(v3.fetch(primary, &params).await?.iter().cloned());
+    }
+    rows.sort_by_key(|r| {
+        std::cmp::Reverse(
+            r.get("id")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(i64::MIN),
+        )
+    });
+    Ok((rows, more))
+}

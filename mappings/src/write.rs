@@ -1,0 +1,640 @@
+//! The legacy write pipeline — the write half of [`crate::serve`], on the same catalogue, views
+//! and v3 abstraction as reads:
+//!
+//! route → the acting user (v1's `On-Behalf-Of`) → the legacy body → each declared v3 call in
+//! order (its body built by a view, its path filled from the path, the body and earlier calls'
+//! answers), exactly once → the v1 answer (a v1 read through the read pipeline, a view over
+//! v3's answer, or a message).
+//!
+//! A call that fails after earlier calls succeeded answers with what was done; an unknown
+//! outcome (timeout, reset, 5xx) is never retried: the record is read back to decide whether
+//! the write was applied.
+
+use serde_json::{Map, Value, json};
+
+use crate::catalog::{Catalog, Endpoint, RouteMatch};
+use crate::engine::{FetchError, Translator};
+use crate::paging;
+use crate::serve::{self, ReadError};
+use crate::v3::{V3, V3Write, WriteCall, WriteOutcome};
+
+/// A write declared by a mapping: its v3 calls in order and how v1's answer is built.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WritePlan {
+    pub steps: Vec<WriteStep>,
+    pub answer: WriteAnswer,
+    /// Legacy body fields v1 required.
+    pub required: Vec<String>,
+    /// Legacy body fields v3 cannot take, with the reason.
+    pub refuse: std::collections::BTreeMap<String, String>,
+}
+
+/// One v3 call of a write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteStep {
+    pub method: String,
+    /// The v3 path; `{name}` placeholders are filled from the path parameters, the legacy
+    /// body (`{body.job_id}`), the acting user (`{on_behalf_of}`) and earlier answers
+    /// (`{steps.0.id}`).
+    pub path: String,
+    /// Query template (placeholders as in `path`); a `GET` step is a lookup: its first row
+    /// becomes `steps.N` for later calls (none → 404, as v1 answered for a missing record).
+    pub query: std::collections::BTreeMap<String, String>,
+    /// The view that turns the legacy body (with `_request`: path, acting user, earlier
+    /// answers) into the v3 body; None sends no body.
+    pub body: Option<String>,
+    /// Run only when this legacy body field is present and not null.
+    pub when: Option<String>,
+    /// Run once per item of this legacy body list (the item is the body view's record and
+    /// `{item.x}` in placeholders); its answers are a list.
+    pub each: Option<String>,
+}
+
+/// How v1's answer to a write is built.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteAnswer {
+    /// The v1 read at this path (placeholders as in [`WriteStep::path`]) through the read
+    /// pipeline, as the read user: the v1 object exactly as a read returns it.
+    Read { path: String, status: u16 },
+    /// v3's answer to step `step`, through a view.
+    View {
+        step: usize,
+        view: String,
+        status: u16,
+    },
+    /// `{"message": …}` (placeholders as in [`WriteStep::path`]).
+    Message { text: String, status: u16 },
+}
+
+/// A legacy write request.
+#[derive(Debug, Clone, Copy)]
+pub struct LegacyWrite<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub query: &'a [(String, String)],
+    /// The request body as sent (empty when none).
+    pub body: &'a [u8],
+    /// The `On-Behalf-Of` header, as sent.
+    pub on_behalf_of: Option<&'a str>,
+}
+
+/// A served write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteDone {
+    pub status: u16,
+    pub body: Value,
+    /// Every v3 call made, in order, with what became of it.
+    pub calls: Vec<CallRecord>,
+}
+
+/// One v3 call of a write, as made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallRecord {
+    pub method: String,
+    pub target: String,
+    pub body: Option<Value>,
+    /// v3's status, when it answered.
+    pub status: Option<u16>,
+    /// Applied (true), not applied (false), or unknown (None).
+    pub applied: Option<bool>,
+}
+
+/// Whether a failed write changed anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing was changed in v3.
+    NotApplied,
+    /// Some calls were applied before one failed (listed in `done`).
+    Partial,
+    /// v3 may or may not have applied the write; reading it back could not tell.
+    Unknown,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::NotApplied => "not_applied",
+            Outcome::Partial => "partial",
+            Outcome::Unknown => "unknown",
+        }
+    }
+}
+
+/// Why a legacy write has no (successful) answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum WriteError {
+    /// Routing, refusal, or the v1 read that builds the answer.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// v1 required `On-Behalf-Of` on every write.
+    #[error("{0}")]
+    ActingUser(String),
+    /// The body is not the JSON object v1 took.
+    #[error("{0}")]
+    BadBody(String),
+    /// A body field v1 required is missing, or a value is not what v1 took (v1's 422).
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    /// A v3 call was refused (4xx), or failed with an outcome reading back could not decide.
+    #[error("{message}")]
+    Failed {
+        outcome: Outcome,
+        message: String,
+        /// v3's refusal, when v3 answered one.
+        upstream: Option<Box<FetchError>>,
+        calls: Vec<CallRecord>,
+    },
+}
+
+/// Serves a legacy write.
+pub async fn write(
+    catalog: &Catalog,
+    req: &LegacyWrite<'_>,
+    v3: &dyn V3Write,
+) -> Result<WriteDone, WriteError> {
+    let m = serve::route(catalog, req.method, req.path)?;
+    let ep = m.endpoint;
+    let Some(plan) = &ep.write else {
+        // Not declared as a write the proxy serves: the read pipeline's refusal (501).
+        return Err(serve::read_matched(catalog, &m, req.query, v3)
+            .await
+            .err()
+            .unwrap_or(ReadError::Mapping {
+                route: ep.route(),
+                message: "no write plan".into(),
+            })
+            .into());
+    };
+    let acting = acting_user(req.on_behalf_of)?;
+    let body = legacy_body(req.body)?;
+    if let Some(field) = plan
+        .required
+        .iter()
+        .find(|f| body.get(f.as_str()).is_none_or(Value::is_null))
+    {
+        return Err(WriteError::Invalid {
+            field: field.clone(),
+            message: "is required".into(),
+        });
+    }
+    if let Some((field, why)) = plan
+        .refuse
+        .iter()
+        .find(|(f, _)| body.get(f.as_str()).is_some_and(|v| !v.is_null()))
+    {
+        return Err(WriteError::Invalid {
+            field: field.clone(),
+            message: format!("cannot be written through Harvest v3: {why}"),
+        });
+    }
+    let mut run = Run {
+        catalog,
+        ep,
+        v3,
+        ctx: context(&m, &body, acting),
+        calls: Vec::new(),
+        answers: Vec::new(),
+    };
+    for step in &plan.steps {
+        run.step(step, &body).await?;
+    }
+    run.answer(&plan.answer, &m).await
+}
+
+/// The acting user of a write: v1's `On-Behalf-Of`, a user id.
+fn acting_user(header: Option<&str>) -> Result<u64, WriteError> {
+    let Some(v) = header.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Err(WriteError::ActingUser(
+            "Missing On-Behalf-Of header: writes must name the Greenhouse user they act as".into(),
+        ));
+    };
+    match v.parse::<u64>() {
+        Ok(id) if id > 0 && id <= i64::MAX as u64 => Ok(id),
+        _ => Err(WriteError::ActingUser(format!(
+            "On-Behalf-Of must be a Greenhouse user id, not `{v}`"
+        ))),
+    }
+}
+
+/// The legacy body: a JSON object (an empty body is an empty object).
+fn legacy_body(bytes: &[u8]) -> Result<Value, WriteError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Map::new()));
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(_) => Err(WriteError::BadBody(
+            "The request body must be a JSON object".into(),
+        )),
+        Err(e) => Err(WriteError::BadBody(format!(
+            "The request body is not valid JSON: {e}"
+        ))),
+    }
+}
+
+/// What placeholders and body views may read: path parameters (also at the top level),
+/// the legacy body, the acting user and, as they come, the v3 answers.
+fn context(m: &RouteMatch<'_>, body: &Value, acting: u64) -> Value {
+    let mut ctx = Map::new();
+    let path: Map<String, Value> = m
+        .params
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    for (k, v) in &path {
+        ctx.insert(k.clone(), v.clone());
+    }
+    ctx.insert("path".into(), Value::Object(path));
+    ctx.insert("body".into(), body.clone());
+    ctx.insert("on_behalf_of".into(), json!(acting));
+    ctx.insert("steps".into(), Value::Array(Vec::new()));
+    Value::Object(ctx)
+}
+
+/// Fills `{a.b.0}` placeholders from the context (strings as they are, other values as JSON).
+pub fn fill(tmpl: &str, ctx: &Value) -> Result<String, String> {
+    let mut out = String::with_capacity(tmpl.len());
+    let mut rest = tmpl;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let Some(len) = rest[start..].find('}') else {
+            return Err(format!("unclosed placeholder in `{tmpl}`"));
+        };
+        let name = &rest[start + 1..start + len];
+        let v = name
+            .split('.')
+            .try_fold(ctx, |v, key| match v {
+                Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get(i)),
+                _ => v.get(key),
+            })
+            .filter(|v| !v.is_null())
+            .ok_or_else(|| format!("`{name}` has no value"))?;
+        match v {
+            Value::String(s) => out.push_str(s),
+            other => out.push_str(&other.to_string()),
+        }
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// One write in progress.
+struct Run<'a> {
+    catalog: &'a Catalog,
+    ep: &'a Endpoint,
+    v3: &'a dyn V3Write,
+    ctx: Value,
+    calls: Vec<CallRecord>,
+    /// v3's answer to each step (Null for a 204 or a skipped step).
+    answers: Vec<Value>,
+}
+
+impl Run<'_> {
+    async fn step(&mut self, step: &WriteStep, body: &Value) -> Result<(), WriteError> {
+        if let Some(field) = &step.when
+            && body.get(field).is_none_or(Value::is_null)
+        {
+            self.push_answer(Value::Null);
+            return Ok(());
+        }
+        if step.method == "GET" {
+            return self.lookup(step).await;
+        }
+        let Some(list) = &step.each else {
+            let answer = self.call_once(step, body).await?;
+            self.push_answer(answer);
+            return Ok(());
+        };
+        // Once per item of a body list (`{item.x}` in the path, the item as the view's record).
+        let items = match body.get(list) {
+            Some(Value::Array(items)) => items.clone(),
+            None | Some(Value::Null) => Vec::new(),
+            Some(_) => {
+                return Err(WriteError::Invalid {
+                    field: list.clone(),
+                    message: "must be a list".into(),
+                });
+            }
+        };
+        let mut answers = Vec::with_capacity(items.len());
+        for item in items {
+            if let Value::Object(ctx) = &mut self.ctx {
+                ctx.insert("item".into(), item.clone());
+            }
+            answers.push(unwrap_answer(self.call_once(step, &item).await?));
+        }
+        self.push_answer(Value::Array(answers));
+        Ok(())
+    }
+
+    /// One v3 write, once; its answer (Null for a 204). After an unknown outcome the record
+    /// is read back; a write that cannot be shown applied is a failure that says so.
+    async fn call_once(&mut self, step: &WriteStep, record: &Value) -> Result<Value, WriteError> {
+        let target = fill(&step.path, &self.ctx).map_err(|e| self.bad_mapping(&e))?;
+        let v3_body = match &step.body {
+            Some(view) => Some(self.body(view, record).await.map_err(|e| self.later(e))?),
+            None => None,
+        };
+        let call = WriteCall {
+            method: step.method.clone(),
+            target: target.clone(),
+            body: v3_body.clone(),
+            acting_user: self.ctx["on_behalf_of"].as_u64().unwrap_or(0),
+        };
+        let outcome = self.v3.write(&call).await;
+        let mut rec = CallRecord {
+            method: call.method.clone(),
+            target,
+            body: v3_body,
+            status: None,
+            applied: None,
+        };
+        let result = match outcome {
+            WriteOutcome::Applied { status, body } => {
+                rec.status = Some(status);
+                rec.applied = Some(true);
+                Ok(body.unwrap_or(Value::Null))
+            }
+            WriteOutcome::Refused(e) => {
+                rec.status = Some(e.status).filter(|s| *s > 0);
+                rec.applied = Some(false);
+                Err((Outcome::NotApplied, e.to_string(), Some(e)))
+            }
+            WriteOutcome::Unknown { reason } => {
+                rec.applied = self.read_back(&call).await;
+                match rec.applied {
+                    Some(true) => Ok(Value::Null),
+                    Some(false) => Err((
+                        Outcome::NotApplied,
+                        format!("{reason}; read back: not applied"),
+                        None,
+                    )),
+                    None => Err((Outcome::Unknown, reason, None)),
+                }
+            }
+        };
+        self.calls.push(rec);
+        result.map_err(|(outcome, message, upstream)| self.failed(outcome, message, upstream))
+    }
+
+    /// A `GET` step: the first row of a v3 list (read as the read user), for later steps.
+    async fn lookup(&mut self, step: &WriteStep) -> Result<(), WriteError> {
+        let path = fill(&step.path, &self.ctx).map_err(|e| self.bad_mapping(&e))?;
+        let mut q = Vec::with_capacity(step.query.len());
+        for (k, v) in &step.query {
+            q.push((
+                k.clone(),
+                fill(v, &self.ctx).map_err(|e| self.bad_mapping(&e))?,
+            ));
+        }
+        let fetch: &dyn V3 = self.v3;
+        let page = fetch
+            .page(&paging::target(&path, &q), true)
+            .await
+            .map_err(|e| self.failed(Outcome::NotApplied, e.to_string(), Some(e)))?;
+        let Some(row) = page.rows.into_iter().next() else {
+            return Err(WriteError::Read(ReadError::NotFound));
+        };
+        self.push_answer(row);
+        Ok(())
+    }
+
+    fn push_answer(&mut self, v: Value) {
+        let answer = unwrap_answer(v);
+        self.answers.push(answer.clone());
+        if let Some(Value::Array(steps)) = self.ctx.get_mut("steps") {
+            steps.push(answer);
+        }
+    }
+
+    /// The v3 body from the legacy body through a view (with `_request` to read from).
+    async fn body(&self, view: &str, body: &Value) -> Result<Value, WriteError> {
+        let mut record = body.clone();
+        if let Value::Object(m) = &mut record {
+            m.insert("_request".into(), self.ctx.clone());
+        }
+        let fetch: &dyn V3 = self.v3;
+        let out = Translator::new(self.catalog)
+            .translate(view, vec![record], fetch)
+            .await
+            .map_err(|e| WriteError::BadBody(e.to_string()))?;
+        let mut v = out.into_iter().next().unwrap_or(Value::Null);
+        if let Value::Object(m) = &mut v {
+            m.shift_remove("_request");
+        }
+        Ok(v)
+    }
+
+    /// After an unknown outcome: does v3 now hold what the call asked for? Some(true) applied,
+    /// Some(false) not applied, None cannot tell. Only calls whose effect is visible on one
+    /// record are judged: `DELETE /v3/x/{id}` (gone = applied) and `PATCH /v3/x/{id}` (every
+    /// scalar field of the body holds = applied; any differs = not applied).
+    async fn read_back(&self, call: &WriteCall) -> Option<bool> {
+        let (collection, id) = record_of(&call.target)?;
+        let q = vec![("ids".to_string(), id.to_string())];
+        let fetch: &dyn V3 = self.v3;
+        let page = fetch
+            .page(&paging::target(&collection, &q), true)
+            .await
+            .ok()?;
+        let row = page.rows.into_iter().next();
+        match call.method.as_str() {
+            "DELETE" => Some(row.is_none()),
+            "PATCH" => {
+                let row = row?;
+                let Some(Value::Object(sent)) = &call.body else {
+                    return None;
+                };
+                let scalars: Vec<(&String, &Value)> = sent
+                    .iter()
+                    .filter(|(_, v)| !v.is_array() && !v.is_object())
+                    .collect();
+                if scalars.is_empty() {
+                    return None;
+                }
+                Some(scalars.iter().all(|(k, v)| row.get(k.as_str()) == Some(v)))
+            }
+            _ => None,
+        }
+    }
+
+    async fn answer(
+        self,
+        answer: &WriteAnswer,
+        m: &RouteMatch<'_>,
+    ) -> Result<WriteDone, WriteError> {
+        let (status, body) = match answer {
+            WriteAnswer::Message { text, status } => {
+                let text = fill(text, &self.ctx).map_err(|e| self.bad_mapping(&e))?;
+                (*status, json!({ "message": text }))
+            }
+            WriteAnswer::View { step, view, status } => {
+                let v3 = self.answers.get(*step).cloned().unwrap_or(Value::Null);
+                let fetch: &dyn V3 = self.v3;
+                let out = Translator::new(self.catalog)
+                    .translate(view, vec![v3], fetch)
+                    .await
+                    .map_err(|e| self.after_applied(e.to_string()))?;
+                (*status, out.into_iter().next().unwrap_or(Value::Null))
+            }
+            WriteAnswer::Read { path, status } => {
+                let path = fill(path, &self.ctx).map_err(|e| self.bad_mapping(&e))?;
+                let read = serve::route(self.catalog, "GET", &path)?;
+                let fetch: &dyn V3 = self.v3;
+                let a = serve::read_matched(self.catalog, &read, &[], fetch)
+                    .await
+                    .map_err(|e| self.after_applied(format!("reading {path} back: {e}")))?;
+                let body = a.json().map_err(|e| self.after_applied(e.to_string()))?;
+                (*status, body)
+            }
+        };
+        let _ = m;
+        Ok(WriteDone {
+            status,
+            body,
+            calls: self.calls,
+        })
+    }
+
+    /// A problem found before a call is made: after an earlier call was applied, the write is
+    /// partial (the client must know what was done), else nothing changed.
+    fn later(&self, e: WriteError) -> WriteError {
+        if !self.calls.iter().any(|c| c.applied == Some(true)) {
+            return e;
+        }
+        WriteError::Failed {
+            outcome: Outcome::Partial,
+            message: format!(
+                "{}: a later v3 call could not be made: {e}",
+                self.ep.route()
+            ),
+            upstream: None,
+            calls: self.calls.clone(),
+        }
+    }
+
+    /// The write was applied but its v1 answer could not be built.
+    fn after_applied(&self, message: String) -> WriteError {
+        WriteError::Failed {
+            outcome: Outcome::Partial,
+            message: format!(
+                "{}: the write was applied, but its v1 answer could not be built: {message}",
+                self.ep.route()
+            ),
+            upstream: None,
+            calls: self.calls.clone(),
+        }
+    }
+
+    fn bad_mapping(&self, message: &str) -> WriteError {
+        if self.calls.iter().any(|c| c.applied != Some(false)) {
+            return self.after_applied(message.to_string());
+        }
+        WriteError::Read(ReadError::Mapping {
+            route: self.ep.route(),
+            message: message.to_string(),
+        })
+    }
+
+    /// A failed call: nothing changed if it was the first (or every earlier one was skipped).
+    fn failed(
+        &self,
+        outcome: Outcome,
+        message: String,
+        upstream: Option<FetchError>,
+    ) -> WriteError {
+        let earlier_applied = self.calls[..self.calls.len().saturating_sub(1)]
+            .iter()
+            .any(|c| c.applied == Some(true));
+        let outcome = match outcome {
+            Outcome::NotApplied if earlier_applied => Outcome::Partial,
+            o => o,
+        };
+        WriteError::Failed {
+            outcome,
+            message: format!("{}: {message}", self.ep.route()),
+            upstream: upstream.map(Box::new),
+            calls: self.calls.clone(),
+        }
+    }
+}
+
+/// `/v3/candidates/12` → (`/v3/candidates`, 12); None for other shapes (`/v3/x/12/move`).
+fn record_of(target: &str) -> Option<(String, u64)> {
+    let path = target.split('?').next()?;
+    let segs: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    match segs.as_slice() {
+        ["", "v3", res, id] => Some((format!("/v3/{res}"), id.parse().ok()?)),
+        _ => None,
+    }
+}
+
+/// `POST /v3/candidates` may answer `{candidate, application}`: the record is the first.
+fn unwrap_answer(v: Value) -> Value {
+    match v {
+        Value::Object(m)
+            if m.len() <= 2 && m.contains_key("candidate") && !m.contains_key("id") =>
+        {
+            m.get("candidate").cloned().unwrap_or(Value::Null)
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_fill_from_the_context() {
+        let ctx =
+            json!({"id": "12", "body": {"job_id": 7}, "steps": [{"id": 99}], "on_behalf_of": 5});
+        assert_eq!(
+            fill("/v3/applications/{id}/move", &ctx).unwrap(),
+            "/v3/applications/12/move"
+        );
+        assert_eq!(
+            fill("{steps.0.id}-{body.job_id}-{on_behalf_of}", &ctx).unwrap(),
+            "99-7-5"
+        );
+        assert!(fill("{body.nothing}", &ctx).is_err());
+        assert!(fill("{id", &ctx).is_err());
+    }
+
+    #[test]
+    fn acting_user_is_a_user_id() {
+        assert_eq!(acting_user(Some(" 42 ")).unwrap(), 42);
+        for bad in [
+            None,
+            Some(""),
+            Some("abc"),
+            Some("0"),
+            Some("-3"),
+            Some("99999999999999999999"),
+        ] {
+            assert!(
+                matches!(acting_user(bad), Err(WriteError::ActingUser(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn bodies_are_json_objects() {
+        assert_eq!(legacy_body(b"").unwrap(), json!({}));
+        assert_eq!(legacy_body(b" {\"a\":1} ").unwrap(), json!({"a": 1}));
+        assert!(legacy_body(b"[1]").is_err());
+        assert!(legacy_body(b"{nope").is_err());
+    }
+
+    #[test]
+    fn records_of_targets() {
+        assert_eq!(
+            record_of("/v3/candidates/12"),
+            Some(("/v3/candidates".into(), 12))
+        );
+        assert_eq!(record_of("/v3/applications/12/move"), None);
+        assert_eq!(record_of("/v3/notes"), None);
+    }
+}

@@ -1,0 +1,364 @@
+//! Hostile and careless clients at the HTTP layer (issue 9): idle sockets, connection limits,
+//! unauthenticated bodies, crafted `Host` headers, requests the HTTP layer refuses, ids out
+//! of range, request ids. Outcomes are asserted; timeouts only keep a test from hanging.
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use harvest_tests::{KEY, Stack, basic, raw, small};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Waits (at most 10 s) for the proxy to close `tcp`; true if it did.
+async fn closed_by_proxy(tcp: &mut TcpStream) -> bool {
+    let mut buf = [0u8; 4096];
+    let read = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match tcp.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    });
+    read.await.is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifteen_hundred_idle_sockets_do_not_keep_a_client_out() {
+    let s = Stack::start(small()).await;
+    let mut idle = Vec::new();
+    for _ in 0..1500 {
+        idle.push(TcpStream::connect(s.proxy.addr).await.expect("connect"));
+    }
+    // A legitimate client, from the same address as the 1,500, is served at once.
+    let r = s.get("/v1/users?per_page=1").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let limits = &s.state.config.limits;
+    assert!(
+        s.proxy.open_connections() <= limits.max_connections_per_ip,
+        "the per-IP limit holds: {} open",
+        s.proxy.open_connections()
+    );
+    assert!(
+        s.proxy.evicted_connections() >= (1500 - limits.max_connections_per_ip) as u64,
+        "idle sockets were closed to make room: {}",
+        s.proxy.evicted_connections()
+    );
+    assert!(
+        closed_by_proxy(&mut idle[0]).await,
+        "the longest-idle socket is the one closed"
+    );
+    drop(idle);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sockets_silent_from_accept_and_idle_keep_alives_are_closed() {
+    let s = Stack::start_with(small(), |c| {
+        c.limits.header_read_timeout = Duration::from_millis(300);
+        c.limits.idle_timeout = Duration::from_millis(300);
+    })
+    .await;
+    // Sends nothing at all: closed by the header timeout, counted from accept.
+    let mut silent = TcpStream::connect(s.proxy.addr).await.unwrap();
+    assert!(
+        closed_by_proxy(&mut silent).await,
+        "a silent socket is closed"
+    );
+    // Half a request head, then nothing.
+    let mut half = TcpStream::connect(s.proxy.addr).await.unwrap();
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHo")
+        .await
+        .unwrap();
+    assert!(
+        closed_by_proxy(&mut half).await,
+        "a stalled head is cut off"
+    );
+    // A keep-alive connection that goes quiet after an answer.
+    let mut ka = TcpStream::connect(s.proxy.addr).await.unwrap();
+    ka.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(10), ka.read(&mut buf))
+        .await
+        .expect("answered")
+        .unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    assert!(
+        closed_by_proxy(&mut ka).await,
+        "an idle keep-alive connection is closed"
+    );
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn beyond_the_connection_limit_a_busy_proxy_answers_503_with_retry_after() {
+    let s = Arc::new(
+        Stack::start_with(small(), |c| {
+            c.limits.max_connections_per_ip = 2;
+            c.limits.connection_wait = Duration::from_millis(100);
+        })
+        .await,
+    );
+    s.sandbox
+        .faults()
+        .set_spec("/v3/sources=always:delay:1500")
+        .unwrap();
+    let slow: Vec<_> = (0..2)
+        .map(|_| {
+            let s = s.clone();
+            tokio::spawn(async move { s.get("/v1/sources").await.status })
+        })
+        .collect();
+    // Both slots busy: their requests are at v3.
+    for _ in 0..200 {
+        let at_v3 = s.sandbox.stats().by_route.get("GET /v3/sources").copied();
+        if at_v3 == Some(2) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let r = raw(s.proxy.addr, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("an answer, not a silent close");
+    assert_eq!(r.status, 503, "{r:?}");
+    assert!(r.head.contains("\r\nretry-after: 1"), "{}", r.head);
+    assert!(r.v1_message().contains("Retry-After"), "{}", r.body);
+    for t in slow {
+        assert_eq!(t.await.unwrap(), 200, "busy connections are never cut");
+    }
+    s.sandbox.faults().clear();
+    // Their connections are now idle in the client's pool: a new one makes room and is served.
+    let r = raw(
+        s.proxy.addr,
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status, 200, "{r:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unauthenticated_bodies_are_answered_401_without_being_read() {
+    let s = Stack::start(small()).await;
+    let wrong = format!("Authorization: {}\r\n", basic("not-a-key"));
+    let cases = [
+        ("no key", String::new(), "Content-Length: 1048576\r\n"),
+        ("wrong key", wrong.clone(), "Content-Length: 1048576\r\n"),
+        (
+            "expect 100-continue",
+            String::new(),
+            "Content-Length: 1048576\r\nExpect: 100-continue\r\n",
+        ),
+        ("chunked", wrong, "Transfer-Encoding: chunked\r\n"),
+    ];
+    for (name, auth, framing) in cases {
+        // Only the head is sent: the answer cannot depend on the body.
+        let head = format!("POST /v1/candidates HTTP/1.1\r\nHost: x\r\n{auth}{framing}\r\n");
+        let r = raw(s.proxy.addr, head.as_bytes())
+            .await
+            .unwrap_or_else(|| panic!("{name}: no answer"));
+        assert_eq!(r.status, 401, "{name}: {r:?}");
+        assert!(!r.head.contains("100 continue"), "{name}: {}", r.head);
+        assert!(r.head.contains("connection: close"), "{name}: {}", r.head);
+        assert!(r.v1_message().contains("Basic"), "{name}: {}", r.body);
+    }
+    // With the key, the same head is read on (the body never comes: 408 or a close).
+    let head = format!(
+        "POST /v1/candidates HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nContent-Length: 10\r\n\r\nabc",
+        basic(KEY)
+    );
+    let r = raw(s.proxy.addr, head.as_bytes()).await;
+    assert!(r.as_ref().is_none_or(|r| r.status == 408), "{r:?}");
+    s.stop().await;
+}
+
+/// The rels and targets of a Link header.
+fn rels(link: &str) -> Vec<(String, String)> {
+    link.split(", ")
+        .map(|part| {
+            let (url, rel) = part.split_once("; ").unwrap_or((part, ""));
+            (url.to_string(), rel.to_string())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_never_come_from_a_host_the_client_chose() {
+    let s = Stack::start_with(small(), |c| {
+        c.allowed_hosts = vec!["proxy.example.com".into()]
+    })
+    .await;
+    let auth = basic(KEY);
+    let get = |host: &'static str| {
+        let s = &s;
+        let auth = auth.clone();
+        async move {
+            s.request(
+                "GET",
+                "/v1/users?per_page=2&page=2",
+                Some(&auth),
+                &[("Host", host)],
+                Bytes::new(),
+            )
+            .await
+        }
+    };
+    let own = format!("<http://{}/v1/users?", s.proxy.addr);
+    let r = get("proxy.example.com").await;
+    let link = r.header("link").expect("a Link");
+    assert!(
+        link.starts_with("<http://proxy.example.com/v1/users?"),
+        "allow-listed Host: {link}"
+    );
+    for host in [
+        "evil.example.com",
+        "x>; rel=\"last\", <http://evil.example.com",
+    ] {
+        let r = get(host).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let link = r.header("link").expect("a Link");
+        let parts = rels(&link);
+        assert_eq!(parts.len(), 2, "{link}");
+        for (url, rel) in &parts {
+            assert!(url.starts_with(&own), "{host}: {link}");
+            assert!(rel == "rel=\"next\"" || rel == "rel=\"prev\"", "{link}");
+        }
+        assert!(!link.contains("evil") && !link.contains("last"), "{link}");
+    }
+    // No Host at all (HTTP/1.0): still a Link, so a client can follow the pages.
+    let head = format!(
+        "GET /v1/users?per_page=2 HTTP/1.0\r\nAuthorization: {}\r\n\r\n",
+        basic(KEY)
+    );
+    let r = raw(s.proxy.addr, head.as_bytes()).await.unwrap();
+    assert_eq!(r.status, 200, "{r:?}");
+    let link = r
+        .head
+        .lines()
+        .find_map(|l| l.strip_prefix("link: "))
+        .expect("a Link without Host")
+        .to_string();
+    assert!(
+        link.starts_with(&own) && link.contains("rel=\"next\""),
+        "{link}"
+    );
+    s.stop().await;
+
+    let s = Stack::start_with(small(), |c| {
+        c.public_url = Some("https://legacy.example.com/harvest".into())
+    })
+    .await;
+    let r = s
+        .request(
+            "GET",
+            "/v1/users?per_page=2",
+            Some(&basic(KEY)),
+            &[("Host", "evil.example.com")],
+            Bytes::new(),
+        )
+        .await;
+    let next = r.link("next").expect("next");
+    assert!(
+        next.starts_with("https://legacy.example.com/harvest/v1/users?"),
+        "{next}"
+    );
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_the_http_layer_refuses_get_v1_json_answers() {
+    let s = Stack::start(small()).await;
+    let many: String = (0..150).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let big = format!(
+        "GET /v1/users HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "x".repeat(40_000)
+    );
+    let chunked = format!(
+        "POST /v1/candidates HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+        basic(KEY)
+    );
+    let cases: Vec<(&str, Vec<u8>, u16)> = vec![
+        ("bad request line", b"NOT HTTP AT ALL\r\n\r\n".to_vec(), 400),
+        (
+            "bad header line",
+            b"GET /v1/users HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n".to_vec(),
+            400,
+        ),
+        ("oversized header block", big.into_bytes(), 431),
+        (
+            "too many headers",
+            format!("GET /v1/users HTTP/1.1\r\nHost: x\r\n{many}\r\n").into_bytes(),
+            431,
+        ),
+        ("malformed chunked body", chunked.into_bytes(), 400),
+    ];
+    for (name, request, status) in cases {
+        let r = raw(s.proxy.addr, &request)
+            .await
+            .unwrap_or_else(|| panic!("{name}: no answer"));
+        assert_eq!(r.status, status, "{name}: {r:?}");
+        let m = r.v1_message();
+        assert!(!m.is_empty(), "{name}");
+    }
+    assert_eq!(s.get("/v1/users?per_page=1").await.status, 200);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ids_beyond_i64_are_404_as_in_v1() {
+    let s = Stack::start(small()).await;
+    for path in [
+        "/v1/candidates/9223372036854775808",
+        "/v1/candidates/99999999999999999999",
+        "/v1/users/18446744073709551616",
+        "/v1/candidates/9223372036854775807",
+    ] {
+        let r = s.get(path).await;
+        assert_eq!(r.status, 404, "{path}: {}", r.text);
+        assert_eq!(r.json()["message"], "Resource not found", "{path}");
+    }
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_carries_a_request_id() {
+    let s = Stack::start(small()).await;
+    let mut seen = std::collections::BTreeSet::new();
+    for (path, auth) in [
+        ("/v1/users?per_page=1", Some(basic(KEY))),
+        ("/v1/users", None),
+        ("/v1/nothing", Some(basic(KEY))),
+        ("/healthz", None),
+    ] {
+        let r = s
+            .request("GET", path, auth.as_deref(), &[], Bytes::new())
+            .await;
+        let id = r.header("x-request-id").expect("X-Request-Id");
+        assert!(
+            id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{id}"
+        );
+        seen.insert(id);
+    }
+    assert_eq!(seen.len(), 4, "ids are distinct");
+    let echo = |id: &'static str| {
+        let s = &s;
+        async move {
+            s.request(
+                "GET",
+                "/healthz",
+                None,
+                &[("X-Request-Id", id)],
+                Bytes::new(),
+            )
+            .await
+            .header("x-request-id")
+        }
+    };
+    assert_eq!(echo("lb-7f3a.1").await.as_deref(), Some("lb-7f3a.1"));
+    let replaced = echo("bad id <script>").await.unwrap();
+    assert_eq!(replaced.len(), 16, "an unusable id is replaced: {replaced}");
+    s.stop().await;
+}
