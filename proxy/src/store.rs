@@ -35,6 +35,9 @@ pub enum Claim {
     InFlight,
 }
 
+/// A stored key: body hash, then (once answered) status, body and outcome.
+type Row = (String, Option<u16>, Option<Vec<u8>>, Option<String>);
+
 pub struct Store {
     db: Mutex<Connection>,
 }
@@ -95,7 +98,7 @@ impl Store {
             "DELETE FROM idempotency WHERE created_at < ?1",
             params![oldest],
         )?;
-        let row: Option<(String, Option<u16>, Option<Vec<u8>>, Option<String>)> = db
+        let row: Option<Row> = db
             .query_row(
                 "SELECT body_hash, status, answer, outcome FROM idempotency WHERE key = ?1",
                 params![k],

@@ -158,7 +158,7 @@ fn parse_range(param: &str, v: &str) -> Result<Range, ApiError> {
         )
     };
     let parts: Vec<&str> = v.split('|').collect();
-    if parts.len() < 2 || parts.len() % 2 != 0 || parts.len() > 8 {
+    if parts.len() < 2 || !parts.len().is_multiple_of(2) || parts.len() > 8 {
         return Err(bad());
     }
     let mut r = Range::default();
