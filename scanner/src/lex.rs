@@ -89,6 +89,9 @@ impl Walker<'_> {
     }
 
     fn push(&mut self, n: &Node, kind: Tk, text: String, parts: Vec<Part>) {
+        if self.lang == Lang::Kotlin {
+            self.kotlin_semicolon(n);
+        }
         let (line, col) = self.pos(n);
         self.out.toks.push(Tok {
             kind,
@@ -99,6 +102,38 @@ impl Walker<'_> {
             start: n.start_byte() + self.byte_offset,
             end: n.end_byte() + self.byte_offset,
             func: self.cur_func,
+        });
+    }
+
+    /// Kotlin's grammar keeps no `;` token: one written between the previous token and `n`
+    /// (not in a comment) becomes a statement separator.
+    fn kotlin_semicolon(&mut self, n: &Node) {
+        let Some(prev) = self.out.toks.last() else {
+            return;
+        };
+        let from = prev.end.saturating_sub(self.byte_offset);
+        let to = n.start_byte();
+        let Some(gap) = self.bytes.get(from..to) else {
+            return;
+        };
+        let Some(at) = gap.iter().position(|&b| b == b';') else {
+            return;
+        };
+        if gap.windows(2).any(|w| w == b"//" || w == b"/*") {
+            return;
+        }
+        let (line, col) = (prev.line, prev.col);
+        let func = prev.func;
+        let start = from + at + self.byte_offset;
+        self.out.toks.push(Tok {
+            kind: Tk::Punct,
+            text: ";".into(),
+            parts: Vec::new(),
+            line,
+            col,
+            start,
+            end: start + 1,
+            func,
         });
     }
 

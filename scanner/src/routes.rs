@@ -95,7 +95,14 @@ pub fn normalize_path(path: &str) -> Option<Vec<String>> {
         }) {
             return None;
         }
-        if is_placeholder(seg) {
+        if let Some((word, dynamic)) = glued_prefix(seg) {
+            // Interpolation glued to a segment (`/offices#{id}`, `/jobs${suffix}`): the word,
+            // then the part decided at run time (a URI template's `{?query}` is none).
+            segs.push(word.to_string());
+            if dynamic {
+                segs.push("{id}".to_string());
+            }
+        } else if is_placeholder(seg) {
             segs.push("{id}".to_string());
         } else if seg.chars().all(|c| {
             c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '@' | '~' | '+')
@@ -106,6 +113,22 @@ pub fn normalize_path(path: &str) -> Option<Vec<String>> {
         }
     }
     if segs.is_empty() { None } else { Some(segs) }
+}
+
+/// A segment made of a word with an interpolation glued to it (`offices#{id}`,
+/// `jobs${suffix}`, `users%s`, `candidates{}`): the word.
+fn glued_prefix(seg: &str) -> Option<(&str, bool)> {
+    let at = seg.find(['#', '$', '{', '%', '\u{0}'])?;
+    let (word, rest) = seg.split_at(at);
+    let query = rest.starts_with("{?") || rest.starts_with("{&");
+    let placeholder = rest.starts_with("#{")
+        || rest.starts_with("${")
+        || rest.starts_with('{')
+        || rest.starts_with('\u{0}')
+        || (rest.starts_with('%') && rest[1..].starts_with(['s', 'd', 'v']))
+        || (rest.starts_with('$') && rest[1..].starts_with(|c: char| c.is_alphabetic()));
+    (placeholder && word.len() >= 3 && word.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .then_some((word, !query))
 }
 
 /// A matched legacy route.

@@ -34,7 +34,28 @@ pub const VENDORED: [&str; 16] = [
     ".gradle",
 ];
 
-const SKIP_ALWAYS: [&str; 5] = [".git", ".hg", ".svn", "__pycache__", ".mypy_cache"];
+const SKIP_ALWAYS: [&str; 8] = [
+    ".git",
+    ".hg",
+    ".svn",
+    "__pycache__",
+    ".mypy_cache",
+    // Coverage reports: copies of the source, not code or documentation of their own.
+    "htmlcov",
+    "lcov-report",
+    ".nyc_output",
+];
+
+/// Coverage report files (lcov, Istanbul, Cobertura, Clover, JaCoCo), never scanned.
+const COVERAGE_FILES: [&str; 7] = [
+    "lcov.info",
+    "coverage-final.json",
+    "coverage-summary.json",
+    "coverage.xml",
+    "clover.xml",
+    "cobertura.xml",
+    "jacoco.xml",
+];
 
 /// Files that make their folder a project.
 const MANIFESTS: [&str; 14] = [
@@ -340,6 +361,8 @@ fn file_of(
     if [".patch", ".diff", ".orig", ".rej"]
         .iter()
         .any(|x| name.ends_with(x))
+        || COVERAGE_FILES.contains(&name.as_ref())
+        || coverage_page(entry.path())
     {
         return None;
     }
@@ -355,6 +378,12 @@ fn file_of(
         path: entry.path().to_path_buf(),
         rel: rel_of(root, entry.path()),
     })
+}
+
+/// An HTML page of a coverage report (`coverage/index.html`, `coverage/src/app.js.html`).
+fn coverage_page(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e == "html" || e == "htm")
+        && p.components().any(|c| c.as_os_str() == "coverage")
 }
 
 /// The warning for an error of the walk: a symlink loop, or an unreadable entry.

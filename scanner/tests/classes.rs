@@ -134,3 +134,27 @@ fn unknown_routes_say_so() {
             .any(|e| e.legacy_route == "GET /v1/interview_kits" && e.status == "unknown")
     );
 }
+
+/// Generated documentation is reported once, saying how many more uses it holds; coverage
+/// reports are not scanned at all.
+#[test]
+fn generated_docs_are_reported_once() {
+    let r = scan_path(&fixture("classes/generated/html"));
+    let generated: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.path == "site/reference.html")
+        .collect();
+    assert_eq!(generated.len(), 1);
+    assert!(
+        generated[0]
+            .message
+            .contains("generated documentation: 2 more uses"),
+        "{}",
+        generated[0].message
+    );
+    assert_eq!(generated[0].severity, "docs");
+    let r = scan_path(&fixture("classes/generated/coverage"));
+    assert!(r.findings.iter().all(|f| !f.path.starts_with("neg/")));
+    assert!(r.summary.files_scanned < 4, "{}", r.summary.files_scanned);
+}

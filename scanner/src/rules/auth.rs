@@ -101,8 +101,12 @@ impl Analyzer<'_> {
         f: &str,
     ) {
         let flow = f.to_ascii_lowercase();
+        // `"Basic " + token`, `f"Basic {token}"`, `"Basic %s" % token`, `Sprintf("Basic %s", t)`.
+        let placeholder = lit
+            .strip_prefix("Basic ")
+            .is_some_and(|r| ["%s", "%v", "{}", "{0}"].iter().any(|p| r.starts_with(p)));
         if (lit.starts_with("Basic ")
-            && (parts.len() > 1 || lead.is_some() || self.is_concat(i + 1)))
+            && (parts.len() > 1 || lead.is_some() || self.is_concat(i + 1) || placeholder))
             || (lit == "Basic" && self.parent[i] != NONE && self.toks[self.parent[i]].text == "(")
             || flow.contains("authorization: basic")
         {
@@ -117,8 +121,10 @@ impl Analyzer<'_> {
         let key_colon =
             (f == ":" && lead.is_some()) || split_lead(f).is_some_and(|(_, rest)| rest == ":");
         if key_colon {
-            let line_text = self.line_text_low(self.toks[i].line);
-            if BASE64_HINTS.iter().any(|h| line_text.contains(h)) {
+            // Base64 in the same statement, or later on the variable the credentials are kept
+            // in (`creds = key + ":"` … `b64encode(creds)`).
+            let stmt = self.stmt_text_low(i);
+            if BASE64_HINTS.iter().any(|h| stmt.contains(h)) || self.flows_into_base64(i) {
                 self.cand(
                     i,
                     Kind::BasicAuth,
@@ -131,6 +137,48 @@ impl Analyzer<'_> {
         if parts.is_empty() && lead.is_none() {
             self.empty_string_rules(i);
         }
+    }
+
+    /// Is the string at `i` (the API key and a colon) kept in a variable that a base64 call
+    /// takes later in the same function?
+    fn flows_into_base64(&self, i: usize) -> bool {
+        let Some((var, from)) = self.assigned_var(i) else {
+            return false;
+        };
+        let func = self.toks[i].func;
+        for j in from..(from + 300).min(self.toks.len()) {
+            let t = &self.toks[j];
+            if t.func != func {
+                continue;
+            }
+            let named = (t.kind == Tk::Word && t.text == var)
+                || (t.kind == Tk::Str
+                    && t.parts
+                        .iter()
+                        .any(|p| matches!(p, Part::Expr(e) if e.trim() == var)));
+            if !named {
+                continue;
+            }
+            let mut g = self.parent[j];
+            for _ in 0..3 {
+                if g == NONE {
+                    break;
+                }
+                if self.toks[g].text == "(" {
+                    let callee: String = self.callee(g).join(".").to_ascii_lowercase();
+                    if BASE64_HINTS.iter().any(|h| callee.contains(h)) {
+                        return true;
+                    }
+                }
+                g = self.parent[g];
+            }
+            // `var.encode("utf-8")` chained into base64 on the same statement.
+            let stmt = self.stmt_text_low(j);
+            if stmt.contains("base64") || stmt.contains("btoa") || stmt.contains("b64encode") {
+                return true;
+            }
+        }
+        false
     }
 
     /// A word naming Basic auth used as a call or key (`HTTPBasicAuth(...)`, `basic_auth:`),
@@ -241,14 +289,14 @@ impl Analyzer<'_> {
         }
         // An auth scheme named just before: Faraday's `f.request :authorization, :basic, key, ""`.
         if i >= 1 && self.toks[i - 1].punct(",") {
-            let line = self.toks[i].line;
-            let basic = (i.saturating_sub(8)..i).any(|k| {
+            let (s, _) = self.stmt_range(i);
+            let basic = (i.saturating_sub(8).max(s)..i).any(|k| {
                 let t = &self.toks[k];
                 let w = match t.kind {
                     Tk::Str => t.lit(),
                     _ => t.text.clone(),
                 };
-                t.line == line && matches!(w.to_ascii_lowercase().as_str(), ":basic" | "basic")
+                matches!(w.to_ascii_lowercase().as_str(), ":basic" | "basic")
             });
             if basic {
                 self.cand(

@@ -135,7 +135,9 @@ impl Analyzer<'_> {
         let single = self.toks[i].parts.len() <= 1 && !self.is_concat(i + 1);
         for u in harvest_urls(f) {
             let Some(v) = u.version else { continue };
-            let line = line + f[..u.at].matches('\n').count() as u32;
+            let line = self
+                .composed_line(i, f, u.at)
+                .unwrap_or(line + f[..u.at].matches('\n').count() as u32);
             if u.blank_userinfo {
                 self.push(
                     line,
@@ -195,6 +197,38 @@ impl Analyzer<'_> {
                 "Harvest v1/v2 URL",
             );
         }
+    }
+
+    /// The line of byte `at` of the composition `f` starting at string `i`: each operand of a
+    /// concatenation spanning lines keeps its own line (None when `f` is not the plain
+    /// composition, e.g. after constants were substituted).
+    fn composed_line(&self, i: usize, f: &str, at: usize) -> Option<u32> {
+        let (parts, _) = self.compose(i)?;
+        if crate::words::flat(&parts).len() != f.len() {
+            return None;
+        }
+        let mut marks: Vec<(usize, usize)> = vec![(0, i)];
+        let mut off = crate::words::flat(&self.toks[i].parts).len();
+        let mut k = i + 1;
+        let mut count = 0;
+        while self.is_concat(k) && count < 12 && self.toks[k].text != "+=" {
+            let start = k + 1;
+            let end = self.operand_right(start);
+            if end <= start {
+                break;
+            }
+            marks.push((off, start));
+            off += if end == start + 1 && self.toks[start].kind == Tk::Str {
+                crate::words::flat(&self.toks[start].parts).len()
+            } else {
+                1
+            };
+            k = end;
+            count += 1;
+        }
+        let &(o, t) = marks.iter().rev().find(|(o, _)| *o <= at)?;
+        let nl = f.get(o..at).map_or(0, |s| s.matches('\n').count()) as u32;
+        Some(self.toks[t].line + nl)
     }
 
     /// The bare Harvest host combined with a `/v1` (`/v2`) segment in the same file

@@ -124,8 +124,9 @@ impl Analyzer<'_> {
     }
 
     pub(super) fn method_at(&self, i: usize, flow: bool) -> Option<&'static str> {
-        // Ruby/Crystal command call: `get "/candidates"`.
-        if i >= 1 && self.toks[i - 1].kind == Tk::Word {
+        // Ruby/Crystal command call: `get "/candidates"` (on the same line).
+        if i >= 1 && self.toks[i - 1].kind == Tk::Word && self.toks[i - 1].line == self.toks[i].line
+        {
             let mut chain = vec![self.toks[i - 1].text.clone()];
             if i >= 3 && self.toks[i - 2].punct(".") {
                 chain.insert(0, self.toks[i - 3].text.clone());
@@ -147,8 +148,13 @@ impl Analyzer<'_> {
             return Some(v);
         }
         if flow && let Some((var, from)) = self.assigned_var(i) {
+            let func = self.toks[i].func;
             for j in from..(from + 80).min(self.toks.len()) {
                 let t = &self.toks[j];
+                // The variable's uses in the same function only.
+                if t.func != func {
+                    break;
+                }
                 if t.kind == Tk::Word
                     && t.text == var
                     && !self.toks[j - 1].punct(".")

@@ -5,6 +5,33 @@ use super::analyzer::{Analyzer, NONE, WINDOW};
 use crate::tokens::{self, Part, Tk, Tok};
 use crate::words::last_ident;
 
+/// Does a token at a line break continue the statement (an operator, a comma, a dot chain)?
+fn continues(t: &str) -> bool {
+    matches!(
+        t,
+        "+" | "-"
+            | "*"
+            | "/"
+            | "."
+            | "->"
+            | "?."
+            | ","
+            | "="
+            | ":="
+            | "&&"
+            | "||"
+            | "and"
+            | "or"
+            | "?"
+            | ":"
+            | "=>"
+            | "\\"
+            | "+="
+            | "<<"
+            | "|"
+    )
+}
+
 impl Analyzer<'_> {
     pub(super) fn tok(&self, i: usize) -> Option<&Tok> {
         self.toks.get(i)
@@ -295,6 +322,92 @@ impl Analyzer<'_> {
             && crate::settings::names_read_by(expr)
                 .iter()
                 .any(|n| settings.contains(n))
+    }
+
+    /// The statement holding token `i`: [start, end) bounded by `;`, and by line breaks at the
+    /// statement's own bracket depth (a minified bundle's line holds many statements; a
+    /// multi-line call is one).
+    pub(super) fn stmt_range(&self, i: usize) -> (usize, usize) {
+        // The outermost group on the same statement: climb while the group opened on this
+        // statement (a call or literal spanning lines is part of it).
+        let mut top = i;
+        while self.parent[top] != NONE {
+            let g = self.parent[top];
+            if matches!(self.toks[g].text.as_str(), "{")
+                && self.mate[g] != NONE
+                && self.toks[self.mate[g]].line > self.toks[g].line
+                && self.block_like(g)
+            {
+                break;
+            }
+            top = g;
+        }
+        let depth_parent = self.parent[top];
+        let boundary = |k: usize| {
+            let t = &self.toks[k];
+            self.parent[k] == depth_parent && (t.punct(";") || t.kind == Tk::Close)
+        };
+        let mut s = top;
+        while s > 0 {
+            let p = s - 1;
+            if p == depth_parent
+                || boundary(p)
+                || (self.parent[p] == depth_parent
+                    && self.toks[p].kind == Tk::Open
+                    && self.mate[p] != NONE
+                    && self.mate[p] > i)
+            {
+                break;
+            }
+            if self.parent[p] == depth_parent
+                && self.toks[p].line < self.toks[s].line
+                && !continues(&self.toks[p].text)
+                && !continues(&self.toks[s].text)
+            {
+                break;
+            }
+            s = p;
+        }
+        let mut e = top;
+        while e + 1 < self.toks.len() {
+            let n = e + 1;
+            if boundary(n) {
+                break;
+            }
+            if self.parent[n] == depth_parent
+                && self.toks[n].line > self.toks[e].line
+                && !continues(&self.toks[e].text)
+                && !continues(&self.toks[n].text)
+            {
+                break;
+            }
+            e = n;
+            if self.toks[e].kind == Tk::Open && self.mate[e] != NONE && self.mate[e] > e {
+                e = self.mate[e];
+            }
+        }
+        (s, e + 1)
+    }
+
+    /// Is the `{` at `g` a code block (a function/if/loop body), not an object literal?
+    fn block_like(&self, g: usize) -> bool {
+        g == 0
+            || matches!(
+                self.toks[g - 1].text.as_str(),
+                ")" | "else" | "do" | "try" | "=>" | "->"
+            )
+            || self.toks[g - 1].kind == Tk::Word && !self.is_assign(g - 1)
+    }
+
+    /// The lower-case text of the statement holding token `i`.
+    pub(super) fn stmt_text_low(&self, i: usize) -> String {
+        let (s, e) = self.stmt_range(i);
+        let mut out = String::new();
+        for t in &self.toks[s..e.min(s + 400)] {
+            out.push_str(&t.text.to_ascii_lowercase());
+            out.push(' ');
+        }
+        out
     }
 
     pub(super) fn line_text_low(&self, line: u32) -> String {
