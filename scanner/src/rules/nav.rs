@@ -5,6 +5,16 @@ use super::analyzer::{Analyzer, NONE, WINDOW};
 use crate::tokens::{self, Part, Tk, Tok};
 use crate::words::last_ident;
 
+/// The key of a subscript ending an expression: `api['base']` → `base` (a name bound to the
+/// base is read as a key as well as an attribute).
+fn subscript_key(expr: &str) -> Option<&str> {
+    let e = expr.trim().strip_suffix(']')?;
+    let e = e.strip_suffix(['\'', '"'])?;
+    let start = e.rfind(['\'', '"'])?;
+    let key = &e[start + 1..];
+    (!key.is_empty() && key.chars().all(|c| c.is_alphanumeric() || c == '_')).then_some(key)
+}
+
 /// Does a token at a line break continue the statement (an operator, a comma, a dot chain)?
 fn continues(t: &str) -> bool {
     matches!(
@@ -67,6 +77,10 @@ impl Analyzer<'_> {
                 }
                 j -= 1;
                 let t = &self.toks[j];
+                // The annotation is on the same line (not an `if …:` ending the line before).
+                if t.line != k.line || t.punct(";") {
+                    break;
+                }
                 if t.punct(":") {
                     if self.toks[j - 1].kind == Tk::Word {
                         key = self.toks[j - 1].text.clone();
@@ -311,7 +325,9 @@ impl Analyzer<'_> {
 
     pub(super) fn is_base_name(&self, expr: &str) -> bool {
         let id = last_ident(expr);
-        (!id.is_empty() && self.names.contains(id)) || self.reads_base_setting(expr)
+        (!id.is_empty() && self.names.contains(id))
+            || subscript_key(expr).is_some_and(|k| self.names.contains(k))
+            || self.reads_base_setting(expr)
     }
 
     /// Does the expression read a settings key bound to the legacy base

@@ -517,7 +517,21 @@ impl Analyzer<'_> {
         let Some((version, segs)) = table_route(f) else {
             return false;
         };
-        if self.table_routes(outer) < 2 {
+        // At least two values of the table resolve — in it, or in the table it is a value of
+        // (a nested table per resource: `{"users": {"list": "users", "one": "users/{id}"}}`).
+        let mut t = outer;
+        let mut enough = false;
+        for _ in 0..3 {
+            if t == NONE || !self.table_group(t) {
+                break;
+            }
+            if self.table_routes(t) >= 2 {
+                enough = true;
+                break;
+            }
+            t = self.parent[t];
+        }
+        if !enough {
             return false;
         }
         let route = RouteReq {
@@ -557,7 +571,7 @@ impl Analyzer<'_> {
         let slashed = self.toks[i].lit().trim_matches('/').contains('/');
         // A `(verb, path)` / `[verb, path]` pair inside the table (not a key of it).
         let members = self.members(g, i);
-        let first_verb = members.first().and_then(|&m| {
+        let first_verb = members.iter().find_map(|&m| {
             let t = &self.toks[m];
             (m != i && t.kind == Tk::Str)
                 .then(|| routes::verb(t.lit().trim()))
@@ -566,7 +580,7 @@ impl Analyzer<'_> {
         if let Some(v) = first_verb {
             let outer = self.parent[g];
             let key = self.is_assign(self.mate[g].saturating_add(1));
-            return (members.len() <= 5 && !key && outer != NONE && self.table_group(outer))
+            return (members.len() <= 7 && !key && outer != NONE && self.table_group(outer))
                 .then_some((outer, Some(v)));
         }
         // A `{ key, value }` pair of a collection initializer (C#), or `(key, value)` tuple.
@@ -619,10 +633,9 @@ impl Analyzer<'_> {
             if t.kind != Tk::Str || self.is_assign(j + 1) {
                 continue;
             }
-            let p = self.parent[j];
-            let inside = p == outer || (p != NONE && self.parent[p] == outer);
-            if inside
-                && self.table_entry(j).is_some_and(|(o, _)| o == outer)
+            if self
+                .table_entry(j)
+                .is_some_and(|(o, _)| self.within(o, outer, 3))
                 && table_route(&flat(&t.parts)).is_some()
             {
                 n += 1;
@@ -632,6 +645,23 @@ impl Analyzer<'_> {
             }
         }
         n
+    }
+}
+
+impl Analyzer<'_> {
+    /// Is group `g` the group `outer` or nested in it at most `levels` deep?
+    fn within(&self, g: usize, outer: usize, levels: usize) -> bool {
+        let mut k = g;
+        for _ in 0..=levels {
+            if k == outer {
+                return true;
+            }
+            if k == NONE {
+                return false;
+            }
+            k = self.parent[k];
+        }
+        false
     }
 }
 

@@ -336,13 +336,11 @@ impl Analyzer<'_> {
         let Some(first) = self.tok(s) else {
             return false;
         };
-        // A settings read (`os.environ["GREENHOUSE_URL"]`, `cfg["greenhouse"]["base_url"]`),
-        // not concatenated with a path.
-        if !self.ctx.hints.settings.is_empty() {
-            let e = self.operand_right(s);
-            if e > s && !self.is_concat(e) && self.reads_base_setting(&self.text_range(s, e)) {
-                return true;
-            }
+        // A settings read (`os.environ["GREENHOUSE_URL"]`, `cfg["greenhouse"]["base_url"]`) or
+        // a base name read as a key (`api['base']`), not concatenated with a path.
+        let e = self.operand_right(s);
+        if e > s + 1 && !self.is_concat(e) && self.is_base_name(&self.text_range(s, e)) {
+            return true;
         }
         let line = first.line;
         let mut j = s;
