@@ -369,6 +369,7 @@ fn file_of(
     if (MANIFESTS.contains(&name.as_ref())
         || name.ends_with(".csproj")
         || name.ends_with(".gemspec"))
+        && !module_type_marker(entry.path(), &name)
         && let Some(parent) = entry.path().parent()
         && let Ok(mut p) = projects.lock()
     {
@@ -378,6 +379,13 @@ fn file_of(
         path: entry.path().to_path_buf(),
         rel: rel_of(root, entry.path()),
     })
+}
+
+/// A `package.json` that only sets the module type of its folder (`{"type": "commonjs"}` in
+/// a package's `cjs/` build): no name, so not a project of its own.
+fn module_type_marker(p: &Path, name: &str) -> bool {
+    name == "package.json"
+        && std::fs::read(p).is_ok_and(|b| b.len() < 4096 && memchr::memmem::find(&b, b"\"name\"").is_none())
 }
 
 /// An HTML page of a coverage report (`coverage/index.html`, `coverage/src/app.js.html`).

@@ -44,8 +44,10 @@ pub fn verb_of_word(w: &str) -> Option<&'static str> {
 pub fn last_ident(expr: &str) -> &str {
     let e = expr.trim().trim_end_matches("()").trim_end_matches('!');
     let start = e
-        .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-        .map(|i| i + 1)
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .map(|(i, c)| i + c.len_utf8())
         .unwrap_or(0);
     e[start..].trim_start_matches('$')
 }

@@ -137,6 +137,23 @@ pub fn analyze_yaml(src: &str, line_offset: u32) -> Option<FileFacts> {
         collect_methods(d, &mut methods);
         prescan(d, &mut w.facts);
     }
+    // The bare Harvest host as the server and versioned path keys (`servers: [{url:
+    // https://harvest.greenhouse.io}]`, `paths: {/v1/jobs: …}`): the host is combined with v1
+    // here, so the document is about the legacy API (v3 documents use the same host).
+    if w.facts.harvest_host && !w.facts.legacy {
+        for d in &b.docs {
+            if let Y::Map(top) = d
+                && let Some(Y::Map(paths)) = get(top, "paths")
+                && let Some(v) = paths.iter().find_map(|(k, _)| {
+                    let k = scalar(k)?;
+                    routes::legacy_version(k.trim_start_matches('/').split('/').next()?)
+                })
+            {
+                w.facts.legacy = true;
+                w.facts.legacy_version = Some(v.to_string());
+            }
+        }
+    }
     methods.sort();
     methods.dedup();
     if methods.len() == 1 {

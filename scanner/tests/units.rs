@@ -118,3 +118,11 @@ fn quotes_and_languages() {
     assert_eq!(Lang::for_path(std::path::Path::new("x.raml")), Lang::Yaml);
     assert_eq!(Lang::for_fence("console"), Lang::Bash);
 }
+
+#[test]
+fn last_ident_of_non_ascii_text() {
+    assert_eq!(last_ident("£"), "");
+    assert_eq!(last_ident("prix£"), "");
+    assert_eq!(last_ident("a.€b"), "b");
+    assert_eq!(last_ident("café"), "café");
+}
