@@ -83,6 +83,8 @@ pub struct RouteReq {
     pub version: Option<String>,
     pub segs: Vec<String>,
     pub allow_prefix: bool,
+    /// Reported as written when the catalogue lacks it (a route table's entry).
+    pub as_written: bool,
 }
 
 /// A possible finding, before the project context is known.

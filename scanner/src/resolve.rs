@@ -186,7 +186,7 @@ fn build_finding(rel: &str, c: &Cand, version: &str, lines: &[&str]) -> Finding 
     let unknown = match (&resolved, &c.route) {
         (None, Some(r))
             if c.kind == Kind::Endpoint
-                && c.need == Need::Nothing
+                && (c.need == Need::Nothing || r.as_written)
                 && r.segs
                     .first()
                     .is_some_and(|s| !routes::is_placeholder(s) && s != "{id}") =>

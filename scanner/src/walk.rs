@@ -385,7 +385,8 @@ fn file_of(
 /// a package's `cjs/` build): no name, so not a project of its own.
 fn module_type_marker(p: &Path, name: &str) -> bool {
     name == "package.json"
-        && std::fs::read(p).is_ok_and(|b| b.len() < 4096 && memchr::memmem::find(&b, b"\"name\"").is_none())
+        && std::fs::read(p)
+            .is_ok_and(|b| b.len() < 4096 && memchr::memmem::find(&b, b"\"name\"").is_none())
 }
 
 /// An HTML page of a coverage report (`coverage/index.html`, `coverage/src/app.js.html`).

@@ -495,6 +495,7 @@ impl Walk<'_> {
                 version: version.clone(),
                 segs: segs.clone(),
                 allow_prefix: true,
+                as_written: false,
             };
             self.push(
                 Kind::Endpoint,
@@ -676,6 +677,7 @@ impl Walk<'_> {
                         version: Some(ver.to_string()),
                         segs,
                         allow_prefix: true,
+                        as_written: false,
                     });
                     self.push(
                         Kind::Endpoint,
@@ -721,6 +723,7 @@ impl Walk<'_> {
             version: version.clone(),
             segs,
             allow_prefix: true,
+            as_written: false,
         };
         let need = if version.is_some() {
             Need::Versioned

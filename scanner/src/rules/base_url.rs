@@ -186,6 +186,7 @@ impl Analyzer<'_> {
                 version: Some(v.to_string()),
                 segs,
                 allow_prefix: true,
+                as_written: false,
             });
             self.push(
                 line,

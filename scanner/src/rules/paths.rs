@@ -58,6 +58,7 @@ impl Analyzer<'_> {
                     version: None,
                     segs: full,
                     allow_prefix: false,
+                    as_written: false,
                 };
                 self.cand(
                     i,
@@ -98,6 +99,7 @@ impl Analyzer<'_> {
             version: None,
             segs: vec![lit.to_string()],
             allow_prefix: false,
+            as_written: false,
         };
         self.cand(
             i,
@@ -296,6 +298,7 @@ impl Analyzer<'_> {
             // An unknown tail under a known route (`/applications/{id}/attachment:download/…`)
             // is reported as the route it hangs under.
             allow_prefix: true,
+            as_written: false,
         };
         self.cand(i, Kind::Endpoint, need, Some(route), why);
     }
@@ -514,9 +517,17 @@ impl Analyzer<'_> {
         let Some((outer, method)) = self.table_entry(i) else {
             return false;
         };
-        let Some((version, segs)) = table_route(f) else {
-            return false;
+        // An entry the catalogue lacks, under a known resource, is reported as written.
+        let (found, as_written) = match table_route(f) {
+            Some(r) => (r, false),
+            None => match table_path(f) {
+                Some(r) => (r, true),
+                None => return false,
+            },
         };
+        let (version, segs) = found;
+        // The action a map key names: `list`/`retrieve`/`get` read, `create` posts, …
+        let method = method.or_else(|| self.key_before(i).and_then(|k| action_verb(&k)));
         // At least two values of the table resolve — in it, or in the table it is a value of
         // (a nested table per resource: `{"users": {"list": "users", "one": "users/{id}"}}`).
         let mut t = outer;
@@ -539,6 +550,7 @@ impl Analyzer<'_> {
             version,
             segs,
             allow_prefix: false,
+            as_written,
         };
         self.cand(
             i,
@@ -663,6 +675,37 @@ impl Analyzer<'_> {
         }
         false
     }
+}
+
+/// The verb an action name stands for (`list`, `retrieve`, `show` → GET; `create`, `add` → POST;
+/// `update`, `edit` → PATCH; `replace` → PUT; `delete`, `remove`, `destroy` → DELETE).
+fn action_verb(key: &str) -> Option<&'static str> {
+    crate::words::words(key).iter().find_map(|w| {
+        Some(match w.as_str() {
+            "list" | "retrieve" | "get" | "fetch" | "show" | "index" | "read" | "find" | "all" => {
+                "GET"
+            }
+            "create" | "add" | "new" | "post" => "POST",
+            "update" | "edit" | "patch" | "modify" => "PATCH",
+            "replace" | "put" | "set" => "PUT",
+            "delete" | "remove" | "destroy" | "del" => "DELETE",
+            _ => return None,
+        })
+    })
+}
+
+/// A table value under a known resource that the catalogue does not list.
+fn table_path(f: &str) -> Option<(Option<String>, Vec<String>)> {
+    if f.contains("://") || f.len() > 200 || !f.contains('/') {
+        return None;
+    }
+    let segs = routes::normalize_path(f)?;
+    let (version, rest) = match routes::legacy_version(&segs[0]) {
+        Some(v) => (Some(v.to_string()), segs[1..].to_vec()),
+        None if routes::is_version(&segs[0]) => return None,
+        None => (None, segs),
+    };
+    (rest.len() >= 2 && routes::resource_names().contains(&rest[0])).then_some((version, rest))
 }
 
 /// A table value that is a catalogue route: (its version, its segments).
