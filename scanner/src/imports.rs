@@ -165,18 +165,41 @@ fn quoted(s: &str) -> Option<String> {
     Some(rest[..end].to_string())
 }
 
-/// The files of a scan, indexed to resolve imports.
+/// The files of a scan, indexed to resolve imports — built on the first import resolved (a
+/// scan that never resolves one never builds it).
+pub struct ImportIndex<'a> {
+    source: Box<dyn Fn() -> Vec<PathBuf> + Sync + 'a>,
+    cell: std::sync::OnceLock<Index>,
+}
+
+impl<'a> ImportIndex<'a> {
+    /// An index of the files `files` gives (called once, when first needed).
+    pub fn new(files: impl Fn() -> Vec<PathBuf> + Sync + 'a) -> ImportIndex<'a> {
+        ImportIndex {
+            source: Box::new(files),
+            cell: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The files of the scan that `spec`, imported by the file at `from`, stands for.
+    pub fn resolve(&self, from: &Path, spec: &str) -> Vec<PathBuf> {
+        self.cell
+            .get_or_init(|| Index::new((self.source)().into_iter()))
+            .resolve(from, spec)
+    }
+}
+
 #[derive(Default)]
-pub struct ImportIndex {
+struct Index {
     files: HashSet<PathBuf>,
     by_stem: HashMap<String, Vec<PathBuf>>,
     /// (module path, folder) of each `go.mod`.
     go_modules: Vec<(String, PathBuf)>,
 }
 
-impl ImportIndex {
-    pub fn new(files: impl Iterator<Item = PathBuf>) -> ImportIndex {
-        let mut ix = ImportIndex::default();
+impl Index {
+    fn new(files: impl Iterator<Item = PathBuf>) -> Index {
+        let mut ix = Index::default();
         for p in files {
             if let Some(stem) = p.file_stem().and_then(|s| s.to_str()) {
                 ix.by_stem
@@ -197,8 +220,7 @@ impl ImportIndex {
         ix
     }
 
-    /// The files of the scan that `spec`, imported by the file at `from`, stands for.
-    pub fn resolve(&self, from: &Path, spec: &str) -> Vec<PathBuf> {
+    fn resolve(&self, from: &Path, spec: &str) -> Vec<PathBuf> {
         let lang = Lang::for_path(from);
         let dir = from.parent().unwrap_or(Path::new(""));
         match lang {
@@ -485,7 +507,7 @@ mod tests {
             "r/rs/src/harvest.rs",
             "r/jv/src/main/java/com/acme/HarvestHttp.java",
         ];
-        let ix = ImportIndex::new(files.iter().map(PathBuf::from));
+        let ix = ImportIndex::new(|| files.iter().map(PathBuf::from).collect());
         let one = |from: &str, spec: &str| ix.resolve(Path::new(from), spec);
         assert_eq!(
             one("r/web/src/app.ts", "./lib/harvest"),

@@ -65,12 +65,8 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
         .map(|(idx, facts)| Parsed { idx, facts })
         .collect();
     let mut projects = Projects::new(walked.projects, base_dir, config_hints(&cfg));
-    // Imports are resolved only when some file is Harvest v1/v2.
-    let index = if first.iter().any(|p| p.facts.legacy) {
-        ImportIndex::new(files.iter().map(|f| f.path.clone()))
-    } else {
-        ImportIndex::default()
-    };
+    // Built when the first import is resolved.
+    let index = ImportIndex::new(|| files.iter().map(|f| f.path.clone()).collect());
     for p in &first {
         projects.learn(&files[p.idx].path, &p.facts, &index);
     }

@@ -199,7 +199,7 @@ pub struct Walked<T> {
 
 /// One file seen by a walker thread: the entry, its (device, inode) when following links, and
 /// what the visitor made of it.
-type Seen<T> = (FileEntry, Option<(u64, u64)>, Option<T>);
+type Seen<T> = (FileEntry, Option<(u64, u64)>, Option<Box<T>>);
 
 /// Walks `root` (a folder or a file) in parallel, like ripgrep: `visit` runs on the walker's
 /// threads for each file as it is found (reading, prefiltering and analysing overlap the walk).
@@ -241,7 +241,7 @@ pub fn walk<T: Send>(
                 Ok(entry) => {
                     if let Some(fe) = file_of(root, opts.follow, &entry, &projects, &warn) {
                         let id = if opts.follow { file_id(&entry) } else { None };
-                        let r = visit(&fe);
+                        let r = visit(&fe).map(Box::new);
                         if let Ok(mut s) = seen.lock() {
                             s.push((fe, id, r));
                         }
@@ -265,7 +265,7 @@ pub fn walk<T: Send>(
             continue;
         }
         if let Some(r) = r {
-            results.push((files.len(), r));
+            results.push((files.len(), *r));
         }
         files.push(fe);
     }
