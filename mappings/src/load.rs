@@ -381,10 +381,6 @@ impl Builder {
 
     /// Compiles one operation written at `span`. `keys` gives the place of each key when the
     /// operation is written directly in `ops` (not inside a `when`).
-    #[expect(
-        clippy::too_many_lines,
-        reason = "a long match over the closed set; to split by family (CONTRIBUTING.md)"
-    )]
     fn op(
         &mut self,
         sink: &mut Sink<'_>,
@@ -629,10 +625,6 @@ impl Builder {
         name
     }
 
-    #[expect(
-        clippy::too_many_lines,
-        reason = "the endpoint checks in declaration order; to split by section"
-    )]
     fn endpoint(&mut self, sink: &mut Sink<'_>, stem: &str, def: &Spanned<EndpointDef>) {
         let (d, span) = (def.get_ref(), def.span());
         let (method, status) = (sink.closed(&d.method), sink.closed(&d.status));
