@@ -381,10 +381,6 @@ impl Builder {
 
     /// Compiles one operation written at `span`. `keys` gives the place of each key when the
     /// operation is written directly in `ops` (not inside a `when`).
-    #[expect(
-        clippy::too_many_lines,
-        reason = "a long match over the closed set; to split by family (CONTRIBUTING.md)"
-    )]
     fn op(
         &mut self,
         sink: &mut Sink<'_>,
@@ -394,108 +390,43 @@ impl Builder {
         keys: Option<&OpEntry>,
         used: &mut [bool],
     ) -> Option<Op> {
-        let at = |key: &str| keys.and_then(|k| k.span(key)).unwrap_or(span.clone());
-        let Some(name) = raw.get("op").and_then(|v| v.as_str()) else {
-            let hint = format!(
-                "every operation is a table with `op = \"...\"`; expected one of {}",
-                OpName::NAMES.join(", ")
-            );
-            sink.error(span, "invalid operation: it has no `op = \"...\"`", hint);
-            return None;
-        };
-        if let Err(e) = parse_closed::<OpName>(name) {
-            sink.error(
-                span,
-                format!("invalid operation: unknown operation `{name}`"),
-                e.hint(),
-            );
-            return None;
+        let def = op_def(sink, raw, span)?;
+        let site = OpSite { span, keys };
+        match def {
+            OpDef::Rename { .. }
+            | OpDef::Move { .. }
+            | OpDef::Copy { .. }
+            | OpDef::Remove { .. }
+            | OpDef::Wrap { .. }
+            | OpDef::First { .. }
+            | OpDef::Merge { .. }
+            | OpDef::CustomFields { .. }
+            | OpDef::Group { .. }
+            | OpDef::Sort { .. }
+            | OpDef::Filter { .. } => field_op(def),
+            OpDef::Set { .. }
+            | OpDef::Default { .. }
+            | OpDef::Map { .. }
+            | OpDef::Convert { .. }
+            | OpDef::Push { .. } => value_op(sink, &site, def),
+            OpDef::Tree { .. } | OpDef::Select { .. } => field_list_op(sink, &site, def),
+            OpDef::Attach { .. } | OpDef::Each { .. } => {
+                self.reference_op(sink, ctx, &site, def, used)
+            }
+            OpDef::When { .. } => self.when_op(sink, ctx, &site, def, used),
         }
-        let def = match OpDef::deserialize(raw.clone()) {
-            Ok(d) => d,
-            Err(e) => {
-                let msg = e.message().trim().to_string();
-                let hint = if ["JSONPath", "selector", "one place"]
-                    .iter()
-                    .any(|w| msg.contains(w))
-                {
-                    SELECTOR_HINT.to_string()
-                } else {
-                    format!("see the `{name}` operation in docs/mappings.md")
-                };
-                sink.error(span, format!("invalid operation: {msg}"), hint);
-                return None;
-            }
-        };
-        let json = |text: &str, sink: &mut Sink<'_>| {
-            serde_json::from_str(text)
-                .map_err(|e| {
-                    sink.error(
-                        &at("json"),
-                        format!("`json` is not valid JSON: {e}"),
-                        "e.g. json = \"null\" or json = '{\"a\": 1}'",
-                    )
-                })
-                .ok()
-        };
-        let value = |v: Option<toml::Value>, j: Option<String>, sink: &mut Sink<'_>| match (v, j) {
-            (Some(v), None) => serde_json::to_value(v).ok(),
-            (None, Some(j)) => json(&j, sink),
-            _ => {
-                let msg = "give exactly one of `value` (TOML) or `json` (a JSON literal)";
-                sink.error(span, msg, "TOML has no null: write json = \"null\"");
-                None
-            }
-        };
+    }
+
+    /// `attach` and `each`: operations that name a join of the view or another view.
+    fn reference_op(
+        &mut self,
+        sink: &mut Sink<'_>,
+        ctx: &ViewCtx<'_>,
+        site: &OpSite<'_>,
+        def: OpDef,
+        used: &mut [bool],
+    ) -> Option<Op> {
         Some(match def {
-            OpDef::Rename { from, to } | OpDef::Move { from, to } => Op::Move {
-                from: from.0,
-                to: to.0,
-            },
-            OpDef::Copy { from, to } => Op::Copy {
-                from: from.0,
-                to: to.0,
-            },
-            OpDef::Set { to, value: v, json } => Op::Set {
-                to: to.0,
-                value: value(v, json, sink)?,
-            },
-            OpDef::Default { at, value: v, json } => Op::Default {
-                at: at.0,
-                value: value(v, json, sink)?,
-            },
-            OpDef::Remove { fields } => Op::Remove {
-                fields: fields.into_iter().map(|f| f.0).collect(),
-            },
-            OpDef::Map {
-                at: place,
-                values,
-                other,
-            } => Op::Map {
-                at: place.0,
-                values: values
-                    .into_iter()
-                    .filter_map(|(k, v)| Some((k, serde_json::to_value(v).ok()?)))
-                    .collect(),
-                other: match other.map(|o| o.known()).transpose() {
-                    Ok(o) => o.unwrap_or(Other::Keep),
-                    Err(e) => return sink.unknown(&at("other"), &e),
-                },
-            },
-            OpDef::Convert {
-                at: place,
-                to,
-                separator,
-            } => Op::Convert {
-                at: place.0,
-                to: match to.known() {
-                    Ok(c) => conversion(c, separator),
-                    Err(e) => return sink.unknown(&at("to"), &e),
-                },
-            },
-            OpDef::Wrap { at, key } => Op::Wrap { at: at.0, key },
-            OpDef::First { at } => Op::First { at: at.0 },
-            OpDef::Merge { from } => Op::Merge { from: from.0 },
             OpDef::Attach {
                 join,
                 to,
@@ -518,7 +449,7 @@ impl Builder {
                         "`attach` names join `{join}`, which view `{}` does not declare",
                         ctx.name
                     );
-                    sink.error(&at("join"), msg, hint);
+                    sink.error(&site.at("join"), msg, hint);
                     return None;
                 };
                 used[idx] = true;
@@ -536,7 +467,7 @@ impl Builder {
             }
             OpDef::Each { at: place, view } => {
                 let target = qualify(ctx.stem, &view);
-                let (from_view, location) = (ctx.name.to_string(), sink.loc(&at("view")));
+                let (from_view, location) = (ctx.name.to_string(), sink.loc(&site.at("view")));
                 self.refs.push(PendingRef {
                     from_view,
                     target: target.clone(),
@@ -547,117 +478,54 @@ impl Builder {
                     view: target,
                 }
             }
-            OpDef::CustomFields { from, flat, keyed } => {
-                let or =
-                    |p: Option<Place>, d: &str| p.map(|p| p.0).or_else(|| Selector::parse(d).ok());
-                Op::CustomFields {
-                    from: from.0,
-                    flat: or(flat, "custom_fields")?,
-                    keyed: or(keyed, "keyed_custom_fields")?,
-                }
-            }
-            OpDef::Group {
-                from,
-                to,
-                by,
-                value: v,
-                keys,
-            } => Op::Group {
-                from: from.0,
-                to: to.0,
-                by: by.0,
-                value: v.0,
-                keys,
-            },
-            OpDef::Push {
-                at: place,
-                json: template,
-                set,
-                when_present,
-                front,
-            } => Op::Push {
-                at: place.0,
-                template: json(&template, sink)?,
-                set: set.into_iter().map(|(k, s)| (k, s.0)).collect(),
-                when_present: when_present.map(|s| s.0),
-                front,
-            },
-            OpDef::Sort { at, by, desc } => Op::Sort {
-                at: at.0,
-                by: by.0,
-                desc,
-            },
-            OpDef::Filter { at, filter } => Op::Filter {
-                at: at.0,
-                filter: filter.0,
-            },
-            OpDef::When {
-                field,
-                is,
-                present,
-                then,
-                otherwise,
-            } => {
-                if is.is_empty() == present.is_none() {
-                    let msg = "`when` takes exactly one condition: `is = [...]` or `present = true|false`";
-                    sink.error(
-                        span,
-                        msg,
-                        "TOML has no null: test for null with `present = false`",
-                    );
-                    return None;
-                }
-                let mut branch = |ops: &[toml::Value]| -> Option<Vec<Op>> {
-                    ops.iter()
-                        .map(|o| self.op(sink, ctx, o, span, None, used))
-                        .collect()
-                };
-                let (then, otherwise) = (branch(&then)?, branch(&otherwise)?);
-                let is = is
-                    .iter()
-                    .filter_map(|v| serde_json::to_value(v).ok())
-                    .collect();
-                Op::When {
-                    field: field.0,
-                    is,
-                    present,
-                    then,
-                    otherwise,
-                }
-            }
-            OpDef::Tree {
-                at: place,
-                id,
-                parent,
-                children,
-                fields,
-            } => {
-                if !fields.contains(&children) {
-                    let msg = format!("`tree` fields must name the children field `{children}`");
-                    sink.error(
-                        &at("fields"),
-                        msg,
-                        "e.g. fields = [\"id\", \"name\", \"children\", \"external_id\"]",
-                    );
-                    return None;
-                }
-                Op::Tree {
-                    at: place.0,
-                    id,
-                    parent,
-                    children,
-                    fields,
-                }
-            }
-            OpDef::Select { fields } => {
-                let mut seen = BTreeSet::new();
-                if let Some(f) = fields.iter().find(|f| !seen.insert(*f)) {
-                    let hint = "list each field once: `select` gives the v1 key order";
-                    sink.error(&at("fields"), format!("`select` lists `{f}` twice"), hint);
-                    return None;
-                }
-                Op::Select { fields }
-            }
+            _ => unreachable!("`op` passes only `attach` and `each` here"),
+        })
+    }
+
+    /// `when`: a condition and the operations of its two branches, compiled in place.
+    fn when_op(
+        &mut self,
+        sink: &mut Sink<'_>,
+        ctx: &ViewCtx<'_>,
+        site: &OpSite<'_>,
+        def: OpDef,
+        used: &mut [bool],
+    ) -> Option<Op> {
+        let OpDef::When {
+            field,
+            is,
+            present,
+            then,
+            otherwise,
+        } = def
+        else {
+            unreachable!("`op` passes only `when` here");
+        };
+        if is.is_empty() == present.is_none() {
+            let msg = "`when` takes exactly one condition: `is = [...]` or `present = true|false`";
+            sink.error(
+                site.span,
+                msg,
+                "TOML has no null: test for null with `present = false`",
+            );
+            return None;
+        }
+        let mut branch = |ops: &[toml::Value]| -> Option<Vec<Op>> {
+            ops.iter()
+                .map(|o| self.op(sink, ctx, o, site.span, None, used))
+                .collect()
+        };
+        let (then, otherwise) = (branch(&then)?, branch(&otherwise)?);
+        let is = is
+            .iter()
+            .filter_map(|v| serde_json::to_value(v).ok())
+            .collect();
+        Some(Op::When {
+            field: field.0,
+            is,
+            present,
+            then,
+            otherwise,
         })
     }
 
@@ -757,27 +625,10 @@ impl Builder {
         name
     }
 
-    #[expect(
-        clippy::too_many_lines,
-        reason = "the endpoint checks in declaration order; to split by section"
-    )]
     fn endpoint(&mut self, sink: &mut Sink<'_>, stem: &str, def: &Spanned<EndpointDef>) {
         let (d, span) = (def.get_ref(), def.span());
         let (method, status) = (sink.closed(&d.method), sink.closed(&d.status));
-        let versions: Vec<String> = d
-            .versions
-            .get_ref()
-            .iter()
-            .filter_map(|v| sink.closed(v))
-            .map(|v| v.to_string())
-            .collect();
-        if d.versions.get_ref().is_empty() {
-            sink.error(
-                &d.versions.span(),
-                "`versions` must list \"v1\" and/or \"v2\"",
-                "e.g. versions = [\"v1\"]",
-            );
-        }
+        let versions = versions(sink, d);
         let basis = d
             .basis
             .as_ref()
@@ -788,45 +639,56 @@ impl Builder {
             .as_ref()
             .and_then(|s| sink.closed(s))
             .map(|s| s.to_string());
-        let path = d.path.get_ref().clone();
-        if !(path.starts_with("/v1/") || path.starts_with("/v2/")) {
-            let msg = format!("legacy path `{path}` must start with /v1/ or /v2/");
-            sink.error(
-                &d.path.span(),
-                msg,
-                "write the path as documented, e.g. /v1/candidates/{id}",
-            );
-        }
+        let path = legacy_path(sink, d);
         let is_write = method.is_some_and(|m| m != Method::Get);
         let reason = match (&d.reason, status) {
             (None, Some(Status::Unsupported)) if is_write => Some(UNSUPPORTED_WRITE_REASON.into()),
             (r, _) => r.clone(),
         };
-        let missing = |s: &Option<String>| s.as_deref().is_none_or(str::is_empty);
-        match status {
-            Some(Status::Partial) if missing(&d.lost) => {
-                sink.error(&d.status.span(), "a `partial` endpoint must say what is lost", "add `lost = \"...\"`")
-            }
-            Some(Status::Unsupported) if missing(&reason) || missing(&d.instead) => sink.error(
-                &d.status.span(),
-                "an `unsupported` endpoint must say why and what to do in v3 instead",
-                match is_write {
-                    true => "add `instead = \"...\"` (a write's `reason` defaults to: the proxy does not translate this write yet)",
-                    false => "add `reason = \"...\"` and `instead = \"...\"`",
-                },
-            ),
-            _ => {}
-        }
-        if let Some(s) = status.filter(|s| *s != Status::Unsupported)
-            && method == Some(Method::Get)
-            && d.response.is_none()
-        {
+        check_status(sink, d, &span, method, status, &reason);
+        let mut v3 = self.v3_calls(sink, stem, d);
+        let write = self.served_write(sink, stem, d, &span, is_write, status);
+        if d.v3.is_empty() {
             sink.error(
                 &span,
-                format!("`{s}` reads are served from v3, so the endpoint needs a [endpoint.response] view"),
-                "add `response = { view = \"...\" }` or mark the endpoint unsupported",
+                "an endpoint must name at least one v3 call",
+                "add [[endpoint.v3]] with method and path",
             );
         }
+        let params = self.params(sink, stem, d);
+        let response = self.response(sink, stem, d, &span, &mut v3);
+        let exists = exists(sink, d, &mut v3);
+        let scopes: BTreeSet<String> = v3.iter().map(|c| c.scope.clone()).collect();
+        let (Some(method), Some(status)) = (method, status) else {
+            return;
+        };
+        let here = self.route(sink, &span, method, &path, &versions);
+        self.endpoints.push(Endpoint {
+            name: d.name.clone(),
+            method: method.to_string(),
+            path,
+            versions,
+            basis,
+            legacy_status,
+            status,
+            lost: d.lost.clone(),
+            reason,
+            instead: d.instead.clone(),
+            notes: d.notes.trim().to_string(),
+            v3,
+            scopes: scopes.into_iter().collect(),
+            params,
+            response,
+            exists,
+            write,
+            omitted: d.omitted.clone(),
+            location: here,
+            file: stem.to_string(),
+        });
+    }
+
+    /// The declared v3 calls: each path must be a v3 path and each body view defined.
+    fn v3_calls(&self, sink: &mut Sink<'_>, stem: &str, d: &EndpointDef) -> Vec<V3Call> {
         let mut v3 = Vec::new();
         for c in d.v3.iter().map(Spanned::get_ref) {
             let call_path = c.path.get_ref();
@@ -858,8 +720,21 @@ impl Builder {
                 body_view,
             });
         }
-        let write = match (is_write, status) {
-            (true, Some(s)) if s != Status::Unsupported => self.write_plan(sink, stem, d, &span),
+        v3
+    }
+
+    /// The plan of a write the proxy serves; an `answer` on any other endpoint is reported.
+    fn served_write(
+        &self,
+        sink: &mut Sink<'_>,
+        stem: &str,
+        d: &EndpointDef,
+        span: &Range<usize>,
+        is_write: bool,
+        status: Option<Status>,
+    ) -> Option<WritePlan> {
+        match (is_write, status) {
+            (true, Some(s)) if s != Status::Unsupported => self.write_plan(sink, stem, d, span),
             _ => {
                 if let Some(a) = &d.answer {
                     sink.error(
@@ -870,14 +745,11 @@ impl Builder {
                 }
                 None
             }
-        };
-        if d.v3.is_empty() {
-            sink.error(
-                &span,
-                "an endpoint must name at least one v3 call",
-                "add [[endpoint.v3]] with method and path",
-            );
         }
+    }
+
+    /// The legacy query parameters, their views qualified and checked, each declared once.
+    fn params(&self, sink: &mut Sink<'_>, stem: &str, d: &EndpointDef) -> Vec<Param> {
         let mut params: Vec<Param> = Vec::new();
         for p in &d.params {
             let Some(mut param) = param(sink, p) else {
@@ -910,6 +782,19 @@ impl Builder {
             }
             params.push(param);
         }
+        params
+    }
+
+    /// The response of a read. Its primary GET call must come first in `v3`, to which the calls
+    /// of the joins its views make are added.
+    fn response(
+        &self,
+        sink: &mut Sink<'_>,
+        stem: &str,
+        d: &EndpointDef,
+        span: &Range<usize>,
+        v3: &mut Vec<V3Call>,
+    ) -> Option<Response> {
         let response = d.response.as_ref().map(Spanned::get_ref).and_then(|r| {
             let hint =
                 "define it under [views.<name>] (in this file, or `file.name` for another file)";
@@ -932,7 +817,7 @@ impl Builder {
             if v3.first().map(|c| c.method.as_str()) != Some("GET") {
                 let msg = "a read with a response view must list its primary GET call first";
                 sink.error(
-                    &span,
+                    span,
                     msg,
                     "put the [[endpoint.v3]] GET call that lists the records first",
                 );
@@ -945,42 +830,25 @@ impl Builder {
                 }
             }
         }
-        let exists = d.exists.as_ref().map(Spanned::get_ref).map(|e| {
-            let path = e.path.get_ref();
-            if !is_collection(path) {
-                sink.error(
-                    &e.path.span(),
-                    format!(
-                        "`exists` must call a v3 collection such as /v3/candidates, not `{path}`"
-                    ),
-                    "filter it with the parent id: query = { ids = \"{id}\" }",
-                );
-            }
-            let call = V3Call {
-                method: "GET".into(),
-                path: path.clone(),
-                query: e.query.clone(),
-                purpose: Some("the parent record must exist (404 otherwise)".into()),
-                scope: derive_scope("GET", path),
-                from_join: false,
-                body_view: None,
-            };
-            if !v3.iter().any(|c| c.method == "GET" && c.path == call.path) {
-                v3.push(call.clone());
-            }
-            call
-        });
-        let scopes: BTreeSet<String> = v3.iter().map(|c| c.scope.clone()).collect();
-        let (Some(method), Some(status)) = (method, status) else {
-            return;
-        };
-        // Duplicate routes, under every version prefix.
-        let here = sink.loc(&span);
-        for v in &versions {
-            let norm = normalize_template(&format!("/{v}{}", strip_version(&path)));
+        response
+    }
+
+    /// Claims the legacy route under every version prefix, reporting one declared twice; gives
+    /// where the endpoint is declared.
+    fn route(
+        &mut self,
+        sink: &mut Sink<'_>,
+        span: &Range<usize>,
+        method: Method,
+        path: &str,
+        versions: &[String],
+    ) -> Location {
+        let here = sink.loc(span);
+        for v in versions {
+            let norm = normalize_template(&format!("/{v}{}", strip_version(path)));
             if let Some(prev) = self.routes.get(&(method, norm.clone())) {
                 sink.error(
-                    &span,
+                    span,
                     format!("legacy route {method} {norm} is declared twice (first at {prev})"),
                     "each legacy endpoint has exactly one entry; merge the two",
                 );
@@ -988,28 +856,7 @@ impl Builder {
                 self.routes.insert((method, norm), here.clone());
             }
         }
-        self.endpoints.push(Endpoint {
-            name: d.name.clone(),
-            method: method.to_string(),
-            path,
-            versions,
-            basis,
-            legacy_status,
-            status,
-            lost: d.lost.clone(),
-            reason,
-            instead: d.instead.clone(),
-            notes: d.notes.trim().to_string(),
-            v3,
-            scopes: scopes.into_iter().collect(),
-            params,
-            response,
-            exists,
-            write,
-            omitted: d.omitted.clone(),
-            location: here,
-            file: stem.to_string(),
-        });
+        here
     }
 
     /// The plan of a served write: its declared v3 calls in order and its `answer`.
@@ -1116,6 +963,240 @@ impl Builder {
     }
 }
 
+/// Where an operation is written: the whole table, and the place of each of its keys when it
+/// is written directly in `ops` (not inside a `when`).
+struct OpSite<'a> {
+    span: &'a Range<usize>,
+    keys: Option<&'a OpEntry>,
+}
+
+impl OpSite<'_> {
+    /// The place of `key`, or of the whole operation when the key's place is not known.
+    fn at(&self, key: &str) -> Range<usize> {
+        self.keys
+            .and_then(|k| k.span(key))
+            .unwrap_or(self.span.clone())
+    }
+
+    /// The JSON literal of the `json` key.
+    fn json(&self, sink: &mut Sink<'_>, text: &str) -> Option<serde_json::Value> {
+        serde_json::from_str(text)
+            .map_err(|e| {
+                sink.error(
+                    &self.at("json"),
+                    format!("`json` is not valid JSON: {e}"),
+                    "e.g. json = \"null\" or json = '{\"a\": 1}'",
+                )
+            })
+            .ok()
+    }
+
+    /// A constant given as exactly one of `value` (TOML) or `json`.
+    fn value(
+        &self,
+        sink: &mut Sink<'_>,
+        value: Option<toml::Value>,
+        json: Option<String>,
+    ) -> Option<serde_json::Value> {
+        match (value, json) {
+            (Some(v), None) => serde_json::to_value(v).ok(),
+            (None, Some(j)) => self.json(sink, &j),
+            _ => {
+                let msg = "give exactly one of `value` (TOML) or `json` (a JSON literal)";
+                sink.error(self.span, msg, "TOML has no null: write json = \"null\"");
+                None
+            }
+        }
+    }
+}
+
+/// The operation table `raw` parsed, reported at `span` when it names no known operation or
+/// does not fit its operation.
+fn op_def(sink: &mut Sink<'_>, raw: &toml::Value, span: &Range<usize>) -> Option<OpDef> {
+    let Some(name) = raw.get("op").and_then(|v| v.as_str()) else {
+        let hint = format!(
+            "every operation is a table with `op = \"...\"`; expected one of {}",
+            OpName::NAMES.join(", ")
+        );
+        sink.error(span, "invalid operation: it has no `op = \"...\"`", hint);
+        return None;
+    };
+    if let Err(e) = parse_closed::<OpName>(name) {
+        sink.error(
+            span,
+            format!("invalid operation: unknown operation `{name}`"),
+            e.hint(),
+        );
+        return None;
+    }
+    match OpDef::deserialize(raw.clone()) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            let msg = e.message().trim().to_string();
+            let hint = if ["JSONPath", "selector", "one place"]
+                .iter()
+                .any(|w| msg.contains(w))
+            {
+                SELECTOR_HINT.to_string()
+            } else {
+                format!("see the `{name}` operation in docs/mappings.md")
+            };
+            sink.error(span, format!("invalid operation: {msg}"), hint);
+            None
+        }
+    }
+}
+
+/// Operations that move, reshape or filter fields by their selectors: nothing more to check.
+fn field_op(def: OpDef) -> Option<Op> {
+    Some(match def {
+        OpDef::Rename { from, to } | OpDef::Move { from, to } => Op::Move {
+            from: from.0,
+            to: to.0,
+        },
+        OpDef::Copy { from, to } => Op::Copy {
+            from: from.0,
+            to: to.0,
+        },
+        OpDef::Remove { fields } => Op::Remove {
+            fields: fields.into_iter().map(|f| f.0).collect(),
+        },
+        OpDef::Wrap { at, key } => Op::Wrap { at: at.0, key },
+        OpDef::First { at } => Op::First { at: at.0 },
+        OpDef::Merge { from } => Op::Merge { from: from.0 },
+        OpDef::CustomFields { from, flat, keyed } => {
+            let or = |p: Option<Place>, d: &str| p.map(|p| p.0).or_else(|| Selector::parse(d).ok());
+            Op::CustomFields {
+                from: from.0,
+                flat: or(flat, "custom_fields")?,
+                keyed: or(keyed, "keyed_custom_fields")?,
+            }
+        }
+        OpDef::Group {
+            from,
+            to,
+            by,
+            value: v,
+            keys,
+        } => Op::Group {
+            from: from.0,
+            to: to.0,
+            by: by.0,
+            value: v.0,
+            keys,
+        },
+        OpDef::Sort { at, by, desc } => Op::Sort {
+            at: at.0,
+            by: by.0,
+            desc,
+        },
+        OpDef::Filter { at, filter } => Op::Filter {
+            at: at.0,
+            filter: filter.0,
+        },
+        _ => unreachable!("`op` passes only field operations here"),
+    })
+}
+
+/// Operations that write constants or convert values: their literals and closed values are
+/// checked.
+fn value_op(sink: &mut Sink<'_>, site: &OpSite<'_>, def: OpDef) -> Option<Op> {
+    Some(match def {
+        OpDef::Set { to, value: v, json } => Op::Set {
+            to: to.0,
+            value: site.value(sink, v, json)?,
+        },
+        OpDef::Default { at, value: v, json } => Op::Default {
+            at: at.0,
+            value: site.value(sink, v, json)?,
+        },
+        OpDef::Map {
+            at: place,
+            values,
+            other,
+        } => Op::Map {
+            at: place.0,
+            values: values
+                .into_iter()
+                .filter_map(|(k, v)| Some((k, serde_json::to_value(v).ok()?)))
+                .collect(),
+            other: match other.map(|o| o.known()).transpose() {
+                Ok(o) => o.unwrap_or(Other::Keep),
+                Err(e) => return sink.unknown(&site.at("other"), &e),
+            },
+        },
+        OpDef::Convert {
+            at: place,
+            to,
+            separator,
+        } => Op::Convert {
+            at: place.0,
+            to: match to.known() {
+                Ok(c) => conversion(c, separator),
+                Err(e) => return sink.unknown(&site.at("to"), &e),
+            },
+        },
+        OpDef::Push {
+            at: place,
+            json: template,
+            set,
+            when_present,
+            front,
+        } => Op::Push {
+            at: place.0,
+            template: site.json(sink, &template)?,
+            set: set.into_iter().map(|(k, s)| (k, s.0)).collect(),
+            when_present: when_present.map(|s| s.0),
+            front,
+        },
+        _ => unreachable!("`op` passes only value operations here"),
+    })
+}
+
+/// `tree` and `select`: operations that list output fields, checked for what they must name.
+fn field_list_op(sink: &mut Sink<'_>, site: &OpSite<'_>, def: OpDef) -> Option<Op> {
+    match def {
+        OpDef::Tree {
+            at: place,
+            id,
+            parent,
+            children,
+            fields,
+        } => {
+            if !fields.contains(&children) {
+                let msg = format!("`tree` fields must name the children field `{children}`");
+                sink.error(
+                    &site.at("fields"),
+                    msg,
+                    "e.g. fields = [\"id\", \"name\", \"children\", \"external_id\"]",
+                );
+                return None;
+            }
+            Some(Op::Tree {
+                at: place.0,
+                id,
+                parent,
+                children,
+                fields,
+            })
+        }
+        OpDef::Select { fields } => {
+            let mut seen = BTreeSet::new();
+            if let Some(f) = fields.iter().find(|f| !seen.insert(*f)) {
+                let hint = "list each field once: `select` gives the v1 key order";
+                sink.error(
+                    &site.at("fields"),
+                    format!("`select` lists `{f}` twice"),
+                    hint,
+                );
+                return None;
+            }
+            Some(Op::Select { fields })
+        }
+        _ => unreachable!("`op` passes only `tree` and `select` here"),
+    }
+}
+
 fn conversion(c: ConversionName, separator: Option<String>) -> Conversion {
     match c {
         ConversionName::DateToDatetime => Conversion::DateToDatetime,
@@ -1149,6 +1230,107 @@ fn op_writes(op: &Op) -> Vec<String> {
         Op::CustomFields { flat, keyed, .. } => vec![name(flat), name(keyed)],
         _ => vec![],
     }
+}
+
+/// The legacy versions of an endpoint; it must list at least one.
+fn versions(sink: &mut Sink<'_>, d: &EndpointDef) -> Vec<String> {
+    let versions: Vec<String> = d
+        .versions
+        .get_ref()
+        .iter()
+        .filter_map(|v| sink.closed(v))
+        .map(|v| v.to_string())
+        .collect();
+    if d.versions.get_ref().is_empty() {
+        sink.error(
+            &d.versions.span(),
+            "`versions` must list \"v1\" and/or \"v2\"",
+            "e.g. versions = [\"v1\"]",
+        );
+    }
+    versions
+}
+
+/// The legacy path, which must start with a legacy version prefix.
+fn legacy_path(sink: &mut Sink<'_>, d: &EndpointDef) -> String {
+    let path = d.path.get_ref().clone();
+    if !(path.starts_with("/v1/") || path.starts_with("/v2/")) {
+        let msg = format!("legacy path `{path}` must start with /v1/ or /v2/");
+        sink.error(
+            &d.path.span(),
+            msg,
+            "write the path as documented, e.g. /v1/candidates/{id}",
+        );
+    }
+    path
+}
+
+/// What a status requires: a `partial` endpoint says what is lost, an `unsupported` one why and
+/// what to do instead (`reason` is the endpoint's, defaulted), a served read has a response view.
+fn check_status(
+    sink: &mut Sink<'_>,
+    d: &EndpointDef,
+    span: &Range<usize>,
+    method: Option<Method>,
+    status: Option<Status>,
+    reason: &Option<String>,
+) {
+    let is_write = method.is_some_and(|m| m != Method::Get);
+    let missing = |s: &Option<String>| s.as_deref().is_none_or(str::is_empty);
+    match status {
+        Some(Status::Partial) if missing(&d.lost) => {
+            sink.error(&d.status.span(), "a `partial` endpoint must say what is lost", "add `lost = \"...\"`")
+        }
+        Some(Status::Unsupported) if missing(reason) || missing(&d.instead) => sink.error(
+            &d.status.span(),
+            "an `unsupported` endpoint must say why and what to do in v3 instead",
+            match is_write {
+                true => "add `instead = \"...\"` (a write's `reason` defaults to: the proxy does not translate this write yet)",
+                false => "add `reason = \"...\"` and `instead = \"...\"`",
+            },
+        ),
+        _ => {}
+    }
+    if let Some(s) = status.filter(|s| *s != Status::Unsupported)
+        && method == Some(Method::Get)
+        && d.response.is_none()
+    {
+        sink.error(
+            span,
+            format!(
+                "`{s}` reads are served from v3, so the endpoint needs a [endpoint.response] view"
+            ),
+            "add `response = { view = \"...\" }` or mark the endpoint unsupported",
+        );
+    }
+}
+
+/// The call that checks the parent record of a nested route exists; added to `v3` unless it
+/// is already there.
+fn exists(sink: &mut Sink<'_>, d: &EndpointDef, v3: &mut Vec<V3Call>) -> Option<V3Call> {
+    d.exists.as_ref().map(Spanned::get_ref).map(|e| {
+        let path = e.path.get_ref();
+        if !is_collection(path) {
+            sink.error(
+                &e.path.span(),
+                format!("`exists` must call a v3 collection such as /v3/candidates, not `{path}`"),
+                "filter it with the parent id: query = { ids = \"{id}\" }",
+            );
+        }
+        let call = V3Call {
+            method: "GET".into(),
+            path: path.clone(),
+            query: e.query.clone(),
+            purpose: Some("the parent record must exist (404 otherwise)".into()),
+            scope: derive_scope("GET", path),
+            from_join: false,
+            body_view: None,
+        };
+        if !v3.iter().any(|c| c.method == "GET" && c.path == call.path) {
+            v3.push(call.clone());
+        }
+        call
+    })
 }
 
 fn normalize_template(p: &str) -> String {

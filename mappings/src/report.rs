@@ -302,14 +302,49 @@ fn sel(s: &Selector) -> String {
 }
 
 /// One operation on one line: `op key=value …`.
-#[expect(
-    clippy::too_many_lines,
-    reason = "a long match over the closed set; to split by family (CONTRIBUTING.md)"
-)]
 pub fn op_text(op: &Op, view: &View) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut kv = |k: &str, v: String| parts.push(format!("{k}={v}"));
+    let mut parts = Parts::default();
     let name = match op {
+        Op::Move { .. }
+        | Op::Copy { .. }
+        | Op::Remove { .. }
+        | Op::Wrap { .. }
+        | Op::First { .. }
+        | Op::Merge { .. }
+        | Op::CustomFields { .. }
+        | Op::Group { .. }
+        | Op::Sort { .. }
+        | Op::Filter { .. } => field_op_text(op, &mut parts),
+        Op::Set { .. }
+        | Op::Default { .. }
+        | Op::Map { .. }
+        | Op::Convert { .. }
+        | Op::Push { .. } => value_op_text(op, &mut parts),
+        Op::Tree { .. } | Op::Select { .. } => field_list_op_text(op, &mut parts),
+        Op::Attach(_) | Op::Each { .. } => reference_op_text(op, view, &mut parts),
+        Op::When { .. } => when_op_text(op, view, &mut parts),
+    };
+    if parts.0.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name} {}", parts.0.join(" "))
+    }
+}
+
+/// The `key=value` parts of an operation's line, in order.
+#[derive(Default)]
+struct Parts(Vec<String>);
+
+impl Parts {
+    fn kv(&mut self, k: &str, v: String) {
+        self.0.push(format!("{k}={v}"));
+    }
+}
+
+/// Operations that move, reshape or filter fields by their selectors; gives the name.
+fn field_op_text(op: &Op, parts: &mut Parts) -> &'static str {
+    let mut kv = |k: &str, v: String| parts.kv(k, v);
+    match op {
         Op::Move { from, to } | Op::Copy { from, to } => {
             kv("from", sel(from));
             kv("to", sel(to));
@@ -319,46 +354,12 @@ pub fn op_text(op: &Op, view: &View) -> String {
                 "copy"
             }
         }
-        Op::Set { to, value } => {
-            kv("to", sel(to));
-            kv("value", value.to_string());
-            "set"
-        }
-        Op::Default { at, value } => {
-            kv("at", sel(at));
-            kv("value", value.to_string());
-            "default"
-        }
         Op::Remove { fields } => {
             kv(
                 "fields",
                 fields.iter().map(sel).collect::<Vec<_>>().join(","),
             );
             "remove"
-        }
-        Op::Map { at, values, other } => {
-            kv("at", sel(at));
-            let mut pairs: Vec<String> = values.iter().map(|(k, v)| format!("{k}:{v}")).collect();
-            pairs.sort();
-            kv("values", format!("{{{}}}", pairs.join(", ")));
-            if *other != Other::Keep {
-                kv("other", other.to_string());
-            }
-            "map"
-        }
-        Op::Convert { at, to } => {
-            kv("at", sel(at));
-            let to = match to {
-                Conversion::DateToDatetime => "date_to_datetime".to_string(),
-                Conversion::String => "string".into(),
-                Conversion::Integer => "integer".into(),
-                Conversion::Not => "not".into(),
-                Conversion::Lowercase => "lowercase".into(),
-                Conversion::Join(sep) => format!("join separator={sep:?}"),
-                Conversion::EmptyToNull => "empty_to_null".into(),
-            };
-            kv("to", to);
-            "convert"
         }
         Op::Wrap { at, key } => {
             kv("at", sel(at));
@@ -373,6 +374,138 @@ pub fn op_text(op: &Op, view: &View) -> String {
             kv("from", sel(from));
             "merge"
         }
+        Op::CustomFields { from, flat, keyed } => {
+            kv("from", sel(from));
+            kv("flat", sel(flat));
+            kv("keyed", sel(keyed));
+            "custom_fields"
+        }
+        Op::Group {
+            from,
+            to,
+            by,
+            value,
+            keys,
+        } => {
+            kv("from", sel(from));
+            kv("to", sel(to));
+            kv("by", sel(by));
+            kv("value", sel(value));
+            kv("keys", keys.join(","));
+            "group"
+        }
+        Op::Sort { at, by, desc } => {
+            kv("at", sel(at));
+            kv("by", sel(by));
+            if *desc {
+                kv("desc", "true".into());
+            }
+            "sort"
+        }
+        Op::Filter { at, filter } => {
+            kv("at", sel(at));
+            kv("where", sel(filter));
+            "filter"
+        }
+        _ => unreachable!("`op_text` passes only field operations here"),
+    }
+}
+
+/// Operations that write constants or convert values; gives the name.
+fn value_op_text(op: &Op, parts: &mut Parts) -> &'static str {
+    let mut kv = |k: &str, v: String| parts.kv(k, v);
+    match op {
+        Op::Set { to, value } => {
+            kv("to", sel(to));
+            kv("value", value.to_string());
+            "set"
+        }
+        Op::Default { at, value } => {
+            kv("at", sel(at));
+            kv("value", value.to_string());
+            "default"
+        }
+        Op::Map { at, values, other } => {
+            kv("at", sel(at));
+            let mut pairs: Vec<String> = values.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+            pairs.sort();
+            kv("values", format!("{{{}}}", pairs.join(", ")));
+            if *other != Other::Keep {
+                kv("other", other.to_string());
+            }
+            "map"
+        }
+        Op::Convert { at, to } => {
+            kv("at", sel(at));
+            kv("to", conversion_text(to));
+            "convert"
+        }
+        Op::Push {
+            at,
+            template,
+            set,
+            when_present,
+            front,
+        } => {
+            kv("at", sel(at));
+            kv("json", template.to_string());
+            for (k, s) in set {
+                kv(&format!("set.{k}"), sel(s));
+            }
+            if let Some(w) = when_present {
+                kv("when_present", sel(w));
+            }
+            if *front {
+                kv("front", "true".into());
+            }
+            "push"
+        }
+        _ => unreachable!("`op_text` passes only value operations here"),
+    }
+}
+
+/// A conversion as the mapping files name it.
+fn conversion_text(c: &Conversion) -> String {
+    match c {
+        Conversion::DateToDatetime => "date_to_datetime".to_string(),
+        Conversion::String => "string".into(),
+        Conversion::Integer => "integer".into(),
+        Conversion::Not => "not".into(),
+        Conversion::Lowercase => "lowercase".into(),
+        Conversion::Join(sep) => format!("join separator={sep:?}"),
+        Conversion::EmptyToNull => "empty_to_null".into(),
+    }
+}
+
+/// `tree` and `select`: operations that list output fields; gives the name.
+fn field_list_op_text(op: &Op, parts: &mut Parts) -> &'static str {
+    match op {
+        Op::Tree {
+            at,
+            id,
+            parent,
+            children,
+            fields,
+        } => {
+            parts.kv("at", sel(at));
+            parts.kv("id", id.clone());
+            parts.kv("parent", parent.clone());
+            parts.kv("children", children.clone());
+            parts.kv("fields", fields.join(","));
+            "tree"
+        }
+        Op::Select { fields } => {
+            parts.kv("fields", fields.join(","));
+            "select"
+        }
+        _ => unreachable!("`op_text` passes only `tree` and `select` here"),
+    }
+}
+
+/// `attach` and `each`: operations that name a join of `view` or another view; gives the name.
+fn reference_op_text(op: &Op, view: &View, parts: &mut Parts) -> &'static str {
+    let mut kv = |k: &str, v: String| parts.kv(k, v);
+    match op {
         Op::Attach(a) => {
             let join = view.joins.get(a.join).map(|j| j.name.clone());
             kv("join", join.unwrap_or_else(|| format!("#{}", a.join)));
@@ -402,105 +535,36 @@ pub fn op_text(op: &Op, view: &View) -> String {
             kv("view", view.clone());
             "each"
         }
-        Op::CustomFields { from, flat, keyed } => {
-            kv("from", sel(from));
-            kv("flat", sel(flat));
-            kv("keyed", sel(keyed));
-            "custom_fields"
-        }
-        Op::Group {
-            from,
-            to,
-            by,
-            value,
-            keys,
-        } => {
-            kv("from", sel(from));
-            kv("to", sel(to));
-            kv("by", sel(by));
-            kv("value", sel(value));
-            kv("keys", keys.join(","));
-            "group"
-        }
-        Op::Push {
-            at,
-            template,
-            set,
-            when_present,
-            front,
-        } => {
-            kv("at", sel(at));
-            kv("json", template.to_string());
-            for (k, s) in set {
-                kv(&format!("set.{k}"), sel(s));
-            }
-            if let Some(w) = when_present {
-                kv("when_present", sel(w));
-            }
-            if *front {
-                kv("front", "true".into());
-            }
-            "push"
-        }
-        Op::Sort { at, by, desc } => {
-            kv("at", sel(at));
-            kv("by", sel(by));
-            if *desc {
-                kv("desc", "true".into());
-            }
-            "sort"
-        }
-        Op::Filter { at, filter } => {
-            kv("at", sel(at));
-            kv("where", sel(filter));
-            "filter"
-        }
-        Op::When {
-            field,
-            is,
-            present,
-            then,
-            otherwise,
-        } => {
-            kv("field", sel(field));
-            match present {
-                Some(p) => kv("present", p.to_string()),
-                None => kv("is", Value::from(is.clone()).to_string()),
-            }
-            let branch = |ops: &[Op]| {
-                let inner: Vec<String> = ops.iter().map(|o| op_text(o, view)).collect();
-                format!("[{}]", inner.join("; "))
-            };
-            kv("then", branch(then));
-            if !otherwise.is_empty() {
-                kv("otherwise", branch(otherwise));
-            }
-            "when"
-        }
-        Op::Tree {
-            at,
-            id,
-            parent,
-            children,
-            fields,
-        } => {
-            kv("at", sel(at));
-            kv("id", id.clone());
-            kv("parent", parent.clone());
-            kv("children", children.clone());
-            kv("fields", fields.join(","));
-            "tree"
-        }
-        Op::Select { fields } => {
-            kv("fields", fields.join(","));
-            "select"
-        }
-    };
-    if parts.is_empty() {
-        name.to_string()
-    } else {
-        format!("{name} {}", parts.join(" "))
+        _ => unreachable!("`op_text` passes only `attach` and `each` here"),
     }
+}
+
+/// `when`: its condition and both branches, each operation as `op_text` writes it.
+fn when_op_text(op: &Op, view: &View, parts: &mut Parts) -> &'static str {
+    let Op::When {
+        field,
+        is,
+        present,
+        then,
+        otherwise,
+    } = op
+    else {
+        unreachable!("`op_text` passes only `when` here");
+    };
+    parts.kv("field", sel(field));
+    match present {
+        Some(p) => parts.kv("present", p.to_string()),
+        None => parts.kv("is", Value::from(is.clone()).to_string()),
+    }
+    let branch = |ops: &[Op]| {
+        let inner: Vec<String> = ops.iter().map(|o| op_text(o, view)).collect();
+        format!("[{}]", inner.join("; "))
+    };
+    parts.kv("then", branch(then));
+    if !otherwise.is_empty() {
+        parts.kv("otherwise", branch(otherwise));
+    }
+    "when"
 }
 
 /// What becomes of a legacy parameter, in a few words.
@@ -590,12 +654,48 @@ fn wrap(text: &str, indent: &str, width: usize) -> String {
 }
 
 /// `mappings show`: one endpoint with everything a reader needs, its views resolved.
-#[expect(
-    clippy::too_many_lines,
-    reason = "one section after another; to split by section"
-)]
 pub fn show_text(c: &Catalog, e: &Endpoint) -> String {
     let mut o = String::new();
+    heading_text(e, &mut o);
+    if !e.notes.is_empty() {
+        let _ = write!(o, "\nnotes\n{}", wrap(&e.notes, "  ", 96));
+    }
+    if !e.params.is_empty() {
+        o.push_str("\nparameters (a parameter not listed is ignored, as in v1)\n");
+        let w = e.params.iter().map(|p| p.name.len()).max().unwrap_or(0);
+        for p in &e.params {
+            let _ = writeln!(o, "  {:<w$}  {}", p.name, param_text(p));
+        }
+    }
+    v3_calls_text(e, &mut o);
+    if !e.omitted.is_empty() {
+        o.push_str("\nv1 fields not produced\n");
+        for (k, v) in &e.omitted {
+            let _ = writeln!(o, "  {k}: {v}");
+        }
+    }
+    if let Some(w) = &e.write {
+        write_text(w, &mut o);
+    }
+    if let Some(r) = &e.response {
+        let _ = write!(o, "\nresponse\n  view {}, shape {}", r.view, r.shape);
+        if let Some(f) = &r.filter {
+            let _ = write!(o, ", where {}", f.text());
+        }
+        o.push('\n');
+    }
+    let views = endpoint_views(c, e);
+    if !views.is_empty() {
+        o.push_str("\nviews (each: its joins, made once per batch of records, then its operations in order)\n");
+    }
+    for v in views {
+        view_text(v, &mut o);
+    }
+    o
+}
+
+/// The route, where it is declared, its status and the facts that explain the status.
+fn heading_text(e: &Endpoint, o: &mut String) {
     let _ = writeln!(o, "{} {}  ({})", e.method, e.path, e.name);
     let _ = writeln!(o, "  declared at   {}", e.location);
     let _ = writeln!(o, "  legacy paths  {}", e.legacy_paths().join(", "));
@@ -622,16 +722,10 @@ pub fn show_text(c: &Catalog, e: &Endpoint) -> String {
             o.push('\n');
         }
     }
-    if !e.notes.is_empty() {
-        let _ = write!(o, "\nnotes\n{}", wrap(&e.notes, "  ", 96));
-    }
-    if !e.params.is_empty() {
-        o.push_str("\nparameters (a parameter not listed is ignored, as in v1)\n");
-        let w = e.params.iter().map(|p| p.name.len()).max().unwrap_or(0);
-        for p in &e.params {
-            let _ = writeln!(o, "  {:<w$}  {}", p.name, param_text(p));
-        }
-    }
+}
+
+/// The v3 calls with why each is made, the parent check and the scopes they need.
+fn v3_calls_text(e: &Endpoint, o: &mut String) {
     o.push_str("\nv3 calls\n");
     for call in &e.v3 {
         let _ = writeln!(o, "  {}", call_text(call));
@@ -651,55 +745,36 @@ pub fn show_text(c: &Catalog, e: &Endpoint) -> String {
     for s in &e.scopes {
         let _ = writeln!(o, "  {s}");
     }
-    if !e.omitted.is_empty() {
-        o.push_str("\nv1 fields not produced\n");
-        for (k, v) in &e.omitted {
-            let _ = writeln!(o, "  {k}: {v}");
-        }
+}
+
+/// One resolved view: where it is declared, its base, its joins and its operations.
+fn view_text(v: &View, o: &mut String) {
+    let _ = write!(o, "  {}  ({})", v.name, v.location);
+    if let Some(s) = &v.source {
+        let _ = write!(o, "  records of {s}");
     }
-    if let Some(w) = &e.write {
-        write_text(w, &mut o);
+    o.push('\n');
+    if let Some(b) = &v.extends {
+        let _ = writeln!(o, "    extends {b} (its joins and operations come first)");
     }
-    if let Some(r) = &e.response {
-        let _ = write!(o, "\nresponse\n  view {}, shape {}", r.view, r.shape);
-        if let Some(f) = &r.filter {
-            let _ = write!(o, ", where {}", f.text());
-        }
-        o.push('\n');
+    for j in &v.joins {
+        let _ = writeln!(
+            o,
+            "    join {}: GET {} — key {} = on {}{}",
+            j.name,
+            j.from,
+            sel(&j.key),
+            sel(&j.on),
+            j.view
+                .as_ref()
+                .map(|v| format!(", rows through view {v}"))
+                .unwrap_or_default()
+        );
+        let _ = writeln!(o, "      {}", join_batching(j));
     }
-    let views = endpoint_views(c, e);
-    if !views.is_empty() {
-        o.push_str("\nviews (each: its joins, made once per batch of records, then its operations in order)\n");
+    for (i, op) in v.ops.iter().enumerate() {
+        let _ = writeln!(o, "    {:>2}. {}", i + 1, op_text(op, v));
     }
-    for v in views {
-        let _ = write!(o, "  {}  ({})", v.name, v.location);
-        if let Some(s) = &v.source {
-            let _ = write!(o, "  records of {s}");
-        }
-        o.push('\n');
-        if let Some(b) = &v.extends {
-            let _ = writeln!(o, "    extends {b} (its joins and operations come first)");
-        }
-        for j in &v.joins {
-            let _ = writeln!(
-                o,
-                "    join {}: GET {} — key {} = on {}{}",
-                j.name,
-                j.from,
-                sel(&j.key),
-                sel(&j.on),
-                j.view
-                    .as_ref()
-                    .map(|v| format!(", rows through view {v}"))
-                    .unwrap_or_default()
-            );
-            let _ = writeln!(o, "      {}", join_batching(j));
-        }
-        for (i, op) in v.ops.iter().enumerate() {
-            let _ = writeln!(o, "    {:>2}. {}", i + 1, op_text(op, v));
-        }
-    }
-    o
 }
 
 /// `mappings show --format json`: the `mappings list` object plus parameters, calls, response
