@@ -525,3 +525,63 @@ pub fn ops(state: &State, path: &str) -> Option<Answer> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(method: &str) -> LegacyRequest {
+        LegacyRequest {
+            method: method.into(),
+            path: "/v1/candidates/1/activity_feed/notes".into(),
+            query: None,
+            authorization: Some(b"Basic c2VjcmV0LWtleTo=".to_vec()),
+            host: None,
+            tls: false,
+            on_behalf_of: Some("42".into()),
+            idempotency_key: Some("idem".into()),
+            body: Bytes::from_static(b"{\"body\":\"private note\"}"),
+            request_id: "r1".into(),
+            client: Some("2001:db8::1".parse().unwrap()),
+        }
+    }
+
+    #[test]
+    fn the_audit_line_has_who_what_where_and_no_secret() {
+        let served = Served {
+            route: "POST /v1/candidates/{id}/activity_feed/notes".into(),
+            answer: Answer::text(201, "application/json", "{}"),
+            key: Some("crm".into()),
+            v3_calls: 2,
+        };
+        let w = req("POST");
+        let a = Audit::of(&w, &served, std::time::Duration::from_millis(12));
+        assert_eq!(
+            a,
+            Audit {
+                request_id: "r1",
+                key: "crm",
+                client: "2001:db8::1".into(),
+                method: "POST",
+                route: "POST /v1/candidates/{id}/activity_feed/notes",
+                status: 201,
+                v3_calls: 2,
+                acting_user: "42",
+                ms: 12,
+            }
+        );
+        let text = format!("{a:?}");
+        assert!(!text.contains("c2VjcmV0") && !text.contains("private") && !text.contains("idem"));
+        let r = req("GET");
+        let read = Audit::of(&r, &served, std::time::Duration::ZERO);
+        assert_eq!(read.acting_user, "-", "On-Behalf-Of is a write's");
+        let mut anon = req("GET");
+        anon.client = None;
+        let unauth = Served {
+            key: None,
+            ..served
+        };
+        let a = Audit::of(&anon, &unauth, std::time::Duration::ZERO);
+        assert_eq!((a.key, a.client.as_str()), ("-", "unknown"));
+    }
+}
