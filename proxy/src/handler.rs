@@ -116,7 +116,7 @@ pub fn record(state: &State, req: &LegacyRequest, served: Served, started: Insta
             route: served.route.clone(),
         })
         .observe(started.elapsed().as_secs_f64());
-    Audit::of(&req, &served, started.elapsed()).emit();
+    Audit::of(req, &served, started.elapsed()).emit();
     served.answer
 }
 

@@ -95,7 +95,7 @@ impl Store {
             "DELETE FROM idempotency WHERE created_at < ?1",
             params![oldest],
         )?;
-        let row: Option<(String, Option<u16>, Option<Vec<u8>>, Option<String>)> = db
+        let row: Option<ClaimRow> = db
             .query_row(
                 "SELECT body_hash, status, answer, outcome FROM idempotency WHERE key = ?1",
                 params![k],
@@ -140,6 +140,9 @@ impl Store {
         Ok(())
     }
 }
+
+/// A stored claim: body hash, then status, answer and outcome once finished.
+type ClaimRow = (String, Option<u16>, Option<Vec<u8>>, Option<String>);
 
 #[cfg(test)]
 mod tests {
