@@ -97,6 +97,8 @@ mod tests {
             sha256: key_hash("k1"),
             tenant: 0,
             label: "a".into(),
+            endpoints: Default::default(),
+            allowed_ips: None,
         }];
         assert!(lookup(&keys, "k1").is_ok());
         assert_eq!(lookup(&keys, "k2").unwrap_err(), AuthError::Unknown);

@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use ipnet::IpNet;
+
+use crate::access::{Permissions, Rule, parse_net};
 use crate::secret::Secret;
 
 #[derive(Debug, Deserialize)]
@@ -30,6 +33,9 @@ struct FileConfig {
     tenants: Vec<TenantFile>,
     #[serde(default)]
     keys: Vec<KeyFile>,
+    /// Proxies whose `Forwarded` / `X-Forwarded-For` name the client (CIDRs or addresses).
+    #[serde(default)]
+    trusted_proxies: Vec<toml::Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -90,6 +96,10 @@ struct KeyFile {
     tenant: String,
     /// Optional label for logs and metrics (never the key itself).
     label: Option<String>,
+    /// The endpoints the key may call (absent: all, with a start-up warning).
+    endpoints: Option<Vec<toml::Spanned<String>>>,
+    /// The addresses the key may call from (absent: any).
+    allowed_ips: Option<Vec<toml::Spanned<String>>>,
 }
 
 /// Timeouts and size limits.
@@ -184,6 +194,10 @@ pub struct KeyEntry {
     pub sha256: [u8; 32],
     pub tenant: usize,
     pub label: String,
+    /// The endpoints it may call (compiled against the catalogue when the state is built).
+    pub endpoints: Permissions,
+    /// The client addresses it may call from (None: any).
+    pub allowed_ips: Option<Vec<IpNet>>,
 }
 
 #[derive(Debug, Clone)]
@@ -209,6 +223,8 @@ pub struct Config {
     pub cache: CacheSettings,
     pub tenants: Vec<Tenant>,
     pub keys: Vec<KeyEntry>,
+    /// Peers whose forwarding headers are believed (see [`crate::access::client_addr`]).
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -269,7 +285,12 @@ impl Config {
             }
             tenants.push(tenant(t, env).map_err(invalid)?);
         }
-        let keys = key_entries(f.keys, &tenants).map_err(invalid)?;
+        let line_of = |span: std::ops::Range<usize>| {
+            text[..span.start.min(text.len())].matches('\n').count() + 1
+        };
+        let keys = key_entries(f.keys, &tenants, &line_of).map_err(invalid)?;
+        let trusted_proxies = nets(&f.trusted_proxies, &line_of)
+            .map_err(|e| invalid(format!("`trusted_proxies`: {e}")))?;
         let limits = limits(&f.limits);
         let cache = cache_settings(&f.cache);
         let config = Config {
@@ -291,6 +312,7 @@ impl Config {
             cache,
             tenants,
             keys,
+            trusted_proxies,
         };
         config.validate().map_err(invalid)?;
         Ok(config)
@@ -318,6 +340,18 @@ impl Config {
             warnings.push(
                 "no [[keys]] are configured: every legacy request will be answered 401".to_string(),
             );
+        }
+        let open: Vec<&str> = self
+            .keys
+            .iter()
+            .filter(|k| k.endpoints.is_all())
+            .map(|k| k.label.as_str())
+            .collect();
+        if !open.is_empty() {
+            warnings.push(format!(
+                "keys without `endpoints` may call every mapped endpoint (EEOC, demographics and offers included): {}; list what each integration needs, or write endpoints = [\"*\"] to say so",
+                open.join(", ")
+            ));
         }
         if self.tenants.is_empty() {
             warnings.push("no [[tenants]] are configured".to_string());
@@ -491,7 +525,11 @@ fn tenant(t: TenantFile, env: &dyn Fn(&str) -> Option<String>) -> Result<Tenant,
 }
 
 /// The legacy keys, by SHA-256, each bound to a declared tenant.
-fn key_entries(files: Vec<KeyFile>, tenants: &[Tenant]) -> Result<Vec<KeyEntry>, String> {
+fn key_entries(
+    files: Vec<KeyFile>,
+    tenants: &[Tenant],
+    line_of: &dyn Fn(std::ops::Range<usize>) -> usize,
+) -> Result<Vec<KeyEntry>, String> {
     let mut keys: Vec<KeyEntry> = Vec::new();
     for k in files {
         let tenant = tenants
@@ -507,13 +545,47 @@ fn key_entries(files: Vec<KeyFile>, tenants: &[Tenant]) -> Result<Vec<KeyEntry>,
         let label = k
             .label
             .unwrap_or_else(|| format!("{}-key-{}", k.tenant, keys.len() + 1));
+        let endpoints = match &k.endpoints {
+            None => Permissions::all(),
+            Some(v) => Permissions::from_rules(
+                v.iter()
+                    .map(|e| Rule {
+                        text: e.get_ref().clone(),
+                        line: line_of(e.span()),
+                    })
+                    .collect(),
+            ),
+        };
+        let allowed_ips = match &k.allowed_ips {
+            None => None,
+            Some(v) if v.is_empty() => {
+                return Err(format!(
+                    "key `{label}`: `allowed_ips = []` would refuse every address; remove it to allow any"
+                ));
+            }
+            Some(v) => {
+                Some(nets(v, line_of).map_err(|e| format!("key `{label}`: `allowed_ips`: {e}"))?)
+            }
+        };
         keys.push(KeyEntry {
             sha256,
             tenant,
             label,
+            endpoints,
+            allowed_ips,
         });
     }
     Ok(keys)
+}
+
+/// CIDRs or addresses; an error names the entry and its line.
+fn nets(
+    v: &[toml::Spanned<String>],
+    line_of: &dyn Fn(std::ops::Range<usize>) -> usize,
+) -> Result<Vec<IpNet>, String> {
+    v.iter()
+        .map(|e| parse_net(e.get_ref()).map_err(|m| format!("{m} (line {})", line_of(e.span()))))
+        .collect()
 }
 
 fn limits(l: &LimitsFile) -> Limits {

@@ -2,6 +2,7 @@
 //! (`harvest_mappings::serve`: route → query → v3 → translate) over the HTTP v3 client
 //! ([`Reader`]) → v1 headers (`Link`, rate limits) and v1 error bodies.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -13,7 +14,9 @@ use harvest_mappings::serve;
 use harvest_mappings::write::{LegacyWrite, WriteError};
 use harvest_mappings::{LegacyAnswer, ReadError};
 
+use crate::access;
 use crate::auth::{self, AuthError};
+use crate::config::KeyEntry;
 use crate::errors::V1Error;
 use crate::metrics::{RouteLabels, RouteOnly};
 use crate::reader::{RateInfo, Reader};
@@ -35,6 +38,10 @@ pub struct LegacyRequest {
     pub idempotency_key: Option<String>,
     /// The request body (writes).
     pub body: Bytes,
+    /// The request id (as in `X-Request-Id`).
+    pub request_id: String,
+    /// The client's address (the peer, or what a trusted proxy says); None: unknown.
+    pub client: Option<IpAddr>,
 }
 
 /// A finished answer.
@@ -82,53 +89,125 @@ impl Answer {
     }
 }
 
-/// Answers one legacy (v1/v2) request.
+/// Answers one legacy (v1/v2) request; counts it and writes its audit line.
 pub async fn legacy(state: Arc<State>, req: LegacyRequest) -> Answer {
     let started = Instant::now();
-    let (route, answer, tenant) = serve(&state, &req).await;
-    let status = answer.status;
+    let served = serve(&state, &req).await;
+    record(&state, &req, served, started)
+}
+
+/// Counts a served (or refused) request and writes its audit line.
+pub fn record(state: &State, req: &LegacyRequest, served: Served, started: Instant) -> Answer {
+    let status = served.answer.status;
+    let key = served.key.as_deref().unwrap_or("-");
     state
         .metrics
         .requests
         .get_or_create(&RouteLabels {
-            route: route.clone(),
+            route: served.route.clone(),
             status,
+            key: key.to_string(),
         })
         .inc();
     state
         .metrics
         .latency
         .get_or_create(&RouteOnly {
-            route: route.clone(),
+            route: served.route.clone(),
         })
         .observe(started.elapsed().as_secs_f64());
-    tracing::info!(
-        method = %req.method,
-        route = %route,
-        status,
-        tenant = tenant.as_deref().unwrap_or("-"),
-        ms = started.elapsed().as_millis() as u64,
-        "legacy request"
-    );
-    answer
+    Audit::of(req, &served, started.elapsed()).emit();
+    served.answer
 }
 
-async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Option<String>) {
-    // Authenticate first, as v1 did (401 before 404).
+/// What [`serve`] found out about a request, for its metrics and audit line.
+pub struct Served {
+    /// `METHOD /vN/path` as the catalogue declares it; `-` before authentication,
+    /// `unmatched` for no route.
+    pub route: String,
+    pub answer: Answer,
+    /// The key's label, once authenticated.
+    pub key: Option<String>,
+    /// v3 calls made.
+    pub v3_calls: u64,
+}
+
+/// The audit line of one request (target `audit`): who called what from where, and how it
+/// ended. Never a secret: the key appears by its label only, no header or body is copied.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Audit<'a> {
+    pub request_id: &'a str,
+    pub key: &'a str,
+    pub client: String,
+    pub method: &'a str,
+    pub route: &'a str,
+    pub status: u16,
+    pub v3_calls: u64,
+    /// On-Behalf-Of of a write (`-` for reads and writes without one).
+    pub acting_user: &'a str,
+    pub ms: u64,
+}
+
+impl<'a> Audit<'a> {
+    pub fn of(req: &'a LegacyRequest, s: &'a Served, took: std::time::Duration) -> Audit<'a> {
+        let write = req.method != "GET" && req.method != "HEAD";
+        Audit {
+            request_id: &req.request_id,
+            key: s.key.as_deref().unwrap_or("-"),
+            client: req
+                .client
+                .map_or_else(|| "unknown".to_string(), |a| a.to_string()),
+            method: &req.method,
+            route: &s.route,
+            status: s.answer.status,
+            v3_calls: s.v3_calls,
+            acting_user: req.on_behalf_of.as_deref().filter(|_| write).unwrap_or("-"),
+            ms: took.as_millis() as u64,
+        }
+    }
+
+    pub fn emit(&self) {
+        tracing::info!(
+            target: "audit",
+            request_id = self.request_id,
+            key = self.key,
+            client = %self.client,
+            method = self.method,
+            route = self.route,
+            status = self.status,
+            v3_calls = self.v3_calls,
+            acting_user = self.acting_user,
+            ms = self.ms,
+            "legacy request"
+        );
+    }
+}
+
+async fn serve(state: &Arc<State>, req: &LegacyRequest) -> Served {
+    let done = |route: &str, answer: Answer, key: Option<String>, v3_calls: u64| Served {
+        route: route.to_string(),
+        answer,
+        key,
+        v3_calls,
+    };
+    // Authenticate first, as v1 did (401 before 404); then the key's address rules.
     let entry = match authenticate(state, req) {
         Ok(e) => e,
-        Err(a) => return ("-".into(), a, None),
+        Err((a, key)) => return done("-", a, key, 0),
     };
     let label = Some(entry.label.clone());
     let m = match serve::route(state.catalog, &req.method, &req.path) {
         Ok(m) => m,
-        Err(e) => return ("unmatched".into(), failure(&e, None), label),
+        Err(e) => return done("unmatched", failure(&e, None), label, 0),
     };
     let route = m.endpoint.route();
     tracing::Span::current().record("route", route.as_str());
+    if let Err(a) = authorise(state, &entry, &m) {
+        return done(&route, a, label, 0);
+    }
     let Some(tenant) = state.tenant(entry.tenant) else {
         let a = Answer::error(V1Error::new(500, "tenant configuration missing"));
-        return (route, a, label);
+        return done(&route, a, label, 0);
     };
     let pairs: Vec<(String, String)> = req
         .query
@@ -136,18 +215,44 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> (String, Answer, Opti
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default();
     let reader = Reader::new(state.clone(), entry.tenant, tenant.read_as);
-    if m.endpoint.write.is_some() {
-        let answer = match &req.idempotency_key {
+    let answer = if m.endpoint.write.is_some() {
+        match &req.idempotency_key {
             Some(key) => idempotent(state, &tenant.name, key, req, &pairs, &reader).await,
             None => write(state, req, &pairs, &reader).await,
-        };
-        return (route, answer, label);
-    }
-    let answer = match serve::read_matched(state.catalog, &m, &pairs, &reader).await {
-        Ok(a) => success(state, req, &pairs, &reader, a),
-        Err(e) => failure(&e, Some(&reader)),
+        }
+    } else {
+        match serve::read_matched(state.catalog, &m, &pairs, &reader).await {
+            Ok(a) => success(state, req, &pairs, &reader, a),
+            Err(e) => failure(&e, Some(&reader)),
+        }
     };
-    (route, answer, label)
+    let calls = reader.calls.load(Ordering::Relaxed) as u64;
+    done(&route, answer, label, calls)
+}
+
+/// The key's endpoint permissions: a route outside them is refused (403, v1's shape) before
+/// any v3 call.
+fn authorise(
+    state: &State,
+    entry: &KeyEntry,
+    m: &harvest_mappings::RouteMatch<'_>,
+) -> Result<(), Answer> {
+    let index = state
+        .catalog
+        .endpoints()
+        .iter()
+        .position(|e| std::ptr::eq(e, m.endpoint));
+    if index.is_some_and(|i| entry.endpoints.allows(i)) {
+        return Ok(());
+    }
+    tracing::warn!(key = %entry.label, route = %m.endpoint.route(), "endpoint not permitted for this key");
+    Err(Answer::error(V1Error::new(
+        403,
+        format!(
+            "This API key does not have permission to call {} {}",
+            m.endpoint.method, m.endpoint.path
+        ),
+    )))
 }
 
 /// A legacy write through the write pipeline; the answer says whether it was applied.
@@ -260,19 +365,41 @@ async fn idempotent(
 /// Header on every write answer: `applied`, `not_applied`, `partial` or `unknown`.
 pub const WRITE_OUTCOME: &str = "X-Harvest-Proxy-Write-Outcome";
 
-/// The key entry of the request's legacy API key (the server also asks before it reads a body).
-pub fn authenticate(state: &State, req: &LegacyRequest) -> Result<crate::config::KeyEntry, Answer> {
+/// The key entry of the request's legacy API key, if the client's address is one the key may
+/// call from (the server also asks before it reads a body). A refusal carries the key's label
+/// once the key is known.
+pub fn authenticate(
+    state: &State,
+    req: &LegacyRequest,
+) -> Result<KeyEntry, (Answer, Option<String>)> {
     let key = auth::parse_basic(req.authorization.as_deref()).map_err(|e| {
-        Answer::error(V1Error::unauthorized(match e {
+        let a = Answer::error(V1Error::unauthorized(match e {
             AuthError::Missing => {
                 "Must provide a Harvest API key (HTTP Basic, the key as username)"
             }
             _ => "Invalid Basic Auth credentials",
-        }))
+        }));
+        (a, None)
     })?;
-    auth::lookup(state.tenancy().keys(), &key)
+    let entry = auth::lookup(state.tenancy().keys(), &key)
         .cloned()
-        .map_err(|_| Answer::error(V1Error::unauthorized("Invalid Basic Auth credentials")))
+        .map_err(|_| {
+            let a = Answer::error(V1Error::unauthorized("Invalid Basic Auth credentials"));
+            (a, None)
+        })?;
+    if let Some(nets) = &entry.allowed_ips {
+        let allowed = req.client.is_some_and(|ip| access::contains(nets, ip));
+        if !allowed {
+            let client = req.client.map_or("unknown".to_string(), |a| a.to_string());
+            tracing::warn!(key = %entry.label, %client, "client address not allowed for this key");
+            let a = Answer::error(V1Error::new(
+                403,
+                format!("This API key may not be used from {client}"),
+            ));
+            return Err((a, Some(entry.label)));
+        }
+    }
+    Ok(entry)
 }
 
 /// A served read: v1's `Link` for a paged list, rate-limit headers, the v3 call count.
@@ -396,5 +523,65 @@ pub fn ops(state: &State, path: &str) -> Option<Answer> {
             state.metrics.render(),
         )),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(method: &str) -> LegacyRequest {
+        LegacyRequest {
+            method: method.into(),
+            path: "/v1/candidates/1/activity_feed/notes".into(),
+            query: None,
+            authorization: Some(b"Basic c2VjcmV0LWtleTo=".to_vec()),
+            host: None,
+            tls: false,
+            on_behalf_of: Some("42".into()),
+            idempotency_key: Some("idem".into()),
+            body: Bytes::from_static(b"{\"body\":\"private note\"}"),
+            request_id: "r1".into(),
+            client: Some("2001:db8::1".parse().unwrap()),
+        }
+    }
+
+    #[test]
+    fn the_audit_line_has_who_what_where_and_no_secret() {
+        let served = Served {
+            route: "POST /v1/candidates/{id}/activity_feed/notes".into(),
+            answer: Answer::text(201, "application/json", "{}"),
+            key: Some("crm".into()),
+            v3_calls: 2,
+        };
+        let w = req("POST");
+        let a = Audit::of(&w, &served, std::time::Duration::from_millis(12));
+        assert_eq!(
+            a,
+            Audit {
+                request_id: "r1",
+                key: "crm",
+                client: "2001:db8::1".into(),
+                method: "POST",
+                route: "POST /v1/candidates/{id}/activity_feed/notes",
+                status: 201,
+                v3_calls: 2,
+                acting_user: "42",
+                ms: 12,
+            }
+        );
+        let text = format!("{a:?}");
+        assert!(!text.contains("c2VjcmV0") && !text.contains("private") && !text.contains("idem"));
+        let r = req("GET");
+        let read = Audit::of(&r, &served, std::time::Duration::ZERO);
+        assert_eq!(read.acting_user, "-", "On-Behalf-Of is a write's");
+        let mut anon = req("GET");
+        anon.client = None;
+        let unauth = Served {
+            key: None,
+            ..served
+        };
+        let a = Audit::of(&anon, &unauth, std::time::Duration::ZERO);
+        assert_eq!((a.key, a.client.as_str()), ("-", "unknown"));
     }
 }

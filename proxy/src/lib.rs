@@ -10,6 +10,7 @@
 //! [`tokens`] (OAuth client credentials) and the `harvest-mappings` engine; shared [`state`]
 //! (reloadable tenants and keys).
 
+pub mod access;
 pub mod auth;
 pub mod config;
 pub mod conns;

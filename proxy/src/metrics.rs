@@ -14,6 +14,8 @@ use prometheus_client::registry::Registry;
 pub struct RouteLabels {
     pub route: String,
     pub status: u16,
+    /// The key's label from proxy.toml (`-` before authentication): bounded by the config.
+    pub key: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]

@@ -42,7 +42,14 @@ pub fn config_for(sandbox: &Sandbox, listen: SocketAddr, key: &str) -> Config {
             sha256: key_hash(key),
             tenant: 0,
             label: "sandbox-demo".into(),
+            // The demo key may call everything, said explicitly (no start-up warning).
+            endpoints: crate::access::Permissions::from_rules(vec![crate::access::Rule {
+                text: "*".into(),
+                line: 0,
+            }]),
+            allowed_ips: None,
         }],
+        trusted_proxies: Vec::new(),
     }
 }
 

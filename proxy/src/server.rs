@@ -6,7 +6,7 @@
 //! accepting at once, then drain.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -113,6 +113,7 @@ struct Ctx {
 struct ConnInfo {
     tls: bool,
     local: SocketAddr,
+    peer: SocketAddr,
 }
 
 fn builder(limits: &Limits) -> Builder<TokioExecutor> {
@@ -229,6 +230,7 @@ async fn connection(
     let info = ConnInfo {
         tls: ctx.tls.is_some(),
         local: stream.local_addr().unwrap_or(ctx.state.config.listen),
+        peer,
     };
     let Some(ticket) = ctx.conns.admit(peer.ip(), limits.connection_wait).await else {
         if let Some(quiet) = ctx.refused.tick(ctx.epoch) {
@@ -358,7 +360,7 @@ async fn answer(
     let id = request_id(&req);
     // An ERROR-level span is enabled at every log level, so the id is on every line.
     let span = tracing::error_span!("request", id = %id, route = tracing::field::Empty);
-    let mut resp = respond(state, req, info).instrument(span).await;
+    let mut resp = respond(state, req, info, id.clone()).instrument(span).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert("x-request-id", v);
     }
@@ -479,10 +481,37 @@ async fn read_body(limits: &Limits, body: Incoming) -> Result<Bytes, Answer> {
     }
 }
 
+/// Every value of a header, joined by `,` (as repeated forwarding headers are read).
+fn joined(req: &Request<Incoming>, name: &str) -> Option<String> {
+    let parts: Vec<&str> = req
+        .headers()
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(","))
+}
+
+/// The client's address: the peer, or (only when the peer is a trusted proxy) what the
+/// forwarding headers say.
+fn client_addr(state: &State, req: &Request<Incoming>, info: ConnInfo) -> Option<IpAddr> {
+    let tenancy = state.tenancy();
+    if tenancy.trusted_proxies.is_empty() {
+        return Some(info.peer.ip().to_canonical());
+    }
+    crate::access::client_addr(
+        info.peer.ip(),
+        joined(req, "forwarded").as_deref(),
+        joined(req, "x-forwarded-for").as_deref(),
+        &tenancy.trusted_proxies,
+    )
+}
+
 async fn respond(
     state: Arc<State>,
     req: Request<Incoming>,
     info: ConnInfo,
+    request_id: String,
 ) -> Response<Full<Bytes>> {
     let path = req.uri().path().to_string();
     if let Some(a) = handler::ops(&state, &path) {
@@ -505,13 +534,21 @@ async fn respond(
         on_behalf_of: header(&req, "on-behalf-of"),
         idempotency_key: header(&req, "idempotency-key"),
         body: Bytes::new(),
+        client: client_addr(&state, &req, info),
+        request_id,
     };
     // A body is read only for an authenticated client: anyone else gets the 401 unread (and,
     // on HTTP/1, the connection closed, so the unread body is not parsed as a next request).
     if !req.body().is_end_stream()
-        && let Err(a) = handler::authenticate(&state, &legacy)
+        && let Err((a, key)) = handler::authenticate(&state, &legacy)
     {
-        let mut r = to_response(a);
+        let served = handler::Served {
+            route: "-".into(),
+            answer: a,
+            key,
+            v3_calls: 0,
+        };
+        let mut r = to_response(handler::record(&state, &legacy, served, Instant::now()));
         if req.version() < hyper::Version::HTTP_2 {
             r.headers_mut()
                 .insert(CONNECTION, HeaderValue::from_static("close"));

@@ -74,6 +74,8 @@ impl<V: Clone> TtlCache<V> {
 pub struct Tenancy {
     tenants: Vec<Option<Arc<Tenant>>>,
     keys: Vec<KeyEntry>,
+    /// Peers whose `Forwarded` / `X-Forwarded-For` are believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Tenancy {
@@ -82,6 +84,7 @@ impl Tenancy {
         Tenancy {
             tenants: tenants.into_iter().map(|t| Some(Arc::new(t))).collect(),
             keys,
+            trusted_proxies: Vec::new(),
         }
     }
 
@@ -115,6 +118,7 @@ impl Tenancy {
         Tenancy {
             tenants: slots,
             keys,
+            trusted_proxies: Vec::new(),
         }
     }
 
@@ -136,6 +140,16 @@ impl Tenancy {
     pub fn tenant_count(&self) -> usize {
         self.tenants.iter().flatten().count()
     }
+}
+
+/// Compiles every key's `endpoints` against the catalogue; an error names the key.
+pub fn compile_keys(catalog: &Catalog, keys: &mut [KeyEntry]) -> Result<(), String> {
+    for k in keys {
+        k.endpoints
+            .compile(catalog)
+            .map_err(|e| format!("key `{}`: `endpoints`: {e}", k.label))?;
+    }
+    Ok(())
 }
 
 pub struct State {
@@ -169,10 +183,10 @@ impl State {
                 .map_or("memory".to_string(), |p| p.display().to_string());
             format!("cannot open the store ({at}): {e}")
         })?;
-        let tenancy = Tenancy::new(
-            std::mem::take(&mut config.tenants),
-            std::mem::take(&mut config.keys),
-        );
+        let mut keys = std::mem::take(&mut config.keys);
+        compile_keys(catalog, &mut keys)?;
+        let mut tenancy = Tenancy::new(std::mem::take(&mut config.tenants), keys);
+        tenancy.trusted_proxies = config.trusted_proxies.clone();
         let l = &config.limits;
         let tokens = TokenCache::new(config.cache.token_refresh_margin)
             .with_limits(l.token_timeout, l.token_backoff);
@@ -206,11 +220,11 @@ impl State {
     /// kept and named in the summary. A `new` that does not validate changes nothing.
     pub fn reload(&self, mut new: Config) -> Result<String, String> {
         new.validate()?;
+        let mut keys = std::mem::take(&mut new.keys);
+        compile_keys(self.catalog, &mut keys)?;
         let old = self.tenancy.load();
-        let next = old.next(
-            std::mem::take(&mut new.tenants),
-            std::mem::take(&mut new.keys),
-        );
+        let mut next = old.next(std::mem::take(&mut new.tenants), keys);
+        next.trusted_proxies = new.trusted_proxies.clone();
         let kept = next
             .live_slots()
             .iter()
@@ -280,6 +294,8 @@ mod tests {
             sha256: [n; 32],
             tenant,
             label: format!("k{n}"),
+            endpoints: Default::default(),
+            allowed_ips: None,
         }
     }
 

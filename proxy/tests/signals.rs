@@ -333,6 +333,18 @@ async fn logs_carry_the_request_id_and_each_upstream_failure() {
         .find(|l| l["fields"]["message"] == "legacy request")
         .unwrap();
     assert_eq!(request["span"]["id"], id.as_str(), "{request}");
+    assert_eq!(request["target"], "audit", "{request}");
+    let f = &request["fields"];
+    assert_eq!(
+        (f["request_id"].as_str(), f["status"].as_u64()),
+        (Some(id.as_str()), Some(502)),
+        "{request}"
+    );
+    assert_eq!(
+        (f["client"].as_str(), f["v3_calls"].as_u64()),
+        (Some("127.0.0.1"), Some(3)),
+        "{request}"
+    );
     let all = proxy.logs.lock().unwrap().join("\n");
     for secret in [
         KEY_A,

@@ -116,7 +116,7 @@ async fn health_readiness_and_metrics() {
     assert_eq!(m.status, 200);
     let text = m.text;
     assert!(
-        text.contains("harvest_proxy_requests_total{route=\"GET /v1/users\",status=\"200\"} 2"),
+        text.contains("harvest_proxy_requests_total{route=\"GET /v1/users\",status=\"200\",key=\"sandbox-demo\"} 2"),
         "{text}"
     );
     assert!(
