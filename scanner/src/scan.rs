@@ -42,6 +42,14 @@ struct Parsed {
 
 /// Scans `root` (a directory or a file).
 pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
+    // `a/b/../c` → `a/c`: every path of the scan is then one spelling of its file (imports and
+    // fragments are resolved lexically).
+    let normal = crate::imports::normalize(root);
+    let root = if normal.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        normal.as_path()
+    };
     // The catalog loads while the walk starts (the first parsed file waits for it).
     let catalog =
         std::thread::spawn(|| routes::catalog().is_some() && !routes::resource_names().is_empty());

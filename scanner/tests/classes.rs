@@ -158,3 +158,15 @@ fn generated_docs_are_reported_once() {
     assert!(r.findings.iter().all(|f| !f.path.starts_with("neg/")));
     assert!(r.summary.files_scanned < 4, "{}", r.summary.files_scanned);
 }
+
+/// A root spelled with `..` or `.` gives the same findings (imports and fragments are resolved
+/// on one spelling of each path).
+#[test]
+fn root_spelling_does_not_matter() {
+    let plain = rows(&scan_path(&fixture("classes/includes/raml")));
+    let odd = rows(&scan_path(&fixture("classes/includes/../includes/./raml")));
+    assert_eq!(plain, odd);
+    let plain = rows(&scan_path(&fixture("classes/wrappers/go")));
+    let odd = rows(&scan_path(&fixture("classes/route_tables/../wrappers/go")));
+    assert_eq!(plain, odd);
+}
