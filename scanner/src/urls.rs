@@ -13,7 +13,9 @@ pub fn mentions_harvest_greenhouse(low: &str) -> bool {
             .rsplit(|c: char| c.is_whitespace() || c == '/' || c == '"')
             .next()
             .unwrap_or("");
-        let other = host_prefix.ends_with("boards-api.")
+        // Another Greenhouse host (`boards-api.`, `api.`, `auditlog.us.`, `onboarding.`…).
+        let other = (host_prefix.ends_with('.') && !host_prefix.ends_with("harvest."))
+            || host_prefix.ends_with("boards-api.")
             || host_prefix.ends_with("boards.")
             || host_prefix.ends_with("api.")
             || host_prefix.ends_with("job-boards.")

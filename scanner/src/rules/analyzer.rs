@@ -112,12 +112,57 @@ impl<'a> Analyzer<'a> {
         route: Option<RouteReq>,
         why: &str,
     ) {
+        // Credentials and the acting-user header sent to another API's base (the Ingestion
+        // partner API, the Job Board, a vendor) are that API's.
+        if matches!(kind, Kind::BasicAuth | Kind::OnBehalfOf) && self.sent_to_other_api(i) {
+            return;
+        }
         let t = &self.toks[i];
         let (line, col) = (t.line, t.col);
         self.push(line, col, kind, need, route, None, why);
         if kind == Kind::BasicAuth && t.func != 0 {
             self.auth_funcs.insert(t.func);
         }
+    }
+
+    /// Is token `i` part of a request whose URL is built on another API's base (and not on a
+    /// legacy one): `requests.get(INGESTION + "/candidates", auth=(key, ""))`?
+    fn sent_to_other_api(&self, i: usize) -> bool {
+        if self.other_names.is_empty() {
+            return false;
+        }
+        let mut g = self.parent[i];
+        for _ in 0..4 {
+            if g == NONE {
+                return false;
+            }
+            if self.toks[g].text == "(" && g > 0 && self.toks[g - 1].kind == Tk::Word {
+                let end = self.mate[g];
+                if end == NONE {
+                    return false;
+                }
+                let mut other = false;
+                for t in &self.toks[g + 1..end.min(g + 400)] {
+                    let id = match t.kind {
+                        Tk::Word => t.text.as_str(),
+                        Tk::Str => match t.parts.first() {
+                            Some(crate::tokens::Part::Expr(e)) => crate::words::last_ident(e),
+                            _ => continue,
+                        },
+                        _ => continue,
+                    };
+                    if self.names.contains(id) {
+                        return false;
+                    }
+                    other |= self.other_names.contains(id);
+                }
+                if other {
+                    return true;
+                }
+            }
+            g = self.parent[g];
+        }
+        false
     }
 
     #[allow(clippy::too_many_arguments)]
