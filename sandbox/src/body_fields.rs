@@ -12,9 +12,18 @@ use crate::write_op::WriteKind;
 /// Body keys accepted besides the resource's own fields. `None` = lenient (unknown keys ignored).
 fn extra_keys(name: &str, kind: &WriteKind) -> Option<&'static [&'static str]> {
     match (name, kind) {
-        ("applications", WriteKind::Create) => {
-            Some(&["initial_stage_id", "prospect_pool_id", "prospect_stage_id"])
-        }
+        // The prospect fields of v3's create body (job_ids, prospect_pool_stage_id, owner,
+        // department, office); prospect_stage_id is the update body's name, accepted too.
+        ("applications", WriteKind::Create) => Some(&[
+            "initial_stage_id",
+            "job_ids",
+            "prospect_pool_id",
+            "prospect_pool_stage_id",
+            "prospect_stage_id",
+            "prospect_owner_id",
+            "prospective_department_id",
+            "prospective_office_id",
+        ]),
         ("applications", WriteKind::Update) => Some(&["prospect_pool_id", "prospect_stage_id"]),
         ("users", WriteKind::Create) | ("users", WriteKind::Update) => Some(&[
             "send_email_invite",

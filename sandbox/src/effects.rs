@@ -8,8 +8,14 @@ use crate::records::{children, get_i64, int_field, now};
 use crate::schema;
 use crate::store::Dataset;
 
-/// Rewrites write-only spellings into stored ones (e.g. note visibility `public` → `publicly_visible`).
+/// Rewrites write-only spellings into stored ones (e.g. note visibility `public` → `publicly_visible`,
+/// a note's `note_type` → its `type`).
 pub fn normalize(name: &str, body: &mut Map<String, Value>) {
+    if name == "notes"
+        && let Some(t) = body.remove("note_type")
+    {
+        body.insert("type".into(), t);
+    }
     if name == "notes"
         && let Some(v) = body.get("visibility").and_then(Value::as_str)
     {
@@ -302,11 +308,30 @@ fn new_application(
         rec.insert("stage_name".into(), json!(stage.1));
         rec.insert("needs_decision".into(), json!(false));
     }
-    for k in ["prospect_pool_id", "prospect_stage_id"] {
+    for k in PROSPECT_FIELDS {
         int_field(body, k)?;
+    }
+    if prospect && let Some(jobs) = body.get("job_ids") {
+        let ok = jobs
+            .as_array()
+            .is_some_and(|a| a.iter().all(|j| j.as_i64().is_some()));
+        if !ok {
+            return Err(ApiError::field("job_ids", "must be an array of integers"));
+        }
+        rec.insert("prospective_job_ids".into(), jobs.clone());
     }
     Ok(())
 }
+
+/// The prospect fields of an application create body (ids).
+const PROSPECT_FIELDS: [&str; 6] = [
+    "prospect_pool_id",
+    "prospect_pool_stage_id",
+    "prospect_stage_id",
+    "prospect_owner_id",
+    "prospective_department_id",
+    "prospective_office_id",
+];
 
 /// The stage a new application of `job` starts in: `initial_stage_id` or the first stage.
 fn initial_stage(
@@ -542,11 +567,13 @@ fn application_created(ds: &mut Dataset, id: i64, body: &Map<String, Value>, ts:
             "job_interview_stage_id": stage, "entered_at": ts, "exited_at": Value::Null, "days_in_stage": 0, "current": true}));
     }
     if rec.get("prospect").and_then(Value::as_bool) == Some(true) {
+        let field = |k: &str| body.get(k).cloned().unwrap_or(Value::Null);
         let pid = ds.next_id("prospect_details", base_id("prospect_details"));
         let _ = ds.upsert("prospect_details", json!({"id": pid, "created_at": ts, "updated_at": ts, "application_id": id,
-            "pool_id": body.get("prospect_pool_id").cloned().unwrap_or(Value::Null),
-            "pool_stage_id": body.get("prospect_stage_id").cloned().unwrap_or(Value::Null),
-            "prospect_owner_id": Value::Null, "department_id": Value::Null, "office_id": Value::Null}));
+            "pool_id": field("prospect_pool_id"),
+            "pool_stage_id": body.get("prospect_pool_stage_id").or(body.get("prospect_stage_id")).cloned().unwrap_or(Value::Null),
+            "prospect_owner_id": field("prospect_owner_id"), "department_id": field("prospective_department_id"),
+            "office_id": field("prospective_office_id")}));
     }
     if let Some(cid) = rec.get("candidate_id").and_then(Value::as_i64) {
         ds.modify("candidates", cid, |c| {
