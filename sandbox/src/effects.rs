@@ -8,8 +8,14 @@ use crate::records::{children, get_i64, int_field, now};
 use crate::schema;
 use crate::store::Dataset;
 
-/// Rewrites write-only spellings into stored ones (e.g. note visibility `public` → `publicly_visible`).
+/// Rewrites write-only spellings into stored ones (e.g. note visibility `public` → `publicly_visible`,
+/// a note's `note_type` → its `type`).
 pub fn normalize(name: &str, body: &mut Map<String, Value>) {
+    if name == "notes"
+        && let Some(t) = body.remove("note_type")
+    {
+        body.insert("type".into(), t);
+    }
     if name == "notes"
         && let Some(v) = body.get("visibility").and_then(Value::as_str)
     {

@@ -53,14 +53,14 @@ async fn routing_errors() {
     let r = s
         .request(
             "POST",
-            "/v1/candidates",
+            "/v1/jobs",
             Some(&basic(KEY)),
             &[("On-Behalf-Of", "1")],
             Bytes::from_static(b"{}"),
         )
         .await;
     assert_eq!(r.status, 501, "{}", r.text);
-    assert!(message(&r.json()).contains("/v3/candidates"), "{}", r.text);
+    assert!(message(&r.json()).contains("/v3/jobs"), "{}", r.text);
     // A v2-only route is not served under /v1, and /v2 routes are served.
     let r = s
         .request(
