@@ -117,12 +117,39 @@ impl<'a> Analyzer<'a> {
         if matches!(kind, Kind::BasicAuth | Kind::OnBehalfOf) && self.sent_to_other_api(i) {
             return;
         }
+        // Passed to a call that is itself a Harvest v1/v2 request (a dynamic client's
+        // `->postActivityFeedNotesForCandidate($body, ['On-Behalf-Of' => $id])`): as sure as it.
+        let need = if matches!(kind, Kind::BasicAuth | Kind::OnBehalfOf) {
+            self.enclosing_request_need(i).map_or(need, |n| n.min(need))
+        } else {
+            need
+        };
         let t = &self.toks[i];
         let (line, col) = (t.line, t.col);
         self.push(line, col, kind, need, route, None, why);
         if kind == Kind::BasicAuth && t.func != 0 {
             self.auth_funcs.insert(t.func);
         }
+    }
+
+    /// The need of the endpoint candidate at the callee of a call around token `i`, if any.
+    fn enclosing_request_need(&self, i: usize) -> Option<Need> {
+        let mut g = self.parent[i];
+        for _ in 0..3 {
+            if g == NONE {
+                return None;
+            }
+            if self.toks[g].text == "(" && g > 0 && self.toks[g - 1].kind == Tk::Word {
+                let callee = &self.toks[g - 1];
+                if let Some(c) = self.facts.cands.iter().rev().find(|c| {
+                    c.kind == Kind::Endpoint && c.line == callee.line && c.col == callee.col
+                }) {
+                    return Some(c.need);
+                }
+            }
+            g = self.parent[g];
+        }
+        None
     }
 
     /// Is token `i` part of a request whose URL is built on another API's base (and not on a

@@ -14,10 +14,12 @@ impl Analyzer<'_> {
     /// `->postActivityFeedNotesForCandidate()` (X for Y = `/ys/{id}/x`), on a receiver that names
     /// Harvest/Greenhouse. Matched against the route catalogue; no match, no finding.
     pub(super) fn dynamic_call_rule(&mut self, i: usize) {
-        if i == 0
-            || self.tok(i + 1).is_none_or(|t| t.text != "(")
-            || !matches!(self.toks[i - 1].text.as_str(), "." | "->" | "?.")
-        {
+        // A call: with parentheses, or Ruby's without (`@greenhouse.get_offices` at the end of
+        // its line or before a literal argument).
+        let called = self
+            .tok(i + 1)
+            .is_none_or(|t| t.text == "(" || t.line > self.toks[i].line || t.kind == Tk::Str);
+        if i == 0 || !called || !matches!(self.toks[i - 1].text.as_str(), "." | "->" | "?.") {
             return;
         }
         let ws = crate::words::words(&self.toks[i].text);
