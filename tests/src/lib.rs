@@ -80,7 +80,28 @@ pub fn basic(key: &str) -> String {
     )
 }
 
+/// Header on every write answer: applied, not_applied, partial or unknown.
+pub const WRITE_OUTCOME: &str = "x-harvest-proxy-write-outcome";
+
 impl Stack {
+    /// A JSON write with the test key, acting as `acting` (v1's On-Behalf-Of) when given.
+    pub async fn write(
+        &self,
+        method: &str,
+        path: &str,
+        acting: Option<&str>,
+        body: &Value,
+    ) -> Resp {
+        let auth = basic(KEY);
+        let mut headers = vec![("Content-Type", "application/json")];
+        if let Some(a) = acting {
+            headers.push(("On-Behalf-Of", a));
+        }
+        let body = Bytes::from(serde_json::to_vec(body).unwrap_or_default());
+        self.request(method, path, Some(&auth), &headers, body)
+            .await
+    }
+
     pub async fn start(sandbox: SandboxConfig) -> Stack {
         Stack::start_with(sandbox, |_| {}).await
     }

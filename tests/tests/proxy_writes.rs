@@ -7,16 +7,10 @@ use harvest_sandbox::{FaultAction, FaultPlan};
 use harvest_tests::{KEY, Resp, Stack, basic, small};
 use serde_json::{Value, json};
 
-const OUTCOME: &str = "x-harvest-proxy-write-outcome";
+use harvest_tests::WRITE_OUTCOME as OUTCOME;
 
 async fn write(s: &Stack, method: &str, path: &str, acting: Option<&str>, body: &Value) -> Resp {
-    let auth = basic(KEY);
-    let mut headers = vec![("Content-Type", "application/json")];
-    if let Some(a) = acting {
-        headers.push(("On-Behalf-Of", a));
-    }
-    let body = Bytes::from(serde_json::to_vec(body).unwrap());
-    s.request(method, path, Some(&auth), &headers, body).await
+    s.write(method, path, acting, body).await
 }
 
 fn admin() -> String {

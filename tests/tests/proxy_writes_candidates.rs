@@ -1,22 +1,16 @@
 //! Candidate, prospect and tag writes through harvest-proxy against the sandbox: each write's
 //! effect is read back through the v1 API (the answer is what a v1 read returns); refused
 //! bodies reach nothing; a multi-call write that fails half-way says what was done.
-use bytes::Bytes;
+
 use harvest_sandbox::DEFAULT_ADMIN_USER_ID;
-use harvest_tests::{KEY, Resp, Stack, basic, small};
+use harvest_tests::{Resp, Stack, small};
 use serde_json::{Value, json};
 
-const OUTCOME: &str = "x-harvest-proxy-write-outcome";
+use harvest_tests::WRITE_OUTCOME as OUTCOME;
 
 async fn write(s: &Stack, method: &str, path: &str, body: &Value) -> Resp {
-    let auth = basic(KEY);
     let acting = DEFAULT_ADMIN_USER_ID.to_string();
-    let headers = [
-        ("Content-Type", "application/json"),
-        ("On-Behalf-Of", acting.as_str()),
-    ];
-    let body = Bytes::from(serde_json::to_vec(body).unwrap());
-    s.request(method, path, Some(&auth), &headers, body).await
+    s.write(method, path, Some(&acting), body).await
 }
 
 fn rows(s: &Stack, table: &str) -> Vec<Value> {

@@ -1,23 +1,17 @@
 //! Legacy user and user-permission writes through harvest-proxy against the sandbox: each
 //! write's effect is read back through the v1 API (GET /v1/users/{id}, its job and future job
 //! permissions); unknown users and other users' permissions answer 404 and change nothing.
-use bytes::Bytes;
+
 use harvest_sandbox::DEFAULT_ADMIN_USER_ID;
 use harvest_sandbox::{FaultAction, FaultPlan};
-use harvest_tests::{KEY, Resp, Stack, basic, small};
+use harvest_tests::{Resp, Stack, small};
 use serde_json::{Value, json};
 
-const OUTCOME: &str = "x-harvest-proxy-write-outcome";
+use harvest_tests::WRITE_OUTCOME as OUTCOME;
 
 async fn write(s: &Stack, method: &str, path: &str, body: &Value) -> Resp {
-    let auth = basic(KEY);
     let acting = DEFAULT_ADMIN_USER_ID.to_string();
-    let headers = [
-        ("Content-Type", "application/json"),
-        ("On-Behalf-Of", acting.as_str()),
-    ];
-    let body = Bytes::from(serde_json::to_vec(body).unwrap());
-    s.request(method, path, Some(&auth), &headers, body).await
+    s.write(method, path, Some(&acting), body).await
 }
 
 /// The rows of a sandbox table, as stored.
