@@ -45,9 +45,31 @@ impl std::error::Error for FetchError {}
 pub type FetchFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Arc<Vec<Value>>, FetchError>> + Send + 'a>>;
 
+/// A join by keys: the rows of `path?query` whose `on` value is one of `keys` (v3's `by`
+/// filter takes them, at most [`MAX_IDS`] a call).
+#[derive(Debug, Clone, Copy)]
+pub struct KeyedJoin<'a> {
+    pub path: &'a str,
+    pub query: &'a [(String, String)],
+    pub by: &'a str,
+    pub on: &'a Selector,
+    pub keys: &'a [String],
+}
+
+/// What [`Fetch::joined`] returns: the rows for the keys, or None to fetch them by ids.
+pub type JoinedFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Option<Arc<Vec<Value>>>, FetchError>> + Send + 'a>>;
+
 /// Reads v3 collections. Implementations follow `Link: rel="next"` cursors and return every row.
 pub trait Fetch: Send + Sync {
     fn fetch<'a>(&'a self, path: &'a str, query: &'a [(String, String)]) -> FetchFuture<'a>;
+
+    /// The rows of a join by keys from what the implementation holds or decides to list
+    /// whole (a snapshot of the collection), in the collection's order. None (the default):
+    /// the engine fetches them by ids, [`MAX_IDS`] a call.
+    fn joined<'a>(&'a self, _join: KeyedJoin<'a>) -> JoinedFuture<'a> {
+        Box::pin(async { Ok(None) })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -273,6 +295,21 @@ impl<'c> Translator<'c> {
         if distinct.is_empty() {
             return Ok(Arc::new(Vec::new()));
         }
+        let keyed = KeyedJoin {
+            path: &j.from,
+            query: &base,
+            by,
+            on: &j.on,
+            keys: distinct,
+        };
+        if let Some(rows) = ctx
+            .fetch
+            .joined(keyed)
+            .await
+            .map_err(TranslateError::Upstream)?
+        {
+            return Ok(rows);
+        }
         let calls = distinct.chunks(MAX_IDS).map(|chunk| {
             let mut q = base.clone();
             q.push((by.clone(), chunk.join(",")));
@@ -487,7 +524,7 @@ fn collect_matchers(op: &Op, ji: usize, out: &mut Vec<Selector>) {
 }
 
 /// Join keys of a value: scalars, and the scalars inside (nested) arrays.
-fn collect_keys(v: &Value, out: &mut Vec<String>) {
+pub fn collect_keys(v: &Value, out: &mut Vec<String>) {
     match v {
         Value::Array(a) => {
             for x in a {

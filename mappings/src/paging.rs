@@ -1,9 +1,12 @@
 //! Paging plans over v3 cursors — the only place the pipeline walks pages:
-//! every row of a collection ([`all`]), legacy page N of a list ([`page_n`], page number →
+//! every row of a collection ([`all`]), legacy page N of a list ([`legacy_page`]: a slice of a
+//! block of up to 500 rows, each block one v3 page reached by [`page_n`], page number →
 //! cursor, with a walk budget), and a page of a filter answered through a related collection
 //! ([`via`]).
 
+use bytes::Bytes;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::engine::{FetchError, MAX_IDS};
 use crate::query::{V3Query, Via};
@@ -73,6 +76,115 @@ pub async fn all(
         }
     }
     Ok(rows)
+}
+
+/// Legacy page `page` of a list, read from a block: one v3 page of up to
+/// [`WHOLE_PAGE_SIZE`] rows (the largest multiple of `per_page` that fits, or what
+/// [`V3::read_ahead`] allows), so a walk costs one v3 call per block rather than per legacy
+/// page. Blocks are kept by the [`V3`] ([`V3::block`]) for the pages after the first.
+#[derive(Debug, Clone, Default)]
+pub struct LegacyPage {
+    /// The page's rows (empty when not parsed).
+    pub rows: Vec<Value>,
+    /// The block's body as v3 sent it, and the page's slot in it (for memo keys).
+    pub block: Bytes,
+    pub slot: u64,
+    /// Whether another legacy page follows.
+    pub more: bool,
+    /// The last legacy page, when the block is the last of the walk.
+    pub last: Option<u64>,
+}
+
+/// Legacy page `page` (of `per_page` rows) of the list `path?params`. With `parse = false`
+/// only the block's bytes are returned (the caller memoises by content); a block that is not
+/// a JSON list is fetched again parsed (with the V3's retries).
+pub async fn legacy_page(
+    v3: &dyn V3,
+    walk: &str,
+    path: &str,
+    params: &[(String, String)],
+    page: u64,
+    per_page: u64,
+    parse: bool,
+) -> Result<LegacyPage, PagingError> {
+    let per_page = per_page.max(1);
+    let per_block = (v3.read_ahead().min(WHOLE_PAGE_SIZE) / per_page).max(1);
+    let block_no = (page.max(1) - 1) / per_block + 1;
+    let slot = (page.max(1) - 1) % per_block;
+    let mut q = params.to_vec();
+    q.push(("per_page".into(), (per_block * per_page).to_string()));
+    let first = target(path, &q);
+    let walk = format!("{walk}|{first}");
+    let key = format!("{walk}#{block_no}");
+    // Page 1 starts a walk: always read from v3. The pages after it that its block holds
+    // come from the kept block (a consistent walk, one call per block).
+    let kept = if page > 1 { v3.block(&key) } else { None };
+    let (body, next) = match kept {
+        Some(b) => b,
+        None => match page_n(v3, &walk, &first, block_no, false).await? {
+            (Some(p), _) => {
+                v3.keep_block(&key, &p.body, p.next.as_deref());
+                (p.body, p.next)
+            }
+            (None, _) => return Ok(LegacyPage::default()),
+        },
+    };
+    let Some((n, rows)) = rows_of(&body, slot, per_page, parse) else {
+        // Not a list after all: fetch the block again the careful way (parsed, retried).
+        let (p, _) = page_n(v3, &walk, &first, block_no, true).await?;
+        let p = p.unwrap_or_default();
+        let body = Bytes::from(serde_json::to_vec(&p.rows).unwrap_or_default());
+        v3.keep_block(&key, &body, p.next.as_deref());
+        let n = p.rows.len() as u64;
+        let (start, end) = bounds(n, slot, per_page);
+        let mut rows = p.rows;
+        rows.truncate(end);
+        let rows = rows.split_off(start);
+        return Ok(LegacyPage {
+            rows,
+            block: body,
+            slot,
+            more: (end as u64) < n || p.next.is_some(),
+            last: p
+                .next
+                .is_none()
+                .then(|| (block_no - 1) * per_block + n.div_ceil(per_page).max(1)),
+        });
+    };
+    let (_, end) = bounds(n, slot, per_page);
+    Ok(LegacyPage {
+        rows,
+        slot,
+        more: (end as u64) < n || next.is_some(),
+        last: next
+            .is_none()
+            .then(|| (block_no - 1) * per_block + n.div_ceil(per_page).max(1)),
+        block: body,
+    })
+}
+
+/// The row range of slot `slot` in a block of `n` rows.
+fn bounds(n: u64, slot: u64, per_page: u64) -> (usize, usize) {
+    let start = slot.saturating_mul(per_page).min(n) as usize;
+    let end = slot.saturating_add(1).saturating_mul(per_page).min(n) as usize;
+    (start, end)
+}
+
+/// The number of rows in a block and, when `parse`, the rows of slot `slot` (only those are
+/// parsed into values). None when the block is not a JSON list.
+pub fn rows_of(block: &[u8], slot: u64, per_page: u64, parse: bool) -> Option<(u64, Vec<Value>)> {
+    let rows: Vec<&RawValue> = serde_json::from_slice(block).ok()?;
+    let n = rows.len() as u64;
+    if !parse {
+        return Some((n, Vec::new()));
+    }
+    let (start, end) = bounds(n, slot, per_page);
+    let out = rows[start..end]
+        .iter()
+        .map(|r| serde_json::from_str(r.get()))
+        .collect::<Result<Vec<Value>, _>>()
+        .ok()?;
+    Some((n, out))
 }
 
 /// Legacy page `page` of the walk that starts at `first`: from the nearest cached cursor,

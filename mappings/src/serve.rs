@@ -50,6 +50,8 @@ pub struct Paging {
     pub page: u64,
     pub per_page: u64,
     pub more: bool,
+    /// The last page, when it is known (v1 sent `rel="last"`).
+    pub last: Option<u64>,
 }
 
 /// Why a legacy read has no answer. The proxy maps each to a v1 answer in one place.
@@ -197,6 +199,7 @@ pub async fn read_matched(
             page: q.page,
             per_page: q.per_page,
             more,
+            last: None,
         })
     };
     if let Some(via) = &q.via {
@@ -208,46 +211,58 @@ pub async fn read_matched(
         let rows = paging::all(v3, &primary.path, &q.params).await?;
         return answer.translate(keep_local(&q, rows), None).await;
     }
-    let mut params = q.params.clone();
-    params.push(("per_page".into(), q.per_page.to_string()));
-    let first = paging::target(&primary.path, &params);
-    let walk = format!("{}|{first}", ep.route());
     // A page whose views join only cached reference data is a function of the v3 bytes (and
     // of reference data cached for the same TTL): its translation is memoised by content.
     let memo = v3.memoises() && q.local.is_empty() && catalog.is_memoisable(ep);
-    let (page, more) = paging::page_n(v3, &walk, &first, q.page, !memo).await?;
-    let Some(page) = page else {
-        return answer.translate(Vec::new(), at(false)).await;
+    let route = ep.route();
+    let walk = |parse: bool| {
+        paging::legacy_page(
+            v3,
+            &route,
+            &primary.path,
+            &q.params,
+            q.page,
+            q.per_page,
+            parse,
+        )
     };
-    if !memo {
-        return answer.translate(keep_local(&q, page.rows), at(more)).await;
+    // A whole collection: no filter from the client, no path parameter (only the mapping's
+    // fixed query).
+    let whole = q.params.len() == primary.query.len() && m.params.is_empty() && q.local.is_empty();
+    v3.note_walk(q.page, whole);
+    let page = walk(!memo).await?;
+    let at = |p: &paging::LegacyPage| {
+        paged.then_some(Paging {
+            page: q.page,
+            per_page: q.per_page,
+            more: p.more,
+            last: p.last,
+        })
+    };
+    if !memo || page.block.is_empty() {
+        let paging = at(&page);
+        return answer.translate(keep_local(&q, page.rows), paging).await;
     }
     let key = format!(
-        "{}|{:016x}|{}",
-        ep.route(),
-        content_hash(&page.body),
-        page.body.len()
+        "{route}|{:016x}|{}|{}/{}",
+        content_hash(&page.block),
+        page.block.len(),
+        page.slot,
+        q.per_page
     );
     if let Some(body) = v3.memo(&key) {
         return Ok(LegacyAnswer {
             body,
-            paging: at(more),
+            paging: at(&page),
         });
     }
-    match serde_json::from_slice::<Value>(&page.body) {
-        Ok(Value::Array(rows)) => {
-            // Only a body that parsed is a key for what is translated from it.
-            let out = answer.translate(rows, at(more)).await?;
-            v3.keep_memo(key, out.body.clone());
-            Ok(out)
-        }
-        _ => {
-            // Not a list after all: fetch it again the careful way (parsed, with retries).
-            let (page, more) = paging::page_n(v3, &walk, &first, q.page, true).await?;
-            let rows = page.map(|p| p.rows).unwrap_or_default();
-            answer.translate(rows, at(more)).await
-        }
-    }
+    let rows = match paging::rows_of(&page.block, page.slot, q.per_page, true) {
+        Some((_, rows)) => rows,
+        None => walk(true).await?.rows,
+    };
+    let out = answer.translate(rows, at(&page)).await?;
+    v3.keep_memo(key, out.body.clone());
+    Ok(out)
 }
 
 /// An endpoint the proxy does not serve (unsupported, or a write: writes are not served yet).

@@ -44,6 +44,26 @@ pub trait V3: Fetch {
     /// Forgets a cursor v3 refused (expired).
     fn forget_cursor(&self, _walk: &str, _page: u64) {}
 
+    /// How many rows a legacy list may read ahead in one v3 page (a block; see
+    /// [`crate::paging::legacy_page`]). 1 reads exactly the legacy page.
+    fn read_ahead(&self) -> u64 {
+        crate::paging::WHOLE_PAGE_SIZE
+    }
+
+    /// Told before a legacy page of a list is served: its number, and whether the list is a
+    /// whole collection (no filter). Page 2 and later of a whole collection is a walk (a sync
+    /// following `Link`): its joins may be listed whole once instead of fetched by ids on
+    /// every page.
+    fn note_walk(&self, _page: u64, _whole: bool) {}
+
+    /// A block kept by [`V3::keep_block`]: its body and `next` target.
+    fn block(&self, _key: &str) -> Option<(bytes::Bytes, Option<String>)> {
+        None
+    }
+
+    /// Keeps a block for the legacy pages after the first that it holds.
+    fn keep_block(&self, _key: &str, _body: &bytes::Bytes, _next: Option<&str>) {}
+
     /// True when translated answers may be memoised (and looked up with [`V3::memo`]).
     fn memoises(&self) -> bool {
         false

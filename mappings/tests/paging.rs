@@ -19,6 +19,9 @@ struct Cached {
     cursors: Mutex<HashMap<(String, u64), String>>,
     expired: Mutex<Option<String>>,
     pages: Mutex<Vec<String>>,
+    /// Rows a v3 page may read ahead (1: one legacy page per v3 page, to test cursors).
+    read_ahead: u64,
+    blocks: Mutex<HashMap<String, (bytes::Bytes, Option<String>)>>,
 }
 
 impl Cached {
@@ -31,6 +34,15 @@ impl Cached {
             cursors: Mutex::new(HashMap::new()),
             expired: Mutex::new(None),
             pages: Mutex::new(Vec::new()),
+            read_ahead: 1,
+            blocks: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn reading_ahead(rows: usize) -> Self {
+        Cached {
+            read_ahead: paging::WHOLE_PAGE_SIZE,
+            ..Cached::new(rows)
         }
     }
 
@@ -80,6 +92,21 @@ impl V3 for Cached {
             .insert((walk.to_string(), page), target.to_string());
     }
 
+    fn read_ahead(&self) -> u64 {
+        self.read_ahead
+    }
+
+    fn block(&self, key: &str) -> Option<(bytes::Bytes, Option<String>)> {
+        self.blocks.lock().unwrap().get(key).cloned()
+    }
+
+    fn keep_block(&self, key: &str, body: &bytes::Bytes, next: Option<&str>) {
+        self.blocks
+            .lock()
+            .unwrap()
+            .insert(key.to_string(), (body.clone(), next.map(str::to_string)));
+    }
+
     fn forget_cursor(&self, walk: &str, page: u64) {
         self.cursors
             .lock()
@@ -107,6 +134,86 @@ async fn tags(v3: &Cached, query: &str) -> Result<(Vec<i64>, bool), ReadError> {
         .map(|u| u["id"].as_i64().unwrap())
         .collect();
     Ok((ids, a.paging.unwrap().more))
+}
+
+#[tokio::test]
+async fn a_walk_reads_blocks_of_500_and_serves_the_pages_they_hold() {
+    let v3 = Cached::reading_ahead(1203);
+    let mut seen = Vec::new();
+    let mut page = 1;
+    loop {
+        let (ids, more) = tags(&v3, &format!("per_page=100&page={page}"))
+            .await
+            .unwrap();
+        seen.extend(ids);
+        if !more {
+            break;
+        }
+        page += 1;
+    }
+    assert_eq!(page, 13, "1,203 rows are 13 pages of 100");
+    let mut sorted = seen.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 1203, "every row exactly once");
+    let targets = v3.pages.lock().unwrap().clone();
+    assert_eq!(
+        targets.len(),
+        3,
+        "three v3 pages of 500, not 13: {targets:?}"
+    );
+    assert!(
+        targets.iter().all(|t| t.contains("per_page=500")),
+        "{targets:?}"
+    );
+}
+
+#[tokio::test]
+async fn blocks_are_a_multiple_of_the_legacy_page_and_know_the_last_page() {
+    let v3 = Cached::reading_ahead(20);
+    let pairs: Vec<(String, String)> =
+        vec![("per_page".into(), "7".into()), ("page".into(), "2".into())];
+    let req = LegacyRequest {
+        method: "GET",
+        path: "/v1/tags/candidate",
+        query: &pairs,
+    };
+    let a = serve::read(catalog(), &req, &v3).await.unwrap();
+    let ids: Vec<i64> = a
+        .json()
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 7);
+    let p = a.paging.unwrap();
+    assert_eq!(
+        (p.more, p.last),
+        (true, Some(3)),
+        "20 rows of 7 a page end on page 3"
+    );
+    assert!(
+        v3.pages.lock().unwrap()[0].contains("per_page=497"),
+        "71 pages of 7 fit in 500"
+    );
+    // Past the end: an empty page that knows it is past the last.
+    let pairs: Vec<(String, String)> =
+        vec![("per_page".into(), "7".into()), ("page".into(), "9".into())];
+    let req = LegacyRequest {
+        method: "GET",
+        path: "/v1/tags/candidate",
+        query: &pairs,
+    };
+    let a = serve::read(catalog(), &req, &v3).await.unwrap();
+    assert_eq!(a.json().unwrap(), json!([]));
+    assert!(!a.paging.unwrap().more);
+    assert_eq!(
+        v3.pages(),
+        1,
+        "the second request was served from the kept block"
+    );
 }
 
 #[tokio::test]

@@ -73,6 +73,9 @@ struct CacheFile {
     cursor_entries: Option<usize>,
     token_refresh_margin_secs: Option<u64>,
     translated_entries: Option<usize>,
+    walk_ttl_secs: Option<u64>,
+    block_megabytes: Option<usize>,
+    snapshot_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -161,6 +164,14 @@ pub struct CacheSettings {
     pub cursor_ttl: Duration,
     pub cursor_entries: usize,
     pub token_refresh_margin: Duration,
+    /// How long a block of a walk (one v3 page of up to 500 rows) serves the legacy pages it
+    /// holds; the freshness bound of a walk.
+    pub walk_ttl: Duration,
+    /// The bound of the blocks kept for walks, in bytes.
+    pub block_bytes: usize,
+    /// Where walk snapshots of joined collections are kept (a SQLite file removed at exit);
+    /// None: the system's temporary directory.
+    pub snapshot_dir: Option<PathBuf>,
 }
 
 impl Default for CacheSettings {
@@ -171,6 +182,9 @@ impl Default for CacheSettings {
             cursor_ttl: Duration::from_secs(900),
             cursor_entries: 10_000,
             token_refresh_margin: Duration::from_secs(60),
+            walk_ttl: Duration::from_secs(60),
+            block_bytes: 64 << 20,
+            snapshot_dir: None,
         }
     }
 }
@@ -621,6 +635,11 @@ fn cache_settings(f: &CacheFile) -> CacheSettings {
         cursor_ttl: secs(f.cursor_ttl_secs, c.cursor_ttl),
         cursor_entries: f.cursor_entries.unwrap_or(c.cursor_entries).max(16),
         token_refresh_margin: secs(f.token_refresh_margin_secs, c.token_refresh_margin),
+        walk_ttl: secs(f.walk_ttl_secs, c.walk_ttl),
+        block_bytes: f
+            .block_megabytes
+            .map_or(c.block_bytes, |m| m.saturating_mul(1 << 20)),
+        snapshot_dir: f.snapshot_dir.clone(),
     }
 }
 

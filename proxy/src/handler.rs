@@ -42,6 +42,8 @@ pub struct LegacyRequest {
     pub request_id: String,
     /// The client's address (the peer, or what a trusted proxy says); None: unknown.
     pub client: Option<IpAddr>,
+    /// `Cache-Control: no-cache` (or `Pragma: no-cache`): serve nothing cached of v3's data.
+    pub fresh: bool,
 }
 
 /// A finished answer.
@@ -214,12 +216,19 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> Served {
         .as_deref()
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default();
-    let reader = Reader::new(state.clone(), entry.tenant, tenant.read_as);
+    let mut reader = Reader::new(state.clone(), entry.tenant, tenant.read_as);
+    reader.fresh = req.fresh;
     let answer = if m.endpoint.write.is_some() {
-        match &req.idempotency_key {
+        let a = match &req.idempotency_key {
             Some(key) => idempotent(state, &tenant.name, key, req, &pairs, &reader).await,
             None => write(state, req, &pairs, &reader).await,
+        };
+        // Read-your-writes: after any write that reached v3, nothing cached before it is
+        // served to the tenant's readers.
+        if reader.calls.load(Ordering::Relaxed) > 0 {
+            state.generations.bump(entry.tenant);
         }
+        a
     } else {
         match serve::read_matched(state.catalog, &m, &pairs, &reader).await {
             Ok(a) => success(state, req, &pairs, &reader, a),
@@ -412,7 +421,7 @@ fn success(
 ) -> Answer {
     let mut headers = Vec::new();
     if let Some(p) = a.paging
-        && let Some(link) = link_header(state, req, pairs, p.page, p.more)
+        && let Some(link) = link_header(state, req, pairs, &p)
     {
         headers.push(("Link".into(), link));
     }
@@ -439,15 +448,15 @@ fn failure(e: &ReadError, reader: Option<&Reader>) -> Answer {
     Answer::error(err)
 }
 
-/// `Link` with rel="next" and rel="prev" as absolute proxy URLs (no rel="last", as v1 with
-/// skip_count=true).
+/// `Link` with rel="next", rel="prev" and, when the last page is known, rel="last", as
+/// absolute proxy URLs that each carry `page` and `per_page` (as v1's did).
 fn link_header(
     state: &State,
     req: &LegacyRequest,
     pairs: &[(String, String)],
-    page: u64,
-    more: bool,
+    p: &harvest_mappings::Paging,
 ) -> Option<String> {
+    let (page, more) = (p.page, p.more);
     let base = match &state.config.public_url {
         Some(u) => u.clone(),
         None => {
@@ -457,10 +466,11 @@ fn link_header(
     };
     let url = |n: u64| {
         let mut s = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in pairs.iter().filter(|(k, _)| k != "page") {
+        for (k, v) in pairs.iter().filter(|(k, _)| k != "page" && k != "per_page") {
             s.append_pair(k, v);
         }
         s.append_pair("page", &n.to_string());
+        s.append_pair("per_page", &p.per_page.to_string());
         format!("{base}{}?{}", link_path(&req.path), s.finish())
     };
     let mut parts = Vec::new();
@@ -469,6 +479,9 @@ fn link_header(
     }
     if page > 1 {
         parts.push(format!("<{}>; rel=\"prev\"", url(page - 1)));
+    }
+    if let Some(last) = p.last {
+        parts.push(format!("<{}>; rel=\"last\"", url(last)));
     }
     (!parts.is_empty()).then(|| parts.join(", "))
 }
@@ -543,6 +556,7 @@ mod tests {
             body: Bytes::from_static(b"{\"body\":\"private note\"}"),
             request_id: "r1".into(),
             client: Some("2001:db8::1".parse().unwrap()),
+            fresh: false,
         }
     }
 

@@ -16,15 +16,18 @@ pub mod config;
 pub mod conns;
 pub mod errors;
 pub mod handler;
+pub mod joins;
 pub mod metrics;
 pub mod reader;
 pub mod sandbox;
 pub mod secret;
 pub mod server;
+pub mod snapshots;
 pub mod state;
 pub mod store;
 pub mod tokens;
 pub mod upstream;
+pub mod walks;
 pub mod wire;
 
 use std::sync::Arc;

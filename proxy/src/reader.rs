@@ -1,7 +1,7 @@
 //! Reads Harvest v3 for one legacy request: token, retries with backoff within a budget,
 //! 401 → fresh token and one retry, cursor walking, reference-data cache, rate-limit headers.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use futures::future::BoxFuture;
-use harvest_mappings::engine::{Fetch, FetchError};
+use harvest_mappings::engine::{Fetch, FetchError, JoinedFuture, KeyedJoin};
 use harvest_mappings::paging;
 use harvest_mappings::v3::{V3, V3Page, V3Write, WriteCall, WriteOutcome};
 
@@ -36,6 +36,13 @@ pub struct Reader {
     deadline: Instant,
     /// The tenant as it was when the request started (a reload does not change it mid-walk).
     conf: Option<Arc<crate::config::Tenant>>,
+    /// The generation of the tenant's cached v3 data when the request started.
+    generation: u64,
+    /// The client asked for fresh data (`Cache-Control: no-cache`): cached v3 data is not
+    /// served (what is fetched is still kept for the requests after).
+    pub fresh: bool,
+    /// The request is page 2 or later of a whole collection: a walk (see [`crate::snapshots`]).
+    walking: AtomicBool,
 }
 
 /// Every failed v3 call, once: v3 path, status or kind, attempt, elapsed time (the request's
@@ -90,6 +97,9 @@ impl Reader {
         let budget = state.config.limits.retry_budget;
         Reader {
             conf: state.tenant(tenant),
+            generation: state.generations.get(tenant),
+            fresh: false,
+            walking: AtomicBool::new(false),
             state,
             tenant,
             sub,
@@ -291,8 +301,8 @@ impl Fetch for Reader {
             if !self.state.catalog.is_cacheable(path) {
                 return Ok(Arc::new(paging::all(self, path, query).await?));
             }
-            let key = format!("{}|{}", self.tenant, target(path, query));
-            if let Some(rows) = self.state.reference.get(&key) {
+            let key = self.data_key(&target(path, query));
+            if let Some(rows) = self.state.reference.get(&key).filter(|_| !self.fresh) {
                 self.state.metrics.cache_hit("reference", true);
                 return Ok(rows);
             }
@@ -301,6 +311,13 @@ impl Fetch for Reader {
             self.state.reference.put(key, rows.clone());
             Ok(rows)
         })
+    }
+
+    /// A join by keys from a snapshot of the joined collection when one is fresh, or when
+    /// listing the collection whole costs no more than fetching the keys by ids (a walk, or a
+    /// collection known to be small); else None: by ids.
+    fn joined<'a>(&'a self, join: KeyedJoin<'a>) -> JoinedFuture<'a> {
+        Box::pin(async move { crate::joins::joined(self, join).await })
     }
 }
 
@@ -334,6 +351,23 @@ impl V3 for Reader {
         self.state.cursors.remove(&self.cursor_key(walk, page));
     }
 
+    fn note_walk(&self, page: u64, whole: bool) {
+        self.walking.store(page >= 2 && whole, Ordering::Relaxed);
+    }
+
+    fn block(&self, key: &str) -> Option<(bytes::Bytes, Option<String>)> {
+        if self.fresh {
+            return None;
+        }
+        let found = self.state.blocks.get(&self.data_key(key));
+        self.state.metrics.cache_hit("block", found.is_some());
+        found
+    }
+
+    fn keep_block(&self, key: &str, body: &bytes::Bytes, next: Option<&str>) {
+        self.state.blocks.put(self.data_key(key), body, next);
+    }
+
     fn memoises(&self) -> bool {
         self.state.config.cache.translated_entries > 0
     }
@@ -352,6 +386,16 @@ impl V3 for Reader {
 }
 
 impl Reader {
+    pub fn is_walking(&self) -> bool {
+        self.walking.load(Ordering::Relaxed)
+    }
+
+    /// Cached v3 data is kept per tenant and generation (a write through the proxy starts a
+    /// new one).
+    pub fn data_key(&self, key: &str) -> String {
+        format!("{}|g{}|{key}", self.tenant, self.generation)
+    }
+
     /// Cursors are kept per tenant: page `page` of `walk`.
     fn cursor_key(&self, walk: &str, page: u64) -> String {
         format!("{}|{walk}#{page}", self.tenant)

@@ -536,6 +536,7 @@ async fn respond(
         body: Bytes::new(),
         client: client_addr(&state, &req, info),
         request_id,
+        fresh: no_cache(req.headers()),
     };
     // A body is read only for an authenticated client: anyone else gets the 401 unread (and,
     // on HTTP/1, the connection closed, so the unread body is not parsed as a next request).
@@ -571,4 +572,18 @@ async fn respond(
             "The request took too long to serve from Harvest v3 (proxy timeout)",
         ))),
     }
+}
+
+/// `Cache-Control: no-cache` / `no-store` / `max-age=0`, or `Pragma: no-cache`: the client
+/// wants v3's current data, not what the proxy cached.
+fn no_cache(h: &http::HeaderMap) -> bool {
+    let says = |name: &str, words: &[&str]| {
+        h.get_all(name).iter().any(|v| {
+            v.to_str().is_ok_and(|v| {
+                v.split(',')
+                    .any(|d| words.contains(&d.trim().to_ascii_lowercase().as_str()))
+            })
+        })
+    };
+    says("cache-control", &["no-cache", "no-store", "max-age=0"]) || says("pragma", &["no-cache"])
 }

@@ -168,6 +168,12 @@ pub struct State {
     /// Translated v1 pages by (tenant, route, content hash of the v3 page); same TTL as the
     /// reference data they were built with.
     pub translated: TtlCache<bytes::Bytes>,
+    /// Blocks of walks (legacy pages served from one v3 page of up to 500 rows).
+    pub blocks: crate::walks::Blocks,
+    /// Per tenant, the generation of cached v3 data (a write bumps it).
+    pub generations: crate::walks::Generations,
+    /// Snapshots of joined collections for walks (SQLite, on disk).
+    pub snapshots: crate::snapshots::Snapshots,
     pub ready: AtomicBool,
     /// The embedded store (idempotency keys of writes).
     pub store: crate::store::Store,
@@ -183,6 +189,11 @@ impl State {
                 .map_or("memory".to_string(), |p| p.display().to_string());
             format!("cannot open the store ({at}): {e}")
         })?;
+        let snapshots = crate::snapshots::Snapshots::open(
+            config.cache.snapshot_dir.as_deref(),
+            config.cache.walk_ttl,
+        )
+        .map_err(|e| format!("cannot open the snapshot file: {e}"))?;
         let mut keys = std::mem::take(&mut config.keys);
         compile_keys(catalog, &mut keys)?;
         let mut tenancy = Tenancy::new(std::mem::take(&mut config.tenants), keys);
@@ -197,6 +208,9 @@ impl State {
             metrics: Arc::new(Metrics::new()),
             cursors: TtlCache::new(config.cache.cursor_entries, config.cache.cursor_ttl),
             reference: TtlCache::new(1024, config.cache.reference_ttl),
+            blocks: crate::walks::Blocks::new(config.cache.block_bytes, config.cache.walk_ttl),
+            generations: Default::default(),
+            snapshots,
             upstream,
             catalog,
             config,

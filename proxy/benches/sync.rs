@@ -1,0 +1,317 @@
+//! Benchmark (not a test): a full sync through harvest-proxy, as sync connectors run one —
+//! every v1 list endpoint walked with `per_page=100` by following `Link`, then an
+//! `updated_after` re-sync of every endpoint that takes it — against the sandbox under a v3
+//! rate limit. Reports v3 calls (total and per collection) beside the floor computed from the
+//! sandbox's own record counts (every record fetched once, 500 a page), legacy requests, 429s,
+//! the proxy's peak RSS and wall time beside the floor's. Prints Markdown for
+//! docs/benchmarks.md.
+//!
+//! ```text
+//! cargo bench -p harvest-proxy --bench sync                  # scale 1, 75 calls / 30 s
+//! SYNC_SCALE=10 cargo bench -p harvest-proxy --bench sync    # 10× the data
+//! SYNC_RATE=off cargo bench -p harvest-proxy --bench sync    # no rate limit (calls only)
+//! ```
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+const KEY: &str = "bench-legacy-key";
+/// v3's largest page: the floor fetches every record once at this size.
+const FLOOR_PAGE: u64 = 500;
+
+type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+struct Answer {
+    status: u16,
+    next: Option<String>,
+    retry_after: Option<u64>,
+}
+
+async fn get(client: &HttpClient, url: &str, auth: &str) -> Answer {
+    let req = hyper::Request::get(url)
+        .header("Authorization", auth)
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    match client.request(req).await {
+        Ok(r) => {
+            let status = r.status().as_u16();
+            let header = |n: &str| {
+                r.headers()
+                    .get(n)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let next = header("link").and_then(|l| next_link(&l));
+            let retry_after = header("retry-after").and_then(|v| v.parse().ok());
+            let _ = r.into_body().collect().await;
+            Answer {
+                status,
+                next,
+                retry_after,
+            }
+        }
+        Err(_) => Answer {
+            status: 0,
+            next: None,
+            retry_after: Some(1),
+        },
+    }
+}
+
+fn next_link(link: &str) -> Option<String> {
+    link.split(',').find_map(|part| {
+        let (url, rest) = part.split_once(';')?;
+        rest.contains("rel=\"next\"").then(|| {
+            url.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
+    })
+}
+
+#[derive(Default)]
+struct Walked {
+    requests: u64,
+    answered_429: u64,
+    failed: u64,
+}
+
+/// Walks one list from `first` by `Link: rel="next"`, waiting out 429s as connectors do.
+async fn walk(client: &HttpClient, first: String, auth: &str, out: &mut Walked) {
+    let mut url = Some(first);
+    while let Some(u) = url {
+        let a = get(client, &u, auth).await;
+        out.requests += 1;
+        match a.status {
+            200 => url = a.next,
+            429 | 503 => {
+                out.answered_429 += 1;
+                tokio::time::sleep(Duration::from_secs(a.retry_after.unwrap_or(1).max(1))).await;
+                url = Some(u);
+            }
+            _ => {
+                out.failed += 1;
+                url = None;
+            }
+        }
+    }
+}
+
+/// Every served GET list endpoint without path parameters, and which take `updated_after`.
+fn list_endpoints() -> Vec<(String, bool)> {
+    let catalog = harvest_mappings::Catalog::embedded().expect("embedded mappings");
+    let mut out: Vec<(String, bool)> = catalog
+        .endpoints()
+        .iter()
+        .filter(|e| e.is_read() && e.status != harvest_mappings::Status::Unsupported)
+        .filter(|e| !e.path.contains('{'))
+        .filter(|e| {
+            e.response
+                .as_ref()
+                .is_none_or(|r| r.shape == harvest_mappings::Shape::List)
+        })
+        .map(|e| {
+            let path = e
+                .legacy_paths()
+                .into_iter()
+                .next()
+                .unwrap_or(e.path.clone());
+            (path, e.param("updated_after").is_some())
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn rss_kib(pid: u32) -> (u64, u64) {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        s.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn parse_rate(s: &str) -> Option<(u32, Duration)> {
+    let (n, secs) = s.split_once('/')?;
+    Some((n.parse().ok()?, Duration::from_secs(secs.parse().ok()?)))
+}
+
+fn main() {
+    let scale: f64 = std::env::var("SYNC_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
+    let rate_text = std::env::var("SYNC_RATE").unwrap_or_else(|_| "75/30".into());
+    let rate = parse_rate(&rate_text);
+    let extra = std::env::var("SYNC_PROXY_CONFIG").unwrap_or_default();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(run(scale, rate, rate_text, extra));
+}
+
+async fn run(scale: f64, rate: Option<(u32, Duration)>, rate_text: String, extra: String) {
+    let sb = harvest_sandbox::spawn(harvest_sandbox::SandboxConfig {
+        rate_limit: rate,
+        scale,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("harvest-sync-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let cfg = format!(
+        "allow_insecure_upstream = true\nlisten = \"{addr}\"\n{extra}\n[limits]\nrequest_timeout_ms = 600000\nretry_budget_ms = 600000\n[[tenants]]\nname = \"bench\"\nclient_id = \"{}\"\nclient_secret_env = \"BENCH_SECRET\"\ntoken_url = \"{}\"\nbase_url = \"{}\"\nread_as = {}\n[[keys]]\nsha256 = \"{}\"\ntenant = \"bench\"\n",
+        harvest_sandbox::DEFAULT_CLIENT_ID,
+        sb.token_url(),
+        sb.base_url(),
+        harvest_sandbox::DEFAULT_ADMIN_USER_ID,
+        harvest_proxy::auth::key_hash_hex(KEY)
+    );
+    let cfg_path = dir.join("proxy.toml");
+    std::fs::File::create(&cfg_path)
+        .unwrap()
+        .write_all(cfg.as_bytes())
+        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_harvest-proxy"))
+        .arg("--config")
+        .arg(&cfg_path)
+        .env("BENCH_SECRET", harvest_sandbox::DEFAULT_CLIENT_SECRET)
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+    let base = format!("http://{addr}");
+    let ready = Instant::now();
+    while get(&client, &format!("{base}/healthz"), "").await.status != 200 {
+        assert!(
+            ready.elapsed() < Duration::from_secs(30),
+            "proxy did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    sb.reset_stats();
+    let auth = {
+        use base64::Engine;
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:"))
+        )
+    };
+    let endpoints = list_endpoints();
+    let started = Instant::now();
+    let mut full = Walked::default();
+    let mut peak = 0;
+    for (path, _) in &endpoints {
+        walk(
+            &client,
+            format!("{base}{path}?per_page=100"),
+            &auth,
+            &mut full,
+        )
+        .await;
+        peak = peak.max(rss_kib(child.id()).1);
+    }
+    let full_secs = started.elapsed().as_secs_f64();
+    let full_stats = sb.stats();
+    // The re-sync: what changed since a moment after the sync started (nothing here, but
+    // connectors ask, and each ask costs).
+    let resync_since = harvest_sandbox::time::rfc3339_s(harvest_sandbox::time::now_ms());
+    let mut resync = Walked::default();
+    for (path, _) in endpoints.iter().filter(|(_, u)| *u) {
+        let url = format!("{base}{path}?per_page=100&updated_after={resync_since}");
+        walk(&client, url, &auth, &mut resync).await;
+    }
+    let total_secs = started.elapsed().as_secs_f64();
+    let stats = sb.stats();
+    let (rss_now, hwm) = rss_kib(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let mut per: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
+    for (route, n) in &full_stats.by_route {
+        let Some(path) = route.strip_prefix("GET /v3/") else {
+            continue;
+        };
+        let records = sb.records(path).len() as u64;
+        let floor = records.div_ceil(FLOOR_PAGE).max(1);
+        per.insert(path.to_string(), (*n, floor, records));
+    }
+    let calls: u64 = per.values().map(|v| v.0).sum();
+    let floor: u64 = per.values().map(|v| v.1).sum();
+    let all_calls = stats.v3_calls();
+    let v3_429 = stats.by_status.get(&429).copied().unwrap_or(0);
+    let floor_secs = match rate {
+        Some((n, w)) => floor as f64 / f64::from(n) * w.as_secs_f64(),
+        None => f64::NAN,
+    };
+    println!("## Full sync through harvest-proxy (scale {scale}, v3 rate limit {rate_text})\n");
+    println!(
+        "{} list endpoints walked with per_page=100 by `Link`, then {} re-synced with updated_after.\n",
+        endpoints.len(),
+        endpoints.iter().filter(|(_, u)| *u).count()
+    );
+    println!("| | sync | floor | ratio |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| v3 calls, full walk | {calls} | {floor} | {:.2} |",
+        calls as f64 / floor as f64
+    );
+    println!(
+        "| wall time, full walk (s) | {full_secs:.1} | {floor_secs:.1} | {:.2} |",
+        full_secs / floor_secs
+    );
+    println!(
+        "| v3 calls, walk + re-sync | {all_calls} | {floor} | {:.2} |",
+        all_calls as f64 / floor as f64
+    );
+    println!("| wall time, walk + re-sync (s) | {total_secs:.1} | | |");
+    println!(
+        "\nLegacy requests: {} in the walk ({} answered 429/503 and retried, {} failed), {} in the re-sync ({} failed). v3 answers 429: {v3_429}. Token requests: {}.",
+        full.requests,
+        full.answered_429,
+        full.failed,
+        resync.requests,
+        resync.failed,
+        stats.token_calls
+    );
+    println!(
+        "Proxy RSS: peak {} MiB (VmHWM; {} MiB at the end of the walks, {} MiB sampled peak between endpoints).\n",
+        hwm / 1024,
+        rss_now / 1024,
+        peak / 1024
+    );
+    println!("| v3 collection | records | calls | floor | ratio |");
+    println!("|---|---:|---:|---:|---:|");
+    for (path, (n, f, records)) in &per {
+        println!(
+            "| `/v3/{path}` | {records} | {n} | {f} | {:.1} |",
+            *n as f64 / *f as f64
+        );
+    }
+    sb.shutdown().await;
+}

@@ -1,0 +1,150 @@
+//! What the requests of one walk share, so a sync costs close to what a native v3 client pays:
+//!
+//! - [`Blocks`]: blocks of primary rows (one v3 page of up to 500 rows serves several legacy
+//!   pages), bounded in bytes, each kept for the walk TTL;
+//! - [`Generations`]: one number per tenant, part of every cache key of v3 data; a write through
+//!   the proxy bumps it, so nothing cached before the write is served after it
+//!   (read-your-writes).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use bytes::Bytes;
+use lru::LruCache;
+use tokio::time::Instant;
+
+struct Block {
+    at: Instant,
+    body: Bytes,
+    next: Option<String>,
+}
+
+struct Lru {
+    map: LruCache<String, Block>,
+    bytes: usize,
+}
+
+/// Blocks by key, least recently used evicted first once `max_bytes` is reached.
+pub struct Blocks {
+    inner: Mutex<Lru>,
+    max_bytes: usize,
+    ttl: Duration,
+}
+
+impl Blocks {
+    pub fn new(max_bytes: usize, ttl: Duration) -> Blocks {
+        Blocks {
+            inner: Mutex::new(Lru {
+                map: LruCache::unbounded(),
+                bytes: 0,
+            }),
+            max_bytes,
+            ttl,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Lru> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A block kept less than the TTL ago: its body and `next` target.
+    pub fn get(&self, key: &str) -> Option<(Bytes, Option<String>)> {
+        let mut l = self.lock();
+        let fresh = match l.map.get(key) {
+            Some(b) if b.at.elapsed() < self.ttl => return Some((b.body.clone(), b.next.clone())),
+            Some(_) => false,
+            None => return None,
+        };
+        if !fresh && let Some(b) = l.map.pop(key) {
+            l.bytes -= b.body.len();
+        }
+        None
+    }
+
+    /// Keeps a block; one larger than a quarter of the bound is not kept (it would evict the
+    /// blocks of every other walk).
+    pub fn put(&self, key: String, body: &Bytes, next: Option<&str>) {
+        if self.max_bytes == 0 || body.len() > self.max_bytes / 4 {
+            return;
+        }
+        let mut l = self.lock();
+        let block = Block {
+            at: Instant::now(),
+            body: body.clone(),
+            next: next.map(str::to_string),
+        };
+        l.bytes += body.len();
+        if let Some(old) = l.map.put(key, block) {
+            l.bytes -= old.body.len();
+        }
+        while l.bytes > self.max_bytes {
+            match l.map.pop_lru() {
+                Some((_, b)) => l.bytes -= b.body.len(),
+                None => break,
+            }
+        }
+    }
+
+    /// Bytes held (tests, metrics).
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+}
+
+/// Per tenant slot, the generation of its cached v3 data.
+#[derive(Default)]
+pub struct Generations(Mutex<HashMap<usize, u64>>);
+
+impl Generations {
+    pub fn get(&self, tenant: usize) -> u64 {
+        let m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        m.get(&tenant).copied().unwrap_or(0)
+    }
+
+    /// After a write: every cache key of the tenant's v3 data changes.
+    pub fn bump(&self, tenant: usize) {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *m.entry(tenant).or_default() += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_are_bounded_in_bytes_and_expire() {
+        let b = Blocks::new(1000, Duration::from_secs(60));
+        for i in 0..20 {
+            b.put(format!("k{i}"), &Bytes::from(vec![b'x'; 200]), None);
+        }
+        assert!(b.bytes() <= 1000, "{}", b.bytes());
+        assert!(b.get("k0").is_none(), "the oldest were evicted");
+        assert_eq!(b.get("k19").unwrap().0.len(), 200);
+        b.put("big".into(), &Bytes::from(vec![b'x'; 300]), None);
+        assert!(
+            b.get("big").is_none(),
+            "over a quarter of the bound: not kept"
+        );
+        let short = Blocks::new(1000, Duration::ZERO);
+        short.put(
+            "k".into(),
+            &Bytes::from_static(b"[]"),
+            Some("/v3/x?cursor=1"),
+        );
+        assert!(short.get("k").is_none());
+        assert_eq!(
+            short.bytes(),
+            0,
+            "an expired block is dropped when asked for"
+        );
+    }
+
+    #[test]
+    fn a_bump_changes_one_tenant_only() {
+        let g = Generations::default();
+        g.bump(2);
+        assert_eq!((g.get(1), g.get(2)), (0, 1));
+    }
+}
