@@ -219,16 +219,10 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> Served {
     let mut reader = Reader::new(state.clone(), entry.tenant, tenant.read_as);
     reader.fresh = req.fresh;
     let answer = if m.endpoint.write.is_some() {
-        let a = match &req.idempotency_key {
+        match &req.idempotency_key {
             Some(key) => idempotent(state, &tenant.name, key, req, &pairs, &reader).await,
             None => write(state, req, &pairs, &reader).await,
-        };
-        // Read-your-writes: after any write that reached v3, nothing cached before it is
-        // served to the tenant's readers.
-        if reader.calls.load(Ordering::Relaxed) > 0 {
-            state.generations.bump(entry.tenant);
         }
-        a
     } else {
         match serve::read_matched(state.catalog, &m, &pairs, &reader).await {
             Ok(a) => success(state, req, &pairs, &reader, a),

@@ -18,6 +18,7 @@ pub mod errors;
 pub mod handler;
 pub mod joins;
 pub mod metrics;
+pub mod pacer;
 pub mod reader;
 pub mod sandbox;
 pub mod secret;

@@ -1,7 +1,7 @@
 //! Reads Harvest v3 for one legacy request: token, retries with backoff within a budget,
 //! 401 → fresh token and one retry, cursor walking, reference-data cache, rate-limit headers.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -34,10 +34,13 @@ pub struct Reader {
     pub rate: Mutex<RateInfo>,
     pub calls: AtomicUsize,
     deadline: Instant,
+    /// Waits for the tenant's rate window end before this (the request's own timeout, less a
+    /// margin to translate and answer).
+    pace_deadline: Instant,
     /// The tenant as it was when the request started (a reload does not change it mid-walk).
     conf: Option<Arc<crate::config::Tenant>>,
     /// The generation of the tenant's cached v3 data when the request started.
-    generation: u64,
+    generation: AtomicU64,
     /// The client asked for fresh data (`Cache-Control: no-cache`): cached v3 data is not
     /// served (what is fetched is still kept for the requests after).
     pub fresh: bool,
@@ -51,6 +54,7 @@ fn log_failure(outcome: &Outcome, v3_path: &str, attempt: u32, started: Instant)
     let (e, then) = match outcome {
         Outcome::Page(_) => return,
         Outcome::Retry(e, _) => (e, "retry if the budget allows"),
+        Outcome::RateLimited(e) => (e, "wait for the tenant's window"),
         Outcome::Unauthorized(e) => (e, "fresh token once"),
         Outcome::Fail(e) => (e, "answer the client"),
     };
@@ -76,6 +80,8 @@ fn log_failure(outcome: &Outcome, v3_path: &str, attempt: u32, started: Instant)
 enum Outcome {
     Page(V3Page),
     Retry(FetchError, Duration),
+    /// 429: the tenant's pacer now holds every call until the window resets.
+    RateLimited(FetchError),
     Unauthorized(FetchError),
     Fail(FetchError),
 }
@@ -95,9 +101,12 @@ pub use harvest_mappings::paging::target;
 impl Reader {
     pub fn new(state: Arc<State>, tenant: usize, sub: u64) -> Reader {
         let budget = state.config.limits.retry_budget;
+        let timeout = state.config.limits.request_timeout;
+        let margin = (timeout / 10).min(Duration::from_secs(1));
         Reader {
+            pace_deadline: Instant::now() + timeout.saturating_sub(margin),
             conf: state.tenant(tenant),
-            generation: state.generations.get(tenant),
+            generation: AtomicU64::new(state.generations.get(tenant)),
             fresh: false,
             walking: AtomicBool::new(false),
             state,
@@ -137,6 +146,7 @@ impl Reader {
         let mut refreshed = false;
         loop {
             attempt += 1;
+            self.pace().await?;
             let token = st
                 .tokens
                 .get(self.tenant, tenant, self.sub, &st.upstream, &st.metrics)
@@ -160,6 +170,12 @@ impl Reader {
                     continue;
                 }
                 Outcome::Unauthorized(e) => return Err(e),
+                // Not an attempt: the next one waits for the window (or answers 429 at once
+                // when the window ends past the request's deadline).
+                Outcome::RateLimited(_) => {
+                    attempt -= 1;
+                    continue;
+                }
                 Outcome::Retry(e, wait) => (e, wait),
             };
             let more =
@@ -242,11 +258,13 @@ impl Reader {
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.trim().parse::<u64>().ok())
                     .unwrap_or(1);
-                let err = FetchError {
+                self.state
+                    .pacer
+                    .observe(self.tenant, Some(0), None, Some(after));
+                Outcome::RateLimited(FetchError {
                     retry_after: Some(after),
                     ..with_body("rate limited".into())
-                };
-                Outcome::Retry(err, Duration::from_secs(after))
+                })
             }
             500..=599 => Outcome::Retry(with_body(format!("v3 {metric_path} failed")), backoff),
             _ => Outcome::Fail(with_body(format!("v3 {metric_path} answered {status}"))),
@@ -267,6 +285,7 @@ impl Reader {
         if limit.is_none() && remaining.is_none() {
             return;
         }
+        self.state.pacer.observe(self.tenant, remaining, reset, None);
         if let Ok(mut r) = self.rate.lock() {
             r.limit = limit.or(r.limit);
             r.remaining = match (remaining, r.remaining) {
@@ -386,6 +405,21 @@ impl V3 for Reader {
 }
 
 impl Reader {
+    /// Waits for a slot in the tenant's v3 window; a wait past the request's deadline is
+    /// answered 429 at once, with the wait as `Retry-After`.
+    async fn pace(&self) -> Result<(), FetchError> {
+        match self.state.pacer.admit(self.tenant, self.pace_deadline).await {
+            Ok(()) => Ok(()),
+            Err(crate::pacer::TooLong(wait)) => Err(FetchError {
+                retry_after: Some(wait.as_secs_f64().ceil().max(1.0) as u64),
+                ..fe(
+                    429,
+                    "Harvest v3's rate window for this account is spent; retry after it resets",
+                )
+            }),
+        }
+    }
+
     pub fn is_walking(&self) -> bool {
         self.walking.load(Ordering::Relaxed)
     }
@@ -393,7 +427,8 @@ impl Reader {
     /// Cached v3 data is kept per tenant and generation (a write through the proxy starts a
     /// new one).
     pub fn data_key(&self, key: &str) -> String {
-        format!("{}|g{}|{key}", self.tenant, self.generation)
+        let generation = self.generation.load(Ordering::Relaxed);
+        format!("{}|g{generation}|{key}", self.tenant)
     }
 
     /// Cursors are kept per tenant: page `page` of `walk`.
@@ -415,6 +450,9 @@ impl V3Write for Reader {
             let metric_path = call.target.split('?').next().unwrap_or(&call.target);
             let mut refreshed = false;
             loop {
+                if let Err(e) = self.pace().await {
+                    return WriteOutcome::Refused(e);
+                }
                 let token = match st
                     .tokens
                     .get(
@@ -439,6 +477,9 @@ impl V3Write for Reader {
                     .upstream
                     .write(&call.method, &url, &token, call.body.as_ref())
                     .await;
+                if let Ok(r) = &result {
+                    self.note_rate(&r.headers);
+                }
                 match judge_write(result, metric_path) {
                     WriteJudgement::Retry if !refreshed => {
                         refreshed = true;
@@ -453,6 +494,13 @@ impl V3Write for Reader {
                         ));
                     }
                     WriteJudgement::Done(o) => {
+                        if !matches!(o, WriteOutcome::Refused(_)) {
+                            // Read-your-writes: the write's read-back and every later read
+                            // of the tenant see nothing cached before it.
+                            st.generations.bump(self.tenant);
+                            self.generation
+                                .store(st.generations.get(self.tenant), Ordering::Relaxed);
+                        }
                         if let WriteOutcome::Unknown { reason } = &o {
                             tracing::warn!(method = %call.method, path = %metric_path, "v3 write outcome unknown: {reason}");
                         }

@@ -174,6 +174,8 @@ pub struct State {
     pub generations: crate::walks::Generations,
     /// Snapshots of joined collections for walks (SQLite, on disk).
     pub snapshots: crate::snapshots::Snapshots,
+    /// One v3 rate window per tenant.
+    pub pacer: crate::pacer::Pacer,
     pub ready: AtomicBool,
     /// The embedded store (idempotency keys of writes).
     pub store: crate::store::Store,
@@ -211,6 +213,7 @@ impl State {
             blocks: crate::walks::Blocks::new(config.cache.block_bytes, config.cache.walk_ttl),
             generations: Default::default(),
             snapshots,
+            pacer: Default::default(),
             upstream,
             catalog,
             config,
