@@ -895,6 +895,7 @@ impl Builder {
             }
             (None, None, Some(text)) => WriteAnswer::Message {
                 text: text.clone(),
+                key: ad.key.clone().unwrap_or_else(|| "message".into()),
                 status,
             },
             _ => {
@@ -906,6 +907,14 @@ impl Builder {
                 return None;
             }
         };
+        if ad.key.is_some() && ad.message.is_none() {
+            sink.error(
+                &a.span(),
+                "`key` names the field of a `message` answer",
+                "remove it, or answer with `message`",
+            );
+        }
+        check_write_calls(sink, d);
         let steps =
             d.v3.iter()
                 .map(Spanned::get_ref)
@@ -918,7 +927,9 @@ impl Builder {
                     query: c.query.clone(),
                     body: c.body.as_ref().map(|b| qualify(stem, b.get_ref())),
                     when: c.when.clone(),
+                    unless: c.unless.clone(),
                     each: c.each.clone(),
+                    all: c.all,
                 })
                 .collect();
         Some(WritePlan {
@@ -1220,6 +1231,22 @@ fn each_views(op: &Op, f: &mut dyn FnMut(&str)) {
 }
 
 /// Output fields an operation produces (for the written-twice check).
+/// The keys of a served write's calls that only some calls take.
+fn check_write_calls(sink: &mut Sink<'_>, d: &EndpointDef) {
+    for c in &d.v3 {
+        let def = c.get_ref();
+        let get = matches!(def.method.get_ref(), OneOf::Known(Method::Get));
+        if def.all && !get {
+            let msg = "`all` is for a write's GET lookups (every row instead of the first)";
+            sink.error(&c.span(), msg, "remove it, or make the call a GET");
+        }
+        if def.when.is_some() && def.unless.is_some() {
+            let msg = "a call takes `when` or `unless`, not both";
+            sink.error(&c.span(), msg, "split it into two calls");
+        }
+    }
+}
+
 fn op_writes(op: &Op) -> Vec<String> {
     let name = |s: &Selector| s.text().trim_start_matches("$.").to_string();
     match op {

@@ -420,10 +420,18 @@ pub struct V3CallDef {
     pub scope: Option<String>,
     /// For writes: the view that turns the legacy request body into this call's body.
     pub body: Option<Spanned<String>>,
-    /// For writes: make this call only when the legacy body has this field (not null).
+    /// For writes: make this call only when the legacy body has this field (not null); a
+    /// dotted name is a place in the write context (`steps.0.0`, `body.user.email`).
     pub when: Option<String>,
-    /// For writes: make this call once per item of this legacy body list.
+    /// For writes: make this call only when `when`'s kind of place has no value (or null).
+    pub unless: Option<String>,
+    /// For writes: make this call once per item of this legacy body list (a dotted name: of
+    /// the list at that place of the write context, e.g. `steps.1`, an earlier call's answers).
     pub each: Option<String>,
+    /// For a write's `GET` lookup: every row of every page (a list, maybe empty) instead of
+    /// the first row.
+    #[serde(default)]
+    pub all: bool,
 }
 
 /// How a served write builds v1's answer: exactly one of `read`, `view` or `message`.
@@ -437,6 +445,8 @@ pub struct AnswerDef {
     pub step: Option<usize>,
     /// `{"message": ...}` with placeholders.
     pub message: Option<String>,
+    /// The key of `message`'s object (default `message`; v1 said `success` for some deletes).
+    pub key: Option<String>,
     /// v1's status (default 200).
     pub status: Option<u16>,
 }

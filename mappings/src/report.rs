@@ -263,6 +263,15 @@ write (as the On-Behalf-Of user; each call made once, never repeated after an un
         if let Some(f) = &s.when {
             let _ = write!(o, "  only when the body has {f}");
         }
+        if let Some(f) = &s.unless {
+            let _ = write!(o, "  only when there is no {f}");
+        }
+        if let Some(f) = &s.each {
+            let _ = write!(o, "  once per item of {f}");
+        }
+        if s.all {
+            o.push_str("  (every row, all pages)");
+        }
         o.push('\n');
     }
     let answer = match &w.answer {
@@ -270,7 +279,7 @@ write (as the On-Behalf-Of user; each call made once, never repeated after an un
         WriteAnswer::View { step, view, status } => {
             format!("{status}, call {}'s answer through view {view}", step + 1)
         }
-        WriteAnswer::Message { text, status } => format!("{status}, {{\"message\": \"{text}\"}}"),
+        WriteAnswer::Message { text, key, status } => format!("{status}, {{\"{key}\": \"{text}\"}}"),
     };
     let _ = writeln!(o, "  v1 answer  {answer}");
 }
@@ -280,14 +289,16 @@ fn write_json(w: &crate::write::WritePlan) -> Value {
     let steps: Vec<Value> = w
         .steps
         .iter()
-        .map(|s| json!({"method": s.method, "path": s.path, "query": s.query, "body_view": s.body, "when": s.when}))
+        .map(|s| json!({"method": s.method, "path": s.path, "query": s.query, "body_view": s.body, "when": s.when, "unless": s.unless, "each": s.each, "all": s.all}))
         .collect();
     let answer = match &w.answer {
         WriteAnswer::Read { path, status } => json!({"read": path, "status": status}),
         WriteAnswer::View { step, view, status } => {
             json!({"view": view, "step": step, "status": status})
         }
-        WriteAnswer::Message { text, status } => json!({"message": text, "status": status}),
+        WriteAnswer::Message { text, key, status } => {
+            json!({"message": text, "key": key, "status": status})
+        }
     };
     json!({"steps": steps, "answer": answer, "required": w.required, "refuse": w.refuse})
 }

@@ -436,3 +436,39 @@ path = "/v3/things"
         "{e}"
     );
 }
+
+#[test]
+fn write_call_keys_that_only_some_calls_take_are_located() {
+    let src = r#"[views.b]
+ops = [{ op = "select", fields = ["name"] }]
+
+[[endpoint]]
+name = "x"
+method = "POST"
+path = "/v1/things"
+versions = ["v1"]
+status = "translated"
+answer = { read = "/v1/things", key = "success" }
+
+[[endpoint.v3]]
+method = "POST"
+path = "/v3/things"
+body = "b"
+all = true
+
+[[endpoint.v3]]
+method = "GET"
+path = "/v3/things"
+when = "name"
+unless = "steps.0.id"
+"#;
+    let (at, _, hint) = diagnostic(src, "`key` names the field");
+    assert_eq!(at, "broken.toml:10:10");
+    assert_eq!(hint, "remove it, or answer with `message`");
+    let (at, msg, _) = diagnostic(src, "`all`");
+    assert_eq!(at, "broken.toml:12:1");
+    assert!(msg.contains("GET lookups"), "{msg}");
+    let (at, _, hint) = diagnostic(src, "`when` or `unless`");
+    assert_eq!(at, "broken.toml:18:1");
+    assert_eq!(hint, "split it into two calls");
+}
