@@ -255,7 +255,11 @@ write (as the On-Behalf-Of user; each call made once, never repeated after an un
         };
         let _ = write!(o, "  {}. {} {}{q}", i + 1, s.method, s.path);
         if s.method == "GET" {
-            o.push_str("  (lookup: its first row is steps.N)");
+            o.push_str(match (s.all, s.each.is_some()) {
+                (true, _) => "  (lookup: every row, all pages, is steps.N)",
+                (false, true) => "  (lookup per item: the rows found are steps.N; none → 404)",
+                (false, false) => "  (lookup: its first row is steps.N)",
+            });
         }
         if let Some(b) = &s.body {
             let _ = write!(o, "  body through view {b}");
@@ -269,9 +273,6 @@ write (as the On-Behalf-Of user; each call made once, never repeated after an un
         if let Some(f) = &s.each {
             let _ = write!(o, "  once per item of {f}");
         }
-        if s.all {
-            o.push_str("  (every row, all pages)");
-        }
         o.push('\n');
     }
     let answer = match &w.answer {
@@ -279,7 +280,9 @@ write (as the On-Behalf-Of user; each call made once, never repeated after an un
         WriteAnswer::View { step, view, status } => {
             format!("{status}, call {}'s answer through view {view}", step + 1)
         }
-        WriteAnswer::Message { text, key, status } => format!("{status}, {{\"{key}\": \"{text}\"}}"),
+        WriteAnswer::Message { text, key, status } => {
+            format!("{status}, {{\"{key}\": \"{text}\"}}")
+        }
     };
     let _ = writeln!(o, "  v1 answer  {answer}");
 }

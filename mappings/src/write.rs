@@ -215,11 +215,7 @@ fn check_body(plan: &WritePlan, body: &Value) -> Result<(), WriteError> {
         });
     }
     let sent = |v: &Option<&Value>| v.is_some_and(|v| !v.is_null() && v != &Value::Bool(false));
-    if let Some((field, why)) = plan
-        .refuse
-        .iter()
-        .find(|(f, _)| values(f).iter().any(sent))
-    {
+    if let Some((field, why)) = plan.refuse.iter().find(|(f, _)| values(f).iter().any(sent)) {
         return Err(WriteError::Invalid {
             field: field.clone(),
             message: format!("cannot be written through Harvest v3: {why}"),
@@ -398,7 +394,11 @@ impl Run<'_> {
         Ok(())
     }
 
-    async fn call_or_lookup(&mut self, step: &WriteStep, record: &Value) -> Result<Value, WriteError> {
+    async fn call_or_lookup(
+        &mut self,
+        step: &WriteStep,
+        record: &Value,
+    ) -> Result<Value, WriteError> {
         if step.method == "GET" {
             self.lookup(step).await
         } else {
@@ -730,7 +730,10 @@ mod tests {
                 status: 200,
             },
             required: required.iter().map(|s| s.to_string()).collect(),
-            refuse: refuse.iter().map(|s| (s.to_string(), "why".into())).collect(),
+            refuse: refuse
+                .iter()
+                .map(|s| (s.to_string(), "why".into()))
+                .collect(),
         };
         let body = json!({"options": [{"name": "A", "flag": false}, {"name": null, "flag": true}]});
         let field = |r: Result<(), WriteError>| match r {
@@ -743,7 +746,10 @@ mod tests {
             Some("options[].name")
         );
         // An absent list has no items to check; the list itself is required on its own.
-        assert_eq!(field(check_body(&plan(&["other[].name"], &[]), &body)), None);
+        assert_eq!(
+            field(check_body(&plan(&["other[].name"], &[]), &body)),
+            None
+        );
         assert_eq!(
             field(check_body(&plan(&["other"], &[]), &body)).as_deref(),
             Some("other")
@@ -754,7 +760,10 @@ mod tests {
             Some("options[].flag")
         );
         let off = json!({"flag": false, "options": [{"flag": null}]});
-        assert_eq!(field(check_body(&plan(&[], &["flag", "options[].flag"]), &off)), None);
+        assert_eq!(
+            field(check_body(&plan(&[], &["flag", "options[].flag"]), &off)),
+            None
+        );
     }
 
     #[test]

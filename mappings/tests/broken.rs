@@ -472,3 +472,29 @@ unless = "steps.0.id"
     assert_eq!(at, "broken.toml:18:1");
     assert_eq!(hint, "split it into two calls");
 }
+
+#[test]
+fn show_names_the_default_reason_of_an_unsupported_write() {
+    let src = r#"
+[[endpoint]]
+name = "x"
+method = "POST"
+path = "/v1/things"
+versions = ["v1"]
+status = "unsupported"
+instead = "Call POST /v3/things."
+
+[[endpoint.v3]]
+method = "POST"
+path = "/v3/things"
+"#;
+    let c = Catalog::from_sources([("w.toml", src)]).unwrap_or_else(|d| panic!("{d}"));
+    let text = harvest_mappings::report::show_text(&c, &c.endpoints()[0]);
+    assert!(
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains("(the default reason of unsupported writes)"),
+        "{text}"
+    );
+}
