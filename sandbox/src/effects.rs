@@ -630,7 +630,8 @@ fn user_email_created(ds: &mut Dataset, id: i64) {
     }
 }
 
-/// A new job's stages (the template's, or a default plan) and its openings.
+/// A new job's stages (the template's, or a default plan) and its openings (named by
+/// `opening_ids`).
 fn job_created(ds: &mut Dataset, id: i64, body: &Map<String, Value>, ts: &str) {
     let template = body.get("template_job_id").and_then(Value::as_i64);
     let names: Vec<String> = match template {
@@ -659,10 +660,17 @@ fn job_created(ds: &mut Dataset, id: i64, body: &Map<String, Value>, ts: &str) {
         .and_then(Value::as_i64)
         .unwrap_or(1)
         .clamp(0, 100);
+    // `opening_ids` names the new openings, in order (the ones past its end have none).
+    let names = body
+        .get("opening_ids")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     for i in 0..openings {
         let oid = ds.next_id("openings", base_id("openings"));
+        let name = names.get(i as usize).cloned().unwrap_or(Value::Null);
         let _ = ds.upsert("openings", json!({"id": oid, "created_at": ts, "updated_at": ts, "job_id": id, "opened_at": ts, "closed_at": Value::Null,
-            "sort_order": i, "opening_id": Value::Null, "application_id": Value::Null, "close_reason_id": Value::Null,
+            "sort_order": i, "opening_id": name, "application_id": Value::Null, "close_reason_id": Value::Null,
             "target_start_on": Value::Null, "open": true, "custom_fields": {}}));
     }
 }
