@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use crate::catalog::{
-    Catalog, Conversion, Endpoint, Join, Method, Op, Other, Param, ParamRule, Status, V3Call, View,
+    Catalog, Conversion, Endpoint, Join, Keep, Method, Op, Other, Param, ParamRule, Status, V3Call,
+    View,
 };
 use crate::engine::MAX_IDS;
 use crate::load::UNSUPPORTED_WRITE_REASON;
@@ -246,6 +247,13 @@ write (as the On-Behalf-Of user; each call made once, never repeated after an un
     for (f, why) in &w.refuse {
         let _ = writeln!(o, "  refused body field    {f}: {why}");
     }
+    for (f, values) in &w.one_of {
+        let _ = writeln!(
+            o,
+            "  body field values     {f}: one of {}",
+            values.join(", ")
+        );
+    }
     for (i, s) in w.steps.iter().enumerate() {
         let q: Vec<String> = s.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let q = if q.is_empty() {
@@ -254,8 +262,16 @@ write (as the On-Behalf-Of user; each call made once, never repeated after an un
             format!("?{}", q.join("&"))
         };
         let _ = write!(o, "  {}. {} {}{q}", i + 1, s.method, s.path);
-        if s.method == "GET" {
+        if s.method == "GET" && s.all {
+            o.push_str("  (lookup: all its rows, every page, are steps.N)");
+        } else if s.method == "GET" {
             o.push_str("  (lookup: its first row is steps.N)");
+        }
+        if let Some(list) = &s.each {
+            let _ = write!(o, "  once per item of {list}");
+        }
+        if let Some(among) = &s.among {
+            let _ = write!(o, " found among {}", among.text());
         }
         if let Some(b) = &s.body {
             let _ = write!(o, "  body through view {b}");
@@ -280,7 +296,8 @@ fn write_json(w: &crate::write::WritePlan) -> Value {
     let steps: Vec<Value> = w
         .steps
         .iter()
-        .map(|s| json!({"method": s.method, "path": s.path, "query": s.query, "body_view": s.body, "when": s.when}))
+        .map(|s| json!({"method": s.method, "path": s.path, "query": s.query, "body_view": s.body, "when": s.when,
+            "each": s.each, "among": s.among.as_ref().map(|q| q.text()), "all": s.all}))
         .collect();
     let answer = match &w.answer {
         WriteAnswer::Read { path, status } => json!({"read": path, "status": status}),
@@ -289,7 +306,7 @@ fn write_json(w: &crate::write::WritePlan) -> Value {
         }
         WriteAnswer::Message { text, status } => json!({"message": text, "status": status}),
     };
-    json!({"steps": steps, "answer": answer, "required": w.required, "refuse": w.refuse})
+    json!({"steps": steps, "answer": answer, "required": w.required, "refuse": w.refuse, "one_of": w.one_of})
 }
 
 /// A selector as a reader writes it: `a.b` for a simple path, the JSONPath otherwise.
@@ -402,9 +419,13 @@ fn field_op_text(op: &Op, parts: &mut Parts) -> &'static str {
             }
             "sort"
         }
-        Op::Filter { at, filter } => {
+        Op::Filter { at, keep } => {
             kv("at", sel(at));
-            kv("where", sel(filter));
+            match keep {
+                Keep::Matching(f) => kv("where", sel(f)),
+                Keep::Among(q) => kv("in", sel(q)),
+                Keep::NotAmong(q) => kv("not_in", sel(q)),
+            }
             "filter"
         }
         _ => unreachable!("`op_text` passes only field operations here"),

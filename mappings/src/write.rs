@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 use crate::catalog::{Catalog, Endpoint, RouteMatch};
 use crate::engine::{FetchError, Translator};
 use crate::paging;
+use crate::selector::Selector;
 use crate::serve::{self, ReadError};
 use crate::v3::{V3, V3Write, WriteCall, WriteOutcome};
 
@@ -27,6 +28,8 @@ pub struct WritePlan {
     pub required: Vec<String>,
     /// Legacy body fields v3 cannot take, with the reason.
     pub refuse: std::collections::BTreeMap<String, String>,
+    /// Legacy body fields that take one of these values (compared as text).
+    pub one_of: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// One v3 call of a write.
@@ -48,6 +51,12 @@ pub struct WriteStep {
     /// Run once per item of this legacy body list (the item is the body view's record and
     /// `{item.x}` in placeholders); its answers are a list.
     pub each: Option<String>,
+    /// For `each`: only the items among the values this query finds in the write's context
+    /// (`$.steps[1][*].id`: the ids a lookup found), each once; the others are skipped.
+    pub among: Option<Selector>,
+    /// For a `GET` step: every row of every page becomes `steps.N`, as a list (no row is an
+    /// empty list, not a 404).
+    pub all: bool,
 }
 
 /// How v1's answer to a write is built.
@@ -56,7 +65,8 @@ pub enum WriteAnswer {
     /// The v1 read at this path (placeholders as in [`WriteStep::path`]) through the read
     /// pipeline, as the read user: the v1 object exactly as a read returns it.
     Read { path: String, status: u16 },
-    /// v3's answer to step `step`, through a view.
+    /// v3's answer to step `step` (for an `each` step, `{"records": [...]}`), with
+    /// `_request` beside it as body views have it, through a view.
     View {
         step: usize,
         view: String,
@@ -167,26 +177,7 @@ pub async fn write(
     };
     let acting = acting_user(req.on_behalf_of)?;
     let body = legacy_body(req.body)?;
-    if let Some(field) = plan
-        .required
-        .iter()
-        .find(|f| body.get(f.as_str()).is_none_or(Value::is_null))
-    {
-        return Err(WriteError::Invalid {
-            field: field.clone(),
-            message: "is required".into(),
-        });
-    }
-    if let Some((field, why)) = plan
-        .refuse
-        .iter()
-        .find(|(f, _)| body.get(f.as_str()).is_some_and(|v| !v.is_null()))
-    {
-        return Err(WriteError::Invalid {
-            field: field.clone(),
-            message: format!("cannot be written through Harvest v3: {why}"),
-        });
-    }
+    check_body(plan, &body)?;
     let mut run = Run {
         catalog,
         ep,
@@ -199,6 +190,43 @@ pub async fn write(
         run.step(step, &body).await?;
     }
     run.answer(&plan.answer, &m).await
+}
+
+/// v1's checks of the legacy body, before anything is sent: required fields, fields v3
+/// cannot take, closed sets of values.
+fn check_body(plan: &WritePlan, body: &Value) -> Result<(), WriteError> {
+    let given = |f: &str| body.get(f).filter(|v| !v.is_null());
+    if let Some(field) = plan.required.iter().find(|f| given(f).is_none()) {
+        return Err(WriteError::Invalid {
+            field: field.clone(),
+            message: "is required".into(),
+        });
+    }
+    if let Some((field, why)) = plan.refuse.iter().find(|(f, _)| given(f).is_some()) {
+        return Err(WriteError::Invalid {
+            field: field.clone(),
+            message: format!("cannot be written through Harvest v3: {why}"),
+        });
+    }
+    if let Some((field, values)) = plan
+        .one_of
+        .iter()
+        .find(|(f, values)| given(f).is_some_and(|v| !values.contains(&text(v))))
+    {
+        return Err(WriteError::Invalid {
+            field: field.clone(),
+            message: format!("must be one of: {}", values.join(", ")),
+        });
+    }
+    Ok(())
+}
+
+/// A value as text: a string as it is, anything else as JSON.
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// The acting user of a write: v1's `On-Behalf-Of`, a user id.
@@ -307,16 +335,7 @@ impl Run<'_> {
             return Ok(());
         };
         // Once per item of a body list (`{item.x}` in the path, the item as the view's record).
-        let items = match body.get(list) {
-            Some(Value::Array(items)) => items.clone(),
-            None | Some(Value::Null) => Vec::new(),
-            Some(_) => {
-                return Err(WriteError::Invalid {
-                    field: list.clone(),
-                    message: "must be a list".into(),
-                });
-            }
-        };
+        let items = self.items(step, list, body)?;
         let mut answers = Vec::with_capacity(items.len());
         for item in items {
             if let Value::Object(ctx) = &mut self.ctx {
@@ -326,6 +345,33 @@ impl Run<'_> {
         }
         self.push_answer(Value::Array(answers));
         Ok(())
+    }
+
+    /// The items of an `each` step: the body list, kept to those `among` finds (each once).
+    fn items(&self, step: &WriteStep, list: &str, body: &Value) -> Result<Vec<Value>, WriteError> {
+        let mut items = match body.get(list) {
+            Some(Value::Array(items)) => items.clone(),
+            None | Some(Value::Null) => Vec::new(),
+            Some(_) => {
+                return Err(WriteError::Invalid {
+                    field: list.to_string(),
+                    message: "must be a list".into(),
+                });
+            }
+        };
+        if let Some(among) = &step.among {
+            let found: Vec<String> = among.query(&self.ctx).into_iter().map(text).collect();
+            let mut seen = Vec::new();
+            items.retain(|item| {
+                let t = text(item);
+                let keep = found.contains(&t) && !seen.contains(&t);
+                if keep {
+                    seen.push(t);
+                }
+                keep
+            });
+        }
+        Ok(items)
     }
 
     /// One v3 write, once; its answer (Null for a 204). After an unknown outcome the record
@@ -389,6 +435,13 @@ impl Run<'_> {
             ));
         }
         let fetch: &dyn V3 = self.v3;
+        if step.all {
+            let rows = paging::all(fetch, &path, &q)
+                .await
+                .map_err(|e| self.failed(Outcome::NotApplied, e.to_string(), Some(e)))?;
+            self.push_answer(Value::Array(rows));
+            return Ok(());
+        }
         let page = fetch
             .page(&paging::target(&path, &q), true)
             .await
@@ -473,10 +526,14 @@ impl Run<'_> {
                 let v3 = self.answers.get(*step).cloned().unwrap_or(Value::Null);
                 let fetch: &dyn V3 = self.v3;
                 let out = Translator::new(self.catalog)
-                    .translate(view, vec![v3], fetch)
+                    .translate(view, vec![self.answer_record(v3)], fetch)
                     .await
                     .map_err(|e| self.after_applied(e.to_string()))?;
-                (*status, out.into_iter().next().unwrap_or(Value::Null))
+                let mut v = out.into_iter().next().unwrap_or(Value::Null);
+                if let Value::Object(m) = &mut v {
+                    m.shift_remove("_request");
+                }
+                (*status, v)
             }
             WriteAnswer::Read { path, status } => {
                 let path = fill(path, &self.ctx).map_err(|e| self.bad_mapping(&e))?;
@@ -495,6 +552,20 @@ impl Run<'_> {
             body,
             calls: self.calls,
         })
+    }
+
+    /// What an answer view receives: v3's answer (a list as `{"records": [...]}`, none as
+    /// `{}`) with `_request` beside it.
+    fn answer_record(&self, v3: Value) -> Value {
+        let mut record = match v3 {
+            Value::Array(records) => json!({ "records": records }),
+            Value::Null => json!({}),
+            other => other,
+        };
+        if let Value::Object(m) = &mut record {
+            m.insert("_request".into(), self.ctx.clone());
+        }
+        record
     }
 
     /// A problem found before a call is made: after an earlier call was applied, the write is
@@ -626,6 +697,43 @@ mod tests {
         assert_eq!(legacy_body(b" {\"a\":1} ").unwrap(), json!({"a": 1}));
         assert!(legacy_body(b"[1]").is_err());
         assert!(legacy_body(b"{nope").is_err());
+    }
+
+    #[test]
+    fn bodies_are_checked_before_anything_is_sent() {
+        let plan = WritePlan {
+            steps: Vec::new(),
+            answer: WriteAnswer::Message {
+                text: "done".into(),
+                status: 200,
+            },
+            required: vec!["name".into()],
+            refuse: [("location".to_string(), "no".to_string())].into(),
+            one_of: [("status".to_string(), vec!["open".into(), "closed".into()])].into(),
+        };
+        let field = |b: Value| match check_body(&plan, &b) {
+            Err(WriteError::Invalid { field, message }) => Some(format!("{field} {message}")),
+            _ => None,
+        };
+        assert_eq!(field(json!({"name": "x"})), None);
+        assert_eq!(field(json!({"name": "x", "status": "closed"})), None);
+        assert_eq!(field(json!({"name": "x", "status": null})), None);
+        assert_eq!(
+            field(json!({"status": "open"})).unwrap(),
+            "name is required"
+        );
+        assert_eq!(
+            field(json!({"name": "x", "location": "y"})).unwrap(),
+            "location cannot be written through Harvest v3: no"
+        );
+        assert_eq!(
+            field(json!({"name": "x", "status": "shut"})).unwrap(),
+            "status must be one of: open, closed"
+        );
+        assert_eq!(
+            field(json!({"name": "x", "status": true})).unwrap(),
+            "status must be one of: open, closed"
+        );
     }
 
     #[test]
