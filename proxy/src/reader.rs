@@ -352,6 +352,26 @@ impl V3 for Reader {
 }
 
 impl Reader {
+    /// After a write that was (or may have been) applied to a reference collection (cached
+    /// whole or by ids, e.g. `/v3/departments`): this tenant's cached rows of it and the
+    /// translations built from cached reference data are dropped, so that the write's
+    /// read-back and later reads see it, as v1's did.
+    fn forget_written(&self, path: &str) {
+        let collection: String = path.split('/').take(3).collect::<Vec<_>>().join("/");
+        if !self.state.catalog.is_cacheable(&collection) {
+            return;
+        }
+        let rows = format!("{}|{collection}", self.tenant);
+        let query = format!("{rows}?");
+        self.state
+            .reference
+            .remove_where(|k| k == rows || k.starts_with(&query));
+        let tenant = format!("{}|", self.tenant);
+        self.state
+            .translated
+            .remove_where(|k| k.starts_with(&tenant));
+    }
+
     /// Cursors are kept per tenant: page `page` of `walk`.
     fn cursor_key(&self, walk: &str, page: u64) -> String {
         format!("{}|{walk}#{page}", self.tenant)
@@ -411,6 +431,9 @@ impl V3Write for Reader {
                     WriteJudgement::Done(o) => {
                         if let WriteOutcome::Unknown { reason } = &o {
                             tracing::warn!(method = %call.method, path = %metric_path, "v3 write outcome unknown: {reason}");
+                        }
+                        if !matches!(o, WriteOutcome::Refused(_)) {
+                            self.forget_written(metric_path);
                         }
                         return o;
                     }

@@ -62,6 +62,23 @@ impl<V: Clone> TtlCache<V> {
         };
         m.pop(key);
     }
+
+    /// Drops every entry whose key satisfies `doomed`.
+    pub fn remove_where(&self, doomed: impl Fn(&str) -> bool) {
+        let mut m = match self.inner.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        let keys: Vec<String> = m
+            .iter()
+            .map(|(k, _)| k)
+            .filter(|k| doomed(k))
+            .cloned()
+            .collect();
+        for k in keys {
+            m.pop(&k);
+        }
+    }
 }
 
 /// The reloadable part of the config (SIGHUP): tenants and the legacy keys bound to them.
@@ -297,6 +314,30 @@ mod tests {
             endpoints: Default::default(),
             allowed_ips: None,
         }
+    }
+
+    #[test]
+    fn cache_entries_are_removed_by_key() {
+        let c: TtlCache<u8> = TtlCache::new(8, Duration::from_secs(60));
+        for k in [
+            "0|/v3/offices",
+            "0|/v3/offices?ids=1",
+            "0|/v3/offices_x",
+            "1|/v3/offices",
+        ] {
+            c.put(k.into(), 1);
+        }
+        c.remove_where(|k| k == "0|/v3/offices" || k.starts_with("0|/v3/offices?"));
+        let left: Vec<bool> = [
+            "0|/v3/offices",
+            "0|/v3/offices?ids=1",
+            "0|/v3/offices_x",
+            "1|/v3/offices",
+        ]
+        .iter()
+        .map(|k| c.get(k).is_some())
+        .collect();
+        assert_eq!(left, [false, false, true, true]);
     }
 
     #[test]
