@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 use crate::catalog::{Catalog, Endpoint, RouteMatch};
 use crate::engine::{FetchError, Translator};
 use crate::paging;
+use crate::selector::Selector;
 use crate::serve::{self, ReadError};
 use crate::v3::{V3, V3Write, WriteCall, WriteOutcome};
 
@@ -27,6 +28,8 @@ pub struct WritePlan {
     pub required: Vec<String>,
     /// Legacy body fields v3 cannot take, with the reason.
     pub refuse: std::collections::BTreeMap<String, String>,
+    /// Legacy body fields that take one of these values (compared as text).
+    pub one_of: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// One v3 call of a write.
@@ -55,6 +58,9 @@ pub struct WriteStep {
     /// (beside `_request`; a non-object item is `_request.item`) and `{item.x}` in
     /// placeholders; a lookup looks each item up. The step's answers are a list.
     pub each: Option<String>,
+    /// For `each`: only the items among the values this query finds in the write's context
+    /// (`$.steps[1][*].id`: the ids a lookup found), each once; the others are skipped.
+    pub among: Option<Selector>,
     /// A lookup that keeps every row of every page (a list, maybe empty: no 404).
     pub all: bool,
 }
@@ -65,7 +71,8 @@ pub enum WriteAnswer {
     /// The v1 read at this path (placeholders as in [`WriteStep::path`]) through the read
     /// pipeline, as the read user: the v1 object exactly as a read returns it.
     Read { path: String, status: u16 },
-    /// v3's answer to step `step`, through a view.
+    /// v3's answer to step `step` (for an `each` step, `{"records": [...]}`), with
+    /// `_request` beside it as body views have it, through a view.
     View {
         step: usize,
         view: String,
@@ -196,8 +203,9 @@ pub async fn write(
     run.answer(&plan.answer, &m).await
 }
 
-/// v1's 422 for a required field that is missing (absent or null) or a field v3 cannot take
-/// that was sent (not null, not false). `a[].b` is field `b` of every item of list `a`.
+/// v1's checks of the legacy body, before anything is sent: a required field that is
+/// missing (absent or null), a field v3 cannot take that was sent (not null, not false), a
+/// value outside its closed set (not null). `a[].b` is field `b` of every item of list `a`.
 fn check_body(plan: &WritePlan, body: &Value) -> Result<(), WriteError> {
     let values = |f: &str| {
         let mut out = Vec::new();
@@ -221,6 +229,19 @@ fn check_body(plan: &WritePlan, body: &Value) -> Result<(), WriteError> {
             message: format!("cannot be written through Harvest v3: {why}"),
         });
     }
+    let outside = |allowed: &[String], v: &Option<&Value>| {
+        v.is_some_and(|v| !v.is_null() && !allowed.contains(&text(v)))
+    };
+    if let Some((field, allowed)) = plan
+        .one_of
+        .iter()
+        .find(|(f, allowed)| values(f).iter().any(|v| outside(allowed, v)))
+    {
+        return Err(WriteError::Invalid {
+            field: field.clone(),
+            message: format!("must be one of: {}", allowed.join(", ")),
+        });
+    }
     Ok(())
 }
 
@@ -236,6 +257,14 @@ fn body_values<'a>(v: &'a Value, path: &str, out: &mut Vec<Option<&'a Value>>) {
                 }
             }
         }
+    }
+}
+
+/// A value as text: a string as it is, anything else as JSON.
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 
@@ -310,8 +339,7 @@ pub fn fill(tmpl: &str, ctx: &Value) -> Result<String, String> {
             .and_then(|list| place(ctx, list))
             .and_then(|v| v.as_array().map(|a| Value::from(a.len())));
         match length.as_ref().or_else(|| place(ctx, name)) {
-            Some(Value::String(s)) => out.push_str(s),
-            Some(other) => out.push_str(&other.to_string()),
+            Some(v) => out.push_str(&text(v)),
             None if optional => {}
             None => return Err(format!("`{name}` has no value")),
         }
@@ -370,16 +398,7 @@ impl Run<'_> {
             return Ok(());
         };
         // Once per item of a list (`{item.x}` in the path, the item as the view's record).
-        let items = match self.named(list, body) {
-            Some(Value::Array(items)) => items.clone(),
-            None => Vec::new(),
-            Some(_) => {
-                return Err(WriteError::Invalid {
-                    field: list.clone(),
-                    message: "must be a list".into(),
-                });
-            }
-        };
+        let items = self.items(step, list, body)?;
         let mut answers = Vec::with_capacity(items.len());
         for item in items {
             if let Value::Object(ctx) = &mut self.ctx {
@@ -394,6 +413,35 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// The items of an `each` step: the list `each` names (a body field, or a dotted place
+    /// of the context), kept to those `among` finds (each once).
+    fn items(&self, step: &WriteStep, list: &str, body: &Value) -> Result<Vec<Value>, WriteError> {
+        let mut items = match self.named(list, body) {
+            Some(Value::Array(items)) => items.clone(),
+            None => Vec::new(),
+            Some(_) => {
+                return Err(WriteError::Invalid {
+                    field: list.to_string(),
+                    message: "must be a list".into(),
+                });
+            }
+        };
+        if let Some(among) = &step.among {
+            let found: Vec<String> = among.query(&self.ctx).into_iter().map(text).collect();
+            let mut seen = Vec::new();
+            items.retain(|item| {
+                let t = text(item);
+                let keep = found.contains(&t) && !seen.contains(&t);
+                if keep {
+                    seen.push(t);
+                }
+                keep
+            });
+        }
+        Ok(items)
+    }
+
+    /// One call of a step: a lookup for a `GET`, else a write.
     async fn call_or_lookup(
         &mut self,
         step: &WriteStep,
@@ -565,17 +613,10 @@ impl Run<'_> {
                 (*status, Value::Object(obj))
             }
             WriteAnswer::View { step, view, status } => {
-                // v3's answer (an empty object for a 204), with `_request` as body views see it.
-                let mut v3 = match self.answers.get(*step) {
-                    None | Some(Value::Null) => json!({}),
-                    Some(v) => v.clone(),
-                };
-                if let Value::Object(m) = &mut v3 {
-                    m.insert("_request".into(), self.ctx.clone());
-                }
+                let v3 = self.answers.get(*step).cloned().unwrap_or(Value::Null);
                 let fetch: &dyn V3 = self.v3;
                 let out = Translator::new(self.catalog)
-                    .translate(view, vec![v3], fetch)
+                    .translate(view, vec![self.answer_record(v3)], fetch)
                     .await
                     .map_err(|e| self.after_applied(e.to_string()))?;
                 let mut v = out.into_iter().next().unwrap_or(Value::Null);
@@ -601,6 +642,21 @@ impl Run<'_> {
             body,
             calls: self.calls,
         })
+    }
+
+    /// What an answer view receives: v3's answer (a list, an `each` step's or an `all`
+    /// lookup's, as `{"records": [...]}`; none, a 204 or a skipped step, as `{}`) with
+    /// `_request` beside it, as body views have it.
+    fn answer_record(&self, v3: Value) -> Value {
+        let mut record = match v3 {
+            Value::Array(records) => json!({ "records": records }),
+            Value::Null => json!({}),
+            other => other,
+        };
+        if let Value::Object(m) = &mut record {
+            m.insert("_request".into(), self.ctx.clone());
+        }
+        record
     }
 
     /// A problem found before a call is made: after an earlier call was applied, the write is
@@ -734,6 +790,7 @@ mod tests {
                 .iter()
                 .map(|s| (s.to_string(), "why".into()))
                 .collect(),
+            one_of: Default::default(),
         };
         let body = json!({"options": [{"name": "A", "flag": false}, {"name": null, "flag": true}]});
         let field = |r: Result<(), WriteError>| match r {
@@ -790,6 +847,57 @@ mod tests {
         assert_eq!(legacy_body(b" {\"a\":1} ").unwrap(), json!({"a": 1}));
         assert!(legacy_body(b"[1]").is_err());
         assert!(legacy_body(b"{nope").is_err());
+    }
+
+    #[test]
+    fn bodies_are_checked_before_anything_is_sent() {
+        let plan = WritePlan {
+            steps: Vec::new(),
+            answer: WriteAnswer::Message {
+                text: "done".into(),
+                key: "message".into(),
+                status: 200,
+            },
+            required: vec!["name".into()],
+            refuse: [("location".to_string(), "no".to_string())].into(),
+            one_of: [
+                ("status".to_string(), vec!["open".into(), "closed".into()]),
+                ("items[].kind".to_string(), vec!["a".into()]),
+            ]
+            .into(),
+        };
+        let field = |b: Value| match check_body(&plan, &b) {
+            Err(WriteError::Invalid { field, message }) => Some(format!("{field} {message}")),
+            _ => None,
+        };
+        assert_eq!(field(json!({"name": "x"})), None);
+        assert_eq!(field(json!({"name": "x", "status": "closed"})), None);
+        assert_eq!(field(json!({"name": "x", "status": null})), None);
+        assert_eq!(
+            field(json!({"status": "open"})).unwrap(),
+            "name is required"
+        );
+        assert_eq!(
+            field(json!({"name": "x", "location": "y"})).unwrap(),
+            "location cannot be written through Harvest v3: no"
+        );
+        assert_eq!(
+            field(json!({"name": "x", "status": "shut"})).unwrap(),
+            "status must be one of: open, closed"
+        );
+        assert_eq!(
+            field(json!({"name": "x", "status": true})).unwrap(),
+            "status must be one of: open, closed"
+        );
+        // Closed sets reach into lists as `required` and `refuse` do.
+        assert_eq!(
+            field(json!({"name": "x", "items": [{"kind": "a"}, {"kind": null}, {}]})),
+            None
+        );
+        assert_eq!(
+            field(json!({"name": "x", "items": [{"kind": "a"}, {"kind": "b"}]})).unwrap(),
+            "items[].kind must be one of: a"
+        );
     }
 
     #[test]

@@ -467,7 +467,7 @@ unless = "steps.0.id"
     assert_eq!(hint, "remove it, or answer with `message`");
     let (at, msg, _) = diagnostic(src, "`all`");
     assert_eq!(at, "broken.toml:12:1");
-    assert!(msg.contains("GET lookups"), "{msg}");
+    assert_eq!(msg, "`all` is only for `GET` calls (lookups)");
     let (at, _, hint) = diagnostic(src, "`when` or `unless`");
     assert_eq!(at, "broken.toml:18:1");
     assert_eq!(hint, "split it into two calls");
@@ -497,4 +497,64 @@ path = "/v3/things"
             .contains("(the default reason of unsupported writes)"),
         "{text}"
     );
+}
+
+#[test]
+fn filter_takes_exactly_one_way_to_keep() {
+    for keys in [
+        "",
+        r#", where = "$[?@.a == 1]", in = "$.ids[*]""#,
+        r#", in = "$.ids[*]", not_in = "$.ids[*]""#,
+    ] {
+        let src = format!(
+            "[views.v]\nops = [\n  {{ op = \"filter\", at = \"xs\"{keys} }},\n  {{ op = \"select\", fields = [\"xs\"] }},\n]\n"
+        );
+        let (at, msg, hint) = diagnostic(&src, "`filter`");
+        assert_eq!(at, "broken.toml:3:3", "{keys}");
+        assert_eq!(
+            msg,
+            "`filter` takes exactly one of `where`, `in` or `not_in`"
+        );
+        assert!(hint.contains("not") || hint.contains("in ="), "{hint}");
+    }
+    let ok = "[views.v]\nops = [\n  { op = \"filter\", at = \"xs\", not_in = \"$._request.steps[1][*].id\" },\n]\n";
+    Catalog::from_sources([("ok.toml", ok)]).unwrap_or_else(|d| panic!("{d}"));
+}
+
+/// A served write whose one v3 call is `call` (a TOML fragment after method and path).
+fn served_write(v3_method: &str, call: &str) -> String {
+    format!(
+        "[[endpoint]]\nname = \"x\"\nmethod = \"DELETE\"\npath = \"/v1/things\"\nversions = [\"v1\"]\nstatus = \"translated\"\nanswer = {{ message = \"done\" }}\n\n[[endpoint.v3]]\nmethod = \"{v3_method}\"\npath = \"/v3/things\"\n{call}\n"
+    )
+}
+
+#[test]
+fn among_needs_each_and_all_needs_a_lookup() {
+    let src = served_write("DELETE", "among = \"$.steps[0][*].id\"");
+    let (at, msg, hint) = diagnostic(&src, "`among`");
+    assert_eq!(at, "broken.toml:9:1");
+    assert_eq!(msg, "`among` is only for `each` calls");
+    assert!(hint.contains("each ="), "{hint}");
+    let src = served_write("DELETE", "all = true");
+    let (at, msg, _) = diagnostic(&src, "`all`");
+    assert_eq!(at, "broken.toml:9:1");
+    assert_eq!(msg, "`all` is only for `GET` calls (lookups)");
+    let src = served_write("DELETE", "each = \"ids\"\namong = \"$.steps[0\"");
+    let e = errors(&src);
+    assert!(
+        e.contains("broken.toml:13:9") && e.contains("invalid JSONPath"),
+        "{e}"
+    );
+    let ok = served_write("DELETE", "each = \"ids\"\namong = \"$.steps[0][*].id\"");
+    Catalog::from_sources([("ok.toml", ok.as_str())]).unwrap_or_else(|d| panic!("{d}"));
+    let ok = served_write("GET", "all = true");
+    Catalog::from_sources([("ok.toml", ok.as_str())]).unwrap_or_else(|d| panic!("{d}"));
+}
+
+#[test]
+fn one_of_lists_values() {
+    let src = served_write("DELETE", "")
+        .replace("answer = {", "one_of = { status = \"open\" }\nanswer = {");
+    let e = errors(&src);
+    assert!(e.contains("broken.toml:7:"), "{e}");
 }
