@@ -152,6 +152,17 @@ pub struct Join {
     pub cache: bool,
 }
 
+/// Which elements `filter` keeps.
+#[derive(Debug, Clone)]
+pub enum Keep {
+    /// Those matching a JSONPath filter (`where`).
+    Matching(Selector),
+    /// Those among the values a query finds in the record, compared as text (`in`).
+    Among(Selector),
+    /// Those not among them (`not_in`).
+    NotAmong(Selector),
+}
+
 /// A compiled operation.
 #[derive(Debug, Clone)]
 pub enum Op {
@@ -224,7 +235,7 @@ pub enum Op {
     },
     Filter {
         at: Selector,
-        filter: Selector,
+        keep: Keep,
     },
     When {
         field: Selector,

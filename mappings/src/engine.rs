@@ -4,7 +4,7 @@
 //! calls made by different (nested) views in one translation are made once.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -13,7 +13,7 @@ use futures::FutureExt;
 use futures::future::{BoxFuture, join_all, try_join_all};
 use serde_json::{Map, Value};
 
-use crate::catalog::{Attach, Catalog, Conversion, Endpoint, Join, Op, Other, Shape};
+use crate::catalog::{Attach, Catalog, Conversion, Endpoint, Join, Keep, Op, Other, Shape};
 use crate::selector::Selector;
 
 /// At most this many ids go into one `ids=` / `*_ids=` filter (a v3 limit).
@@ -682,7 +682,7 @@ fn apply(op: &Op, rec: &mut Value, i: usize, joins: &mut [JoinResult]) -> Result
             front,
         } => push(rec, at, template, set, when_present.as_ref(), *front),
         Op::Sort { at, by, desc } => sort(rec, at, by, *desc),
-        Op::Filter { at, filter } => keep_matching(rec, at, filter),
+        Op::Filter { at, keep } => keep_elements(rec, at, keep),
         Op::When {
             field,
             is,
@@ -858,9 +858,23 @@ fn sort(rec: &mut Value, at: &Selector, by: &Selector, desc: bool) -> Result<(),
 }
 
 /// `filter`: only the items of a list that match.
-fn keep_matching(rec: &mut Value, at: &Selector, filter: &Selector) -> Result<(), String> {
+fn keep_elements(rec: &mut Value, at: &Selector, keep: &Keep) -> Result<(), String> {
+    // `in` / `not_in`: the values the query finds in the record, as text.
+    let among =
+        |q: &Selector| -> HashSet<String> { q.query(rec).into_iter().map(text_of).collect() };
+    let test: Box<dyn Fn(&Value) -> bool> = match keep {
+        Keep::Matching(filter) => Box::new(|x| matches(filter, x)),
+        Keep::Among(q) => {
+            let values = among(q);
+            Box::new(move |x| values.contains(&text_of(x)))
+        }
+        Keep::NotAmong(q) => {
+            let values = among(q);
+            Box::new(move |x| !values.contains(&text_of(x)))
+        }
+    };
     if let Some(Value::Array(a)) = at.get(rec).as_deref() {
-        let kept: Vec<Value> = a.iter().filter(|x| matches(filter, x)).cloned().collect();
+        let kept: Vec<Value> = a.iter().filter(|x| test(x)).cloned().collect();
         put(rec, at, Value::Array(kept))?;
     }
     Ok(())

@@ -13,8 +13,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::catalog::{
-    Attach, Catalog, Conversion, Endpoint, Join, Op, Param, ParamRule, Response, V3Call, View,
-    derive_scope, strip_version,
+    Attach, Catalog, Conversion, Endpoint, Join, Keep, Op, Param, ParamRule, Response, V3Call,
+    View, derive_scope, strip_version,
 };
 use crate::diag::{Diagnostic, Diagnostics, Location, Sink};
 use crate::model::{
@@ -402,8 +402,8 @@ impl Builder {
             | OpDef::Merge { .. }
             | OpDef::CustomFields { .. }
             | OpDef::Group { .. }
-            | OpDef::Sort { .. }
-            | OpDef::Filter { .. } => field_op(def),
+            | OpDef::Sort { .. } => field_op(def),
+            OpDef::Filter { .. } => filter_op(sink, &site, def),
             OpDef::Set { .. }
             | OpDef::Default { .. }
             | OpDef::Map { .. }
@@ -895,6 +895,7 @@ impl Builder {
             }
             (None, None, Some(text)) => WriteAnswer::Message {
                 text: text.clone(),
+                key: ad.key.clone().unwrap_or_else(|| "message".into()),
                 status,
             },
             _ => {
@@ -906,26 +907,19 @@ impl Builder {
                 return None;
             }
         };
-        let steps =
-            d.v3.iter()
-                .map(Spanned::get_ref)
-                .map(|c| WriteStep {
-                    method: match c.method.get_ref() {
-                        OneOf::Known(m) => m.as_str().to_string(),
-                        OneOf::Unknown(s) => s.clone(),
-                    },
-                    path: c.path.get_ref().clone(),
-                    query: c.query.clone(),
-                    body: c.body.as_ref().map(|b| qualify(stem, b.get_ref())),
-                    when: c.when.clone(),
-                    each: c.each.clone(),
-                })
-                .collect();
+        if ad.key.is_some() && ad.message.is_none() {
+            sink.error(
+                &a.span(),
+                "`key` names the field of a `message` answer",
+                "remove it, or answer with `message`",
+            );
+        }
         Some(WritePlan {
-            steps,
+            steps: write_steps(sink, stem, d)?,
             answer,
             required: d.required.clone(),
             refuse: d.refuse.clone(),
+            one_of: d.one_of.clone(),
         })
     }
 
@@ -961,6 +955,51 @@ impl Builder {
             each_views(op, &mut |name| self.collect_join_calls(name, seen, out));
         }
     }
+}
+
+/// The v3 calls of a served write, in order; `among` needs `each`, `all` a `GET`, and a call
+/// takes `when` or `unless`, not both.
+fn write_steps(sink: &mut Sink<'_>, stem: &str, d: &EndpointDef) -> Option<Vec<WriteStep>> {
+    let mut steps = Vec::with_capacity(d.v3.len());
+    let mut ok = true;
+    for call in &d.v3 {
+        let c = call.get_ref();
+        let method = match c.method.get_ref() {
+            OneOf::Known(m) => m.as_str().to_string(),
+            OneOf::Unknown(s) => s.clone(),
+        };
+        if c.among.is_some() && c.each.is_none() {
+            let hint = "`among` picks items of an `each` list; add `each = \"<body list>\"`";
+            sink.error(&call.span(), "`among` is only for `each` calls", hint);
+            ok = false;
+        }
+        if c.all && method != "GET" {
+            let hint = "`all = true` keeps every row a lookup finds; remove it from this call";
+            sink.error(
+                &call.span(),
+                "`all` is only for `GET` calls (lookups)",
+                hint,
+            );
+            ok = false;
+        }
+        if c.when.is_some() && c.unless.is_some() {
+            let msg = "a call takes `when` or `unless`, not both";
+            sink.error(&call.span(), msg, "split it into two calls");
+            ok = false;
+        }
+        steps.push(WriteStep {
+            method,
+            path: c.path.get_ref().clone(),
+            query: c.query.clone(),
+            body: c.body.as_ref().map(|b| qualify(stem, b.get_ref())),
+            when: c.when.clone(),
+            unless: c.unless.clone(),
+            each: c.each.clone(),
+            among: c.among.as_ref().map(|q| q.0.clone()),
+            all: c.all,
+        });
+    }
+    ok.then_some(steps)
 }
 
 /// Where an operation is written: the whole table, and the place of each of its keys when it
@@ -1090,12 +1129,35 @@ fn field_op(def: OpDef) -> Option<Op> {
             by: by.0,
             desc,
         },
-        OpDef::Filter { at, filter } => Op::Filter {
-            at: at.0,
-            filter: filter.0,
-        },
         _ => unreachable!("`op` passes only field operations here"),
     })
+}
+
+/// `filter`: exactly one of `where`, `in` or `not_in`.
+fn filter_op(sink: &mut Sink<'_>, site: &OpSite<'_>, def: OpDef) -> Option<Op> {
+    let OpDef::Filter {
+        at,
+        filter,
+        among,
+        not_in,
+    } = def
+    else {
+        unreachable!("`op` passes only `filter` here");
+    };
+    let keep = match (filter, among, not_in) {
+        (Some(f), None, None) => Keep::Matching(f.0),
+        (None, Some(q), None) => Keep::Among(q.0),
+        (None, None, Some(q)) => Keep::NotAmong(q.0),
+        _ => {
+            sink.error(
+                site.span,
+                "`filter` takes exactly one of `where`, `in` or `not_in`",
+                "e.g. where = \"$[?@.active == true]\", or in = \"$._request.steps[1][*].id\"",
+            );
+            return None;
+        }
+    };
+    Some(Op::Filter { at: at.0, keep })
 }
 
 /// Operations that write constants or convert values: their literals and closed values are

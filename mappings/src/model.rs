@@ -405,6 +405,10 @@ pub struct EndpointDef {
     /// v1's 422 naming the field, rather than a silent drop).
     #[serde(default)]
     pub refuse: BTreeMap<String, String>,
+    /// For a served write: legacy body fields that take one of these values (compared as
+    /// text); another value → v1's 422 naming the field.
+    #[serde(default)]
+    pub one_of: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -420,10 +424,21 @@ pub struct V3CallDef {
     pub scope: Option<String>,
     /// For writes: the view that turns the legacy request body into this call's body.
     pub body: Option<Spanned<String>>,
-    /// For writes: make this call only when the legacy body has this field (not null).
+    /// For writes: make this call only when the legacy body has this field (not null); a
+    /// dotted name is a place in the write context (`steps.0.0`, `body.user.email`).
     pub when: Option<String>,
-    /// For writes: make this call once per item of this legacy body list.
+    /// For writes: make this call only when `when`'s kind of place has no value (or null).
+    pub unless: Option<String>,
+    /// For writes: make this call once per item of this legacy body list (a dotted name: of
+    /// the list at that place of the write context, e.g. `steps.1`, an earlier call's answers).
     pub each: Option<String>,
+    /// For `each`: make it only for the items among the values this query finds in the
+    /// write's context (`$.steps[1][*].id`), each once.
+    pub among: Option<Query>,
+    /// For a write's `GET` lookup: every row of every page (a list, maybe empty: no 404)
+    /// instead of the first row.
+    #[serde(default)]
+    pub all: bool,
 }
 
 /// How a served write builds v1's answer: exactly one of `read`, `view` or `message`.
@@ -437,6 +452,8 @@ pub struct AnswerDef {
     pub step: Option<usize>,
     /// `{"message": ...}` with placeholders.
     pub message: Option<String>,
+    /// The key of `message`'s object (default `message`; v1 said `success` for some deletes).
+    pub key: Option<String>,
     /// v1's status (default 200).
     pub status: Option<u16>,
 }
@@ -658,11 +675,16 @@ pub enum OpDef {
         desc: bool,
     },
     /// Keep the elements of an array field that match a JSONPath filter, e.g.
-    /// `$[?@.answer_type != 'instruction']`.
+    /// `$[?@.answer_type != 'instruction']` (`where`), or that are (`in`) or are not
+    /// (`not_in`) among the values a query finds in the record (compared as text). Exactly
+    /// one of the three.
     Filter {
         at: Place,
         #[serde(rename = "where")]
-        filter: Query,
+        filter: Option<Query>,
+        #[serde(rename = "in")]
+        among: Option<Query>,
+        not_in: Option<Query>,
     },
     /// Apply `then` when the selector's value is one of `is` (or, with `present`, when the
     /// field is present and not null / absent or null), else `otherwise`.

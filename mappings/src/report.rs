@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use crate::catalog::{
-    Catalog, Conversion, Endpoint, Join, Method, Op, Other, Param, ParamRule, Status, V3Call, View,
+    Catalog, Conversion, Endpoint, Join, Keep, Method, Op, Other, Param, ParamRule, Status, V3Call,
+    View,
 };
 use crate::engine::MAX_IDS;
 use crate::load::UNSUPPORTED_WRITE_REASON;
@@ -246,33 +247,60 @@ write (as the On-Behalf-Of user; each call made once, never repeated after an un
     for (f, why) in &w.refuse {
         let _ = writeln!(o, "  refused body field    {f}: {why}");
     }
+    for (f, values) in &w.one_of {
+        let _ = writeln!(
+            o,
+            "  body field values     {f}: one of {}",
+            values.join(", ")
+        );
+    }
     for (i, s) in w.steps.iter().enumerate() {
-        let q: Vec<String> = s.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let q = if q.is_empty() {
-            String::new()
-        } else {
-            format!("?{}", q.join("&"))
-        };
-        let _ = write!(o, "  {}. {} {}{q}", i + 1, s.method, s.path);
-        if s.method == "GET" {
-            o.push_str("  (lookup: its first row is steps.N)");
-        }
-        if let Some(b) = &s.body {
-            let _ = write!(o, "  body through view {b}");
-        }
-        if let Some(f) = &s.when {
-            let _ = write!(o, "  only when the body has {f}");
-        }
-        o.push('\n');
+        step_text(i, s, o);
     }
     let answer = match &w.answer {
         WriteAnswer::Read { path, status } => format!("{status}, the v1 read of GET {path}"),
         WriteAnswer::View { step, view, status } => {
             format!("{status}, call {}'s answer through view {view}", step + 1)
         }
-        WriteAnswer::Message { text, status } => format!("{status}, {{\"message\": \"{text}\"}}"),
+        WriteAnswer::Message { text, key, status } => {
+            format!("{status}, {{\"{key}\": \"{text}\"}}")
+        }
     };
     let _ = writeln!(o, "  v1 answer  {answer}");
+}
+
+/// One v3 call of a served write, on one line.
+fn step_text(i: usize, s: &crate::write::WriteStep, o: &mut String) {
+    let q: Vec<String> = s.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let q = if q.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", q.join("&"))
+    };
+    let _ = write!(o, "  {}. {} {}{q}", i + 1, s.method, s.path);
+    if s.method == "GET" {
+        o.push_str(match (s.all, s.each.is_some()) {
+            (true, _) => "  (lookup: every row, all pages, is steps.N)",
+            (false, true) => "  (lookup per item: the rows found are steps.N; none → 404)",
+            (false, false) => "  (lookup: its first row is steps.N)",
+        });
+    }
+    if let Some(list) = &s.each {
+        let _ = write!(o, "  once per item of {list}");
+    }
+    if let Some(among) = &s.among {
+        let _ = write!(o, " found among {}", among.text());
+    }
+    if let Some(b) = &s.body {
+        let _ = write!(o, "  body through view {b}");
+    }
+    if let Some(f) = &s.when {
+        let _ = write!(o, "  only when the body has {f}");
+    }
+    if let Some(f) = &s.unless {
+        let _ = write!(o, "  only when there is no {f}");
+    }
+    o.push('\n');
 }
 
 fn write_json(w: &crate::write::WritePlan) -> Value {
@@ -280,16 +308,22 @@ fn write_json(w: &crate::write::WritePlan) -> Value {
     let steps: Vec<Value> = w
         .steps
         .iter()
-        .map(|s| json!({"method": s.method, "path": s.path, "query": s.query, "body_view": s.body, "when": s.when}))
+        .map(|s| {
+            json!({"method": s.method, "path": s.path, "query": s.query, "body_view": s.body,
+                "when": s.when, "unless": s.unless, "each": s.each,
+                "among": s.among.as_ref().map(|q| q.text()), "all": s.all})
+        })
         .collect();
     let answer = match &w.answer {
         WriteAnswer::Read { path, status } => json!({"read": path, "status": status}),
         WriteAnswer::View { step, view, status } => {
             json!({"view": view, "step": step, "status": status})
         }
-        WriteAnswer::Message { text, status } => json!({"message": text, "status": status}),
+        WriteAnswer::Message { text, key, status } => {
+            json!({"message": text, "key": key, "status": status})
+        }
     };
-    json!({"steps": steps, "answer": answer, "required": w.required, "refuse": w.refuse})
+    json!({"steps": steps, "answer": answer, "required": w.required, "refuse": w.refuse, "one_of": w.one_of})
 }
 
 /// A selector as a reader writes it: `a.b` for a simple path, the JSONPath otherwise.
@@ -402,9 +436,13 @@ fn field_op_text(op: &Op, parts: &mut Parts) -> &'static str {
             }
             "sort"
         }
-        Op::Filter { at, filter } => {
+        Op::Filter { at, keep } => {
             kv("at", sel(at));
-            kv("where", sel(filter));
+            match keep {
+                Keep::Matching(f) => kv("where", sel(f)),
+                Keep::Among(q) => kv("in", sel(q)),
+                Keep::NotAmong(q) => kv("not_in", sel(q)),
+            }
             "filter"
         }
         _ => unreachable!("`op_text` passes only field operations here"),

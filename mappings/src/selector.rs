@@ -29,6 +29,13 @@ pub struct Selector {
     kind: Kind,
 }
 
+/// Two selectors are equal when they were compiled from the same text.
+impl PartialEq for Selector {
+    fn eq(&self, other: &Selector) -> bool {
+        self.text == other.text
+    }
+}
+
 impl Selector {
     /// Compiles `text`. The shorthand `a.b` means `$.a.b`.
     pub fn parse(text: &str) -> Result<Selector, String> {

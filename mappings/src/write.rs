@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 use crate::catalog::{Catalog, Endpoint, RouteMatch};
 use crate::engine::{FetchError, Translator};
 use crate::paging;
+use crate::selector::Selector;
 use crate::serve::{self, ReadError};
 use crate::v3::{V3, V3Write, WriteCall, WriteOutcome};
 
@@ -27,6 +28,8 @@ pub struct WritePlan {
     pub required: Vec<String>,
     /// Legacy body fields v3 cannot take, with the reason.
     pub refuse: std::collections::BTreeMap<String, String>,
+    /// Legacy body fields that take one of these values (compared as text).
+    pub one_of: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// One v3 call of a write.
@@ -37,17 +40,29 @@ pub struct WriteStep {
     /// body (`{body.job_id}`), the acting user (`{on_behalf_of}`) and earlier answers
     /// (`{steps.0.id}`).
     pub path: String,
-    /// Query template (placeholders as in `path`); a `GET` step is a lookup: its first row
-    /// becomes `steps.N` for later calls (none → 404, as v1 answered for a missing record).
+    /// Query template (placeholders as in `path`; a parameter whose only placeholder is
+    /// optional, `{body.offer_id?}`, and has no value is left out); a `GET` step is a lookup:
+    /// its first row becomes `steps.N` for later calls (none → 404, as v1 answered for a
+    /// missing record).
     pub query: std::collections::BTreeMap<String, String>,
     /// The view that turns the legacy body (with `_request`: path, acting user, earlier
     /// answers) into the v3 body; None sends no body.
     pub body: Option<String>,
-    /// Run only when this legacy body field is present and not null.
+    /// Run only when this legacy body field is present and not null (a dotted name is a place
+    /// in the write context: `steps.0.0`, `body.user.email`).
     pub when: Option<String>,
-    /// Run once per item of this legacy body list (the item is the body view's record and
-    /// `{item.x}` in placeholders); its answers are a list.
+    /// Run only when this place (as in `when`) has no value or null.
+    pub unless: Option<String>,
+    /// Run once per item of this legacy body list, or of the list at a dotted place of the
+    /// context (`steps.1`: an earlier call's answers). The item is the body view's record
+    /// (beside `_request`; a non-object item is `_request.item`) and `{item.x}` in
+    /// placeholders; a lookup looks each item up. The step's answers are a list.
     pub each: Option<String>,
+    /// For `each`: only the items among the values this query finds in the write's context
+    /// (`$.steps[1][*].id`: the ids a lookup found), each once; the others are skipped.
+    pub among: Option<Selector>,
+    /// A lookup that keeps every row of every page (a list, maybe empty: no 404).
+    pub all: bool,
 }
 
 /// How v1's answer to a write is built.
@@ -56,14 +71,20 @@ pub enum WriteAnswer {
     /// The v1 read at this path (placeholders as in [`WriteStep::path`]) through the read
     /// pipeline, as the read user: the v1 object exactly as a read returns it.
     Read { path: String, status: u16 },
-    /// v3's answer to step `step`, through a view.
+    /// v3's answer to step `step` (for an `each` step, `{"records": [...]}`), with
+    /// `_request` beside it as body views have it, through a view.
     View {
         step: usize,
         view: String,
         status: u16,
     },
-    /// `{"message": …}` (placeholders as in [`WriteStep::path`]).
-    Message { text: String, status: u16 },
+    /// `{key: …}` (placeholders as in [`WriteStep::path`]); the key is `message` unless the
+    /// mapping names another (v1 answered some deletes with `success`).
+    Message {
+        text: String,
+        key: String,
+        status: u16,
+    },
 }
 
 /// A legacy write request.
@@ -167,26 +188,7 @@ pub async fn write(
     };
     let acting = acting_user(req.on_behalf_of)?;
     let body = legacy_body(req.body)?;
-    if let Some(field) = plan
-        .required
-        .iter()
-        .find(|f| body.get(f.as_str()).is_none_or(Value::is_null))
-    {
-        return Err(WriteError::Invalid {
-            field: field.clone(),
-            message: "is required".into(),
-        });
-    }
-    if let Some((field, why)) = plan
-        .refuse
-        .iter()
-        .find(|(f, _)| body.get(f.as_str()).is_some_and(|v| !v.is_null()))
-    {
-        return Err(WriteError::Invalid {
-            field: field.clone(),
-            message: format!("cannot be written through Harvest v3: {why}"),
-        });
-    }
+    check_body(plan, &body)?;
     let mut run = Run {
         catalog,
         ep,
@@ -199,6 +201,71 @@ pub async fn write(
         run.step(step, &body).await?;
     }
     run.answer(&plan.answer, &m).await
+}
+
+/// v1's checks of the legacy body, before anything is sent: a required field that is
+/// missing (absent or null), a field v3 cannot take that was sent (not null, not false), a
+/// value outside its closed set (not null). `a[].b` is field `b` of every item of list `a`.
+fn check_body(plan: &WritePlan, body: &Value) -> Result<(), WriteError> {
+    let values = |f: &str| {
+        let mut out = Vec::new();
+        body_values(body, f, &mut out);
+        out
+    };
+    if let Some(field) = plan
+        .required
+        .iter()
+        .find(|f| values(f).iter().any(|v| v.is_none_or(Value::is_null)))
+    {
+        return Err(WriteError::Invalid {
+            field: field.clone(),
+            message: "is required".into(),
+        });
+    }
+    let sent = |v: &Option<&Value>| v.is_some_and(|v| !v.is_null() && v != &Value::Bool(false));
+    if let Some((field, why)) = plan.refuse.iter().find(|(f, _)| values(f).iter().any(sent)) {
+        return Err(WriteError::Invalid {
+            field: field.clone(),
+            message: format!("cannot be written through Harvest v3: {why}"),
+        });
+    }
+    let outside = |allowed: &[String], v: &Option<&Value>| {
+        v.is_some_and(|v| !v.is_null() && !allowed.contains(&text(v)))
+    };
+    if let Some((field, allowed)) = plan
+        .one_of
+        .iter()
+        .find(|(f, allowed)| values(f).iter().any(|v| outside(allowed, v)))
+    {
+        return Err(WriteError::Invalid {
+            field: field.clone(),
+            message: format!("must be one of: {}", allowed.join(", ")),
+        });
+    }
+    Ok(())
+}
+
+/// The values of body field `path` (`a`, or `a[].b`: `b` of every item of list `a`, at any
+/// depth); None where absent. A list that is absent or not a list has no items.
+fn body_values<'a>(v: &'a Value, path: &str, out: &mut Vec<Option<&'a Value>>) {
+    match path.split_once("[].") {
+        None => out.push(v.get(path)),
+        Some((list, rest)) => {
+            if let Some(Value::Array(items)) = v.get(list) {
+                for item in items {
+                    body_values(item, rest, out);
+                }
+            }
+        }
+    }
+}
+
+/// A value as text: a string as it is, anything else as JSON.
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// The acting user of a write: v1's `On-Behalf-Of`, a user id.
@@ -252,6 +319,8 @@ fn context(m: &RouteMatch<'_>, body: &Value, acting: u64) -> Value {
 }
 
 /// Fills `{a.b.0}` placeholders from the context (strings as they are, other values as JSON).
+/// `{a.length}` is the number of items of list `a`; `{a?}` is empty when `a` has no value
+/// (any other placeholder without a value is an error).
 pub fn fill(tmpl: &str, ctx: &Value) -> Result<String, String> {
     let mut out = String::with_capacity(tmpl.len());
     let mut rest = tmpl;
@@ -261,22 +330,34 @@ pub fn fill(tmpl: &str, ctx: &Value) -> Result<String, String> {
             return Err(format!("unclosed placeholder in `{tmpl}`"));
         };
         let name = &rest[start + 1..start + len];
-        let v = name
-            .split('.')
-            .try_fold(ctx, |v, key| match v {
-                Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get(i)),
-                _ => v.get(key),
-            })
-            .filter(|v| !v.is_null())
-            .ok_or_else(|| format!("`{name}` has no value"))?;
-        match v {
-            Value::String(s) => out.push_str(s),
-            other => out.push_str(&other.to_string()),
+        let (name, optional) = match name.strip_suffix('?') {
+            Some(n) => (n, true),
+            None => (name, false),
+        };
+        let length = name
+            .strip_suffix(".length")
+            .and_then(|list| place(ctx, list))
+            .and_then(|v| v.as_array().map(|a| Value::from(a.len())));
+        match length.as_ref().or_else(|| place(ctx, name)) {
+            Some(v) => out.push_str(&text(v)),
+            None if optional => {}
+            None => return Err(format!("`{name}` has no value")),
         }
         rest = &rest[start + len + 1..];
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// The value at a dotted place of the context (`steps.0.id`; list items by index), if not
+/// null.
+fn place<'a>(ctx: &'a Value, name: &str) -> Option<&'a Value> {
+    name.split('.')
+        .try_fold(ctx, |v, key| match v {
+            Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get(i)),
+            _ => v.get(key),
+        })
+        .filter(|v| !v.is_null())
 }
 
 /// One write in progress.
@@ -291,41 +372,86 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// The value a step's `when`, `unless` or `each` names: a top-level legacy body field, or
+    /// (a dotted name) a place of the write context; None when absent or null.
+    fn named<'b>(&'b self, name: &str, body: &'b Value) -> Option<&'b Value> {
+        if name.contains('.') {
+            place(&self.ctx, name)
+        } else {
+            body.get(name).filter(|v| !v.is_null())
+        }
+    }
+
     async fn step(&mut self, step: &WriteStep, body: &Value) -> Result<(), WriteError> {
-        if let Some(field) = &step.when
-            && body.get(field).is_none_or(Value::is_null)
-        {
+        let skip = match (&step.when, &step.unless) {
+            (Some(f), _) => self.named(f, body).is_none(),
+            (None, Some(f)) => self.named(f, body).is_some(),
+            (None, None) => false,
+        };
+        if skip {
             self.push_answer(Value::Null);
             return Ok(());
         }
-        if step.method == "GET" {
-            return self.lookup(step).await;
-        }
         let Some(list) = &step.each else {
-            let answer = self.call_once(step, body).await?;
+            let answer = self.call_or_lookup(step, body).await?;
             self.push_answer(answer);
             return Ok(());
         };
-        // Once per item of a body list (`{item.x}` in the path, the item as the view's record).
-        let items = match body.get(list) {
-            Some(Value::Array(items)) => items.clone(),
-            None | Some(Value::Null) => Vec::new(),
-            Some(_) => {
-                return Err(WriteError::Invalid {
-                    field: list.clone(),
-                    message: "must be a list".into(),
-                });
-            }
-        };
+        // Once per item of a list (`{item.x}` in the path, the item as the view's record).
+        let items = self.items(step, list, body)?;
         let mut answers = Vec::with_capacity(items.len());
         for item in items {
             if let Value::Object(ctx) = &mut self.ctx {
                 ctx.insert("item".into(), item.clone());
             }
-            answers.push(unwrap_answer(self.call_once(step, &item).await?));
+            answers.push(unwrap_answer(self.call_or_lookup(step, &item).await?));
+        }
+        if let Value::Object(ctx) = &mut self.ctx {
+            ctx.shift_remove("item");
         }
         self.push_answer(Value::Array(answers));
         Ok(())
+    }
+
+    /// The items of an `each` step: the list `each` names (a body field, or a dotted place
+    /// of the context), kept to those `among` finds (each once).
+    fn items(&self, step: &WriteStep, list: &str, body: &Value) -> Result<Vec<Value>, WriteError> {
+        let mut items = match self.named(list, body) {
+            Some(Value::Array(items)) => items.clone(),
+            None => Vec::new(),
+            Some(_) => {
+                return Err(WriteError::Invalid {
+                    field: list.to_string(),
+                    message: "must be a list".into(),
+                });
+            }
+        };
+        if let Some(among) = &step.among {
+            let found: Vec<String> = among.query(&self.ctx).into_iter().map(text).collect();
+            let mut seen = Vec::new();
+            items.retain(|item| {
+                let t = text(item);
+                let keep = found.contains(&t) && !seen.contains(&t);
+                if keep {
+                    seen.push(t);
+                }
+                keep
+            });
+        }
+        Ok(items)
+    }
+
+    /// One call of a step: a lookup for a `GET`, else a write.
+    async fn call_or_lookup(
+        &mut self,
+        step: &WriteStep,
+        record: &Value,
+    ) -> Result<Value, WriteError> {
+        if step.method == "GET" {
+            self.lookup(step).await
+        } else {
+            self.call_once(step, record).await
+        }
     }
 
     /// One v3 write, once; its answer (Null for a 204). After an unknown outcome the record
@@ -378,26 +504,36 @@ impl Run<'_> {
         result.map_err(|(outcome, message, upstream)| self.failed(outcome, message, upstream))
     }
 
-    /// A `GET` step: the first row of a v3 list (read as the read user), for later steps.
-    async fn lookup(&mut self, step: &WriteStep) -> Result<(), WriteError> {
+    /// A `GET` step: the first row of a v3 list (read as the read user; none → 404, as v1
+    /// answered for a missing record), or with `all` every row of every page.
+    async fn lookup(&mut self, step: &WriteStep) -> Result<Value, WriteError> {
         let path = fill(&step.path, &self.ctx).map_err(|e| self.bad_mapping(&e))?;
         let mut q = Vec::with_capacity(step.query.len());
         for (k, v) in &step.query {
-            q.push((
-                k.clone(),
-                fill(v, &self.ctx).map_err(|e| self.bad_mapping(&e))?,
-            ));
+            let value = fill(v, &self.ctx).map_err(|e| self.bad_mapping(&e))?;
+            // An optional placeholder without a value leaves its parameter out.
+            if !(value.is_empty() && v.contains("?}")) {
+                q.push((k.clone(), value));
+            }
         }
         let fetch: &dyn V3 = self.v3;
+        let upstream = |run: &Self, e: FetchError| {
+            run.later(run.failed(Outcome::NotApplied, e.to_string(), Some(e)))
+        };
+        if step.all {
+            let rows = paging::all(fetch, &path, &q)
+                .await
+                .map_err(|e| upstream(self, e))?;
+            return Ok(Value::Array(rows));
+        }
         let page = fetch
             .page(&paging::target(&path, &q), true)
             .await
-            .map_err(|e| self.failed(Outcome::NotApplied, e.to_string(), Some(e)))?;
-        let Some(row) = page.rows.into_iter().next() else {
-            return Err(WriteError::Read(ReadError::NotFound));
-        };
-        self.push_answer(row);
-        Ok(())
+            .map_err(|e| upstream(self, e))?;
+        match page.rows.into_iter().next() {
+            Some(row) => Ok(row),
+            None => Err(self.later(WriteError::Read(ReadError::NotFound))),
+        }
     }
 
     fn push_answer(&mut self, v: Value) {
@@ -410,7 +546,12 @@ impl Run<'_> {
 
     /// The v3 body from the legacy body through a view (with `_request` to read from).
     async fn body(&self, view: &str, body: &Value) -> Result<Value, WriteError> {
-        let mut record = body.clone();
+        // A non-object item (an id of a list) is `_request.item`.
+        let mut record = if body.is_object() {
+            body.clone()
+        } else {
+            json!({})
+        };
         if let Value::Object(m) = &mut record {
             m.insert("_request".into(), self.ctx.clone());
         }
@@ -465,18 +606,24 @@ impl Run<'_> {
         m: &RouteMatch<'_>,
     ) -> Result<WriteDone, WriteError> {
         let (status, body) = match answer {
-            WriteAnswer::Message { text, status } => {
+            WriteAnswer::Message { text, key, status } => {
                 let text = fill(text, &self.ctx).map_err(|e| self.bad_mapping(&e))?;
-                (*status, json!({ "message": text }))
+                let mut obj = Map::new();
+                obj.insert(key.clone(), Value::String(text));
+                (*status, Value::Object(obj))
             }
             WriteAnswer::View { step, view, status } => {
                 let v3 = self.answers.get(*step).cloned().unwrap_or(Value::Null);
                 let fetch: &dyn V3 = self.v3;
                 let out = Translator::new(self.catalog)
-                    .translate(view, vec![v3], fetch)
+                    .translate(view, vec![self.answer_record(v3)], fetch)
                     .await
                     .map_err(|e| self.after_applied(e.to_string()))?;
-                (*status, out.into_iter().next().unwrap_or(Value::Null))
+                let mut v = out.into_iter().next().unwrap_or(Value::Null);
+                if let Value::Object(m) = &mut v {
+                    m.shift_remove("_request");
+                }
+                (*status, v)
             }
             WriteAnswer::Read { path, status } => {
                 let path = fill(path, &self.ctx).map_err(|e| self.bad_mapping(&e))?;
@@ -495,6 +642,21 @@ impl Run<'_> {
             body,
             calls: self.calls,
         })
+    }
+
+    /// What an answer view receives: v3's answer (a list, an `each` step's or an `all`
+    /// lookup's, as `{"records": [...]}`; none, a 204 or a skipped step, as `{}`) with
+    /// `_request` beside it, as body views have it.
+    fn answer_record(&self, v3: Value) -> Value {
+        let mut record = match v3 {
+            Value::Array(records) => json!({ "records": records }),
+            Value::Null => json!({}),
+            other => other,
+        };
+        if let Value::Object(m) = &mut record {
+            m.insert("_request".into(), self.ctx.clone());
+        }
+        record
     }
 
     /// A problem found before a call is made: after an earlier call was applied, the write is
@@ -603,6 +765,65 @@ mod tests {
     }
 
     #[test]
+    fn placeholders_count_lists_and_may_be_optional() {
+        let ctx = json!({"body": {"ids": [4, 5, 6], "none": null}, "steps": [[{"id": 1}]]});
+        assert_eq!(fill("{body.ids.length} ids", &ctx).unwrap(), "3 ids");
+        assert_eq!(fill("{steps.0.length}", &ctx).unwrap(), "1");
+        assert_eq!(fill("{steps.0.0.id}", &ctx).unwrap(), "1");
+        assert_eq!(fill("[{body.offer_id?}]", &ctx).unwrap(), "[]");
+        assert_eq!(fill("{body.none?}", &ctx).unwrap(), "");
+        assert!(fill("{body.offer_id}", &ctx).is_err());
+        assert!(fill("{body.none.length}", &ctx).is_err());
+    }
+
+    #[test]
+    fn required_and_refused_fields_reach_into_lists() {
+        let plan = |required: &[&str], refuse: &[&str]| WritePlan {
+            steps: Vec::new(),
+            answer: WriteAnswer::Message {
+                text: String::new(),
+                key: "message".into(),
+                status: 200,
+            },
+            required: required.iter().map(|s| s.to_string()).collect(),
+            refuse: refuse
+                .iter()
+                .map(|s| (s.to_string(), "why".into()))
+                .collect(),
+            one_of: Default::default(),
+        };
+        let body = json!({"options": [{"name": "A", "flag": false}, {"name": null, "flag": true}]});
+        let field = |r: Result<(), WriteError>| match r {
+            Err(WriteError::Invalid { field, .. }) => Some(field),
+            _ => None,
+        };
+        assert_eq!(field(check_body(&plan(&["options"], &[]), &body)), None);
+        assert_eq!(
+            field(check_body(&plan(&["options[].name"], &[]), &body)).as_deref(),
+            Some("options[].name")
+        );
+        // An absent list has no items to check; the list itself is required on its own.
+        assert_eq!(
+            field(check_body(&plan(&["other[].name"], &[]), &body)),
+            None
+        );
+        assert_eq!(
+            field(check_body(&plan(&["other"], &[]), &body)).as_deref(),
+            Some("other")
+        );
+        // Refused when sent: not null and not false.
+        assert_eq!(
+            field(check_body(&plan(&[], &["options[].flag"]), &body)).as_deref(),
+            Some("options[].flag")
+        );
+        let off = json!({"flag": false, "options": [{"flag": null}]});
+        assert_eq!(
+            field(check_body(&plan(&[], &["flag", "options[].flag"]), &off)),
+            None
+        );
+    }
+
+    #[test]
     fn acting_user_is_a_user_id() {
         assert_eq!(acting_user(Some(" 42 ")).unwrap(), 42);
         for bad in [
@@ -626,6 +847,57 @@ mod tests {
         assert_eq!(legacy_body(b" {\"a\":1} ").unwrap(), json!({"a": 1}));
         assert!(legacy_body(b"[1]").is_err());
         assert!(legacy_body(b"{nope").is_err());
+    }
+
+    #[test]
+    fn bodies_are_checked_before_anything_is_sent() {
+        let plan = WritePlan {
+            steps: Vec::new(),
+            answer: WriteAnswer::Message {
+                text: "done".into(),
+                key: "message".into(),
+                status: 200,
+            },
+            required: vec!["name".into()],
+            refuse: [("location".to_string(), "no".to_string())].into(),
+            one_of: [
+                ("status".to_string(), vec!["open".into(), "closed".into()]),
+                ("items[].kind".to_string(), vec!["a".into()]),
+            ]
+            .into(),
+        };
+        let field = |b: Value| match check_body(&plan, &b) {
+            Err(WriteError::Invalid { field, message }) => Some(format!("{field} {message}")),
+            _ => None,
+        };
+        assert_eq!(field(json!({"name": "x"})), None);
+        assert_eq!(field(json!({"name": "x", "status": "closed"})), None);
+        assert_eq!(field(json!({"name": "x", "status": null})), None);
+        assert_eq!(
+            field(json!({"status": "open"})).unwrap(),
+            "name is required"
+        );
+        assert_eq!(
+            field(json!({"name": "x", "location": "y"})).unwrap(),
+            "location cannot be written through Harvest v3: no"
+        );
+        assert_eq!(
+            field(json!({"name": "x", "status": "shut"})).unwrap(),
+            "status must be one of: open, closed"
+        );
+        assert_eq!(
+            field(json!({"name": "x", "status": true})).unwrap(),
+            "status must be one of: open, closed"
+        );
+        // Closed sets reach into lists as `required` and `refuse` do.
+        assert_eq!(
+            field(json!({"name": "x", "items": [{"kind": "a"}, {"kind": null}, {}]})),
+            None
+        );
+        assert_eq!(
+            field(json!({"name": "x", "items": [{"kind": "a"}, {"kind": "b"}]})).unwrap(),
+            "items[].kind must be one of: a"
+        );
     }
 
     #[test]

@@ -436,3 +436,125 @@ path = "/v3/things"
         "{e}"
     );
 }
+
+#[test]
+fn write_call_keys_that_only_some_calls_take_are_located() {
+    let src = r#"[views.b]
+ops = [{ op = "select", fields = ["name"] }]
+
+[[endpoint]]
+name = "x"
+method = "POST"
+path = "/v1/things"
+versions = ["v1"]
+status = "translated"
+answer = { read = "/v1/things", key = "success" }
+
+[[endpoint.v3]]
+method = "POST"
+path = "/v3/things"
+body = "b"
+all = true
+
+[[endpoint.v3]]
+method = "GET"
+path = "/v3/things"
+when = "name"
+unless = "steps.0.id"
+"#;
+    let (at, _, hint) = diagnostic(src, "`key` names the field");
+    assert_eq!(at, "broken.toml:10:10");
+    assert_eq!(hint, "remove it, or answer with `message`");
+    let (at, msg, _) = diagnostic(src, "`all`");
+    assert_eq!(at, "broken.toml:12:1");
+    assert_eq!(msg, "`all` is only for `GET` calls (lookups)");
+    let (at, _, hint) = diagnostic(src, "`when` or `unless`");
+    assert_eq!(at, "broken.toml:18:1");
+    assert_eq!(hint, "split it into two calls");
+}
+
+#[test]
+fn show_names_the_default_reason_of_an_unsupported_write() {
+    let src = r#"
+[[endpoint]]
+name = "x"
+method = "POST"
+path = "/v1/things"
+versions = ["v1"]
+status = "unsupported"
+instead = "Call POST /v3/things."
+
+[[endpoint.v3]]
+method = "POST"
+path = "/v3/things"
+"#;
+    let c = Catalog::from_sources([("w.toml", src)]).unwrap_or_else(|d| panic!("{d}"));
+    let text = harvest_mappings::report::show_text(&c, &c.endpoints()[0]);
+    assert!(
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains("(the default reason of unsupported writes)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn filter_takes_exactly_one_way_to_keep() {
+    for keys in [
+        "",
+        r#", where = "$[?@.a == 1]", in = "$.ids[*]""#,
+        r#", in = "$.ids[*]", not_in = "$.ids[*]""#,
+    ] {
+        let src = format!(
+            "[views.v]\nops = [\n  {{ op = \"filter\", at = \"xs\"{keys} }},\n  {{ op = \"select\", fields = [\"xs\"] }},\n]\n"
+        );
+        let (at, msg, hint) = diagnostic(&src, "`filter`");
+        assert_eq!(at, "broken.toml:3:3", "{keys}");
+        assert_eq!(
+            msg,
+            "`filter` takes exactly one of `where`, `in` or `not_in`"
+        );
+        assert!(hint.contains("not") || hint.contains("in ="), "{hint}");
+    }
+    let ok = "[views.v]\nops = [\n  { op = \"filter\", at = \"xs\", not_in = \"$._request.steps[1][*].id\" },\n]\n";
+    Catalog::from_sources([("ok.toml", ok)]).unwrap_or_else(|d| panic!("{d}"));
+}
+
+/// A served write whose one v3 call is `call` (a TOML fragment after method and path).
+fn served_write(v3_method: &str, call: &str) -> String {
+    format!(
+        "[[endpoint]]\nname = \"x\"\nmethod = \"DELETE\"\npath = \"/v1/things\"\nversions = [\"v1\"]\nstatus = \"translated\"\nanswer = {{ message = \"done\" }}\n\n[[endpoint.v3]]\nmethod = \"{v3_method}\"\npath = \"/v3/things\"\n{call}\n"
+    )
+}
+
+#[test]
+fn among_needs_each_and_all_needs_a_lookup() {
+    let src = served_write("DELETE", "among = \"$.steps[0][*].id\"");
+    let (at, msg, hint) = diagnostic(&src, "`among`");
+    assert_eq!(at, "broken.toml:9:1");
+    assert_eq!(msg, "`among` is only for `each` calls");
+    assert!(hint.contains("each ="), "{hint}");
+    let src = served_write("DELETE", "all = true");
+    let (at, msg, _) = diagnostic(&src, "`all`");
+    assert_eq!(at, "broken.toml:9:1");
+    assert_eq!(msg, "`all` is only for `GET` calls (lookups)");
+    let src = served_write("DELETE", "each = \"ids\"\namong = \"$.steps[0\"");
+    let e = errors(&src);
+    assert!(
+        e.contains("broken.toml:13:9") && e.contains("invalid JSONPath"),
+        "{e}"
+    );
+    let ok = served_write("DELETE", "each = \"ids\"\namong = \"$.steps[0][*].id\"");
+    Catalog::from_sources([("ok.toml", ok.as_str())]).unwrap_or_else(|d| panic!("{d}"));
+    let ok = served_write("GET", "all = true");
+    Catalog::from_sources([("ok.toml", ok.as_str())]).unwrap_or_else(|d| panic!("{d}"));
+}
+
+#[test]
+fn one_of_lists_values() {
+    let src = served_write("DELETE", "")
+        .replace("answer = {", "one_of = { status = \"open\" }\nanswer = {");
+    let e = errors(&src);
+    assert!(e.contains("broken.toml:7:"), "{e}");
+}

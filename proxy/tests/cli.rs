@@ -223,12 +223,12 @@ fn show_takes_the_route_in_every_written_form() {
             && out.contains("  v1 answer  "),
         "{out}"
     );
-    let (_, out, _) = run(&["mappings", "show", "POST /v1/jobs"]);
+    let (_, out, _) = run(&["mappings", "show", "PUT /v1/candidates/5/anonymize"]);
     assert!(
         out.split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")
-            .contains("(the default reason of unsupported writes)"),
+            .contains("v1 names the fields to anonymize in the query string"),
         "{out}"
     );
     // Without a method: every endpoint at the path.

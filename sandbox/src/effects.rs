@@ -394,6 +394,7 @@ fn new_interview(
             "does not belong to the application's job",
         ));
     }
+    check_panel(ds, body)?;
     rec.insert("job_id".into(), json!(job));
     if rec.get("starts_at").is_some_and(|v| !v.is_null()) {
         if body.get("status").is_none() {
@@ -595,19 +596,132 @@ fn application_created(ds: &mut Dataset, id: i64, body: &Map<String, Value>, ts:
     }
 }
 
-/// The `interviewers` rows of a new interview (email from the body or the user).
+/// The `interviewers` rows of a new interview.
 fn interviewers_created(ds: &mut Dataset, id: i64, body: &Map<String, Value>, ts: &str) {
     if let Some(list) = body.get("interviewers").and_then(Value::as_array) {
         for iv in list {
-            let uid = iv.get("user_id").and_then(Value::as_i64);
-            let email = iv.get("email").cloned().or_else(|| {
-                uid.and_then(|u| ds.get("users", u))
-                    .and_then(|u| u.get("primary_email").cloned())
-            });
-            let rid = ds.next_id("interviewers", base_id("interviewers"));
-            let _ = ds.upsert("interviewers", json!({"id": rid, "created_at": ts, "updated_at": ts, "interview_id": id,
-                "user_id": uid, "scorecard_id": Value::Null, "email": email.unwrap_or(Value::Null), "response_status": "needs_action"}));
+            add_panel_row(ds, id, iv, Value::Null, ts);
         }
+    }
+}
+
+/// Calendar RSVPs a panel entry may carry.
+const RESPONSE_STATUSES: [&str; 4] = ["needs_action", "accepted", "declined", "tentative"];
+
+/// The user a panel entry `{user_id | email, response_status}` names: its `user_id`, else the
+/// user whose e-mail it is (None for an external attendee).
+fn panel_user(ds: &Dataset, entry: &Value) -> Option<i64> {
+    if let Some(u) = entry.get("user_id").and_then(Value::as_i64) {
+        return Some(u);
+    }
+    let email = entry.get("email").and_then(Value::as_str)?;
+    ds.table("users")?
+        .rows()
+        .iter()
+        .find(|(_, u)| {
+            let own = u.get("primary_email").and_then(Value::as_str);
+            let all = u.get("emails").and_then(Value::as_array);
+            own.is_some_and(|e| e.eq_ignore_ascii_case(email))
+                || all.is_some_and(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .any(|e| e.eq_ignore_ascii_case(email))
+                })
+        })
+        .map(|(id, _)| *id)
+}
+
+/// 422 unless every entry of an interview's `interviewers` names an existing user or an
+/// e-mail, with a known RSVP.
+fn check_panel(ds: &Dataset, body: &Map<String, Value>) -> Result<(), ApiError> {
+    let Some(list) = body.get("interviewers").filter(|v| !v.is_null()) else {
+        return Ok(());
+    };
+    let bad = |m: String| Err(ApiError::field("interviewers", m));
+    let Some(list) = list.as_array() else {
+        return bad("must be an array of {user_id | email, response_status}".into());
+    };
+    for iv in list {
+        match iv.get("user_id").filter(|v| !v.is_null()) {
+            Some(u) if u.as_i64().and_then(|u| ds.get("users", u)).is_none() => {
+                return bad(format!("User {u} does not exist"));
+            }
+            None if iv.get("email").and_then(Value::as_str).is_none() => {
+                return bad("each entry needs user_id or email".into());
+            }
+            _ => {}
+        }
+        if let Some(r) = iv.get("response_status").filter(|v| !v.is_null())
+            && !r.as_str().is_some_and(|r| RESPONSE_STATUSES.contains(&r))
+        {
+            return bad(format!(
+                "response_status {r} is not one of: {}",
+                RESPONSE_STATUSES.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Adds one panel row to an interview (the user's primary e-mail, or the entry's).
+fn add_panel_row(ds: &mut Dataset, interview: i64, entry: &Value, scorecard: Value, ts: &str) {
+    let uid = panel_user(ds, entry);
+    let email = uid
+        .and_then(|u| ds.get("users", u))
+        .and_then(|u| u.get("primary_email").cloned())
+        .or_else(|| entry.get("email").cloned())
+        .unwrap_or(Value::Null);
+    let rsvp = entry
+        .get("response_status")
+        .filter(|v| !v.is_null())
+        .cloned()
+        .unwrap_or_else(|| json!("needs_action"));
+    let rid = ds.next_id("interviewers", base_id("interviewers"));
+    let _ = ds.upsert(
+        "interviewers",
+        json!({"id": rid, "created_at": ts, "updated_at": ts, "interview_id": interview,
+        "user_id": uid, "scorecard_id": scorecard, "email": email, "response_status": rsvp}),
+    );
+}
+
+/// An interview PATCH with `interviewers` replaces its panel; a user who stays keeps their
+/// scorecard.
+fn replace_panel(ds: &mut Dataset, id: i64, body: &Map<String, Value>) -> Result<(), ApiError> {
+    check_panel(ds, body)?;
+    let Some(list) = body.get("interviewers").and_then(Value::as_array) else {
+        return Ok(());
+    };
+    let old: Vec<Value> = children(ds, "interviewers", "interview_id", id)
+        .into_iter()
+        .filter_map(|r| ds.remove("interviewers", r))
+        .collect();
+    let ts = now();
+    for iv in list {
+        let uid = panel_user(ds, iv);
+        let scorecard = old
+            .iter()
+            .find(|o| uid.is_some() && o.get("user_id").and_then(Value::as_i64) == uid)
+            .and_then(|o| o.get("scorecard_id").cloned())
+            .unwrap_or(Value::Null);
+        add_panel_row(ds, id, iv, scorecard, &ts);
+    }
+    Ok(())
+}
+
+/// An opening's `open` and `closed_at` agree: closing stamps `closed_at`, reopening clears it
+/// and the close reason.
+fn opening_state(body: &Map<String, Value>, rec: &mut Map<String, Value>) {
+    match body.get("open").and_then(Value::as_bool) {
+        Some(false) if rec.get("closed_at").is_none_or(Value::is_null) => {
+            rec.insert("closed_at".into(), json!(now()));
+        }
+        Some(true) => {
+            rec.insert("closed_at".into(), Value::Null);
+            if body.get("close_reason_id").is_none() {
+                rec.insert("close_reason_id".into(), Value::Null);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -630,7 +744,8 @@ fn user_email_created(ds: &mut Dataset, id: i64) {
     }
 }
 
-/// A new job's stages (the template's, or a default plan) and its openings.
+/// A new job's stages (the template's, or a default plan) and its openings (named by
+/// `opening_ids`).
 fn job_created(ds: &mut Dataset, id: i64, body: &Map<String, Value>, ts: &str) {
     let template = body.get("template_job_id").and_then(Value::as_i64);
     let names: Vec<String> = match template {
@@ -659,10 +774,17 @@ fn job_created(ds: &mut Dataset, id: i64, body: &Map<String, Value>, ts: &str) {
         .and_then(Value::as_i64)
         .unwrap_or(1)
         .clamp(0, 100);
+    // `opening_ids` names the new openings, in order (the ones past its end have none).
+    let names = body
+        .get("opening_ids")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     for i in 0..openings {
         let oid = ds.next_id("openings", base_id("openings"));
+        let name = names.get(i as usize).cloned().unwrap_or(Value::Null);
         let _ = ds.upsert("openings", json!({"id": oid, "created_at": ts, "updated_at": ts, "job_id": id, "opened_at": ts, "closed_at": Value::Null,
-            "sort_order": i, "opening_id": Value::Null, "application_id": Value::Null, "close_reason_id": Value::Null,
+            "sort_order": i, "opening_id": name, "application_id": Value::Null, "close_reason_id": Value::Null,
             "target_start_on": Value::Null, "open": true, "custom_fields": {}}));
     }
 }
@@ -677,6 +799,8 @@ pub fn before_update(
 ) -> Result<(), ApiError> {
     match name {
         "users" => user_derived(ds, body, rec, Some(id))?,
+        "interviews" => replace_panel(ds, id, body)?,
+        "openings" => opening_state(body, rec),
         "applications" => {
             let pool = int_field(body, "prospect_pool_id")?;
             let stage = int_field(body, "prospect_stage_id")?;

@@ -528,3 +528,142 @@ async fn user_actions_need_the_write_scope() {
         403
     );
 }
+
+/// An application with a job, a slot of that job's interview plan, and two users: one named
+/// by id, one by e-mail.
+fn interview_parts(sb: &Sandbox) -> (Value, Value, Value, Value) {
+    let slots = sb.records("job_interviews");
+    let (app, slot) = sb
+        .records("applications")
+        .into_iter()
+        .find_map(|a| {
+            let s = slots.iter().find(|s| s["job_id"] == a["job_id"])?;
+            Some((a.clone(), s.clone()))
+        })
+        .expect("an application whose job has an interview slot");
+    let users: Vec<Value> = sb
+        .records("users")
+        .into_iter()
+        .filter(|u| u["primary_email"].as_str().is_some_and(|e| !e.is_empty()))
+        .take(2)
+        .collect();
+    (app, slot, users[0].clone(), users[1].clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interview_panels_are_written_with_the_interview() {
+    let sb = common::start(common::small()).await;
+    let t = common::admin_token(&sb).await;
+    let (app, slot, u1, u2) = interview_parts(&sb);
+    let body = json!({"application_id": app["id"], "job_interview_id": slot["id"],
+        "starts_at": "2026-05-01T13:15:00Z", "ends_at": "2026-05-01T14:15:00Z",
+        "interviewers": [{"user_id": u1["id"], "response_status": "accepted"},
+                         {"email": u2["primary_email"].as_str().unwrap().to_uppercase(), "response_status": "declined"},
+                         {"email": "outside@example.org"}]});
+    let r = common::call(&sb, &t, "POST", "/v3/interviews", Some(body)).await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let id = r.json()["id"].clone();
+    assert_eq!(r.json()["status"], "scheduled");
+    let panel = |sb: &Sandbox| -> Vec<(Value, Value, Value)> {
+        let mut rows: Vec<(Value, Value, Value)> = sb
+            .records("interviewers")
+            .into_iter()
+            .filter(|r| r["interview_id"] == id)
+            .map(|r| {
+                (
+                    r["user_id"].clone(),
+                    r["email"].clone(),
+                    r["response_status"].clone(),
+                )
+            })
+            .collect();
+        rows.sort_by_key(|r| r.1.to_string());
+        rows
+    };
+    let mut want = vec![
+        (
+            u1["id"].clone(),
+            u1["primary_email"].clone(),
+            json!("accepted"),
+        ),
+        (
+            u2["id"].clone(),
+            u2["primary_email"].clone(),
+            json!("declined"),
+        ),
+        (
+            Value::Null,
+            json!("outside@example.org"),
+            json!("needs_action"),
+        ),
+    ];
+    want.sort_by_key(|r| r.1.to_string());
+    assert_eq!(panel(&sb), want);
+    // A PATCH with interviewers replaces the panel.
+    let r = common::call(&sb, &t, "PATCH", &format!("/v3/interviews/{id}"),
+        Some(json!({"interviewers": [{"user_id": u2["id"], "response_status": "tentative"}], "location": "Room 1"}))).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["location"], "Room 1");
+    assert_eq!(
+        panel(&sb),
+        vec![(
+            u2["id"].clone(),
+            u2["primary_email"].clone(),
+            json!("tentative")
+        )]
+    );
+    // Unknown users and RSVPs are refused, and change nothing.
+    for bad in [
+        json!([{"user_id": 999_999_999}]),
+        json!([{"response_status": "accepted"}]),
+        json!([{"user_id": u1["id"], "response_status": "maybe"}]),
+    ] {
+        let r = common::call(
+            &sb,
+            &t,
+            "PATCH",
+            &format!("/v3/interviews/{id}"),
+            Some(json!({"interviewers": bad})),
+        )
+        .await;
+        assert_eq!(r.status, 422, "{bad}");
+        assert!(
+            common::errors_text(&r).contains("interviewers"),
+            "{}",
+            common::errors_text(&r)
+        );
+    }
+    assert_eq!(panel(&sb).len(), 1);
+    // Deleting the interview removes its panel.
+    let r = common::call(&sb, &t, "DELETE", &format!("/v3/interviews/{id}"), None).await;
+    assert_eq!(r.status, 200);
+    assert!(panel(&sb).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_an_opening_stamps_closed_at_and_reopening_clears_it() {
+    let sb = common::start(common::small()).await;
+    let t = common::admin_token(&sb).await;
+    let id = sb.records("openings")[0]["id"].clone();
+    let reason = sb.records("close_reasons")[0]["id"].clone();
+    let patch = |body: Value| {
+        let (sb, t, id) = (&sb, &t, &id);
+        async move {
+            let r = common::call(sb, t, "PATCH", &format!("/v3/openings/{id}"), Some(body)).await;
+            assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+            read_one(sb, t, "openings", id).await.expect("read")
+        }
+    };
+    let open = patch(json!({"open": true})).await;
+    assert_eq!(
+        (&open["open"], &open["closed_at"], &open["close_reason_id"]),
+        (&json!(true), &Value::Null, &Value::Null)
+    );
+    let closed = patch(json!({"open": false, "close_reason_id": reason})).await;
+    assert_eq!(closed["open"], false);
+    assert!(closed["closed_at"].is_string(), "{closed}");
+    assert_eq!(closed["close_reason_id"], reason);
+    // Closing it again keeps the first closing time.
+    let again = patch(json!({"open": false})).await;
+    assert_eq!(again["closed_at"], closed["closed_at"]);
+}

@@ -49,18 +49,22 @@ async fn routing_errors() {
     assert_eq!(r.status, 404, "a non-numeric id is not found: {}", r.text);
     let r = s.get("/v1/candidates/999999999").await;
     assert_eq!((r.status, message(&r.json())), (404, "Resource not found"));
-    // A write (not served yet) names the v3 route to use instead.
+    // A write the proxy does not serve names the v3 route to use instead.
     let r = s
         .request(
-            "POST",
-            "/v1/jobs",
+            "PUT",
+            "/v1/candidates/1/anonymize",
             Some(&basic(KEY)),
             &[("On-Behalf-Of", "1")],
             Bytes::from_static(b"{}"),
         )
         .await;
     assert_eq!(r.status, 501, "{}", r.text);
-    assert!(message(&r.json()).contains("/v3/jobs"), "{}", r.text);
+    assert!(
+        message(&r.json()).contains("/v3/candidates/{id}/anonymize"),
+        "{}",
+        r.text
+    );
     // A v2-only route is not served under /v1, and /v2 routes are served.
     let r = s
         .request(
