@@ -105,6 +105,7 @@ fn merge(all: &mut FileFacts, f: FileFacts) {
                 all.legacy_version = f.legacy_version;
             }
             all.base_names.extend(f.base_names);
+            all.alias_names.extend(f.alias_names);
             all.settings.extend(f.settings);
             all.setting_words.extend(f.setting_words);
             all.cands.extend(f.cands);

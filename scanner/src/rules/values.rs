@@ -271,18 +271,22 @@ impl Analyzer<'_> {
                 if key.is_empty() || self.names.contains(&key) || self.other_names.contains(&key) {
                     continue;
                 }
-                if self.rhs_is_base(i + 2) {
-                    added.push(key);
+                if let Some(literal) = self.rhs_is_base(i + 2) {
+                    added.push((key, literal));
                 }
             }
-            added.extend(self.injected_settings());
-            added.retain(|k| !self.names.contains(k));
+            added.extend(self.injected_settings().into_iter().map(|k| (k, false)));
+            added.retain(|(k, _)| !self.names.contains(k));
             if added.is_empty() {
                 break;
             }
-            for k in added {
-                self.names.insert(k.clone());
-                self.facts.base_names.push(k);
+            for (k, literal) in added {
+                if self.names.insert(k.clone()) {
+                    if !literal {
+                        self.facts.alias_names.push(k.clone());
+                    }
+                    self.facts.base_names.push(k);
+                }
             }
         }
     }
@@ -331,20 +335,20 @@ impl Analyzer<'_> {
 
     /// Is the value starting at `s` (up to its statement's end) the legacy base: a base name,
     /// or alternatives of which one is, or a legacy base literal among alternatives, or a
-    /// trimmed copy of one, or constants that spell it?
-    fn rhs_is_base(&self, s: usize) -> bool {
-        let Some(first) = self.tok(s) else {
-            return false;
-        };
+    /// trimmed copy of one, or constants that spell it? Some(true) when a literal or constants
+    /// make it so, Some(false) when only another name or a settings read does.
+    fn rhs_is_base(&self, s: usize) -> Option<bool> {
+        let first = self.tok(s)?;
         // A settings read (`os.environ["GREENHOUSE_URL"]`, `cfg["greenhouse"]["base_url"]`) or
         // a base name read as a key (`api['base']`), not concatenated with a path.
         let e = self.operand_right(s);
         if e > s + 1 && !self.is_concat(e) && self.is_base_name(&self.text_range(s, e)) {
-            return true;
+            return Some(false);
         }
         let line = first.line;
         let mut j = s;
         let mut any_base = false;
+        let mut via_name = false;
         let mut text = String::new();
         let mut all_consts = true;
         while let Some(t) = self.tok(j) {
@@ -367,6 +371,7 @@ impl Analyzer<'_> {
                         );
                     if alt && self.names.contains(t.text.as_str()) && !self.member_access(j) {
                         any_base = true;
+                        via_name = true;
                     }
                     match self.consts.get(t.text.as_str()) {
                         Some(v) if !self.member_access(j) => text.push_str(v),
@@ -395,7 +400,10 @@ impl Analyzer<'_> {
                 break;
             }
         }
-        any_base || (all_consts && j > s + 1 && legacy_base(&text))
+        if all_consts && j > s + 1 && legacy_base(&text) {
+            return Some(true);
+        }
+        any_base.then_some(!via_name)
     }
 
     /// Is the word at `j` an attribute of something else (`obj.NAME`, not `self.NAME`)?
