@@ -49,7 +49,7 @@ impl Analyzer<'_> {
             let t = &self.toks[i];
             match t.kind {
                 Tk::Word => {
-                    if t.text.len() >= 4 && self.facts.idents.len() < 20_000 {
+                    if t.text.len() >= 3 && self.facts.idents.len() < 20_000 {
                         self.facts.idents.insert(t.text.clone());
                     }
                     if !self.facts.mention && t.text.to_ascii_lowercase().contains("greenhouse") {

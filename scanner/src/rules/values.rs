@@ -80,11 +80,33 @@ impl Analyzer<'_> {
             .filter(|(_, v)| is_bare_host(v))
             .map(|(k, _)| k.clone())
             .collect();
+        let mut own: Vec<(String, String)> = self
+            .host_consts
+            .iter()
+            .filter_map(|k| Some((k.clone(), self.consts.get(k)?.clone())))
+            .collect();
+        own.sort();
+        self.facts.hosts = own;
+        // Bare-host constants of other files this one uses (`from settings import
+        // HARVEST_HOST`); the file's own constants of the same name win.
+        for (k, v) in &self.ctx.hints.hosts {
+            if !self.consts.contains_key(k) {
+                self.consts.insert(k.clone(), v.clone());
+                self.host_consts.insert(k.clone());
+                self.facts.harvest_host = true;
+            }
+        }
+    }
+
+    /// Does the expression text name a bare-host constant (`HOST`, `settings.HARVEST_HOST`)?
+    fn is_host(&self, e: &str) -> bool {
+        self.host_consts.contains(last_ident(e))
     }
 
     /// The string starting at `i` composed (as `compose`), with constants substituted when the
-    /// composition starts from a constant holding the bare Harvest host (`HOST + "/v1/jobs"`,
-    /// `f"{HOST}/{VERSION}/jobs"`, `"%s/v1/jobs" % HOST`, `fmt.Sprintf("%s/v1", host)`).
+    /// composition holds a constant with the bare Harvest host anywhere (`HOST + "/v1/jobs"`,
+    /// `"https://" + HOST + "/v1"`, `f"https://{HOST}/{VERSION}/jobs"`, `"%s/v1/jobs" % HOST`,
+    /// `fmt.Sprintf("https://%s/v1", host)`).
     pub(super) fn compose_resolved(&self, i: usize) -> Option<(Vec<Part>, Option<String>)> {
         let (mut parts, lead) = self.compose(i)?;
         if self.host_consts.is_empty() {
@@ -94,13 +116,13 @@ impl Analyzer<'_> {
         if self.braced_host(&parts) {
             parts = super::wrappers::expand_braces(&parts);
         }
-        let host = |e: &str| self.host_consts.contains(last_ident(e));
-        let lead_host = lead.as_deref().is_some_and(|l| {
-            let first = l.split('+').next().unwrap_or("");
-            host(first)
-        });
-        let first_expr_host = matches!(parts.first(), Some(Part::Expr(e)) if host(e));
-        if lead_host || first_expr_host {
+        let lead_host = lead
+            .as_deref()
+            .is_some_and(|l| l.split('+').any(|op| self.is_host(op)));
+        let expr_host = parts
+            .iter()
+            .any(|p| matches!(p, Part::Expr(e) if self.is_host(e)));
+        if lead_host || expr_host {
             let mut out = Vec::new();
             if let Some(l) = &lead {
                 for op in l.split('+') {
@@ -113,9 +135,9 @@ impl Analyzer<'_> {
             }));
             return Some((crate::tokens::merge(out), None));
         }
-        // A format string whose first argument is the host.
+        // A format string with the host among its arguments.
         if let Some(args) = self.format_args(i)
-            && args.first().is_some_and(|a| host(a))
+            && args.iter().any(|a| self.is_host(a))
         {
             return Some((self.fill_placeholders(&parts, &args), lead));
         }
@@ -137,23 +159,43 @@ impl Analyzer<'_> {
         }
     }
 
-    /// Does the composition at `i` start from a host constant (so it may hold a Harvest URL
-    /// without the host being written in the literal)?
+    /// Does the composition at `i` hold a host constant (so it may hold a Harvest URL without
+    /// the host being written in the literal): in its interpolations, in braces, as an operand
+    /// of its concatenation, or among its format arguments?
     pub(super) fn starts_from_host(&self, i: usize) -> bool {
         if self.host_consts.is_empty() {
             return false;
         }
         let t = &self.toks[i];
-        let host = |e: &str| self.host_consts.contains(last_ident(e));
-        matches!(t.parts.first(), Some(Part::Expr(e)) if host(e))
+        if t.parts
+            .iter()
+            .any(|p| matches!(p, Part::Expr(e) if self.is_host(e)))
             || self.braced_host(&t.parts)
-            || (i >= 2 && self.is_concat(i - 1) && {
-                let s = self.operand_left(i - 2);
-                s <= i - 2 && host(&self.text_range(s, i - 1))
-            })
-            || self
-                .format_args(i)
-                .is_some_and(|a| a.first().is_some_and(|x| host(x)))
+        {
+            return true;
+        }
+        if i >= 2 && self.is_concat(i - 1) {
+            let s = self.operand_left(i - 2);
+            if s <= i - 2 && self.is_host(&self.text_range(s, i - 1)) {
+                return true;
+            }
+        }
+        let mut k = i + 1;
+        for _ in 0..12 {
+            if !self.is_concat(k) || self.toks[k].text == "+=" {
+                break;
+            }
+            let end = self.operand_right(k + 1);
+            if end <= k + 1 {
+                break;
+            }
+            if self.is_host(&self.text_range(k + 1, end)) {
+                return true;
+            }
+            k = end;
+        }
+        self.format_args(i)
+            .is_some_and(|a| a.iter().any(|x| self.is_host(x)))
     }
 
     /// The arguments formatted into the string at `i`: `"…" % (a, b)`, `"…".format(a, b)`,
