@@ -40,6 +40,8 @@ pub struct Project {
     pub setting_words: HashSet<String>,
     /// Bare-host constants, by (defining file, name) → value.
     hosts: BTreeMap<(PathBuf, String), String>,
+    /// Names bound to another API's base, by (defining file, name).
+    others: std::collections::BTreeSet<(PathBuf, String)>,
     /// Calls passing a legacy base to a function, by calling file.
     base_args: BTreeMap<PathBuf, Vec<BaseArg>>,
     /// The files each calling file of `base_args` imports (resolved).
@@ -223,6 +225,18 @@ impl Project {
                 h.hosts.insert(name.clone(), value.clone());
             }
         }
+        for (def, name) in &self.others {
+            if def == path
+                || self.names.contains(name)
+                || h.other_names.contains(name)
+                || !uses_word(bytes, name)
+            {
+                continue;
+            }
+            if self.sees(path, &mine, def, &imports(), bytes) {
+                h.other_names.insert(name.clone());
+            }
+        }
         for (caller, args) in &self.base_args {
             if caller == path {
                 continue;
@@ -260,6 +274,9 @@ impl Project {
                     self.generation += 1;
                 }
             }
+        }
+        for n in &facts.other_names {
+            self.others.insert((path.to_path_buf(), n.clone()));
         }
         for (n, v) in &facts.hosts {
             self.hosts
@@ -337,7 +354,7 @@ impl Project {
             self.legacy_files.len(),
             self.imported_by_legacy.len(),
             self.settings.len() + self.setting_words.len(),
-            self.hosts.len(),
+            self.hosts.len() + self.others.len(),
             self.base_args.values().map(Vec::len).sum(),
             self.legacy_types.len(),
             usize::from(self.legacy) + usize::from(self.version.is_some()),

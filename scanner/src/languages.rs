@@ -31,6 +31,7 @@ fn analyze_lang(lang: Lang, text: &str, hints: &Hints) -> Option<FileFacts> {
             Some(
                 Analyzer::new(&lexed.toks, &lexed.funcs, &ctx)
                     .params(&lexed.params)
+                    .scopes(&lexed.classes, &lexed.parents)
                     .run(),
             )
         }

@@ -67,6 +67,7 @@ pub fn analyze_markdown(text: &str, hints: &Hints) -> FileFacts {
                 };
                 Analyzer::new(&lexed.toks, &lexed.funcs, &ctx)
                     .params(&lexed.params)
+                    .scopes(&lexed.classes, &lexed.parents)
                     .run()
             }),
         };

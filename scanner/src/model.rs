@@ -136,6 +136,8 @@ pub struct FileFacts {
     /// Calls passing a legacy base (or the bare host) as an argument: the callee's parameter is
     /// then a base inside it (`list_candidates(HARVEST_BASE)`, `new Client(BASE)`).
     pub base_args: Vec<BaseArg>,
+    /// Names this file binds to another API's base (Harvest v3, the Job Board, a vendor).
+    pub other_names: Vec<String>,
     /// The types this file declares (classes, modules, objects, interfaces) and its namespace or
     /// package, for languages that use classes by name without importing their file.
     pub decls: crate::decls::Decls,
@@ -156,6 +158,9 @@ pub struct BaseArg {
     pub keyword: Option<String>,
     /// The value is the bare host (a version must still be joined to it).
     pub host: bool,
+    /// The value is another API's base (Harvest v3, the Job Board, a vendor): paths built on
+    /// the parameter are that API's.
+    pub other: bool,
 }
 
 /// A fragment mounted by an API description: `/candidates: !include candidates.raml`,
@@ -210,6 +215,9 @@ pub struct Hints {
     pub hosts: std::collections::HashMap<String, String>,
     /// Calls in other files passing a legacy base to a function this file may define.
     pub base_args: Vec<BaseArg>,
+    /// Names that files this one imports bind to another API's base (and none to the legacy
+    /// one).
+    pub other_names: std::collections::HashSet<String>,
 }
 
 impl Hints {
@@ -220,6 +228,7 @@ impl Hints {
             && self.settings.is_empty()
             && self.hosts.is_empty()
             && self.base_args.is_empty()
+            && self.other_names.is_empty()
     }
 
     /// A digest of everything the hints say: a file analysed with hints of the same digest
@@ -245,6 +254,9 @@ impl Hints {
         let mut args: Vec<&BaseArg> = self.base_args.iter().collect();
         args.sort();
         args.hash(&mut h);
+        let mut others: Vec<&String> = self.other_names.iter().collect();
+        others.sort();
+        others.hash(&mut h);
         h.finish()
     }
 }

@@ -173,7 +173,8 @@ fn first_pass(
         let tells = facts.legacy
             || !facts.wrappers.is_empty()
             || !facts.hosts.is_empty()
-            || !facts.base_args.is_empty();
+            || !facts.base_args.is_empty()
+            || !facts.other_names.is_empty();
         (!facts.cands.is_empty() || tells).then_some(facts)
     };
     let walked = walk::walk(root, &wopts, &visit)?;

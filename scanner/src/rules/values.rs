@@ -98,9 +98,16 @@ impl Analyzer<'_> {
         }
     }
 
-    /// Does the expression text name a bare-host constant (`HOST`, `settings.HARVEST_HOST`)?
-    fn is_host(&self, e: &str) -> bool {
-        self.host_consts.contains(last_ident(e))
+    /// Does the expression text at token `at` name a bare-host constant (`HOST`,
+    /// `settings.HARVEST_HOST`) or a parameter bound to the host in the function around `at`?
+    pub(super) fn is_host(&self, e: &str, at: usize) -> bool {
+        let id = last_ident(e);
+        self.host_consts.contains(id) || self.in_scope(&self.scoped_hosts, id, at)
+    }
+
+    /// No host constant nor host parameter anywhere in the file.
+    fn no_hosts(&self) -> bool {
+        self.host_consts.is_empty() && self.scoped_hosts.is_empty()
     }
 
     /// The string starting at `i` composed (as `compose`), with constants substituted when the
@@ -109,7 +116,7 @@ impl Analyzer<'_> {
     /// `fmt.Sprintf("https://%s/v1", host)`).
     pub(super) fn compose_resolved(&self, i: usize) -> Option<(Vec<Part>, Option<String>)> {
         let (mut parts, lead) = self.compose(i)?;
-        if self.host_consts.is_empty() {
+        if self.no_hosts() {
             return Some((parts, lead));
         }
         // Rust's inline `format!("{HOST}/{VERSION}/x")` names its arguments in the literal.
@@ -118,28 +125,28 @@ impl Analyzer<'_> {
         }
         let lead_host = lead
             .as_deref()
-            .is_some_and(|l| l.split('+').any(|op| self.is_host(op)));
+            .is_some_and(|l| l.split('+').any(|op| self.is_host(op, i)));
         let expr_host = parts
             .iter()
-            .any(|p| matches!(p, Part::Expr(e) if self.is_host(e)));
+            .any(|p| matches!(p, Part::Expr(e) if self.is_host(e, i)));
         if lead_host || expr_host {
             let mut out = Vec::new();
             if let Some(l) = &lead {
                 for op in l.split('+') {
-                    out.push(self.const_part(op));
+                    out.push(self.const_part(op, i));
                 }
             }
             out.extend(parts.iter().map(|p| match p {
-                Part::Expr(e) => self.const_part(e),
+                Part::Expr(e) => self.const_part(e, i),
                 lit => lit.clone(),
             }));
             return Some((crate::tokens::merge(out), None));
         }
         // A format string with the host among its arguments.
         if let Some(args) = self.format_args(i)
-            && args.iter().any(|a| self.is_host(a))
+            && args.iter().any(|a| self.is_host(a, i))
         {
-            return Some((self.fill_placeholders(&parts, &args), lead));
+            return Some((self.fill_placeholders(&parts, &args, i), lead));
         }
         Some((parts, lead))
     }
@@ -151,10 +158,13 @@ impl Analyzer<'_> {
         })
     }
 
-    /// A constant's value as a literal part, else the expression.
-    fn const_part(&self, e: &str) -> Part {
+    /// A constant's value as a literal part (a host parameter: the host), else the expression.
+    fn const_part(&self, e: &str, at: usize) -> Part {
         match self.consts.get(last_ident(e)) {
             Some(v) if !e.contains('(') => Part::Lit(v.clone()),
+            _ if !e.contains('(') && self.in_scope(&self.scoped_hosts, last_ident(e), at) => {
+                Part::Lit(HARVEST_HOST.to_string())
+            }
             _ => Part::Expr(e.trim().to_string()),
         }
     }
@@ -163,20 +173,20 @@ impl Analyzer<'_> {
     /// the host being written in the literal): in its interpolations, in braces, as an operand
     /// of its concatenation, or among its format arguments?
     pub(super) fn starts_from_host(&self, i: usize) -> bool {
-        if self.host_consts.is_empty() {
+        if self.no_hosts() {
             return false;
         }
         let t = &self.toks[i];
         if t.parts
             .iter()
-            .any(|p| matches!(p, Part::Expr(e) if self.is_host(e)))
+            .any(|p| matches!(p, Part::Expr(e) if self.is_host(e, i)))
             || self.braced_host(&t.parts)
         {
             return true;
         }
         if i >= 2 && self.is_concat(i - 1) {
             let s = self.operand_left(i - 2);
-            if s <= i - 2 && self.is_host(&self.text_range(s, i - 1)) {
+            if s <= i - 2 && self.is_host(&self.text_range(s, i - 1), i) {
                 return true;
             }
         }
@@ -189,13 +199,13 @@ impl Analyzer<'_> {
             if end <= k + 1 {
                 break;
             }
-            if self.is_host(&self.text_range(k + 1, end)) {
+            if self.is_host(&self.text_range(k + 1, end), i) {
                 return true;
             }
             k = end;
         }
         self.format_args(i)
-            .is_some_and(|a| a.iter().any(|x| self.is_host(x)))
+            .is_some_and(|a| a.iter().any(|x| self.is_host(x, i)))
     }
 
     /// The arguments formatted into the string at `i`: `"…" % (a, b)`, `"…".format(a, b)`,
@@ -254,7 +264,7 @@ impl Analyzer<'_> {
 
     /// The literal parts with `%s`/`%v`/`%d`/`{}`/`{0}` placeholders replaced by the arguments
     /// (constants by their value, other arguments as expressions).
-    fn fill_placeholders(&self, parts: &[Part], args: &[String]) -> Vec<Part> {
+    fn fill_placeholders(&self, parts: &[Part], args: &[String], tok: usize) -> Vec<Part> {
         let mut out = Vec::new();
         let mut next = 0;
         for p in parts {
@@ -279,7 +289,7 @@ impl Analyzer<'_> {
                 };
                 out.push(Part::Lit(rest[..at].to_string()));
                 match args.get(next) {
-                    Some(a) => out.push(self.const_part(a)),
+                    Some(a) => out.push(self.const_part(a, tok)),
                     None => out.push(Part::Expr(String::new())),
                 }
                 next += 1;
@@ -384,7 +394,7 @@ impl Analyzer<'_> {
         // A settings read (`os.environ["GREENHOUSE_URL"]`, `cfg["greenhouse"]["base_url"]`) or
         // a base name read as a key (`api['base']`), not concatenated with a path.
         let e = self.operand_right(s);
-        if e > s + 1 && !self.is_concat(e) && self.is_base_name(&self.text_range(s, e)) {
+        if e > s + 1 && !self.is_concat(e) && self.is_base_name(&self.text_range(s, e), s) {
             return Some(false);
         }
         let line = first.line;
@@ -411,7 +421,7 @@ impl Analyzer<'_> {
                             self.toks[j - 1].text.as_str(),
                             "or" | "||" | "??" | "?:" | ","
                         );
-                    if alt && self.names.contains(t.text.as_str()) && !self.member_access(j) {
+                    if alt && self.has_name(&t.text, j) && !self.member_access(j) {
                         any_base = true;
                         via_name = true;
                     }

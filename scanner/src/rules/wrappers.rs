@@ -108,6 +108,11 @@ const LIBRARY_CLIENTS: [&str; 30] = [
     "hyper",
 ];
 
+/// Is this (lower-case) receiver a library HTTP client (`requests`, `axios`, `http`)?
+pub(super) fn library_client(recv: &str) -> bool {
+    LIBRARY_CLIENTS.contains(&recv)
+}
+
 /// Callees that compose a URL from their arguments (the result carries the base on).
 fn composes(chain: &[String]) -> bool {
     chain.last().is_some_and(|w| {
@@ -356,7 +361,7 @@ impl Analyzer<'_> {
                 let mut base = false;
                 for pt in &parts[..idx] {
                     match pt {
-                        Part::Expr(x) if self.is_base_name(x) => base = true,
+                        Part::Expr(x) if self.is_base_name(x, j) => base = true,
                         Part::Lit(l) if l == "/" => {}
                         Part::Lit(l) if legacy_base_text(l) => base = true,
                         _ => return None,
@@ -410,7 +415,7 @@ impl Analyzer<'_> {
             }
             let t = &self.toks[start];
             let text = self.text_range(start, k - 1);
-            if self.is_base_name(&text) {
+            if self.is_base_name(&text, start) {
                 base = true;
             } else if t.kind == Tk::Str && (t.lit() == "/" || legacy_base_text(&t.lit())) {
                 base |= t.lit() != "/";
@@ -532,7 +537,7 @@ impl Analyzer<'_> {
             let base = base
                 || self.members(g, at).iter().any(|&m| {
                     let t = &self.toks[m];
-                    (t.kind == Tk::Word && self.names.contains(t.text.as_str()))
+                    (t.kind == Tk::Word && self.has_name(&t.text, m))
                         || (t.kind == Tk::Str && legacy_base_text(&t.lit()))
                 });
             let cs = self.operand_left(g.saturating_sub(1));
