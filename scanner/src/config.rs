@@ -196,6 +196,7 @@ fn wrapper(text: &str, v: &Spanned<DeValue<'_>>) -> Result<Wrapper, ConfigError>
         param_name: String::new(),
         base: true,
         other: false,
+        host: false,
         verb: None,
         version: None,
         trusted: true,

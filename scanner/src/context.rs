@@ -267,7 +267,7 @@ impl Project {
     fn learn(&mut self, path: &Path, facts: &FileFacts, index: &ImportIndex, first: bool) {
         let before = self.size();
         for w in &facts.wrappers {
-            if w.base || w.verb.is_some() {
+            if w.base || w.host || w.verb.is_some() {
                 let key = (path.to_path_buf(), w.name.clone());
                 if self.wrappers.get(&key) != Some(w) {
                     self.wrappers.insert(key, w.clone());

@@ -193,6 +193,9 @@ pub struct Wrapper {
     /// The parameter is put after another API's base (Harvest v3, the Job Board, a vendor):
     /// the call sites are not Harvest v1/v2.
     pub other: bool,
+    /// The parameter is put after the bare Harvest host: a versioned path passed to it is a
+    /// legacy request.
+    pub host: bool,
     /// The HTTP verb the function issues, when it is fixed.
     pub verb: Option<&'static str>,
     /// The version of the legacy base (`v1`/`v2`), when known.
@@ -242,7 +245,8 @@ impl Hints {
         let mut wrappers: Vec<(&String, &Wrapper)> = self.wrappers.iter().collect();
         wrappers.sort_by(|a, b| a.0.cmp(b.0));
         for (k, w) in wrappers {
-            (k, &w.name, w.param, &w.param_name, w.base, w.other, w.verb).hash(&mut h);
+            (k, &w.name, w.param, &w.param_name, w.base, w.other, w.host).hash(&mut h);
+            w.verb.hash(&mut h);
             (&w.version, w.trusted).hash(&mut h);
         }
         let mut settings: Vec<&String> = self.settings.iter().collect();

@@ -243,6 +243,11 @@ impl Analyzer<'_> {
         if let Some(w) = &wrapper {
             p.lead_is_base |= w.base;
         }
+        // A wrapper prepending the bare host: a versioned path passed to it is a legacy URL.
+        if wrapper.as_ref().is_some_and(|w| w.host) && routes::legacy_version(&p.segs[0]).is_some()
+        {
+            p.lead_is_base = true;
+        }
         let (version, rest): (Option<String>, Vec<String>) = if routes::is_version(&p.segs[0]) {
             match routes::legacy_version(&p.segs[0]) {
                 Some(v) => (Some(v.to_string()), p.segs[1..].to_vec()),

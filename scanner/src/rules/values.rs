@@ -106,7 +106,7 @@ impl Analyzer<'_> {
     }
 
     /// No host constant nor host parameter anywhere in the file.
-    fn no_hosts(&self) -> bool {
+    pub(super) fn no_hosts(&self) -> bool {
         self.host_consts.is_empty() && self.scoped_hosts.is_empty()
     }
 

@@ -229,8 +229,18 @@ impl Analyzer<'_> {
             let summary = self.summarize_param(body, p, client_legacy);
             // Prepends another API's base (v3, the Job Board): its call sites are not Harvest
             // v1/v2.
-            let other = !summary.is_some_and(|(b, _)| b) && self.other_prefixed(body, p);
-            let Some((base, verb)) = summary.or(other.then_some((false, None))) else {
+            let based = summary.is_some_and(|(b, _)| b);
+            let others = !self.other_names.is_empty() || !self.scoped_other.is_empty();
+            let other = !based
+                && others
+                && self.prefixed(body, p, &|e, j| self.other_name(last_ident(e), j));
+            // Prepends the bare host (`settings.ROOT + path`): a versioned path passed to it is
+            // a legacy request.
+            let host = !based
+                && !other
+                && !self.no_hosts()
+                && self.prefixed(body, p, &|e, j| self.is_host(e, j));
+            let Some((base, verb)) = summary.or((other || host).then_some((false, None))) else {
                 continue;
             };
             return Some(Wrapper {
@@ -239,6 +249,7 @@ impl Analyzer<'_> {
                 param_name: p.trim_start_matches('$').to_string(),
                 base,
                 other,
+                host,
                 verb,
                 version: if base {
                     self.facts.legacy_version.clone()
@@ -292,16 +303,11 @@ impl Analyzer<'_> {
         result.filter(|(b, v)| *b || v.is_some())
     }
 
-    /// Is parameter `p` put after another API's base in `body` (`V3 + path`, `f"{BOARDS}{path}"`)?
-    fn other_prefixed(&self, body: &[usize], p: &str) -> bool {
-        if self.other_names.is_empty() {
-            return false;
-        }
-        let other = |e: &str| {
-            let id = last_ident(e);
-            self.other_names.contains(id) && !self.names.contains(id)
-        };
+    /// Is parameter `p` put after an expression `what` says yes to (at its token) in `body`:
+    /// another API's base (`V3 + path`, `f"{BOARDS}{path}"`), the bare host (`ROOT + path`)?
+    fn prefixed(&self, body: &[usize], p: &str, what: &dyn Fn(&str, usize) -> bool) -> bool {
         body.iter().any(|&j| {
+            let other = |e: &str| what(e, j);
             let t = &self.toks[j];
             match t.kind {
                 Tk::Word if t.text == p => {
@@ -611,7 +617,11 @@ impl Analyzer<'_> {
         let chain = self.callee(g);
         let name = chain.last()?;
         let w = self.wrappers.get(name)?;
-        if chain.len() == 1 || w.trusted {
+        // A receiver is joined to the name by `.`/`::`/`->` (`return get(…)` has none).
+        let has_recv = g >= 2
+            && self.toks[g - 1].kind == Tk::Word
+            && matches!(self.toks[g - 2].text.as_str(), "." | "::" | "->" | "?.");
+        if chain.len() == 1 || w.trusted || (!has_recv && self.toks[g - 1].text == *name) {
             return Some(w);
         }
         let recv = chain[chain.len() - 2].to_ascii_lowercase();
