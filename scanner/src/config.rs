@@ -192,6 +192,7 @@ fn strings(
 fn wrapper(text: &str, v: &Spanned<DeValue<'_>>) -> Result<Wrapper, ConfigError> {
     let mut w = Wrapper {
         name: String::new(),
+        class: String::new(),
         param: 0,
         param_name: String::new(),
         base: true,

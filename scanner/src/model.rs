@@ -184,6 +184,8 @@ pub struct Include {
 pub struct Wrapper {
     /// The function's name (`_get`, `create`, `harvestRequest`).
     pub name: String,
+    /// The class it is a method of ("" when none): a receiver of that type calls it.
+    pub class: String,
     /// Index of the path parameter among the call's arguments.
     pub param: usize,
     /// Its name (for keyword arguments: `_get(path="/jobs")`).
@@ -245,7 +247,17 @@ impl Hints {
         let mut wrappers: Vec<(&String, &Wrapper)> = self.wrappers.iter().collect();
         wrappers.sort_by(|a, b| a.0.cmp(b.0));
         for (k, w) in wrappers {
-            (k, &w.name, w.param, &w.param_name, w.base, w.other, w.host).hash(&mut h);
+            (
+                k,
+                &w.name,
+                &w.class,
+                w.param,
+                &w.param_name,
+                w.base,
+                w.other,
+            )
+                .hash(&mut h);
+            w.host.hash(&mut h);
             w.verb.hash(&mut h);
             (&w.version, w.trusted).hash(&mut h);
         }

@@ -245,6 +245,7 @@ impl Analyzer<'_> {
             };
             return Some(Wrapper {
                 name: self.funcs[f].clone(),
+                class: self.classes.get(f).cloned().unwrap_or_default(),
                 param: k,
                 param_name: p.trim_start_matches('$').to_string(),
                 base,
@@ -643,10 +644,14 @@ impl Analyzer<'_> {
             recv,
             "self" | "this" | "" | "cls" | "static" | "class" | "parent"
         );
+        // A receiver declared as the wrapper's own class (`Gateway _gateway`), or as a client.
         let typed = self
             .var_types
             .get(chain[chain.len() - 2].as_str())
-            .is_some_and(|t| super::paths::is_http_client_word(t));
+            .is_some_and(|t| {
+                super::paths::is_http_client_word(t)
+                    || (!w.class.is_empty() && t.rsplit('_').next() == Some(w.class.as_str()))
+            });
         (!generic_name(name) || own || typed || super::paths::is_http_client_word(recv))
             .then_some(w)
     }
