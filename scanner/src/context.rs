@@ -48,6 +48,50 @@ pub struct Project {
     caller_imports: HashMap<PathBuf, HashSet<PathBuf>>,
     /// Bumped whenever something new is learnt.
     generation: u64,
+    /// The searches for the names and setting words, built once per round.
+    matchers: std::sync::OnceLock<Matchers>,
+}
+
+/// Whole-word searches for a project's base names and setting words.
+struct Matchers {
+    names: Option<(AhoCorasick, Vec<String>)>,
+    settings: Option<AhoCorasick>,
+}
+
+impl Matchers {
+    fn new(names: &HashSet<String>, settings: &HashSet<String>) -> Matchers {
+        let mut list: Vec<String> = names.iter().cloned().collect();
+        list.sort();
+        let names = (!list.is_empty())
+            .then(|| AhoCorasick::new(&list).ok().map(|ac| (ac, list)))
+            .flatten();
+        let settings = (!settings.is_empty())
+            .then(|| AhoCorasick::new(settings.iter()).ok())
+            .flatten();
+        Matchers { names, settings }
+    }
+
+    /// The names `bytes` uses as whole words, but those in `own`.
+    fn used_names(&self, bytes: &[u8], own: &HashSet<&String>) -> HashSet<String> {
+        let mut out = HashSet::new();
+        if let Some((ac, list)) = &self.names {
+            for m in ac.find_overlapping_iter(bytes) {
+                let n = &list[m.pattern().as_usize()];
+                if word_at(bytes, m.start(), m.end()) && !own.contains(n) {
+                    out.insert(n.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// Does `bytes` use a setting word?
+    fn uses_setting(&self, bytes: &[u8]) -> bool {
+        self.settings.as_ref().is_some_and(|ac| {
+            ac.find_overlapping_iter(bytes)
+                .any(|m| word_at(bytes, m.start(), m.end()))
+        })
+    }
 }
 
 /// Does the file at `a` share a folder with the one at `b`?
@@ -91,6 +135,31 @@ impl Project {
         }
         let uses = |t: &str| facts.idents.contains(t);
         self.uses_legacy_type(path, &facts.decls, &uses)
+    }
+
+    /// [`Project::linked`] for a file not analysed, from its bytes: the cheap checks first.
+    pub fn linked_bytes(&self, path: &Path, bytes: &[u8], index: &ImportIndex) -> bool {
+        if self.imported_by_legacy.contains(path) {
+            return true;
+        }
+        let lang = Lang::for_path(path);
+        let text = String::from_utf8_lossy(bytes);
+        if imports_of(lang, &text).iter().any(|spec| {
+            index
+                .resolve(path, spec)
+                .iter()
+                .any(|f| self.legacy_files.contains(f))
+        }) {
+            return true;
+        }
+        if !decls::class_named(lang)
+            || (self.legacy_types.is_empty() && self.legacy_idents.is_empty())
+        {
+            return false;
+        }
+        let mine = decls::decls_of(lang, &text);
+        let uses = |t: &str| uses_word(bytes, t);
+        self.used_by_legacy(path, &mine) || self.uses_legacy_type(path, &mine, &uses)
     }
 
     /// Does the file at `path` (declarations `mine`) use a type a legacy file declares, as its
@@ -186,12 +255,14 @@ impl Project {
         index: &ImportIndex,
     ) -> Hints {
         let mut h = Hints::default();
+        let m = self
+            .matchers
+            .get_or_init(|| Matchers::new(&self.names, &self.setting_words));
         // Settings keys matter where a key's last segment is read.
-        if uses_name(bytes, &self.setting_words) {
+        if m.uses_setting(bytes) {
             h.settings = self.settings.clone();
         }
-        let names: Vec<&String> = self.names.iter().filter(|n| !own.contains(n)).collect();
-        h.names = used_words(bytes, &names);
+        h.names = m.used_names(bytes, own);
         let lang = Lang::for_path(path);
         let mine = decls::decls_of(lang, &String::from_utf8_lossy(bytes));
         let mut imported: Option<HashSet<PathBuf>> = None;
@@ -309,6 +380,7 @@ impl Project {
         }
         if self.size() != before {
             self.generation += 1;
+            self.matchers = std::sync::OnceLock::new();
         }
     }
 
@@ -458,38 +530,12 @@ impl Projects {
     }
 }
 
-/// Does `bytes` use one of `names` as a whole word?
-pub fn uses_name(bytes: &[u8], names: &HashSet<String>) -> bool {
-    let Ok(ac) = AhoCorasick::new(names.iter().map(|s| s.as_str())) else {
-        return false;
-    };
-    ac.find_iter(bytes)
-        .any(|m| word_at(bytes, m.start(), m.end()))
-}
-
 /// Does `bytes` use `name` as a whole word?
 pub fn uses_word(bytes: &[u8], name: &str) -> bool {
     if name.is_empty() {
         return false;
     }
     memchr::memmem::find_iter(bytes, name.as_bytes()).any(|s| word_at(bytes, s, s + name.len()))
-}
-
-/// Which of `names` `bytes` uses as whole words.
-fn used_words(bytes: &[u8], names: &[&String]) -> HashSet<String> {
-    let mut out = HashSet::new();
-    if names.is_empty() {
-        return out;
-    }
-    let Ok(ac) = AhoCorasick::new(names.iter().map(|s| s.as_str())) else {
-        return out;
-    };
-    for m in ac.find_overlapping_iter(bytes) {
-        if word_at(bytes, m.start(), m.end()) {
-            out.insert(names[m.pattern().as_usize()].clone());
-        }
-    }
-    out
 }
 
 fn word_at(b: &[u8], s: usize, e: usize) -> bool {

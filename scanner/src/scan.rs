@@ -275,29 +275,7 @@ fn linked(
     bytes: &[u8],
     index: &ImportIndex,
 ) -> bool {
-    if !proj.legacy {
-        return false;
-    }
-    let lang = Lang::for_path(&f.path);
-    let text = String::from_utf8_lossy(bytes);
-    let facts = FileFacts {
-        imports: crate::imports::imports_of(lang, &text),
-        decls: crate::decls::decls_of(lang, &text),
-        idents: words_of(bytes),
-        ..Default::default()
-    };
-    proj.linked(&f.path, &facts, index)
-}
-
-/// The identifiers of a text (letters, digits, `_`), at least 3 long, at most 20 000.
-fn words_of(bytes: &[u8]) -> HashSet<String> {
-    let mut out = HashSet::new();
-    for w in bytes.split(|c| !(c.is_ascii_alphanumeric() || *c == b'_')) {
-        if w.len() >= 3 && w.len() < 64 && out.len() < 20_000 {
-            out.insert(String::from_utf8_lossy(w).into_owned());
-        }
-    }
-    out
+    proj.legacy && proj.linked_bytes(&f.path, bytes, index)
 }
 
 /// API description fragments mounted by legacy documents (RAML `!include`, OpenAPI `$ref`,

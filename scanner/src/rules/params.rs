@@ -16,7 +16,7 @@ use crate::urls::harvest_urls;
 fn ctor_name(name: &str, class: &str) -> bool {
     matches!(
         name,
-        "__init__" | "constructor" | "initialize" | "__construct" | "new" | "init"
+        "__init__" | "constructor" | "initialize" | "__construct" | "new"
     ) || name == class
 }
 
@@ -164,6 +164,16 @@ impl Analyzer<'_> {
             return Vec::new();
         };
         if chain.iter().any(|w| DEFINES.contains(&w.as_str())) {
+            return Vec::new();
+        }
+        // A method of an expression (`super().__init__(…)`, `make().get(…)`): its class is not
+        // known; a constructor called by name (`Base.__init__(self, …)`) takes a receiver.
+        let member = g >= 2
+            && matches!(self.toks[g - 2].text.as_str(), "." | "->" | "::" | "?.")
+            && self.toks[g - 1].kind == Tk::Word;
+        if (member && chain.len() == 1)
+            || (name != "new" && ctor_name(name, "") && !name.is_empty())
+        {
             return Vec::new();
         }
         let start = self.operand_left(g - 1);
