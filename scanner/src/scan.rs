@@ -1,6 +1,7 @@
 //! The scan, end to end: walk the tree (`walk`), prefilter and analyse candidate files in
 //! parallel (`languages`), learn the project context (`context`), analyse the files that context
-//! makes relevant, then resolve the findings (`resolve`) and summarise them (`findings`).
+//! makes relevant and learn from them in turn (rounds, to a fixpoint), then resolve the findings
+//! (`resolve`) and summarise them (`findings`).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
