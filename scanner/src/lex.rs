@@ -171,6 +171,14 @@ impl Walker<'_> {
             && let Some(n) = node.child_by_field_name("name")
         {
             let name = text_of(&n, bytes).to_string();
+            // A primary constructor (Kotlin `class C(val base: String)`, C# 12 `class C(string
+            // b)`): a function of the class without tokens of its own, for its parameters.
+            if let Some(params) = primary_ctor_params(node, bytes) {
+                self.out.funcs.push("constructor".into());
+                self.out.params.push(params);
+                self.out.classes.push(name.clone());
+                self.out.parents.push(self.cur_func);
+            }
             let prev = std::mem::replace(&mut self.cur_class, name);
             self.classes.push((depth, prev));
         }
@@ -395,6 +403,24 @@ fn function_params(node: &Node, bytes: &[u8]) -> Vec<String> {
     if is_ident_kind(list.kind()) {
         return vec![text_of(&list, bytes).to_string()];
     }
+    list_params(&list, bytes)
+}
+
+/// The parameters of a class's primary constructor, if it has one.
+fn primary_ctor_params(node: &Node, bytes: &[u8]) -> Option<Vec<String>> {
+    let mut c = node.walk();
+    let list = node
+        .children(&mut c)
+        .find(|n| matches!(n.kind(), "primary_constructor" | "parameter_list"))?;
+    Some(if list.kind() == "primary_constructor" {
+        function_params(&list, bytes)
+    } else {
+        list_params(&list, bytes)
+    })
+}
+
+/// The names in a parameter list node, in order (a leading receiver left out).
+fn list_params(list: &Node, bytes: &[u8]) -> Vec<String> {
     let mut out = Vec::new();
     let mut c = list.walk();
     for p in list.named_children(&mut c) {

@@ -91,10 +91,23 @@ impl Analyzer<'_> {
                 } else {
                     &mut self.scoped
                 };
-                let set = map.entry(f as u32).or_default();
                 let bare = p.trim_start_matches('$').trim_end_matches(':').to_string();
-                changed |= set.insert(p.clone());
-                set.insert(bare);
+                // A constructor's parameter is also the class's property where the language
+                // makes it one (Kotlin and C# primary constructors, TypeScript parameter
+                // properties, PHP promoted properties): the class's methods see it.
+                let scope: Vec<u32> = if a.ctor {
+                    (1..self.funcs.len())
+                        .filter(|&g| self.classes.get(g).is_some_and(|c| c == class))
+                        .map(|g| g as u32)
+                        .collect()
+                } else {
+                    vec![f as u32]
+                };
+                for g in scope {
+                    let set = map.entry(g).or_default();
+                    changed |= set.insert(p.clone());
+                    set.insert(bare.clone());
+                }
             }
         }
         changed
