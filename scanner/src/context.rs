@@ -113,6 +113,21 @@ impl Project {
         self.legacy || !self.hosts.is_empty()
     }
 
+    /// Can the file at `path` get anything from the project that only its bytes would tell
+    /// (a name, host, wrapper or callee it uses; a type it declares or uses)? When not, only a
+    /// file a legacy file imports is worth reading again.
+    pub fn worth_reading(&self, path: &Path) -> bool {
+        !self.names.is_empty()
+            || !self.setting_words.is_empty()
+            || !self.hosts.is_empty()
+            || !self.others.is_empty()
+            || !self.wrappers.is_empty()
+            || !self.base_args.is_empty()
+            || (decls::class_named(Lang::for_path(path))
+                && (!self.legacy_types.is_empty() || !self.legacy_idents.is_empty()))
+            || self.imported_by_legacy.contains(path)
+    }
+
     /// A number that changes whenever the project learns something new.
     pub fn generation(&self) -> u64 {
         self.generation
@@ -524,7 +539,7 @@ impl Projects {
             .enumerate()
             .filter_map(|(i, f)| {
                 let proj = self.map.get(&self.project_of(&f.path))?;
-                proj.active().then_some((i, proj))
+                (proj.active() && proj.worth_reading(&f.path)).then_some((i, proj))
             })
             .collect()
     }
