@@ -10,6 +10,7 @@ use crate::{lex, markdown, plain, yaml};
 pub fn analyze_text(lang: Lang, text: &str, hints: &Hints) -> Option<FileFacts> {
     let mut facts = analyze_lang(lang, text, hints)?;
     facts.imports = crate::imports::imports_of(lang, text);
+    facts.decls = crate::decls::decls_of(lang, text);
     Some(facts)
 }
 
@@ -30,6 +31,7 @@ fn analyze_lang(lang: Lang, text: &str, hints: &Hints) -> Option<FileFacts> {
             Some(
                 Analyzer::new(&lexed.toks, &lexed.funcs, &ctx)
                     .params(&lexed.params)
+                    .scopes(&lexed.classes, &lexed.parents)
                     .run(),
             )
         }

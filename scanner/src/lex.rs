@@ -38,13 +38,11 @@ pub fn lex(lang: Lang, src: &str, line_offset: u32, byte_offset: usize) -> Optio
         bytes: src.as_bytes(),
         line_offset,
         byte_offset,
-        out: Lexed {
-            toks: Vec::new(),
-            funcs: vec![String::new()],
-            params: vec![Vec::new()],
-        },
+        out: Lexed::empty(),
         scopes: Vec::new(),
         cur_func: 0,
+        classes: Vec::new(),
+        cur_class: String::new(),
     };
     let mut cursor = tree.walk();
     let mut depth = 0usize;
@@ -80,6 +78,9 @@ struct Walker<'a> {
     /// group (a shell command).
     scopes: Vec<(usize, Option<u32>)>,
     cur_func: u32,
+    /// (depth, the class around it) for each class entered.
+    classes: Vec<(usize, String)>,
+    cur_class: String,
 }
 
 impl Walker<'_> {
@@ -166,11 +167,32 @@ impl Walker<'_> {
             }
             return false;
         }
+        if is_class(kind)
+            && let Some(n) = node.child_by_field_name("name")
+        {
+            let name = text_of(&n, bytes).to_string();
+            // A primary constructor (Kotlin `class C(val base: String)`, C# 12 `class C(string
+            // b)`): a function of the class without tokens of its own, for its parameters.
+            if let Some(params) = primary_ctor_params(node, bytes) {
+                self.out.funcs.push("constructor".into());
+                self.out.params.push(params);
+                self.out.classes.push(name.clone());
+                self.out.parents.push(self.cur_func);
+            }
+            let prev = std::mem::replace(&mut self.cur_class, name);
+            self.classes.push((depth, prev));
+        }
         if is_function(kind) {
             let name = function_name(node, bytes);
             if !name.is_empty() {
+                let class = match node.child_by_field_name("receiver") {
+                    Some(r) if lang == Lang::Go => receiver_type(text_of(&r, bytes)),
+                    _ => self.cur_class.clone(),
+                };
                 self.out.funcs.push(name);
                 self.out.params.push(function_params(node, bytes));
+                self.out.classes.push(class);
+                self.out.parents.push(self.cur_func);
                 let idx = (self.out.funcs.len() - 1) as u32;
                 self.scopes.push((depth, Some(self.cur_func)));
                 self.cur_func = idx;
@@ -187,6 +209,14 @@ impl Walker<'_> {
 
     /// Leaves a node at `depth`: closes the scopes opened at or below it.
     fn leave(&mut self, n: &Node, depth: usize) {
+        while let Some((d, _)) = self.classes.last() {
+            if *d < depth {
+                break;
+            }
+            if let Some((_, prev)) = self.classes.pop() {
+                self.cur_class = prev;
+            }
+        }
         while let Some(&(d, what)) = self.scopes.last() {
             if d < depth {
                 break;
@@ -292,19 +322,47 @@ fn is_docstring(node: &Node) -> bool {
 }
 
 fn is_function(kind: &str) -> bool {
-    (kind.contains("function")
-        || kind.contains("method")
-        || kind == "method"
-        || kind == "singleton_method")
-        && !kind.contains("call")
-        && !kind.contains("invocation")
-        && !kind.contains("type")
-        && !kind.contains("signature")
-        && !kind.contains("reference")
-        && !kind.contains("parameters")
-        && !kind.contains("name")
-        && !kind.contains("body")
-        && !kind.contains("modifier")
+    // Java/C# constructors (named after their class).
+    kind == "constructor_declaration"
+        || ((kind.contains("function")
+            || kind.contains("method")
+            || kind == "method"
+            || kind == "singleton_method")
+            && !kind.contains("call")
+            && !kind.contains("invocation")
+            && !kind.contains("type")
+            && !kind.contains("signature")
+            && !kind.contains("reference")
+            && !kind.contains("parameters")
+            && !kind.contains("name")
+            && !kind.contains("body")
+            && !kind.contains("modifier"))
+}
+
+/// A node declaring a class-like type (class, module, object, struct, record, interface).
+fn is_class(kind: &str) -> bool {
+    matches!(
+        kind,
+        "class_definition"
+            | "class_declaration"
+            | "class"
+            | "module"
+            | "object_declaration"
+            | "struct_declaration"
+            | "record_declaration"
+            | "interface_declaration"
+            | "trait_declaration"
+            | "enum_declaration"
+    )
+}
+
+/// The type of a Go method receiver: `(c *Client)` → `Client`.
+fn receiver_type(text: &str) -> String {
+    text.trim_matches(|c| c == '(' || c == ')')
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .rfind(|w| !w.is_empty())
+        .unwrap_or("")
+        .to_string()
 }
 
 fn function_name(node: &Node, bytes: &[u8]) -> String {
@@ -345,6 +403,24 @@ fn function_params(node: &Node, bytes: &[u8]) -> Vec<String> {
     if is_ident_kind(list.kind()) {
         return vec![text_of(&list, bytes).to_string()];
     }
+    list_params(&list, bytes)
+}
+
+/// The parameters of a class's primary constructor, if it has one.
+fn primary_ctor_params(node: &Node, bytes: &[u8]) -> Option<Vec<String>> {
+    let mut c = node.walk();
+    let list = node
+        .children(&mut c)
+        .find(|n| matches!(n.kind(), "primary_constructor" | "parameter_list"))?;
+    Some(if list.kind() == "primary_constructor" {
+        function_params(&list, bytes)
+    } else {
+        list_params(&list, bytes)
+    })
+}
+
+/// The names in a parameter list node, in order (a leading receiver left out).
+fn list_params(list: &Node, bytes: &[u8]) -> Vec<String> {
     let mut out = Vec::new();
     let mut c = list.walk();
     for p in list.named_children(&mut c) {

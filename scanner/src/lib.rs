@@ -10,7 +10,8 @@
 //!   the `harvest-scan.toml` settings;
 //! - [`walk`]: which files are scanned, projects (manifests), reading files; [`prefilter`]:
 //!   the Greenhouse markers searched in every file;
-//! - [`context`]: project context (base-URL names, wrappers, files linked by [`imports`]);
+//! - [`context`]: project context (base-URL names, wrappers, files linked by [`imports`] and by
+//!   the types of [`decls`]);
 //! - [`resolve`]: candidates → findings (need, suppression, route, advice, rewrite);
 //! - [`languages`]: which analysis a file gets — [`markdown`], [`plain`], [`yaml`], or the token
 //!   [`rules`] over [`lex`] (tree-sitter) / [`rustlex`] (syn) tokens of [`tokens`];
@@ -23,6 +24,7 @@ pub mod advice;
 pub mod baseline;
 pub mod config;
 pub mod context;
+pub mod decls;
 pub mod diff;
 pub mod findings;
 pub mod imports;

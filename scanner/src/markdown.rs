@@ -67,6 +67,7 @@ pub fn analyze_markdown(text: &str, hints: &Hints) -> FileFacts {
                 };
                 Analyzer::new(&lexed.toks, &lexed.funcs, &ctx)
                     .params(&lexed.params)
+                    .scopes(&lexed.classes, &lexed.parents)
                     .run()
             }),
         };
@@ -105,6 +106,7 @@ fn merge(all: &mut FileFacts, f: FileFacts) {
                 all.legacy_version = f.legacy_version;
             }
             all.base_names.extend(f.base_names);
+            all.alias_names.extend(f.alias_names);
             all.settings.extend(f.settings);
             all.setting_words.extend(f.setting_words);
             all.cands.extend(f.cands);

@@ -107,6 +107,9 @@ pub struct FileFacts {
     pub cands: Vec<Cand>,
     /// Identifiers bound to a Harvest v1/v2 base URL.
     pub base_names: Vec<String>,
+    /// Those of `base_names` bound only through another name or a settings read (`self.root =
+    /// base_url`, an injected `@Value` field): what they mean is this file's.
+    pub alias_names: Vec<String>,
     /// Version of the file's own legacy base URL (`v1`/`v2`).
     pub legacy_version: Option<String>,
     /// The file has a Harvest v1/v2 URL or uses a known legacy base name.
@@ -127,6 +130,37 @@ pub struct FileFacts {
     pub setting_words: Vec<String>,
     /// API description fragments this file mounts (RAML `!include`, OpenAPI `$ref`).
     pub includes: Vec<Include>,
+    /// Constants holding the bare Harvest host (name, value): `HARVEST_HOST =
+    /// "harvest.greenhouse.io"`. A legacy base only where a `/v1`/`/v2` segment is joined to it.
+    pub hosts: Vec<(String, String)>,
+    /// Calls passing a legacy base (or the bare host) as an argument: the callee's parameter is
+    /// then a base inside it (`list_candidates(HARVEST_BASE)`, `new Client(BASE)`).
+    pub base_args: Vec<BaseArg>,
+    /// Names this file binds to another API's base (Harvest v3, the Job Board, a vendor).
+    pub other_names: Vec<String>,
+    /// The types this file declares (classes, modules, objects, interfaces) and its namespace or
+    /// package, for languages that use classes by name without importing their file.
+    pub decls: crate::decls::Decls,
+}
+
+/// A call passing a Harvest v1/v2 base URL (or the bare Harvest host) as an argument: inside
+/// the callee, the parameter it binds holds that base.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BaseArg {
+    /// The function called (its last name), or the class constructed (`ctor`).
+    pub callee: String,
+    /// The call constructs an instance of class `callee` (`new Client(…)`, `Client(…)` in
+    /// Python and Kotlin, `Client.new(…)`): the parameter is the constructor's.
+    pub ctor: bool,
+    /// Position of the argument (receivers not counted).
+    pub index: usize,
+    /// Its keyword, when passed by name (`Client(base_url=BASE)`).
+    pub keyword: Option<String>,
+    /// The value is the bare host (a version must still be joined to it).
+    pub host: bool,
+    /// The value is another API's base (Harvest v3, the Job Board, a vendor): paths built on
+    /// the parameter are that API's.
+    pub other: bool,
 }
 
 /// A fragment mounted by an API description: `/candidates: !include candidates.raml`,
@@ -150,6 +184,8 @@ pub struct Include {
 pub struct Wrapper {
     /// The function's name (`_get`, `create`, `harvestRequest`).
     pub name: String,
+    /// The class it is a method of ("" when none): a receiver of that type calls it.
+    pub class: String,
     /// Index of the path parameter among the call's arguments.
     pub param: usize,
     /// Its name (for keyword arguments: `_get(path="/jobs")`).
@@ -159,6 +195,9 @@ pub struct Wrapper {
     /// The parameter is put after another API's base (Harvest v3, the Job Board, a vendor):
     /// the call sites are not Harvest v1/v2.
     pub other: bool,
+    /// The parameter is put after the bare Harvest host: a versioned path passed to it is a
+    /// legacy request.
+    pub host: bool,
     /// The HTTP verb the function issues, when it is fixed.
     pub verb: Option<&'static str>,
     /// The version of the legacy base (`v1`/`v2`), when known.
@@ -177,4 +216,63 @@ pub struct Hints {
     pub wrappers: std::collections::HashMap<String, Wrapper>,
     /// Settings keys bound to the legacy base URL in the project's settings files.
     pub settings: std::collections::HashSet<String>,
+    /// Bare-host constants of other files this one uses (name → value).
+    pub hosts: std::collections::HashMap<String, String>,
+    /// Calls in other files passing a legacy base to a function this file may define.
+    pub base_args: Vec<BaseArg>,
+    /// Names that files this one imports bind to another API's base (and none to the legacy
+    /// one).
+    pub other_names: std::collections::HashSet<String>,
+}
+
+impl Hints {
+    /// Nothing to tell.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+            && self.wrappers.is_empty()
+            && self.settings.is_empty()
+            && self.hosts.is_empty()
+            && self.base_args.is_empty()
+            && self.other_names.is_empty()
+    }
+
+    /// A digest of everything the hints say: a file analysed with hints of the same digest
+    /// gives the same facts.
+    pub fn signature(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut names: Vec<&String> = self.names.iter().collect();
+        names.sort();
+        names.hash(&mut h);
+        let mut wrappers: Vec<(&String, &Wrapper)> = self.wrappers.iter().collect();
+        wrappers.sort_by(|a, b| a.0.cmp(b.0));
+        for (k, w) in wrappers {
+            (
+                k,
+                &w.name,
+                &w.class,
+                w.param,
+                &w.param_name,
+                w.base,
+                w.other,
+            )
+                .hash(&mut h);
+            w.host.hash(&mut h);
+            w.verb.hash(&mut h);
+            (&w.version, w.trusted).hash(&mut h);
+        }
+        let mut settings: Vec<&String> = self.settings.iter().collect();
+        settings.sort();
+        settings.hash(&mut h);
+        let mut hosts: Vec<(&String, &String)> = self.hosts.iter().collect();
+        hosts.sort();
+        hosts.hash(&mut h);
+        let mut args: Vec<&BaseArg> = self.base_args.iter().collect();
+        args.sort();
+        args.hash(&mut h);
+        let mut others: Vec<&String> = self.other_names.iter().collect();
+        others.sort();
+        others.hash(&mut h);
+        h.finish()
+    }
 }

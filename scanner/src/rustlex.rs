@@ -9,8 +9,10 @@ use syn::visit::Visit;
 use crate::tokens::{Lexed, Part, Tk, Tok};
 
 struct FnRanges {
-    /// (name, parameter names, body start byte, body end byte)
-    ranges: Vec<(String, Vec<String>, usize, usize)>,
+    /// (name, parameter names, body start byte, body end byte, `impl` type)
+    ranges: Vec<(String, Vec<String>, usize, usize, String)>,
+    /// The type of the `impl` block being visited.
+    cur_impl: String,
 }
 
 /// The parameter names of a signature (`self` left out; patterns other than a name give "").
@@ -30,24 +32,44 @@ fn sig_params(sig: &syn::Signature) -> Vec<String> {
 impl<'ast> Visit<'ast> for FnRanges {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         let r = f.block.brace_token.span.join().byte_range();
-        self.ranges
-            .push((f.sig.ident.to_string(), sig_params(&f.sig), r.start, r.end));
+        self.ranges.push((
+            f.sig.ident.to_string(),
+            sig_params(&f.sig),
+            r.start,
+            r.end,
+            String::new(),
+        ));
         syn::visit::visit_item_fn(self, f);
+    }
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let name = match &*i.self_ty {
+            syn::Type::Path(p) => p
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        let prev = std::mem::replace(&mut self.cur_impl, name);
+        syn::visit::visit_item_impl(self, i);
+        self.cur_impl = prev;
     }
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
         let r = f.block.brace_token.span.join().byte_range();
-        self.ranges
-            .push((f.sig.ident.to_string(), sig_params(&f.sig), r.start, r.end));
+        self.ranges.push((
+            f.sig.ident.to_string(),
+            sig_params(&f.sig),
+            r.start,
+            r.end,
+            self.cur_impl.clone(),
+        ));
         syn::visit::visit_impl_item_fn(self, f);
     }
 }
 
 pub fn lex_rust(src: &str, line_offset: u32, byte_offset: usize) -> Lexed {
-    let mut out = Lexed {
-        toks: Vec::new(),
-        funcs: vec![String::new()],
-        params: vec![Vec::new()],
-    };
+    let mut out = Lexed::empty();
     let Ok(stream) = TokenStream::from_str(src) else {
         return out;
     };
@@ -67,13 +89,18 @@ pub fn lex_rust(src: &str, line_offset: u32, byte_offset: usize) -> Lexed {
     let mut k = keep.iter();
     out.toks.retain(|_| *k.next().unwrap_or(&true));
     if let Ok(file) = syn::parse_file(src) {
-        let mut v = FnRanges { ranges: Vec::new() };
+        let mut v = FnRanges {
+            ranges: Vec::new(),
+            cur_impl: String::new(),
+        };
         v.visit_file(&file);
         // Outer functions first, so inner ones overwrite.
         v.ranges.sort_by_key(|r| (r.2, std::cmp::Reverse(r.3)));
-        for (name, params, s, e) in v.ranges {
+        for (name, params, s, e, class) in v.ranges {
             out.funcs.push(name);
             out.params.push(params);
+            out.classes.push(class);
+            out.parents.push(0);
             let idx = (out.funcs.len() - 1) as u32;
             let (s, e) = (s + byte_offset, e + byte_offset);
             for t in out.toks.iter_mut() {

@@ -1,8 +1,9 @@
 //! The scan, end to end: walk the tree (`walk`), prefilter and analyse candidate files in
 //! parallel (`languages`), learn the project context (`context`), analyse the files that context
-//! makes relevant, then resolve the findings (`resolve`) and summarise them (`findings`).
+//! makes relevant and learn from them in turn (rounds, to a fixpoint), then resolve the findings
+//! (`resolve`) and summarise them (`findings`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -10,7 +11,7 @@ use crate::prefilter::Markers;
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::context::{Projects, uses_name};
+use crate::context::Projects;
 use crate::findings::{Report, Summary, summarize};
 use crate::imports::ImportIndex;
 use crate::lang::Lang;
@@ -67,35 +68,25 @@ pub fn scan(root: &Path, opts: &Options) -> anyhow::Result<Report> {
         anyhow::bail!("the embedded mapping catalog does not load (run the mappings checks)");
     }
     let files = walked.files;
-    let first: Vec<Parsed> = walked
-        .results
-        .into_iter()
-        .map(|(idx, facts)| Parsed { idx, facts })
-        .collect();
     let mut projects = Projects::new(walked.projects, base_dir, config_hints(&cfg));
     // Built when the first import is resolved.
     let index = ImportIndex::new(|| files.iter().map(|f| f.path.clone()).collect());
-    for p in &first {
-        projects.learn(&files[p.idx].path, &p.facts, &index);
-    }
-    let mut second = second_pass(&files, &first, &projects, &index, &parsed_count);
-    let (fragments, mounted) =
-        fragment_pass(&files, first.iter().chain(second.iter()), &parsed_count);
+    let latest = learn_rounds(&files, walked.results, &mut projects, &index, &parsed_count);
+    let mut parsed: Vec<Parsed> = latest
+        .into_iter()
+        .map(|(idx, facts)| Parsed { idx, facts })
+        .collect();
+    let (fragments, mounted) = fragment_pass(&files, parsed.iter(), &parsed_count);
     // A mounting key whose fragment was found: the fragment's operations are the findings.
-    let mut first = first;
-    for p in first.iter_mut().chain(second.iter_mut()) {
+    for p in parsed.iter_mut() {
         p.facts
             .cands
             .retain(|c| !(c.kind == Kind::Endpoint && mounted.contains(&(p.idx, c.line))));
     }
-    second.extend(fragments);
-    let redone: HashSet<usize> = second.iter().map(|p| p.idx).collect();
-    let first: Vec<Parsed> = first
-        .into_iter()
-        .filter(|p| !redone.contains(&p.idx))
-        .collect();
-    let (findings, suppressed) =
-        resolve_all(&files, first.iter().chain(second.iter()), &projects, &index);
+    let redone: HashSet<usize> = fragments.iter().map(|p| p.idx).collect();
+    parsed.retain(|p| !redone.contains(&p.idx));
+    parsed.extend(fragments);
+    let (findings, suppressed) = resolve_all(&files, parsed.iter(), &projects, &index);
     warnings.extend(walked.warnings);
     warnings.sort();
     warnings.dedup();
@@ -179,8 +170,13 @@ fn first_pass(
         if facts.cands.iter().any(|c| c.need == Need::Nothing) {
             facts.legacy = true;
         }
-        // A file with nothing to report and no legacy base contributes nothing.
-        (!facts.cands.is_empty() || facts.legacy).then_some(facts)
+        // A file with nothing to report and nothing to tell the project contributes nothing.
+        let tells = facts.legacy
+            || !facts.wrappers.is_empty()
+            || !facts.hosts.is_empty()
+            || !facts.base_args.is_empty()
+            || !facts.other_names.is_empty();
+        (!facts.cands.is_empty() || tells).then_some(facts)
     };
     let walked = walk::walk(root, &wopts, &visit)?;
     if let Some(b) = &bar {
@@ -189,23 +185,60 @@ fn first_pass(
     Ok((walked, warn_list.into_inner().unwrap_or_default()))
 }
 
-/// Pass 2: files of legacy projects that use one of the project's base-URL names (other files,
-/// and files of pass 1 that use a name bound in another file), or that a legacy file uses.
-fn second_pass(
+/// How many times at most the project context is learnt again and the files it makes relevant
+/// analysed again: a wrapper found in a file of one round reaches its callers in the next, a
+/// call passing a base reaches the function's file, and so on.
+const MAX_ROUNDS: usize = 6;
+
+/// The first pass's facts learnt, then rounds of [`revisit`] to a fixpoint (nothing new
+/// learnt, or [`MAX_ROUNDS`]). Returns the latest facts of every analysed file.
+fn learn_rounds(
     files: &[FileEntry],
-    first: &[Parsed],
+    first: Vec<(usize, FileFacts)>,
+    projects: &mut Projects,
+    index: &ImportIndex,
+    parsed_count: &AtomicUsize,
+) -> BTreeMap<usize, FileFacts> {
+    let config_sig = projects.config_hints().signature();
+    let mut latest: BTreeMap<usize, FileFacts> = first.into_iter().collect();
+    let mut sigs: HashMap<usize, u64> = latest.keys().map(|&i| (i, config_sig)).collect();
+    for (idx, facts) in &latest {
+        projects.learn(&files[*idx].path, facts, index, true);
+    }
+    for _ in 0..MAX_ROUNDS {
+        let round = revisit(files, &latest, &sigs, projects, index, parsed_count);
+        if round.is_empty() {
+            break;
+        }
+        let before = projects.generation();
+        for (idx, facts, sig) in round {
+            projects.learn(&files[idx].path, &facts, index, false);
+            latest.insert(idx, facts);
+            sigs.insert(idx, sig);
+        }
+        if projects.generation() == before {
+            break;
+        }
+    }
+    latest
+}
+
+/// One round: the files of active projects whose hints changed since they were last analysed
+/// (the project's base-URL names, hosts, wrappers and base-passing calls they use), and files
+/// never analysed that are linked to a legacy file. Returns (file, facts, hints signature).
+fn revisit(
+    files: &[FileEntry],
+    latest: &BTreeMap<usize, FileFacts>,
+    sigs: &HashMap<usize, u64>,
     projects: &Projects,
     index: &ImportIndex,
     parsed_count: &AtomicUsize,
-) -> Vec<Parsed> {
-    let own: HashMap<usize, HashSet<&String>> = first
-        .iter()
-        .map(|p| (p.idx, p.facts.base_names.iter().collect()))
-        .collect();
+) -> Vec<(usize, FileFacts, u64)> {
+    let config_sig = projects.config_hints().signature();
     projects
-        .to_revisit(files, &own)
+        .to_revisit(files)
         .par_iter()
-        .filter_map(|&(idx, proj, linked)| {
+        .filter_map(|&(idx, proj)| {
             let f = &files[idx];
             let bytes = std::fs::read(&f.path).ok()?;
             if bytes.len() as u64 > MAX_FILE
@@ -213,25 +246,37 @@ fn second_pass(
             {
                 return None;
             }
-            let hints = projects.hints_for(proj, &f.path, &bytes, index);
-            if !linked
-                && hints.wrappers.is_empty()
-                && !uses_name(&bytes, &proj.names)
-                && !uses_name(&bytes, &proj.setting_words)
+            let prev = latest.get(&idx);
+            let own: HashSet<&String> = prev.iter().flat_map(|p| p.base_names.iter()).collect();
+            let hints = projects.hints_for(proj, &f.path, &bytes, &own, index);
+            let sig = hints.signature();
+            if sigs.get(&idx) == Some(&sig)
+                || (sig == config_sig && (prev.is_some() || !linked(proj, f, &bytes, index)))
             {
                 return None;
             }
             let text = String::from_utf8_lossy(&bytes).into_owned();
-            if !own.contains_key(&idx) {
+            if prev.is_none() {
                 parsed_count.fetch_add(1, Ordering::Relaxed);
             }
             let mut facts = analyze_text(Lang::for_path(&f.path), &text, &hints)?;
             if facts.cands.iter().any(|c| c.need == Need::Nothing) {
                 facts.legacy = true;
             }
-            Some(Parsed { idx, facts })
+            Some((idx, facts, sig))
         })
         .collect()
+}
+
+/// Is a file never analysed linked to a legacy file of its project: imported by one, importing
+/// one, or (classes used by name) using a type one declares or declaring one it uses?
+fn linked(
+    proj: &crate::context::Project,
+    f: &FileEntry,
+    bytes: &[u8],
+    index: &ImportIndex,
+) -> bool {
+    proj.legacy && proj.linked_bytes(&f.path, bytes, index)
 }
 
 /// API description fragments mounted by legacy documents (RAML `!include`, OpenAPI `$ref`,

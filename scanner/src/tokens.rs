@@ -57,6 +57,24 @@ pub struct Lexed {
     pub funcs: Vec<String>,
     /// The parameter names of each function of `funcs`.
     pub params: Vec<Vec<String>>,
+    /// The class (or Go receiver type, Rust `impl` type) each function of `funcs` belongs to
+    /// ("" when none).
+    pub classes: Vec<String>,
+    /// The function each function of `funcs` is nested in (0 = none).
+    pub parents: Vec<u32>,
+}
+
+impl Lexed {
+    /// An empty stream (index 0 of the function tables is "no function").
+    pub fn empty() -> Lexed {
+        Lexed {
+            toks: Vec::new(),
+            funcs: vec![String::new()],
+            params: vec![Vec::new()],
+            classes: vec![String::new()],
+            parents: vec![0],
+        }
+    }
 }
 
 /// Joins neighbouring literal parts and drops empty ones.

@@ -60,8 +60,9 @@ pub fn harvest_urls(text: &str) -> Vec<HarvestUrl> {
             continue;
         }
         let mut rest = &text[from..];
+        // A port, written or decided at run time (`:443`, `:${PORT}`).
         if let Some(r) = rest.strip_prefix(':') {
-            rest = r.trim_start_matches(|c: char| c.is_ascii_digit());
+            rest = r.trim_start_matches(|c: char| c.is_ascii_digit() || c == '\u{0}');
         }
         // Keep `{...}` placeholders in the path: re-scan allowing braces.
         let end = {

@@ -130,6 +130,21 @@ fn bad_settings_are_an_error() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown key `inclde`"), "{err}");
+    // Located at file:line:column, with a hint.
+    assert!(err.contains("harvest-scan.toml:1:1: "), "{err}");
+    assert!(err.contains("hint: "), "{err}");
+    write(
+        d.path(),
+        "harvest-scan.toml",
+        "include = [\"src/**\"]\n\n[[wrappers]]\nname = \"x\"\nparam = \"one\"\n",
+    );
+    let out = Command::new(bin()).arg(d.path()).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("harvest-scan.toml:5:9: wrappers: bad `param`"),
+        "{err}"
+    );
     let (_, code) = scan(d.path(), &["--config", "/nonexistent/harvest-scan.toml"]);
     assert_eq!(code, 2);
 }

@@ -9,10 +9,7 @@ use std::process::Command;
 #[test]
 fn own_set_scores() {
     let own = Path::new(env!("CARGO_MANIFEST_DIR")).join("eval/own");
-    let mut kit = own.join("../kit/score.py");
-    if !kit.exists() {
-        kit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/eval/scanner/score.py");
-    }
+    let kit = Path::new(env!("CARGO_MANIFEST_DIR")).join("eval/kit/score.py");
     if Command::new("python3").arg("--version").output().is_err() {
         eprintln!("python3 missing: own eval set not scored");
         return;

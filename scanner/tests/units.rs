@@ -126,3 +126,48 @@ fn last_ident_of_non_ascii_text() {
     assert_eq!(last_ident("a.€b"), "b");
     assert_eq!(last_ident("café"), "café");
 }
+
+/// A port written or decided at run time does not hide the path after the host.
+#[test]
+fn harvest_url_with_a_port() {
+    for text in [
+        "https://harvest.greenhouse.io:443/v1/users",
+        "https://harvest.greenhouse.io:\u{0}/v1/users",
+    ] {
+        let u = harvest_urls(text);
+        assert_eq!(
+            (u[0].version, u[0].rest.as_str()),
+            (Some("v1"), "users"),
+            "{text}"
+        );
+    }
+}
+
+/// Two hints with the same content have the same signature, whatever the order they were
+/// filled in; any difference changes it (a file is parsed again only when its hints change).
+#[test]
+fn hints_signature() {
+    use harvest_scan::model::{BaseArg, Hints};
+    let mut a = Hints::default();
+    let mut b = Hints::default();
+    assert_eq!(a.signature(), b.signature());
+    assert!(a.is_empty());
+    a.names.insert("BASE".into());
+    a.names.insert("ROOT".into());
+    b.names.insert("ROOT".into());
+    b.names.insert("BASE".into());
+    assert_eq!(a.signature(), b.signature());
+    let arg = BaseArg {
+        callee: "list_candidates".into(),
+        ctor: false,
+        index: 0,
+        keyword: None,
+        host: false,
+        other: false,
+    };
+    a.base_args.push(arg.clone());
+    assert_ne!(a.signature(), b.signature());
+    b.base_args.push(BaseArg { host: true, ..arg });
+    assert_ne!(a.signature(), b.signature());
+    assert!(!a.is_empty());
+}

@@ -4,7 +4,6 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 kit=$here/../kit
-[[ -f $kit/score.py ]] || kit=$here/../../../../shared/eval/scanner
 target=${CARGO_TARGET_DIR:-$here/../../../target}
 scanner=${1:-$target/debug/harvest-scan --format json}
 python3 "$here/spec.py" >/dev/null

@@ -48,6 +48,15 @@ pub struct Analyzer<'a> {
     pub(super) consts: HashMap<String, String>,
     /// The constants holding the bare Harvest host.
     pub(super) host_consts: HashSet<String>,
+    /// The class of each function of `funcs` ("" when none), and the function it is nested in.
+    pub(super) classes: &'a [String],
+    pub(super) parents: &'a [u32],
+    /// Parameters that hold the legacy base inside their function (a call passes it), and
+    /// those that hold the bare Harvest host, by function index.
+    pub(super) scoped: HashMap<u32, HashSet<String>>,
+    pub(super) scoped_hosts: HashMap<u32, HashSet<String>>,
+    /// Parameters that hold another API's base inside their function.
+    pub(super) scoped_other: HashMap<u32, HashSet<String>>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -79,6 +88,7 @@ impl<'a> Analyzer<'a> {
         }
         let mut names: HashSet<String> = ctx.hints.names.clone();
         names.retain(|n| !n.is_empty());
+        let other_names = ctx.hints.other_names.clone();
         Analyzer {
             toks,
             funcs,
@@ -87,7 +97,7 @@ impl<'a> Analyzer<'a> {
             ctx,
             facts: FileFacts::default(),
             names,
-            other_names: HashSet::new(),
+            other_names,
             auth_funcs: HashSet::new(),
             params: &[],
             wrappers: ctx.hints.wrappers.clone(),
@@ -95,7 +105,57 @@ impl<'a> Analyzer<'a> {
             expr_bodies: HashSet::new(),
             consts: HashMap::new(),
             host_consts: HashSet::new(),
+            classes: &[],
+            parents: &[],
+            scoped: HashMap::new(),
+            scoped_hosts: HashMap::new(),
+            scoped_other: HashMap::new(),
         }
+    }
+
+    /// The class of each function and the function each is nested in (from the lexer).
+    pub fn scopes(mut self, classes: &'a [String], parents: &'a [u32]) -> Self {
+        self.classes = classes;
+        self.parents = parents;
+        self
+    }
+
+    /// Is `id` a legacy base name at token `at`: a name of the file or the project, or a
+    /// parameter bound to the base in the function around `at`?
+    pub(super) fn has_name(&self, id: &str, at: usize) -> bool {
+        self.names.contains(id) || self.in_scope(&self.scoped, id, at)
+    }
+
+    /// Is `id` another API's base name at token `at` (and not a legacy one there)?
+    pub(super) fn other_name(&self, id: &str, at: usize) -> bool {
+        (self.other_names.contains(id) || self.in_scope(&self.scoped_other, id, at))
+            && !self.has_name(id, at)
+    }
+
+    /// Is `id` in `map`'s set for the function around token `at` or one it is nested in?
+    pub(super) fn in_scope(
+        &self,
+        map: &HashMap<u32, HashSet<String>>,
+        id: &str,
+        at: usize,
+    ) -> bool {
+        if map.is_empty() {
+            return false;
+        }
+        let Some(t) = self.toks.get(at) else {
+            return false;
+        };
+        let mut f = t.func;
+        for _ in 0..8 {
+            if f == 0 {
+                return false;
+            }
+            if map.get(&f).is_some_and(|s| s.contains(id)) {
+                return true;
+            }
+            f = self.parents.get(f as usize).copied().unwrap_or(0);
+        }
+        false
     }
 
     /// The parameter names of the functions (from the lexer).
@@ -169,7 +229,7 @@ impl<'a> Analyzer<'a> {
                     return false;
                 }
                 let mut other = false;
-                for t in &self.toks[g + 1..end.min(g + 400)] {
+                for (k, t) in self.toks[g + 1..end.min(g + 400)].iter().enumerate() {
                     let id = match t.kind {
                         Tk::Word => t.text.as_str(),
                         Tk::Str => match t.parts.first() {
@@ -178,7 +238,7 @@ impl<'a> Analyzer<'a> {
                         },
                         _ => continue,
                     };
-                    if self.names.contains(id) {
+                    if self.has_name(id, g + 1 + k) {
                         return false;
                     }
                     other |= self.other_names.contains(id);

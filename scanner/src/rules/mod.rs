@@ -8,6 +8,7 @@ mod auth;
 mod base_url;
 mod method;
 mod nav;
+mod params;
 mod paths;
 mod values;
 mod wrappers;
@@ -49,7 +50,7 @@ impl Analyzer<'_> {
             let t = &self.toks[i];
             match t.kind {
                 Tk::Word => {
-                    if t.text.len() >= 4 && self.facts.idents.len() < 20_000 {
+                    if t.text.len() >= 3 && self.facts.idents.len() < 20_000 {
                         self.facts.idents.insert(t.text.clone());
                     }
                     if !self.facts.mention && t.text.to_ascii_lowercase().contains("greenhouse") {
@@ -98,6 +99,14 @@ impl Analyzer<'_> {
                 _ => {}
             }
         }
+        let mut own_other: Vec<String> = self
+            .other_names
+            .iter()
+            .filter(|n| !self.ctx.hints.other_names.contains(*n) && n.len() >= 3)
+            .cloned()
+            .collect();
+        own_other.sort();
+        self.facts.other_names = own_other;
         // A name this file binds to another API's base is that API's here, whatever another
         // file of the project binds it to (`BASE` in a Lever client beside the Harvest one).
         if !self.other_names.is_empty() {
@@ -107,6 +116,7 @@ impl Analyzer<'_> {
         }
         if !self.ctx.plain {
             self.alias_rule();
+            self.base_param_rule();
         }
         self.host_and_version_rule();
         self.wrapper_rule();
@@ -165,8 +175,8 @@ impl Analyzer<'_> {
         if flow.contains("://") || flow.starts_with("//") {
             return;
         }
-        let lead_is_base = lead.as_deref().is_some_and(|l| self.is_base_name(l))
-            || matches!(parts.first(), Some(crate::tokens::Part::Expr(e)) if self.is_base_name(e));
+        let lead_is_base = lead.as_deref().is_some_and(|l| self.is_base_name(l, i))
+            || matches!(parts.first(), Some(crate::tokens::Part::Expr(e)) if self.is_base_name(e, i));
         if self.base_template_rule(i, &f, lead_is_base) {
             return;
         }

@@ -323,9 +323,11 @@ impl Analyzer<'_> {
         start
     }
 
-    pub(super) fn is_base_name(&self, expr: &str) -> bool {
+    /// Is the expression text at token `at` a legacy base: a base name (or a parameter bound to
+    /// the base in the function around `at`), a base name read as a key, a settings read?
+    pub(super) fn is_base_name(&self, expr: &str, at: usize) -> bool {
         let id = last_ident(expr);
-        (!id.is_empty() && self.names.contains(id))
+        (!id.is_empty() && self.has_name(id, at))
             || subscript_key(expr).is_some_and(|k| self.names.contains(k))
             || self.reads_base_setting(expr)
     }

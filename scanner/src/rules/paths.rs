@@ -159,7 +159,7 @@ impl Analyzer<'_> {
     /// `base + path` where base is a legacy base name and path a variable.
     pub(super) fn base_concat_rule(&mut self, i: usize) {
         let t = &self.toks[i];
-        if self.names.is_empty() || !self.names.contains(t.text.as_str()) {
+        if (self.names.is_empty() && self.scoped.is_empty()) || !self.has_name(&t.text, i) {
             return;
         }
         let mut k = i + 1;
@@ -243,6 +243,11 @@ impl Analyzer<'_> {
         if let Some(w) = &wrapper {
             p.lead_is_base |= w.base;
         }
+        // A wrapper prepending the bare host: a versioned path passed to it is a legacy URL.
+        if wrapper.as_ref().is_some_and(|w| w.host) && routes::legacy_version(&p.segs[0]).is_some()
+        {
+            p.lead_is_base = true;
+        }
         let (version, rest): (Option<String>, Vec<String>) = if routes::is_version(&p.segs[0]) {
             match routes::legacy_version(&p.segs[0]) {
                 Some(v) => (Some(v.to_string()), p.segs[1..].to_vec()),
@@ -309,7 +314,7 @@ impl Analyzer<'_> {
     /// normalised segments; None when it is not a path or is built on another API's base.
     fn relative_path(
         &self,
-        _i: usize,
+        i: usize,
         parts: &[Part],
         lead: Option<String>,
         mut lead_is_base: bool,
@@ -330,7 +335,7 @@ impl Analyzer<'_> {
             && rest.starts_with('/')
         {
             let rest = rest.to_string();
-            if !name.is_empty() && self.is_base_name(&name) {
+            if !name.is_empty() && self.is_base_name(&name, i) {
                 lead_is_base = true;
             }
             lead = Some(if name.is_empty() {
@@ -346,7 +351,7 @@ impl Analyzer<'_> {
         // Built on the base of another API (`f"{BOARDS}/{token}/jobs"`, `V3 + "/jobs"`).
         if let Some(l) = lead.as_deref() {
             let id = crate::words::last_ident(l);
-            if self.other_names.contains(id) && !self.names.contains(id) {
+            if self.other_name(id, i) {
                 return None;
             }
         }
@@ -371,9 +376,10 @@ impl Analyzer<'_> {
                 && verb_of_word(&self.toks[i - 1].text).is_some());
         let base_arg = g != NONE
             && self.toks[g].text == "("
-            && self.members(g, i).iter().any(|&j| {
-                self.toks[j].kind == Tk::Word && self.names.contains(self.toks[j].text.as_str())
-            });
+            && self
+                .members(g, i)
+                .iter()
+                .any(|&j| self.toks[j].kind == Tk::Word && self.has_name(&self.toks[j].text, j));
         if base_arg {
             p.lead_is_base = true;
         }

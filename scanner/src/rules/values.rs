@@ -80,44 +80,73 @@ impl Analyzer<'_> {
             .filter(|(_, v)| is_bare_host(v))
             .map(|(k, _)| k.clone())
             .collect();
+        let mut own: Vec<(String, String)> = self
+            .host_consts
+            .iter()
+            .filter_map(|k| Some((k.clone(), self.consts.get(k)?.clone())))
+            .collect();
+        own.sort();
+        self.facts.hosts = own;
+        // Bare-host constants of other files this one uses (`from settings import
+        // HARVEST_HOST`); the file's own constants of the same name win.
+        for (k, v) in &self.ctx.hints.hosts {
+            if !self.consts.contains_key(k) {
+                self.consts.insert(k.clone(), v.clone());
+                self.host_consts.insert(k.clone());
+                self.facts.harvest_host = true;
+            }
+        }
+    }
+
+    /// Does the expression text at token `at` name a bare-host constant (`HOST`,
+    /// `settings.HARVEST_HOST`) or a parameter bound to the host in the function around `at`?
+    pub(super) fn is_host(&self, e: &str, at: usize) -> bool {
+        let id = last_ident(e);
+        self.host_consts.contains(id) || self.in_scope(&self.scoped_hosts, id, at)
+    }
+
+    /// No host constant nor host parameter anywhere in the file.
+    pub(super) fn no_hosts(&self) -> bool {
+        self.host_consts.is_empty() && self.scoped_hosts.is_empty()
     }
 
     /// The string starting at `i` composed (as `compose`), with constants substituted when the
-    /// composition starts from a constant holding the bare Harvest host (`HOST + "/v1/jobs"`,
-    /// `f"{HOST}/{VERSION}/jobs"`, `"%s/v1/jobs" % HOST`, `fmt.Sprintf("%s/v1", host)`).
+    /// composition holds a constant with the bare Harvest host anywhere (`HOST + "/v1/jobs"`,
+    /// `"https://" + HOST + "/v1"`, `f"https://{HOST}/{VERSION}/jobs"`, `"%s/v1/jobs" % HOST`,
+    /// `fmt.Sprintf("https://%s/v1", host)`).
     pub(super) fn compose_resolved(&self, i: usize) -> Option<(Vec<Part>, Option<String>)> {
         let (mut parts, lead) = self.compose(i)?;
-        if self.host_consts.is_empty() {
+        if self.no_hosts() {
             return Some((parts, lead));
         }
         // Rust's inline `format!("{HOST}/{VERSION}/x")` names its arguments in the literal.
         if self.braced_host(&parts) {
             parts = super::wrappers::expand_braces(&parts);
         }
-        let host = |e: &str| self.host_consts.contains(last_ident(e));
-        let lead_host = lead.as_deref().is_some_and(|l| {
-            let first = l.split('+').next().unwrap_or("");
-            host(first)
-        });
-        let first_expr_host = matches!(parts.first(), Some(Part::Expr(e)) if host(e));
-        if lead_host || first_expr_host {
+        let lead_host = lead
+            .as_deref()
+            .is_some_and(|l| l.split('+').any(|op| self.is_host(op, i)));
+        let expr_host = parts
+            .iter()
+            .any(|p| matches!(p, Part::Expr(e) if self.is_host(e, i)));
+        if lead_host || expr_host {
             let mut out = Vec::new();
             if let Some(l) = &lead {
                 for op in l.split('+') {
-                    out.push(self.const_part(op));
+                    out.push(self.const_part(op, i));
                 }
             }
             out.extend(parts.iter().map(|p| match p {
-                Part::Expr(e) => self.const_part(e),
+                Part::Expr(e) => self.const_part(e, i),
                 lit => lit.clone(),
             }));
             return Some((crate::tokens::merge(out), None));
         }
-        // A format string whose first argument is the host.
+        // A format string with the host among its arguments.
         if let Some(args) = self.format_args(i)
-            && args.first().is_some_and(|a| host(a))
+            && args.iter().any(|a| self.is_host(a, i))
         {
-            return Some((self.fill_placeholders(&parts, &args), lead));
+            return Some((self.fill_placeholders(&parts, &args, i), lead));
         }
         Some((parts, lead))
     }
@@ -129,31 +158,54 @@ impl Analyzer<'_> {
         })
     }
 
-    /// A constant's value as a literal part, else the expression.
-    fn const_part(&self, e: &str) -> Part {
+    /// A constant's value as a literal part (a host parameter: the host), else the expression.
+    fn const_part(&self, e: &str, at: usize) -> Part {
         match self.consts.get(last_ident(e)) {
             Some(v) if !e.contains('(') => Part::Lit(v.clone()),
+            _ if !e.contains('(') && self.in_scope(&self.scoped_hosts, last_ident(e), at) => {
+                Part::Lit(HARVEST_HOST.to_string())
+            }
             _ => Part::Expr(e.trim().to_string()),
         }
     }
 
-    /// Does the composition at `i` start from a host constant (so it may hold a Harvest URL
-    /// without the host being written in the literal)?
+    /// Does the composition at `i` hold a host constant (so it may hold a Harvest URL without
+    /// the host being written in the literal): in its interpolations, in braces, as an operand
+    /// of its concatenation, or among its format arguments?
     pub(super) fn starts_from_host(&self, i: usize) -> bool {
-        if self.host_consts.is_empty() {
+        if self.no_hosts() {
             return false;
         }
         let t = &self.toks[i];
-        let host = |e: &str| self.host_consts.contains(last_ident(e));
-        matches!(t.parts.first(), Some(Part::Expr(e)) if host(e))
+        if t.parts
+            .iter()
+            .any(|p| matches!(p, Part::Expr(e) if self.is_host(e, i)))
             || self.braced_host(&t.parts)
-            || (i >= 2 && self.is_concat(i - 1) && {
-                let s = self.operand_left(i - 2);
-                s <= i - 2 && host(&self.text_range(s, i - 1))
-            })
-            || self
-                .format_args(i)
-                .is_some_and(|a| a.first().is_some_and(|x| host(x)))
+        {
+            return true;
+        }
+        if i >= 2 && self.is_concat(i - 1) {
+            let s = self.operand_left(i - 2);
+            if s <= i - 2 && self.is_host(&self.text_range(s, i - 1), i) {
+                return true;
+            }
+        }
+        let mut k = i + 1;
+        for _ in 0..12 {
+            if !self.is_concat(k) || self.toks[k].text == "+=" {
+                break;
+            }
+            let end = self.operand_right(k + 1);
+            if end <= k + 1 {
+                break;
+            }
+            if self.is_host(&self.text_range(k + 1, end), i) {
+                return true;
+            }
+            k = end;
+        }
+        self.format_args(i)
+            .is_some_and(|a| a.iter().any(|x| self.is_host(x, i)))
     }
 
     /// The arguments formatted into the string at `i`: `"…" % (a, b)`, `"…".format(a, b)`,
@@ -212,7 +264,7 @@ impl Analyzer<'_> {
 
     /// The literal parts with `%s`/`%v`/`%d`/`{}`/`{0}` placeholders replaced by the arguments
     /// (constants by their value, other arguments as expressions).
-    fn fill_placeholders(&self, parts: &[Part], args: &[String]) -> Vec<Part> {
+    fn fill_placeholders(&self, parts: &[Part], args: &[String], tok: usize) -> Vec<Part> {
         let mut out = Vec::new();
         let mut next = 0;
         for p in parts {
@@ -237,7 +289,7 @@ impl Analyzer<'_> {
                 };
                 out.push(Part::Lit(rest[..at].to_string()));
                 match args.get(next) {
-                    Some(a) => out.push(self.const_part(a)),
+                    Some(a) => out.push(self.const_part(a, tok)),
                     None => out.push(Part::Expr(String::new())),
                 }
                 next += 1;
@@ -271,18 +323,22 @@ impl Analyzer<'_> {
                 if key.is_empty() || self.names.contains(&key) || self.other_names.contains(&key) {
                     continue;
                 }
-                if self.rhs_is_base(i + 2) {
-                    added.push(key);
+                if let Some(literal) = self.rhs_is_base(i + 2) {
+                    added.push((key, literal));
                 }
             }
-            added.extend(self.injected_settings());
-            added.retain(|k| !self.names.contains(k));
+            added.extend(self.injected_settings().into_iter().map(|k| (k, false)));
+            added.retain(|(k, _)| !self.names.contains(k));
             if added.is_empty() {
                 break;
             }
-            for k in added {
-                self.names.insert(k.clone());
-                self.facts.base_names.push(k);
+            for (k, literal) in added {
+                if self.names.insert(k.clone()) {
+                    if !literal {
+                        self.facts.alias_names.push(k.clone());
+                    }
+                    self.facts.base_names.push(k);
+                }
             }
         }
     }
@@ -331,20 +387,20 @@ impl Analyzer<'_> {
 
     /// Is the value starting at `s` (up to its statement's end) the legacy base: a base name,
     /// or alternatives of which one is, or a legacy base literal among alternatives, or a
-    /// trimmed copy of one, or constants that spell it?
-    fn rhs_is_base(&self, s: usize) -> bool {
-        let Some(first) = self.tok(s) else {
-            return false;
-        };
+    /// trimmed copy of one, or constants that spell it? Some(true) when a literal or constants
+    /// make it so, Some(false) when only another name or a settings read does.
+    fn rhs_is_base(&self, s: usize) -> Option<bool> {
+        let first = self.tok(s)?;
         // A settings read (`os.environ["GREENHOUSE_URL"]`, `cfg["greenhouse"]["base_url"]`) or
         // a base name read as a key (`api['base']`), not concatenated with a path.
         let e = self.operand_right(s);
-        if e > s + 1 && !self.is_concat(e) && self.is_base_name(&self.text_range(s, e)) {
-            return true;
+        if e > s + 1 && !self.is_concat(e) && self.is_base_name(&self.text_range(s, e), s) {
+            return Some(false);
         }
         let line = first.line;
         let mut j = s;
         let mut any_base = false;
+        let mut via_name = false;
         let mut text = String::new();
         let mut all_consts = true;
         while let Some(t) = self.tok(j) {
@@ -365,8 +421,9 @@ impl Analyzer<'_> {
                             self.toks[j - 1].text.as_str(),
                             "or" | "||" | "??" | "?:" | ","
                         );
-                    if alt && self.names.contains(t.text.as_str()) && !self.member_access(j) {
+                    if alt && self.has_name(&t.text, j) && !self.member_access(j) {
                         any_base = true;
+                        via_name = true;
                     }
                     match self.consts.get(t.text.as_str()) {
                         Some(v) if !self.member_access(j) => text.push_str(v),
@@ -395,7 +452,10 @@ impl Analyzer<'_> {
                 break;
             }
         }
-        any_base || (all_consts && j > s + 1 && legacy_base(&text))
+        if all_consts && j > s + 1 && legacy_base(&text) {
+            return Some(true);
+        }
+        any_base.then_some(!via_name)
     }
 
     /// Is the word at `j` an attribute of something else (`obj.NAME`, not `self.NAME`)?

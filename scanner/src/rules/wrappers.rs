@@ -108,6 +108,11 @@ const LIBRARY_CLIENTS: [&str; 30] = [
     "hyper",
 ];
 
+/// Is this (lower-case) receiver a library HTTP client (`requests`, `axios`, `http`)?
+pub(super) fn library_client(recv: &str) -> bool {
+    LIBRARY_CLIENTS.contains(&recv)
+}
+
 /// Callees that compose a URL from their arguments (the result carries the base on).
 fn composes(chain: &[String]) -> bool {
     chain.last().is_some_and(|w| {
@@ -224,16 +229,28 @@ impl Analyzer<'_> {
             let summary = self.summarize_param(body, p, client_legacy);
             // Prepends another API's base (v3, the Job Board): its call sites are not Harvest
             // v1/v2.
-            let other = !summary.is_some_and(|(b, _)| b) && self.other_prefixed(body, p);
-            let Some((base, verb)) = summary.or(other.then_some((false, None))) else {
+            let based = summary.is_some_and(|(b, _)| b);
+            let others = !self.other_names.is_empty() || !self.scoped_other.is_empty();
+            let other = !based
+                && others
+                && self.prefixed(body, p, &|e, j| self.other_name(last_ident(e), j));
+            // Prepends the bare host (`settings.ROOT + path`): a versioned path passed to it is
+            // a legacy request.
+            let host = !based
+                && !other
+                && !self.no_hosts()
+                && self.prefixed(body, p, &|e, j| self.is_host(e, j));
+            let Some((base, verb)) = summary.or((other || host).then_some((false, None))) else {
                 continue;
             };
             return Some(Wrapper {
                 name: self.funcs[f].clone(),
+                class: self.classes.get(f).cloned().unwrap_or_default(),
                 param: k,
                 param_name: p.trim_start_matches('$').to_string(),
                 base,
                 other,
+                host,
                 verb,
                 version: if base {
                     self.facts.legacy_version.clone()
@@ -287,16 +304,11 @@ impl Analyzer<'_> {
         result.filter(|(b, v)| *b || v.is_some())
     }
 
-    /// Is parameter `p` put after another API's base in `body` (`V3 + path`, `f"{BOARDS}{path}"`)?
-    fn other_prefixed(&self, body: &[usize], p: &str) -> bool {
-        if self.other_names.is_empty() {
-            return false;
-        }
-        let other = |e: &str| {
-            let id = last_ident(e);
-            self.other_names.contains(id) && !self.names.contains(id)
-        };
+    /// Is parameter `p` put after an expression `what` says yes to (at its token) in `body`:
+    /// another API's base (`V3 + path`, `f"{BOARDS}{path}"`), the bare host (`ROOT + path`)?
+    fn prefixed(&self, body: &[usize], p: &str, what: &dyn Fn(&str, usize) -> bool) -> bool {
         body.iter().any(|&j| {
+            let other = |e: &str| what(e, j);
             let t = &self.toks[j];
             match t.kind {
                 Tk::Word if t.text == p => {
@@ -356,7 +368,7 @@ impl Analyzer<'_> {
                 let mut base = false;
                 for pt in &parts[..idx] {
                     match pt {
-                        Part::Expr(x) if self.is_base_name(x) => base = true,
+                        Part::Expr(x) if self.is_base_name(x, j) => base = true,
                         Part::Lit(l) if l == "/" => {}
                         Part::Lit(l) if legacy_base_text(l) => base = true,
                         _ => return None,
@@ -410,7 +422,7 @@ impl Analyzer<'_> {
             }
             let t = &self.toks[start];
             let text = self.text_range(start, k - 1);
-            if self.is_base_name(&text) {
+            if self.is_base_name(&text, start) {
                 base = true;
             } else if t.kind == Tk::Str && (t.lit() == "/" || legacy_base_text(&t.lit())) {
                 base |= t.lit() != "/";
@@ -532,7 +544,7 @@ impl Analyzer<'_> {
             let base = base
                 || self.members(g, at).iter().any(|&m| {
                     let t = &self.toks[m];
-                    (t.kind == Tk::Word && self.names.contains(t.text.as_str()))
+                    (t.kind == Tk::Word && self.has_name(&t.text, m))
                         || (t.kind == Tk::Str && legacy_base_text(&t.lit()))
                 });
             let cs = self.operand_left(g.saturating_sub(1));
@@ -606,7 +618,11 @@ impl Analyzer<'_> {
         let chain = self.callee(g);
         let name = chain.last()?;
         let w = self.wrappers.get(name)?;
-        if chain.len() == 1 || w.trusted {
+        // A receiver is joined to the name by `.`/`::`/`->` (`return get(…)` has none).
+        let has_recv = g >= 2
+            && self.toks[g - 1].kind == Tk::Word
+            && matches!(self.toks[g - 2].text.as_str(), "." | "::" | "->" | "?.");
+        if chain.len() == 1 || w.trusted || (!has_recv && self.toks[g - 1].text == *name) {
             return Some(w);
         }
         let recv = chain[chain.len() - 2].to_ascii_lowercase();
@@ -628,10 +644,14 @@ impl Analyzer<'_> {
             recv,
             "self" | "this" | "" | "cls" | "static" | "class" | "parent"
         );
+        // A receiver declared as the wrapper's own class (`Gateway _gateway`), or as a client.
         let typed = self
             .var_types
             .get(chain[chain.len() - 2].as_str())
-            .is_some_and(|t| super::paths::is_http_client_word(t));
+            .is_some_and(|t| {
+                super::paths::is_http_client_word(t)
+                    || (!w.class.is_empty() && t.rsplit('_').next() == Some(w.class.as_str()))
+            });
         (!generic_name(name) || own || typed || super::paths::is_http_client_word(recv))
             .then_some(w)
     }

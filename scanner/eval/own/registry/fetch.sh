@@ -12,7 +12,6 @@ die() { echo "fetch: ERROR: $*" >&2; exit 1; }
 [[ $# -eq 1 && -n "$1" ]] || die "usage: fetch.sh DEST"
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 kit=$here/../../kit
-[[ -f $kit/score.py ]] || kit=$here/../../../../../shared/eval/scanner
 labels=$here/labels.json
 mkdir -p "$1"
 dest=$(cd "$1" && pwd)

@@ -4,7 +4,6 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 kit=$here/../../kit
-[[ -f $kit/score.py ]] || kit=$here/../../../../../shared/eval/scanner
 corpus=${1:-/tmp/own-registry}
 target=${CARGO_TARGET_DIR:-$here/../../../../target}
 scanner=${2:-$target/debug/harvest-scan --format json}
