@@ -150,20 +150,31 @@ impl<'c> Translator<'c> {
             Some(f) => records.into_iter().filter(|r| matches(f, r)).collect(),
             None => records,
         };
-        match resp.shape {
-            Shape::List => Ok(Value::Array(
-                self.translate(&resp.view, records, fetch).await?,
-            )),
+        let mut out = self.shaped(resp.shape, &resp.view, records, fetch).await?;
+        null_references(&mut out);
+        Ok(out)
+    }
+
+    async fn shaped(
+        &self,
+        shape: Shape,
+        view: &str,
+        records: Vec<Value>,
+        fetch: &dyn Fetch,
+    ) -> Result<Value, TranslateError> {
+        let resp = (shape, view);
+        match resp.0 {
+            Shape::List => Ok(Value::Array(self.translate(resp.1, records, fetch).await?)),
             Shape::Single => {
                 let first = records.into_iter().next().ok_or(TranslateError::NotFound)?;
-                let mut out = self.translate(&resp.view, vec![first], fetch).await?;
+                let mut out = self.translate(resp.1, vec![first], fetch).await?;
                 out.pop().ok_or(TranslateError::NotFound)
             }
             Shape::Object => {
                 let mut m = Map::new();
                 m.insert("records".into(), Value::Array(records));
                 let mut out = self
-                    .translate(&resp.view, vec![Value::Object(m)], fetch)
+                    .translate(resp.1, vec![Value::Object(m)], fetch)
                     .await?;
                 out.pop().ok_or(TranslateError::NotFound)
             }
@@ -181,7 +192,9 @@ impl<'c> Translator<'c> {
         let mut m = Map::new();
         m.insert("records".into(), Value::Array(records));
         let mut out = self.translate(view, vec![Value::Object(m)], fetch).await?;
-        out.pop().ok_or(TranslateError::NotFound)
+        let mut out = out.pop().ok_or(TranslateError::NotFound)?;
+        null_references(&mut out);
+        Ok(out)
     }
 
     fn run<'a>(
@@ -519,6 +532,29 @@ fn collect_matchers(op: &Op, ji: usize, out: &mut Vec<Selector>) {
                 collect_matchers(o, ji, out);
             }
         }
+        _ => {}
+    }
+}
+
+/// v1's rule for every answer: a reference to another record is `null` when there is none,
+/// never an object whose `id` is null (a referral credited to someone who is not a user:
+/// `credited_to` is null). Applies to every field of every record, at any depth; the records
+/// of a list themselves are left alone.
+pub fn null_references(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (_, x) in m.iter_mut() {
+                let dangling = x
+                    .as_object()
+                    .is_some_and(|o| o.get("id").is_some_and(Value::is_null));
+                if dangling {
+                    *x = Value::Null;
+                } else {
+                    null_references(x);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(null_references),
         _ => {}
     }
 }

@@ -229,8 +229,10 @@ pub async fn read_matched(
     // A whole collection: no filter from the client, no path parameter (only the mapping's
     // fixed query).
     let whole = q.params.len() == primary.query.len() && m.params.is_empty() && q.local.is_empty();
-    v3.note_walk(q.page, whole);
     let page = walk(!memo).await?;
+    // A walk: page 2 and later of a whole collection, or page 1 of one bigger than a block
+    // (what a sync reads first).
+    v3.note_walk(whole && (q.page >= 2 || page.last.is_none()));
     let at = |p: &paging::LegacyPage| {
         paged.then_some(Paging {
             page: q.page,

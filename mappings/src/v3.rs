@@ -50,11 +50,11 @@ pub trait V3: Fetch {
         crate::paging::WHOLE_PAGE_SIZE
     }
 
-    /// Told before a legacy page of a list is served: its number, and whether the list is a
-    /// whole collection (no filter). Page 2 and later of a whole collection is a walk (a sync
-    /// following `Link`): its joins may be listed whole once instead of fetched by ids on
-    /// every page.
-    fn note_walk(&self, _page: u64, _whole: bool) {}
+    /// Told before a legacy page of a list is translated: whether it is part of a walk over a
+    /// whole collection (no filter, no path parameter) — page 2 or later, or page 1 of a
+    /// collection bigger than one block — as a sync following `Link` reads. Its joins may
+    /// then be listed whole once instead of fetched by ids on every page.
+    fn note_walk(&self, _walking: bool) {}
 
     /// A block kept by [`V3::keep_block`]: its body and `next` target.
     fn block(&self, _key: &str) -> Option<(bytes::Bytes, Option<String>)> {

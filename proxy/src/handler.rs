@@ -230,6 +230,17 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> Served {
         }
     };
     let calls = reader.calls.load(Ordering::Relaxed) as u64;
+    let mut answer = answer;
+    if !answer.headers.iter().any(|(k, _)| k == "X-RateLimit-Limit") {
+        // No v3 call this time: the tenant's window as last seen.
+        let (limit, remaining) = state.pacer.rate(entry.tenant);
+        let rate = RateInfo {
+            limit,
+            remaining,
+            reset: None,
+        };
+        rate_headers(rate, &mut answer.headers);
+    }
     done(&route, answer, label, calls)
 }
 
@@ -493,6 +504,10 @@ fn link_path(path: &str) -> String {
     }
     out
 }
+
+/// v1's documented default: 50 requests per 10 seconds. Answers that have seen nothing of the
+/// tenant's v3 window (before authentication, the HTTP layer's errors) say this.
+pub const V1_DEFAULT_LIMIT: u64 = 50;
 
 /// v1's `X-RateLimit-Limit/Remaining`, rescaled from v3's 30-second window to v1's 10 seconds.
 fn rate_headers(rate: RateInfo, headers: &mut Vec<(String, String)>) {

@@ -28,13 +28,14 @@ type Rows = Arc<Vec<Value>>;
 pub async fn joined(r: &Reader, join: KeyedJoin<'_>) -> Result<Option<Rows>, FetchError> {
     let snaps = &r.state.snapshots;
     let collection = paging::target(join.path, join.query);
-    let key = r.data_key(&format!("{collection}|{}", join.on.text()));
+    // One snapshot per collection (path and query), keyed by every join field asked of it.
+    let key = r.data_key(&collection);
     let size_key = format!("{}|{collection}", r.tenant);
     if !r.fresh
         && let Some(s) = snaps.fresh(&key)
     {
         r.state.metrics.cache_hit("snapshot", true);
-        return lookup(r, s, join.keys).await.map(Some);
+        return lookup(r, s, join).await.map(Some);
     }
     let by_ids = join.keys.len().div_ceil(MAX_IDS) as u64;
     let walking = r.is_walking();
@@ -52,14 +53,14 @@ pub async fn joined(r: &Reader, join: KeyedJoin<'_>) -> Result<Option<Rows>, Fet
         && let Some(s) = snaps.fresh(&key)
     {
         r.state.metrics.cache_hit("snapshot", true);
-        return lookup(r, s, join.keys).await.map(Some);
+        return lookup(r, s, join).await.map(Some);
     }
     r.state.metrics.cache_hit("snapshot", false);
     let probe = !walking && snaps.size(&size_key).is_none();
     match build(r, join, &key, probe).await? {
         Some(s) => {
             snaps.note_size(&size_key, Size::Exact(s.rows));
-            lookup(r, s, join.keys).await.map(Some)
+            lookup(r, s, join).await.map(Some)
         }
         None => {
             snaps.note_size(&size_key, Size::MoreThan(WHOLE_PAGE_SIZE));
@@ -107,10 +108,10 @@ async fn build(
     Ok(snaps.fresh(key))
 }
 
-async fn lookup(r: &Reader, s: Snap, keys: &[String]) -> Result<Rows, FetchError> {
+async fn lookup(r: &Reader, s: Snap, join: KeyedJoin<'_>) -> Result<Rows, FetchError> {
     r.state
         .snapshots
-        .lookup(s, keys)
+        .lookup(s, join.on, join.keys)
         .await
         .map(Arc::new)
         .map_err(|e| FetchError {

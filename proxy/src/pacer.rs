@@ -22,6 +22,7 @@ pub const MAX_WAIT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Default, Clone, Copy)]
 struct Window {
+    limit: Option<u64>,
     remaining: Option<u64>,
     /// Calls started since `remaining` was read.
     spent: u64,
@@ -94,6 +95,20 @@ impl Pacer {
         }
     }
 
+    /// The tenant's window as last seen: limit and what is left of it (less the calls
+    /// started since).
+    pub fn rate(&self, tenant: usize) -> (Option<u64>, Option<u64>) {
+        let m = self.lock();
+        m.get(&tenant).map_or((None, None), |w| {
+            (w.limit, w.remaining.map(|r| r.saturating_sub(w.spent)))
+        })
+    }
+
+    /// The window's size, as v3 said it.
+    pub fn observe_limit(&self, tenant: usize, limit: u64) {
+        self.lock().entry(tenant).or_default().limit = Some(limit);
+    }
+
     /// What a v3 answer said of the window.
     pub fn observe(
         &self,
@@ -142,7 +157,11 @@ mod tests {
         // The third call of the window waits for it to reset.
         let started = Instant::now();
         p.admit(1, far).await.unwrap();
-        assert!(started.elapsed() >= Duration::from_secs(8), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() >= Duration::from_secs(8),
+            "{:?}",
+            started.elapsed()
+        );
         // Another tenant never waited.
         assert_eq!(p.wait(2), Duration::ZERO);
     }
@@ -153,7 +172,10 @@ mod tests {
         p.observe(1, Some(0), None, Some(5));
         let soon = Instant::now() + Duration::from_secs(2);
         let TooLong(w) = p.admit(1, soon).await.unwrap_err();
-        assert!(w > Duration::from_secs(4) && w <= Duration::from_secs(5), "{w:?}");
+        assert!(
+            w > Duration::from_secs(4) && w <= Duration::from_secs(5),
+            "{w:?}"
+        );
         let later = Instant::now() + Duration::from_secs(30);
         let started = Instant::now();
         p.admit(1, later).await.unwrap();

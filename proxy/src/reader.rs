@@ -285,7 +285,12 @@ impl Reader {
         if limit.is_none() && remaining.is_none() {
             return;
         }
-        self.state.pacer.observe(self.tenant, remaining, reset, None);
+        self.state
+            .pacer
+            .observe(self.tenant, remaining, reset, None);
+        if let Some(l) = limit {
+            self.state.pacer.observe_limit(self.tenant, l);
+        }
         if let Ok(mut r) = self.rate.lock() {
             r.limit = limit.or(r.limit);
             r.remaining = match (remaining, r.remaining) {
@@ -370,8 +375,8 @@ impl V3 for Reader {
         self.state.cursors.remove(&self.cursor_key(walk, page));
     }
 
-    fn note_walk(&self, page: u64, whole: bool) {
-        self.walking.store(page >= 2 && whole, Ordering::Relaxed);
+    fn note_walk(&self, walking: bool) {
+        self.walking.store(walking, Ordering::Relaxed);
     }
 
     fn block(&self, key: &str) -> Option<(bytes::Bytes, Option<String>)> {
@@ -408,7 +413,12 @@ impl Reader {
     /// Waits for a slot in the tenant's v3 window; a wait past the request's deadline is
     /// answered 429 at once, with the wait as `Retry-After`.
     async fn pace(&self) -> Result<(), FetchError> {
-        match self.state.pacer.admit(self.tenant, self.pace_deadline).await {
+        match self
+            .state
+            .pacer
+            .admit(self.tenant, self.pace_deadline)
+            .await
+        {
             Ok(()) => Ok(()),
             Err(crate::pacer::TooLong(wait)) => Err(FetchError {
                 retry_after: Some(wait.as_secs_f64().ceil().max(1.0) as u64),

@@ -393,7 +393,13 @@ fn header(req: &Request<Incoming>, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn to_response(a: Answer) -> Response<Full<Bytes>> {
+fn to_response(mut a: Answer) -> Response<Full<Bytes>> {
+    // v1 sent its rate-limit headers on every answer, errors included.
+    if !a.headers.iter().any(|(k, _)| k == "X-RateLimit-Limit") {
+        let n = handler::V1_DEFAULT_LIMIT.to_string();
+        a.headers.push(("X-RateLimit-Limit".into(), n.clone()));
+        a.headers.push(("X-RateLimit-Remaining".into(), n));
+    }
     let mut r = Response::new(Full::new(a.body));
     *r.status_mut() =
         hyper::StatusCode::from_u16(a.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);

@@ -52,6 +52,9 @@ pub struct Snapshots {
     /// The file, deleted when the proxy stops (None: in memory, for tests).
     _file: Option<tempfile::TempPath>,
     index: Mutex<HashMap<String, Snap>>,
+    /// The join fields each snapshot is keyed by (a second join on the same collection by
+    /// another field indexes the rows already held: no v3 call).
+    fields: Mutex<std::collections::HashSet<(i64, String)>>,
     sizes: Mutex<LruCache<String, (Instant, Size)>>,
     flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     next: AtomicI64,
@@ -74,8 +77,8 @@ const SCHEMA: &str = "
     PRAGMA cache_size = -8192;
     CREATE TABLE IF NOT EXISTS rows (snap INTEGER NOT NULL, seq INTEGER NOT NULL, body BLOB NOT NULL);
     CREATE INDEX IF NOT EXISTS rows_at ON rows (snap, seq);
-    CREATE TABLE IF NOT EXISTS keys (snap INTEGER NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL,
-        PRIMARY KEY (snap, key, seq)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS keys (snap INTEGER NOT NULL, field TEXT NOT NULL, key TEXT NOT NULL,
+        seq INTEGER NOT NULL, PRIMARY KEY (snap, field, key, seq)) WITHOUT ROWID;
 ";
 
 impl Snapshots {
@@ -107,6 +110,7 @@ impl Snapshots {
             db: Arc::new(Mutex::new(conn)),
             _file: file,
             index: Mutex::new(HashMap::new()),
+            fields: Mutex::new(Default::default()),
             sizes: Mutex::new(LruCache::new(
                 NonZeroUsize::new(4096).unwrap_or(NonZeroUsize::MIN),
             )),
@@ -160,17 +164,14 @@ impl Snapshots {
         rows: &[Value],
         on: &Selector,
     ) -> Result<(), SnapshotError> {
+        let field = on.text().to_string();
+        self.fields
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((id, field.clone()));
         let prepared: Vec<(Vec<u8>, Vec<String>)> = rows
             .iter()
-            .map(|r| {
-                let mut keys = Vec::new();
-                if let Some(v) = on.get(r).as_deref() {
-                    collect_keys(v, &mut keys);
-                }
-                keys.sort_unstable();
-                keys.dedup();
-                (serde_json::to_vec(r).unwrap_or_default(), keys)
-            })
+            .map(|r| (serde_json::to_vec(r).unwrap_or_default(), keys_of(r, on)))
             .collect();
         self.blocking(move |db| {
             let tx = db.transaction()?;
@@ -178,13 +179,49 @@ impl Snapshots {
                 let mut row =
                     tx.prepare_cached("INSERT INTO rows (snap, seq, body) VALUES (?1, ?2, ?3)")?;
                 let mut key = tx.prepare_cached(
-                    "INSERT OR IGNORE INTO keys (snap, key, seq) VALUES (?1, ?2, ?3)",
+                    "INSERT OR IGNORE INTO keys (snap, field, key, seq) VALUES (?1, ?2, ?3, ?4)",
                 )?;
                 for (i, (body, keys)) in prepared.iter().enumerate() {
                     let s = seq as i64 + i as i64;
                     row.execute(params![id, s, body])?;
                     for k in keys {
-                        key.execute(params![id, k, s])?;
+                        key.execute(params![id, field, k, s])?;
+                    }
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Makes sure a snapshot is keyed by `on` too (indexing the rows it holds; no v3 call).
+    pub async fn key_by(&self, snap: Snap, on: &Selector) -> Result<(), SnapshotError> {
+        let field = on.text().to_string();
+        let new = self
+            .fields
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((snap.id, field.clone()));
+        if !new {
+            return Ok(());
+        }
+        let on = on.clone();
+        self.blocking(move |db| {
+            let tx = db.transaction()?;
+            {
+                let mut rows = tx.prepare_cached("SELECT seq, body FROM rows WHERE snap = ?1")?;
+                let mut key = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO keys (snap, field, key, seq) VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                let all = rows.query_map(params![snap.id], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+                })?;
+                for row in all {
+                    let (seq, body) = row?;
+                    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    for k in keys_of(&v, &on) {
+                        key.execute(params![snap.id, field, k, seq])?;
                     }
                 }
             }
@@ -223,6 +260,10 @@ impl Snapshots {
 
     /// Deletes the rows of a snapshot (abandoned, replaced or expired).
     pub async fn discard(&self, id: i64) {
+        self.fields
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(s, _)| *s != id);
         let r = self
             .blocking(move |db| {
                 db.execute("DELETE FROM rows WHERE snap = ?1", params![id])?;
@@ -235,17 +276,25 @@ impl Snapshots {
         }
     }
 
-    /// The rows whose key is one of `keys`, once each, in the collection's order.
-    pub async fn lookup(&self, snap: Snap, keys: &[String]) -> Result<Vec<Value>, SnapshotError> {
+    /// The rows whose `on` value is one of `keys`, once each, in the collection's order.
+    pub async fn lookup(
+        &self,
+        snap: Snap,
+        on: &Selector,
+        keys: &[String],
+    ) -> Result<Vec<Value>, SnapshotError> {
+        self.key_by(snap, on).await?;
+        let field = on.text().to_string();
         let list = serde_json::to_string(keys).unwrap_or_else(|_| "[]".into());
         let bodies: Vec<Vec<u8>> = self
             .blocking(move |db| {
                 let mut q = db.prepare_cached(
                     "SELECT r.body FROM rows r WHERE r.snap = ?1 AND r.seq IN \
-                     (SELECT k.seq FROM keys k WHERE k.snap = ?1 AND k.key IN \
+                     (SELECT k.seq FROM keys k WHERE k.snap = ?1 AND k.field = ?3 AND k.key IN \
                       (SELECT value FROM json_each(?2))) ORDER BY r.seq",
                 )?;
-                let rows = q.query_map(params![snap.id, list], |r| r.get::<_, Vec<u8>>(0))?;
+                let rows =
+                    q.query_map(params![snap.id, list, field], |r| r.get::<_, Vec<u8>>(0))?;
                 Ok(rows.collect::<Result<Vec<_>, _>>()?)
             })
             .await?;
@@ -269,6 +318,17 @@ impl Snapshots {
     }
 }
 
+/// The join keys of a row: its `on` value(s), each once.
+fn keys_of(row: &Value, on: &Selector) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(v) = on.get(row).as_deref() {
+        collect_keys(v, &mut keys);
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,18 +348,27 @@ mod tests {
         s.commit("k", id, 3).await;
         let snap = s.fresh("k").unwrap();
         let got = s
-            .lookup(snap, &["11".into(), "10".into(), "99".into()])
+            .lookup(snap, &on, &["11".into(), "10".into(), "99".into()])
             .await
             .unwrap();
         let ids: Vec<i64> = got.iter().map(|r| r["id"].as_i64().unwrap()).collect();
         assert_eq!(ids, [1, 3], "row 1 matches two keys and comes once");
+        // Another join field of the same snapshot: indexed from the rows held.
+        let by_id = Selector::parse("id").unwrap();
+        let got = s.lookup(snap, &by_id, &["2".into()]).await.unwrap();
+        assert_eq!(got, vec![rows[1].clone()]);
         // A replacement drops the old rows.
         let id2 = s.begin();
         s.insert(id2, 0, &rows[1..2], &on).await.unwrap();
         s.commit("k", id2, 1).await;
         let snap = s.fresh("k").unwrap();
         assert_eq!(snap.rows, 1);
-        assert!(s.lookup(snap, &["10".into()]).await.unwrap().is_empty());
+        assert!(
+            s.lookup(snap, &on, &["10".into()])
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let left: i64 = s
             .blocking(|db| Ok(db.query_row("SELECT COUNT(*) FROM rows", [], |r| r.get(0))?))
             .await
