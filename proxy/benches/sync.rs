@@ -181,28 +181,7 @@ async fn run(scale: f64, rate: Option<(u32, Duration)>, rate_text: String, extra
         .unwrap()
         .port();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let cfg = format!(
-        "allow_insecure_upstream = true\nlisten = \"{addr}\"\n{extra}\n[limits]\nrequest_timeout_ms = 600000\nretry_budget_ms = 600000\n[[tenants]]\nname = \"bench\"\nclient_id = \"{}\"\nclient_secret_env = \"BENCH_SECRET\"\ntoken_url = \"{}\"\nbase_url = \"{}\"\nread_as = {}\n[[keys]]\nsha256 = \"{}\"\ntenant = \"bench\"\n",
-        harvest_sandbox::DEFAULT_CLIENT_ID,
-        sb.token_url(),
-        sb.base_url(),
-        harvest_sandbox::DEFAULT_ADMIN_USER_ID,
-        harvest_proxy::auth::key_hash_hex(KEY)
-    );
-    let cfg_path = dir.join("proxy.toml");
-    std::fs::File::create(&cfg_path)
-        .unwrap()
-        .write_all(cfg.as_bytes())
-        .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_harvest-proxy"))
-        .arg("--config")
-        .arg(&cfg_path)
-        .env("BENCH_SECRET", harvest_sandbox::DEFAULT_CLIENT_SECRET)
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_proxy(&sb, addr, &extra, &dir);
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
     let base = format!("http://{addr}");
     let ready = Instant::now();
@@ -223,28 +202,8 @@ async fn run(scale: f64, rate: Option<(u32, Duration)>, rate_text: String, extra
     };
     let endpoints = list_endpoints();
     let started = Instant::now();
-    let mut full = Walked::default();
-    let mut peak = 0;
-    for (path, _) in &endpoints {
-        walk(
-            &client,
-            format!("{base}{path}?per_page=100"),
-            &auth,
-            &mut full,
-        )
-        .await;
-        peak = peak.max(rss_kib(child.id()).1);
-    }
-    let full_secs = started.elapsed().as_secs_f64();
-    let full_stats = sb.stats();
-    // The re-sync: what changed since a moment after the sync started (nothing here, but
-    // connectors ask, and each ask costs).
-    let resync_since = harvest_sandbox::time::rfc3339_s(harvest_sandbox::time::now_ms());
-    let mut resync = Walked::default();
-    for (path, _) in endpoints.iter().filter(|(_, u)| *u) {
-        let url = format!("{base}{path}?per_page=100&updated_after={resync_since}");
-        walk(&client, url, &auth, &mut resync).await;
-    }
+    let (full, resync, full_secs, full_stats, peak) =
+        sync(&client, &base, &auth, &endpoints, &sb, child.id()).await;
     let total_secs = started.elapsed().as_secs_f64();
     let stats = sb.stats();
     let (rss_now, hwm) = rss_kib(child.id());
@@ -252,15 +211,7 @@ async fn run(scale: f64, rate: Option<(u32, Duration)>, rate_text: String, extra
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&dir);
 
-    let mut per: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
-    for (route, n) in &full_stats.by_route {
-        let Some(path) = route.strip_prefix("GET /v3/") else {
-            continue;
-        };
-        let records = sb.records(path).len() as u64;
-        let floor = records.div_ceil(FLOOR_PAGE).max(1);
-        per.insert(path.to_string(), (*n, floor, records));
-    }
+    let per = per_collection(&sb, &full_stats);
     let calls: u64 = per.values().map(|v| v.0).sum();
     let floor: u64 = per.values().map(|v| v.1).sum();
     let all_calls = stats.v3_calls();
@@ -314,4 +265,88 @@ async fn run(scale: f64, rate: Option<(u32, Duration)>, rate_text: String, extra
         );
     }
     sb.shutdown().await;
+}
+
+/// The proxy under test, as a child process, with a config for the sandbox.
+fn spawn_proxy(
+    sb: &harvest_sandbox::Sandbox,
+    addr: SocketAddr,
+    extra: &str,
+    dir: &std::path::Path,
+) -> std::process::Child {
+    let cfg = format!(
+        "allow_insecure_upstream = true\nlisten = \"{addr}\"\n{extra}\n[limits]\nrequest_timeout_ms = 600000\nretry_budget_ms = 600000\n[[tenants]]\nname = \"bench\"\nclient_id = \"{}\"\nclient_secret_env = \"BENCH_SECRET\"\ntoken_url = \"{}\"\nbase_url = \"{}\"\nread_as = {}\n[[keys]]\nsha256 = \"{}\"\ntenant = \"bench\"\n",
+        harvest_sandbox::DEFAULT_CLIENT_ID,
+        sb.token_url(),
+        sb.base_url(),
+        harvest_sandbox::DEFAULT_ADMIN_USER_ID,
+        harvest_proxy::auth::key_hash_hex(KEY)
+    );
+    let cfg_path = dir.join("proxy.toml");
+    std::fs::File::create(&cfg_path)
+        .unwrap()
+        .write_all(cfg.as_bytes())
+        .unwrap();
+    Command::new(env!("CARGO_BIN_EXE_harvest-proxy"))
+        .arg("--config")
+        .arg(&cfg_path)
+        .env("BENCH_SECRET", harvest_sandbox::DEFAULT_CLIENT_SECRET)
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap()
+}
+
+/// Per v3 collection read: calls, floor (its records at 500 a call) and records.
+fn per_collection(
+    sb: &harvest_sandbox::Sandbox,
+    stats: &harvest_sandbox::StatsSnapshot,
+) -> BTreeMap<String, (u64, u64, u64)> {
+    let mut per = BTreeMap::new();
+    for (route, n) in &stats.by_route {
+        let Some(path) = route.strip_prefix("GET /v3/") else {
+            continue;
+        };
+        let records = sb.records(path).len() as u64;
+        let floor = records.div_ceil(FLOOR_PAGE).max(1);
+        per.insert(path.to_string(), (*n, floor, records));
+    }
+    per
+}
+
+/// The walks, then the re-syncs: what each cost, the walk's time and v3 counters, and the
+/// proxy's peak RSS sampled between endpoints.
+async fn sync(
+    client: &HttpClient,
+    base: &str,
+    auth: &str,
+    endpoints: &[(String, bool)],
+    sb: &harvest_sandbox::Sandbox,
+    pid: u32,
+) -> (Walked, Walked, f64, harvest_sandbox::StatsSnapshot, u64) {
+    let started = Instant::now();
+    let mut full = Walked::default();
+    let mut peak = 0;
+    for (path, _) in endpoints {
+        walk(
+            client,
+            format!("{base}{path}?per_page=100"),
+            auth,
+            &mut full,
+        )
+        .await;
+        peak = peak.max(rss_kib(pid).1);
+    }
+    let full_secs = started.elapsed().as_secs_f64();
+    let full_stats = sb.stats();
+    // The re-sync: what changed since a moment after the sync started (nothing here, but
+    // connectors ask, and each ask costs).
+    let resync_since = harvest_sandbox::time::rfc3339_s(harvest_sandbox::time::now_ms());
+    let mut resync = Walked::default();
+    for (path, _) in endpoints.iter().filter(|(_, u)| *u) {
+        let url = format!("{base}{path}?per_page=100&updated_after={resync_since}");
+        walk(client, url, auth, &mut resync).await;
+    }
+    (full, resync, full_secs, full_stats, peak)
 }
