@@ -28,6 +28,9 @@ use tokio::time::Instant;
 use harvest_mappings::engine::collect_keys;
 use harvest_mappings::selector::Selector;
 
+/// The oldest a snapshot is ever served, however busy its walk.
+pub const MAX_AGE: Duration = Duration::from_secs(900);
+
 /// How long what is known of a collection's size is believed.
 pub const SIZE_TTL: Duration = Duration::from_secs(3600);
 
@@ -36,6 +39,9 @@ pub const SIZE_TTL: Duration = Duration::from_secs(3600);
 pub struct Snap {
     id: i64,
     at: Instant,
+    /// Last served: a walk in progress keeps its snapshot (a paced walk at 10× the data takes
+    /// longer than the TTL), up to [`MAX_AGE`].
+    used: Instant,
     pub rows: u64,
 }
 
@@ -120,13 +126,21 @@ impl Snapshots {
         })
     }
 
-    /// The complete snapshot under `key`, if younger than the TTL.
+    /// A snapshot is live while it was served less than the TTL ago and built less than
+    /// [`MAX_AGE`] ago.
+    fn live(&self, s: &Snap) -> bool {
+        s.used.elapsed() < self.ttl && s.at.elapsed() < MAX_AGE
+    }
+
+    /// The complete snapshot under `key`, if live (and now used).
     pub fn fresh(&self, key: &str) -> Option<Snap> {
-        let index = self.index.lock().unwrap_or_else(|p| p.into_inner());
-        index
-            .get(key)
-            .copied()
-            .filter(|s| s.at.elapsed() < self.ttl)
+        let mut index = self.index.lock().unwrap_or_else(|p| p.into_inner());
+        let s = index.get_mut(key)?;
+        if !self.live(s) {
+            return None;
+        }
+        s.used = Instant::now();
+        Some(*s)
     }
 
     pub fn size(&self, collection: &str) -> Option<Size> {
@@ -240,13 +254,14 @@ impl Snapshots {
             let snap = Snap {
                 id,
                 at: Instant::now(),
+                used: Instant::now(),
                 rows,
             };
             if let Some(old) = index.insert(key.to_string(), snap) {
                 dead.push(old.id);
             }
             index.retain(|_, s| {
-                let live = s.at.elapsed() < self.ttl;
+                let live = self.live(s);
                 if !live {
                     dead.push(s.id);
                 }
