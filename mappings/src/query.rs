@@ -145,16 +145,8 @@ pub fn translate(
             out.per_page = default.max(1) as u64;
         }
     }
-    if let Some(primary) = ep.v3.first() {
-        for (k, tmpl) in &primary.query {
-            // A path parameter left off (an optional last segment): its filter is not sent.
-            if ep.optional_last && !filled(tmpl, path_params) {
-                continue;
-            }
-            out.params.push((k.clone(), fill(tmpl, path_params)));
-        }
-        out.fixed = out.params.len();
-    }
+    out.params = fixed_query(ep, path_params);
+    out.fixed = out.params.len();
     let mut filters: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for (name, value) in legacy {
         let Some(p) = ep.param(name) else {
@@ -283,6 +275,20 @@ fn send_filters(filters: BTreeMap<String, Vec<(String, String)>>, out: &mut V3Qu
 }
 
 /// Fills `{name}` placeholders from path parameters.
+/// The primary call's query as the mapping fixes it, path parameters filled in. A path
+/// parameter left off (an optional last segment) sends none of the entries that name it.
+fn fixed_query(ep: &Endpoint, path_params: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    let Some(primary) = ep.v3.first() else {
+        return Vec::new();
+    };
+    primary
+        .query
+        .iter()
+        .filter(|(_, tmpl)| !ep.optional_last || filled(tmpl, path_params))
+        .map(|(k, tmpl)| (k.clone(), fill(tmpl, path_params)))
+        .collect()
+}
+
 /// Whether every `{name}` of a template has a value.
 fn filled(tmpl: &str, params: &BTreeMap<String, String>) -> bool {
     tmpl.split('{').skip(1).all(|rest| {

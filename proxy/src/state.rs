@@ -176,6 +176,8 @@ pub struct State {
     pub snapshots: crate::snapshots::Snapshots,
     /// One v3 rate window per tenant.
     pub pacer: crate::pacer::Pacer,
+    /// The bound on legacy requests in flight.
+    pub admission: crate::admission::Admission,
     pub ready: AtomicBool,
     /// The embedded store (idempotency keys of writes).
     pub store: crate::store::Store,
@@ -214,6 +216,7 @@ impl State {
             generations: Default::default(),
             snapshots,
             pacer: Default::default(),
+            admission: crate::admission::Admission::new(config.limits.admission),
             upstream,
             catalog,
             config,
