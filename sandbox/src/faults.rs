@@ -349,6 +349,8 @@ fn route_of(route: &str) -> RouteMatch {
 struct FaultState {
     plan: FaultPlan,
     rng: ChaCha8Rng,
+    /// Requests given another action than `Ok` so far.
+    injected: usize,
 }
 
 /// Runtime handle to the active fault plan (cheap to clone, shared with the server).
@@ -369,12 +371,23 @@ impl Faults {
             inner: Arc::new(Mutex::new(FaultState {
                 plan,
                 rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_fa17),
+                injected: 0,
             })),
         }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, FaultState> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Restarts the random draws of `rate:` and `mix:` rules from this seed.
+    pub fn reseed(&self, seed: u64) {
+        self.lock().rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_fa17);
+    }
+
+    /// How many requests were given a fault (any action but `ok`) so far.
+    pub fn injected(&self) -> usize {
+        self.lock().injected
     }
 
     /// Replaces the plan.
@@ -411,7 +424,15 @@ impl Faults {
     /// Decides what happens to a `method` request for `path`.
     pub fn next_action_for(&self, method: &str, path: &str) -> FaultAction {
         let mut st = self.lock();
-        let FaultState { plan, rng } = &mut *st;
+        let action = Self::decide(&mut st, method, path);
+        if action != FaultAction::Ok {
+            st.injected += 1;
+        }
+        action
+    }
+
+    fn decide(st: &mut FaultState, method: &str, path: &str) -> FaultAction {
+        let FaultState { plan, rng, .. } = st;
         for rule in plan.rules.iter_mut() {
             if !rule.route.matches(path) || !rule.methods.matches(method) {
                 continue;
@@ -561,7 +582,10 @@ mod tests {
         assert_eq!(f.next_action("/v3/notes"), FaultAction::Ok);
         let f = Faults::new(FaultPlan::parse("PATCH /v3/*=always:500").unwrap(), 1);
         assert_eq!(f.next_action_for("POST", "/v3/x"), FaultAction::Ok);
-        assert_eq!(f.next_action_for("patch", "/v3/x"), FaultAction::Status(500));
+        assert_eq!(
+            f.next_action_for("patch", "/v3/x"),
+            FaultAction::Status(500)
+        );
     }
 
     #[test]
@@ -575,9 +599,7 @@ mod tests {
                 ),
                 seed,
             );
-            (0..2000)
-                .map(|_| f.next_action("/x/y"))
-                .collect::<Vec<_>>()
+            (0..2000).map(|_| f.next_action("/x/y")).collect::<Vec<_>>()
         };
         let a = run(3);
         assert_eq!(a, run(3));
