@@ -168,3 +168,23 @@ fn open_greenhouse_mcp_write_tools_are_applied_and_read_back() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     assert_eq!(writes.len(), SERVED.len() + V1_REFUSED.len(), "{out}");
 }
+
+#[test]
+fn pipedream_create_and_attach_actions_are_applied_and_read_back() {
+    setup();
+    let p = start_proxy();
+    let modules = clients_dir().join("node/node_modules");
+    let out = run(Command::new("node")
+        .arg(root().join("tests/clients/pipedream_client.mjs"))
+        .arg(&modules)
+        .args([&format!("http://{}", p.addr), KEY, "write", ACTING]));
+    let writes = out["writes"].as_object().expect("writes");
+    for action in [
+        "create-candidate",
+        "create-prospect",
+        "add-attachment-to-candidate",
+    ] {
+        let w = &writes[action];
+        assert!(w["ok"] == true && w["visible"] == true, "{action}: {w}");
+    }
+}
