@@ -13,6 +13,7 @@
 pub mod access;
 pub mod admission;
 pub mod auth;
+pub mod coalesce;
 pub mod config;
 pub mod conns;
 pub mod errors;

@@ -178,6 +178,8 @@ pub struct State {
     pub pacer: crate::pacer::Pacer,
     /// The bound on legacy requests in flight.
     pub admission: crate::admission::Admission,
+    /// Identical v3 GETs in flight, made once.
+    pub flights: crate::coalesce::Coalescer<crate::reader::Flight>,
     pub ready: AtomicBool,
     /// The embedded store (idempotency keys of writes).
     pub store: crate::store::Store,
@@ -217,6 +219,7 @@ impl State {
             snapshots,
             pacer: Default::default(),
             admission: crate::admission::Admission::new(config.limits.admission),
+            flights: Default::default(),
             upstream,
             catalog,
             config,

@@ -105,10 +105,12 @@ async fn beyond_the_connection_limit_a_busy_proxy_answers_503_with_retry_after()
         .faults()
         .set_spec("/v3/sources=always:delay:1500")
         .unwrap();
-    let slow: Vec<_> = (0..2)
-        .map(|_| {
+    // Two different v3 pages (blocks of 498 and 497 rows; identical v3 GETs would be one call).
+    let slow: Vec<_> = [3, 7]
+        .into_iter()
+        .map(|n| {
             let s = s.clone();
-            tokio::spawn(async move { s.get("/v1/sources").await.status })
+            tokio::spawn(async move { s.get(&format!("/v1/sources?per_page={n}")).await.status })
         })
         .collect();
     // Both slots busy: their requests are at v3.
@@ -434,4 +436,52 @@ async fn requests_beyond_the_in_flight_bound_are_answered_503_or_429_with_retry_
         );
         Arc::try_unwrap(s).ok().expect("one owner").stop().await;
     }
+}
+
+/// Identical v3 GETs in flight at the same time are made once: 20 clients asking for the same
+/// page at once cost one v3 call, and each gets the whole answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identical_concurrent_reads_are_coalesced_into_one_v3_call() {
+    let s = Arc::new(Stack::start(small()).await);
+    let alone = s.get("/v1/sources?per_page=5").await;
+    assert_eq!(alone.status, 200);
+    let before = s
+        .sandbox
+        .stats()
+        .by_route
+        .get("GET /v3/sources")
+        .copied()
+        .unwrap_or(0);
+    s.sandbox
+        .faults()
+        .set_spec("/v3/sources=always:delay:500")
+        .unwrap();
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                let r = s.get("/v1/sources?per_page=5").await;
+                (r.status, r.json())
+            })
+        })
+        .collect();
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        assert_eq!((status, &body), (200, &alone.json()));
+    }
+    let made = s
+        .sandbox
+        .stats()
+        .by_route
+        .get("GET /v3/sources")
+        .copied()
+        .unwrap_or(0)
+        - before;
+    // One call, or very few if a request arrived after the first call was answered.
+    assert!(
+        (1..=3).contains(&made),
+        "{made} v3 calls for 20 identical requests"
+    );
+    s.sandbox.faults().clear();
+    Arc::try_unwrap(s).ok().expect("one owner").stop().await;
 }
