@@ -53,9 +53,36 @@ pub struct Admitted {
 pub struct Admission {
     limits: AdmissionLimits,
     global: Arc<Semaphore>,
-    /// Per tenant slot; bounded by the config's tenants.
-    tenants: Mutex<HashMap<usize, Arc<Semaphore>>>,
+    tenants: TenantSlots,
     queued: AtomicUsize,
+}
+
+/// A number of slots per tenant (one semaphore per tenant slot; bounded by the config's
+/// tenants). Also bounds each tenant's v3 connections in use.
+pub struct TenantSlots {
+    per_tenant: usize,
+    map: Mutex<HashMap<usize, Arc<Semaphore>>>,
+}
+
+impl TenantSlots {
+    pub fn new(per_tenant: usize) -> TenantSlots {
+        TenantSlots {
+            per_tenant: per_tenant.max(1),
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn of(&self, tenant: usize) -> Arc<Semaphore> {
+        let mut m = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        m.entry(tenant)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.per_tenant)))
+            .clone()
+    }
+
+    /// Waits for one of the tenant's slots.
+    pub async fn acquire(&self, tenant: usize) -> Option<OwnedSemaphorePermit> {
+        self.of(tenant).acquire_owned().await.ok()
+    }
 }
 
 /// Counts a waiting request for as long as it waits.
@@ -72,7 +99,7 @@ impl Admission {
         Admission {
             limits,
             global: Arc::new(Semaphore::new(limits.in_flight.max(1))),
-            tenants: Mutex::new(HashMap::new()),
+            tenants: TenantSlots::new(limits.in_flight_per_tenant),
             queued: AtomicUsize::new(0),
         }
     }
@@ -91,18 +118,11 @@ impl Admission {
         self.queued.load(Ordering::Acquire)
     }
 
-    fn tenant(&self, slot: usize) -> Arc<Semaphore> {
-        let mut t = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
-        t.entry(slot)
-            .or_insert_with(|| Arc::new(Semaphore::new(self.limits.in_flight_per_tenant.max(1))))
-            .clone()
-    }
-
     /// A slot for a request of `tenant`: at once if free, else after waiting in the queue (if
     /// it has room) for at most the queue wait. The tenant's share is taken first, so a
     /// tenant over its share never holds a slot of the whole proxy while it waits.
     pub async fn admit(&self, tenant: usize) -> Result<Admitted, Refused> {
-        let t = self.tenant(tenant);
+        let t = self.tenants.of(tenant);
         if let (Ok(tp), Ok(gp)) = (
             t.clone().try_acquire_owned(),
             self.global.clone().try_acquire_owned(),

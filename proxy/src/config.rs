@@ -67,6 +67,7 @@ struct LimitsFile {
     max_in_flight_per_tenant: Option<usize>,
     max_queued: Option<usize>,
     queue_wait_ms: Option<u64>,
+    max_upstream_per_tenant: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -138,6 +139,8 @@ pub struct Limits {
     pub drain_timeout: Duration,
     /// Legacy requests served at once (all tenants, per tenant) and the queue before them.
     pub admission: crate::admission::AdmissionLimits,
+    /// v3 calls of one tenant in progress at once (its upstream connections in use).
+    pub max_upstream_per_tenant: usize,
 }
 
 impl Default for Limits {
@@ -159,6 +162,7 @@ impl Default for Limits {
             token_backoff: Duration::from_secs(2),
             drain_timeout: Duration::from_secs(10),
             admission: Default::default(),
+            max_upstream_per_tenant: 32,
         }
     }
 }
@@ -422,6 +426,7 @@ impl Limits {
                 "max_in_flight_per_tenant",
                 self.admission.in_flight_per_tenant,
             ),
+            ("max_upstream_per_tenant", self.max_upstream_per_tenant),
         ];
         for (name, n) in counts {
             if n == 0 {
@@ -643,6 +648,9 @@ fn limits(l: &LimitsFile) -> Limits {
             queue: l.max_queued.unwrap_or(d.admission.queue),
             queue_wait: ms(l.queue_wait_ms, d.admission.queue_wait),
         },
+        max_upstream_per_tenant: l
+            .max_upstream_per_tenant
+            .unwrap_or(d.max_upstream_per_tenant),
     }
 }
 

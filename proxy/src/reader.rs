@@ -169,6 +169,7 @@ impl Reader {
                 .run(&flight, || async {
                     self.pace().await.map_err(FlightError::Paced)?;
                     self.calls.fetch_add(1, Ordering::Relaxed);
+                    let _conn = st.upstream_slots.acquire(self.tenant).await;
                     let r = st.upstream.get(&url, &token).await;
                     st.metrics
                         .upstream_latency
@@ -507,10 +508,12 @@ impl V3Write for Reader {
                     }
                 };
                 self.calls.fetch_add(1, Ordering::Relaxed);
+                let conn = st.upstream_slots.acquire(self.tenant).await;
                 let result = st
                     .upstream
                     .write(&call.method, &url, &token, call.body.as_ref())
                     .await;
+                drop(conn);
                 if let Ok(r) = &result {
                     self.note_rate(&r.headers);
                 }
