@@ -14,6 +14,7 @@ pub mod access;
 pub mod auth;
 pub mod config;
 pub mod conns;
+pub mod doctor;
 pub mod errors;
 pub mod handler;
 pub mod joins;

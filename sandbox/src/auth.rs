@@ -307,6 +307,48 @@ impl Authority {
         (200, Value::Object(out))
     }
 
+    /// `POST /introspect` (RFC 7662): a client's Basic credentials and the form field `token`;
+    /// answers `active` and, for a live token, its `scope` (space-separated), `sub`,
+    /// `client_id` and `exp`.
+    pub fn introspect_endpoint(&self, authorization: Option<&str>, body: &[u8]) -> TokenReply {
+        let known = basic_credentials(authorization).is_some_and(|(id, secret)| {
+            self.creds().clients.iter().any(|c| {
+                ct_eq(c.id.as_bytes(), id.as_bytes()) && ct_eq(c.secret.as_bytes(), secret.as_bytes())
+            })
+        });
+        if !known {
+            return (401, json!({"error": "invalid_client"}));
+        }
+        let token = form_urlencoded::parse(body)
+            .find(|(k, _)| k == "token")
+            .map(|(_, v)| v.into_owned());
+        let Some(token) = token.filter(|t| !t.is_empty()) else {
+            return (
+                400,
+                json!({"error": "invalid_request", "error_description": "the form field `token` is required"}),
+            );
+        };
+        let Some(p) = self.verify(&token) else {
+            return (200, json!({"active": false}));
+        };
+        let scope = match &p.scopes {
+            Scopes::All(_) => crate::writes::all_scopes().join(" "),
+            Scopes::List(l) => l.join(" "),
+        };
+        let exp = token
+            .split('.')
+            .nth(1)
+            .and_then(|c| URL_SAFE_NO_PAD.decode(c).ok())
+            .and_then(|c| serde_json::from_slice::<Value>(&c).ok())
+            .and_then(|c| c.get("exp").and_then(Value::as_i64));
+        let client_id = p.credential.strip_prefix("legacy:").map_or(p.credential.as_str(), |_| "");
+        (
+            200,
+            json!({"active": true, "scope": scope, "sub": p.sub.to_string(), "client_id": client_id,
+                "token_type": "Bearer", "exp": exp}),
+        )
+    }
+
     /// `POST /auth/token` (legacy API key as Basic username, empty password; optional `{"sub": n}`).
     pub fn legacy_endpoint(
         &self,
