@@ -154,14 +154,16 @@ async fn probe(up: &Upstream, url: &str, token: &Secret) -> Result<(u16, Value),
     Err("v3 kept answering 429 (rate limited)".into())
 }
 
-/// v3's message of an error answer (`{"message"}` or `{"errors": [...]}`), clipped.
+/// v3's message of an error answer (`{"message", "errors": [...]}`), clipped.
 fn v3_message(body: &Value) -> String {
-    let m = body["message"]
-        .as_str()
-        .map(str::to_string)
-        .or_else(|| body["errors"].as_array().map(|e| Value::Array(e.clone()).to_string()))
-        .unwrap_or_default();
-    m.chars().take(200).collect()
+    let mut parts: Vec<String> = body["message"].as_str().map(str::to_string).into_iter().collect();
+    if let Some(errors) = body["errors"].as_array() {
+        parts.extend(errors.iter().take(3).map(|e| match e {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }));
+    }
+    parts.join(": ").chars().take(200).collect()
 }
 
 /// `GET /v3/<resource>` of a read scope `harvest:<resource>:list`.
@@ -208,7 +210,11 @@ async fn probe_scopes(
             Ok((403, body)) => {
                 let m = v3_message(&body);
                 if m.to_ascii_lowercase().contains("site admin") {
-                    rep.problems.push(format!("GET {path}: 403 {m}"));
+                    // Said once: every read answers the same.
+                    let p = format!("reads are refused to the read user: {m}");
+                    if !rep.problems.contains(&p) {
+                        rep.problems.push(p);
+                    }
                     Held::Unknown
                 } else {
                     Held::No
