@@ -53,27 +53,38 @@ fn config(sb: &harvest_sandbox::Sandbox, scan_output: &str) -> Config {
     Config::parse("proxy.toml", &text, &secret).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
-/// A GET route without parameters that the key may not call.
-fn outside(c: &Config) -> String {
+/// A route the key may not call (a GET when there is one), as `(method, concrete path)`.
+fn outside(c: &Config) -> (String, String) {
     let cat = Catalog::embedded().unwrap();
     let mut p = c.keys[0].endpoints.clone();
     p.compile(cat).unwrap();
-    cat.endpoints()
+    let mut refused: Vec<_> = cat
+        .endpoints()
         .iter()
         .enumerate()
-        .find(|(i, e)| {
-            e.method == "GET" && !e.path.contains('{') && e.status != Status::Unsupported && !p.allows(*i)
-        })
-        .map(|(_, e)| e.path.clone())
-        .expect("the key does not allow every GET route")
+        .filter(|(i, e)| e.status != Status::Unsupported && !p.allows(*i))
+        .map(|(_, e)| e)
+        .collect();
+    refused.sort_by_key(|e| (e.method != "GET", e.path.matches('{').count()));
+    let e = refused.first().expect("the scanned key does not allow every endpoint");
+    let path: Vec<&str> = e
+        .path
+        .split('/')
+        .map(|s| if s.starts_with('{') { "1" } else { s })
+        .collect();
+    (e.method.clone(), path.join("/"))
 }
 
-/// A raw `GET path` with the key: the status code.
-fn get_status(addr: SocketAddr, path: &str) -> u16 {
+/// A raw request with the key and no body: the status code.
+fn status_of(addr: SocketAddr, (method, path): &(String, String)) -> u16 {
     let auth = base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:"));
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nOn-Behalf-Of: 100001\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut buf = String::new();
     let _ = s.read_to_string(&mut buf);
     buf.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
@@ -96,8 +107,9 @@ async fn check(package: &Path, client: impl FnOnce(SocketAddr) -> Command + Send
     }
     assert!(sb.stats().v3_calls() > 0);
     sb.reset_stats();
-    let status = tokio::task::spawn_blocking(move || get_status(addr, &refused)).await.unwrap();
-    assert_eq!(status, 403, "an endpoint outside the scanned list is refused");
+    let call = refused.clone();
+    let status = tokio::task::spawn_blocking(move || status_of(addr, &call)).await.unwrap();
+    assert_eq!(status, 403, "{refused:?}, outside the scanned list, is refused");
     assert_eq!(sb.stats().total, 0, "refused before any v3 call (nor token)");
     sb.shutdown().await;
 }
