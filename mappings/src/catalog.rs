@@ -521,7 +521,8 @@ impl Catalog {
     /// for a write answered by a read back (`answer = { read = … }`), the calls of that read.
     pub fn calls_made<'a>(&'a self, ep: &'a Endpoint) -> Vec<&'a V3Call> {
         let mut out: Vec<&V3Call> = ep.v3.iter().collect();
-        if let Some(crate::write::WriteAnswer::Read { path, .. }) = ep.write.as_ref().map(|w| &w.answer)
+        if let Some(crate::write::WriteAnswer::Read { path, .. }) =
+            ep.write.as_ref().map(|w| &w.answer)
         {
             // `{steps.0.id}` → a concrete segment: only the route matters here.
             let concrete: String = path

@@ -73,8 +73,11 @@ enum Held {
     Unknown,
 }
 
-/// What the tenant's keys need: key label → needs, from the catalogue.
-fn needs_of(config: &Config, catalog: &Catalog, tenant: usize) -> Result<Vec<(String, BTreeSet<Need>, usize)>, String> {
+/// A key's label, what it needs, and how many endpoints it may call.
+type KeyNeeds = (String, BTreeSet<Need>, usize);
+
+/// What the tenant's keys need, from the catalogue.
+fn needs_of(config: &Config, catalog: &Catalog, tenant: usize) -> Result<Vec<KeyNeeds>, String> {
     let mut out = Vec::new();
     for k in config.keys.iter().filter(|k| k.tenant == tenant) {
         let mut perms = k.endpoints.clone();
@@ -112,9 +115,15 @@ fn introspection_url(token_url: &str) -> Option<String> {
 }
 
 /// The scopes the token holds, by RFC 7662 introspection; None when not offered.
-async fn introspect(tenant: &Tenant, token: &Secret, up: &Arc<Upstream>) -> Option<Result<BTreeSet<String>, String>> {
+async fn introspect(
+    tenant: &Tenant,
+    token: &Secret,
+    up: &Arc<Upstream>,
+) -> Option<Result<BTreeSet<String>, String>> {
     use oauth2::basic::BasicClient;
-    use oauth2::{AccessToken, ClientId, ClientSecret, IntrospectionUrl, TokenIntrospectionResponse};
+    use oauth2::{
+        AccessToken, ClientId, ClientSecret, IntrospectionUrl, TokenIntrospectionResponse,
+    };
     let url = IntrospectionUrl::new(introspection_url(&tenant.token_url)?).ok()?;
     let client = BasicClient::new(ClientId::new(tenant.client_id.clone()))
         .set_client_secret(ClientSecret::new(tenant.client_secret.expose().to_string()))
@@ -127,7 +136,9 @@ async fn introspect(tenant: &Tenant, token: &Secret, up: &Arc<Upstream>) -> Opti
     let access = AccessToken::new(token.expose().to_string());
     let resp = client.introspect(&access).request_async(&http).await.ok()?;
     if !resp.active() {
-        return Some(Err("the token endpoint's own introspection calls the new token inactive".into()));
+        return Some(Err(
+            "the token endpoint's own introspection calls the new token inactive".into(),
+        ));
     }
     let scopes = resp.scopes()?;
     Some(Ok(scopes.iter().map(|s| s.to_string()).collect()))
@@ -136,7 +147,10 @@ async fn introspect(tenant: &Tenant, token: &Secret, up: &Arc<Upstream>) -> Opti
 /// `GET url` once (one retry after a 429, waiting at most 5 s): status and JSON body.
 async fn probe(up: &Upstream, url: &str, token: &Secret) -> Result<(u16, Value), String> {
     for attempt in 0..2 {
-        let r = up.get(url, token).await.map_err(|e| format!("v3 could not be reached: {e}"))?;
+        let r = up
+            .get(url, token)
+            .await
+            .map_err(|e| format!("v3 could not be reached: {e}"))?;
         if r.status.as_u16() == 429 && attempt == 0 {
             let wait = r
                 .headers
@@ -156,7 +170,11 @@ async fn probe(up: &Upstream, url: &str, token: &Secret) -> Result<(u16, Value),
 
 /// v3's message of an error answer (`{"message", "errors": [...]}`), clipped.
 fn v3_message(body: &Value) -> String {
-    let mut parts: Vec<String> = body["message"].as_str().map(str::to_string).into_iter().collect();
+    let mut parts: Vec<String> = body["message"]
+        .as_str()
+        .map(str::to_string)
+        .into_iter()
+        .collect();
     if let Some(errors) = body["errors"].as_array() {
         parts.extend(errors.iter().take(3).map(|e| match e {
             Value::String(s) => s.clone(),
@@ -169,7 +187,8 @@ fn v3_message(body: &Value) -> String {
 /// `GET /v3/<resource>` of a read scope `harvest:<resource>:list`.
 fn list_path(scope: &str) -> Option<String> {
     let r = scope.strip_prefix("harvest:")?.strip_suffix(":list")?;
-    (!r.is_empty() && r.chars().all(|c| c.is_ascii_lowercase() || c == '_')).then(|| format!("/v3/{r}"))
+    (!r.is_empty() && r.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .then(|| format!("/v3/{r}"))
 }
 
 /// Progress on a terminal for the probes.
@@ -178,7 +197,8 @@ fn bar(len: usize, progress: bool) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let b = indicatif::ProgressBar::new(len as u64);
-    if let Ok(s) = indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}") {
+    if let Ok(s) = indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
+    {
         b.set_style(s.progress_chars("=> "));
     }
     b.set_prefix("probing v3 reads");
@@ -221,7 +241,10 @@ async fn probe_scopes(
                 }
             }
             Ok((status, body)) => {
-                rep.problems.push(format!("GET {path}: v3 answered {status} {}", v3_message(&body)));
+                rep.problems.push(format!(
+                    "GET {path}: v3 answered {status} {}",
+                    v3_message(&body)
+                ));
                 Held::Unknown
             }
             Err(e) => {
@@ -252,15 +275,23 @@ async fn check_read_user(
         rep.v3_calls += 1;
         match probe(up, &url, token).await {
             Ok((200, body)) => {
-                let user = body.as_array().and_then(|a| a.iter().find(|u| u["id"].as_u64() == Some(id)));
+                let user = body
+                    .as_array()
+                    .and_then(|a| a.iter().find(|u| u["id"].as_u64() == Some(id)));
                 return match user.map(|u| u["site_admin"].as_bool()) {
                     Some(Some(true)) => "site admin".into(),
-                    Some(Some(false)) => format!("user {id} is not a site admin: v3 answers reads only for site admins; set read_as to a site admin"),
+                    Some(Some(false)) => format!(
+                        "user {id} is not a site admin: v3 answers reads only for site admins; set read_as to a site admin"
+                    ),
                     Some(None) => format!("user {id}: v3's user record has no site_admin field"),
                     None => format!("user {id} is not among v3's users (GET /v3/users?ids={id})"),
                 };
             }
-            Ok((403, body)) if v3_message(&body).to_ascii_lowercase().contains("site admin") => {
+            Ok((403, body))
+                if v3_message(&body)
+                    .to_ascii_lowercase()
+                    .contains("site admin") =>
+            {
                 return format!("user {id} is not a site admin: {}", v3_message(&body));
             }
             Ok(_) | Err(_) => {}
@@ -269,16 +300,58 @@ async fn check_read_user(
     if held.values().any(|h| *h == Held::Yes) && !rep.scopes_checked_by.eq("introspection") {
         return "site admin (its reads succeed)".into();
     }
-    for s in held.iter().filter(|(_, h)| **h == Held::Yes).map(|(s, _)| s) {
+    for s in held
+        .iter()
+        .filter(|(_, h)| **h == Held::Yes)
+        .map(|(s, _)| s)
+    {
         let Some(path) = list_path(s) else { continue };
         rep.v3_calls += 1;
         match probe(up, &format!("{base}{path}?per_page=1"), token).await {
             Ok((200..=299, _)) => return "site admin (its reads succeed)".into(),
-            Ok((403, body)) => return format!("user {id} cannot read GET {path}: {}", v3_message(&body)),
+            Ok((403, body)) => {
+                return format!("user {id} cannot read GET {path}: {}", v3_message(&body));
+            }
             _ => {}
         }
     }
     format!("user {id}: could not be checked (the credential can read nothing this check may call)")
+}
+
+/// The per-key failures and the tenant's missing and unverified scopes.
+fn conclude(rep: &mut TenantReport, keys: Vec<KeyNeeds>, held: &BTreeMap<String, Held>) {
+    for (label, needs, count) in keys {
+        let pick = |want: Held| {
+            needs
+                .iter()
+                .filter(|n| held.get(&n.scope) == Some(&want))
+                .cloned()
+                .collect()
+        };
+        rep.keys.push(KeyReport {
+            label,
+            endpoints: count,
+            failing: pick(Held::No),
+            unverified: pick(Held::Unknown),
+        });
+    }
+    rep.missing_scopes = held
+        .iter()
+        .filter(|(_, h)| **h == Held::No)
+        .map(|(s, _)| s.clone())
+        .collect();
+    rep.unverified_scopes = held
+        .iter()
+        .filter(|(_, h)| **h == Held::Unknown)
+        .map(|(s, _)| s.clone())
+        .collect();
+    if !rep.missing_scopes.is_empty() {
+        rep.problems.push(format!(
+            "the credential lacks {} scope(s): {}",
+            rep.missing_scopes.len(),
+            rep.missing_scopes.join(", ")
+        ));
+    }
 }
 
 /// Checks one tenant.
@@ -295,21 +368,34 @@ async fn check_tenant(
         ..Default::default()
     };
     let keys = needs_of(config, catalog, index)?;
-    let scopes: BTreeSet<String> = keys.iter().flat_map(|(_, n, _)| n.iter().map(|x| x.scope.clone())).collect();
+    let scopes: BTreeSet<String> = keys
+        .iter()
+        .flat_map(|(_, n, _)| n.iter().map(|x| x.scope.clone()))
+        .collect();
     let up = Arc::new(Upstream::new(config.limits.upstream_timeout)?);
     let cache = Arc::new(
         TokenCache::new(config.cache.token_refresh_margin)
             .with_limits(config.limits.token_timeout, config.limits.token_backoff),
     );
     rep.v3_calls += 1;
-    let token = match cache.get(index, tenant, tenant.read_as, &up, &Arc::new(Metrics::new())).await {
+    let token = match cache
+        .get(
+            index,
+            tenant,
+            tenant.read_as,
+            &up,
+            &Arc::new(Metrics::new()),
+        )
+        .await
+    {
         Ok(t) => t,
         Err(e) => {
             // The cache's wording for a client that retries; the doctor asks once.
             let m = e.message.trim_end_matches("; retried after a back-off");
             rep.token = m.to_string();
             rep.read_user = "not checked (no token)".into();
-            rep.problems.push(format!("no token for user {}: {m}", tenant.read_as));
+            rep.problems
+                .push(format!("no token for user {}: {m}", tenant.read_as));
             return Ok(rep);
         }
     };
@@ -318,7 +404,19 @@ async fn check_tenant(
     let held: BTreeMap<String, Held> = match introspect(tenant, &token, &up).await {
         Some(Ok(granted)) => {
             rep.scopes_checked_by = "introspection".into();
-            scopes.iter().map(|s| (s.clone(), if granted.contains(s) { Held::Yes } else { Held::No })).collect()
+            scopes
+                .iter()
+                .map(|s| {
+                    (
+                        s.clone(),
+                        if granted.contains(s) {
+                            Held::Yes
+                        } else {
+                            Held::No
+                        },
+                    )
+                })
+                .collect()
         }
         Some(Err(e)) => {
             rep.problems.push(e);
@@ -333,21 +431,16 @@ async fn check_tenant(
     if rep.read_user != "site admin" && !rep.read_user.starts_with("site admin ") {
         rep.problems.push(format!("read user: {}", rep.read_user));
     }
-    for (label, needs, count) in keys {
-        let pick = |want: Held| needs.iter().filter(|n| held.get(&n.scope) == Some(&want)).cloned().collect();
-        rep.keys.push(KeyReport { label, endpoints: count, failing: pick(Held::No), unverified: pick(Held::Unknown) });
-    }
-    rep.missing_scopes = held.iter().filter(|(_, h)| **h == Held::No).map(|(s, _)| s.clone()).collect();
-    rep.unverified_scopes = held.iter().filter(|(_, h)| **h == Held::Unknown).map(|(s, _)| s.clone()).collect();
-    if !rep.missing_scopes.is_empty() {
-        rep.problems.push(format!("the credential lacks {} scope(s): {}", rep.missing_scopes.len(), rep.missing_scopes.join(", ")));
-    }
+    conclude(&mut rep, keys, &held);
     Ok(rep)
 }
 
 /// Checks every tenant of the config (`progress`: a bar on the terminal while probing).
 pub async fn run(config: &Config, catalog: &Catalog, progress: bool) -> Result<Report, String> {
-    let mut report = Report { ok: true, ..Default::default() };
+    let mut report = Report {
+        ok: true,
+        ..Default::default()
+    };
     for i in 0..config.tenants.len() {
         let t = check_tenant(config, catalog, i, progress).await?;
         report.ok &= t.problems.is_empty();
@@ -369,29 +462,52 @@ pub fn text(report: &Report) -> String {
         s.push_str(&format!("  scopes checked by: {}\n", t.scopes_checked_by));
         for k in &t.keys {
             let state = if k.failing.is_empty() { "ok" } else { "FAILS" };
-            s.push_str(&format!("  key {}: {state} ({} endpoints)\n", k.label, k.endpoints));
+            s.push_str(&format!(
+                "  key {}: {state} ({} endpoints)\n",
+                k.label, k.endpoints
+            ));
             for n in &k.failing {
-                s.push_str(&format!("    {} → {} → missing {}\n", n.endpoint, n.call, n.scope));
+                s.push_str(&format!(
+                    "    {} → {} → missing {}\n",
+                    n.endpoint, n.call, n.scope
+                ));
             }
             if !k.unverified.is_empty() {
-                let scopes: BTreeSet<&str> = k.unverified.iter().map(|n| n.scope.as_str()).collect();
-                s.push_str(&format!("    not verifiable without token introspection: {}\n", scopes.into_iter().collect::<Vec<_>>().join(" ")));
+                let scopes: BTreeSet<&str> =
+                    k.unverified.iter().map(|n| n.scope.as_str()).collect();
+                s.push_str(&format!(
+                    "    not verifiable without token introspection: {}\n",
+                    scopes.into_iter().collect::<Vec<_>>().join(" ")
+                ));
             }
         }
         if !t.missing_scopes.is_empty() {
-            s.push_str(&format!("  missing scopes: {}\n", t.missing_scopes.join(" ")));
+            s.push_str(&format!(
+                "  missing scopes: {}\n",
+                t.missing_scopes.join(" ")
+            ));
         }
         for p in &t.problems {
             s.push_str(&format!("  problem: {p}\n"));
         }
     }
-    let bad = report.tenants.iter().filter(|t| !t.problems.is_empty()).count();
+    let bad = report
+        .tenants
+        .iter()
+        .filter(|t| !t.problems.is_empty())
+        .count();
     if report.tenants.is_empty() {
         s.push_str("summary: no [[tenants]] configured\n");
     } else if report.ok {
-        s.push_str(&format!("summary: all {} tenant(s) pass\n", report.tenants.len()));
+        s.push_str(&format!(
+            "summary: all {} tenant(s) pass\n",
+            report.tenants.len()
+        ));
     } else {
-        s.push_str(&format!("summary: {bad} of {} tenant(s) have problems\n", report.tenants.len()));
+        s.push_str(&format!(
+            "summary: {bad} of {} tenant(s) have problems\n",
+            report.tenants.len()
+        ));
     }
     s
 }
@@ -429,7 +545,10 @@ pub async fn cli(path: &std::path::Path, json: bool) -> u8 {
         }
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
     } else {
         print!("{}", text(&report));
     }

@@ -24,7 +24,11 @@ fn permissions_of(dir: &Path) -> String {
     let rep = harvest_scan::scan(dir, &harvest_scan::Options::default())
         .unwrap_or_else(|e| panic!("scan of {} failed: {e}", dir.display()));
     let needs = permissions::compute(&rep, Catalog::embedded().unwrap());
-    assert!(!needs.endpoints.is_empty(), "{}: no endpoint found", dir.display());
+    assert!(
+        !needs.endpoints.is_empty(),
+        "{}: no endpoint found",
+        dir.display()
+    );
     permissions::text(&needs)
 }
 
@@ -49,7 +53,9 @@ fn config(sb: &harvest_sandbox::Sandbox, scan_output: &str) -> Config {
         harvest_sandbox::DEFAULT_ADMIN_USER_ID,
         harvest_proxy::auth::key_hash_hex(KEY),
     );
-    let secret = |n: &str| (n == "DOCTOR_TEST_SECRET").then(|| harvest_sandbox::DEFAULT_CLIENT_SECRET.to_string());
+    let secret = |n: &str| {
+        (n == "DOCTOR_TEST_SECRET").then(|| harvest_sandbox::DEFAULT_CLIENT_SECRET.to_string())
+    };
     Config::parse("proxy.toml", &text, &secret).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
@@ -66,7 +72,9 @@ fn outside(c: &Config) -> (String, String) {
         .map(|(_, e)| e)
         .collect();
     refused.sort_by_key(|e| (e.method != "GET", e.path.matches('{').count()));
-    let e = refused.first().expect("the scanned key does not allow every endpoint");
+    let e = refused
+        .first()
+        .expect("the scanned key does not allow every endpoint");
     let path: Vec<&str> = e
         .path
         .split('/')
@@ -87,30 +95,51 @@ fn status_of(addr: SocketAddr, (method, path): &(String, String)) -> u16 {
     .unwrap();
     let mut buf = String::new();
     let _ = s.read_to_string(&mut buf);
-    buf.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+    buf.split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Runs the client through a proxy whose key is the scan of `package`, then the outside call.
 async fn check(package: &Path, client: impl FnOnce(SocketAddr) -> Command + Send + 'static) {
     let scan_output = permissions_of(package);
-    let sb = harvest_sandbox::spawn(harvest_sandbox::SandboxConfig { scale: 0.05, ..Default::default() })
-        .await
-        .unwrap();
+    let sb = harvest_sandbox::spawn(harvest_sandbox::SandboxConfig {
+        scale: 0.05,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let c = config(&sb, &scan_output);
     let refused = outside(&c);
     let (_state, running) = harvest_proxy::start(c).await.expect("proxy starts");
     let addr = running.addr;
-    let out = tokio::task::spawn_blocking(move || run(&mut client(addr))).await.unwrap();
+    let out = tokio::task::spawn_blocking(move || run(&mut client(addr)))
+        .await
+        .unwrap();
     for name in ["candidates", "applications", "jobs"] {
         let n = out[name].as_array().map_or(0, Vec::len);
-        assert!(n > 0, "{}: no {name} read through the scanned key: {out}\n{scan_output}", package.display());
+        assert!(
+            n > 0,
+            "{}: no {name} read through the scanned key: {out}\n{scan_output}",
+            package.display()
+        );
     }
     assert!(sb.stats().v3_calls() > 0);
     sb.reset_stats();
     let call = refused.clone();
-    let status = tokio::task::spawn_blocking(move || status_of(addr, &call)).await.unwrap();
-    assert_eq!(status, 403, "{refused:?}, outside the scanned list, is refused");
-    assert_eq!(sb.stats().total, 0, "refused before any v3 call (nor token)");
+    let status = tokio::task::spawn_blocking(move || status_of(addr, &call))
+        .await
+        .unwrap();
+    assert_eq!(
+        status, 403,
+        "{refused:?}, outside the scanned list, is refused"
+    );
+    assert_eq!(
+        sb.stats().total,
+        0,
+        "refused before any v3 call (nor token)"
+    );
     sb.shutdown().await;
 }
 
@@ -119,8 +148,11 @@ async fn grnhse_api_runs_with_the_key_its_scan_prints() {
     setup();
     check(&site_package("grnhse"), |addr| {
         let mut c = Command::new(python());
-        c.arg(root().join("tests/clients/grnhse_client.py"))
-            .args([&format!("http://{addr}"), KEY, "10"]);
+        c.arg(root().join("tests/clients/grnhse_client.py")).args([
+            &format!("http://{addr}"),
+            KEY,
+            "10",
+        ]);
         c
     })
     .await;
@@ -131,8 +163,11 @@ async fn open_greenhouse_mcp_runs_with_the_key_its_scan_prints() {
     setup();
     check(&site_package("greenhouse_mcp"), |addr| {
         let mut c = Command::new(python());
-        c.arg(root().join("tests/clients/mcp_client.py"))
-            .args([&format!("http://{addr}"), KEY, "10"]);
+        c.arg(root().join("tests/clients/mcp_client.py")).args([
+            &format!("http://{addr}"),
+            KEY,
+            "10",
+        ]);
         c
     })
     .await;
@@ -144,12 +179,13 @@ async fn pipedream_app_runs_with_the_key_its_scan_prints() {
     let modules = clients_dir().join("node/node_modules");
     check(&modules.join("@pipedream/greenhouse"), move |addr| {
         let mut c = Command::new("node");
-        c.arg(root().join("tests/clients/pipedream_client.mjs")).args([
-            modules.to_str().unwrap(),
-            &format!("http://{addr}"),
-            KEY,
-            "10",
-        ]);
+        c.arg(root().join("tests/clients/pipedream_client.mjs"))
+            .args([
+                modules.to_str().unwrap(),
+                &format!("http://{addr}"),
+                KEY,
+                "10",
+            ]);
         c
     })
     .await;

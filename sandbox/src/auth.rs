@@ -313,7 +313,8 @@ impl Authority {
     pub fn introspect_endpoint(&self, authorization: Option<&str>, body: &[u8]) -> TokenReply {
         let known = basic_credentials(authorization).is_some_and(|(id, secret)| {
             self.creds().clients.iter().any(|c| {
-                ct_eq(c.id.as_bytes(), id.as_bytes()) && ct_eq(c.secret.as_bytes(), secret.as_bytes())
+                ct_eq(c.id.as_bytes(), id.as_bytes())
+                    && ct_eq(c.secret.as_bytes(), secret.as_bytes())
             })
         });
         if !known {
@@ -341,7 +342,10 @@ impl Authority {
             .and_then(|c| URL_SAFE_NO_PAD.decode(c).ok())
             .and_then(|c| serde_json::from_slice::<Value>(&c).ok())
             .and_then(|c| c.get("exp").and_then(Value::as_i64));
-        let client_id = p.credential.strip_prefix("legacy:").map_or(p.credential.as_str(), |_| "");
+        let client_id = p
+            .credential
+            .strip_prefix("legacy:")
+            .map_or(p.credential.as_str(), |_| "");
         (
             200,
             json!({"active": true, "scope": scope, "sub": p.sub.to_string(), "client_id": client_id,

@@ -109,7 +109,11 @@ pub fn all_scopes() -> Vec<String> {
         .iter()
         .map(|d| format!("harvest:{}:list", d.name))
         .collect();
-    for (names, verb) in [(CREATABLE, "create"), (UPDATABLE, "update"), (DELETABLE, "destroy")] {
+    for (names, verb) in [
+        (CREATABLE, "create"),
+        (UPDATABLE, "update"),
+        (DELETABLE, "destroy"),
+    ] {
         out.extend(names.iter().map(|r| format!("harvest:{r}:{verb}")));
     }
     out.extend(ACTIONS.iter().map(|(r, _, v)| format!("harvest:{r}:{v}")));

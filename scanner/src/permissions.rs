@@ -99,7 +99,9 @@ pub fn compute(report: &Report, catalog: &Catalog) -> Needs {
         let Some(route) = &f.legacy_route else {
             needs.unresolved.push(Unresolved {
                 at,
-                reason: "a Harvest v1/v2 call whose path is built at run time; add its endpoint by hand".into(),
+                reason:
+                    "a Harvest v1/v2 call whose path is built at run time; add its endpoint by hand"
+                        .into(),
             });
             continue;
         };
@@ -114,7 +116,9 @@ pub fn compute(report: &Report, catalog: &Catalog) -> Needs {
                 Some(e) => found.push(e.route()),
                 None => needs.unresolved.push(Unresolved {
                     at: at.clone(),
-                    reason: format!("`{r}` is not a route of the catalogue (harvest-proxy cannot serve it)"),
+                    reason: format!(
+                        "`{r}` is not a route of the catalogue (harvest-proxy cannot serve it)"
+                    ),
                 }),
             }
         }
@@ -158,7 +162,9 @@ pub fn compute(report: &Report, catalog: &Catalog) -> Needs {
 pub fn text(needs: &Needs) -> String {
     let mut out = String::new();
     if needs.endpoints.is_empty() {
-        out.push_str("# no Harvest v1/v2 endpoint found: this integration's key needs no endpoint\n");
+        out.push_str(
+            "# no Harvest v1/v2 endpoint found: this integration's key needs no endpoint\n",
+        );
     } else {
         out.push_str("# The endpoints this integration calls (harvest-scan --permissions):\n");
     }

@@ -46,7 +46,8 @@ fn scopes_of(routes: &[&str]) -> Vec<String> {
 }
 
 fn expected_text(ambiguous: &[&str], routes: &[&str]) -> String {
-    let mut s = String::from("# The endpoints this integration calls (harvest-scan --permissions):\n");
+    let mut s =
+        String::from("# The endpoints this integration calls (harvest-scan --permissions):\n");
     for a in ambiguous {
         s.push_str(a);
         s.push('\n');
@@ -76,15 +77,24 @@ fn python_fixture() {
     assert!(out.ok, "{}", out.stderr);
     assert_eq!(out.stdout, expected_text(&[], &routes));
     assert!(
-        out.stderr.contains("greenhouse_sync/client.py:44: a Harvest v1/v2 call whose path is built at run time"),
+        out.stderr.contains(
+            "greenhouse_sync/client.py:44: a Harvest v1/v2 call whose path is built at run time"
+        ),
         "{}",
         out.stderr
     );
     // Writes need their write scopes; a write answered by a read needs the read's scopes too.
-    for s in ["harvest:applications:reject", "harvest:notes:create", "harvest:candidates:list"] {
+    for s in [
+        "harvest:applications:reject",
+        "harvest:notes:create",
+        "harvest:candidates:list",
+    ] {
         assert!(out.stdout.contains(s), "{s} missing: {}", out.stdout);
     }
-    assert!(!out.stdout.contains("harvest:offers:list"), "suppressed call counted");
+    assert!(
+        !out.stdout.contains("harvest:offers:list"),
+        "suppressed call counted"
+    );
 }
 
 #[test]
@@ -156,7 +166,8 @@ fn javascript_fixture_warns_about_the_wrapper_and_lists_ambiguous_routes() {
     assert!(out.ok, "{}", out.stderr);
     assert_eq!(out.stdout, expected_text(&ambiguous, &routes));
     assert!(
-        out.stderr.contains("src/greenhouse.js:22: a Harvest v1/v2 call whose path is built at run time"),
+        out.stderr
+            .contains("src/greenhouse.js:22: a Harvest v1/v2 call whose path is built at run time"),
         "{}",
         out.stderr
     );
@@ -206,5 +217,9 @@ fn no_endpoint_prints_no_endpoints_line() {
 fn other_formats_are_refused() {
     let out = permissions("go", &["--format", "sarif"]);
     assert!(!out.ok);
-    assert!(out.stderr.contains("--permissions prints text or json"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--permissions prints text or json"),
+        "{}",
+        out.stderr
+    );
 }

@@ -102,7 +102,9 @@ async fn the_limited_credential_misses_exactly_the_scopes_its_keys_need() {
     // Per key: what would fail names the endpoint, the v3 call and the scope.
     for (k, list) in t.keys.iter().zip([CRM, REPORTS]) {
         let got: BTreeSet<String> = k.failing.iter().map(|n| n.scope.clone()).collect();
-        let expected: BTreeSet<String> = missing_of(scopes_needed(list, |_| true)).into_iter().collect();
+        let expected: BTreeSet<String> = missing_of(scopes_needed(list, |_| true))
+            .into_iter()
+            .collect();
         assert_eq!(got, expected, "key {}", k.label);
     }
     let text = doctor::text(&r);
@@ -112,11 +114,20 @@ async fn the_limited_credential_misses_exactly_the_scopes_its_keys_need() {
         ),
         "{text}"
     );
-    assert!(text.contains(&format!("  missing scopes: {}\n", want.join(" "))), "{text}");
-    assert!(text.contains("summary: 1 of 1 tenant(s) have problems"), "{text}");
+    assert!(
+        text.contains(&format!("  missing scopes: {}\n", want.join(" "))),
+        "{text}"
+    );
+    assert!(
+        text.contains("summary: 1 of 1 tenant(s) have problems"),
+        "{text}"
+    );
     // The read user is a site admin: the candidates read the credential allows succeeds.
     assert!(t.read_user.starts_with("site admin"), "{}", t.read_user);
-    assert!(!text.contains(LIMITED_CLIENT_SECRET), "a secret was printed");
+    assert!(
+        !text.contains(LIMITED_CLIENT_SECRET),
+        "a secret was printed"
+    );
     assert_eq!(sb.stats().writes(), 0, "no v3 write to probe");
     sb.shutdown().await;
 }
@@ -144,8 +155,16 @@ async fn a_read_user_who_is_not_a_site_admin_is_a_problem() {
     let r = check(&c).await;
     assert!(!r.ok);
     let t = &r.tenants[0];
-    assert!(t.read_user.contains("is not a site admin"), "{}", t.read_user);
-    assert!(t.problems.iter().any(|p| p.starts_with("read user:")), "{:?}", t.problems);
+    assert!(
+        t.read_user.contains("is not a site admin"),
+        "{}",
+        t.read_user
+    );
+    assert!(
+        t.problems.iter().any(|p| p.starts_with("read user:")),
+        "{:?}",
+        t.problems
+    );
     sb.shutdown().await;
 }
 
@@ -159,15 +178,26 @@ async fn a_refusing_token_endpoint_is_a_clear_error() {
     let t = &r.tenants[0];
     assert_ne!(t.token, "ok");
     assert!(t.token.contains("token"), "says what failed: {}", t.token);
-    assert!(!doctor::text(&r).contains("not-the-secret"), "the secret is not printed");
-    assert_eq!(sb.stats().v3_calls(), 0, "nothing asked of v3 without a token");
+    assert!(
+        !doctor::text(&r).contains("not-the-secret"),
+        "the secret is not printed"
+    );
+    assert_eq!(
+        sb.stats().v3_calls(),
+        0,
+        "nothing asked of v3 without a token"
+    );
 
     c.tenants[0].client_secret = Secret::new(harvest_sandbox::DEFAULT_CLIENT_SECRET);
     sb.faults()
         .set(FaultPlan::none().always("/token", FaultAction::Status(503)));
     let r = check(&c).await;
     assert!(!r.ok);
-    assert!(r.tenants[0].problems[0].starts_with("no token for user"), "{:?}", r.tenants[0].problems);
+    assert!(
+        r.tenants[0].problems[0].starts_with("no token for user"),
+        "{:?}",
+        r.tenants[0].problems
+    );
     sb.shutdown().await;
 }
 
@@ -210,7 +240,11 @@ async fn the_command_exits_0_when_all_pass_and_1_on_a_problem() {
         std::fs::write(&p, toml).unwrap();
         p
     };
-    let full = write("full", harvest_sandbox::DEFAULT_CLIENT_ID, harvest_sandbox::DEFAULT_CLIENT_SECRET);
+    let full = write(
+        "full",
+        harvest_sandbox::DEFAULT_CLIENT_ID,
+        harvest_sandbox::DEFAULT_CLIENT_SECRET,
+    );
     let lim = write("limited", LIMITED_CLIENT_ID, LIMITED_CLIENT_SECRET);
     assert_eq!(doctor::cli(&full, false).await, 0);
     assert_eq!(doctor::cli(&lim, true).await, 1);
