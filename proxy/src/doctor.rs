@@ -544,13 +544,23 @@ pub async fn cli(path: &std::path::Path, json: bool) -> u8 {
             return 2;
         }
     };
-    if json {
-        println!(
-            "{}",
+    let shown = if json {
+        format!(
+            "{}\n",
             serde_json::to_string_pretty(&report).unwrap_or_default()
-        );
+        )
     } else {
-        print!("{}", text(&report));
+        text(&report)
+    };
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(shown.as_bytes()).and_then(|()| out.flush()) {
+        // A reader that went away (`… | head`) ends the output quietly.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("error: cannot write the report: {e}");
+            return 2;
+        }
+        _ => {}
     }
     if report.ok { 0 } else { 1 }
 }

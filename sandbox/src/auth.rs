@@ -460,4 +460,42 @@ mod tests {
         assert!(expired.verify(&t).is_none());
         assert!(a.verify("garbage").is_none());
     }
+
+    #[test]
+    fn introspection_answers_the_scopes_of_a_live_token_only() {
+        use crate::config::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, LIMITED_CLIENT_ID};
+        let a = Authority::new(
+            Credentials::default(),
+            Duration::from_secs(60),
+            ExpiryStyle::ExpiresAt,
+        );
+        let client = format!(
+            "Basic {}",
+            STANDARD.encode(format!("{DEFAULT_CLIENT_ID}:{DEFAULT_CLIENT_SECRET}"))
+        );
+        let (limited, _) = a.issue(LIMITED_CLIENT_ID, 100_001);
+        let body = format!("token={limited}&token_type_hint=access_token");
+        let (status, v) = a.introspect_endpoint(Some(&client), body.as_bytes());
+        assert_eq!(status, 200);
+        assert_eq!(v["active"], true);
+        assert_eq!(v["scope"], crate::config::LIMITED_CLIENT_SCOPES.join(" "));
+        assert_eq!(v["sub"], "100001");
+        let (all, _) = a.issue(DEFAULT_CLIENT_ID, 100_001);
+        let (_, v) = a.introspect_endpoint(Some(&client), format!("token={all}").as_bytes());
+        let scopes = v["scope"].as_str().unwrap();
+        assert!(
+            scopes.split(' ').any(|s| s == "harvest:applications:move"),
+            "{scopes}"
+        );
+        assert!(
+            scopes.split(' ').any(|s| s == "harvest:jobs:list"),
+            "{scopes}"
+        );
+        let (_, v) = a.introspect_endpoint(Some(&client), b"token=garbage");
+        assert_eq!(v, json!({"active": false}));
+        let (status, _) = a.introspect_endpoint(None, body.as_bytes());
+        assert_eq!(status, 401);
+        let (status, _) = a.introspect_endpoint(Some(&client), b"");
+        assert_eq!(status, 400);
+    }
 }
