@@ -524,6 +524,26 @@ impl Catalog {
         out
     }
 
+    /// Every v3 call serving the endpoint makes: its own (explicit, joins, parent check) and,
+    /// for a write answered by a read back (`answer = { read = … }`), the calls of that read.
+    pub fn calls_made<'a>(&'a self, ep: &'a Endpoint) -> Vec<&'a V3Call> {
+        let mut out: Vec<&V3Call> = ep.v3.iter().collect();
+        if let Some(crate::write::WriteAnswer::Read { path, .. }) =
+            ep.write.as_ref().map(|w| &w.answer)
+        {
+            // `{steps.0.id}` → a concrete segment: only the route matters here.
+            let concrete: String = path
+                .split('/')
+                .map(|s| if s.starts_with('{') { "0" } else { s })
+                .collect::<Vec<_>>()
+                .join("/");
+            if let Some(m) = self.match_route("GET", &concrete) {
+                out.extend(m.endpoint.v3.iter());
+            }
+        }
+        out
+    }
+
     /// The smallest scope set that covers the given endpoints.
     pub fn scopes_for<'a>(endpoints: impl IntoIterator<Item = &'a Endpoint>) -> BTreeSet<String> {
         endpoints

@@ -16,6 +16,7 @@ pub mod auth;
 pub mod coalesce;
 pub mod config;
 pub mod conns;
+pub mod doctor;
 pub mod errors;
 pub mod handler;
 pub mod joins;

@@ -268,6 +268,12 @@ fn route(
             r.headers.push(("cache-control", "no-store".into()));
             return r;
         }
+        "/introspect" | "/introspect/" if method == Method::POST => {
+            let (status, v) = state.auth.introspect_endpoint(authorization, body);
+            let mut r = Reply::json(status, &v);
+            r.headers.push(("cache-control", "no-store".into()));
+            return r;
+        }
         "/auth/token" | "/auth/token/" if method == Method::POST => {
             let ds = state.read();
             let (status, v) = state.auth.legacy_endpoint(&ds, authorization, body);
