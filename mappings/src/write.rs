@@ -187,6 +187,8 @@ pub async fn write(
             })
             .into());
     };
+    // A path id that is not an id names no record: v1's 404, before any v3 call.
+    crate::query::path_ids(&m.params).map_err(|e| WriteError::Read(e.into()))?;
     let acting = acting_user(req.on_behalf_of)?;
     let body = legacy_body(req.body)?;
     check_body(plan, &body)?;
