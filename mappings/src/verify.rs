@@ -52,7 +52,7 @@ pub struct Rules {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
     pub method: String,
-    /// `/v3/applications/{id}/move`, split at `/`.
+    /// `/v3/applications/{id}/move`: `{name}` matches one path segment and binds it.
     pub template: String,
     pub check: Check,
 }
@@ -61,7 +61,7 @@ pub struct Rule {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Check {
     Create {
-        /// Legacy-independent: v3 body field → v3 list filter (`candidate_id` → `candidate_ids`).
+        /// v3 body field → v3 list filter (`candidate_id` → `candidate_ids`).
         parents: BTreeMap<String, String>,
         /// Body fields that identify the record (None: every scalar field of the body).
         identify: Option<Vec<String>>,
@@ -130,9 +130,6 @@ struct CreateDef {
     parents: BTreeMap<String, String>,
     #[serde(default)]
     identify: Option<Vec<String>>,
-    #[serde(default)]
-    #[allow(dead_code)]
-    notes: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -143,9 +140,6 @@ struct RecordDef {
     applied: Spanned<Vec<Cond>>,
     #[serde(default)]
     unchanged: Vec<Cond>,
-    #[serde(default)]
-    #[allow(dead_code)]
-    notes: Option<String>,
 }
 
 #[derive(Deserialize)]
