@@ -372,6 +372,8 @@ pub struct Catalog {
     pub(crate) views: HashMap<String, View>,
     pub(crate) files: Vec<String>,
     pub(crate) analysis: Analysis,
+    /// How unknown write outcomes are read back (`resources/_verify.toml`).
+    pub(crate) verify: crate::verify::Rules,
 }
 
 /// A legacy route matched by `Catalog::match_route`, with the path parameters it bound.
@@ -389,6 +391,11 @@ impl Catalog {
 
     pub fn files(&self) -> &[String] {
         &self.files
+    }
+
+    /// The read-back rules of v3 write calls.
+    pub fn verify(&self) -> &crate::verify::Rules {
+        &self.verify
     }
 
     pub fn view(&self, qualified: &str) -> Option<&View> {

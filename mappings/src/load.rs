@@ -86,7 +86,12 @@ impl Catalog {
     ) -> Result<Catalog, Diagnostics> {
         let mut diags = Vec::new();
         let mut parsed: Vec<(String, &'a str, FileDef)> = Vec::new();
+        let mut verify = crate::verify::Rules::default();
         for (name, source) in sources {
+            if name == crate::verify::VERIFY_FILE {
+                verify = crate::verify::parse(name, source, &mut diags);
+                continue;
+            }
             match toml::from_str::<FileDef>(source) {
                 Ok(f) => parsed.push((name.to_string(), source, f)),
                 Err(e) => {
@@ -126,6 +131,7 @@ impl Catalog {
             views: b.views,
             files,
             analysis: Default::default(),
+            verify,
         }
         .analysed())
     }

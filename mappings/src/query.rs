@@ -117,16 +117,12 @@ pub enum QueryError {
     BadPathParam { param: String, value: String },
 }
 
-/// Translates a legacy request's path and query parameters.
-pub fn translate(
-    ep: &Endpoint,
-    path_params: &BTreeMap<String, String>,
-    legacy: &[(String, String)],
-) -> Result<V3Query, QueryError> {
+/// Path parameters that name records (`id`, `*_id`) are v1 ids, positive i64: anything else
+/// names no record (404, as v1 answered), and is never sent to v3 (which would refuse it as a
+/// bad `ids`). Reads and writes check this first.
+pub fn path_ids(path_params: &BTreeMap<String, String>) -> Result<(), QueryError> {
     for (k, v) in path_params {
         let numeric = k == "id" || k.ends_with("_id");
-        // v1's ids are positive i64: anything else names no record (404, as v1 answered), and
-        // is never sent to v3 (which would refuse it as a bad `ids`).
         let id = v.bytes().all(|b| b.is_ascii_digit()) && v.parse::<i64>().is_ok();
         if numeric && !id {
             return Err(QueryError::BadPathParam {
@@ -135,6 +131,16 @@ pub fn translate(
             });
         }
     }
+    Ok(())
+}
+
+/// Translates a legacy request's path and query parameters.
+pub fn translate(
+    ep: &Endpoint,
+    path_params: &BTreeMap<String, String>,
+    legacy: &[(String, String)],
+) -> Result<V3Query, QueryError> {
+    path_ids(path_params)?;
     let mut out = V3Query {
         page: 1,
         per_page: 100,

@@ -671,8 +671,10 @@ async fn a_thousand_writes_under_faults_are_each_made_once_and_answered_truly() 
         unknown <= injected,
         "{unknown} unknown outcomes from {injected} faults"
     );
+    // Reading back decides creates, actions, updates and deletes (mappings/resources/
+    // _verify.toml): seed 20261202 has 0 of 1,000 unknown; at most 1 % with any seed.
     assert!(
-        unknown * 10 <= WRITES,
+        unknown * 100 <= WRITES,
         "unknown must stay rare: {unknown} of {WRITES}"
     );
     replay(&s, &writes, &told, seed).await;
