@@ -99,6 +99,20 @@ enum Command {
     /// Print the SHA-256 of a legacy API key read from standard input (for proxy.toml)
     #[command(after_help = "Example:\n  printf %s \"$KEY\" | harvest-proxy hash-key")]
     HashKey,
+    /// The usage report of legacy keys for a month, from the store file (docs/usage.md)
+    #[command(
+        after_help = "Example:\n  harvest-proxy usage --config proxy.toml --month 2026-11 --format csv"
+    )]
+    Usage {
+        /// proxy.toml (its `store` file is read; works while the proxy runs)
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// YYYY-MM, UTC (default: the current month)
+        #[arg(long)]
+        month: Option<String>,
+        #[arg(long, value_enum, default_value_t = harvest_proxy::usage::Format::Text)]
+        format: harvest_proxy::usage::Format,
+    },
 }
 
 #[derive(Subcommand)]
@@ -324,6 +338,23 @@ async fn main() -> ExitCode {
             println!("{}", harvest_proxy::auth::key_hash_hex(key.trim()));
             return ExitCode::SUCCESS;
         }
+        Some(Command::Usage {
+            config,
+            month,
+            format,
+        }) => {
+            let Some(config) = config.or(cli.config) else {
+                eprintln!("error: `usage` needs --config proxy.toml (its `store` file)");
+                return ExitCode::from(2);
+            };
+            return match harvest_proxy::usage::cli(&config, month.as_deref(), format) {
+                Ok(out) => emit(&out),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            };
+        }
         None => {}
     }
     init_logs(cli.log_format);
@@ -355,6 +386,21 @@ async fn main() -> ExitCode {
             "Health: http://{0}/healthz  Metrics: http://{0}/metrics  (ctrl-c to stop)",
             running.addr
         );
+        let token = harvest_proxy::admin::random_token();
+        let admin_at = SocketAddr::from(([127, 0, 0, 1], 0));
+        // Kept to the end: dropping it stops the admin listener.
+        let _admin = match harvest_proxy::admin::start(state.clone(), admin_at, token.clone()).await
+        {
+            Ok(a) => {
+                let t = token.expose();
+                println!("Usage report: http://{}/usage?token={t}  (admin token of this run: {t})", a.addr);
+                Some(a)
+            }
+            Err(e) => {
+                eprintln!("warning: no admin listener: {e}");
+                None
+            }
+        };
         stop_on_signal(running.stopper());
         reload_on_hup(state, None);
         running.wait().await;
@@ -379,6 +425,14 @@ async fn main() -> ExitCode {
     }
     let (state, running) = match harvest_proxy::start(config).await {
         Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // Kept to the end: dropping it stops the admin listener.
+    let _admin = match harvest_proxy::admin::for_config(&state).await {
+        Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);

@@ -177,8 +177,10 @@ pub struct State {
     /// One v3 rate window per tenant.
     pub pacer: crate::pacer::Pacer,
     pub ready: AtomicBool,
-    /// The embedded store (idempotency keys of writes).
+    /// The embedded store (idempotency keys of writes, usage counts).
     pub store: crate::store::Store,
+    /// Usage counts not yet written to the store.
+    pub usage: crate::usage::Usage,
 }
 
 impl State {
@@ -219,6 +221,7 @@ impl State {
             config,
             ready: AtomicBool::new(false),
             store,
+            usage: Default::default(),
         })
     }
 
