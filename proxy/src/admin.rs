@@ -81,7 +81,9 @@ pub fn random_token() -> Secret {
 pub async fn for_config(state: &Arc<State>) -> Result<Option<Admin>, String> {
     match &state.config.admin {
         None => Ok(None),
-        Some(a) => start(state.clone(), a.listen, a.token.clone()).await.map(Some),
+        Some(a) => start(state.clone(), a.listen, a.token.clone())
+            .await
+            .map(Some),
     }
 }
 
@@ -137,12 +139,17 @@ fn to_response(a: Answer) -> Response<Full<Bytes>> {
     *r.status_mut() =
         hyper::StatusCode::from_u16(a.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     let h = r.headers_mut();
-    for (k, v) in a.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).chain([
-        ("Cache-Control", "no-store"),
-        ("X-Content-Type-Options", "nosniff"),
-        ("Referrer-Policy", "no-referrer"),
-        ("X-Frame-Options", "DENY"),
-    ]) {
+    for (k, v) in a
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .chain([
+            ("Cache-Control", "no-store"),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "no-referrer"),
+            ("X-Frame-Options", "DENY"),
+        ])
+    {
         if let (Ok(k), Ok(v)) = (
             hyper::header::HeaderName::from_bytes(k.as_bytes()),
             hyper::header::HeaderValue::from_str(v),
@@ -195,9 +202,7 @@ impl Ctx {
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
             .filter_map(|c| c.trim().split_once('='))
-            .any(|(k, v)| {
-                k == COOKIE && bool::from(v.as_bytes().ct_eq(self.session.as_bytes()))
-            })
+            .any(|(k, v)| k == COOKIE && bool::from(v.as_bytes().ct_eq(self.session.as_bytes())))
     }
 }
 
@@ -266,7 +271,10 @@ fn login(ctx: &Ctx, path: &str, query: Option<&str>, token: &str) -> Answer {
     } else {
         format!("{target}?{rest}")
     };
-    let cookie = format!("{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict", ctx.session);
+    let cookie = format!(
+        "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict",
+        ctx.session
+    );
     redirect(&to, vec![("Set-Cookie".into(), cookie)])
 }
 
@@ -290,18 +298,28 @@ async fn usage(ctx: &Ctx, path: &str, query: Option<&str>) -> Answer {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
             tracing::error!("usage report: {e}");
-            return Answer::error(V1Error::new(503, "The usage store cannot be read; retry later"));
+            return Answer::error(V1Error::new(
+                503,
+                "The usage store cannot be read; retry later",
+            ));
         }
         Err(_) => return Answer::error(V1Error::new(500, "The usage report failed")),
     };
     match path {
-        "/usage.json" => Answer::json(200, &serde_json::to_value(&report).unwrap_or_default(), vec![]),
+        "/usage.json" => Answer::json(
+            200,
+            &serde_json::to_value(&report).unwrap_or_default(),
+            vec![],
+        ),
         "/usage.csv" => match usage::render(&report, Format::Csv) {
             Ok(csv) => {
                 let mut a = Answer::text(200, "text/csv; charset=utf-8", csv);
                 a.headers.push((
                     "Content-Disposition".into(),
-                    format!("attachment; filename=\"harvest-usage-{}.csv\"", report.month),
+                    format!(
+                        "attachment; filename=\"harvest-usage-{}.csv\"",
+                        report.month
+                    ),
                 ));
                 a
             }
@@ -339,7 +357,10 @@ mod tests {
         let s = session_of(&t);
         assert_eq!(s.len(), 64);
         assert!(!s.contains(t.expose()));
-        assert_eq!(param(Some("a=1&month=2026-11&month=x"), "month").as_deref(), Some("2026-11"));
+        assert_eq!(
+            param(Some("a=1&month=2026-11&month=x"), "month").as_deref(),
+            Some("2026-11")
+        );
         assert_eq!(param(None, "month"), None);
         assert_eq!(random_token().expose().len(), 48);
         assert_ne!(random_token(), random_token());

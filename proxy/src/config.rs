@@ -535,9 +535,8 @@ fn admin(a: AdminFile, env: &dyn Fn(&str) -> Option<String>) -> Result<AdminConf
         return Err("[admin] the token must not be written in the config; use token_env = \"VAR\" or token_file = \"path\"".into());
     }
     let token = match (&a.token_env, &a.token_file) {
-        (Some(var), None) => env(var).ok_or_else(|| {
-            format!("[admin] environment variable {var} (token_env) is not set")
-        })?,
+        (Some(var), None) => env(var)
+            .ok_or_else(|| format!("[admin] environment variable {var} (token_env) is not set"))?,
         (None, Some(file)) => std::fs::read_to_string(file)
             .map(|s| s.trim().to_string())
             .map_err(|e| format!("[admin] cannot read token_file {}: {e}", file.display()))?,

@@ -322,6 +322,47 @@ fn reload_on_hup(state: std::sync::Arc<harvest_proxy::State>, config: Option<Pat
     let _ = (state, config);
 }
 
+/// `harvest-proxy usage`: the report from the config's store file.
+fn usage(
+    config: Option<PathBuf>,
+    month: Option<String>,
+    format: harvest_proxy::usage::Format,
+) -> ExitCode {
+    let Some(config) = config else {
+        eprintln!("error: `usage` needs --config proxy.toml (its `store` file)");
+        return ExitCode::from(2);
+    };
+    match harvest_proxy::usage::cli(&config, month.as_deref(), format) {
+        Ok(out) => emit(&out),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `--sandbox`'s admin listener: a free loopback port, a token made for this run, both printed.
+async fn sandbox_admin(
+    state: &std::sync::Arc<harvest_proxy::State>,
+) -> Option<harvest_proxy::admin::Admin> {
+    let token = harvest_proxy::admin::random_token();
+    let at = SocketAddr::from(([127, 0, 0, 1], 0));
+    match harvest_proxy::admin::start(state.clone(), at, token.clone()).await {
+        Ok(a) => {
+            let t = token.expose();
+            println!(
+                "Usage report: http://{}/usage?token={t}  (admin token of this run: {t})",
+                a.addr
+            );
+            Some(a)
+        }
+        Err(e) => {
+            eprintln!("warning: no admin listener: {e}");
+            None
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -342,19 +383,7 @@ async fn main() -> ExitCode {
             config,
             month,
             format,
-        }) => {
-            let Some(config) = config.or(cli.config) else {
-                eprintln!("error: `usage` needs --config proxy.toml (its `store` file)");
-                return ExitCode::from(2);
-            };
-            return match harvest_proxy::usage::cli(&config, month.as_deref(), format) {
-                Ok(out) => emit(&out),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::from(2)
-                }
-            };
-        }
+        }) => return usage(config.or(cli.config), month, format),
         None => {}
     }
     init_logs(cli.log_format);
@@ -386,21 +415,8 @@ async fn main() -> ExitCode {
             "Health: http://{0}/healthz  Metrics: http://{0}/metrics  (ctrl-c to stop)",
             running.addr
         );
-        let token = harvest_proxy::admin::random_token();
-        let admin_at = SocketAddr::from(([127, 0, 0, 1], 0));
         // Kept to the end: dropping it stops the admin listener.
-        let _admin = match harvest_proxy::admin::start(state.clone(), admin_at, token.clone()).await
-        {
-            Ok(a) => {
-                let t = token.expose();
-                println!("Usage report: http://{}/usage?token={t}  (admin token of this run: {t})", a.addr);
-                Some(a)
-            }
-            Err(e) => {
-                eprintln!("warning: no admin listener: {e}");
-                None
-            }
-        };
+        let _admin = sandbox_admin(&state).await;
         stop_on_signal(running.stopper());
         reload_on_hup(state, None);
         running.wait().await;

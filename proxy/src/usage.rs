@@ -358,8 +358,8 @@ fn write_actors(tx: &Transaction<'_>, b: &Pending) -> Result<(), rusqlite::Error
     let mut add = tx.prepare_cached(
         "INSERT OR IGNORE INTO usage_actors (day, key, actor) VALUES (?1, ?2, ?3)",
     )?;
-    let mut capped = tx
-        .prepare_cached("INSERT OR IGNORE INTO usage_actor_overflow (day, key) VALUES (?1, ?2)")?;
+    let mut capped =
+        tx.prepare_cached("INSERT OR IGNORE INTO usage_actor_overflow (day, key) VALUES (?1, ?2)")?;
     for ((day, key), a) in &b.actors {
         let day = day.to_string();
         let mut n: usize = have.query_row(params![day, key], |r| r.get::<_, i64>(0))? as usize;
@@ -392,11 +392,10 @@ fn prune_before(tx: &Transaction<'_>, start: NaiveDate) -> Result<(), rusqlite::
     for table in ["usage_counts", "usage_actors", "usage_actor_overflow"] {
         tx.execute(&format!("DELETE FROM {table} WHERE day < ?1"), params![day])?;
     }
-    let ts = start.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp());
-    tx.execute(
-        "DELETE FROM usage_routes WHERE last_seen < ?1",
-        params![ts],
-    )?;
+    let ts = start
+        .and_hms_opt(0, 0, 0)
+        .map_or(0, |t| t.and_utc().timestamp());
+    tx.execute("DELETE FROM usage_routes WHERE last_seen < ?1", params![ts])?;
     Ok(())
 }
 
@@ -492,7 +491,10 @@ impl Month {
 
     /// Every day of the month.
     pub fn days(&self) -> Vec<NaiveDate> {
-        self.first.iter_days().take_while(|d| *d < self.end()).collect()
+        self.first
+            .iter_days()
+            .take_while(|d| *d < self.end())
+            .collect()
     }
 }
 
@@ -560,7 +562,8 @@ impl Totals {
             self.unserved_writes += requests;
         }
         *self.by_status.entry(status_column(status)).or_default() += requests;
-        self.success_rate = (self.requests > 0).then(|| self.successful as f64 / self.requests as f64);
+        self.success_rate =
+            (self.requests > 0).then(|| self.successful as f64 / self.requests as f64);
     }
 }
 

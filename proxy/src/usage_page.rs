@@ -105,11 +105,27 @@ fn cards(o: &mut String, r: &Report) {
     let items = [
         ("Total requests", t.requests.to_string(), "total"),
         ("Success rate", percent(t.success_rate), "success"),
-        ("Rate limited (429)", t.rate_limited.to_string(), "rate-limited"),
+        (
+            "Rate limited (429)",
+            t.rate_limited.to_string(),
+            "rate-limited",
+        ),
         ("v3 calls spent", t.v3_calls.to_string(), "v3-calls"),
-        ("Writes not served (501)", t.unserved_writes.to_string(), "unserved"),
-        ("Distinct acting users", format!("{}{capped}", r.acting_users), "actors"),
-        ("Unknown keys (401)", r.unauthenticated.requests.to_string(), "unknown"),
+        (
+            "Writes not served (501)",
+            t.unserved_writes.to_string(),
+            "unserved",
+        ),
+        (
+            "Distinct acting users",
+            format!("{}{capped}", r.acting_users),
+            "actors",
+        ),
+        (
+            "Unknown keys (401)",
+            r.unauthenticated.requests.to_string(),
+            "unknown",
+        ),
     ];
     o.push_str("<div class=\"cards\">");
     for (label, value, id) in items {
@@ -145,7 +161,11 @@ fn chart(o: &mut String, r: &Report) {
         o,
         "</div><svg id=\"chart\" width=\"{width}\" height=\"{total_h}\" role=\"img\" aria-label=\"Requests per day stacked by status code\">"
     );
-    for (label, v) in [(max.to_string(), max), ((max / 2).to_string(), max / 2), ("0".into(), 0)] {
+    for (label, v) in [
+        (max.to_string(), max),
+        ((max / 2).to_string(), max / 2),
+        ("0".into(), 0),
+    ] {
         let y = TOP + HEIGHT - (v as f64 / max as f64 * HEIGHT as f64) as usize;
         let _ = write!(
             o,
@@ -266,7 +286,12 @@ fn credential(o: &mut String, c: &Credential) {
     if !c.unserved.is_empty() {
         o.push_str("<p>Writes the proxy could not serve (501: make the v3 calls instead):</p><ul>");
         for u in &c.unserved {
-            let _ = write!(o, "<li><code>{}</code>: {}</li>", text(&u.route), u.requests);
+            let _ = write!(
+                o,
+                "<li><code>{}</code>: {}</li>",
+                text(&u.route),
+                u.requests
+            );
         }
         o.push_str("</ul>");
     }

@@ -68,12 +68,17 @@ fn key_metas(db: &Connection) -> Result<HashMap<String, KeyMeta>, rusqlite::Erro
     rows.collect()
 }
 
+/// Distinct acting users of a month.
+struct ActorCounts {
+    per_key: HashMap<String, u64>,
+    all: u64,
+    /// Keys whose set reached its cap on some day.
+    capped: HashSet<String>,
+}
+
 /// Distinct acting users per key in the month, over all keys, and the keys whose set was
 /// capped on some day.
-fn actors(
-    db: &Connection,
-    month: Month,
-) -> Result<(HashMap<String, u64>, u64, HashSet<String>), rusqlite::Error> {
+fn actors(db: &Connection, month: Month) -> Result<ActorCounts, rusqlite::Error> {
     let (from, to) = (month.first_day().to_string(), month.end().to_string());
     let mut q = db.prepare(
         "SELECT key, COUNT(DISTINCT actor) FROM usage_actors WHERE day >= ?1 AND day < ?2
@@ -89,39 +94,30 @@ fn actors(
         params![from, to],
         |r| r.get(0),
     )?;
-    let mut q = db.prepare(
-        "SELECT DISTINCT key FROM usage_actor_overflow WHERE day >= ?1 AND day < ?2",
-    )?;
+    let mut q =
+        db.prepare("SELECT DISTINCT key FROM usage_actor_overflow WHERE day >= ?1 AND day < ?2")?;
     let capped = q
         .query_map(params![from, to], |r| r.get::<_, String>(0))?
         .collect::<Result<HashSet<_>, _>>()?;
-    Ok((per_key, all as u64, capped))
+    Ok(ActorCounts {
+        per_key,
+        all: all as u64,
+        capped,
+    })
 }
 
-fn seen(db: &Connection) -> Result<HashMap<(String, String), (i64, i64)>, rusqlite::Error> {
+/// (key, route) → (first seen, last seen).
+type SeenMap = HashMap<(String, String), (i64, i64)>;
+
+fn seen(db: &Connection) -> Result<SeenMap, rusqlite::Error> {
     let mut q = db.prepare("SELECT key, route, first_seen, last_seen FROM usage_routes")?;
-    let rows = q.query_map([], |r| {
-        Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?)))
-    })?;
+    let rows = q.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?))))?;
     rows.collect()
 }
 
-/// The report of `month` as the store has it.
-pub fn build(db: &Connection, month: Month, now: DateTime<Utc>) -> Result<Report, rusqlite::Error> {
-    let rows = count_rows(db, month)?;
-    let metas = key_metas(db)?;
-    let (per_key, all_actors, capped) = actors(db, month)?;
-    let seen = seen(db)?;
-    let last_updated: Option<i64> = db
-        .query_row(
-            "SELECT value FROM usage_meta WHERE name = 'last_updated'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let mut totals = Totals::new();
-    let mut unauthenticated = Totals::new();
-    let mut days: BTreeMap<String, Day> = month
+/// Every day of the month, without requests.
+fn empty_days(month: Month) -> BTreeMap<String, Day> {
+    month
         .days()
         .into_iter()
         .map(|d| {
@@ -133,7 +129,58 @@ pub fn build(db: &Connection, month: Month, now: DateTime<Utc>) -> Result<Report
             };
             (day, row)
         })
+        .collect()
+}
+
+/// The routes of the month with their first and last request, each also listed under its
+/// credential, and the credentials' unserved writes.
+fn attach(
+    creds: &mut BTreeMap<String, Credential>,
+    routes: BTreeMap<(String, String), u64>,
+    unserved: BTreeMap<(String, String), u64>,
+    seen: &SeenMap,
+) -> Vec<RouteUse> {
+    let route_uses: Vec<RouteUse> = routes
+        .into_iter()
+        .map(|((key, route), requests)| {
+            let s = seen.get(&(key.clone(), route.clone()));
+            RouteUse {
+                first_seen: s.and_then(|s| rfc3339(s.0)),
+                last_seen: s.and_then(|s| rfc3339(s.1)),
+                key,
+                route,
+                requests,
+            }
+        })
         .collect();
+    for r in &route_uses {
+        if let Some(c) = creds.get_mut(&r.key) {
+            c.routes.push(r.clone());
+        }
+    }
+    for ((key, route), requests) in unserved {
+        if let Some(c) = creds.get_mut(&key) {
+            c.unserved.push(Unserved { route, requests });
+        }
+    }
+    route_uses
+}
+
+/// The report of `month` as the store has it.
+pub fn build(db: &Connection, month: Month, now: DateTime<Utc>) -> Result<Report, rusqlite::Error> {
+    let rows = count_rows(db, month)?;
+    let metas = key_metas(db)?;
+    let actors = actors(db, month)?;
+    let last_updated: Option<i64> = db
+        .query_row(
+            "SELECT value FROM usage_meta WHERE name = 'last_updated'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let mut totals = Totals::new();
+    let mut unauthenticated = Totals::new();
+    let mut days = empty_days(month);
     let mut creds: BTreeMap<String, Credential> = BTreeMap::new();
     let mut routes: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut unserved: BTreeMap<(String, String), u64> = BTreeMap::new();
@@ -160,36 +207,14 @@ pub fn build(db: &Connection, month: Month, now: DateTime<Utc>) -> Result<Report
         }
         let c = creds
             .entry(key.clone())
-            .or_insert_with(|| credential(&key, meta, &per_key, &capped));
+            .or_insert_with(|| credential(&key, meta, &actors));
         c.totals.add(&route, status, requests, v3);
         *routes.entry((key.clone(), route.clone())).or_default() += requests;
         if status == 501 && is_write(&route) {
             *unserved.entry((key, route)).or_default() += requests;
         }
     }
-    let route_uses: Vec<RouteUse> = routes
-        .into_iter()
-        .map(|((key, route), requests)| {
-            let s = seen.get(&(key.clone(), route.clone()));
-            RouteUse {
-                first_seen: s.and_then(|s| rfc3339(s.0)),
-                last_seen: s.and_then(|s| rfc3339(s.1)),
-                key,
-                route,
-                requests,
-            }
-        })
-        .collect();
-    for r in &route_uses {
-        if let Some(c) = creds.get_mut(&r.key) {
-            c.routes.push(r.clone());
-        }
-    }
-    for ((key, route), requests) in unserved {
-        if let Some(c) = creds.get_mut(&key) {
-            c.unserved.push(Unserved { route, requests });
-        }
-    }
+    let route_uses = attach(&mut creds, routes, unserved, &seen(db)?);
     Ok(Report {
         month: month.to_string(),
         generated_at: rfc3339(now.timestamp()).unwrap_or_default(),
@@ -201,8 +226,8 @@ pub fn build(db: &Connection, month: Month, now: DateTime<Utc>) -> Result<Report
             .chain(std::iter::once("other".into()))
             .collect(),
         totals,
-        acting_users: all_actors,
-        acting_users_capped: !capped.is_empty(),
+        acting_users: actors.all,
+        acting_users_capped: !actors.capped.is_empty(),
         unauthenticated,
         days: days.into_values().collect(),
         credentials: creds.into_values().collect(),
@@ -211,12 +236,7 @@ pub fn build(db: &Connection, month: Month, now: DateTime<Utc>) -> Result<Report
     })
 }
 
-fn credential(
-    key: &str,
-    meta: Option<&KeyMeta>,
-    per_key: &HashMap<String, u64>,
-    capped: &HashSet<String>,
-) -> Credential {
+fn credential(key: &str, meta: Option<&KeyMeta>, actors: &ActorCounts) -> Credential {
     let unknown = "unknown".to_string();
     Credential {
         label: key.to_string(),
@@ -224,8 +244,8 @@ fn credential(
         tenant: meta.map_or(unknown.clone(), |m| m.tenant.clone()),
         client_id: meta.map_or(unknown, |m| m.client_id.clone()),
         totals: Totals::new(),
-        acting_users: per_key.get(key).copied().unwrap_or(0),
-        acting_users_capped: capped.contains(key),
+        acting_users: actors.per_key.get(key).copied().unwrap_or(0),
+        acting_users_capped: actors.capped.contains(key),
         routes: Vec::new(),
         unserved: Vec::new(),
     }
@@ -295,7 +315,11 @@ fn status_list(t: &Totals) -> String {
 fn text(r: &Report) -> String {
     use std::fmt::Write;
     let mut o = String::new();
-    let _ = writeln!(o, "Harvest v1/v2 usage through harvest-proxy, {} (UTC)", r.month);
+    let _ = writeln!(
+        o,
+        "Harvest v1/v2 usage through harvest-proxy, {} (UTC)",
+        r.month
+    );
     let _ = writeln!(
         o,
         "Data last updated: {}",

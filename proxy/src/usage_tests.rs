@@ -35,8 +35,20 @@ fn months_parse_strictly_and_filter_their_days() {
     assert_eq!(m.to_string(), "2026-11");
     assert_eq!(m.days().len(), 30);
     assert_eq!(Month::parse("2028-02").unwrap().days().len(), 29);
-    assert_eq!(Month::parse("2026-12").unwrap().end().to_string(), "2027-01-01");
-    for bad in ["2026-13", "2026-1", "26-11", "2026/11", "", "2026-00", "abcd-ef", "2026-11-01"] {
+    assert_eq!(
+        Month::parse("2026-12").unwrap().end().to_string(),
+        "2027-01-01"
+    );
+    for bad in [
+        "2026-13",
+        "2026-1",
+        "26-11",
+        "2026/11",
+        "",
+        "2026-00",
+        "abcd-ef",
+        "2026-11-01",
+    ] {
         assert!(Month::parse(bad).is_err(), "{bad}");
     }
     assert_eq!(Month::of(at(2026, 11, 30)).to_string(), "2026-11");
@@ -70,7 +82,8 @@ fn pruning_keeps_thirteen_months_before_the_current_one() {
     // Written long ago: nothing is old yet.
     u.flush(&s, &meta, at(2025, 11, 2)).unwrap();
     let count = |s: &Store, sql: &str| -> i64 {
-        s.with_conn(|db| db.query_row(sql, [], |r| r.get(0))).unwrap()
+        s.with_conn(|db| db.query_row(sql, [], |r| r.get(0)))
+            .unwrap()
     };
     assert_eq!(count(&s, "SELECT COUNT(*) FROM usage_counts"), 2);
     // A flush on a later day prunes what fell out of the retention.
@@ -106,8 +119,20 @@ fn sample() -> Report {
         ..ev(Some("crm"), "PUT /v1/candidates/{id}/anonymize", 501)
     };
     u.record_at(day, &w);
-    u.record_at(day, &Event { actor: Some("43"), ..w });
-    u.record_at(day, &Event { actor: Some("42"), ..w });
+    u.record_at(
+        day,
+        &Event {
+            actor: Some("43"),
+            ..w
+        },
+    );
+    u.record_at(
+        day,
+        &Event {
+            actor: Some("42"),
+            ..w
+        },
+    );
     u.record_at(at(2026, 11, 4), &ev(None, "-", 401));
     let s = flushed(&u, at(2026, 11, 5));
     report_from_store(&s, Month::parse("2026-11").unwrap(), at(2026, 11, 5)).unwrap()
@@ -122,15 +147,30 @@ fn the_report_counts_success_unserved_writes_actors_and_unknown_keys() {
     assert_eq!(r.totals.unserved_writes, 3);
     assert_eq!(r.totals.by_status["other"], 1, "418 is `other`");
     assert_eq!(r.totals.v3_calls, 9);
-    assert_eq!((r.unauthenticated.requests, r.unauthenticated.by_status["401"]), (1, 1));
+    assert_eq!(
+        (
+            r.unauthenticated.requests,
+            r.unauthenticated.by_status["401"]
+        ),
+        (1, 1)
+    );
     let crm = r.credentials.iter().find(|c| c.label == "crm").unwrap();
     assert_eq!(crm.totals.requests, 7);
-    assert_eq!((crm.key_id.as_str(), crm.tenant.as_str()), ("sha256:abababab…", "acme"));
+    assert_eq!(
+        (crm.key_id.as_str(), crm.tenant.as_str()),
+        ("sha256:abababab…", "acme")
+    );
     assert_eq!(crm.acting_users, 2, "two distinct On-Behalf-Of users");
     assert_eq!(crm.unserved[0].route, "PUT /v1/candidates/{id}/anonymize");
     assert_eq!(crm.unserved[0].requests, 3);
     assert_eq!(crm.routes.len(), 2);
-    assert!(crm.routes[0].first_seen.as_deref().unwrap().starts_with("2026-11-03T12:00:00"));
+    assert!(
+        crm.routes[0]
+            .first_seen
+            .as_deref()
+            .unwrap()
+            .starts_with("2026-11-03T12:00:00")
+    );
     let other = r.credentials.iter().find(|c| c.label != "crm").unwrap();
     assert_eq!(other.key_id, "unknown", "a label the config no longer has");
     assert!(r.last_updated.is_some());
@@ -151,9 +191,18 @@ fn json_csv_and_text_outputs() {
 
     let csv = render(&r, Format::Csv).unwrap();
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("day,credential,key_id,route,status,requests,v3_calls"));
-    assert!(csv.contains("2026-11-03,crm,sha256:abababab…,GET /v1/candidates,200,3,3"), "{csv}");
-    assert!(csv.contains("\"crm, \"\"quoted\"\"\""), "CSV quoting: {csv}");
+    assert_eq!(
+        lines.next(),
+        Some("day,credential,key_id,route,status,requests,v3_calls")
+    );
+    assert!(
+        csv.contains("2026-11-03,crm,sha256:abababab…,GET /v1/candidates,200,3,3"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\"crm, \"\"quoted\"\"\""),
+        "CSV quoting: {csv}"
+    );
     assert!(csv.contains("2026-11-04,,,-,401,1,1"), "{csv}");
     let mut rd = ::csv::Reader::from_reader(csv.as_bytes());
     assert_eq!(rd.records().count(), r.rows.len());
@@ -162,8 +211,14 @@ fn json_csv_and_text_outputs() {
     assert!(t.contains("2026-11 (UTC)"), "{t}");
     assert!(t.contains("Requests: 9   Success rate: 33.3%"), "{t}");
     assert!(t.contains("429 (rate limited) is not a success"), "{t}");
-    assert!(t.contains("Unknown keys (authentication failed): 1 requests (401: 1)"), "{t}");
-    assert!(t.contains("not served: PUT /v1/candidates/{id}/anonymize (3 requests)"), "{t}");
+    assert!(
+        t.contains("Unknown keys (authentication failed): 1 requests (401: 1)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("not served: PUT /v1/candidates/{id}/anonymize (3 requests)"),
+        "{t}"
+    );
     assert!(t.contains("2026-11-03"), "{t}");
 }
 
@@ -171,10 +226,21 @@ fn json_csv_and_text_outputs() {
 fn an_empty_month_renders() {
     let s = Store::open(None).unwrap();
     let r = report_from_store(&s, Month::parse("2026-02").unwrap(), at(2026, 2, 3)).unwrap();
-    assert_eq!((r.totals.requests, r.totals.success_rate, r.days.len()), (0, None, 28));
+    assert_eq!(
+        (r.totals.requests, r.totals.success_rate, r.days.len()),
+        (0, None, 28)
+    );
     assert!(r.last_updated.is_none());
-    assert!(render(&r, Format::Text).unwrap().contains("Success rate: -"));
-    assert!(render(&r, Format::Csv).unwrap().starts_with("day,credential"));
+    assert!(
+        render(&r, Format::Text)
+            .unwrap()
+            .contains("Success rate: -")
+    );
+    assert!(
+        render(&r, Format::Csv)
+            .unwrap()
+            .starts_with("day,credential")
+    );
     let page = crate::usage_page::render(&r, "n");
     assert!(page.contains("no requests in this month"));
 }
@@ -214,7 +280,9 @@ fn concurrent_counts_are_exact_and_flushes_add_up() {
 #[test]
 fn acting_users_are_capped_per_key_and_day() {
     let u = Usage::default();
-    let names: Vec<String> = (0..ACTORS_PER_KEY_DAY + 10).map(|i| i.to_string()).collect();
+    let names: Vec<String> = (0..ACTORS_PER_KEY_DAY + 10)
+        .map(|i| i.to_string())
+        .collect();
     for n in &names {
         let e = Event {
             actor: Some(n),
@@ -226,7 +294,11 @@ fn acting_users_are_capped_per_key_and_day() {
     let r = report_from_store(&s, Month::parse("2026-11").unwrap(), at(2026, 11, 8)).unwrap();
     assert_eq!(r.credentials[0].acting_users, ACTORS_PER_KEY_DAY as u64);
     assert!(r.credentials[0].acting_users_capped && r.acting_users_capped);
-    assert_eq!(r.totals.requests, names.len() as u64, "requests are still all counted");
+    assert_eq!(
+        r.totals.requests,
+        names.len() as u64,
+        "requests are still all counted"
+    );
 }
 
 #[test]
@@ -234,7 +306,8 @@ fn a_failed_flush_keeps_its_batch() {
     let u = Usage::default();
     u.record_at(at(2026, 11, 9), &ev(Some("crm"), "GET /v1/users", 200));
     let s = Store::open(None).unwrap();
-    s.with_conn(|db| db.execute_batch("DROP TABLE usage_routes")).unwrap();
+    s.with_conn(|db| db.execute_batch("DROP TABLE usage_routes"))
+        .unwrap();
     assert!(u.flush(&s, &meta, at(2026, 11, 9)).is_err());
     s.with_conn(|db| db.execute_batch(SCHEMA)).unwrap();
     u.record_at(at(2026, 11, 9), &ev(Some("crm"), "GET /v1/users", 200));
@@ -247,10 +320,19 @@ fn a_failed_flush_keeps_its_batch() {
 fn the_page_escapes_and_carries_the_chart_data() {
     let r = sample();
     let page = crate::usage_page::render(&r, "abc");
-    assert!(page.contains("data-day=\"2026-11-03\" data-total=\"8\""), "{page}");
+    assert!(
+        page.contains("data-day=\"2026-11-03\" data-total=\"8\""),
+        "{page}"
+    );
     assert!(page.contains("data-counts=\"200:3,429:1,501:3,other:1\""));
-    assert!(page.contains("crm, &quot;quoted&quot;"), "labels are escaped");
+    assert!(
+        page.contains("crm, &quot;quoted&quot;"),
+        "labels are escaped"
+    );
     assert!(page.contains("<details>"));
     assert!(page.contains("<script nonce=\"abc\">"));
-    assert!(!page.contains("http://") && !page.contains("https://"), "no CDN");
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "no CDN"
+    );
 }

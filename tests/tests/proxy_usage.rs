@@ -63,16 +63,86 @@ struct Kind {
 }
 
 const KINDS: [Kind; 10] = [
-    Kind { key: Some(KEY), label: Some("sandbox-demo"), method: "GET", path: "/v1/users?per_page=1", route: "GET /v1/users", status: 200 },
-    Kind { key: Some(KEY), label: Some("sandbox-demo"), method: "GET", path: "/v1/candidates/999999999", route: "GET /v1/candidates/{id}", status: 404 },
-    Kind { key: Some(KEY), label: Some("sandbox-demo"), method: "GET", path: "/v1/nowhere", route: "unmatched", status: 404 },
-    Kind { key: Some("not-a-configured-key"), label: None, method: "GET", path: "/v1/users", route: "-", status: 401 },
-    Kind { key: None, label: None, method: "GET", path: "/v1/users", route: "-", status: 401 },
-    Kind { key: Some(READER_KEY), label: Some("reader"), method: "GET", path: "/v1/sources", route: "GET /v1/sources", status: 403 },
-    Kind { key: Some(READER_KEY), label: Some("reader"), method: "GET", path: "/v1/users?per_page=2", route: "GET /v1/users", status: 200 },
-    Kind { key: Some(KEY), label: Some("sandbox-demo"), method: "GET", path: "/v1/candidates?created_after=notadate", route: "GET /v1/candidates", status: 422 },
-    Kind { key: Some(KEY), label: Some("sandbox-demo"), method: "PUT", path: "/v1/candidates/5/anonymize", route: "PUT /v1/candidates/{id}/anonymize", status: 501 },
-    Kind { key: Some(KEY), label: Some("sandbox-demo"), method: "DELETE", path: "/v1/sources", route: "unmatched", status: 405 },
+    Kind {
+        key: Some(KEY),
+        label: Some("sandbox-demo"),
+        method: "GET",
+        path: "/v1/users?per_page=1",
+        route: "GET /v1/users",
+        status: 200,
+    },
+    Kind {
+        key: Some(KEY),
+        label: Some("sandbox-demo"),
+        method: "GET",
+        path: "/v1/candidates/999999999",
+        route: "GET /v1/candidates/{id}",
+        status: 404,
+    },
+    Kind {
+        key: Some(KEY),
+        label: Some("sandbox-demo"),
+        method: "GET",
+        path: "/v1/nowhere",
+        route: "unmatched",
+        status: 404,
+    },
+    Kind {
+        key: Some("not-a-configured-key"),
+        label: None,
+        method: "GET",
+        path: "/v1/users",
+        route: "-",
+        status: 401,
+    },
+    Kind {
+        key: None,
+        label: None,
+        method: "GET",
+        path: "/v1/users",
+        route: "-",
+        status: 401,
+    },
+    Kind {
+        key: Some(READER_KEY),
+        label: Some("reader"),
+        method: "GET",
+        path: "/v1/sources",
+        route: "GET /v1/sources",
+        status: 403,
+    },
+    Kind {
+        key: Some(READER_KEY),
+        label: Some("reader"),
+        method: "GET",
+        path: "/v1/users?per_page=2",
+        route: "GET /v1/users",
+        status: 200,
+    },
+    Kind {
+        key: Some(KEY),
+        label: Some("sandbox-demo"),
+        method: "GET",
+        path: "/v1/candidates?created_after=notadate",
+        route: "GET /v1/candidates",
+        status: 422,
+    },
+    Kind {
+        key: Some(KEY),
+        label: Some("sandbox-demo"),
+        method: "PUT",
+        path: "/v1/candidates/5/anonymize",
+        route: "PUT /v1/candidates/{id}/anonymize",
+        status: 501,
+    },
+    Kind {
+        key: Some(KEY),
+        label: Some("sandbox-demo"),
+        method: "DELETE",
+        path: "/v1/sources",
+        route: "unmatched",
+        status: 405,
+    },
 ];
 
 /// Distinct On-Behalf-Of users the writes act as.
@@ -137,26 +207,53 @@ fn check_totals(r: &Report, sent: &Tally) {
             .sum()
     };
     assert_eq!(r.totals.requests, REQUESTS as u64);
-    let ok: u64 = sent.iter().filter(|((_, _, s), _)| *s < 300).map(|(_, n)| n).sum();
+    let ok: u64 = sent
+        .iter()
+        .filter(|((_, _, s), _)| *s < 300)
+        .map(|(_, n)| n)
+        .sum();
     assert_eq!(r.totals.successful, ok);
     assert_eq!(r.unauthenticated.requests, per_key(""));
     assert_eq!(r.unauthenticated.by_status["401"], per_key(""));
     for c in &r.credentials {
         assert_eq!(c.totals.requests, per_key(&c.label), "{}", c.label);
-        assert!(c.key_id.starts_with("sha256:") && c.key_id.ends_with('…'), "{}", c.key_id);
+        assert!(
+            c.key_id.starts_with("sha256:") && c.key_id.ends_with('…'),
+            "{}",
+            c.key_id
+        );
         assert!(!c.key_id.contains(&harvest_proxy::auth::key_hash_hex(KEY)));
     }
-    let demo = r.credentials.iter().find(|c| c.label == "sandbox-demo").unwrap();
-    assert_eq!(demo.acting_users, ACTORS as u64, "distinct On-Behalf-Of users of writes");
-    let writes = sent[&("sandbox-demo".into(), "PUT /v1/candidates/{id}/anonymize".into(), 501)];
+    let demo = r
+        .credentials
+        .iter()
+        .find(|c| c.label == "sandbox-demo")
+        .unwrap();
+    assert_eq!(
+        demo.acting_users, ACTORS as u64,
+        "distinct On-Behalf-Of users of writes"
+    );
+    let writes = sent[&(
+        "sandbox-demo".into(),
+        "PUT /v1/candidates/{id}/anonymize".into(),
+        501,
+    )];
     assert_eq!(demo.totals.unserved_writes, writes);
     assert_eq!(demo.unserved[0].requests, writes);
     assert!(demo.totals.v3_calls > 0, "reads spent v3 calls");
     let reader = r.credentials.iter().find(|c| c.label == "reader").unwrap();
-    assert_eq!(reader.totals.by_status["403"], sent[&("reader".into(), "GET /v1/sources".into(), 403)]);
+    assert_eq!(
+        reader.totals.by_status["403"],
+        sent[&("reader".into(), "GET /v1/sources".into(), 403)]
+    );
     let routes: Vec<&str> = reader.routes.iter().map(|u| u.route.as_str()).collect();
     assert_eq!(routes, ["GET /v1/sources", "GET /v1/users"]);
-    assert!(reader.routes.iter().all(|u| u.first_seen.is_some() && u.last_seen >= u.first_seen));
+    assert!(
+        reader
+            .routes
+            .iter()
+            .all(|u| u.first_seen.is_some() && u.last_seen >= u.first_seen)
+    );
 }
 
 fn config_file(dir: &Path, store: &Path) -> PathBuf {
@@ -180,7 +277,10 @@ async fn ten_thousand_concurrent_requests_are_counted_exactly_and_survive_a_rest
     if let Some(d) = day {
         let today = r.days.iter().find(|x| x.day == d).unwrap();
         assert_eq!(today.requests, REQUESTS as u64);
-        assert_eq!(r.days.iter().map(|x| x.requests).sum::<u64>(), REQUESTS as u64);
+        assert_eq!(
+            r.days.iter().map(|x| x.requests).sum::<u64>(),
+            REQUESTS as u64
+        );
     }
     // The CLI reads the same file while the proxy runs.
     let cfg = config_file(dir.path(), &store);
@@ -201,9 +301,16 @@ async fn ten_thousand_concurrent_requests_are_counted_exactly_and_survive_a_rest
     *expected
         .entry(("sandbox-demo".into(), "GET /v1/users".into(), 200))
         .or_default() += 1;
-    assert_eq!(counted(&after, day), expected, "the counts survive a restart");
+    assert_eq!(
+        counted(&after, day),
+        expected,
+        "the counts survive a restart"
+    );
     let text = usage::cli(&cfg, Some(&month.to_string()), Format::Text).unwrap();
-    assert!(text.contains(&format!("Requests: {}", REQUESTS + 1)), "{text}");
+    assert!(
+        text.contains(&format!("Requests: {}", REQUESTS + 1)),
+        "{text}"
+    );
     s.stop().await;
 }
 
@@ -252,18 +359,29 @@ async fn the_admin_listener_needs_its_token_and_answers_in_v1_shape() {
         assert_eq!(r.status, 401, "{path}");
         assert!(r.v1_message().contains("Bearer"), "{path}: {}", r.body);
         assert!(r.head.contains("www-authenticate: bearer"));
-        let wrong = admin_get(&format!("{base}{path}"), &[("Authorization", "Bearer nope")]).await;
+        let wrong = admin_get(
+            &format!("{base}{path}"),
+            &[("Authorization", "Bearer nope")],
+        )
+        .await;
         assert_eq!(wrong.status, 401, "{path}");
     }
     let r = admin_get(&format!("{base}/usage.json"), &auth).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["credentials"][0]["label"], "sandbox-demo");
-    assert_eq!(r.json()["requests"], 1, "the admin page flushes first: nothing is missing");
+    assert_eq!(
+        r.json()["requests"],
+        1,
+        "the admin page flushes first: nothing is missing"
+    );
     assert!(!r.body.contains(TOKEN));
     let metrics = admin_get(&format!("{base}/metrics"), &auth).await;
     assert!(metrics.body.contains("harvest_proxy_requests_total"));
     let csv = admin_get(&format!("{base}/usage.csv"), &auth).await;
-    assert!(csv.body.starts_with("day,credential,key_id,route,status,requests,v3_calls"));
+    assert!(
+        csv.body
+            .starts_with("day,credential,key_id,route,status,requests,v3_calls")
+    );
 
     let bad = admin_get(&format!("{base}/usage.json?month=2026-13"), &auth).await;
     assert_eq!(bad.status, 422);
@@ -277,15 +395,25 @@ async fn the_admin_listener_needs_its_token_and_answers_in_v1_shape() {
     assert_eq!(wrong.status, 401);
     let login = admin_get(&format!("{base}/usage?month=2026-11&token={TOKEN}"), &[]).await;
     assert_eq!(login.status, 303, "{}", login.head);
-    assert!(login.head.contains("location: /usage?month=2026-11\r\n"), "{}", login.head);
+    assert!(
+        login.head.contains("location: /usage?month=2026-11\r\n"),
+        "{}",
+        login.head
+    );
     let cookie = login
         .head
         .lines()
         .find_map(|l| l.strip_prefix("set-cookie: "))
         .expect("a cookie")
         .to_string();
-    assert!(cookie.contains("httponly") && cookie.contains("samesite=strict"), "{cookie}");
-    assert!(!cookie.contains(&TOKEN.to_lowercase()), "the cookie is not the token");
+    assert!(
+        cookie.contains("httponly") && cookie.contains("samesite=strict"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains(&TOKEN.to_lowercase()),
+        "the cookie is not the token"
+    );
     let pair = cookie.split(';').next().unwrap().to_string();
     let page = admin_get(&format!("{base}/usage?month=2026-11"), &[("Cookie", &pair)]).await;
     assert_eq!(page.status, 200);
@@ -307,14 +435,24 @@ fn an_admin_listener_without_a_token_is_refused() {
     let e = err("[admin]\nlisten = \"127.0.0.1:9090\"\ntoken_env = \"UNSET\"\n");
     assert!(e.contains("UNSET") && e.contains("not set"), "{e}");
     let short = |n: &str| (n == "T").then(|| "short".to_string());
-    let e = Config::parse("p", "[admin]\nlisten = \"127.0.0.1:9090\"\ntoken_env = \"T\"\n", &short)
-        .unwrap_err()
-        .to_string();
+    let e = Config::parse(
+        "p",
+        "[admin]\nlisten = \"127.0.0.1:9090\"\ntoken_env = \"T\"\n",
+        &short,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("at least 16"), "{e}");
-    let e = err("listen = \"127.0.0.1:9090\"\n[admin]\nlisten = \"127.0.0.1:9090\"\ntoken_env = \"ADMIN_TOKEN\"\n");
+    let e = err(
+        "listen = \"127.0.0.1:9090\"\n[admin]\nlisten = \"127.0.0.1:9090\"\ntoken_env = \"ADMIN_TOKEN\"\n",
+    );
     assert!(e.contains("another port"), "{e}");
-    let ok = Config::parse("p", "[admin]\nlisten = \"127.0.0.1:9090\"\ntoken_env = \"ADMIN_TOKEN\"\n", &env)
-        .unwrap();
+    let ok = Config::parse(
+        "p",
+        "[admin]\nlisten = \"127.0.0.1:9090\"\ntoken_env = \"ADMIN_TOKEN\"\n",
+        &env,
+    )
+    .unwrap();
     let a = ok.admin.unwrap();
     assert_eq!(a.token.expose(), TOKEN);
     assert!(!format!("{a:?}").contains(TOKEN), "the token never prints");
@@ -324,9 +462,9 @@ fn an_admin_listener_without_a_token_is_refused() {
 mod browser {
     use super::*;
     use chrono::{Datelike, TimeZone};
-    use std::ops::Not;
     use fantoccini::actions::{InputSource, MouseActions, PointerAction};
     use fantoccini::{Client, ClientBuilder, Locator};
+    use std::ops::Not;
 
     /// chromedriver, ended when dropped.
     struct Driver(std::process::Child);
@@ -361,7 +499,10 @@ mod browser {
         let driver = Driver(child);
         let mut up = false;
         for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
                 up = true;
                 break;
             }
@@ -398,7 +539,9 @@ mod browser {
     /// Hovers the bar of `day` and returns the hover box's text.
     async fn hover(c: &Client, day: &str) -> String {
         let bar = c
-            .find(Locator::Css(&format!("#chart .bar[data-day='{day}'] rect.hit")))
+            .find(Locator::Css(&format!(
+                "#chart .bar[data-day='{day}'] rect.hit"
+            )))
             .await
             .unwrap_or_else(|e| panic!("a bar for {day}: {e}"));
         let mouse = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
@@ -453,6 +596,54 @@ mod browser {
         sent
     }
 
+    /// Sent today through the proxy: 5 × 200, 3 × 404, 2 × 401, 1 × 403.
+    async fn send_today(s: &Stack) {
+        let (reader, unknown) = (basic(READER_KEY), basic("nope"));
+        for _ in 0..5 {
+            assert_eq!(s.get("/v1/users?per_page=1").await.status, 200);
+        }
+        for _ in 0..3 {
+            assert_eq!(s.get("/v1/candidates/999999999").await.status, 404);
+        }
+        for _ in 0..2 {
+            let r = s.request("GET", "/v1/users", Some(&unknown), &[], Bytes::new());
+            assert_eq!(r.await.status, 401);
+        }
+        let r = s.request("GET", "/v1/sources", Some(&reader), &[], Bytes::new());
+        assert_eq!(r.await.status, 403);
+    }
+
+    /// The seeded month: a bar per day, a legend entry per status sent, hover values.
+    async fn check_month(c: &Client, previous: Month, seeded: &BTreeMap<String, Vec<(u16, u64)>>) {
+        c.goto(&format!("/usage?month={previous}")).await.unwrap();
+        let bars = c.find_all(Locator::Css("#chart .bar")).await.unwrap();
+        assert_eq!(bars.len(), previous.days().len());
+        let legend = c
+            .find(Locator::Id("legend"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for status in ["200", "201", "404", "422", "429", "501"] {
+            assert!(legend.contains(status), "legend has {status}: {legend}");
+        }
+        for (day, counts) in seeded
+            .iter()
+            .filter(|(d, _)| d.ends_with("-09") || d.ends_with("-14"))
+        {
+            let tip = hover(c, day).await;
+            let total: u64 = counts.iter().map(|(_, n)| n).sum();
+            assert!(tip.contains(&format!("{day}: {total} requests")), "{tip}");
+            for (status, n) in counts {
+                assert!(
+                    tip.contains(&format!("{status}: {n}")),
+                    "{day} {status}: {tip}"
+                );
+            }
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_usage_page_shows_the_days_and_statuses_sent_and_hovers() {
         let (Some(chromium), Some(driver)) = (which("chromium"), which("chromedriver")) else {
@@ -467,33 +658,32 @@ mod browser {
         };
         let dir = tempfile::tempdir().unwrap();
         let (s, admin, base) = with_admin(&dir.path().join("store.sqlite3")).await;
-        // Sent today through the proxy: 5 × 200, 3 × 404, 2 × 401, 1 × 403.
-        let (reader, unknown) = (basic(READER_KEY), basic("nope"));
-        for _ in 0..5 {
-            assert_eq!(s.get("/v1/users?per_page=1").await.status, 200);
-        }
-        for _ in 0..3 {
-            assert_eq!(s.get("/v1/candidates/999999999").await.status, 404);
-        }
-        for _ in 0..2 {
-            let r = s.request("GET", "/v1/users", Some(&unknown), &[], Bytes::new());
-            assert_eq!(r.await.status, 401);
-        }
-        let r = s.request("GET", "/v1/sources", Some(&reader), &[], Bytes::new());
-        assert_eq!(r.await.status, 403);
+        send_today(&s).await;
         let now = Utc::now();
         let today = now.date_naive().to_string();
         let previous = Month::of(
-            Utc.from_utc_datetime(&Month::of(now).first_day().pred_opt().unwrap().and_hms_opt(0, 0, 0).unwrap()),
+            Utc.from_utc_datetime(
+                &Month::of(now)
+                    .first_day()
+                    .pred_opt()
+                    .unwrap()
+                    .and_hms_opt(0, 0, 0)
+                    .unwrap(),
+            ),
         );
         let seeded = seed(&s, previous);
 
         let profile = tempfile::tempdir().unwrap();
         let (_driver, c) = browser(&chromium, &driver, profile.path()).await;
-        c.goto(&format!("{base}/usage?token={TOKEN}")).await.unwrap();
+        c.goto(&format!("{base}/usage?token={TOKEN}"))
+            .await
+            .unwrap();
         let url = c.current_url().await.unwrap();
         assert_eq!(url.path(), "/usage");
-        assert!(!url.as_str().contains("token"), "the token left the address bar: {url}");
+        assert!(
+            !url.as_str().contains("token"),
+            "the token left the address bar: {url}"
+        );
         let today_bar = c
             .find(Locator::Css(&format!("#chart .bar[data-day='{today}']")))
             .await
@@ -503,32 +693,35 @@ mod browser {
             Some("200:5,401:2,403:1,404:3")
         );
         let tip = hover(&c, &today).await;
-        for want in [format!("{today}: 11 requests"), "200: 5".into(), "401: 2".into(), "403: 1".into(), "404: 3".into()] {
+        for want in [
+            format!("{today}: 11 requests"),
+            "200: 5".into(),
+            "401: 2".into(),
+            "403: 1".into(),
+            "404: 3".into(),
+        ] {
             assert!(tip.contains(&want), "hover shows {want}: {tip}");
         }
-        let total = c.find(Locator::Id("total")).await.unwrap().text().await.unwrap();
+        let total = c
+            .find(Locator::Id("total"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert_eq!(total, "11");
 
-        // The seeded month: a bar per day, a legend entry per status sent, hover values.
-        c.goto(&format!("/usage?month={previous}")).await.unwrap();
-        let bars = c.find_all(Locator::Css("#chart .bar")).await.unwrap();
-        assert_eq!(bars.len(), previous.days().len());
-        let legend = c.find(Locator::Id("legend")).await.unwrap().text().await.unwrap();
-        for status in ["200", "201", "404", "422", "429", "501"] {
-            assert!(legend.contains(status), "legend has {status}: {legend}");
-        }
-        for (day, counts) in seeded.iter().filter(|(d, _)| d.ends_with("-09") || d.ends_with("-14")) {
-            let tip = hover(&c, day).await;
-            let total: u64 = counts.iter().map(|(_, n)| n).sum();
-            assert!(tip.contains(&format!("{day}: {total} requests")), "{tip}");
-            for (status, n) in counts {
-                assert!(tip.contains(&format!("{status}: {n}")), "{day} {status}: {tip}");
-            }
-        }
-        let details = c.find(Locator::Css("#credentials details summary")).await.unwrap();
+        check_month(&c, previous, &seeded).await;
+        let details = c
+            .find(Locator::Css("#credentials details summary"))
+            .await
+            .unwrap();
         details.click().await.unwrap();
         let day = format!("{previous}-21");
-        assert!(hover(&c, &day).await.starts_with(&day), "the hover box shows in the screenshot");
+        assert!(
+            hover(&c, &day).await.starts_with(&day),
+            "the hover box shows in the screenshot"
+        );
         let png = c.screenshot().await.unwrap();
         assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
         std::fs::write(dir.path().join("usage.png"), &png).unwrap();
