@@ -254,9 +254,10 @@ fn credentials(o: &mut String, r: &Report) {
     let u = &r.unauthenticated;
     let _ = write!(
         o,
-        "<tr class=\"unknown\"><td colspan=\"4\">unknown or missing key (authentication failed)</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">0</td><td class=\"n\">-</td><td class=\"n\">-</td></tr></table>",
+        "<tr class=\"unknown\"><td colspan=\"4\">unknown or missing key (authentication failed)</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">-</td><td class=\"n\">-</td></tr></table>",
         u.requests,
-        percent(u.success_rate)
+        percent(u.success_rate),
+        u.v3_calls
     );
 }
 

@@ -568,24 +568,30 @@ mod browser {
                 (422, u64::from(n % 7 == 0) * 4),
                 (429, u64::from(n % 9 == 0) * 6),
                 (501, n % 3),
+                (401, u64::from(n % 4 == 0) * 2),
             ]
             .into_iter()
             .filter(|(_, c)| *c > 0)
             .collect();
             let at = Utc.from_utc_datetime(&d.and_hms_opt(9, 30, 0).unwrap());
             for (status, count) in &day {
-                let route = match status {
-                    201 => "POST /v1/candidates/{id}/activity_feed/notes",
-                    501 => "PUT /v1/candidates/{id}/anonymize",
-                    _ => "GET /v1/candidates",
+                let (key, route) = match status {
+                    201 => (
+                        Some("sandbox-demo"),
+                        "POST /v1/candidates/{id}/activity_feed/notes",
+                    ),
+                    501 => (Some("sandbox-demo"), "PUT /v1/candidates/{id}/anonymize"),
+                    // An unknown key: the unauthenticated bucket.
+                    401 => (None, "-"),
+                    _ => (Some("sandbox-demo"), "GET /v1/candidates"),
                 };
                 for i in 0..*count {
                     let actor = (i % 3).to_string();
                     let e = usage::Event {
-                        key: Some("sandbox-demo"),
+                        key,
                         route,
                         status: *status,
-                        v3_calls: 2,
+                        v3_calls: if key.is_some() { 2 } else { 0 },
                         actor: route.starts_with("GET").not().then_some(actor.as_str()),
                     };
                     s.state.usage.record_at(at, &e);
@@ -625,7 +631,7 @@ mod browser {
             .text()
             .await
             .unwrap();
-        for status in ["200", "201", "404", "422", "429", "501"] {
+        for status in ["200", "201", "401", "404", "422", "429", "501"] {
             assert!(legend.contains(status), "legend has {status}: {legend}");
         }
         for (day, counts) in seeded
