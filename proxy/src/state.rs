@@ -270,10 +270,20 @@ impl State {
     }
 }
 
+fn admin_id(a: &Option<crate::config::AdminConfig>) -> String {
+    a.as_ref().map_or(String::new(), |a| {
+        format!(
+            "{} {}",
+            a.listen,
+            crate::auth::key_hash_hex(a.token.expose())
+        )
+    })
+}
+
 /// The settings a reload cannot change that differ between two configs.
 fn restart_only(old: &Config, new: &Config) -> Vec<&'static str> {
     let d = |v: &dyn std::fmt::Debug| format!("{v:?}");
-    let pairs: [(&'static str, String, String); 7] = [
+    let pairs: [(&'static str, String, String); 8] = [
         (
             "allowed_hosts",
             d(&old.allowed_hosts),
@@ -285,6 +295,8 @@ fn restart_only(old: &Config, new: &Config) -> Vec<&'static str> {
         ("cache", d(&old.cache), d(&new.cache)),
         ("mappings", d(&old.mappings), d(&new.mappings)),
         ("public_url", d(&old.public_url), d(&new.public_url)),
+        // The listener and a digest of its token (a changed token needs a restart too).
+        ("admin", admin_id(&old.admin), admin_id(&new.admin)),
     ];
     pairs
         .into_iter()
