@@ -75,6 +75,10 @@ struct LimitsFile {
     token_timeout_ms: Option<u64>,
     token_backoff_ms: Option<u64>,
     drain_timeout_ms: Option<u64>,
+    max_in_flight: Option<usize>,
+    max_in_flight_per_tenant: Option<usize>,
+    max_queued: Option<usize>,
+    queue_wait_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -144,6 +148,8 @@ pub struct Limits {
     pub token_backoff: Duration,
     /// After SIGTERM, how long requests in flight may take to finish.
     pub drain_timeout: Duration,
+    /// Legacy requests served at once (all tenants, per tenant) and the queue before them.
+    pub admission: crate::admission::AdmissionLimits,
 }
 
 impl Default for Limits {
@@ -164,6 +170,7 @@ impl Default for Limits {
             token_timeout: Duration::from_secs(5),
             token_backoff: Duration::from_secs(2),
             drain_timeout: Duration::from_secs(10),
+            admission: Default::default(),
         }
     }
 }
@@ -444,6 +451,11 @@ impl Limits {
                 "max_streams_per_connection",
                 self.max_streams_per_connection as usize,
             ),
+            ("max_in_flight", self.admission.in_flight),
+            (
+                "max_in_flight_per_tenant",
+                self.admission.in_flight_per_tenant,
+            ),
         ];
         for (name, n) in counts {
             if n == 0 {
@@ -704,6 +716,14 @@ fn limits(l: &LimitsFile) -> Limits {
         token_timeout: ms(l.token_timeout_ms, d.token_timeout),
         token_backoff: ms(l.token_backoff_ms, d.token_backoff),
         drain_timeout: ms(l.drain_timeout_ms, d.drain_timeout),
+        admission: crate::admission::AdmissionLimits {
+            in_flight: l.max_in_flight.unwrap_or(d.admission.in_flight),
+            in_flight_per_tenant: l
+                .max_in_flight_per_tenant
+                .unwrap_or(d.admission.in_flight_per_tenant),
+            queue: l.max_queued.unwrap_or(d.admission.queue),
+            queue_wait: ms(l.queue_wait_ms, d.admission.queue_wait),
+        },
     }
 }
 

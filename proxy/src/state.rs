@@ -176,6 +176,10 @@ pub struct State {
     pub snapshots: crate::snapshots::Snapshots,
     /// One v3 rate window per tenant.
     pub pacer: crate::pacer::Pacer,
+    /// The bound on legacy requests in flight.
+    pub admission: crate::admission::Admission,
+    /// Identical v3 GETs in flight, made once.
+    pub flights: crate::coalesce::Coalescer<crate::reader::Flight>,
     pub ready: AtomicBool,
     /// The embedded store (idempotency keys of writes, usage counts).
     pub store: crate::store::Store,
@@ -216,6 +220,8 @@ impl State {
             generations: Default::default(),
             snapshots,
             pacer: Default::default(),
+            admission: crate::admission::Admission::new(config.limits.admission),
+            flights: Default::default(),
             upstream,
             catalog,
             config,

@@ -167,7 +167,7 @@ pub async fn handle(
     let query = req.uri().query().map(str::to_string);
     state.stats.record_request(method.as_str(), &path);
 
-    let fault = state.faults.next_action(&path);
+    let fault = state.faults.next_action_for(method.as_str(), &path);
     let fault = match fault {
         FaultAction::Delay(d) => {
             tokio::time::sleep(d).await;
