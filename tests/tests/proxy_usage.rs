@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 const READER_KEY: &str = "reader-legacy-key";
 const TOKEN: &str = "usage-test-admin-token-0123456789";
 const REQUESTS: usize = 10_000;
-const IN_FLIGHT: usize = 500;
+const IN_FLIGHT: usize = 200;
 
 fn sandbox() -> harvest_tests::SandboxConfig {
     harvest_tests::SandboxConfig {
@@ -36,6 +36,10 @@ fn configure(c: &mut Config, store: &Path) {
     c.store = Some(store.to_path_buf());
     c.limits.max_connections = 4096;
     c.limits.max_connections_per_ip = 4096;
+    // Every request is let in (admission control is not what is tested here).
+    c.limits.admission.in_flight = IN_FLIGHT * 2;
+    c.limits.admission.in_flight_per_tenant = IN_FLIGHT * 2;
+    c.limits.admission.queue = IN_FLIGHT * 2;
     let mut reader = c.keys[0].clone();
     reader.sha256 = key_hash(READER_KEY);
     reader.label = "reader".into();
