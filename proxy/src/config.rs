@@ -36,6 +36,18 @@ struct FileConfig {
     /// Proxies whose `Forwarded` / `X-Forwarded-For` name the client (CIDRs or addresses).
     #[serde(default)]
     trusted_proxies: Vec<toml::Spanned<String>>,
+    /// The admin listener (usage report, metrics).
+    admin: Option<AdminFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdminFile {
+    listen: String,
+    token_env: Option<String>,
+    token_file: Option<PathBuf>,
+    /// Refused with a clear message: the token is never written in the config.
+    token: Option<toml::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -225,6 +237,17 @@ pub struct KeyEntry {
     pub allowed_ips: Option<Vec<IpNet>>,
 }
 
+/// The admin listener: the usage report (`/usage`, `/usage.json`), `/metrics`, `/healthz`,
+/// behind a bearer token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminConfig {
+    pub listen: SocketAddr,
+    pub token: Secret,
+}
+
+/// The shortest admin token accepted.
+pub const ADMIN_TOKEN_MIN: usize = 16;
+
 #[derive(Debug, Clone)]
 pub struct TlsConfig {
     pub cert: PathBuf,
@@ -250,6 +273,8 @@ pub struct Config {
     pub keys: Vec<KeyEntry>,
     /// Peers whose forwarding headers are believed (see [`crate::access::client_addr`]).
     pub trusted_proxies: Vec<IpNet>,
+    /// `[admin]` (None: no admin listener).
+    pub admin: Option<AdminConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -318,6 +343,11 @@ impl Config {
             .map_err(|e| invalid(format!("`trusted_proxies`: {e}")))?;
         let limits = limits(&f.limits);
         let cache = cache_settings(&f.cache);
+        let admin = f
+            .admin
+            .map(|a| admin(a, env))
+            .transpose()
+            .map_err(invalid)?;
         let config = Config {
             listen,
             public_url: f.public_url.map(|u| u.trim_end_matches('/').to_string()),
@@ -338,6 +368,7 @@ impl Config {
             tenants,
             keys,
             trusted_proxies,
+            admin,
         };
         config.validate().map_err(invalid)?;
         Ok(config)
@@ -353,6 +384,9 @@ impl Config {
         }
         for h in &self.allowed_hosts {
             check_host(h)?;
+        }
+        if let Some(a) = &self.admin {
+            check_admin(a, self.listen)?;
         }
         for t in &self.tenants {
             for (k, u) in [("base_url", &t.base_url), ("token_url", &t.token_url)] {
@@ -502,6 +536,53 @@ fn check_host(h: &str) -> Result<(), String> {
     // What the URL parser normalised away (user info, a path, a default port) is refused.
     if round != h && format!("{round}:80") != h {
         return Err(refuse());
+    }
+    Ok(())
+}
+
+/// `[admin]`: the token from the environment or a file, never from the config text.
+fn admin(a: AdminFile, env: &dyn Fn(&str) -> Option<String>) -> Result<AdminConfig, String> {
+    let listen: SocketAddr = a.listen.parse().map_err(|_| {
+        format!(
+            "[admin] `listen = \"{}\"` is not an address such as 127.0.0.1:9090",
+            a.listen
+        )
+    })?;
+    if a.token.is_some() {
+        return Err("[admin] the token must not be written in the config; use token_env = \"VAR\" or token_file = \"path\"".into());
+    }
+    let token = match (&a.token_env, &a.token_file) {
+        (Some(var), None) => env(var)
+            .ok_or_else(|| format!("[admin] environment variable {var} (token_env) is not set"))?,
+        (None, Some(file)) => std::fs::read_to_string(file)
+            .map(|s| s.trim().to_string())
+            .map_err(|e| format!("[admin] cannot read token_file {}: {e}", file.display()))?,
+        (None, None) => {
+            return Err("[admin] needs a bearer token: token_env = \"VAR\" or token_file = \"path\" (the admin listener is never open without one)".into());
+        }
+        (Some(_), Some(_)) => {
+            return Err("[admin] give exactly one of token_env or token_file".into());
+        }
+    };
+    Ok(AdminConfig {
+        listen,
+        token: Secret::new(token),
+    })
+}
+
+/// An admin listener needs a token of at least [`ADMIN_TOKEN_MIN`] characters and its own
+/// address.
+fn check_admin(a: &AdminConfig, listen: SocketAddr) -> Result<(), String> {
+    if a.token.expose().trim().len() < ADMIN_TOKEN_MIN {
+        return Err(format!(
+            "[admin] the token must be at least {ADMIN_TOKEN_MIN} characters (e.g. `openssl rand -hex 24`); an admin listener without a token is refused"
+        ));
+    }
+    if a.listen == listen && listen.port() != 0 {
+        return Err(format!(
+            "[admin] listen = \"{}\" is the proxy's own address; give the admin listener another port",
+            a.listen
+        ));
     }
     Ok(())
 }

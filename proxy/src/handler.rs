@@ -119,6 +119,7 @@ pub fn record(state: &State, req: &LegacyRequest, served: Served, started: Insta
         })
         .observe(started.elapsed().as_secs_f64());
     Audit::of(req, &served, started.elapsed()).emit();
+    state.usage.record(&crate::usage::Event::of(req, &served));
     served.answer
 }
 

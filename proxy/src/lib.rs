@@ -11,6 +11,7 @@
 //! (reloadable tenants and keys).
 
 pub mod access;
+pub mod admin;
 pub mod admission;
 pub mod auth;
 pub mod coalesce;
@@ -31,6 +32,8 @@ pub mod state;
 pub mod store;
 pub mod tokens;
 pub mod upstream;
+pub mod usage;
+pub mod usage_page;
 pub mod walks;
 pub mod wire;
 
@@ -57,6 +60,7 @@ pub async fn start(config: Config) -> Result<(Arc<State>, Running), String> {
         }
     };
     let state = Arc::new(State::new(config, catalog)?);
+    usage::spawn_flusher(Arc::downgrade(&state));
     let running = server::start(state.clone()).await?;
     Ok((state, running))
 }

@@ -108,6 +108,20 @@ enum Command {
     /// Print the SHA-256 of a legacy API key read from standard input (for proxy.toml)
     #[command(after_help = "Example:\n  printf %s \"$KEY\" | harvest-proxy hash-key")]
     HashKey,
+    /// The usage report of legacy keys for a month, from the store file (docs/usage.md)
+    #[command(
+        after_help = "Example:\n  harvest-proxy usage --config proxy.toml --month 2026-11 --format csv"
+    )]
+    Usage {
+        /// proxy.toml (its `store` file is read; works while the proxy runs)
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// YYYY-MM, UTC (default: the current month)
+        #[arg(long)]
+        month: Option<String>,
+        #[arg(long, value_enum, default_value_t = harvest_proxy::usage::Format::Text)]
+        format: harvest_proxy::usage::Format,
+    },
 }
 
 #[derive(Subcommand)]
@@ -317,6 +331,47 @@ fn reload_on_hup(state: std::sync::Arc<harvest_proxy::State>, config: Option<Pat
     let _ = (state, config);
 }
 
+/// `harvest-proxy usage`: the report from the config's store file.
+fn usage(
+    config: Option<PathBuf>,
+    month: Option<String>,
+    format: harvest_proxy::usage::Format,
+) -> ExitCode {
+    let Some(config) = config else {
+        eprintln!("error: `usage` needs --config proxy.toml (its `store` file)");
+        return ExitCode::from(2);
+    };
+    match harvest_proxy::usage::cli(&config, month.as_deref(), format) {
+        Ok(out) => emit(&out),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `--sandbox`'s admin listener: a free loopback port, a token made for this run, both printed.
+async fn sandbox_admin(
+    state: &std::sync::Arc<harvest_proxy::State>,
+) -> Option<harvest_proxy::admin::Admin> {
+    let token = harvest_proxy::admin::random_token();
+    let at = SocketAddr::from(([127, 0, 0, 1], 0));
+    match harvest_proxy::admin::start(state.clone(), at, token.clone()).await {
+        Ok(a) => {
+            let t = token.expose();
+            println!(
+                "Usage report: http://{}/usage?token={t}  (admin token of this run: {t})",
+                a.addr
+            );
+            Some(a)
+        }
+        Err(e) => {
+            eprintln!("warning: no admin listener: {e}");
+            None
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -337,6 +392,11 @@ async fn main() -> ExitCode {
             println!("{}", harvest_proxy::auth::key_hash_hex(key.trim()));
             return ExitCode::SUCCESS;
         }
+        Some(Command::Usage {
+            config,
+            month,
+            format,
+        }) => return usage(config.or(cli.config), month, format),
         None => {}
     }
     init_logs(cli.log_format);
@@ -368,6 +428,8 @@ async fn main() -> ExitCode {
             "Health: http://{0}/healthz  Metrics: http://{0}/metrics  (ctrl-c to stop)",
             running.addr
         );
+        // Kept to the end: dropping it stops the admin listener.
+        let _admin = sandbox_admin(&state).await;
         stop_on_signal(running.stopper());
         reload_on_hup(state, None);
         running.wait().await;
@@ -392,6 +454,14 @@ async fn main() -> ExitCode {
     }
     let (state, running) = match harvest_proxy::start(config).await {
         Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // Kept to the end: dropping it stops the admin listener.
+    let _admin = match harvest_proxy::admin::for_config(&state).await {
+        Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);

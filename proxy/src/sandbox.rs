@@ -50,6 +50,7 @@ pub fn config_for(sandbox: &Sandbox, listen: SocketAddr, key: &str) -> Config {
             allowed_ips: None,
         }],
         trusted_proxies: Vec::new(),
+        admin: None,
     }
 }
 

@@ -215,6 +215,8 @@ async fn accept_loop(listener: TcpListener, ctx: Arc<Ctx>, mut stopped: watch::R
             tracing::warn!(?drain, "drain timed out; closing remaining connections");
         }
     }
+    // The usage counts of the drained requests reach the store before the process exits.
+    let _ = crate::usage::flush_state(state);
 }
 
 /// One client connection: a slot (or a 503), the TLS handshake, then HTTP.

@@ -183,8 +183,10 @@ pub struct State {
     /// Each tenant's v3 calls in progress (its upstream connections in use).
     pub upstream_slots: crate::admission::TenantSlots,
     pub ready: AtomicBool,
-    /// The embedded store (idempotency keys of writes).
+    /// The embedded store (idempotency keys of writes, usage counts).
     pub store: crate::store::Store,
+    /// Usage counts not yet written to the store.
+    pub usage: crate::usage::Usage,
 }
 
 impl State {
@@ -230,6 +232,7 @@ impl State {
             config,
             ready: AtomicBool::new(false),
             store,
+            usage: Default::default(),
         })
     }
 
@@ -278,10 +281,20 @@ impl State {
     }
 }
 
+fn admin_id(a: &Option<crate::config::AdminConfig>) -> String {
+    a.as_ref().map_or(String::new(), |a| {
+        format!(
+            "{} {}",
+            a.listen,
+            crate::auth::key_hash_hex(a.token.expose())
+        )
+    })
+}
+
 /// The settings a reload cannot change that differ between two configs.
 fn restart_only(old: &Config, new: &Config) -> Vec<&'static str> {
     let d = |v: &dyn std::fmt::Debug| format!("{v:?}");
-    let pairs: [(&'static str, String, String); 7] = [
+    let pairs: [(&'static str, String, String); 8] = [
         (
             "allowed_hosts",
             d(&old.allowed_hosts),
@@ -293,6 +306,8 @@ fn restart_only(old: &Config, new: &Config) -> Vec<&'static str> {
         ("cache", d(&old.cache), d(&new.cache)),
         ("mappings", d(&old.mappings), d(&new.mappings)),
         ("public_url", d(&old.public_url), d(&new.public_url)),
+        // The listener and a digest of its token (a changed token needs a restart too).
+        ("admin", admin_id(&old.admin), admin_id(&new.admin)),
     ];
     pairs
         .into_iter()

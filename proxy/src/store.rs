@@ -1,5 +1,6 @@
 //! The embedded store (SQLite through rusqlite, bundled): what must survive a restart of one
-//! proxy. Today: the answers of writes made with an `Idempotency-Key`, for 24 hours.
+//! proxy: the answers of writes made with an `Idempotency-Key`, for 24 hours, and the usage
+//! counts of legacy keys ([`crate::usage`], its tables).
 //!
 //! Keys are stored as SHA-256 of (tenant, key), bodies as SHA-256: the store holds no request
 //! content but the answer v1 clients were given.
@@ -81,11 +82,20 @@ impl Store {
                  outcome TEXT
              );",
         )?;
+        db.execute_batch(crate::usage::SCHEMA)?;
         Ok(Store { db: Mutex::new(db) })
     }
 
     fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.db.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the connection (the usage tables).
+    pub fn with_conn<R>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<R, rusqlite::Error>,
+    ) -> Result<R, StoreError> {
+        Ok(f(&mut self.db())?)
     }
 
     /// Claims `key` for a write with this body (or says what was answered for it).
