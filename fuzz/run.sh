@@ -28,7 +28,7 @@ for t in "${targets[@]}"; do
     -jobs=1 -workers=1 ${FUZZ_FLAGS:-} > "logs/$t.cargo.log" 2>&1
   rc=$?
   [ -f fuzz-0.log ] && mv fuzz-0.log "logs/$t.log"
-  grep -E '^#[0-9]+ +(DONE|pulse|NEW|REDUCE)' "logs/$t.log" 2>/dev/null | tail -1
+  grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE)' "logs/$t.log" 2>/dev/null | tail -1
   grep -E '^(stat::|Done )' "logs/$t.log" 2>/dev/null
   if [ $rc -ne 0 ] || grep -qE 'ERROR: libFuzzer|==ERROR|panicked' "logs/$t.log" 2>/dev/null; then
     echo "!! $t failed (exit $rc): see fuzz/logs/$t.log and fuzz/artifacts/$t/"
