@@ -62,6 +62,16 @@ while IFS= read -r -d '' f; do
   i=$((i + 1))
 done < <(find "$root/scanner/tests/fixtures" -type f -size -16k -print0 | sort -z)
 
+# Deep nesting (the scanner once overflowed its stack on it): Rust, Python, JavaScript.
+rep() { printf "%.0s$1" $(seq "$2"); }
+{ printf '\x0b'; printf 'fn f() { let x = '; rep '(' 2000; printf 1; rep ')' 2000; printf '; }\n'; } \
+  > "$out/scanner/deep-rust-parens"
+{ printf '\x0b'; printf 'fn f() { let x: '; rep 'Vec<' 1000; printf u8; rep '>' 1000; printf ' = 1; }\n'; } \
+  > "$out/scanner/deep-rust-generics"
+{ printf '\x00'; rep 'f(' 1000; printf "'https://harvest.greenhouse.io/v1/candidates'"; rep ')' 1000; } \
+  > "$out/scanner/deep-python-calls"
+{ printf '\x01'; rep '[' 2000; rep ']' 2000; } > "$out/scanner/deep-js-arrays"
+
 for t in basic_auth legacy_query mapping_loader engine scanner; do
   echo "$t: $(find "$out/$t" -type f | wc -l) seeds"
 done

@@ -8,9 +8,11 @@ use syn::visit::Visit;
 
 use crate::tokens::{Lexed, Part, Tk, Tok};
 
+/// A function: name, parameter names, body start byte, body end byte, `impl` type.
+type FnRange = (String, Vec<String>, usize, usize, String);
+
 struct FnRanges {
-    /// (name, parameter names, body start byte, body end byte, `impl` type)
-    ranges: Vec<(String, Vec<String>, usize, usize, String)>,
+    ranges: Vec<FnRange>,
     /// The type of the `impl` block being visited.
     cur_impl: String,
 }
@@ -118,7 +120,7 @@ const MAX_PARSE_STACK: u64 = 4 << 30;
 
 /// The functions of a Rust file (name, parameters, body byte range, `impl` type), outer first;
 /// None when it does not parse (or is too large to parse safely).
-fn fn_ranges(src: &str, trees: usize) -> Option<Vec<(String, Vec<String>, usize, usize, String)>> {
+fn fn_ranges(src: &str, trees: usize) -> Option<Vec<FnRange>> {
     let stack = (trees as u64)
         .saturating_add(64)
         .saturating_mul(STACK_PER_TREE);
@@ -278,8 +280,9 @@ mod tests {
         )
     }
 
-    /// Found by fuzzing (fuzz/fuzz_targets/scanner.rs): 3000 nested parentheses or braces
-    /// overflowed the stack in syn's parser (an abort, not a panic), ending the whole scan.
+    /// Found with the scanner fuzz target (fuzz/fuzz_targets/scanner.rs): 3000 nested
+    /// parentheses or braces overflowed the stack in syn's parser (an abort, not a panic),
+    /// ending the whole scan.
     #[test]
     fn deep_nesting_is_parsed_without_overflow() {
         let cases = [
