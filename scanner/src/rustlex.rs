@@ -8,9 +8,11 @@ use syn::visit::Visit;
 
 use crate::tokens::{Lexed, Part, Tk, Tok};
 
+/// A function: name, parameter names, body start byte, body end byte, `impl` type.
+type FnRange = (String, Vec<String>, usize, usize, String);
+
 struct FnRanges {
-    /// (name, parameter names, body start byte, body end byte, `impl` type)
-    ranges: Vec<(String, Vec<String>, usize, usize, String)>,
+    ranges: Vec<FnRange>,
     /// The type of the `impl` block being visited.
     cur_impl: String,
 }
@@ -73,7 +75,7 @@ pub fn lex_rust(src: &str, line_offset: u32, byte_offset: usize) -> Lexed {
     let Ok(stream) = TokenStream::from_str(src) else {
         return out;
     };
-    flatten(stream, &mut out.toks, line_offset, byte_offset);
+    let trees = flatten(stream, &mut out.toks, line_offset, byte_offset);
     // Drop doc attributes: `# [ doc = "..." ]` and `#![doc = ...]`.
     let mut keep = vec![true; out.toks.len()];
     for (i, k) in keep.iter_mut().enumerate() {
@@ -88,15 +90,8 @@ pub fn lex_rust(src: &str, line_offset: u32, byte_offset: usize) -> Lexed {
     }
     let mut k = keep.iter();
     out.toks.retain(|_| *k.next().unwrap_or(&true));
-    if let Ok(file) = syn::parse_file(src) {
-        let mut v = FnRanges {
-            ranges: Vec::new(),
-            cur_impl: String::new(),
-        };
-        v.visit_file(&file);
-        // Outer functions first, so inner ones overwrite.
-        v.ranges.sort_by_key(|r| (r.2, std::cmp::Reverse(r.3)));
-        for (name, params, s, e, class) in v.ranges {
+    if let Some(ranges) = fn_ranges(src, trees) {
+        for (name, params, s, e, class) in ranges {
             out.funcs.push(name);
             out.params.push(params);
             out.classes.push(class);
@@ -113,9 +108,79 @@ pub fn lex_rust(src: &str, line_offset: u32, byte_offset: usize) -> Lexed {
     out
 }
 
-fn flatten(stream: TokenStream, toks: &mut Vec<Tok>, line_offset: u32, byte_offset: usize) {
+/// syn parses by recursive descent, each level of recursion past at least one token tree: its
+/// depth is bounded by the number of token trees, not by the thread's stack. The parse and the
+/// visit run on a thread whose stack is sized from that number (address space reserved, used
+/// only as deep as the code nests). 64 KiB a tree covers syn's deepest frames (nested generic
+/// types) in unoptimised builds.
+const STACK_PER_TREE: u64 = 64 << 10;
+/// Past this stack (a file of over 65 000 token trees), or when the system refuses to reserve
+/// it, functions are not told apart (the tokens are still analysed).
+const MAX_PARSE_STACK: u64 = 4 << 30;
+
+/// The functions of a Rust file (name, parameters, body byte range, `impl` type), outer first;
+/// None when it does not parse (or is too large to parse safely).
+fn fn_ranges(src: &str, trees: usize) -> Option<Vec<FnRange>> {
+    let stack = (trees as u64)
+        .saturating_add(64)
+        .saturating_mul(STACK_PER_TREE);
+    let stack = usize::try_from(stack)
+        .ok()
+        .filter(|_| stack <= MAX_PARSE_STACK)?;
+    let parse = || {
+        let file = syn::parse_file(src).ok()?;
+        let mut v = FnRanges {
+            ranges: Vec::new(),
+            cur_impl: String::new(),
+        };
+        v.visit_file(&file);
+        // Outer functions first, so inner ones overwrite.
+        v.ranges.sort_by_key(|r| (r.2, std::cmp::Reverse(r.3)));
+        // The tree is dropped here too (dropping is as recursive as parsing).
+        drop(file);
+        Some(v.ranges)
+    };
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("harvest-scan-syn".into())
+            .stack_size(stack)
+            .spawn_scoped(scope, parse)
+            .ok()?
+            .join()
+            .ok()
+            .flatten()
+    })
+}
+
+/// The tokens of a stream, groups entered with an explicit stack: nesting is the input's to
+/// choose, so no recursion here. Returns how many token trees (each punctuation character
+/// one, each group two) the stream holds: what syn reads.
+fn flatten(
+    stream: TokenStream,
+    toks: &mut Vec<Tok>,
+    line_offset: u32,
+    byte_offset: usize,
+) -> usize {
+    // Per open group: its tokens still to read, and its closing token.
+    let mut stack: Vec<(proc_macro2::token_stream::IntoIter, Option<Tok>)> =
+        vec![(stream.into_iter(), None)];
     let mut pending_punct: Option<Tok> = None;
-    for tt in stream {
+    let mut trees = 0usize;
+    while let Some((iter, _)) = stack.last_mut() {
+        let Some(tt) = iter.next() else {
+            if let Some(p) = pending_punct.take() {
+                toks.push(p);
+            }
+            if let Some((_, Some(close))) = stack.pop() {
+                toks.push(close);
+            }
+            continue;
+        };
+        trees += if matches!(tt, TokenTree::Group(_)) {
+            2
+        } else {
+            1
+        };
         let span = tt.span();
         let lc = span.start();
         let range = span.byte_range();
@@ -147,12 +212,11 @@ fn flatten(stream: TokenStream, toks: &mut Vec<Tok>, line_offset: u32, byte_offs
                     t.end = t.start + 1;
                     toks.push(t);
                 }
-                flatten(g.stream(), toks, line_offset, byte_offset);
-                if !c.is_empty() {
+                let close = (!c.is_empty()).then(|| {
                     let close = g.span_close();
                     let lc = close.start();
                     let r = close.byte_range();
-                    toks.push(Tok {
+                    Tok {
                         kind: Tk::Close,
                         text: c.into(),
                         parts: Vec::new(),
@@ -161,8 +225,9 @@ fn flatten(stream: TokenStream, toks: &mut Vec<Tok>, line_offset: u32, byte_offs
                         start: r.start + byte_offset,
                         end: r.end + byte_offset,
                         func: 0,
-                    });
-                }
+                    }
+                });
+                stack.push((g.stream().into_iter(), close));
             }
             TokenTree::Ident(id) => toks.push(mk(Tk::Word, id.to_string(), Vec::new())),
             TokenTree::Punct(p) => {
@@ -187,9 +252,7 @@ fn flatten(stream: TokenStream, toks: &mut Vec<Tok>, line_offset: u32, byte_offs
             }
         }
     }
-    if let Some(p) = pending_punct.take() {
-        toks.push(p);
-    }
+    trees
 }
 
 /// The content of a Rust string literal (`"..."`, `r#"..."#`, `b"..."`, `c"..."`).
@@ -202,4 +265,59 @@ fn rust_string(lit: &str) -> Option<String> {
     }
     let inner = body.strip_prefix('"')?.strip_suffix('"')?;
     Some(inner.replace("\\\"", "\"").replace("\\\\", "\\"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `fn f() { let x = OPEN…1…CLOSE; }` nested `depth` times.
+    fn nested(open: &str, close: &str, depth: usize) -> String {
+        format!(
+            "fn f() {{ let x = {}1{}; }}\n",
+            open.repeat(depth),
+            close.repeat(depth)
+        )
+    }
+
+    /// Found with the scanner fuzz target (fuzz/fuzz_targets/scanner.rs): 3000 nested
+    /// parentheses or braces overflowed the stack in syn's parser (an abort, not a panic),
+    /// ending the whole scan.
+    #[test]
+    fn deep_nesting_is_parsed_without_overflow() {
+        let cases = [
+            nested("(", ")", 20_000),
+            nested("[", "]", 20_000),
+            nested("{", "}", 20_000),
+            nested("!", "", 20_000),
+            nested("- ", "", 20_000),
+            nested("&", "", 20_000),
+            nested("|a| ", "", 10_000),
+            format!(
+                "fn f() {{ let x: {}u8{} = 1; }}\n",
+                "Vec<".repeat(10_000),
+                ">".repeat(10_000)
+            ),
+            format!("fn f() {{ if a {{}} {}}}\n", "else if a {} ".repeat(10_000)),
+        ];
+        for src in &cases {
+            let lexed = lex_rust(src, 0, 0);
+            assert!(lexed.toks.len() > 5, "{}", &src[..40]);
+            // Slot 0 is the file's top level.
+            assert_eq!(lexed.funcs, ["", "f"], "{}", &src[..40]);
+        }
+    }
+
+    /// Nesting deeper than any stack the parse may take: the tokens are still there (the
+    /// token walk is iterative), functions are not told apart.
+    #[test]
+    fn nesting_past_the_parse_stack_keeps_the_tokens() {
+        let src = nested("(", ")", 40_000);
+        let lexed = lex_rust(&src, 0, 0);
+        assert_eq!(lexed.funcs, [""]);
+        let opens = lexed.toks.iter().filter(|t| t.kind == Tk::Open).count();
+        assert_eq!(opens, 40_000 + 1 + 1);
+        let closes = lexed.toks.iter().filter(|t| t.kind == Tk::Close).count();
+        assert_eq!(closes, opens);
+    }
 }
