@@ -18,8 +18,8 @@ use crate::catalog::{
 };
 use crate::diag::{Diagnostic, Diagnostics, Location, Sink};
 use crate::model::{
-    ClosedSet, ConversionName, EndpointDef, FileDef, JoinDef, Method, OneOf, OpDef, OpEntry,
-    OneOrMany, OpName, Other, ParamDef, ParamType, Place, Role, Shape, Status, UndoDef, ViewDef,
+    ClosedSet, ConversionName, EndpointDef, FileDef, JoinDef, Method, OneOf, OneOrMany, OpDef,
+    OpEntry, OpName, Other, ParamDef, ParamType, Place, Role, Shape, Status, UndoDef, ViewDef,
     parse_closed,
 };
 use crate::selector::Selector;
@@ -661,7 +661,10 @@ impl Builder {
         let exists = exists(sink, d, &mut v3);
         let mut scopes: BTreeSet<String> = v3.iter().map(|c| c.scope.clone()).collect();
         // An undo is a v3 call too: the credential needs its scope.
-        let undos = write.iter().flat_map(|w| &w.steps).filter_map(|s| s.undo.as_ref());
+        let undos = write
+            .iter()
+            .flat_map(|w| &w.steps)
+            .filter_map(|s| s.undo.as_ref());
         scopes.extend(undos.map(|u| derive_scope(&u.method, &u.path)));
         let (Some(method), Some(status)) = (method, status) else {
             return;
@@ -1028,7 +1031,8 @@ fn undo_of(sink: &mut Sink<'_>, u: &Spanned<UndoDef>, step_method: &str) -> Opti
     }
     if !path.starts_with("/v3/") {
         let msg = format!("undo path `{path}` must start with /v3/");
-        let hint = "e.g. path = \"/v3/applications/{answer.id}\" ({answer.x}: v3's answer to the call)";
+        let hint =
+            "e.g. path = \"/v3/applications/{answer.id}\" ({answer.x}: v3's answer to the call)";
         sink.error(&def.path.span(), msg, hint);
         ok = false;
     }
@@ -1045,7 +1049,11 @@ fn query_rules(sink: &mut Sink<'_>, d: &EndpointDef) -> BTreeMap<String, QueryRu
         let def = r.get_ref();
         if def.split.as_deref() == Some("") {
             let hint = "e.g. split = \",\" for a comma-separated list";
-            sink.error(&r.span(), format!("`legacy_query.{name}`: `split` is empty"), hint);
+            sink.error(
+                &r.span(),
+                format!("`legacy_query.{name}`: `split` is empty"),
+                hint,
+            );
         }
         let map: BTreeMap<String, Vec<String>> = def
             .map
@@ -1057,7 +1065,11 @@ fn query_rules(sink: &mut Sink<'_>, d: &EndpointDef) -> BTreeMap<String, QueryRu
             .collect();
         if def.other.is_some() && map.is_empty() {
             let hint = "`other` says why a value `map` does not list is refused; add `map`";
-            sink.error(&r.span(), format!("`legacy_query.{name}`: `other` without `map`"), hint);
+            sink.error(
+                &r.span(),
+                format!("`legacy_query.{name}`: `other` without `map`"),
+                hint,
+            );
         }
         out.insert(
             name.clone(),

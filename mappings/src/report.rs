@@ -80,7 +80,7 @@ pub fn coverage_markdown(c: &Catalog) -> String {
     for e in eps {
         let calls =
             e.v3.iter()
-                .map(|c| format!("`{} {}`", c.method, c.path))
+                .map(|c| format!("`{} {}`", c.method, cell(&c.path)))
                 .collect::<Vec<_>>()
                 .join("<br>");
         let scopes = e

@@ -347,7 +347,11 @@ fn check_body(plan: &WritePlan, body: &Value) -> Result<(), WriteError> {
         let first = top(alternatives[0]);
         let shared = alternatives.iter().all(|f| top(f) == first);
         return Err(WriteError::Invalid {
-            field: if shared { first } else { alternatives[0].to_string() },
+            field: if shared {
+                first
+            } else {
+                alternatives[0].to_string()
+            },
             message: format!("requires one of: {}", alternatives.join(", ")),
         });
     }
@@ -912,8 +916,17 @@ impl Run<'_> {
             });
         }
         let listed = |keep: &dyn Fn(&CallRecord) -> bool| {
-            let l: Vec<String> = self.calls.iter().filter(|c| keep(c)).map(describe).collect();
-            if l.is_empty() { "nothing".to_string() } else { l.join(", ") }
+            let l: Vec<String> = self
+                .calls
+                .iter()
+                .filter(|c| keep(c))
+                .map(describe)
+                .collect();
+            if l.is_empty() {
+                "nothing".to_string()
+            } else {
+                l.join(", ")
+            }
         };
         let undone = listed(&|c| c.undone == Some(true));
         let remains = |c: &CallRecord| {

@@ -128,7 +128,10 @@ impl V1Error {
                             .filter(|c| c.applied == Some(true) && c.undoes.is_none())
                             .partition(|c| c.undone == Some(true));
                         m.insert("undone".into(), undone.into_iter().map(call_json).collect());
-                        m.insert("remains".into(), remains.into_iter().map(call_json).collect());
+                        m.insert(
+                            "remains".into(),
+                            remains.into_iter().map(call_json).collect(),
+                        );
                     }
                 }
                 (err, outcome.as_str())

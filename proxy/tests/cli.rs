@@ -231,7 +231,13 @@ fn show_takes_the_route_in_every_written_form() {
     )
     .unwrap();
     let d = dir.path().to_str().unwrap();
-    let (_, out, _) = run(&["mappings", "show", "PUT /v1/candidates/5/anonymize", "--dir", d]);
+    let (_, out, _) = run(&[
+        "mappings",
+        "show",
+        "PUT /v1/candidates/5/anonymize",
+        "--dir",
+        d,
+    ]);
     assert!(
         out.split_whitespace()
             .collect::<Vec<_>>()

@@ -476,7 +476,11 @@ async fn an_attachment_refused_after_the_application_was_created_undoes_the_appl
     assert_eq!(calls[2]["path"], format!("/v3/applications/{app}"));
     assert_eq!(calls[2]["undoes"], 0);
     assert_eq!(got["remains"], json!([]));
-    assert_eq!(rows(&s, "applications").len(), before, "created once, then undone");
+    assert_eq!(
+        rows(&s, "applications").len(),
+        before,
+        "created once, then undone"
+    );
     assert_eq!(s.get(&format!("/v1/applications/{app}")).await.status, 404);
     s.stop().await;
 }
@@ -495,7 +499,13 @@ async fn a_prospect_is_converted_into_a_candidate_on_a_job() {
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(r.json()["errors"][0]["field"], "job_id");
     assert_eq!(s.sandbox.stats().writes(), writes);
-    let r = write(&s, "PATCH", &path, &json!({"job_id": job, "initial_stage_id": stage})).await;
+    let r = write(
+        &s,
+        "PATCH",
+        &path,
+        &json!({"job_id": job, "initial_stage_id": stage}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.header(OUTCOME).as_deref(), Some("applied"));
     let got = r.json();

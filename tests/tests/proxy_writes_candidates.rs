@@ -198,7 +198,10 @@ async fn a_create_refused_half_way_is_undone_and_says_so() {
             (m, c["path"].as_str().unwrap(), c["applied"] == true)
         })
         .collect();
-    let (cand, app) = (got["undone"][0]["id"].clone(), got["undone"][1]["id"].clone());
+    let (cand, app) = (
+        got["undone"][0]["id"].clone(),
+        got["undone"][1]["id"].clone(),
+    );
     let cand_path = format!("/v3/candidates/{cand}");
     let app_path = format!("/v3/applications/{app}");
     assert_eq!(
@@ -554,7 +557,9 @@ async fn a_candidate_is_anonymized_by_v1_field_names() {
         .find(|c| {
             c["company"].is_string()
                 && c["phone_numbers"].as_array().is_some_and(|p| !p.is_empty())
-                && c["email_addresses"].as_array().is_some_and(|p| !p.is_empty())
+                && c["email_addresses"]
+                    .as_array()
+                    .is_some_and(|p| !p.is_empty())
         })
         .expect("a candidate with a company, phones and e-mail addresses");
     let cid = id(&cand);
@@ -565,11 +570,18 @@ async fn a_candidate_is_anonymized_by_v1_field_names() {
     let r = write(&s, "PUT", &path, &json!({})).await;
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(r.json()["errors"][0]["field"], "fields", "{}", r.text);
-    let r = write(&s, "PUT", &format!("/v1/candidates/{cid}/anonymize"), &json!({})).await;
+    let r = write(
+        &s,
+        "PUT",
+        &format!("/v1/candidates/{cid}/anonymize"),
+        &json!({}),
+    )
+    .await;
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(s.sandbox.stats().writes(), writes);
     assert_eq!(s.get(&format!("/v1/candidates/{cid}")).await.json(), before);
-    let path = format!("/v1/candidates/{cid}/anonymize?fields=current_company,phone_numbers,emails");
+    let path =
+        format!("/v1/candidates/{cid}/anonymize?fields=current_company,phone_numbers,emails");
     let r = write(&s, "PUT", &path, &json!({})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.header(OUTCOME).as_deref(), Some("applied"));

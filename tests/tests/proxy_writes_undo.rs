@@ -58,13 +58,19 @@ async fn a_prospect_whose_application_v3_refuses_is_deleted_again() {
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(r.header(OUTCOME).as_deref(), Some("not_applied"));
     let got = r.json();
-    let cand = got["undone"][0]["id"].as_i64().expect("the undone candidate's id");
+    let cand = got["undone"][0]["id"]
+        .as_i64()
+        .expect("the undone candidate's id");
     assert_eq!(
         calls(&got),
         [
             ("POST".into(), "/v3/candidates".into(), json!(true)),
             ("POST".into(), "/v3/applications".into(), json!(false)),
-            ("DELETE".into(), format!("/v3/candidates/{cand}"), json!(true)),
+            (
+                "DELETE".into(),
+                format!("/v3/candidates/{cand}"),
+                json!(true)
+            ),
         ],
         "{got}"
     );
@@ -79,9 +85,9 @@ async fn an_unknown_outcome_is_never_undone() {
     let s = Stack::start(small()).await;
     let before = count(&s, "candidates");
     // The education create answers 500: v3 may have applied it, reading back cannot tell.
-    s.sandbox.faults().set(
-        FaultPlan::none().script("/v3/candidate_educations", [FaultAction::Status(500)]),
-    );
+    s.sandbox
+        .faults()
+        .set(FaultPlan::none().script("/v3/candidate_educations", [FaultAction::Status(500)]));
     let body = json!({"first_name": "Un", "last_name": "Known",
         "applications": [{"job_id": a_job(&s)}], "educations": [{"school_id": 1}]});
     let writes = s.sandbox.stats().writes();
@@ -108,7 +114,10 @@ async fn an_undo_that_fails_is_not_retried_and_what_remains_is_said() {
     // then answers 500 once: the proxy reads it back (still there) and never repeats it.
     s.sandbox.faults().set(
         FaultPlan::none()
-            .script("/v3/applications", [FaultAction::Ok, FaultAction::Status(422)])
+            .script(
+                "/v3/applications",
+                [FaultAction::Ok, FaultAction::Status(422)],
+            )
             .script("/v3/candidates/*", [FaultAction::Status(500)]),
     );
     let job = a_job(&s);
@@ -134,8 +143,14 @@ async fn an_undo_that_fails_is_not_retried_and_what_remains_is_said() {
         .into_iter()
         .filter(|(m, p, _)| m == "DELETE" && p == &format!("/v3/candidates/{cand}"))
         .count();
-    assert_eq!(deletes, 1, "one undo of the candidate, never repeated: {got}");
-    assert!(got["message"].as_str().unwrap().contains("remains"), "{got}");
+    assert_eq!(
+        deletes, 1,
+        "one undo of the candidate, never repeated: {got}"
+    );
+    assert!(
+        got["message"].as_str().unwrap().contains("remains"),
+        "{got}"
+    );
     // The candidate is still there, without applications.
     assert_eq!(count(&s, "candidates"), before + 1);
     let read = s.get(&format!("/v1/candidates/{cand}")).await.json();
@@ -158,9 +173,10 @@ async fn hiring_team_members_added_before_a_refusal_are_removed_the_job_stays() 
     let managers = count(&s, "job_hiring_managers");
     let owners = count(&s, "job_owners");
     // The coordinator's row is refused after the hiring manager and the recruiter were added.
-    s.sandbox.faults().set(
-        FaultPlan::none().script("/v3/job_owners", [FaultAction::Ok, FaultAction::Status(422)]),
-    );
+    s.sandbox.faults().set(FaultPlan::none().script(
+        "/v3/job_owners",
+        [FaultAction::Ok, FaultAction::Status(422)],
+    ));
     let body = json!({
         "hiring_managers": [{"user_id": users[0]}],
         "recruiters": [{"user_id": users[1], "responsible_for_future_candidates": false}],
@@ -176,7 +192,11 @@ async fn hiring_team_members_added_before_a_refusal_are_removed_the_job_stays() 
         .iter()
         .filter_map(|c| c["path"].as_str())
         .collect();
-    assert_eq!(undone, ["/v3/job_hiring_managers", "/v3/job_owners"], "{got}");
+    assert_eq!(
+        undone,
+        ["/v3/job_hiring_managers", "/v3/job_owners"],
+        "{got}"
+    );
     // Reverse order: the recruiter's row first, then the hiring manager's.
     let deletes: Vec<String> = calls(&got)
         .into_iter()

@@ -363,7 +363,13 @@ async fn v2_users_are_disabled_and_enabled_by_email_employee_id_or_user_id() {
     let s = Stack::start(small()).await;
     let (user, employee_id, address) = a_user_with_employee_id(&s);
     // By any of the user's addresses (v3 user_emails), not only the primary one.
-    let r = write(&s, "PATCH", "/v2/users/disable", &json!({"user": {"email": address}})).await;
+    let r = write(
+        &s,
+        "PATCH",
+        "/v2/users/disable",
+        &json!({"user": {"email": address}}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.header(OUTCOME).as_deref(), Some("applied"));
     assert_eq!(r.json()["id"], json!(user));
@@ -377,12 +383,24 @@ async fn v2_users_are_disabled_and_enabled_by_email_employee_id_or_user_id() {
     assert_eq!(r.json()["disabled"], false);
     assert_eq!(disabled(&s, user).await, false);
     // By user id (v1 documented it as a number; a text id works too).
-    let r = write(&s, "PATCH", "/v2/users/disable", &json!({"user": {"user_id": user.to_string()}})).await;
+    let r = write(
+        &s,
+        "PATCH",
+        "/v2/users/disable",
+        &json!({"user": {"user_id": user.to_string()}}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(disabled(&s, user).await, true);
     // An unknown user: v1's 404, nothing written.
     let writes = s.sandbox.stats().writes();
-    let r = write(&s, "PATCH", "/v2/users/enable", &json!({"user": {"email": "nobody@nowhere.example"}})).await;
+    let r = write(
+        &s,
+        "PATCH",
+        "/v2/users/enable",
+        &json!({"user": {"email": "nobody@nowhere.example"}}),
+    )
+    .await;
     assert_eq!(r.status, 404, "{}", r.text);
     assert_eq!(r.header(OUTCOME).as_deref(), Some("not_applied"));
     // A body that names no user: v1's 422 on `user`.
@@ -428,7 +446,10 @@ async fn permission_level_makes_a_site_admin_basic_and_takes_only_basic() {
                 && u["primary_email"].as_str().is_some_and(|e| !e.is_empty())
         })
         .expect("a second site admin");
-    let (user, email) = (admin["id"].as_i64().unwrap(), admin["primary_email"].clone());
+    let (user, email) = (
+        admin["id"].as_i64().unwrap(),
+        admin["primary_email"].clone(),
+    );
     // Another level than basic is refused by value, before anything is sent.
     let writes = s.sandbox.stats().writes();
     let body = json!({"user": {"email": email}, "level": "admin"});
@@ -436,13 +457,19 @@ async fn permission_level_makes_a_site_admin_basic_and_takes_only_basic() {
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(r.json()["errors"][0]["field"], "level");
     assert_eq!(s.sandbox.stats().writes(), writes);
-    assert_eq!(s.get(&format!("/v1/users/{user}")).await.json()["site_admin"], true);
+    assert_eq!(
+        s.get(&format!("/v1/users/{user}")).await.json()["site_admin"],
+        true
+    );
     let body = json!({"user": {"email": email}, "level": "basic"});
     let r = write(&s, "PATCH", "/v1/users/permission_level", &body).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json(), json!({"success": true}));
     assert_eq!(r.header(OUTCOME).as_deref(), Some("applied"));
-    assert_eq!(s.get(&format!("/v1/users/{user}")).await.json()["site_admin"], false);
+    assert_eq!(
+        s.get(&format!("/v1/users/{user}")).await.json()["site_admin"],
+        false
+    );
     // An unknown user id: v1's 404.
     let body = json!({"user": {"user_id": 987_654_321}, "level": "basic"});
     let r = write(&s, "PATCH", "/v1/users/permission_level", &body).await;
