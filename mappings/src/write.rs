@@ -295,6 +295,13 @@ fn legacy_query(plan: &WritePlan, pairs: &[(String, String)]) -> Result<Value, W
                 }
             }
         }
+        if values.is_empty() && rule.required {
+            // `fields=,`: a list of nothing is not what v1 required.
+            return Err(WriteError::Invalid {
+                field: name.clone(),
+                message: "is required".into(),
+            });
+        }
         let value = match &rule.split {
             Some(_) => Value::Array(values.into_iter().map(Value::String).collect()),
             None => values.into_iter().next().map_or(Value::Null, Value::String),
@@ -1184,6 +1191,103 @@ mod tests {
         assert_eq!(
             field(json!({"name": "x", "items": [{"kind": "a"}, {"kind": "b"}]})).unwrap(),
             "items[].kind must be one of: a"
+        );
+    }
+
+    #[test]
+    fn placeholder_alternatives_take_the_first_with_a_value() {
+        let ctx = json!({"steps": [null, {"id": 7}, {"user_id": 9}]});
+        assert_eq!(fill("{steps.0.id|steps.1.id}", &ctx).unwrap(), "7");
+        assert_eq!(fill("{steps.0.id|steps.2.user_id}", &ctx).unwrap(), "9");
+        assert_eq!(fill("{steps.0.id|steps.9.id?}", &ctx).unwrap(), "");
+        assert!(fill("{steps.0.id|steps.9.id}", &ctx).is_err());
+    }
+
+    #[test]
+    fn required_alternatives_and_nested_fields() {
+        let plan = WritePlan {
+            steps: Vec::new(),
+            answer: WriteAnswer::Message {
+                text: String::new(),
+                key: "message".into(),
+                status: 200,
+            },
+            required: vec!["user".into(), "user.user_id|user.email".into()],
+            refuse: Default::default(),
+            one_of: [("user.level".to_string(), vec!["basic".into()])].into(),
+            query: Default::default(),
+        };
+        let field = |b: Value| match check_body(&plan, &b) {
+            Err(WriteError::Invalid { field, message }) => Some(format!("{field} {message}")),
+            _ => None,
+        };
+        assert_eq!(field(json!({"user": {"email": "a@b.c"}})), None);
+        assert_eq!(field(json!({"user": {"user_id": 4}})), None);
+        assert_eq!(field(json!({})).unwrap(), "user is required");
+        assert_eq!(
+            field(json!({"user": {"email": null}})).unwrap(),
+            "user requires one of: user.user_id, user.email"
+        );
+        // A nested field of something that is not an object is absent.
+        assert!(field(json!({"user": "x"})).is_some());
+        assert_eq!(
+            field(json!({"user": {"user_id": 4, "level": "admin"}})).unwrap(),
+            "user.level must be one of: basic"
+        );
+    }
+
+    #[test]
+    fn legacy_query_parameters_are_split_mapped_and_checked() {
+        let rule = QueryRule {
+            required: true,
+            split: Some(",".into()),
+            map: [
+                (
+                    "full_name".to_string(),
+                    vec!["first_name".into(), "last_name".into()],
+                ),
+                ("current_title".to_string(), vec!["title".into()]),
+                ("first".to_string(), vec!["first_name".into()]),
+            ]
+            .into(),
+            other: Some("why".into()),
+        };
+        let plan = WritePlan {
+            steps: Vec::new(),
+            answer: WriteAnswer::Message {
+                text: String::new(),
+                key: "message".into(),
+                status: 200,
+            },
+            required: Vec::new(),
+            refuse: Default::default(),
+            one_of: Default::default(),
+            query: [("fields".to_string(), rule)].into(),
+        };
+        let q = |pairs: &[(&str, &str)]| {
+            let pairs: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            legacy_query(&plan, &pairs)
+        };
+        assert_eq!(
+            q(&[("fields", " full_name, ,current_title,first"), ("x", "1")]).unwrap(),
+            json!({"fields": ["first_name", "last_name", "title"], "x": "1"})
+        );
+        let err = |r: Result<Value, WriteError>| match r {
+            Err(WriteError::Invalid { field, message }) => format!("{field} {message}"),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(err(q(&[])), "fields is required");
+        assert_eq!(
+            err(q(&[("fields", " , ")])).split(' ').next(),
+            Some("fields")
+        );
+        let e = err(q(&[("fields", "full_name,offers")]));
+        assert!(
+            e.contains("`offers`") && e.contains("(why)") && e.contains("current_title"),
+            "{e}"
         );
     }
 
