@@ -8,7 +8,9 @@
 //!
 //! A call that fails after earlier calls succeeded answers with what was done; an unknown
 //! outcome (timeout, reset, 5xx) is never retried: the record is read back to decide whether
-//! the write was applied.
+//! the write was applied. When a later call fails definitely, the undos the mapping declares
+//! for the applied calls (deleting what they created) are made in reverse order, each once,
+//! and the answer says what was undone and what remains.
 
 use serde_json::{Map, Value, json};
 
