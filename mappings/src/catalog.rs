@@ -79,6 +79,8 @@ pub struct Endpoint {
     pub method: String,
     /// As documented, e.g. `/v1/candidates/{id}` or `/v2/users`.
     pub path: String,
+    /// The last path segment (a parameter) may be left off (`/v1/custom_fields`).
+    pub optional_last: bool,
     pub versions: Vec<String>,
     pub basis: Option<String>,
     pub legacy_status: Option<String>,
@@ -370,6 +372,8 @@ pub struct Catalog {
     pub(crate) views: HashMap<String, View>,
     pub(crate) files: Vec<String>,
     pub(crate) analysis: Analysis,
+    /// How unknown write outcomes are read back (`resources/_verify.toml`).
+    pub(crate) verify: crate::verify::Rules,
 }
 
 /// A legacy route matched by `Catalog::match_route`, with the path parameters it bound.
@@ -387,6 +391,11 @@ impl Catalog {
 
     pub fn files(&self) -> &[String] {
         &self.files
+    }
+
+    /// The read-back rules of v3 write calls.
+    pub fn verify(&self) -> &crate::verify::Rules {
+        &self.verify
     }
 
     pub fn view(&self, qualified: &str) -> Option<&View> {
@@ -457,7 +466,7 @@ impl Catalog {
         let path = path.split(['?', '#']).next().unwrap_or("");
         let segs: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
         let (version, _) = split_version(path)?;
-        let mut best: Option<(usize, usize, RouteMatch<'_>)> = None;
+        let mut best: Option<((usize, usize, usize), RouteMatch<'_>)> = None;
         for ep in &self.endpoints {
             if method.is_some_and(|m| ep.method != m.as_str()) {
                 continue;
@@ -465,8 +474,12 @@ impl Catalog {
             if !ep.versions.iter().any(|v| v == version) {
                 continue;
             }
-            let tmpl: Vec<&str> = strip_version(&ep.path).split('/').skip(1).collect();
-            if tmpl.len() + 1 != segs.len() {
+            let mut tmpl: Vec<&str> = strip_version(&ep.path).split('/').skip(1).collect();
+            // v1 let a client leave the last segment of some lists off (`/v1/custom_fields`).
+            let exact = tmpl.len() + 1 == segs.len();
+            if !exact && ep.optional_last && tmpl.len() == segs.len() {
+                tmpl.pop();
+            } else if !exact {
                 continue;
             }
             let mut params = BTreeMap::new();
@@ -487,14 +500,15 @@ impl Catalog {
                 continue;
             }
             let method_rank = if ep.method == "GET" { 1 } else { 0 };
+            // A full match beats one that left an optional segment off.
+            let rank = (usize::from(exact), literals, method_rank);
             let better = match &best {
                 None => true,
-                Some((l, m, _)) => (literals, method_rank) > (*l, *m),
+                Some((r, _)) => rank > *r,
             };
             if better {
                 best = Some((
-                    literals,
-                    method_rank,
+                    rank,
                     RouteMatch {
                         endpoint: ep,
                         version: version.to_string(),
@@ -503,7 +517,7 @@ impl Catalog {
                 ));
             }
         }
-        best.map(|(_, _, m)| m)
+        best.map(|(_, m)| m)
     }
 
     /// Every endpoint served at a path, whatever the method.
@@ -512,6 +526,26 @@ impl Catalog {
         for m in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
             if let Some(r) = self.match_route(m, path) {
                 out.push(r.endpoint);
+            }
+        }
+        out
+    }
+
+    /// Every v3 call serving the endpoint makes: its own (explicit, joins, parent check) and,
+    /// for a write answered by a read back (`answer = { read = … }`), the calls of that read.
+    pub fn calls_made<'a>(&'a self, ep: &'a Endpoint) -> Vec<&'a V3Call> {
+        let mut out: Vec<&V3Call> = ep.v3.iter().collect();
+        if let Some(crate::write::WriteAnswer::Read { path, .. }) =
+            ep.write.as_ref().map(|w| &w.answer)
+        {
+            // `{steps.0.id}` → a concrete segment: only the route matters here.
+            let concrete: String = path
+                .split('/')
+                .map(|s| if s.starts_with('{') { "0" } else { s })
+                .collect::<Vec<_>>()
+                .join("/");
+            if let Some(m) = self.match_route("GET", &concrete) {
+                out.extend(m.endpoint.v3.iter());
             }
         }
         out

@@ -9,7 +9,8 @@
 //! - [`query`] turns legacy query parameters into v3 ones;
 //! - [`serve`] is the legacy read pipeline (route → refuse → query → parent → page → translate)
 //!   over any [`v3::V3`]: the proxy's HTTP client or the tests' fixtures;
-//! - [`paging`] holds every paging plan (whole collection, page N by cursor, `via`).
+//! - [`paging`] holds every paging plan (whole collection, page N by cursor, `via`);
+//! - [`verify`] decides an unknown write outcome by reading back (`resources/_verify.toml`).
 //!
 //! The scanner reads suggestions and scopes from here, the proxy its whole behaviour, and
 //! docs/coverage.md is generated from it (`harvest-proxy mappings coverage`).
@@ -25,6 +26,7 @@ pub mod report;
 pub mod selector;
 pub mod serve;
 pub mod v3;
+pub mod verify;
 pub mod write;
 
 pub use catalog::{Catalog, Endpoint, RouteMatch, Shape, Status, V3Call};

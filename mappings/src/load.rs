@@ -87,7 +87,12 @@ impl Catalog {
     ) -> Result<Catalog, Diagnostics> {
         let mut diags = Vec::new();
         let mut parsed: Vec<(String, &'a str, FileDef)> = Vec::new();
+        let mut verify = crate::verify::Rules::default();
         for (name, source) in sources {
+            if name == crate::verify::VERIFY_FILE {
+                verify = crate::verify::parse(name, source, &mut diags);
+                continue;
+            }
             match toml::from_str::<FileDef>(source) {
                 Ok(f) => parsed.push((name.to_string(), source, f)),
                 Err(e) => {
@@ -127,6 +132,7 @@ impl Catalog {
             views: b.views,
             files,
             analysis: Default::default(),
+            verify,
         }
         .analysed())
     }
@@ -670,10 +676,12 @@ impl Builder {
             return;
         };
         let here = self.route(sink, &span, method, &path, &versions);
+        let optional_last = optional_last(sink, d, method, &path);
         self.endpoints.push(Endpoint {
             name: d.name.clone(),
             method: method.to_string(),
             path,
+            optional_last,
             versions,
             basis,
             legacy_status,
@@ -1558,4 +1566,24 @@ fn param(sink: &mut Sink<'_>, p: &Spanned<ParamDef>) -> Option<Param> {
         rule,
         kind: kind?.to_string(),
     })
+}
+
+/// `optional_last = true`: only on a list read whose path ends in a parameter.
+fn optional_last(sink: &mut Sink<'_>, d: &EndpointDef, method: Method, path: &str) -> bool {
+    let Some(flag) = &d.optional_last else {
+        return false;
+    };
+    if !*flag.get_ref() {
+        return false;
+    }
+    let last = path.rsplit('/').next().unwrap_or("");
+    if method != Method::Get || !(last.starts_with('{') && last.ends_with('}')) {
+        sink.error(
+            &flag.span(),
+            format!("`optional_last` needs a GET whose path ends in a parameter; `{method} {path}` does not"),
+            "remove `optional_last`, or declare it on the list read whose last segment v1 let clients leave off",
+        );
+        return false;
+    }
+    true
 }

@@ -372,6 +372,10 @@ pub struct EndpointDef {
     pub name: String,
     pub method: Spanned<OneOf<Method>>,
     pub path: Spanned<String>,
+    /// A list whose last path segment (a parameter) v1 let a client leave off
+    /// (`/v1/custom_fields` lists every field type): without it, the v3 query entries that
+    /// name it are not sent.
+    pub optional_last: Option<Spanned<bool>>,
     pub versions: Spanned<Vec<Spanned<OneOf<Version>>>>,
     pub basis: Option<Spanned<OneOf<Basis>>>,
     pub legacy_status: Option<Spanned<OneOf<LegacyStatus>>>,

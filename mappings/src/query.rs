@@ -55,6 +55,8 @@ fn normalize_ts(s: &str) -> String {
 pub struct V3Query {
     /// Query parameters for the primary call (no `cursor`, no `per_page`).
     pub params: Vec<(String, String)>,
+    /// How many of `params` (the first ones) are the mapping's fixed query, not the client's.
+    pub fixed: usize,
     /// Legacy page number (1-based).
     pub page: u64,
     /// Legacy page size, also sent upstream as `per_page`.
@@ -115,16 +117,12 @@ pub enum QueryError {
     BadPathParam { param: String, value: String },
 }
 
-/// Translates a legacy request's path and query parameters.
-pub fn translate(
-    ep: &Endpoint,
-    path_params: &BTreeMap<String, String>,
-    legacy: &[(String, String)],
-) -> Result<V3Query, QueryError> {
+/// Path parameters that name records (`id`, `*_id`) are v1 ids, positive i64: anything else
+/// names no record (404, as v1 answered), and is never sent to v3 (which would refuse it as a
+/// bad `ids`). Reads and writes check this first.
+pub fn path_ids(path_params: &BTreeMap<String, String>) -> Result<(), QueryError> {
     for (k, v) in path_params {
         let numeric = k == "id" || k.ends_with("_id");
-        // v1's ids are positive i64: anything else names no record (404, as v1 answered), and
-        // is never sent to v3 (which would refuse it as a bad `ids`).
         let id = v.bytes().all(|b| b.is_ascii_digit()) && v.parse::<i64>().is_ok();
         if numeric && !id {
             return Err(QueryError::BadPathParam {
@@ -133,6 +131,16 @@ pub fn translate(
             });
         }
     }
+    Ok(())
+}
+
+/// Translates a legacy request's path and query parameters.
+pub fn translate(
+    ep: &Endpoint,
+    path_params: &BTreeMap<String, String>,
+    legacy: &[(String, String)],
+) -> Result<V3Query, QueryError> {
+    path_ids(path_params)?;
     let mut out = V3Query {
         page: 1,
         per_page: 100,
@@ -143,11 +151,8 @@ pub fn translate(
             out.per_page = default.max(1) as u64;
         }
     }
-    if let Some(primary) = ep.v3.first() {
-        for (k, tmpl) in &primary.query {
-            out.params.push((k.clone(), fill(tmpl, path_params)));
-        }
-    }
+    out.params = fixed_query(ep, path_params);
+    out.fixed = out.params.len();
     let mut filters: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for (name, value) in legacy {
         let Some(p) = ep.param(name) else {
@@ -276,6 +281,28 @@ fn send_filters(filters: BTreeMap<String, Vec<(String, String)>>, out: &mut V3Qu
 }
 
 /// Fills `{name}` placeholders from path parameters.
+/// The primary call's query as the mapping fixes it, path parameters filled in. A path
+/// parameter left off (an optional last segment) sends none of the entries that name it.
+fn fixed_query(ep: &Endpoint, path_params: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    let Some(primary) = ep.v3.first() else {
+        return Vec::new();
+    };
+    primary
+        .query
+        .iter()
+        .filter(|(_, tmpl)| !ep.optional_last || filled(tmpl, path_params))
+        .map(|(k, tmpl)| (k.clone(), fill(tmpl, path_params)))
+        .collect()
+}
+
+/// Whether every `{name}` of a template has a value.
+fn filled(tmpl: &str, params: &BTreeMap<String, String>) -> bool {
+    tmpl.split('{').skip(1).all(|rest| {
+        rest.split_once('}')
+            .is_none_or(|(name, _)| params.contains_key(name))
+    })
+}
+
 pub fn fill(tmpl: &str, params: &BTreeMap<String, String>) -> String {
     let mut s = tmpl.to_string();
     for (k, v) in params {

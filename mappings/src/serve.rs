@@ -228,7 +228,7 @@ pub async fn read_matched(
     };
     // A whole collection: no filter from the client, no path parameter (only the mapping's
     // fixed query).
-    let whole = q.params.len() == primary.query.len() && m.params.is_empty() && q.local.is_empty();
+    let whole = q.params.len() == q.fixed && m.params.is_empty() && q.local.is_empty();
     let page = walk(!memo).await?;
     // A walk: page 2 and later of a whole collection, or page 1 of one bigger than a block
     // (what a sync reads first).

@@ -20,6 +20,7 @@ use crate::paging;
 use crate::selector::Selector;
 use crate::serve::{self, ReadError};
 use crate::v3::{V3, V3Write, WriteCall, WriteOutcome};
+use crate::verify::{self, Verdict};
 
 /// A write declared by a mapping: its v3 calls in order and how v1's answer is built.
 #[derive(Debug, Clone, PartialEq)]
@@ -224,6 +225,8 @@ pub async fn write(
             })
             .into());
     };
+    // A path id that is not an id names no record: v1's 404, before any v3 call.
+    crate::query::path_ids(&m.params).map_err(|e| WriteError::Read(e.into()))?;
     let acting = acting_user(req.on_behalf_of)?;
     let body = legacy_body(req.body)?;
     check_body(plan, &body)?;
@@ -624,6 +627,7 @@ impl Run<'_> {
             body: v3_body.clone(),
             acting_user: self.ctx["on_behalf_of"].as_u64().unwrap_or(0),
         };
+        let started = std::time::SystemTime::now();
         let outcome = self.v3.write(&call).await;
         let mut rec = CallRecord {
             method: call.method.clone(),
@@ -651,18 +655,27 @@ impl Run<'_> {
                 rec.applied = Some(false);
                 Err((Outcome::NotApplied, e.to_string(), Some(e)))
             }
-            WriteOutcome::Unknown { reason } => {
-                rec.applied = self.read_back(&call).await;
-                match rec.applied {
-                    Some(true) => Ok(Value::Null),
-                    Some(false) => Err((
-                        Outcome::NotApplied,
-                        format!("{reason}; read back: not applied"),
-                        None,
-                    )),
-                    None => Err((Outcome::Unknown, reason, None)),
+            WriteOutcome::Unknown { reason } => match self.read_back(&call, started).await {
+                Verdict::Applied(found) => {
+                    rec.applied = Some(true);
+                    rec.id = found
+                        .as_ref()
+                        .and_then(|f| f.get("id"))
+                        .filter(|id| !id.is_null())
+                        .cloned();
+                    Ok(found.unwrap_or(Value::Null))
                 }
-            }
+                Verdict::NotApplied => {
+                    rec.applied = Some(false);
+                    let message = format!("{reason}; read back: not applied");
+                    Err((Outcome::NotApplied, message, None))
+                }
+                Verdict::Unknown(why) => Err((
+                    Outcome::Unknown,
+                    format!("{reason}; read back: {why}"),
+                    None,
+                )),
+            },
         };
         let applied = rec.applied == Some(true);
         self.calls.push(rec);
@@ -752,37 +765,12 @@ impl Run<'_> {
         Ok(v)
     }
 
-    /// After an unknown outcome: does v3 now hold what the call asked for? Some(true) applied,
-    /// Some(false) not applied, None cannot tell. Only calls whose effect is visible on one
-    /// record are judged: `DELETE /v3/x/{id}` (gone = applied) and `PATCH /v3/x/{id}` (every
-    /// scalar field of the body holds = applied; any differs = not applied).
-    async fn read_back(&self, call: &WriteCall) -> Option<bool> {
-        let (collection, id) = record_of(&call.target)?;
-        let q = vec![("ids".to_string(), id.to_string())];
+    /// After an unknown outcome: does v3 now hold what the call asked for? Decided by the
+    /// call's rule in `resources/_verify.toml` ([`crate::verify`]); an applied create gives
+    /// the record it made, so the write goes on as if v3 had answered.
+    async fn read_back(&self, call: &WriteCall, started: std::time::SystemTime) -> Verdict {
         let fetch: &dyn V3 = self.v3;
-        let page = fetch
-            .page(&paging::target(&collection, &q), true)
-            .await
-            .ok()?;
-        let row = page.rows.into_iter().next();
-        match call.method.as_str() {
-            "DELETE" => Some(row.is_none()),
-            "PATCH" => {
-                let row = row?;
-                let Some(Value::Object(sent)) = &call.body else {
-                    return None;
-                };
-                let scalars: Vec<(&String, &Value)> = sent
-                    .iter()
-                    .filter(|(_, v)| !v.is_array() && !v.is_object())
-                    .collect();
-                if scalars.is_empty() {
-                    return None;
-                }
-                Some(scalars.iter().all(|(k, v)| row.get(k.as_str()) == Some(v)))
-            }
-            _ => None,
-        }
+        verify::read_back(self.catalog.verify(), fetch, call, started).await
     }
 
     async fn answer(
@@ -907,10 +895,16 @@ impl Run<'_> {
                     continue;
                 }
             };
+            let started = std::time::SystemTime::now();
             let (status, applied) = match self.v3.write(&call).await {
                 WriteOutcome::Applied { status, .. } => (Some(status), Some(true)),
                 WriteOutcome::Refused(e) => (Some(e.status).filter(|s| *s > 0), Some(false)),
-                WriteOutcome::Unknown { .. } => (None, self.read_back(&call).await),
+                // Read back, never repeated: a DELETE whose record is gone was applied.
+                WriteOutcome::Unknown { .. } => match self.read_back(&call, started).await {
+                    Verdict::Applied(_) => (None, Some(true)),
+                    Verdict::NotApplied => (None, Some(false)),
+                    Verdict::Unknown(_) => (None, None),
+                },
             };
             self.calls[index].undone = Some(applied == Some(true));
             self.calls.push(CallRecord {
@@ -1013,16 +1007,6 @@ pub fn describe(c: &CallRecord) -> String {
     match &c.id {
         Some(id) => format!("{} {path} (id {})", c.method, text(id)),
         None => format!("{} {path}", c.method),
-    }
-}
-
-/// `/v3/candidates/12` → (`/v3/candidates`, 12); None for other shapes (`/v3/x/12/move`).
-fn record_of(target: &str) -> Option<(String, u64)> {
-    let path = target.split('?').next()?;
-    let segs: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    match segs.as_slice() {
-        ["", "v3", res, id] => Some((format!("/v3/{res}"), id.parse().ok()?)),
-        _ => None,
     }
 }
 
@@ -1291,15 +1275,5 @@ mod tests {
             e.contains("`offers`") && e.contains("(why)") && e.contains("current_title"),
             "{e}"
         );
-    }
-
-    #[test]
-    fn records_of_targets() {
-        assert_eq!(
-            record_of("/v3/candidates/12"),
-            Some(("/v3/candidates".into(), 12))
-        );
-        assert_eq!(record_of("/v3/applications/12/move"), None);
-        assert_eq!(record_of("/v3/notes"), None);
     }
 }

@@ -71,9 +71,9 @@ fn unsupported_writes_say_why_and_views_know_their_base() {
             "{name} repeats the default reason"
         );
     }
-    let v = c.view("applications.application_embedded").unwrap();
-    assert_eq!(v.extends.as_deref(), Some("applications.application"));
-    let base = c.view("applications.application").unwrap();
+    let v = c.view("custom_fields.custom_field_list").unwrap();
+    assert_eq!(v.extends.as_deref(), Some("custom_fields.custom_field"));
+    let base = c.view("custom_fields.custom_field").unwrap();
     assert_eq!(base.extends, None);
     assert!(v.ops.len() > base.ops.len() && v.joins.len() == base.joins.len());
 }

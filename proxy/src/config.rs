@@ -63,6 +63,11 @@ struct LimitsFile {
     token_timeout_ms: Option<u64>,
     token_backoff_ms: Option<u64>,
     drain_timeout_ms: Option<u64>,
+    max_in_flight: Option<usize>,
+    max_in_flight_per_tenant: Option<usize>,
+    max_queued: Option<usize>,
+    queue_wait_ms: Option<u64>,
+    max_upstream_per_tenant: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -132,6 +137,10 @@ pub struct Limits {
     pub token_backoff: Duration,
     /// After SIGTERM, how long requests in flight may take to finish.
     pub drain_timeout: Duration,
+    /// Legacy requests served at once (all tenants, per tenant) and the queue before them.
+    pub admission: crate::admission::AdmissionLimits,
+    /// v3 calls of one tenant in progress at once (its upstream connections in use).
+    pub max_upstream_per_tenant: usize,
 }
 
 impl Default for Limits {
@@ -152,6 +161,8 @@ impl Default for Limits {
             token_timeout: Duration::from_secs(5),
             token_backoff: Duration::from_secs(2),
             drain_timeout: Duration::from_secs(10),
+            admission: Default::default(),
+            max_upstream_per_tenant: 32,
         }
     }
 }
@@ -410,6 +421,12 @@ impl Limits {
                 "max_streams_per_connection",
                 self.max_streams_per_connection as usize,
             ),
+            ("max_in_flight", self.admission.in_flight),
+            (
+                "max_in_flight_per_tenant",
+                self.admission.in_flight_per_tenant,
+            ),
+            ("max_upstream_per_tenant", self.max_upstream_per_tenant),
         ];
         for (name, n) in counts {
             if n == 0 {
@@ -623,6 +640,17 @@ fn limits(l: &LimitsFile) -> Limits {
         token_timeout: ms(l.token_timeout_ms, d.token_timeout),
         token_backoff: ms(l.token_backoff_ms, d.token_backoff),
         drain_timeout: ms(l.drain_timeout_ms, d.drain_timeout),
+        admission: crate::admission::AdmissionLimits {
+            in_flight: l.max_in_flight.unwrap_or(d.admission.in_flight),
+            in_flight_per_tenant: l
+                .max_in_flight_per_tenant
+                .unwrap_or(d.admission.in_flight_per_tenant),
+            queue: l.max_queued.unwrap_or(d.admission.queue),
+            queue_wait: ms(l.queue_wait_ms, d.admission.queue_wait),
+        },
+        max_upstream_per_tenant: l
+            .max_upstream_per_tenant
+            .unwrap_or(d.max_upstream_per_tenant),
     }
 }
 

@@ -211,6 +211,11 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> Served {
         let a = Answer::error(V1Error::new(500, "tenant configuration missing"));
         return done(&route, a, label, 0);
     };
+    // A slot among the requests in flight (global and the tenant's), or an answer at once.
+    let _admitted = match state.admission.admit(entry.tenant).await {
+        Ok(a) => a,
+        Err(refused) => return done(&route, overloaded(state, refused), label, 0),
+    };
     let pairs: Vec<(String, String)> = req
         .query
         .as_deref()
@@ -242,6 +247,40 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> Served {
         rate_headers(rate, &mut answer.headers);
     }
     done(&route, answer, label, calls)
+}
+
+/// The answer to a request admission control did not let in: 503 when the proxy is full,
+/// 429 when the tenant holds its whole share; both with `Retry-After`, in v1's shape.
+fn overloaded(state: &State, refused: crate::admission::Refused) -> Answer {
+    use crate::admission::Refused;
+    let limits = state.admission.limits();
+    let after = limits.queue_wait.as_secs().max(1);
+    let e = match refused {
+        Refused::Full => V1Error::overloaded(
+            &format!(
+                "harvest-proxy is serving as many requests as it may ({})",
+                limits.in_flight
+            ),
+            after,
+        ),
+        Refused::TenantFull => {
+            let mut e = V1Error::new(
+                429,
+                format!(
+                    "Too many requests in flight for this account ({} at once); retry after the number of seconds in Retry-After",
+                    limits.in_flight_per_tenant
+                ),
+            );
+            e.headers.push(("Retry-After".into(), after.to_string()));
+            e
+        }
+    };
+    tracing::debug!(
+        ?refused,
+        in_flight = state.admission.in_flight(),
+        "request refused by admission control"
+    );
+    Answer::error(e)
 }
 
 /// The key's endpoint permissions: a route outside them is refused (403, v1's shape) before

@@ -92,6 +92,8 @@ async fn build(
             }
         };
         pages += 1;
+        // Building keeps the walk's other snapshots live.
+        snaps.touch(key);
         if (probe && page.next.is_some()) || pages > MAX_PAGES {
             snaps.discard(id).await;
             return Ok(None);

@@ -7,13 +7,16 @@
 //! [`server`] (hyper, TLS, limits; connection slots in [`conns`], v1-shaped HTTP-layer errors
 //! in [`wire`]) → [`handler`] (authenticate → route → translate the query → call v3 →
 //! translate back → respond) using [`auth`], [`reader`] (v3 calls, retries, cursors),
-//! [`tokens`] (OAuth client credentials) and the `harvest-mappings` engine; shared [`state`]
+//! [`admission`] (requests in flight), [`tokens`] (OAuth client credentials) and the `harvest-mappings` engine; shared [`state`]
 //! (reloadable tenants and keys).
 
 pub mod access;
+pub mod admission;
 pub mod auth;
+pub mod coalesce;
 pub mod config;
 pub mod conns;
+pub mod doctor;
 pub mod errors;
 pub mod handler;
 pub mod joins;

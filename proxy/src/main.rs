@@ -96,6 +96,15 @@ enum Command {
         #[command(subcommand)]
         action: MappingsAction,
     },
+    /// Check each tenant's v3 credential against its keys: token, site-admin read user, the
+    /// scope of every v3 call the keys' endpoints make (exit 1 on a problem)
+    #[command(after_help = "Example:\n  harvest-proxy doctor --config proxy.toml")]
+    Doctor {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Print the SHA-256 of a legacy API key read from standard input (for proxy.toml)
     #[command(after_help = "Example:\n  printf %s \"$KEY\" | harvest-proxy hash-key")]
     HashKey,
@@ -313,6 +322,10 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Mappings { action }) => return mappings(action),
+        Some(Command::Doctor { config, format }) => {
+            let json = matches!(format, Format::Json);
+            return ExitCode::from(harvest_proxy::doctor::cli(&config, json).await);
+        }
         Some(Command::HashKey) => {
             let mut key = String::new();
             if std::io::stdin().read_to_string(&mut key).is_err() || key.trim().is_empty() {

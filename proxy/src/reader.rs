@@ -98,6 +98,16 @@ fn fe(status: u16, message: impl Into<String>) -> FetchError {
 
 pub use harvest_mappings::paging::target;
 
+/// One v3 GET as every request waiting for it sees it.
+pub type Flight = Result<RawResponse, FlightError>;
+
+/// Why a shared v3 GET gave no answer: the window's wait was too long, or the call failed.
+#[derive(Debug, Clone)]
+pub enum FlightError {
+    Paced(FetchError),
+    Call(CallError),
+}
+
 impl Reader {
     pub fn new(state: Arc<State>, tenant: usize, sub: u64) -> Reader {
         let budget = state.config.limits.retry_budget;
@@ -144,20 +154,35 @@ impl Reader {
         let metric_path = target.split('?').next().unwrap_or(target).to_string();
         let mut attempt = 0u32;
         let mut refreshed = false;
+        let flight = format!("{}|{}|{url}", self.tenant, self.sub);
         loop {
             attempt += 1;
-            self.pace().await?;
             let token = st
                 .tokens
                 .get(self.tenant, tenant, self.sub, &st.upstream, &st.metrics)
                 .await
                 .map_err(|e| fe(0, format!("{TOKEN_FAILURE}: {}", e.message)))?;
             let started = Instant::now();
-            self.calls.fetch_add(1, Ordering::Relaxed);
-            let result = st.upstream.get(&url, &token).await;
-            st.metrics
-                .upstream_latency
-                .observe(started.elapsed().as_secs_f64());
+            // Identical GETs in flight at once are made once (and paced once).
+            let (result, made) = st
+                .flights
+                .run(&flight, || async {
+                    self.pace().await.map_err(FlightError::Paced)?;
+                    self.calls.fetch_add(1, Ordering::Relaxed);
+                    let _conn = st.upstream_slots.acquire(self.tenant).await;
+                    let r = st.upstream.get(&url, &token).await;
+                    st.metrics
+                        .upstream_latency
+                        .observe(started.elapsed().as_secs_f64());
+                    r.map_err(FlightError::Call)
+                })
+                .await;
+            st.metrics.cache_hit("coalesced", !made);
+            let result = match result {
+                Ok(r) => Ok(r),
+                Err(FlightError::Paced(e)) => return Err(e),
+                Err(FlightError::Call(e)) => Err(e),
+            };
             let backoff = Duration::from_millis(50 * (1 << attempt.min(6)));
             let outcome = self.judge(result, &metric_path, parse, backoff);
             log_failure(&outcome, &metric_path, attempt, started);
@@ -483,10 +508,12 @@ impl V3Write for Reader {
                     }
                 };
                 self.calls.fetch_add(1, Ordering::Relaxed);
+                let conn = st.upstream_slots.acquire(self.tenant).await;
                 let result = st
                     .upstream
                     .write(&call.method, &url, &token, call.body.as_ref())
                     .await;
+                drop(conn);
                 if let Ok(r) = &result {
                     self.note_rate(&r.headers);
                 }

@@ -63,8 +63,21 @@ pub struct Snapshots {
     fields: Mutex<std::collections::HashSet<(i64, String)>>,
     sizes: Mutex<LruCache<String, (Instant, Size)>>,
     flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Per walk scope (tenant and cache generation: the key up to its second `|`), when one of
+    /// its snapshots was last served or built. While a walk uses or builds any snapshot, all of
+    /// its snapshots stay live: a paced walk may spend minutes building one joined collection
+    /// before it serves the next page from the others.
+    active: Mutex<HashMap<String, Instant>>,
     next: AtomicI64,
     ttl: Duration,
+}
+
+/// The walk scope of a snapshot key (`tenant|gN|collection` → `tenant|gN`).
+fn scope(key: &str) -> &str {
+    match key.match_indices('|').nth(1) {
+        Some((i, _)) => &key[..i],
+        None => key,
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -121,26 +134,58 @@ impl Snapshots {
                 NonZeroUsize::new(4096).unwrap_or(NonZeroUsize::MIN),
             )),
             flights: Mutex::new(HashMap::new()),
+            active: Mutex::new(HashMap::new()),
             next: AtomicI64::new(1),
             ttl,
         })
     }
 
-    /// A snapshot is live while it was served less than the TTL ago and built less than
-    /// [`MAX_AGE`] ago.
-    fn live(&self, s: &Snap) -> bool {
-        s.used.elapsed() < self.ttl && s.at.elapsed() < MAX_AGE
+    /// A snapshot is live while it, or another of its walk scope, was served or built less
+    /// than the TTL ago, and it was built less than [`MAX_AGE`] ago.
+    fn live(&self, key: &str, s: &Snap) -> bool {
+        if s.at.elapsed() >= MAX_AGE {
+            return false;
+        }
+        s.used.elapsed() < self.ttl
+            || self
+                .active_since(key)
+                .is_some_and(|t| t.elapsed() < self.ttl)
+    }
+
+    fn active_since(&self, key: &str) -> Option<Instant> {
+        let active = self.active.lock().unwrap_or_else(|p| p.into_inner());
+        active.get(scope(key)).copied()
+    }
+
+    /// Notes that the walk scope of `key` is busy (serving or building a snapshot).
+    pub fn touch(&self, key: &str) {
+        let mut active = self.active.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(t) = active.get_mut(scope(key)) {
+            *t = Instant::now();
+            return;
+        }
+        // Bounded: scopes that are idle past the TTL are forgotten.
+        let ttl = self.ttl;
+        active.retain(|_, t| t.elapsed() < ttl);
+        active.insert(scope(key).to_string(), Instant::now());
     }
 
     /// The complete snapshot under `key`, if live (and now used).
     pub fn fresh(&self, key: &str) -> Option<Snap> {
         let mut index = self.index.lock().unwrap_or_else(|p| p.into_inner());
-        let s = index.get_mut(key)?;
-        if !self.live(s) {
+        let s = *index.get(key)?;
+        if !self.live(key, &s) {
             return None;
         }
-        s.used = Instant::now();
-        Some(*s)
+        if let Some(s) = index.get_mut(key) {
+            s.used = Instant::now();
+        }
+        drop(index);
+        self.touch(key);
+        Some(Snap {
+            used: Instant::now(),
+            ..s
+        })
     }
 
     pub fn size(&self, collection: &str) -> Option<Size> {
@@ -260,8 +305,8 @@ impl Snapshots {
             if let Some(old) = index.insert(key.to_string(), snap) {
                 dead.push(old.id);
             }
-            index.retain(|_, s| {
-                let live = self.live(s);
+            index.retain(|k, s| {
+                let live = self.live(k, s);
                 if !live {
                     dead.push(s.id);
                 }
@@ -399,5 +444,35 @@ mod tests {
         assert!(s.fresh("k").is_none());
         s.note_size("c", Size::MoreThan(500));
         assert_eq!(s.size("c"), Some(Size::MoreThan(500)));
+    }
+
+    /// A walk that spends longer than the TTL building one snapshot keeps its others: while
+    /// any snapshot of the scope (tenant and generation) is used or built, all stay live; a
+    /// scope left idle for the TTL loses them, and other scopes are not kept alive by it.
+    #[tokio::test]
+    async fn a_busy_walk_keeps_all_its_snapshots_and_only_its_own() {
+        let ttl = Duration::from_millis(150);
+        let s = Snapshots::in_memory(ttl).unwrap();
+        for key in ["t0|g1|/v3/a", "t0|g1|/v3/b", "t1|g1|/v3/a"] {
+            let id = s.begin();
+            s.commit(key, id, 0).await;
+        }
+        // Building /v3/c for longer than the TTL, touching the scope as pages come.
+        for _ in 0..4 {
+            tokio::time::sleep(ttl / 2).await;
+            s.touch("t0|g1|/v3/c");
+        }
+        assert!(s.fresh("t0|g1|/v3/a").is_some(), "kept by its busy walk");
+        assert!(s.fresh("t0|g1|/v3/b").is_some());
+        assert!(
+            s.fresh("t1|g1|/v3/a").is_none(),
+            "another tenant's idle walk is not kept"
+        );
+        tokio::time::sleep(ttl * 2).await;
+        assert!(
+            s.fresh("t0|g1|/v3/a").is_none(),
+            "an idle walk loses its snapshots"
+        );
+        assert_eq!(scope("t0|g12|/v3/x?y=|z"), "t0|g12");
     }
 }

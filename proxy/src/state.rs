@@ -176,6 +176,12 @@ pub struct State {
     pub snapshots: crate::snapshots::Snapshots,
     /// One v3 rate window per tenant.
     pub pacer: crate::pacer::Pacer,
+    /// The bound on legacy requests in flight.
+    pub admission: crate::admission::Admission,
+    /// Identical v3 GETs in flight, made once.
+    pub flights: crate::coalesce::Coalescer<crate::reader::Flight>,
+    /// Each tenant's v3 calls in progress (its upstream connections in use).
+    pub upstream_slots: crate::admission::TenantSlots,
     pub ready: AtomicBool,
     /// The embedded store (idempotency keys of writes).
     pub store: crate::store::Store,
@@ -214,6 +220,11 @@ impl State {
             generations: Default::default(),
             snapshots,
             pacer: Default::default(),
+            admission: crate::admission::Admission::new(config.limits.admission),
+            flights: Default::default(),
+            upstream_slots: crate::admission::TenantSlots::new(
+                config.limits.max_upstream_per_tenant,
+            ),
             upstream,
             catalog,
             config,

@@ -13,14 +13,14 @@ use hyper_util::rt::TokioExecutor;
 use crate::secret::Secret;
 
 /// A raw answer from v3.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RawResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Bytes,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum CallError {
     #[error("timed out after {0:?}")]
     Timeout(Duration),

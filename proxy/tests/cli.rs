@@ -173,11 +173,10 @@ fn show_explains_one_endpoint_with_its_views_resolved() {
         "  harvest:users:list",
         "\nresponse\n  view candidates.candidate, shape list",
         "  candidates.candidate  (candidates.toml:",
-        "join applications: GET /v3/applications — key id = on candidate_id, rows through view applications.application_embedded",
+        "join applications: GET /v3/applications — key id = on candidate_id, rows through view applications.application",
         "one call per 50 keys of the whole batch (candidate_ids=<keys>)",
-        // the joined rows' view, its `extends` resolved, and the views its joins use
-        "  applications.application_embedded  (applications.toml:",
-        "    extends applications.application",
+        // the joined rows' view and the views its joins use
+        "  applications.application  (applications.toml:",
         "  users.user_ref  (users.toml:",
         "the whole collection (every page), once per translation; reference data the proxy may cache",
         "attach join=applications to=application_ids order_by=id select=id desc=true",
@@ -292,13 +291,12 @@ fn show_json_has_the_list_fields_and_the_resolved_views() {
     let join = &views[0]["joins"][0];
     assert_eq!(join["name"], "applications");
     assert_eq!(join["by"], "candidate_ids");
-    assert_eq!(join["view"], "applications.application_embedded");
+    assert_eq!(join["view"], "applications.application");
     assert_eq!(join["cache"], false);
     let embedded = views
         .iter()
-        .find(|w| w["name"] == "applications.application_embedded")
+        .find(|w| w["name"] == "applications.application")
         .unwrap();
-    assert_eq!(embedded["extends"], "applications.application");
     assert!(!embedded["ops"].as_array().unwrap().is_empty());
 }
 

@@ -2,81 +2,17 @@
 //! unchanged against `harvest-proxy --sandbox` and read candidates, applications and jobs across
 //! several pages. Every record must come back exactly once.
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod clients;
+use clients::{Proxy, clients_dir, free_port, healthy, python, root, run, setup};
+
 const KEY: &str = "real-client-key";
 const SCALE: f64 = 0.25;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn clients_dir() -> PathBuf {
-    std::env::var_os("HARVEST_CLIENTS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target/clients"))
-}
-
-/// Runs tests/clients/setup.sh once per test binary (the tests of this file run in parallel).
-/// The script itself is idempotent and takes a lock, so other binaries or `.ci/run` running it
-/// at the same time are fine too.
-fn setup() {
-    static DONE: OnceLock<bool> = OnceLock::new();
-    let ok = *DONE.get_or_init(|| {
-        Command::new("bash")
-            .arg(root().join("tests/clients/setup.sh"))
-            .env("HARVEST_CLIENTS_DIR", clients_dir())
-            .status()
-            .expect("run tests/clients/setup.sh")
-            .success()
-    });
-    assert!(
-        ok,
-        "installing the real clients failed (needs python3-venv, npm, flock and registry access)"
-    );
-}
-
-struct Proxy {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn healthy(addr: SocketAddr) -> bool {
-    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else {
-        return false;
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
-    if s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .is_err()
-    {
-        return false;
-    }
-    let mut buf = String::new();
-    let _ = s.read_to_string(&mut buf);
-    buf.starts_with("HTTP/1.1 200")
-}
 
 fn start_proxy() -> Proxy {
     let port = free_port();
@@ -120,23 +56,6 @@ fn expected(resource: &str) -> BTreeSet<i64> {
         .collect()
 }
 
-fn run(cmd: &mut Command) -> Value {
-    let out = cmd.output().expect("run client");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "client failed: {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        stdout
-    );
-    let last = stdout
-        .lines()
-        .rev()
-        .find(|l| l.starts_with('{'))
-        .unwrap_or_else(|| panic!("no JSON output: {stdout}"));
-    serde_json::from_str(last).unwrap()
-}
-
 fn assert_each_once(client: &str, out: &Value) {
     for name in ["candidates", "applications", "jobs"] {
         let ids: Vec<i64> = out[name]
@@ -157,10 +76,6 @@ fn assert_each_once(client: &str, out: &Value) {
             "{client}: {name} differ from the data the sandbox serves"
         );
     }
-}
-
-fn python() -> PathBuf {
-    clients_dir().join("venv/bin/python")
 }
 
 #[test]

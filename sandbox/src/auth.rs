@@ -307,6 +307,52 @@ impl Authority {
         (200, Value::Object(out))
     }
 
+    /// `POST /introspect` (RFC 7662): a client's Basic credentials and the form field `token`;
+    /// answers `active` and, for a live token, its `scope` (space-separated), `sub`,
+    /// `client_id` and `exp`.
+    pub fn introspect_endpoint(&self, authorization: Option<&str>, body: &[u8]) -> TokenReply {
+        let known = basic_credentials(authorization).is_some_and(|(id, secret)| {
+            self.creds().clients.iter().any(|c| {
+                ct_eq(c.id.as_bytes(), id.as_bytes())
+                    && ct_eq(c.secret.as_bytes(), secret.as_bytes())
+            })
+        });
+        if !known {
+            return (401, json!({"error": "invalid_client"}));
+        }
+        let token = form_urlencoded::parse(body)
+            .find(|(k, _)| k == "token")
+            .map(|(_, v)| v.into_owned());
+        let Some(token) = token.filter(|t| !t.is_empty()) else {
+            return (
+                400,
+                json!({"error": "invalid_request", "error_description": "the form field `token` is required"}),
+            );
+        };
+        let Some(p) = self.verify(&token) else {
+            return (200, json!({"active": false}));
+        };
+        let scope = match &p.scopes {
+            Scopes::All(_) => crate::writes::all_scopes().join(" "),
+            Scopes::List(l) => l.join(" "),
+        };
+        let exp = token
+            .split('.')
+            .nth(1)
+            .and_then(|c| URL_SAFE_NO_PAD.decode(c).ok())
+            .and_then(|c| serde_json::from_slice::<Value>(&c).ok())
+            .and_then(|c| c.get("exp").and_then(Value::as_i64));
+        let client_id = p
+            .credential
+            .strip_prefix("legacy:")
+            .map_or(p.credential.as_str(), |_| "");
+        (
+            200,
+            json!({"active": true, "scope": scope, "sub": p.sub.to_string(), "client_id": client_id,
+                "token_type": "Bearer", "exp": exp}),
+        )
+    }
+
     /// `POST /auth/token` (legacy API key as Basic username, empty password; optional `{"sub": n}`).
     pub fn legacy_endpoint(
         &self,
@@ -413,5 +459,43 @@ mod tests {
         let (t, _) = expired.issue(crate::config::DEFAULT_CLIENT_ID, 100_001);
         assert!(expired.verify(&t).is_none());
         assert!(a.verify("garbage").is_none());
+    }
+
+    #[test]
+    fn introspection_answers_the_scopes_of_a_live_token_only() {
+        use crate::config::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, LIMITED_CLIENT_ID};
+        let a = Authority::new(
+            Credentials::default(),
+            Duration::from_secs(60),
+            ExpiryStyle::ExpiresAt,
+        );
+        let client = format!(
+            "Basic {}",
+            STANDARD.encode(format!("{DEFAULT_CLIENT_ID}:{DEFAULT_CLIENT_SECRET}"))
+        );
+        let (limited, _) = a.issue(LIMITED_CLIENT_ID, 100_001);
+        let body = format!("token={limited}&token_type_hint=access_token");
+        let (status, v) = a.introspect_endpoint(Some(&client), body.as_bytes());
+        assert_eq!(status, 200);
+        assert_eq!(v["active"], true);
+        assert_eq!(v["scope"], crate::config::LIMITED_CLIENT_SCOPES.join(" "));
+        assert_eq!(v["sub"], "100001");
+        let (all, _) = a.issue(DEFAULT_CLIENT_ID, 100_001);
+        let (_, v) = a.introspect_endpoint(Some(&client), format!("token={all}").as_bytes());
+        let scopes = v["scope"].as_str().unwrap();
+        assert!(
+            scopes.split(' ').any(|s| s == "harvest:applications:move"),
+            "{scopes}"
+        );
+        assert!(
+            scopes.split(' ').any(|s| s == "harvest:jobs:list"),
+            "{scopes}"
+        );
+        let (_, v) = a.introspect_endpoint(Some(&client), b"token=garbage");
+        assert_eq!(v, json!({"active": false}));
+        let (status, _) = a.introspect_endpoint(None, body.as_bytes());
+        assert_eq!(status, 401);
+        let (status, _) = a.introspect_endpoint(Some(&client), b"");
+        assert_eq!(status, 400);
     }
 }

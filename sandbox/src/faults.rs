@@ -4,11 +4,16 @@
 //!
 //! ```text
 //! SPEC   := RULE (';' RULE)*
-//! RULE   := ROUTE '=' BODY
+//! RULE   := [METHODS ' '] ROUTE '=' BODY
+//! METHODS:= METHOD ('|' METHOD)*   only requests of these methods (e.g. `POST|PATCH`); `WRITE`
+//!                                  stands for every method but GET, HEAD and OPTIONS
 //! ROUTE  := '/path'          exact path (query ignored)
 //!         | '/prefix*'       any path starting with /prefix
 //! BODY   := ITEM (',' ITEM)*                 scripted: one item per matching request, then ok
 //!         | 'rate:' P ':' ACTION             each matching request fails with probability P (seeded)
+//!         | 'mix:' P ':' ACTION ('|' P ':' ACTION)*
+//!                                            each matching request draws one of the actions with
+//!                                            its probability (seeded; the rest, 1 - sum, is ok)
 //!         | 'always:' ACTION                 every matching request
 //! ITEM   := ACTION ['*' N]                   repeat N times
 //! ACTION := 'ok' | NNN (status, e.g. 500, 503, 429) | 'delay:' MS | 'slow:' MS | 'reset'
@@ -60,6 +65,9 @@ pub enum FaultMode {
         probability: f64,
         action: FaultAction,
     },
+    /// Each matching request draws one action with its probability (seeded); the rest of the
+    /// probability mass (1 - the sum) serves normally.
+    Mix(Vec<(f64, FaultAction)>),
     /// Every matching request gets `action`.
     Always(FaultAction),
 }
@@ -80,8 +88,48 @@ impl RouteMatch {
     }
 }
 
+/// Which methods a rule applies to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum MethodMatch {
+    /// Every method.
+    #[default]
+    Any,
+    /// Every method but GET, HEAD and OPTIONS.
+    Writes,
+    /// These methods (upper case).
+    Only(Vec<String>),
+}
+
+impl MethodMatch {
+    pub fn matches(&self, method: &str) -> bool {
+        match self {
+            MethodMatch::Any => true,
+            MethodMatch::Writes => {
+                !method.is_empty()
+                    && !["GET", "HEAD", "OPTIONS"].contains(&method.to_ascii_uppercase().as_str())
+            }
+            MethodMatch::Only(list) => list.iter().any(|m| m.eq_ignore_ascii_case(method)),
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self, FaultSpecError> {
+        let mut list = Vec::new();
+        for m in s.split('|').map(str::trim) {
+            if m == "WRITE" {
+                return Ok(MethodMatch::Writes);
+            }
+            if m.is_empty() || !m.bytes().all(|b| b.is_ascii_uppercase()) {
+                return Err(FaultSpecError(format!("bad method `{m}` in `{s}`")));
+            }
+            list.push(m.to_string());
+        }
+        Ok(MethodMatch::Only(list))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct FaultRule {
+    pub methods: MethodMatch,
     pub route: RouteMatch,
     pub mode: FaultMode,
 }
@@ -155,7 +203,10 @@ impl FaultPlan {
             let (route, body) = rule
                 .split_once('=')
                 .ok_or_else(|| FaultSpecError(format!("missing `=` in `{rule}`")))?;
-            let route = route.trim();
+            let (methods, route) = match route.trim().split_once(' ') {
+                Some((m, r)) => (MethodMatch::parse(m)?, r.trim()),
+                None => (MethodMatch::Any, route.trim()),
+            };
             if !route.starts_with('/') {
                 return Err(FaultSpecError(format!(
                     "route must start with `/`: `{route}`"
@@ -170,18 +221,12 @@ impl FaultPlan {
                 let (p, action) = rest.split_once(':').ok_or_else(|| {
                     FaultSpecError(format!("rate needs `rate:P:ACTION`: `{body}`"))
                 })?;
-                let probability: f64 = p
-                    .parse()
-                    .map_err(|_| FaultSpecError(format!("bad probability `{p}`")))?;
-                if !(0.0..=1.0).contains(&probability) {
-                    return Err(FaultSpecError(format!(
-                        "probability must be within 0..1: `{p}`"
-                    )));
-                }
                 FaultMode::Rate {
-                    probability,
+                    probability: parse_probability(p)?,
                     action: parse_action(action)?,
                 }
+            } else if let Some(rest) = body.strip_prefix("mix:") {
+                FaultMode::Mix(parse_mix(rest)?)
             } else if let Some(action) = body.strip_prefix("always:") {
                 FaultMode::Always(parse_action(action)?)
             } else {
@@ -204,7 +249,11 @@ impl FaultPlan {
                 }
                 FaultMode::Sequence(seq)
             };
-            rules.push(FaultRule { route, mode });
+            rules.push(FaultRule {
+                methods,
+                route,
+                mode,
+            });
         }
         Ok(FaultPlan { rules })
     }
@@ -212,6 +261,7 @@ impl FaultPlan {
     /// Adds a scripted sequence for a route (`/path` exact, `/prefix*` prefix).
     pub fn script(mut self, route: &str, actions: impl IntoIterator<Item = FaultAction>) -> Self {
         self.rules.push(FaultRule {
+            methods: MethodMatch::Any,
             route: route_of(route),
             mode: FaultMode::Sequence(actions.into_iter().collect()),
         });
@@ -221,6 +271,7 @@ impl FaultPlan {
     /// Adds a probabilistic fault for a route.
     pub fn rate(mut self, route: &str, probability: f64, action: FaultAction) -> Self {
         self.rules.push(FaultRule {
+            methods: MethodMatch::Any,
             route: route_of(route),
             mode: FaultMode::Rate {
                 probability,
@@ -230,14 +281,62 @@ impl FaultPlan {
         self
     }
 
+    /// Adds a seeded mix of faults for the requests of `methods` to a route: each draws one
+    /// action with its probability, the rest are served normally.
+    pub fn mix(
+        mut self,
+        methods: MethodMatch,
+        route: &str,
+        mix: impl IntoIterator<Item = (f64, FaultAction)>,
+    ) -> Self {
+        self.rules.push(FaultRule {
+            methods,
+            route: route_of(route),
+            mode: FaultMode::Mix(mix.into_iter().collect()),
+        });
+        self
+    }
+
     /// Adds a fault applied to every request of a route.
     pub fn always(mut self, route: &str, action: FaultAction) -> Self {
         self.rules.push(FaultRule {
+            methods: MethodMatch::Any,
             route: route_of(route),
             mode: FaultMode::Always(action),
         });
         self
     }
+}
+
+/// `P ':' ACTION ('|' P ':' ACTION)*`, the probabilities adding up to at most 1.
+fn parse_probability(p: &str) -> Result<f64, FaultSpecError> {
+    let probability: f64 = p
+        .trim()
+        .parse()
+        .map_err(|_| FaultSpecError(format!("bad probability `{p}`")))?;
+    if !(0.0..=1.0).contains(&probability) {
+        return Err(FaultSpecError(format!(
+            "probability must be within 0..1: `{p}`"
+        )));
+    }
+    Ok(probability)
+}
+
+fn parse_mix(rest: &str) -> Result<Vec<(f64, FaultAction)>, FaultSpecError> {
+    let mut mix = Vec::new();
+    for part in rest.split('|') {
+        let (p, action) = part
+            .split_once(':')
+            .ok_or_else(|| FaultSpecError(format!("mix needs `P:ACTION|...`: `{part}`")))?;
+        mix.push((parse_probability(p)?, parse_action(action)?));
+    }
+    let total: f64 = mix.iter().map(|(p, _)| p).sum();
+    if total > 1.0 + 1e-9 {
+        return Err(FaultSpecError(format!(
+            "mix probabilities add up to {total}, more than 1"
+        )));
+    }
+    Ok(mix)
 }
 
 fn route_of(route: &str) -> RouteMatch {
@@ -250,6 +349,8 @@ fn route_of(route: &str) -> RouteMatch {
 struct FaultState {
     plan: FaultPlan,
     rng: ChaCha8Rng,
+    /// Requests given another action than `Ok` so far.
+    injected: usize,
 }
 
 /// Runtime handle to the active fault plan (cheap to clone, shared with the server).
@@ -270,12 +371,23 @@ impl Faults {
             inner: Arc::new(Mutex::new(FaultState {
                 plan,
                 rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_fa17),
+                injected: 0,
             })),
         }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, FaultState> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Restarts the random draws of `rate:` and `mix:` rules from this seed.
+    pub fn reseed(&self, seed: u64) {
+        self.lock().rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_fa17);
+    }
+
+    /// How many requests were given a fault (any action but `ok`) so far.
+    pub fn injected(&self) -> usize {
+        self.lock().injected
     }
 
     /// Replaces the plan.
@@ -304,12 +416,25 @@ impl Faults {
         self.lock().plan.clone()
     }
 
-    /// Decides what happens to a request for `path`.
+    /// Decides what happens to a request for `path` (rules limited to methods never match).
     pub fn next_action(&self, path: &str) -> FaultAction {
+        self.next_action_for("", path)
+    }
+
+    /// Decides what happens to a `method` request for `path`.
+    pub fn next_action_for(&self, method: &str, path: &str) -> FaultAction {
         let mut st = self.lock();
-        let FaultState { plan, rng } = &mut *st;
+        let action = Self::decide(&mut st, method, path);
+        if action != FaultAction::Ok {
+            st.injected += 1;
+        }
+        action
+    }
+
+    fn decide(st: &mut FaultState, method: &str, path: &str) -> FaultAction {
+        let FaultState { plan, rng, .. } = st;
         for rule in plan.rules.iter_mut() {
-            if !rule.route.matches(path) {
+            if !rule.route.matches(path) || !rule.methods.matches(method) {
                 continue;
             }
             match &mut rule.mode {
@@ -324,6 +449,16 @@ impl Faults {
                 } => {
                     if rng.random::<f64>() < *probability {
                         return action.clone();
+                    }
+                    return FaultAction::Ok;
+                }
+                FaultMode::Mix(mix) => {
+                    let mut draw = rng.random::<f64>();
+                    for (p, action) in mix.iter() {
+                        if draw < *p {
+                            return action.clone();
+                        }
+                        draw -= p;
                     }
                     return FaultAction::Ok;
                 }
@@ -406,6 +541,77 @@ mod tests {
         assert_eq!(f.next_action("/a"), FaultAction::Status(500));
         assert_eq!(f.next_action("/a"), FaultAction::Reset);
         assert_eq!(f.next_action("/a"), FaultAction::Ok);
+    }
+
+    #[test]
+    fn methods_and_mixes_parse() {
+        let p = FaultPlan::parse(
+            "WRITE /v3/*=mix:0.1:lost|0.2:applied-delay:1500|0.05:503;POST|PUT /v3/notes=reset",
+        )
+        .unwrap();
+        assert_eq!(p.rules[0].methods, MethodMatch::Writes);
+        assert_eq!(
+            p.rules[0].mode,
+            FaultMode::Mix(vec![
+                (0.1, FaultAction::Lost),
+                (0.2, FaultAction::AppliedDelay(Duration::from_millis(1500))),
+                (0.05, FaultAction::Status(503)),
+            ])
+        );
+        assert_eq!(
+            p.rules[1].methods,
+            MethodMatch::Only(vec!["POST".into(), "PUT".into()])
+        );
+        for bad in [
+            "/v3=mix:0.7:lost|0.7:reset",
+            "/v3=mix:lost",
+            "/v3=mix:0.1:explode",
+            "post /v3=reset",
+            "POST| /v3=reset",
+        ] {
+            assert!(FaultPlan::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn methods_limit_rules() {
+        let f = Faults::new(FaultPlan::parse("WRITE /v3/*=always:reset").unwrap(), 1);
+        assert_eq!(f.next_action_for("GET", "/v3/notes"), FaultAction::Ok);
+        assert_eq!(f.next_action_for("POST", "/v3/notes"), FaultAction::Reset);
+        assert_eq!(f.next_action_for("DELETE", "/v3/x/1"), FaultAction::Reset);
+        assert_eq!(f.next_action("/v3/notes"), FaultAction::Ok);
+        let f = Faults::new(FaultPlan::parse("PATCH /v3/*=always:500").unwrap(), 1);
+        assert_eq!(f.next_action_for("POST", "/v3/x"), FaultAction::Ok);
+        assert_eq!(
+            f.next_action_for("patch", "/v3/x"),
+            FaultAction::Status(500)
+        );
+    }
+
+    #[test]
+    fn mix_draws_each_action_near_its_share() {
+        let run = |seed| {
+            let f = Faults::new(
+                FaultPlan::none().mix(
+                    MethodMatch::Any,
+                    "/x*",
+                    [(0.2, FaultAction::Lost), (0.3, FaultAction::Reset)],
+                ),
+                seed,
+            );
+            (0..2000).map(|_| f.next_action("/x/y")).collect::<Vec<_>>()
+        };
+        let a = run(3);
+        assert_eq!(a, run(3));
+        let count = |x: &FaultAction| a.iter().filter(|y| *y == x).count();
+        let (lost, reset, ok) = (
+            count(&FaultAction::Lost),
+            count(&FaultAction::Reset),
+            count(&FaultAction::Ok),
+        );
+        assert_eq!(lost + reset + ok, 2000);
+        assert!((300..500).contains(&lost), "{lost}");
+        assert!((480..720).contains(&reset), "{reset}");
     }
 
     #[test]

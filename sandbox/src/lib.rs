@@ -28,7 +28,7 @@ pub mod writes;
 
 pub use config::*;
 pub use faults::{
-    FaultAction, FaultMode, FaultPlan, FaultRule, FaultSpecError, Faults, RouteMatch,
+    FaultAction, FaultMode, FaultPlan, FaultRule, FaultSpecError, Faults, MethodMatch, RouteMatch,
 };
 pub use sandbox::{Sandbox, build_dataset, spawn};
 pub use stats::StatsSnapshot;

@@ -167,7 +167,7 @@ pub async fn handle(
     let query = req.uri().query().map(str::to_string);
     state.stats.record_request(method.as_str(), &path);
 
-    let fault = state.faults.next_action(&path);
+    let fault = state.faults.next_action_for(method.as_str(), &path);
     let fault = match fault {
         FaultAction::Delay(d) => {
             tokio::time::sleep(d).await;
@@ -264,6 +264,12 @@ fn route(
         "/token" | "/token/" if method == Method::POST => {
             let ds = state.read();
             let (status, v) = state.auth.token_endpoint(&ds, authorization, query, body);
+            let mut r = Reply::json(status, &v);
+            r.headers.push(("cache-control", "no-store".into()));
+            return r;
+        }
+        "/introspect" | "/introspect/" if method == Method::POST => {
+            let (status, v) = state.auth.introspect_endpoint(authorization, body);
             let mut r = Reply::json(status, &v);
             r.headers.push(("cache-control", "no-store".into()));
             return r;

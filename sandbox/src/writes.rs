@@ -103,6 +103,25 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("approver_groups", "PUT", "replace_approver"),
 ];
 
+/// Every scope the sandbox checks: `list` of each resource, then each write it routes.
+pub fn all_scopes() -> Vec<String> {
+    let mut out: Vec<String> = schema::resources()
+        .iter()
+        .map(|d| format!("harvest:{}:list", d.name))
+        .collect();
+    for (names, verb) in [
+        (CREATABLE, "create"),
+        (UPDATABLE, "update"),
+        (DELETABLE, "destroy"),
+    ] {
+        out.extend(names.iter().map(|r| format!("harvest:{r}:{verb}")));
+    }
+    out.extend(ACTIONS.iter().map(|(r, _, v)| format!("harvest:{r}:{v}")));
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Resolves a write route, or `None` (→ 404).
 pub fn route(method: &Method, segs: &[&str]) -> Option<WriteOp> {
     let def = schema::resource(segs.first()?)?;

@@ -15,6 +15,10 @@ pub struct Finding {
     pub column: u32,
     pub kind: Kind,
     pub legacy_route: Option<String>,
+    /// When the code does not decide the route (no HTTP method at the call site, or only a
+    /// prefix of the path matched): every catalogue route it may be, `legacy_route` among them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub candidate_routes: Vec<String>,
     pub rule: &'static str,
     pub message: String,
     pub v3: V3Info,

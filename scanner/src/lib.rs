@@ -18,7 +18,8 @@
 //! - [`urls`], [`words`], [`routes`] (catalog matching), [`lang`], [`model`], [`settings`]
 //!   (settings keys): shared pieces;
 //! - [`findings`]: output types, summary, fingerprints; [`advice`]: the v3 side;
-//! - [`report`], [`diff`], [`baseline`], [`since`]: what is done with a report.
+//! - [`report`], [`diff`], [`baseline`], [`since`], [`permissions`]: what is done with a
+//!   report.
 
 pub mod advice;
 pub mod baseline;
@@ -33,6 +34,7 @@ pub mod languages;
 pub mod lex;
 pub mod markdown;
 pub mod model;
+pub mod permissions;
 pub mod plain;
 pub mod prefilter;
 pub mod report;

@@ -53,7 +53,9 @@ Examples:
   harvest-scan . --write-baseline base.json      accept today's findings ...
   harvest-scan . --baseline base.json            ... and report only new ones
   harvest-scan . --since origin/main             only findings on lines changed since main
-  harvest-scan . -L                              follow symbolic links";
+  harvest-scan . -L                              follow symbolic links
+  harvest-scan . --permissions                   the `endpoints = [...]` line of its proxy key
+                                                 and the v3 scopes of its credential";
 
 /// Finds uses of the retired Greenhouse Harvest v1/v2 API and says what replaces them in v3.
 #[derive(Parser, Debug)]
@@ -94,6 +96,11 @@ struct Cli {
     /// Settings file (default: harvest-scan.toml in the scanned folder, when there is one).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Print what the integration's proxy key needs instead of the findings: the
+    /// `endpoints = [...]` line for proxy.toml and the v3 scopes of its tenant's credential
+    /// (text, or --format json); unresolvable calls are warnings on stderr.
+    #[arg(long)]
+    permissions: bool,
     /// Colour: auto (on a terminal), always, never.
     #[arg(long, default_value = "auto")]
     color: String,
@@ -155,6 +162,9 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         std::fs::write(out, p)
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
     }
+    if cli.permissions {
+        return permissions(cli, &rep);
+    }
     let color = match cli.color.as_str() {
         "always" => true,
         "never" => false,
@@ -186,4 +196,26 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--permissions`: the key's endpoints and the credential's scopes; exit 0 once printed.
+fn permissions(cli: &Cli, rep: &harvest_scan::Report) -> anyhow::Result<ExitCode> {
+    use harvest_scan::permissions as perm;
+    let catalog = harvest_mappings::Catalog::embedded()
+        .map_err(|d| anyhow::anyhow!("the embedded mapping catalogue is broken: {d}"))?;
+    let needs = perm::compute(rep, catalog);
+    for w in perm::warnings(&needs) {
+        eprintln!("harvest-scan: warning: {w}");
+    }
+    let mut stdout = std::io::stdout().lock();
+    match cli.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut stdout, &needs)?;
+            stdout.write_all(b"\n")?;
+        }
+        Format::Text => stdout.write_all(perm::text(&needs).as_bytes())?,
+        other => anyhow::bail!("--permissions prints text or json, not {other:?}"),
+    }
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -213,12 +213,17 @@ fn build_finding(rel: &str, c: &Cand, version: &str, lines: &[&str]) -> Finding 
         _ => None,
     };
     let fingerprint = fingerprint(rel, c.kind, legacy_route.as_deref(), line_text);
+    let candidate_routes = match (&resolved, &c.route) {
+        (Some(res), Some(r)) => routes::candidates(res, r.method.as_deref()),
+        _ => Vec::new(),
+    };
     Finding {
         path: rel.to_string(),
         line: c.line,
         column: c.col,
         kind: c.kind,
         legacy_route,
+        candidate_routes,
         rule: c.kind.rule(),
         message,
         v3,

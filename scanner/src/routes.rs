@@ -194,6 +194,32 @@ pub fn resolve(
     None
 }
 
+/// The routes a resolved path may be when the call site names no method: every endpoint of
+/// the catalogue at that path (under the version found), when there are several. Empty when
+/// the code decides the route.
+pub fn candidates(resolved: &Resolved, method: Option<&str>) -> Vec<String> {
+    let (Some(cat), None) = (catalog(), method) else {
+        return Vec::new();
+    };
+    let Some((_, path)) = resolved.route.split_once(' ') else {
+        return Vec::new();
+    };
+    let version = path.split('/').nth(1).unwrap_or("v1");
+    // A concrete path: placeholders become a segment no literal route has.
+    let concrete: Vec<&str> = path
+        .split('/')
+        .map(|s| if s.starts_with('{') { "0" } else { s })
+        .collect();
+    let mut out: Vec<String> = cat
+        .endpoints_at(&concrete.join("/"))
+        .iter()
+        .map(|e| format!("{} /{version}{}", e.method, strip(&e.path)))
+        .collect();
+    out.sort();
+    out.dedup();
+    if out.len() < 2 { Vec::new() } else { out }
+}
+
 fn strip(p: &str) -> &str {
     harvest_mappings::catalog::strip_version(p)
 }

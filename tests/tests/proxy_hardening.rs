@@ -105,10 +105,12 @@ async fn beyond_the_connection_limit_a_busy_proxy_answers_503_with_retry_after()
         .faults()
         .set_spec("/v3/sources=always:delay:1500")
         .unwrap();
-    let slow: Vec<_> = (0..2)
-        .map(|_| {
+    // Two different v3 pages (blocks of 498 and 497 rows; identical v3 GETs would be one call).
+    let slow: Vec<_> = [3, 7]
+        .into_iter()
+        .map(|n| {
             let s = s.clone();
-            tokio::spawn(async move { s.get("/v1/sources").await.status })
+            tokio::spawn(async move { s.get(&format!("/v1/sources?per_page={n}")).await.status })
         })
         .collect();
     // Both slots busy: their requests are at v3.
@@ -366,4 +368,120 @@ async fn every_answer_carries_a_request_id() {
     let replaced = echo("bad id <script>").await.unwrap();
     assert_eq!(replaced.len(), 16, "an unusable id is replaced: {replaced}");
     s.stop().await;
+}
+
+/// Admission control: beyond the requests in flight allowed (and a full queue), requests are
+/// answered at once — 503 for the proxy, 429 for a tenant over its share — with `Retry-After`
+/// in v1's shape; the requests let in are served, and no other error is given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_beyond_the_in_flight_bound_are_answered_503_or_429_with_retry_after() {
+    for (global, per_tenant, want) in [(2, 8, 503), (8, 2, 429)] {
+        let s = Arc::new(
+            Stack::start_with(small(), |c| {
+                c.limits.admission.in_flight = global;
+                c.limits.admission.in_flight_per_tenant = per_tenant;
+                c.limits.admission.queue = 1;
+                c.limits.admission.queue_wait = Duration::from_millis(200);
+            })
+            .await,
+        );
+        s.sandbox
+            .faults()
+            .set_spec("/v3/sources=always:delay:1000")
+            .unwrap();
+        let tasks: Vec<_> = (0..12)
+            .map(|_| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let r = s.get("/v1/sources").await;
+                    let after = r.header("retry-after");
+                    let message = (r.status != 200)
+                        .then(|| r.json()["message"].as_str().unwrap_or_default().to_string());
+                    (r.status, after, message)
+                })
+            })
+            .collect();
+        let mut by_status = std::collections::BTreeMap::<u16, usize>::new();
+        for t in tasks {
+            let (status, after, message) = t.await.unwrap();
+            *by_status.entry(status).or_default() += 1;
+            if status != 200 {
+                assert_eq!(status, want, "only {want} beyond the bound");
+                assert!(after.is_some_and(|a| a.parse::<u64>().is_ok_and(|n| n >= 1)));
+                assert!(message.unwrap().contains("Retry-After"));
+            }
+        }
+        // At most the bound plus the one queued request got in; the rest were refused.
+        let served = by_status.get(&200).copied().unwrap_or(0);
+        assert!(
+            served >= 1 && served <= global.min(per_tenant) + 1,
+            "{by_status:?}"
+        );
+        assert!(by_status.get(&want).copied().unwrap_or(0) >= 12 - global.min(per_tenant) - 1);
+        assert!(
+            s.sandbox
+                .stats()
+                .by_route
+                .get("GET /v3/sources")
+                .copied()
+                .unwrap_or(0)
+                <= served as u64,
+            "a refused request makes no v3 call"
+        );
+        s.sandbox.faults().clear();
+        assert_eq!(
+            s.get("/v1/sources").await.status,
+            200,
+            "slots are given back"
+        );
+        Arc::try_unwrap(s).ok().expect("one owner").stop().await;
+    }
+}
+
+/// Identical v3 GETs in flight at the same time are made once: 20 clients asking for the same
+/// page at once cost one v3 call, and each gets the whole answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identical_concurrent_reads_are_coalesced_into_one_v3_call() {
+    let s = Arc::new(Stack::start(small()).await);
+    let alone = s.get("/v1/sources?per_page=5").await;
+    assert_eq!(alone.status, 200);
+    let before = s
+        .sandbox
+        .stats()
+        .by_route
+        .get("GET /v3/sources")
+        .copied()
+        .unwrap_or(0);
+    s.sandbox
+        .faults()
+        .set_spec("/v3/sources=always:delay:500")
+        .unwrap();
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                let r = s.get("/v1/sources?per_page=5").await;
+                (r.status, r.json())
+            })
+        })
+        .collect();
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        assert_eq!((status, &body), (200, &alone.json()));
+    }
+    let made = s
+        .sandbox
+        .stats()
+        .by_route
+        .get("GET /v3/sources")
+        .copied()
+        .unwrap_or(0)
+        - before;
+    // One call, or very few if a request arrived after the first call was answered.
+    assert!(
+        (1..=3).contains(&made),
+        "{made} v3 calls for 20 identical requests"
+    );
+    s.sandbox.faults().clear();
+    Arc::try_unwrap(s).ok().expect("one owner").stop().await;
 }

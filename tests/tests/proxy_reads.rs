@@ -27,6 +27,21 @@ fn pretty(v: &Value) -> String {
 async fn check(name: &str, request: &str, v3: &Value, want: &Value) -> Result<(), String> {
     let stack = Stack::start(sandbox_with(v3)).await;
     let r = stack.get(request).await;
+    let mut got = r.json();
+    if let Some(apps) = got.get_mut("applications").and_then(Value::as_array_mut)
+        && want["applications"]
+            .as_array()
+            .is_some_and(|w| w.iter().all(|a| a.get("custom_fields").is_none()))
+    {
+        // The documented candidate predates custom fields on embedded applications (v1's
+        // recorded answers carry them, as /v1/applications does: mappings/tests/fixtures.rs
+        // checks they are the same); compared without them.
+        for a in apps.iter_mut().filter_map(Value::as_object_mut) {
+            let has =
+                a.remove("custom_fields").is_some() & a.remove("keyed_custom_fields").is_some();
+            assert!(has, "{name}: an embedded application without custom fields");
+        }
+    }
     let out = if r.status != 200 {
         Err(format!(
             "{name}: {request} answered {}: {}",
@@ -49,10 +64,10 @@ async fn check(name: &str, request: &str, v3: &Value, want: &Value) -> Result<()
         // Every case's data fits in one page: no next page, and a paged list says (as v1
         // did, even on a single page) that page 1 is the last.
         Err(format!("{name}: unexpected Link {:?}", r.header("link")))
-    } else if pretty(&r.json()) != pretty(want) {
+    } else if pretty(&got) != pretty(want) {
         Err(format!(
             "{name}: {request}\n--- got\n{}\n--- want\n{}",
-            pretty(&r.json()),
+            pretty(&got),
             pretty(want)
         ))
     } else {

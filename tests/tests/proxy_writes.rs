@@ -92,6 +92,22 @@ async fn on_behalf_of_is_required_and_must_be_a_user_id() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_path_id_that_is_not_an_id_answers_v1_404_before_any_v3_call() {
+    let s = Stack::start(small()).await;
+    let body = json!({"school_id": 1, "start_month": 9, "start_year": 2001});
+    for path in [
+        "/v1/candidates/None/educations",
+        "/v1/candidates/-4/educations",
+    ] {
+        let r = write(&s, "POST", path, Some(&admin()), &body).await;
+        assert_eq!(r.status, 404, "{path}: {}", r.text);
+        assert_eq!(r.json(), json!({"message": "Resource not found"}), "{path}");
+    }
+    assert_eq!(s.sandbox.stats().writes(), 0, "nothing reached v3");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_bodies_get_v1_errors_and_reach_nothing() {
     let s = Stack::start(small()).await;
     let id = a_candidate(&s);
@@ -258,30 +274,31 @@ async fn an_answer_lost_after_the_write_is_decided_by_reading_back() {
         1,
         "written once, never repeated"
     );
-    // A note whose answer is lost cannot be found by id: the client is told the outcome is
-    // unknown (and the proxy did not post it twice).
+    // A note whose answer is lost is found among the notes made since the call (its
+    // candidate, its text): applied, answered as if v3 had answered, posted once.
+    let notes = format!("{path}/activity_feed/notes");
     s.sandbox
         .faults()
         .set(FaultPlan::none().script("/v3/notes", [FaultAction::Lost]));
     let before = s.sandbox.records("notes").len();
     let body =
         json!({"user_id": DEFAULT_ADMIN_USER_ID, "body": "lost answer", "visibility": "public"});
-    let r = write(
-        &s,
-        "POST",
-        &format!("{path}/activity_feed/notes"),
-        Some(&admin()),
-        &body,
-    )
-    .await;
+    let r = write(&s, "POST", &notes, Some(&admin()), &body).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.header(OUTCOME).as_deref(), Some("applied"));
+    assert_eq!(r.json()["body"], "lost answer", "{}", r.text);
+    let after = s.sandbox.records("notes").len();
+    assert_eq!(after, before + 1, "posted exactly once");
+    // The same note again, its answer lost: two notes match, the proxy cannot tell which is
+    // this call's, and says so (unknown), without posting it a third time.
+    s.sandbox
+        .faults()
+        .set(FaultPlan::none().script("/v3/notes", [FaultAction::Lost]));
+    let r = write(&s, "POST", &notes, Some(&admin()), &body).await;
     assert_eq!(r.status, 502, "{}", r.text);
     assert_eq!(r.header(OUTCOME).as_deref(), Some("unknown"));
     assert_eq!(r.json()["outcome"], "unknown");
-    assert_eq!(
-        s.sandbox.records("notes").len(),
-        before + 1,
-        "posted exactly once"
-    );
+    assert_eq!(s.sandbox.records("notes").len(), after + 1);
     s.stop().await;
 }
 

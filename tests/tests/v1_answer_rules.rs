@@ -232,3 +232,161 @@ async fn a_walk_of_candidates_costs_at_most_one_and_a_half_times_the_floor() {
     );
     s.stop().await;
 }
+
+/// The ids of a v1 list answer.
+fn ids(v: &Value) -> Vec<i64> {
+    let mut out: Vec<i64> = v
+        .as_array()
+        .map(|a| a.iter().filter_map(|r| r["id"].as_i64()).collect())
+        .unwrap_or_default();
+    out.sort_unstable();
+    out
+}
+
+/// The values v1 documented for a list's optional last segment (a new `optional_last`
+/// endpoint must say its values here).
+fn segment_values(param: &str) -> &'static [&'static str] {
+    match param {
+        // v1's custom field types (shapes.md; v3 adds standard, compensation_frequency, form
+        // and agency_question, which v1 never listed).
+        "field_type" => &[
+            "job",
+            "candidate",
+            "application",
+            "offer",
+            "opening",
+            "rejection_question",
+            "referral_question",
+            "user_attribute",
+        ],
+        other => panic!("no v1 values known for the optional segment {{{other}}}"),
+    }
+}
+
+/// A trailing slash never changes an answer, and a list whose last segment v1 let clients
+/// leave off answers without it with every record the segment's values select.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trailing_slashes_never_matter_and_optional_last_segments_may_be_left_off() {
+    let s = Stack::start(small()).await;
+    for path in lists() {
+        let (a, b) = (
+            s.get(&format!("{path}?per_page=3")).await,
+            s.get(&format!("{path}/?per_page=3")).await,
+        );
+        assert_eq!(
+            (a.status, a.json()),
+            (b.status, b.json()),
+            "{path} vs {path}/"
+        );
+    }
+    let c = Catalog::embedded().unwrap();
+    let optional: Vec<_> = c.endpoints().iter().filter(|e| e.optional_last).collect();
+    assert!(!optional.is_empty());
+    for e in optional {
+        let (bare, param) = e.path.rsplit_once('/').unwrap();
+        let param = param.trim_matches(['{', '}']);
+        let all = s.get(&format!("{bare}?per_page=500")).await;
+        assert_eq!(all.status, 200, "{bare}: {}", all.text);
+        let slash = s.get(&format!("{bare}/?per_page=500")).await;
+        assert_eq!(slash.json(), all.json(), "{bare}/");
+        let mut union = Vec::new();
+        for v in segment_values(param) {
+            let one = s.get(&format!("{bare}/{v}?per_page=500")).await;
+            assert_eq!(one.status, 200, "{bare}/{v}: {}", one.text);
+            union.extend(ids(&one.json()));
+        }
+        union.sort_unstable();
+        assert!(!union.is_empty(), "{bare}: the sandbox has records");
+        assert_eq!(ids(&all.json()), union, "{bare} lists every v1 {param}");
+    }
+    s.stop().await;
+}
+
+/// v1's built-in scorecard rows (Key Take-Aways, Private Notes) always carried a text
+/// answer: `""` when empty, on every endpoint that answers scorecards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn built_in_scorecard_rows_answer_empty_text_not_null() {
+    let s = Stack::start(small()).await;
+    let (scorecard, application) = s.sandbox.with_data_mut(|d| {
+        let ids: Vec<i64> = d
+            .table("scorecards")
+            .expect("scorecards")
+            .rows()
+            .keys()
+            .copied()
+            .collect();
+        for id in &ids {
+            d.modify("scorecards", *id, |r| {
+                r.insert("notes".into(), Value::Null);
+                r.insert("private_notes".into(), Value::Null);
+            })
+            .expect("a scorecard");
+        }
+        let first = d.get("scorecards", ids[0]).expect("a scorecard");
+        (
+            ids[0],
+            first["application_id"].as_i64().expect("its application"),
+        )
+    });
+    let c = Catalog::embedded().unwrap();
+    let routes: Vec<String> = c
+        .endpoints()
+        .iter()
+        .filter(|e| {
+            e.is_read()
+                && e.response
+                    .as_ref()
+                    .is_some_and(|r| r.view == "scorecards.scorecard")
+        })
+        .map(|e| e.path.clone())
+        .collect();
+    assert!(routes.len() >= 3, "{routes:?}");
+    for route in routes {
+        let id = if route.starts_with("/v1/applications") {
+            application
+        } else {
+            scorecard
+        };
+        let path = route.replace("{id}", &id.to_string());
+        let r = s.get(&path).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+        let v = r.json();
+        let cards = v.as_array().cloned().unwrap_or_else(|| vec![v.clone()]);
+        assert!(!cards.is_empty(), "{path}");
+        for card in cards {
+            let built_in: Vec<&Value> = card["questions"]
+                .as_array()
+                .expect("questions")
+                .iter()
+                .filter(|q| q["id"].is_null())
+                .collect();
+            assert_eq!(built_in.len(), 2, "{path}: {card}");
+            for q in built_in {
+                assert_eq!(q["answer"], json!(""), "{path}: {q}");
+            }
+        }
+    }
+    s.stop().await;
+}
+
+/// Applications embedded in a candidate carry what `/v1/applications/{id}` answers, custom
+/// fields included, on every endpoint that embeds them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_applications_are_the_applications_v1_lists() {
+    let s = Stack::start(small()).await;
+    let list = s.get("/v1/candidates?per_page=10").await.json();
+    let first = list[0]["id"].as_i64().unwrap();
+    let one = s.get(&format!("/v1/candidates/{first}")).await.json();
+    let mut seen = 0;
+    for candidate in list.as_array().unwrap().iter().chain([&one]) {
+        for app in candidate["applications"].as_array().expect("applications") {
+            let alone = s.get(&format!("/v1/applications/{}", app["id"])).await;
+            assert_eq!(alone.status, 200, "{}", alone.text);
+            assert_eq!(app, &alone.json(), "candidate {}", candidate["id"]);
+            assert!(app["custom_fields"].is_object() && app["keyed_custom_fields"].is_object());
+            seen += 1;
+        }
+    }
+    assert!(seen > 5, "{seen} applications checked");
+    s.stop().await;
+}

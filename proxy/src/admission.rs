@@ -1,0 +1,218 @@
+//! Admission control: a bound on the legacy requests in flight, all tenants together and per
+//! tenant, with a short, bounded queue in front. What does not get in within the queue wait
+//! is answered at once in v1's shape with `Retry-After`: 503 when the proxy is full, 429 when
+//! one tenant holds its whole share. Overload is answered, never absorbed: memory is bounded
+//! by the requests in flight, whatever the number of clients.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// The settings (`[limits]` in proxy.toml).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdmissionLimits {
+    /// Requests served at once, all tenants together.
+    pub in_flight: usize,
+    /// Requests served at once for one tenant.
+    pub in_flight_per_tenant: usize,
+    /// Requests that may wait for a slot at once (beyond: refused without waiting).
+    pub queue: usize,
+    /// How long a request may wait for a slot.
+    pub queue_wait: Duration,
+}
+
+impl Default for AdmissionLimits {
+    fn default() -> Self {
+        AdmissionLimits {
+            in_flight: 64,
+            in_flight_per_tenant: 48,
+            queue: 512,
+            queue_wait: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Why a request was not let in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// Every slot of the proxy is busy (503).
+    Full,
+    /// The tenant uses its whole share (429).
+    TenantFull,
+}
+
+/// Held while a request is served; dropping it frees the slots.
+pub struct Admitted {
+    _tenant: OwnedSemaphorePermit,
+    _global: OwnedSemaphorePermit,
+}
+
+pub struct Admission {
+    limits: AdmissionLimits,
+    global: Arc<Semaphore>,
+    tenants: TenantSlots,
+    queued: AtomicUsize,
+}
+
+/// A number of slots per tenant (one semaphore per tenant slot; bounded by the config's
+/// tenants). Also bounds each tenant's v3 connections in use.
+pub struct TenantSlots {
+    per_tenant: usize,
+    map: Mutex<HashMap<usize, Arc<Semaphore>>>,
+}
+
+impl TenantSlots {
+    pub fn new(per_tenant: usize) -> TenantSlots {
+        TenantSlots {
+            per_tenant: per_tenant.max(1),
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn of(&self, tenant: usize) -> Arc<Semaphore> {
+        let mut m = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        m.entry(tenant)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.per_tenant)))
+            .clone()
+    }
+
+    /// Waits for one of the tenant's slots.
+    pub async fn acquire(&self, tenant: usize) -> Option<OwnedSemaphorePermit> {
+        self.of(tenant).acquire_owned().await.ok()
+    }
+}
+
+/// Counts a waiting request for as long as it waits.
+struct InQueue<'a>(&'a AtomicUsize);
+
+impl Drop for InQueue<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Admission {
+    pub fn new(limits: AdmissionLimits) -> Admission {
+        Admission {
+            limits,
+            global: Arc::new(Semaphore::new(limits.in_flight.max(1))),
+            tenants: TenantSlots::new(limits.in_flight_per_tenant),
+            queued: AtomicUsize::new(0),
+        }
+    }
+
+    pub fn limits(&self) -> AdmissionLimits {
+        self.limits
+    }
+
+    /// Requests being served now.
+    pub fn in_flight(&self) -> usize {
+        self.limits.in_flight.max(1) - self.global.available_permits()
+    }
+
+    /// Requests waiting for a slot now.
+    pub fn waiting(&self) -> usize {
+        self.queued.load(Ordering::Acquire)
+    }
+
+    /// A slot for a request of `tenant`: at once if free, else after waiting in the queue (if
+    /// it has room) for at most the queue wait. The tenant's share is taken first, so a
+    /// tenant over its share never holds a slot of the whole proxy while it waits.
+    pub async fn admit(&self, tenant: usize) -> Result<Admitted, Refused> {
+        let t = self.tenants.of(tenant);
+        if let (Ok(tp), Ok(gp)) = (
+            t.clone().try_acquire_owned(),
+            self.global.clone().try_acquire_owned(),
+        ) {
+            return Ok(Admitted {
+                _tenant: tp,
+                _global: gp,
+            });
+        }
+        if self.queued.fetch_add(1, Ordering::AcqRel) >= self.limits.queue {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+            return Err(if t.available_permits() == 0 {
+                Refused::TenantFull
+            } else {
+                Refused::Full
+            });
+        }
+        let _waiting = InQueue(&self.queued);
+        let deadline = tokio::time::Instant::now() + self.limits.queue_wait;
+        let Ok(Ok(tp)) = tokio::time::timeout_at(deadline, t.acquire_owned()).await else {
+            return Err(Refused::TenantFull);
+        };
+        let Ok(Ok(gp)) =
+            tokio::time::timeout_at(deadline, self.global.clone().acquire_owned()).await
+        else {
+            return Err(Refused::Full);
+        };
+        Ok(Admitted {
+            _tenant: tp,
+            _global: gp,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small(in_flight: usize, per_tenant: usize, queue: usize) -> Admission {
+        Admission::new(AdmissionLimits {
+            in_flight,
+            in_flight_per_tenant: per_tenant,
+            queue,
+            queue_wait: Duration::from_millis(200),
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_proxy_bound_refuses_with_full_once_the_wait_is_over() {
+        let a = small(2, 2, 8);
+        let one = a.admit(0).await.unwrap();
+        let _two = a.admit(1).await.unwrap();
+        assert_eq!(a.in_flight(), 2);
+        assert_eq!(a.admit(2).await.err(), Some(Refused::Full));
+        drop(one);
+        assert!(a.admit(2).await.is_ok(), "a freed slot is taken");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_tenant_cannot_take_every_slot() {
+        let a = small(4, 2, 8);
+        let _x = a.admit(0).await.unwrap();
+        let _y = a.admit(0).await.unwrap();
+        assert_eq!(a.admit(0).await.err(), Some(Refused::TenantFull));
+        assert!(a.admit(1).await.is_ok(), "another tenant still gets in");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_waiter_gets_the_slot_freed_within_the_wait() {
+        let a = Arc::new(small(1, 1, 8));
+        let held = a.admit(0).await.unwrap();
+        let b = a.clone();
+        let waiter = tokio::spawn(async move { b.admit(0).await.is_ok() });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(a.waiting(), 1);
+        drop(held);
+        assert!(waiter.await.unwrap());
+        assert_eq!(a.waiting(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_queue_refuses_without_waiting() {
+        let a = Arc::new(small(1, 1, 1));
+        let _held = a.admit(0).await.unwrap();
+        let b = a.clone();
+        let queued = tokio::spawn(async move { b.admit(1).await.err() });
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let started = tokio::time::Instant::now();
+        assert_eq!(a.admit(2).await.err(), Some(Refused::Full));
+        assert_eq!(started.elapsed(), Duration::ZERO, "refused at once");
+        assert_eq!(queued.await.unwrap(), Some(Refused::Full));
+    }
+}
