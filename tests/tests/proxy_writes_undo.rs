@@ -1,7 +1,7 @@
 //! Undo on partial failure, through harvest-proxy against the sandbox with faults on a later
 //! call: what a multi-call write created is deleted again (in reverse order, each undo once)
-//! when a later call fails definitely; an unknown outcome is never undone; an undo that fails
-//! is not retried and what remains is said. Effects are checked in the sandbox and through v1.
+//! when a later call fails definitely (refused, or a 5xx that reads back as not applied); an
+//! undo that fails is not retried and what remains is said. Effects are checked in the sandbox and through v1.
 
 use harvest_sandbox::DEFAULT_ADMIN_USER_ID;
 use harvest_sandbox::{FaultAction, FaultPlan};
@@ -81,28 +81,35 @@ async fn a_prospect_whose_application_v3_refuses_is_deleted_again() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unknown_outcome_is_never_undone() {
+async fn a_5xx_that_reads_back_as_not_applied_is_undone() {
     let s = Stack::start(small()).await;
     let before = count(&s, "candidates");
-    // The education create answers 500: v3 may have applied it, reading back cannot tell.
+    let apps = count(&s, "applications");
+    // The education create answers 500 without applying: the proxy reads it back (not there),
+    // so the failure is definite and the candidate and its application are deleted again.
     s.sandbox
         .faults()
         .set(FaultPlan::none().script("/v3/candidate_educations", [FaultAction::Status(500)]));
-    let body = json!({"first_name": "Un", "last_name": "Known",
+    let body = json!({"first_name": "Five", "last_name": "Hundred",
         "applications": [{"job_id": a_job(&s)}], "educations": [{"school_id": 1}]});
-    let writes = s.sandbox.stats().writes();
     let r = write(&s, "POST", "/v1/candidates", &body).await;
-    assert_eq!(r.status, 502, "{}", r.text);
-    assert_eq!(r.header(OUTCOME).as_deref(), Some("unknown"));
-    let got = r.json();
-    assert!(got.get("undone").is_none(), "{got}");
-    assert!(
-        calls(&got).iter().all(|(m, _, _)| m == "POST"),
-        "no undo after an unknown outcome: {got}"
+    assert_eq!(
+        r.header(OUTCOME).as_deref(),
+        Some("not_applied"),
+        "{}",
+        r.text
     );
-    // The candidate and its application stay: the client is told to check.
-    assert_eq!(count(&s, "candidates"), before + 1);
-    assert_eq!(s.sandbox.stats().writes() - writes, 3);
+    let got = r.json();
+    let undone: Vec<&str> = got["undone"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{got}"))
+        .iter()
+        .filter_map(|c| c["path"].as_str())
+        .collect();
+    assert_eq!(undone, ["/v3/candidates", "/v3/applications"], "{got}");
+    assert_eq!(got["remains"], json!([]));
+    assert_eq!(count(&s, "candidates"), before);
+    assert_eq!(count(&s, "applications"), apps);
     s.stop().await;
 }
 
