@@ -4,7 +4,7 @@
 //! Every problem is collected with its file:line:column and a hint (any problem fails the
 //! whole load); nothing here panics on bad input.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -18,11 +18,12 @@ use crate::catalog::{
 };
 use crate::diag::{Diagnostic, Diagnostics, Location, Sink};
 use crate::model::{
-    ClosedSet, ConversionName, EndpointDef, FileDef, JoinDef, Method, OneOf, OpDef, OpEntry,
-    OpName, Other, ParamDef, ParamType, Place, Role, Shape, Status, ViewDef, parse_closed,
+    ClosedSet, ConversionName, EndpointDef, FileDef, JoinDef, Method, OneOf, OneOrMany, OpDef,
+    OpEntry, OpName, Other, ParamDef, ParamType, Place, Role, Shape, Status, UndoDef, ViewDef,
+    parse_closed,
 };
 use crate::selector::Selector;
-use crate::write::{WriteAnswer, WritePlan, WriteStep};
+use crate::write::{QueryRule, Undo, WriteAnswer, WritePlan, WriteStep};
 
 include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 
@@ -664,7 +665,13 @@ impl Builder {
         let params = self.params(sink, stem, d);
         let response = self.response(sink, stem, d, &span, &mut v3);
         let exists = exists(sink, d, &mut v3);
-        let scopes: BTreeSet<String> = v3.iter().map(|c| c.scope.clone()).collect();
+        let mut scopes: BTreeSet<String> = v3.iter().map(|c| c.scope.clone()).collect();
+        // An undo is a v3 call too: the credential needs its scope.
+        let undos = write
+            .iter()
+            .flat_map(|w| &w.steps)
+            .filter_map(|s| s.undo.as_ref());
+        scopes.extend(undos.map(|u| derive_scope(&u.method, &u.path)));
         let (Some(method), Some(status)) = (method, status) else {
             return;
         };
@@ -928,6 +935,7 @@ impl Builder {
             required: d.required.clone(),
             refuse: d.refuse.clone(),
             one_of: d.one_of.clone(),
+            query: query_rules(sink, d),
         })
     }
 
@@ -995,6 +1003,8 @@ fn write_steps(sink: &mut Sink<'_>, stem: &str, d: &EndpointDef) -> Option<Vec<W
             sink.error(&call.span(), msg, "split it into two calls");
             ok = false;
         }
+        let undo = c.undo.as_ref().and_then(|u| undo_of(sink, u, &method));
+        ok &= c.undo.is_none() || undo.is_some();
         steps.push(WriteStep {
             method,
             path: c.path.get_ref().clone(),
@@ -1005,9 +1015,81 @@ fn write_steps(sink: &mut Sink<'_>, stem: &str, d: &EndpointDef) -> Option<Vec<W
             each: c.each.clone(),
             among: c.among.as_ref().map(|q| q.0.clone()),
             all: c.all,
+            undo,
         });
     }
     ok.then_some(steps)
+}
+
+/// A step's undo: a write (not a `GET`) to a v3 path, on a step that writes.
+fn undo_of(sink: &mut Sink<'_>, u: &Spanned<UndoDef>, step_method: &str) -> Option<Undo> {
+    let def = u.get_ref();
+    let method = sink.closed(&def.method)?;
+    let path = def.path.get_ref();
+    let mut ok = true;
+    if step_method == "GET" {
+        let hint = "a lookup changes nothing; put `undo` on the call that writes";
+        sink.error(&u.span(), "`undo` is only for calls that write", hint);
+        ok = false;
+    }
+    if method == Method::Get {
+        let hint = "an undo deletes what the call created: method = \"DELETE\"";
+        sink.error(&def.method.span(), "an `undo` must write, not `GET`", hint);
+        ok = false;
+    }
+    if !path.starts_with("/v3/") {
+        let msg = format!("undo path `{path}` must start with /v3/");
+        let hint =
+            "e.g. path = \"/v3/applications/{answer.id}\" ({answer.x}: v3's answer to the call)";
+        sink.error(&def.path.span(), msg, hint);
+        ok = false;
+    }
+    ok.then(|| Undo {
+        method: method.to_string(),
+        path: path.clone(),
+    })
+}
+
+/// The legacy query parameters of a write: a `map` needs values, `split` a separator.
+fn query_rules(sink: &mut Sink<'_>, d: &EndpointDef) -> BTreeMap<String, QueryRule> {
+    let mut out = BTreeMap::new();
+    for (name, r) in &d.legacy_query {
+        let def = r.get_ref();
+        if def.split.as_deref() == Some("") {
+            let hint = "e.g. split = \",\" for a comma-separated list";
+            sink.error(
+                &r.span(),
+                format!("`legacy_query.{name}`: `split` is empty"),
+                hint,
+            );
+        }
+        let map: BTreeMap<String, Vec<String>> = def
+            .map
+            .iter()
+            .map(|(k, v)| match v {
+                OneOrMany::One(s) => (k.clone(), vec![s.clone()]),
+                OneOrMany::Many(l) => (k.clone(), l.clone()),
+            })
+            .collect();
+        if def.other.is_some() && map.is_empty() {
+            let hint = "`other` says why a value `map` does not list is refused; add `map`";
+            sink.error(
+                &r.span(),
+                format!("`legacy_query.{name}`: `other` without `map`"),
+                hint,
+            );
+        }
+        out.insert(
+            name.clone(),
+            QueryRule {
+                required: def.required,
+                split: def.split.clone(),
+                map,
+                other: def.other.clone(),
+            },
+        );
+    }
+    out
 }
 
 /// Where an operation is written: the whole table, and the place of each of its keys when it

@@ -413,6 +413,42 @@ pub struct EndpointDef {
     /// text); another value → v1's 422 naming the field.
     #[serde(default)]
     pub one_of: BTreeMap<String, Vec<String>>,
+    /// For a served write: how its legacy query parameters become `query.<name>` of the write
+    /// context (`PUT /v1/candidates/{id}/anonymize?fields=...`).
+    #[serde(default)]
+    pub legacy_query: BTreeMap<String, Spanned<QueryRuleDef>>,
+}
+
+/// One legacy query parameter of a write (docs/mappings.md, "Writes").
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryRuleDef {
+    /// Absent or empty → v1's 422 naming the parameter.
+    #[serde(default)]
+    pub required: bool,
+    /// The value is a list separated by this text: the context holds an array.
+    pub split: Option<String>,
+    /// v1 values → v3 values (a text, or a list of them); an unlisted value → v1's 422.
+    #[serde(default)]
+    pub map: BTreeMap<String, OneOrMany>,
+    /// Why an unlisted value cannot be translated.
+    pub other: Option<String>,
+}
+
+/// A text or a list of texts.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The call that undoes a write step once applied (docs/mappings.md, "Undo").
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UndoDef {
+    pub method: Spanned<OneOf<Method>>,
+    pub path: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -443,6 +479,9 @@ pub struct V3CallDef {
     /// instead of the first row.
     #[serde(default)]
     pub all: bool,
+    /// For a write: the call that undoes this one once applied (e.g. deleting what it
+    /// created), made if a later call of the same write fails definitely.
+    pub undo: Option<Spanned<UndoDef>>,
 }
 
 /// How a served write builds v1's answer: exactly one of `read`, `view` or `message`.

@@ -80,7 +80,7 @@ pub fn coverage_markdown(c: &Catalog) -> String {
     for e in eps {
         let calls =
             e.v3.iter()
-                .map(|c| format!("`{} {}`", c.method, c.path))
+                .map(|c| format!("`{} {}`", c.method, cell(&c.path)))
                 .collect::<Vec<_>>()
                 .join("<br>");
         let scopes = e
@@ -254,6 +254,24 @@ write (as the On-Behalf-Of user; each call made once, never repeated after an un
             values.join(", ")
         );
     }
+    for (name, q) in &w.query {
+        let mut rule = Vec::new();
+        if q.required {
+            rule.push("required".to_string());
+        }
+        if let Some(sep) = &q.split {
+            rule.push(format!("a list split at `{sep}`"));
+        }
+        if !q.map.is_empty() {
+            let m: Vec<String> = q
+                .map
+                .iter()
+                .map(|(k, v)| format!("{k} → {}", v.join(", ")))
+                .collect();
+            rule.push(format!("mapped ({}; any other value: 422)", m.join("; ")));
+        }
+        let _ = writeln!(o, "  query parameter       {name}: {}", rule.join(", "));
+    }
     for (i, s) in w.steps.iter().enumerate() {
         step_text(i, s, o);
     }
@@ -300,6 +318,13 @@ fn step_text(i: usize, s: &crate::write::WriteStep, o: &mut String) {
     if let Some(f) = &s.unless {
         let _ = write!(o, "  only when there is no {f}");
     }
+    if let Some(u) = &s.undo {
+        let _ = write!(
+            o,
+            "  undone by {} {} after a later failure",
+            u.method, u.path
+        );
+    }
     o.push('\n');
 }
 
@@ -311,7 +336,8 @@ fn write_json(w: &crate::write::WritePlan) -> Value {
         .map(|s| {
             json!({"method": s.method, "path": s.path, "query": s.query, "body_view": s.body,
                 "when": s.when, "unless": s.unless, "each": s.each,
-                "among": s.among.as_ref().map(|q| q.text()), "all": s.all})
+                "among": s.among.as_ref().map(|q| q.text()), "all": s.all,
+                "undo": s.undo.as_ref().map(|u| json!({"method": u.method, "path": u.path}))})
         })
         .collect();
     let answer = match &w.answer {

@@ -8,7 +8,9 @@
 //!
 //! A call that fails after earlier calls succeeded answers with what was done; an unknown
 //! outcome (timeout, reset, 5xx) is never retried: the record is read back to decide whether
-//! the write was applied.
+//! the write was applied. When a later call fails definitely, the undos the mapping declares
+//! for the applied calls (deleting what they created) are made in reverse order, each once,
+//! and the answer says what was undone and what remains.
 
 use serde_json::{Map, Value, json};
 
@@ -31,6 +33,33 @@ pub struct WritePlan {
     pub refuse: std::collections::BTreeMap<String, String>,
     /// Legacy body fields that take one of these values (compared as text).
     pub one_of: std::collections::BTreeMap<String, Vec<String>>,
+    /// Legacy query parameters of the write, translated into the write context's `query`
+    /// (every other legacy query parameter is there as sent, as text).
+    pub query: std::collections::BTreeMap<String, QueryRule>,
+}
+
+/// How one legacy query parameter of a write becomes `query.<name>` of the write context.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueryRule {
+    /// Absent or empty → v1's 422 naming the parameter.
+    pub required: bool,
+    /// The value is a list separated by this text (`fields=a,b`): the context holds an array
+    /// of the trimmed, non-empty items, each once.
+    pub split: Option<String>,
+    /// v1 values → the values v3 takes (one may become several, `full_name` → `first_name`,
+    /// `last_name`); when not empty, a value it does not list is v1's 422 naming the parameter.
+    pub map: std::collections::BTreeMap<String, Vec<String>>,
+    /// Why an unlisted value cannot be translated (said in that 422).
+    pub other: Option<String>,
+}
+
+/// The call that undoes a step's applied write (deleting what it created), made when a later
+/// call of the same write fails definitely. Placeholders as in [`WriteStep::path`], plus
+/// `{answer.x}`: v3's answer to the call it undoes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Undo {
+    pub method: String,
+    pub path: String,
 }
 
 /// One v3 call of a write.
@@ -64,6 +93,8 @@ pub struct WriteStep {
     pub among: Option<Selector>,
     /// A lookup that keeps every row of every page (a list, maybe empty: no 404).
     pub all: bool,
+    /// How to undo this call once applied, if a later call of the write fails definitely.
+    pub undo: Option<Undo>,
 }
 
 /// How v1's answer to a write is built.
@@ -119,6 +150,13 @@ pub struct CallRecord {
     pub status: Option<u16>,
     /// Applied (true), not applied (false), or unknown (None).
     pub applied: Option<bool>,
+    /// The id of the record v3 answered (what a create created).
+    pub id: Option<Value>,
+    /// For an applied call with a declared undo, after a later failure: undone (true), or the
+    /// undo failed or its outcome is unknown (false). None: no undo was run.
+    pub undone: Option<bool>,
+    /// For an undo call: the index of the call it undoes.
+    pub undoes: Option<usize>,
 }
 
 /// Whether a failed write changed anything.
@@ -192,18 +230,107 @@ pub async fn write(
     let acting = acting_user(req.on_behalf_of)?;
     let body = legacy_body(req.body)?;
     check_body(plan, &body)?;
+    let query = legacy_query(plan, req.query)?;
+    let mut ctx = context(&m, &body, acting);
+    if let Value::Object(c) = &mut ctx {
+        c.insert("query".into(), query);
+    }
     let mut run = Run {
         catalog,
         ep,
         v3,
-        ctx: context(&m, &body, acting),
+        ctx,
         calls: Vec::new(),
         answers: Vec::new(),
+        undos: Vec::new(),
     };
     for step in &plan.steps {
-        run.step(step, &body).await?;
+        if let Err(e) = run.step(step, &body).await {
+            return Err(run.undo(e).await);
+        }
     }
     run.answer(&plan.answer, &m).await
+}
+
+/// The write context's `query`: every legacy query parameter as text (the last of a repeated
+/// one), those the plan declares translated by their rule (split, mapped, required).
+fn legacy_query(plan: &WritePlan, pairs: &[(String, String)]) -> Result<Value, WriteError> {
+    let mut out = Map::new();
+    for (k, v) in pairs {
+        out.insert(k.clone(), Value::String(v.clone()));
+    }
+    for (name, rule) in &plan.query {
+        let raw = out
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_string();
+        if raw.is_empty() {
+            if rule.required {
+                return Err(WriteError::Invalid {
+                    field: name.clone(),
+                    message: "is required".into(),
+                });
+            }
+            out.shift_remove(name);
+            continue;
+        }
+        let items: Vec<&str> = match &rule.split {
+            Some(sep) => raw
+                .split(sep.as_str())
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect(),
+            None => vec![raw.as_str()],
+        };
+        let mut values: Vec<String> = Vec::new();
+        for item in items {
+            let mapped = if rule.map.is_empty() {
+                vec![item.to_string()]
+            } else {
+                rule.map
+                    .get(item)
+                    .cloned()
+                    .ok_or_else(|| unmapped(name, item, rule))?
+            };
+            for v in mapped {
+                if !values.contains(&v) {
+                    values.push(v);
+                }
+            }
+        }
+        if values.is_empty() && rule.required {
+            // `fields=,`: a list of nothing is not what v1 required.
+            return Err(WriteError::Invalid {
+                field: name.clone(),
+                message: "is required".into(),
+            });
+        }
+        let value = match &rule.split {
+            Some(_) => Value::Array(values.into_iter().map(Value::String).collect()),
+            None => values.into_iter().next().map_or(Value::Null, Value::String),
+        };
+        out.insert(name.clone(), value);
+    }
+    Ok(Value::Object(out))
+}
+
+/// v1's 422 for a query value the rule's map does not list.
+fn unmapped(name: &str, item: &str, rule: &QueryRule) -> WriteError {
+    let known: Vec<&str> = rule.map.keys().map(String::as_str).collect();
+    let why = rule
+        .other
+        .as_deref()
+        .map(|w| format!(" ({w})"))
+        .unwrap_or_default();
+    WriteError::Invalid {
+        field: name.to_string(),
+        message: format!(
+            "`{item}` cannot be translated to Harvest v3{why}; accepted: {}",
+            known.join(", ")
+        ),
+    }
 }
 
 /// v1's checks of the legacy body, before anything is sent: a required field that is
@@ -215,14 +342,29 @@ fn check_body(plan: &WritePlan, body: &Value) -> Result<(), WriteError> {
         body_values(body, f, &mut out);
         out
     };
-    if let Some(field) = plan
-        .required
-        .iter()
-        .find(|f| values(f).iter().any(|v| v.is_none_or(Value::is_null)))
-    {
+    let missing = |f: &str| values(f).iter().any(|v| v.is_none_or(Value::is_null));
+    for entry in &plan.required {
+        // `a|b|c`: at least one of them (v1's user named by id, e-mail or employee id).
+        let alternatives: Vec<&str> = entry.split('|').collect();
+        if !alternatives.iter().all(|f| missing(f)) {
+            continue;
+        }
+        if alternatives.len() == 1 {
+            return Err(WriteError::Invalid {
+                field: entry.clone(),
+                message: "is required".into(),
+            });
+        }
+        let top = |f: &str| f.split(['.', '[']).next().unwrap_or(f).to_string();
+        let first = top(alternatives[0]);
+        let shared = alternatives.iter().all(|f| top(f) == first);
         return Err(WriteError::Invalid {
-            field: field.clone(),
-            message: "is required".into(),
+            field: if shared {
+                first
+            } else {
+                alternatives[0].to_string()
+            },
+            message: format!("requires one of: {}", alternatives.join(", ")),
         });
     }
     let sent = |v: &Option<&Value>| v.is_some_and(|v| !v.is_null() && v != &Value::Bool(false));
@@ -248,13 +390,19 @@ fn check_body(plan: &WritePlan, body: &Value) -> Result<(), WriteError> {
     Ok(())
 }
 
-/// The values of body field `path` (`a`, or `a[].b`: `b` of every item of list `a`, at any
-/// depth); None where absent. A list that is absent or not a list has no items.
+/// The values of body field `path` (`a`, `a.b` in an object, or `a[].b`: `b` of every item of
+/// list `a`, at any depth); None where absent. A list that is absent or not a list has no
+/// items.
 fn body_values<'a>(v: &'a Value, path: &str, out: &mut Vec<Option<&'a Value>>) {
+    let get = |v: &'a Value, dotted: &str| {
+        dotted
+            .split('.')
+            .try_fold(v, |v, key| v.get(key).filter(|_| v.is_object()))
+    };
     match path.split_once("[].") {
-        None => out.push(v.get(path)),
+        None => out.push(get(v, path)),
         Some((list, rest)) => {
-            if let Some(Value::Array(items)) = v.get(list) {
+            if let Some(Value::Array(items)) = get(v, list) {
                 for item in items {
                     body_values(item, rest, out);
                 }
@@ -322,8 +470,9 @@ fn context(m: &RouteMatch<'_>, body: &Value, acting: u64) -> Value {
 }
 
 /// Fills `{a.b.0}` placeholders from the context (strings as they are, other values as JSON).
-/// `{a.length}` is the number of items of list `a`; `{a?}` is empty when `a` has no value
-/// (any other placeholder without a value is an error).
+/// `{a.length}` is the number of items of list `a`; `{a|b}` is the first of `a` and `b` that
+/// has a value; `{a?}` is empty when `a` has no value (any other placeholder without a value
+/// is an error).
 pub fn fill(tmpl: &str, ctx: &Value) -> Result<String, String> {
     let mut out = String::with_capacity(tmpl.len());
     let mut rest = tmpl;
@@ -337,12 +486,16 @@ pub fn fill(tmpl: &str, ctx: &Value) -> Result<String, String> {
             Some(n) => (n, true),
             None => (name, false),
         };
-        let length = name
-            .strip_suffix(".length")
-            .and_then(|list| place(ctx, list))
-            .and_then(|v| v.as_array().map(|a| Value::from(a.len())));
-        match length.as_ref().or_else(|| place(ctx, name)) {
-            Some(v) => out.push_str(&text(v)),
+        // `{a|b}`: the first of the places that has a value.
+        let value = name.split('|').find_map(|name| {
+            let length = name
+                .strip_suffix(".length")
+                .and_then(|list| place(ctx, list))
+                .and_then(|v| v.as_array().map(|a| Value::from(a.len())));
+            length.or_else(|| place(ctx, name).cloned())
+        });
+        match value {
+            Some(v) => out.push_str(&text(&v)),
             None if optional => {}
             None => return Err(format!("`{name}` has no value")),
         }
@@ -372,6 +525,9 @@ struct Run<'a> {
     calls: Vec<CallRecord>,
     /// v3's answer to each step (Null for a 204 or a skipped step).
     answers: Vec<Value>,
+    /// The undo of each applied call that declares one (the index of the call in `calls`),
+    /// filled when the call was applied; Err says why it cannot be made.
+    undos: Vec<(usize, Result<WriteCall, String>)>,
 }
 
 impl Run<'_> {
@@ -479,12 +635,20 @@ impl Run<'_> {
             body: v3_body,
             status: None,
             applied: None,
+            id: None,
+            undone: None,
+            undoes: None,
         };
         let result = match outcome {
             WriteOutcome::Applied { status, body } => {
                 rec.status = Some(status);
                 rec.applied = Some(true);
-                Ok(body.unwrap_or(Value::Null))
+                let body = body.unwrap_or(Value::Null);
+                rec.id = unwrap_answer(body.clone())
+                    .get("id")
+                    .filter(|id| !id.is_null())
+                    .cloned();
+                Ok(body)
             }
             WriteOutcome::Refused(e) => {
                 rec.status = Some(e.status).filter(|s| *s > 0);
@@ -494,6 +658,11 @@ impl Run<'_> {
             WriteOutcome::Unknown { reason } => match self.read_back(&call, started).await {
                 Verdict::Applied(found) => {
                     rec.applied = Some(true);
+                    rec.id = found
+                        .as_ref()
+                        .and_then(|f| f.get("id"))
+                        .filter(|id| !id.is_null())
+                        .cloned();
                     Ok(found.unwrap_or(Value::Null))
                 }
                 Verdict::NotApplied => {
@@ -508,8 +677,29 @@ impl Run<'_> {
                 )),
             },
         };
+        let applied = rec.applied == Some(true);
         self.calls.push(rec);
+        if let (Some(undo), true) = (&step.undo, applied) {
+            let answer = result.as_ref().map(|a| unwrap_answer(a.clone())).ok();
+            let planned = self.undo_call(undo, answer.unwrap_or(Value::Null));
+            self.undos.push((self.calls.len() - 1, planned));
+        }
         result.map_err(|(outcome, message, upstream)| self.failed(outcome, message, upstream))
+    }
+
+    /// The undo of an applied call, filled now (the context as the call saw it, and
+    /// `answer`: v3's answer to it).
+    fn undo_call(&self, undo: &Undo, answer: Value) -> Result<WriteCall, String> {
+        let mut ctx = self.ctx.clone();
+        if let Value::Object(c) = &mut ctx {
+            c.insert("answer".into(), answer);
+        }
+        Ok(WriteCall {
+            method: undo.method.clone(),
+            target: fill(&undo.path, &ctx)?,
+            body: None,
+            acting_user: self.ctx["on_behalf_of"].as_u64().unwrap_or(0),
+        })
     }
 
     /// A `GET` step: the first row of a v3 list (read as the read user; none → 404, as v1
@@ -643,19 +833,125 @@ impl Run<'_> {
     }
 
     /// A problem found before a call is made: after an earlier call was applied, the write is
-    /// partial (the client must know what was done), else nothing changed.
+    /// partial (the client must know what was done), else nothing changed. A lookup that found
+    /// nothing keeps its 404 (v1's answer once the earlier calls are undone).
     fn later(&self, e: WriteError) -> WriteError {
         if !self.calls.iter().any(|c| c.applied == Some(true)) {
             return e;
         }
+        let upstream = match &e {
+            WriteError::Read(ReadError::NotFound) => Some(Box::new(FetchError {
+                status: 404,
+                message: "Resource not found".into(),
+                body: None,
+                retry_after: None,
+                timeout: false,
+            })),
+            WriteError::Read(ReadError::Upstream(f)) => Some(Box::new(f.clone())),
+            _ => None,
+        };
         WriteError::Failed {
             outcome: Outcome::Partial,
             message: format!(
                 "{}: a later v3 call could not be made: {e}",
                 self.ep.route()
             ),
-            upstream: None,
+            upstream,
             calls: self.calls.clone(),
+        }
+    }
+
+    /// After a definite failure of a later call (`partial`: the failing call was not applied,
+    /// earlier ones were): the declared undos of the applied calls, in reverse order, each
+    /// once (an unknown outcome is read back, never retried). Everything applied undone →
+    /// `not_applied`, with v1's error for the cause; else `partial`. The message and the call
+    /// records say what was undone and what remains.
+    async fn undo(mut self, e: WriteError) -> WriteError {
+        let WriteError::Failed {
+            outcome: Outcome::Partial,
+            message,
+            upstream,
+            ..
+        } = e
+        else {
+            return e;
+        };
+        let undos = std::mem::take(&mut self.undos);
+        if undos.is_empty() {
+            return WriteError::Failed {
+                outcome: Outcome::Partial,
+                message,
+                upstream,
+                calls: self.calls,
+            };
+        }
+        let mut problems = Vec::new();
+        for (index, planned) in undos.into_iter().rev() {
+            let call = match planned {
+                Ok(call) => call,
+                Err(why) => {
+                    self.calls[index].undone = Some(false);
+                    problems.push(format!("{}: {why}", describe(&self.calls[index])));
+                    continue;
+                }
+            };
+            let started = std::time::SystemTime::now();
+            let (status, applied) = match self.v3.write(&call).await {
+                WriteOutcome::Applied { status, .. } => (Some(status), Some(true)),
+                WriteOutcome::Refused(e) => (Some(e.status).filter(|s| *s > 0), Some(false)),
+                // Read back, never repeated: a DELETE whose record is gone was applied.
+                WriteOutcome::Unknown { .. } => match self.read_back(&call, started).await {
+                    Verdict::Applied(_) => (None, Some(true)),
+                    Verdict::NotApplied => (None, Some(false)),
+                    Verdict::Unknown(_) => (None, None),
+                },
+            };
+            self.calls[index].undone = Some(applied == Some(true));
+            self.calls.push(CallRecord {
+                method: call.method,
+                target: call.target,
+                body: None,
+                status,
+                applied,
+                id: None,
+                undone: None,
+                undoes: Some(index),
+            });
+        }
+        let listed = |keep: &dyn Fn(&CallRecord) -> bool| {
+            let l: Vec<String> = self
+                .calls
+                .iter()
+                .filter(|c| keep(c))
+                .map(describe)
+                .collect();
+            if l.is_empty() {
+                "nothing".to_string()
+            } else {
+                l.join(", ")
+            }
+        };
+        let undone = listed(&|c| c.undone == Some(true));
+        let remains = |c: &CallRecord| {
+            c.applied == Some(true) && c.undoes.is_none() && c.undone != Some(true)
+        };
+        let complete = !self.calls.iter().any(remains);
+        let mut message = format!("{message}; undone: {undone}");
+        if !complete {
+            message.push_str(&format!("; remains: {}", listed(&remains)));
+        }
+        if !problems.is_empty() {
+            message.push_str(&format!(" (could not be undone: {})", problems.join("; ")));
+        }
+        WriteError::Failed {
+            outcome: if complete {
+                Outcome::NotApplied
+            } else {
+                Outcome::Partial
+            },
+            message,
+            upstream,
+            calls: self.calls,
         }
     }
 
@@ -702,6 +998,15 @@ impl Run<'_> {
             upstream: upstream.map(Box::new),
             calls: self.calls.clone(),
         }
+    }
+}
+
+/// A call as the client is told of it: `POST /v3/applications (id 12)`.
+pub fn describe(c: &CallRecord) -> String {
+    let path = c.target.split('?').next().unwrap_or_default();
+    match &c.id {
+        Some(id) => format!("{} {path} (id {})", c.method, text(id)),
+        None => format!("{} {path}", c.method),
     }
 }
 
@@ -764,6 +1069,7 @@ mod tests {
                 .map(|s| (s.to_string(), "why".into()))
                 .collect(),
             one_of: Default::default(),
+            query: Default::default(),
         };
         let body = json!({"options": [{"name": "A", "flag": false}, {"name": null, "flag": true}]});
         let field = |r: Result<(), WriteError>| match r {
@@ -838,6 +1144,7 @@ mod tests {
                 ("items[].kind".to_string(), vec!["a".into()]),
             ]
             .into(),
+            query: Default::default(),
         };
         let field = |b: Value| match check_body(&plan, &b) {
             Err(WriteError::Invalid { field, message }) => Some(format!("{field} {message}")),
@@ -870,6 +1177,103 @@ mod tests {
         assert_eq!(
             field(json!({"name": "x", "items": [{"kind": "a"}, {"kind": "b"}]})).unwrap(),
             "items[].kind must be one of: a"
+        );
+    }
+
+    #[test]
+    fn placeholder_alternatives_take_the_first_with_a_value() {
+        let ctx = json!({"steps": [null, {"id": 7}, {"user_id": 9}]});
+        assert_eq!(fill("{steps.0.id|steps.1.id}", &ctx).unwrap(), "7");
+        assert_eq!(fill("{steps.0.id|steps.2.user_id}", &ctx).unwrap(), "9");
+        assert_eq!(fill("{steps.0.id|steps.9.id?}", &ctx).unwrap(), "");
+        assert!(fill("{steps.0.id|steps.9.id}", &ctx).is_err());
+    }
+
+    #[test]
+    fn required_alternatives_and_nested_fields() {
+        let plan = WritePlan {
+            steps: Vec::new(),
+            answer: WriteAnswer::Message {
+                text: String::new(),
+                key: "message".into(),
+                status: 200,
+            },
+            required: vec!["user".into(), "user.user_id|user.email".into()],
+            refuse: Default::default(),
+            one_of: [("user.level".to_string(), vec!["basic".into()])].into(),
+            query: Default::default(),
+        };
+        let field = |b: Value| match check_body(&plan, &b) {
+            Err(WriteError::Invalid { field, message }) => Some(format!("{field} {message}")),
+            _ => None,
+        };
+        assert_eq!(field(json!({"user": {"email": "a@b.c"}})), None);
+        assert_eq!(field(json!({"user": {"user_id": 4}})), None);
+        assert_eq!(field(json!({})).unwrap(), "user is required");
+        assert_eq!(
+            field(json!({"user": {"email": null}})).unwrap(),
+            "user requires one of: user.user_id, user.email"
+        );
+        // A nested field of something that is not an object is absent.
+        assert!(field(json!({"user": "x"})).is_some());
+        assert_eq!(
+            field(json!({"user": {"user_id": 4, "level": "admin"}})).unwrap(),
+            "user.level must be one of: basic"
+        );
+    }
+
+    #[test]
+    fn legacy_query_parameters_are_split_mapped_and_checked() {
+        let rule = QueryRule {
+            required: true,
+            split: Some(",".into()),
+            map: [
+                (
+                    "full_name".to_string(),
+                    vec!["first_name".into(), "last_name".into()],
+                ),
+                ("current_title".to_string(), vec!["title".into()]),
+                ("first".to_string(), vec!["first_name".into()]),
+            ]
+            .into(),
+            other: Some("why".into()),
+        };
+        let plan = WritePlan {
+            steps: Vec::new(),
+            answer: WriteAnswer::Message {
+                text: String::new(),
+                key: "message".into(),
+                status: 200,
+            },
+            required: Vec::new(),
+            refuse: Default::default(),
+            one_of: Default::default(),
+            query: [("fields".to_string(), rule)].into(),
+        };
+        let q = |pairs: &[(&str, &str)]| {
+            let pairs: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            legacy_query(&plan, &pairs)
+        };
+        assert_eq!(
+            q(&[("fields", " full_name, ,current_title,first"), ("x", "1")]).unwrap(),
+            json!({"fields": ["first_name", "last_name", "title"], "x": "1"})
+        );
+        let err = |r: Result<Value, WriteError>| match r {
+            Err(WriteError::Invalid { field, message }) => format!("{field} {message}"),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(err(q(&[])), "fields is required");
+        assert_eq!(
+            err(q(&[("fields", " , ")])).split(' ').next(),
+            Some("fields")
+        );
+        let e = err(q(&[("fields", "full_name,offers")]));
+        assert!(
+            e.contains("`offers`") && e.contains("(why)") && e.contains("current_title"),
+            "{e}"
         );
     }
 }

@@ -558,3 +558,76 @@ fn one_of_lists_values() {
     let e = errors(&src);
     assert!(e.contains("broken.toml:7:"), "{e}");
 }
+
+#[test]
+fn undo_is_a_write_to_a_v3_path_on_a_call_that_writes() {
+    // Line 9 is the [[endpoint.v3]] call, 12 the `undo` key.
+    let src = served_write(
+        "GET",
+        "undo = { method = \"DELETE\", path = \"/v3/things/{answer.id}\" }",
+    );
+    let (at, msg, hint) = diagnostic(&src, "`undo`");
+    assert_eq!(at, "broken.toml:12:8");
+    assert_eq!(msg, "`undo` is only for calls that write");
+    assert!(hint.contains("lookup"), "{hint}");
+    let src = served_write(
+        "POST",
+        "undo = { method = \"GET\", path = \"/v3/things/{answer.id}\" }",
+    );
+    let (at, msg, _) = diagnostic(&src, "must write");
+    assert_eq!(at, "broken.toml:12:19");
+    assert_eq!(msg, "an `undo` must write, not `GET`");
+    let src = served_write(
+        "POST",
+        "undo = { method = \"DELETE\", path = \"/things/{answer.id}\" }",
+    );
+    let (at, msg, hint) = diagnostic(&src, "undo path");
+    assert_eq!(at, "broken.toml:12:36");
+    assert!(msg.contains("must start with /v3/"), "{msg}");
+    assert!(hint.contains("{answer.id}"), "{hint}");
+    let src = served_write(
+        "POST",
+        "undo = { method = \"DELET\", path = \"/v3/things/{answer.id}\" }",
+    );
+    let e = errors(&src);
+    assert!(
+        e.contains("broken.toml:12:19") && e.contains("DELETE"),
+        "{e}"
+    );
+    let src = served_write("POST", "undo = { method = \"DELETE\", paht = \"/v3/x\" }");
+    let e = errors(&src);
+    assert!(e.contains("broken.toml:12:"), "{e}");
+    let ok = served_write(
+        "POST",
+        "undo = { method = \"DELETE\", path = \"/v3/things/{answer.id}\" }",
+    );
+    let c = Catalog::from_sources([("ok.toml", ok.as_str())]).unwrap_or_else(|d| panic!("{d}"));
+    // The undo's scope is the endpoint's too.
+    let ep = c.match_route("DELETE", "/v1/things").unwrap().endpoint;
+    assert!(
+        ep.scopes.contains(&"harvest:things:destroy".to_string()),
+        "{:?}",
+        ep.scopes
+    );
+}
+
+#[test]
+fn legacy_query_rules_are_checked() {
+    let rule = |r: &str| {
+        served_write("POST", "").replace(
+            "answer = {",
+            &format!("legacy_query = {{ fields = {{ {r} }} }}\nanswer = {{"),
+        )
+    };
+    let (at, msg, _) = diagnostic(&rule("other = \"why\""), "`other` without `map`");
+    assert_eq!(at, "broken.toml:7:27");
+    assert!(msg.contains("legacy_query.fields"), "{msg}");
+    let (_, msg, _) = diagnostic(&rule("split = \"\""), "is empty");
+    assert!(msg.contains("`split`"), "{msg}");
+    let e = errors(&rule("splitt = \",\""));
+    assert!(e.contains("broken.toml:7:") && e.contains("splitt"), "{e}");
+    let e = errors(&rule("map = { a = 3 }"));
+    assert!(e.contains("broken.toml:7:"), "{e}");
+    let ok = rule("required = true, split = \",\", map = { a = \"x\", b = [\"y\", \"z\"] }");
+    Catalog::from_sources([("ok.toml", ok.as_str())]).unwrap_or_else(|d| panic!("{d}"));
+}

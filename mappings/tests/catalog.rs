@@ -53,7 +53,7 @@ fn unsupported_writes_say_why_and_views_know_their_base() {
         .iter()
         .filter(|e| !e.is_read() && e.status == Status::Unsupported)
         .collect();
-    assert!(!unsupported.is_empty());
+    // (Every write is served today; a write left unsupported later must still say why.)
     for e in unsupported {
         let reason = e.reason.as_deref().unwrap_or_default();
         assert!(

@@ -6,7 +6,9 @@
 //!   "v3": {"/v3/x": [...]},                       // what reads (lookups, read-backs) see
 //!   "writes": [{"method", "target", "body", "status", "answer"}],   // expected, in order
 //!   "status": 201, "expected": <v1 JSON>}`
-//! or `"error": "<text>"` (with `"writes"` the calls made before it) instead of `expected`.
+//! or `"error": "<text>"` (with `"writes"` the calls made before it, undos included) instead
+//! of `expected`, and optionally `"outcome"` (`not_applied`, `partial`, `unknown`). The request
+//! may carry a query string (`PUT /v1/candidates/1/anonymize?fields=full_name`).
 //! Every served write must have a case.
 mod common;
 
@@ -61,6 +63,10 @@ impl V3Write for Scripted {
             let status = want["status"].as_u64().unwrap_or(200) as u16;
             let answer = want.get("answer").cloned().filter(|a| !a.is_null());
             match status {
+                // No answer (a timeout): the pipeline must read back to decide.
+                0 => WriteOutcome::Unknown {
+                    reason: "v3 did not answer (timeout)".into(),
+                },
                 200..=299 => WriteOutcome::Applied {
                     status,
                     body: answer,
@@ -93,7 +99,10 @@ fn cases() -> Vec<(String, Value)> {
     out
 }
 
-async fn run(case: &Value) -> (Result<(u16, Value), String>, Vec<Value>) {
+/// The outcome of a failed write (`not_applied`, `partial`, `unknown`), or `applied`.
+type Got = Result<(u16, Value), (String, &'static str)>;
+
+async fn run(case: &Value) -> (Got, Vec<Value>) {
     let req = case["request"].as_str().unwrap();
     let (method, target) = req.split_once(' ').unwrap();
     let body = case
@@ -105,17 +114,27 @@ async fn run(case: &Value) -> (Result<(u16, Value), String>, Vec<Value>) {
         expected: case["writes"].as_array().cloned().unwrap_or_default(),
         made: Mutex::new(Vec::new()),
     };
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let query: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
     let w = LegacyWrite {
         method,
-        path: target,
-        query: &[],
+        path,
+        query: &query,
         body: &body,
         on_behalf_of: case["on_behalf_of"].as_str(),
     };
     let out = write::write(catalog(), &w, &v3).await;
     let made = Arc::new(v3.made.into_inner().unwrap());
     (
-        out.map(|d| (d.status, d.body)).map_err(|e| e.to_string()),
+        out.map(|d| (d.status, d.body)).map_err(|e| {
+            let outcome = match &e {
+                write::WriteError::Failed { outcome, .. } => outcome.as_str(),
+                _ => "not_applied",
+            };
+            (e.to_string(), outcome)
+        }),
         made.to_vec(),
     )
 }
@@ -153,12 +172,15 @@ async fn golden_write_cases() {
                     );
                     assert_same(&name, body, want);
                 }
-                (Err(e), None, Some(want)) => {
+                (Err((e, outcome)), None, Some(want)) => {
                     let want = want.as_str().unwrap();
                     assert!(
                         e.contains(want),
                         "{name}: error `{e}` does not contain `{want}`"
                     );
+                    if let Some(want) = case.get("outcome").and_then(Value::as_str) {
+                        assert_eq!(*outcome, want, "{name}: outcome ({e})");
+                    }
                 }
                 (got, _, _) => panic!("{name}: unexpected outcome {got:?}"),
             });

@@ -117,12 +117,21 @@ impl V1Error {
                 };
                 if let Value::Object(m) = &mut err.body {
                     m.insert("outcome".into(), json!(outcome.as_str()));
-                    if *outcome != Outcome::NotApplied {
-                        let done: Vec<Value> = calls
+                    let undo_ran = calls.iter().any(|c| c.undone.is_some());
+                    if *outcome != Outcome::NotApplied || undo_ran {
+                        m.insert("v3_calls".into(), calls.iter().map(call_json).collect());
+                    }
+                    if undo_ran {
+                        // What the proxy undid after the failure, and what stays in v3.
+                        let (undone, remains): (Vec<_>, Vec<_>) = calls
                             .iter()
-                            .map(|c| json!({"method": c.method, "path": c.target.split('?').next().unwrap_or(""), "status": c.status, "applied": c.applied}))
-                            .collect();
-                        m.insert("v3_calls".into(), Value::Array(done));
+                            .filter(|c| c.applied == Some(true) && c.undoes.is_none())
+                            .partition(|c| c.undone == Some(true));
+                        m.insert("undone".into(), undone.into_iter().map(call_json).collect());
+                        m.insert(
+                            "remains".into(),
+                            remains.into_iter().map(call_json).collect(),
+                        );
                     }
                 }
                 (err, outcome.as_str())
@@ -233,6 +242,25 @@ pub fn v1_errors(body: Option<&Value>) -> Value {
         }
     }
     Value::Array(out)
+}
+
+/// One v3 call of a failed write as the client is told of it: method, path (no query),
+/// status, applied; the id of the record it created, whether it was undone, and for an undo
+/// call the index of the call it undoes, when they apply.
+fn call_json(c: &harvest_mappings::write::CallRecord) -> Value {
+    let mut v = json!({"method": c.method, "path": c.target.split('?').next().unwrap_or(""), "status": c.status, "applied": c.applied});
+    if let Value::Object(m) = &mut v {
+        if let Some(id) = &c.id {
+            m.insert("id".into(), id.clone());
+        }
+        if let Some(u) = c.undone {
+            m.insert("undone".into(), json!(u));
+        }
+        if let Some(i) = c.undoes {
+            m.insert("undoes".into(), json!(i));
+        }
+    }
+    v
 }
 
 #[cfg(test)]

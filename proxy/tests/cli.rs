@@ -222,12 +222,26 @@ fn show_takes_the_route_in_every_written_form() {
             && out.contains("  v1 answer  "),
         "{out}"
     );
-    let (_, out, _) = run(&["mappings", "show", "PUT /v1/candidates/5/anonymize"]);
+    // (Every embedded write is served: the unsupported one comes from a directory.)
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("candidates.toml"),
+        "[[endpoint]]\nname = \"Anonymize Candidate\"\nmethod = \"PUT\"\npath = \"/v1/candidates/{id}/anonymize\"\nversions = [\"v1\"]\nstatus = \"unsupported\"\nreason = \"v1 names the fields in the query string\"\ninstead = \"Call PATCH /v3/candidates/{id}/anonymize.\"\n\n[[endpoint.v3]]\nmethod = \"PATCH\"\npath = \"/v3/candidates/{id}/anonymize\"\n",
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (_, out, _) = run(&[
+        "mappings",
+        "show",
+        "PUT /v1/candidates/5/anonymize",
+        "--dir",
+        d,
+    ]);
     assert!(
         out.split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")
-            .contains("v1 names the fields to anonymize in the query string"),
+            .contains("v1 names the fields in the query string"),
         "{out}"
     );
     // Without a method: every endpoint at the path.

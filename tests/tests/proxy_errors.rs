@@ -49,22 +49,6 @@ async fn routing_errors() {
     assert_eq!(r.status, 404, "a non-numeric id is not found: {}", r.text);
     let r = s.get("/v1/candidates/999999999").await;
     assert_eq!((r.status, message(&r.json())), (404, "Resource not found"));
-    // A write the proxy does not serve names the v3 route to use instead.
-    let r = s
-        .request(
-            "PUT",
-            "/v1/candidates/1/anonymize",
-            Some(&basic(KEY)),
-            &[("On-Behalf-Of", "1")],
-            Bytes::from_static(b"{}"),
-        )
-        .await;
-    assert_eq!(r.status, 501, "{}", r.text);
-    assert!(
-        message(&r.json()).contains("/v3/candidates/{id}/anonymize"),
-        "{}",
-        r.text
-    );
     // A v2-only route is not served under /v1, and /v2 routes are served.
     let r = s
         .request(
@@ -75,7 +59,9 @@ async fn routing_errors() {
             Bytes::new(),
         )
         .await;
-    assert_eq!(r.status, 501);
+    // Served: a write without On-Behalf-Of is v1's 422, before anything is sent.
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.json()["errors"][0]["field"], "On-Behalf-Of", "{}", r.text);
     let r = s
         .request(
             "DELETE",
@@ -287,4 +273,54 @@ async fn untranslatable_record_is_a_502_naming_route_and_id() {
         "{m}"
     );
     s.stop().await;
+}
+
+/// A mapping directory whose one write is unsupported (every write of the embedded files is
+/// served).
+fn unsupported_write_mappings() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("harvest-unsupported-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("candidates.toml"),
+        r#"
+[[endpoint]]
+name = "Anonymize Candidate"
+method = "PUT"
+path = "/v1/candidates/{id}/anonymize"
+versions = ["v1"]
+status = "unsupported"
+reason = "kept unsupported by this test"
+instead = "Call PATCH /v3/candidates/{id}/anonymize with a JSON body."
+
+[[endpoint.v3]]
+method = "PATCH"
+path = "/v3/candidates/{id}/anonymize"
+"#,
+    )
+    .unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsupported_write_names_the_v3_route_to_use_instead() {
+    let dir = unsupported_write_mappings();
+    let s = Stack::start_with(small(), |c| c.mappings = Some(dir.clone())).await;
+    let r = s
+        .request(
+            "PUT",
+            "/v1/candidates/1/anonymize",
+            Some(&basic(KEY)),
+            &[("On-Behalf-Of", "1")],
+            Bytes::from_static(b"{}"),
+        )
+        .await;
+    assert_eq!(r.status, 501, "{}", r.text);
+    assert!(
+        message(&r.json()).contains("/v3/candidates/{id}/anonymize"),
+        "{}",
+        r.text
+    );
+    assert_eq!(s.sandbox.stats().writes(), 0);
+    s.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
 }

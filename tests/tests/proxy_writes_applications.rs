@@ -447,7 +447,7 @@ async fn a_prospect_application_is_added_in_its_pool() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_attachment_refused_after_the_application_was_created_is_a_partial_write() {
+async fn an_attachment_refused_after_the_application_was_created_undoes_the_application() {
     let s = Stack::start(small()).await;
     let cand = a_candidate(&s);
     let job = id(&rows(&s, "jobs")[0]);
@@ -460,16 +460,70 @@ async fn an_attachment_refused_after_the_application_was_created_is_a_partial_wr
         &body,
     )
     .await;
-    assert_eq!(r.status, 502, "{}", r.text);
-    assert_eq!(r.header(OUTCOME).as_deref(), Some("partial"));
-    let calls = r.json()["v3_calls"].clone();
+    // v1 took the application with its attachments in one request: the proxy deletes the
+    // application it created and answers v1's 422 for the attachment.
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.header(OUTCOME).as_deref(), Some("not_applied"));
+    let got = r.json();
+    assert_eq!(got["errors"][0]["field"], "type", "{got}");
+    let calls = got["v3_calls"].clone();
     assert_eq!(calls[0]["path"], "/v3/applications", "{calls}");
     assert_eq!(calls[0]["applied"], true);
+    assert_eq!(calls[0]["undone"], true);
     assert_eq!(calls[1]["applied"], false);
+    let app = calls[0]["id"].as_i64().unwrap();
+    assert_eq!(calls[2]["method"], "DELETE");
+    assert_eq!(calls[2]["path"], format!("/v3/applications/{app}"));
+    assert_eq!(calls[2]["undoes"], 0);
+    assert_eq!(got["remains"], json!([]));
     assert_eq!(
         rows(&s, "applications").len(),
-        before + 1,
-        "created once, not repeated"
+        before,
+        "created once, then undone"
     );
+    assert_eq!(s.get(&format!("/v1/applications/{app}")).await.status, 404);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prospect_is_converted_into_a_candidate_on_a_job() {
+    let s = Stack::start(small()).await;
+    let prospect = application(&s, |a| a["prospect"] == true && a["status"] == "in_process");
+    let old = id(&prospect);
+    let job = application(&s, active)["job_id"].as_i64().unwrap();
+    let stage = stages_of(&s, job)[1];
+    // v1 required job_id: refused before anything is sent.
+    let path = format!("/v1/applications/{old}/convert_prospect");
+    let writes = s.sandbox.stats().writes();
+    let r = write(&s, "PATCH", &path, &json!({"initial_stage_id": stage})).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.json()["errors"][0]["field"], "job_id");
+    assert_eq!(s.sandbox.stats().writes(), writes);
+    let r = write(
+        &s,
+        "PATCH",
+        &path,
+        &json!({"job_id": job, "initial_stage_id": stage}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.header(OUTCOME).as_deref(), Some("applied"));
+    let got = r.json();
+    assert_eq!(got["success"], true, "{got}");
+    assert_eq!(got["old_application_id"], json!(old));
+    assert_eq!(got["new_job_id"], json!(job));
+    assert_eq!(got["new_stage_id"], json!(stage));
+    let new = got["new_application_id"].as_i64().unwrap();
+    assert_ne!(new, old);
+    // Read back through v1: the new application is the prospect's candidate's, on the job.
+    let app = s.get(&format!("/v1/applications/{new}")).await.json();
+    assert_eq!(app["candidate_id"], prospect["candidate_id"], "{app}");
+    assert_eq!(app["prospect"], false);
+    assert_eq!(app["jobs"][0]["id"], json!(job));
+    assert_eq!(app["current_stage"]["id"], json!(stage));
+    // The prospect application is converted: converting it again is refused by v3.
+    let r = write(&s, "PATCH", &path, &json!({"job_id": job})).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.header(OUTCOME).as_deref(), Some("not_applied"));
     s.stop().await;
 }

@@ -175,32 +175,50 @@ async fn refused_candidate_bodies_reach_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_create_refused_half_way_says_what_was_done() {
+async fn a_create_refused_half_way_is_undone_and_says_so() {
     let s = Stack::start(small()).await;
     let (job, _) = jobs_with_stages(&s);
     let before = s.sandbox.records("candidates").len();
+    let apps_before = s.sandbox.records("applications").len();
     let body = json!({"first_name": "Half", "last_name": "Way",
         "applications": [{"job_id": job}, {"job_id": 999_999_999}]});
     let r = write(&s, "POST", "/v1/candidates", &body).await;
-    assert_eq!(r.status, 502, "{}", r.text);
-    assert_eq!(r.header(OUTCOME).as_deref(), Some("partial"));
-    let calls = r.json()["v3_calls"].clone();
-    let applied: Vec<(&str, bool)> = calls
+    // v1 created nothing for a bad job id: the proxy deletes what it created and answers
+    // v1's error for the cause.
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.header(OUTCOME).as_deref(), Some("not_applied"));
+    let got = r.json();
+    assert_eq!(got["outcome"], "not_applied");
+    let calls: Vec<(&str, &str, bool)> = got["v3_calls"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["path"].as_str().unwrap(), c["applied"] == true))
+        .map(|c| {
+            let m = c["method"].as_str().unwrap();
+            (m, c["path"].as_str().unwrap(), c["applied"] == true)
+        })
         .collect();
-    assert_eq!(
-        applied,
-        [
-            ("/v3/candidates", true),
-            ("/v3/applications", true),
-            ("/v3/applications", false)
-        ],
-        "{calls}"
+    let (cand, app) = (
+        got["undone"][0]["id"].clone(),
+        got["undone"][1]["id"].clone(),
     );
-    assert_eq!(s.sandbox.records("candidates").len(), before + 1);
+    let cand_path = format!("/v3/candidates/{cand}");
+    let app_path = format!("/v3/applications/{app}");
+    assert_eq!(
+        calls,
+        [
+            ("POST", "/v3/candidates", true),
+            ("POST", "/v3/applications", true),
+            ("POST", "/v3/applications", false),
+            ("DELETE", app_path.as_str(), true),
+            ("DELETE", cand_path.as_str(), true),
+        ],
+        "{got}"
+    );
+    assert_eq!(got["remains"], json!([]), "{got}");
+    assert_eq!(s.sandbox.records("candidates").len(), before);
+    assert_eq!(s.sandbox.records("applications").len(), apps_before);
+    assert_eq!(s.get(&format!("/v1/candidates/{cand}")).await.status, 404);
     s.stop().await;
 }
 
@@ -526,21 +544,54 @@ async fn two_candidates_are_merged_into_the_primary() {
         s.get(&format!("/v1/candidates/{duplicate}")).await.status,
         404
     );
-    // Anonymize stays unsupported: 501 naming the v3 call, nothing sent.
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_candidate_is_anonymized_by_v1_field_names() {
+    let s = Stack::start(small()).await;
+    let cand = s
+        .sandbox
+        .records("candidates")
+        .into_iter()
+        .find(|c| {
+            c["company"].is_string()
+                && c["phone_numbers"].as_array().is_some_and(|p| !p.is_empty())
+                && c["email_addresses"]
+                    .as_array()
+                    .is_some_and(|p| !p.is_empty())
+        })
+        .expect("a candidate with a company, phones and e-mail addresses");
+    let cid = id(&cand);
+    let before = s.get(&format!("/v1/candidates/{cid}")).await.json();
+    // A v1 name v3 cannot anonymize: v1's 422 on `fields`, nothing anonymized.
     let writes = s.sandbox.stats().writes();
+    let path = format!("/v1/candidates/{cid}/anonymize?fields=full_name,offers");
+    let r = write(&s, "PUT", &path, &json!({})).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.json()["errors"][0]["field"], "fields", "{}", r.text);
     let r = write(
         &s,
         "PUT",
-        &format!("/v1/candidates/{primary}/anonymize?fields=full_name"),
+        &format!("/v1/candidates/{cid}/anonymize"),
         &json!({}),
     )
     .await;
-    assert_eq!(r.status, 501, "{}", r.text);
-    assert!(
-        r.text.contains("/v3/candidates/{id}/anonymize"),
-        "{}",
-        r.text
-    );
+    assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(s.sandbox.stats().writes(), writes);
+    assert_eq!(s.get(&format!("/v1/candidates/{cid}")).await.json(), before);
+    let path =
+        format!("/v1/candidates/{cid}/anonymize?fields=current_company,phone_numbers,emails");
+    let r = write(&s, "PUT", &path, &json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.header(OUTCOME).as_deref(), Some("applied"));
+    let got = r.json();
+    assert_eq!(got["company"], Value::Null, "{got}");
+    assert_eq!(got["phone_numbers"], json!([]));
+    assert_eq!(got["email_addresses"], json!([]));
+    // What was not named is kept.
+    assert_eq!(got["first_name"], before["first_name"]);
+    assert_eq!(got["title"], before["title"]);
+    assert_eq!(s.get(&format!("/v1/candidates/{cid}")).await.json(), got);
     s.stop().await;
 }

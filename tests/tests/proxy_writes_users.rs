@@ -288,7 +288,7 @@ async fn future_job_permissions_are_added_by_external_office_id_and_removed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn v2_writes_naming_the_user_in_the_body_answer_501_and_reach_nothing() {
+async fn v2_writes_naming_an_unknown_user_in_the_body_answer_404_and_reach_nothing() {
     let s = Stack::start(small()).await;
     let user = json!({"user": {"email": "someone@example.org"}});
     for (method, path, body) in [
@@ -306,9 +306,173 @@ async fn v2_writes_naming_the_user_in_the_body_answer_501_and_reach_nothing() {
         ),
     ] {
         let r = write(&s, method, path, &body).await;
-        assert_eq!(r.status, 501, "{path}: {}", r.text);
-        assert!(r.text.contains("/v3/users"), "{path}: {}", r.text);
+        assert_eq!(r.status, 404, "{path}: {}", r.text);
+        assert_eq!(r.header(OUTCOME).as_deref(), Some("not_applied"), "{path}");
     }
     assert_eq!(s.sandbox.stats().writes(), 0);
+    s.stop().await;
+}
+
+/// A user's `user_emails` address that is not its primary one, if it has one.
+fn a_secondary_address(s: &Stack, user: i64) -> Option<String> {
+    let primary = rows(s, "users")
+        .into_iter()
+        .find(|u| u["id"] == json!(user))
+        .and_then(|u| u["primary_email"].as_str().map(str::to_string));
+    rows(s, "user_emails")
+        .into_iter()
+        .filter(|e| e["user_id"] == json!(user))
+        .filter_map(|e| e["email"].as_str().map(str::to_string))
+        .find(|e| Some(e) != primary.as_ref())
+}
+
+/// An active basic user with an employee id, and an address other than its primary one when
+/// such a user exists.
+fn a_user_with_employee_id(s: &Stack) -> (i64, String, String) {
+    let users = rows(s, "users");
+    let candidates: Vec<(i64, String, String)> = users
+        .iter()
+        .filter(|u| {
+            u["deactivated"] == false
+                && u["site_admin"] == false
+                && u["id"] != json!(DEFAULT_ADMIN_USER_ID)
+        })
+        .filter_map(|u| {
+            let id = u["id"].as_i64()?;
+            let emp = u["employee_id"].as_str().filter(|e| !e.is_empty())?;
+            let primary = u["primary_email"].as_str().filter(|e| !e.is_empty())?;
+            Some((id, emp.to_string(), primary.to_string()))
+        })
+        .collect();
+    let with_second = candidates
+        .iter()
+        .find_map(|(id, emp, _)| Some((*id, emp.clone(), a_secondary_address(s, *id)?)));
+    with_second
+        .or_else(|| candidates.first().cloned())
+        .expect("an active basic user with an employee id")
+}
+
+async fn disabled(s: &Stack, user: i64) -> Value {
+    let r = s.get(&format!("/v1/users/{user}")).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.json()["disabled"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v2_users_are_disabled_and_enabled_by_email_employee_id_or_user_id() {
+    let s = Stack::start(small()).await;
+    let (user, employee_id, address) = a_user_with_employee_id(&s);
+    // By any of the user's addresses (v3 user_emails), not only the primary one.
+    let r = write(
+        &s,
+        "PATCH",
+        "/v2/users/disable",
+        &json!({"user": {"email": address}}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.header(OUTCOME).as_deref(), Some("applied"));
+    assert_eq!(r.json()["id"], json!(user));
+    assert_eq!(r.json()["disabled"], true);
+    assert_eq!(disabled(&s, user).await, true);
+    assert_eq!(s.get(&format!("/v1/users/{user}")).await.json(), r.json());
+    // By employee id.
+    let body = json!({"user": {"employee_id": employee_id}});
+    let r = write(&s, "PATCH", "/v2/users/enable", &body).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json()["disabled"], false);
+    assert_eq!(disabled(&s, user).await, false);
+    // By user id (v1 documented it as a number; a text id works too).
+    let r = write(
+        &s,
+        "PATCH",
+        "/v2/users/disable",
+        &json!({"user": {"user_id": user.to_string()}}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(disabled(&s, user).await, true);
+    // An unknown user: v1's 404, nothing written.
+    let writes = s.sandbox.stats().writes();
+    let r = write(
+        &s,
+        "PATCH",
+        "/v2/users/enable",
+        &json!({"user": {"email": "nobody@nowhere.example"}}),
+    )
+    .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    assert_eq!(r.header(OUTCOME).as_deref(), Some("not_applied"));
+    // A body that names no user: v1's 422 on `user`.
+    let r = write(&s, "PATCH", "/v2/users/enable", &json!({"user": {}})).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.json()["errors"][0]["field"], "user", "{}", r.text);
+    assert_eq!(s.sandbox.stats().writes(), writes, "nothing written");
+    assert_eq!(disabled(&s, user).await, true);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v2_edit_user_applies_the_payload_to_the_user_named_in_the_body() {
+    let s = Stack::start(small()).await;
+    let (user, employee_id, _) = a_user_with_employee_id(&s);
+    let body = json!({
+        "user": {"employee_id": employee_id},
+        "payload": {"first_name": "Roberta", "last_name": "Smythe", "employee_id": "NEW-42"},
+    });
+    let r = write(&s, "PATCH", "/v2/users", &body).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json(), json!({"success": "true"}));
+    let got = s.get(&format!("/v1/users/{user}")).await.json();
+    assert_eq!(got["first_name"], "Roberta", "{got}");
+    assert_eq!(got["last_name"], "Smythe");
+    assert_eq!(got["employee_id"], "NEW-42");
+    // The old employee id names nobody now: 404, nothing written.
+    let writes = s.sandbox.stats().writes();
+    let r = write(&s, "PATCH", "/v2/users", &body).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    assert_eq!(s.sandbox.stats().writes(), writes);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permission_level_makes_a_site_admin_basic_and_takes_only_basic() {
+    let s = Stack::start(small()).await;
+    let admin = rows(&s, "users")
+        .into_iter()
+        .find(|u| {
+            u["site_admin"] == true
+                && u["id"] != json!(DEFAULT_ADMIN_USER_ID)
+                && u["primary_email"].as_str().is_some_and(|e| !e.is_empty())
+        })
+        .expect("a second site admin");
+    let (user, email) = (
+        admin["id"].as_i64().unwrap(),
+        admin["primary_email"].clone(),
+    );
+    // Another level than basic is refused by value, before anything is sent.
+    let writes = s.sandbox.stats().writes();
+    let body = json!({"user": {"email": email}, "level": "admin"});
+    let r = write(&s, "PATCH", "/v1/users/permission_level", &body).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.json()["errors"][0]["field"], "level");
+    assert_eq!(s.sandbox.stats().writes(), writes);
+    assert_eq!(
+        s.get(&format!("/v1/users/{user}")).await.json()["site_admin"],
+        true
+    );
+    let body = json!({"user": {"email": email}, "level": "basic"});
+    let r = write(&s, "PATCH", "/v1/users/permission_level", &body).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json(), json!({"success": true}));
+    assert_eq!(r.header(OUTCOME).as_deref(), Some("applied"));
+    assert_eq!(
+        s.get(&format!("/v1/users/{user}")).await.json()["site_admin"],
+        false
+    );
+    // An unknown user id: v1's 404.
+    let body = json!({"user": {"user_id": 987_654_321}, "level": "basic"});
+    let r = write(&s, "PATCH", "/v1/users/permission_level", &body).await;
+    assert_eq!(r.status, 404, "{}", r.text);
     s.stop().await;
 }
