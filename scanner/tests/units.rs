@@ -79,9 +79,12 @@ fn routes_resolve_with_the_call_site_method() {
     assert!(r.is_none() || r.is_some_and(|r| r.route.contains("permission_level")));
     let r = resolve(None, "v1", &segs("users/permission_level"), false).expect("match");
     assert_eq!(r.route, "PATCH /v1/users/permission_level");
-    // A method the catalog does not list for this path keeps the call site's method.
+    // v1 let the field type be left off: the bare list is that endpoint.
     let r = resolve(Some("GET"), "v1", &segs("custom_fields"), false).expect("match");
-    assert_eq!(r.route, "GET /v1/custom_fields");
+    assert_eq!(r.route, "GET /v1/custom_fields/{field_type}");
+    // A method the catalog does not list for this path keeps the call site's method.
+    let r = resolve(Some("PUT"), "v1", &segs("custom_fields"), false).expect("match");
+    assert_eq!(r.route, "PUT /v1/custom_fields");
     // Unknown tail under a known resource: only with prefix fallback.
     assert!(
         resolve(
