@@ -372,6 +372,19 @@ async fn sandbox_admin(
     }
 }
 
+/// `harvest-proxy hash-key`: the SHA-256 of the key on standard input.
+fn hash_key() -> ExitCode {
+    let mut key = String::new();
+    if std::io::stdin().read_to_string(&mut key).is_err() || key.trim().is_empty() {
+        eprintln!(
+            "error: pipe the legacy API key on standard input, e.g. `printf %s \"$KEY\" | harvest-proxy hash-key`"
+        );
+        return ExitCode::from(2);
+    }
+    println!("{}", harvest_proxy::auth::key_hash_hex(key.trim()));
+    ExitCode::SUCCESS
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -381,17 +394,7 @@ async fn main() -> ExitCode {
             let json = matches!(format, Format::Json);
             return ExitCode::from(harvest_proxy::doctor::cli(&config, json).await);
         }
-        Some(Command::HashKey) => {
-            let mut key = String::new();
-            if std::io::stdin().read_to_string(&mut key).is_err() || key.trim().is_empty() {
-                eprintln!(
-                    "error: pipe the legacy API key on standard input, e.g. `printf %s \"$KEY\" | harvest-proxy hash-key`"
-                );
-                return ExitCode::from(2);
-            }
-            println!("{}", harvest_proxy::auth::key_hash_hex(key.trim()));
-            return ExitCode::SUCCESS;
-        }
+        Some(Command::HashKey) => return hash_key(),
         Some(Command::Usage {
             config,
             month,
