@@ -3,109 +3,19 @@
 //! On-Behalf-Of, each then read back through its v1 read tools. Where the tool sends what v1
 //! itself refused (v1's documented required fields), the proxy answers v1's 422 and nothing is
 //! written.
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use serde_json::Value;
+
+mod clients;
+use clients::{Proxy, clients_dir, root, run, setup};
 
 const KEY: &str = "real-client-write-key";
 /// The sandbox's site admin (DEFAULT_ADMIN_USER_ID): the acting user the client sends.
 const ACTING: &str = "100001";
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn clients_dir() -> PathBuf {
-    std::env::var_os("HARVEST_CLIENTS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target/clients"))
-}
-
-fn setup() {
-    let ok = Command::new("bash")
-        .arg(root().join("tests/clients/setup.sh"))
-        .env("HARVEST_CLIENTS_DIR", clients_dir())
-        .status()
-        .expect("run tests/clients/setup.sh")
-        .success();
-    assert!(
-        ok,
-        "installing the real clients failed (needs python3-venv, npm, flock and registry access)"
-    );
-}
-
-struct Proxy {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn healthy(addr: SocketAddr) -> bool {
-    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else {
-        return false;
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
-    if s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .is_err()
-    {
-        return false;
-    }
-    let mut buf = String::new();
-    let _ = s.read_to_string(&mut buf);
-    buf.starts_with("HTTP/1.1 200")
-}
-
 fn start_proxy() -> Proxy {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_harvest-proxy"))
-        .args(["--sandbox", "--listen", &addr.to_string()])
-        .args(["--sandbox-key", KEY, "--sandbox-scale", "0.05"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start harvest-proxy --sandbox");
-    let proxy = Proxy { child, addr };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !healthy(addr) {
-        assert!(
-            Instant::now() < deadline,
-            "harvest-proxy --sandbox did not become healthy"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    proxy
-}
-
-fn run(cmd: &mut Command) -> Value {
-    let out = cmd.output().expect("run client");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "client failed: {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        stdout
-    );
-    let last = stdout
-        .lines()
-        .rev()
-        .find(|l| l.starts_with('{'))
-        .unwrap_or_else(|| panic!("no JSON output: {stdout}"));
-    serde_json::from_str(last).unwrap()
+    clients::start_sandbox_proxy(KEY, 0.05)
 }
 
 /// Tools whose requests v1 served: each must succeed and show in a v1 read afterwards.

@@ -2,45 +2,18 @@
 //! unchanged against `harvest-proxy --sandbox` and read candidates, applications and jobs across
 //! several pages. Every record must come back exactly once.
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use serde_json::Value;
 
 mod clients;
-use clients::{Proxy, clients_dir, free_port, healthy, python, root, run, setup};
+use clients::{Proxy, clients_dir, python, root, run, setup};
 
 const KEY: &str = "real-client-key";
 const SCALE: f64 = 0.25;
 
 fn start_proxy() -> Proxy {
-    let port = free_port();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_harvest-proxy"))
-        .args([
-            "--sandbox",
-            "--listen",
-            &addr.to_string(),
-            "--sandbox-key",
-            KEY,
-            "--sandbox-scale",
-            &SCALE.to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start harvest-proxy --sandbox");
-    let proxy = Proxy { child, addr };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !healthy(addr) {
-        assert!(
-            Instant::now() < deadline,
-            "harvest-proxy --sandbox did not become healthy"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    proxy
+    clients::start_sandbox_proxy(KEY, SCALE)
 }
 
 /// The ids the sandbox serves, from the same seed and scale.

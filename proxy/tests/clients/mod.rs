@@ -4,9 +4,9 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -93,4 +93,26 @@ pub fn run(cmd: &mut Command) -> Value {
 
 pub fn python() -> PathBuf {
     clients_dir().join("venv/bin/python")
+}
+
+/// `harvest-proxy --sandbox` on a free port with `key` and the sandbox at `scale`, once healthy.
+pub fn start_sandbox_proxy(key: &str, scale: f64) -> Proxy {
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_harvest-proxy"))
+        .args(["--sandbox", "--listen", &addr.to_string()])
+        .args(["--sandbox-key", key, "--sandbox-scale", &scale.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start harvest-proxy --sandbox");
+    let proxy = Proxy { child, addr };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !healthy(addr) {
+        assert!(
+            Instant::now() < deadline,
+            "harvest-proxy --sandbox did not become healthy"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    proxy
 }
