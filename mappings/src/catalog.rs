@@ -384,9 +384,49 @@ pub struct RouteMatch<'a> {
     pub params: BTreeMap<String, String>,
 }
 
+/// A route (`METHOD /vN/path/{param}`) as routes compare: method upper-cased, placeholder names
+/// dropped (`{id}` and `{candidate_id}` read alike), no trailing slash.
+fn route_key(method: &str, path: &str) -> String {
+    let mut out = format!("{} ", method.to_ascii_uppercase());
+    let mut skip = false;
+    for c in path.trim().chars() {
+        match c {
+            '{' => {
+                skip = true;
+                out.push('{');
+            }
+            '}' => {
+                skip = false;
+                out.push('}');
+            }
+            _ if skip => {}
+            _ => out.push(c),
+        }
+    }
+    out.trim_end_matches('/').to_string()
+}
+
 impl Catalog {
     pub fn endpoints(&self) -> &[Endpoint] {
         &self.endpoints
+    }
+
+    /// The indices of the endpoints a route names (`METHOD /vN/path`, under any version prefix
+    /// the endpoint is served at; placeholder names and a trailing slash do not matter). The
+    /// one spelling of routes that proxy key permissions and the scanner's `--permissions` share.
+    pub fn endpoints_named(&self, route: &str) -> Vec<usize> {
+        let Some((method, path)) = route.trim().split_once(' ') else {
+            return Vec::new();
+        };
+        let want = route_key(method, path);
+        (0..self.endpoints.len())
+            .filter(|i| {
+                let e = &self.endpoints[*i];
+                e.legacy_paths()
+                    .iter()
+                    .any(|p| route_key(&e.method, p) == want)
+            })
+            .collect()
     }
 
     pub fn files(&self) -> &[String] {

@@ -77,3 +77,29 @@ fn unsupported_writes_say_why_and_views_know_their_base() {
     assert_eq!(base.extends, None);
     assert!(v.ops.len() > base.ops.len() && v.joins.len() == base.joins.len());
 }
+
+#[test]
+fn routes_are_named_alike_whatever_the_placeholder_names_case_or_version() {
+    let c = Catalog::embedded().unwrap();
+    let named = |r: &str| -> Vec<String> {
+        c.endpoints_named(r)
+            .into_iter()
+            .map(|i| c.endpoints()[i].route())
+            .collect()
+    };
+    let tag = ["PUT /v1/candidates/{candidate_id}/tags/{tag_id}"];
+    assert_eq!(named("PUT /v1/candidates/{id}/tags/{x}"), tag);
+    assert_eq!(named("put /v1/candidates/{a}/tags/{b}/"), tag);
+    // Served under v1 and v2 alike: either prefix names it.
+    assert_eq!(
+        named("DELETE /v1/jobs/{job_id}/openings"),
+        named("DELETE /v2/jobs/{id}/openings")
+    );
+    assert_eq!(named("DELETE /v1/jobs/{job_id}/openings").len(), 1);
+    assert!(named("GET /v1/nothing_here").is_empty());
+    assert!(named("GET").is_empty());
+    assert!(
+        named("POST /v1/candidates/{id}").is_empty(),
+        "no such method on the path"
+    );
+}

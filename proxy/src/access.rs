@@ -78,35 +78,6 @@ impl Permissions {
     }
 }
 
-/// `{id}`, `{candidate_id}` … all read as `{}`, so a placeholder's name does not matter.
-fn normalise(route: &str) -> String {
-    let mut out = String::with_capacity(route.len());
-    let mut skip = false;
-    for c in route.chars() {
-        match c {
-            '{' => {
-                skip = true;
-                out.push('{');
-            }
-            '}' => {
-                skip = false;
-                out.push('}');
-            }
-            _ if skip => {}
-            _ => out.push(c),
-        }
-    }
-    out.trim_end_matches('/').to_string()
-}
-
-/// Every `METHOD /vN/path` an endpoint answers, normalised.
-fn routes_of(e: &Endpoint) -> Vec<String> {
-    e.legacy_paths()
-        .iter()
-        .map(|p| normalise(&format!("{} {p}", e.method)))
-        .collect()
-}
-
 /// The endpoint indices one entry names.
 fn resolve(catalog: &Catalog, text: &str) -> Result<Vec<usize>, String> {
     let eps = catalog.endpoints();
@@ -114,10 +85,7 @@ fn resolve(catalog: &Catalog, text: &str) -> Result<Vec<usize>, String> {
         return Ok((0..eps.len()).collect());
     }
     if let Some((method, path)) = text.split_once(' ') {
-        let want = normalise(&format!("{} {}", method.to_ascii_uppercase(), path.trim()));
-        let found: Vec<usize> = (0..eps.len())
-            .filter(|i| routes_of(&eps[*i]).contains(&want))
-            .collect();
+        let found = catalog.endpoints_named(&format!("{method} {path}"));
         if found.is_empty() {
             let all: Vec<String> = eps
                 .iter()

@@ -53,36 +53,10 @@ pub struct Unresolved {
     pub reason: String,
 }
 
-/// `{id}`, `{candidate_id}` read alike; no trailing slash.
-fn normalise(route: &str) -> String {
-    let mut out = String::with_capacity(route.len());
-    let mut skip = false;
-    for c in route.chars() {
-        match c {
-            '{' => {
-                skip = true;
-                out.push('{');
-            }
-            '}' => {
-                skip = false;
-                out.push('}');
-            }
-            _ if skip => {}
-            _ => out.push(c),
-        }
-    }
-    out.trim_end_matches('/').to_string()
-}
-
 /// The endpoint a route names (`METHOD /vN/path`, under any version prefix it is served at).
 pub fn endpoint_of<'c>(catalog: &'c Catalog, route: &str) -> Option<&'c Endpoint> {
-    let (method, path) = route.split_once(' ')?;
-    let want = normalise(&format!("{} {}", method.to_ascii_uppercase(), path.trim()));
-    catalog.endpoints().iter().find(|e| {
-        e.legacy_paths()
-            .iter()
-            .any(|p| normalise(&format!("{} {p}", e.method)) == want)
-    })
+    let found = catalog.endpoints_named(route);
+    found.first().map(|i| &catalog.endpoints()[*i])
 }
 
 /// The routes, scopes, ambiguities and warnings of a scan report.
