@@ -1026,6 +1026,22 @@ fn unwrap_answer(v: Value) -> Value {
 mod tests {
     use super::*;
 
+    /// A plan of no steps answering v1's message; tests set the rules they check.
+    fn message_plan() -> WritePlan {
+        WritePlan {
+            steps: Vec::new(),
+            answer: WriteAnswer::Message {
+                text: "done".into(),
+                key: "message".into(),
+                status: 200,
+            },
+            required: Vec::new(),
+            refuse: Default::default(),
+            one_of: Default::default(),
+            query: Default::default(),
+        }
+    }
+
     #[test]
     fn placeholders_fill_from_the_context() {
         let ctx =
@@ -1057,19 +1073,12 @@ mod tests {
     #[test]
     fn required_and_refused_fields_reach_into_lists() {
         let plan = |required: &[&str], refuse: &[&str]| WritePlan {
-            steps: Vec::new(),
-            answer: WriteAnswer::Message {
-                text: String::new(),
-                key: "message".into(),
-                status: 200,
-            },
             required: required.iter().map(|s| s.to_string()).collect(),
             refuse: refuse
                 .iter()
                 .map(|s| (s.to_string(), "why".into()))
                 .collect(),
-            one_of: Default::default(),
-            query: Default::default(),
+            ..message_plan()
         };
         let body = json!({"options": [{"name": "A", "flag": false}, {"name": null, "flag": true}]});
         let field = |r: Result<(), WriteError>| match r {
@@ -1131,12 +1140,6 @@ mod tests {
     #[test]
     fn bodies_are_checked_before_anything_is_sent() {
         let plan = WritePlan {
-            steps: Vec::new(),
-            answer: WriteAnswer::Message {
-                text: "done".into(),
-                key: "message".into(),
-                status: 200,
-            },
             required: vec!["name".into()],
             refuse: [("location".to_string(), "no".to_string())].into(),
             one_of: [
@@ -1144,7 +1147,7 @@ mod tests {
                 ("items[].kind".to_string(), vec!["a".into()]),
             ]
             .into(),
-            query: Default::default(),
+            ..message_plan()
         };
         let field = |b: Value| match check_body(&plan, &b) {
             Err(WriteError::Invalid { field, message }) => Some(format!("{field} {message}")),
@@ -1192,16 +1195,9 @@ mod tests {
     #[test]
     fn required_alternatives_and_nested_fields() {
         let plan = WritePlan {
-            steps: Vec::new(),
-            answer: WriteAnswer::Message {
-                text: String::new(),
-                key: "message".into(),
-                status: 200,
-            },
             required: vec!["user".into(), "user.user_id|user.email".into()],
-            refuse: Default::default(),
             one_of: [("user.level".to_string(), vec!["basic".into()])].into(),
-            query: Default::default(),
+            ..message_plan()
         };
         let field = |b: Value| match check_body(&plan, &b) {
             Err(WriteError::Invalid { field, message }) => Some(format!("{field} {message}")),
@@ -1239,16 +1235,8 @@ mod tests {
             other: Some("why".into()),
         };
         let plan = WritePlan {
-            steps: Vec::new(),
-            answer: WriteAnswer::Message {
-                text: String::new(),
-                key: "message".into(),
-                status: 200,
-            },
-            required: Vec::new(),
-            refuse: Default::default(),
-            one_of: Default::default(),
             query: [("fields".to_string(), rule)].into(),
+            ..message_plan()
         };
         let q = |pairs: &[(&str, &str)]| {
             let pairs: Vec<(String, String)> = pairs
