@@ -105,4 +105,11 @@ pub trait V3Write: V3 {
     /// Makes one write, once (a 401 — refused before it ran — may be retried with a fresh
     /// token; nothing else is).
     fn write<'a>(&'a self, call: &'a WriteCall) -> BoxFuture<'a, WriteOutcome>;
+
+    /// Waits before the second read-back of a write that read back as not applied: v3's reads
+    /// may lag its writes, so "not applied" needs the old state on two reads, the second a
+    /// few seconds after the first (`reference/v3-writes.md`). The default does not wait.
+    fn settle(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
 }

@@ -768,9 +768,18 @@ impl Run<'_> {
     /// After an unknown outcome: does v3 now hold what the call asked for? Decided by the
     /// call's rule in `resources/_verify.toml` ([`crate::verify`]); an applied create gives
     /// the record it made, so the write goes on as if v3 had answered.
+    /// Applied on the first read, or not applied on two: v3's reads may lag its writes, so a
+    /// first "not applied" is read again after [`V3Write::settle`] (whatever the second read
+    /// says is the verdict).
     async fn read_back(&self, call: &WriteCall, started: std::time::SystemTime) -> Verdict {
         let fetch: &dyn V3 = self.v3;
-        verify::read_back(self.catalog.verify(), fetch, call, started).await
+        let rules = self.catalog.verify();
+        let first = verify::read_back(rules, fetch, call, started).await;
+        if first != Verdict::NotApplied {
+            return first;
+        }
+        self.v3.settle().await;
+        verify::read_back(rules, fetch, call, started).await
     }
 
     async fn answer(

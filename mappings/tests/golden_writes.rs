@@ -8,7 +8,9 @@
 //!   "status": 201, "expected": <v1 JSON>}`
 //! or `"error": "<text>"` (with `"writes"` the calls made before it, undos included) instead
 //! of `expected`, and optionally `"outcome"` (`not_applied`, `partial`, `unknown`). The request
-//! may carry a query string (`PUT /v1/candidates/1/anonymize?fields=full_name`).
+//! may carry a query string (`PUT /v1/candidates/1/anonymize?fields=full_name`). With
+//! `"v3_settled"`, reads after the pipeline's [`V3Write::settle`] (the wait before a second
+//! read-back) see that data instead of `"v3"`: v3 lagging its own writes.
 //! Every served write must have a case.
 mod common;
 
@@ -26,13 +28,25 @@ use serde_json::Value;
 /// Reads from fixtures; writes checked against the case's expected calls, answered as it says.
 struct Scripted {
     reads: FixtureFetch,
+    /// What reads see once `settle` was called, when the case says.
+    settled_reads: Option<FixtureFetch>,
+    settled: std::sync::atomic::AtomicBool,
     expected: Vec<Value>,
     made: Mutex<Vec<Value>>,
 }
 
+impl Scripted {
+    fn reads(&self) -> &FixtureFetch {
+        match &self.settled_reads {
+            Some(later) if self.settled.load(std::sync::atomic::Ordering::Relaxed) => later,
+            _ => &self.reads,
+        }
+    }
+}
+
 impl Fetch for Scripted {
     fn fetch<'a>(&'a self, path: &'a str, query: &'a [(String, String)]) -> FetchFuture<'a> {
-        self.reads.fetch(path, query)
+        self.reads().fetch(path, query)
     }
 }
 
@@ -42,11 +56,17 @@ impl V3 for Scripted {
         target: &'a str,
         parse: bool,
     ) -> BoxFuture<'a, Result<V3Page, FetchError>> {
-        self.reads.page(target, parse)
+        self.reads().page(target, parse)
     }
 }
 
 impl V3Write for Scripted {
+    fn settle(&self) -> BoxFuture<'_, ()> {
+        self.settled
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        Box::pin(async {})
+    }
+
     fn write<'a>(&'a self, call: &'a WriteCall) -> BoxFuture<'a, WriteOutcome> {
         Box::pin(async move {
             let mut made = self.made.lock().unwrap();
@@ -111,6 +131,8 @@ async fn run(case: &Value) -> (Got, Vec<Value>) {
         .unwrap_or_default();
     let v3 = Scripted {
         reads: FixtureFetch::new(&case["v3"]),
+        settled_reads: case.get("v3_settled").map(FixtureFetch::new),
+        settled: Default::default(),
         expected: case["writes"].as_array().cloned().unwrap_or_default(),
         made: Mutex::new(Vec::new()),
     };

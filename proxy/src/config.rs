@@ -74,6 +74,7 @@ struct LimitsFile {
     max_streams_per_connection: Option<u32>,
     token_timeout_ms: Option<u64>,
     token_backoff_ms: Option<u64>,
+    write_recheck_ms: Option<u64>,
     drain_timeout_ms: Option<u64>,
     max_in_flight: Option<usize>,
     max_in_flight_per_tenant: Option<usize>,
@@ -147,6 +148,9 @@ pub struct Limits {
     pub token_timeout: Duration,
     /// A failed token request is remembered this long: requests meanwhile fail at once.
     pub token_backoff: Duration,
+    /// A write whose outcome was unknown and first read back as not applied is read again
+    /// this long after (v3's reads may lag its writes): not applied only on two reads.
+    pub write_recheck: Duration,
     /// After SIGTERM, how long requests in flight may take to finish.
     pub drain_timeout: Duration,
     /// Legacy requests served at once (all tenants, per tenant) and the queue before them.
@@ -172,6 +176,7 @@ impl Default for Limits {
             max_streams_per_connection: 32,
             token_timeout: Duration::from_secs(5),
             token_backoff: Duration::from_secs(2),
+            write_recheck: Duration::from_secs(2),
             drain_timeout: Duration::from_secs(10),
             admission: Default::default(),
             max_upstream_per_tenant: 32,
@@ -720,6 +725,7 @@ fn limits(l: &LimitsFile) -> Limits {
             .unwrap_or(d.max_streams_per_connection),
         token_timeout: ms(l.token_timeout_ms, d.token_timeout),
         token_backoff: ms(l.token_backoff_ms, d.token_backoff),
+        write_recheck: ms(l.write_recheck_ms, d.write_recheck),
         drain_timeout: ms(l.drain_timeout_ms, d.drain_timeout),
         admission: crate::admission::AdmissionLimits {
             in_flight: l.max_in_flight.unwrap_or(d.admission.in_flight),

@@ -547,6 +547,13 @@ impl V3Write for Reader {
             }
         })
     }
+
+    /// `write_recheck`, cut to what is left of the request's time.
+    fn settle(&self) -> BoxFuture<'_, ()> {
+        let left = self.pace_deadline.saturating_duration_since(Instant::now());
+        let wait = self.state.config.limits.write_recheck.min(left);
+        Box::pin(tokio::time::sleep(wait))
+    }
 }
 
 enum WriteJudgement {
