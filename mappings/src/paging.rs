@@ -121,7 +121,10 @@ pub async fn legacy_page(
     let kept = if page > 1 { v3.block(&key) } else { None };
     let (body, next) = match kept {
         Some(b) => b,
-        None => match page_n(v3, &walk, &first, block_no, false).await? {
+        None => match page_n(v3, &walk, &first, block_no, false)
+            .await
+            .map_err(|e| in_legacy_pages(e, page, per_block))?
+        {
             (Some(p), _) => {
                 v3.keep_block(&key, &p.body, p.next.as_deref());
                 (p.body, p.next)
@@ -131,7 +134,9 @@ pub async fn legacy_page(
     };
     let Some((n, rows)) = rows_of(&body, slot, per_page, parse) else {
         // Not a list after all: fetch the block again the careful way (parsed, retried).
-        let (p, _) = page_n(v3, &walk, &first, block_no, true).await?;
+        let (p, _) = page_n(v3, &walk, &first, block_no, true)
+            .await
+            .map_err(|e| in_legacy_pages(e, page, per_block))?;
         let p = p.unwrap_or_default();
         let body = Bytes::from(serde_json::to_vec(&p.rows).unwrap_or_default());
         v3.keep_block(&key, &body, p.next.as_deref());
@@ -161,6 +166,18 @@ pub async fn legacy_page(
             .then(|| (block_no - 1) * per_block + n.div_ceil(per_page).max(1)),
         block: body,
     })
+}
+
+/// A walk refused in v3 pages (blocks of `per_block` legacy pages), told in the client's own
+/// page numbers.
+fn in_legacy_pages(e: PagingError, page: u64, per_block: u64) -> PagingError {
+    match e {
+        PagingError::TooFar { budget, .. } => PagingError::TooFar {
+            page,
+            budget: budget.saturating_mul(per_block),
+        },
+        other => other,
+    }
 }
 
 /// The row range of slot `slot` in a block of `n` rows.
