@@ -19,6 +19,7 @@ pub mod config;
 pub mod conns;
 pub mod doctor;
 pub mod errors;
+pub mod fdlimit;
 pub mod handler;
 pub mod joins;
 pub mod metrics;
@@ -51,6 +52,9 @@ pub use state::State;
 pub async fn start(config: Config) -> Result<(Arc<State>, Running), String> {
     for w in config.validate()? {
         tracing::warn!("config: {w}");
+    }
+    if let Some(w) = fdlimit::ensure(&config) {
+        tracing::warn!("{w}");
     }
     let catalog: &'static Catalog = match &config.mappings {
         None => Catalog::embedded().map_err(|d| format!("invalid mappings:\n{d}"))?,

@@ -38,7 +38,7 @@ use crate::wire::V1Wire;
 
 /// Connections at most waiting for a slot (or being answered 503) at once; beyond, a new
 /// connection is closed unanswered.
-const MAX_WAITING: usize = 256;
+pub(crate) const MAX_WAITING: usize = 256;
 
 /// A running proxy listener.
 pub struct Running {

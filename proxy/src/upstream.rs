@@ -12,6 +12,9 @@ use hyper_util::rt::TokioExecutor;
 
 use crate::secret::Secret;
 
+/// Idle upstream connections kept per host (v3 and token endpoints).
+pub const IDLE_PER_HOST: usize = 64;
+
 /// A raw answer from v3.
 #[derive(Debug, Clone)]
 pub struct RawResponse {
@@ -57,7 +60,7 @@ impl Upstream {
             .build();
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(30))
-            .pool_max_idle_per_host(64)
+            .pool_max_idle_per_host(IDLE_PER_HOST)
             .build(https);
         Ok(Upstream { client, timeout })
     }
