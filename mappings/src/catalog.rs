@@ -70,6 +70,9 @@ pub struct Response {
     pub view: String,
     pub shape: Shape,
     pub filter: Option<Selector>,
+    /// Sort the v3 records by this raw field (`desc`: descending) before translating.
+    pub order_by: Option<Selector>,
+    pub desc: bool,
 }
 
 /// A legacy endpoint.

@@ -146,10 +146,16 @@ impl<'c> Translator<'c> {
                 endpoint.route()
             )));
         };
-        let records: Vec<Value> = match &resp.filter {
+        let mut records: Vec<Value> = match &resp.filter {
             Some(f) => records.into_iter().filter(|r| matches(f, r)).collect(),
             None => records,
         };
+        if let Some(o) = &resp.order_by {
+            records.sort_by(|x, y| {
+                let c = compare(&o.get_or_null(x), &o.get_or_null(y));
+                if resp.desc { c.reverse() } else { c }
+            });
+        }
         let mut out = self.shaped(resp.shape, &resp.view, records, fetch).await?;
         null_references(&mut out);
         Ok(out)

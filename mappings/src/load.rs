@@ -664,6 +664,7 @@ impl Builder {
         }
         let params = self.params(sink, stem, d);
         let response = self.response(sink, stem, d, &span, &mut v3);
+        order_needs_whole_list(sink, d, &params);
         let exists = exists(sink, d, &mut v3);
         let mut scopes: BTreeSet<String> = v3.iter().map(|c| c.scope.clone()).collect();
         // An undo is a v3 call too: the credential needs its scope.
@@ -822,10 +823,16 @@ impl Builder {
                 Some(f) => Some(selector(sink, &f.span(), f.get_ref(), "where")?),
                 None => None,
             };
+            let order_by = match &r.order_by {
+                Some(o) => Some(selector(sink, &o.span(), o.get_ref(), "order_by")?),
+                None => None,
+            };
             Some(Response {
                 view,
                 shape: shape?,
                 filter,
+                order_by,
+                desc: r.desc,
             })
         });
         if let Some(r) = &response {
@@ -1586,4 +1593,25 @@ fn optional_last(sink: &mut Sink<'_>, d: &EndpointDef, method: Method, path: &st
         return false;
     }
     true
+}
+/// `order_by` sorts one answer's records: a paged list would be sorted page by page, each page
+/// in a different order from the walk's, so it is refused there.
+fn order_needs_whole_list(sink: &mut Sink<'_>, d: &EndpointDef, params: &[Param]) {
+    let Some(o) = d
+        .response
+        .as_ref()
+        .and_then(|r| r.get_ref().order_by.as_ref())
+    else {
+        return;
+    };
+    let paged = params
+        .iter()
+        .any(|p| matches!(p.rule, ParamRule::Page | ParamRule::PerPage { .. }));
+    if paged {
+        sink.error(
+            &o.span(),
+            "`order_by` on a paged list would sort each page on its own",
+            "use it on lists answered whole (no page/per_page parameters); v3 pages in its own order",
+        );
+    }
 }

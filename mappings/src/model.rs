@@ -561,6 +561,12 @@ pub struct ResponseDef {
     /// JSONPath filter on the v3 records, e.g. `$[?@.status == 'complete']`.
     #[serde(rename = "where")]
     pub filter: Option<Spanned<String>>,
+    /// Sorts the v3 records by this raw field (stable) before they are translated: only for a
+    /// list answered whole (not paged), e.g. a job's stages in interview-plan order.
+    pub order_by: Option<Spanned<String>>,
+    /// With `order_by`: descending.
+    #[serde(default)]
+    pub desc: bool,
 }
 
 /// One operation table as written, with the place of each of its keys.

@@ -631,3 +631,29 @@ fn legacy_query_rules_are_checked() {
     let ok = rule("required = true, split = \",\", map = { a = \"x\", b = [\"y\", \"z\"] }");
     Catalog::from_sources([("ok.toml", ok.as_str())]).unwrap_or_else(|d| panic!("{d}"));
 }
+
+#[test]
+fn order_by_is_refused_on_a_paged_list_and_kept_on_a_whole_one() {
+    let paged = format!(
+        "{VIEW_OK}\n[[endpoint]]\nname = \"x\"\nmethod = \"GET\"\npath = \"/v1/things\"\n\
+         versions = [\"v1\"]\nstatus = \"translated\"\n\
+         params = [{{ name = \"page\", role = \"page\" }}, {{ name = \"per_page\", role = \"per_page\" }}]\n\
+         response = {{ view = \"v\", order_by = \"sort_order\" }}\n\
+         [[endpoint.v3]]\nmethod = \"GET\"\npath = \"/v3/things\"\n"
+    );
+    let e = errors(&paged);
+    assert!(
+        e.contains("broken.toml:") && e.contains("would sort each page"),
+        "{e}"
+    );
+    let whole = format!(
+        "{VIEW_OK}{}",
+        endpoint("").replace(
+            "{ view = \"v\" }",
+            "{ view = \"v\", order_by = \"sort_order\", desc = true }"
+        )
+    );
+    let c = Catalog::from_sources([("ok.toml", whole.as_str())]).unwrap_or_else(|d| panic!("{d}"));
+    let r = c.endpoints()[0].response.as_ref().unwrap();
+    assert!(r.order_by.is_some() && r.desc);
+}

@@ -228,6 +228,59 @@ async fn a_move_is_applied_once_and_a_stale_move_is_refused() {
     s.stop().await;
 }
 
+/// The job's stages in v1's order (`GET /v1/jobs/{id}/stages`), and of an active application
+/// not in its job's last stage: (application, job, stage).
+async fn advanceable(s: &Stack) -> (i64, Vec<i64>, i64) {
+    let apps = s.sandbox.records("applications");
+    for app in apps
+        .iter()
+        .filter(|a| a["status"] == "in_process" && a["prospect"] != true)
+    {
+        let (Some(stage), Some(job)) = (app["stage_id"].as_i64(), app["job_id"].as_i64()) else {
+            continue;
+        };
+        let stages: Vec<i64> = s
+            .get(&format!("/v1/jobs/{job}/stages"))
+            .await
+            .json()
+            .as_array()
+            .map(|a| a.iter().filter_map(|st| st["id"].as_i64()).collect())
+            .unwrap_or_default();
+        if stages
+            .iter()
+            .position(|x| *x == stage)
+            .is_some_and(|p| p + 1 < stages.len())
+        {
+            return (app["id"].as_i64().unwrap(), stages, stage);
+        }
+    }
+    panic!("no application to advance")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_advance_moves_to_the_next_stage_of_the_job_once() {
+    let s = Stack::start(small()).await;
+    let (app, stages, from) = advanceable(&s).await;
+    let next = stages[stages.iter().position(|x| *x == from).unwrap() + 1];
+    let path = format!("/v1/applications/{app}/advance");
+    let body = json!({"from_stage_id": from});
+    let r = write(&s, "POST", &path, Some(&admin()), &body).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.header(OUTCOME).as_deref(), Some("applied"));
+    assert_eq!(r.json()["current_stage"]["id"], json!(next), "{}", r.text);
+    // v1 reads see the application in the next stage; the same advance again is refused (the
+    // application left `from_stage_id`) and moves nothing.
+    let read = s.get(&format!("/v1/applications/{app}")).await.json();
+    assert_eq!(read["current_stage"]["id"], json!(next));
+    assert_eq!(read, r.json(), "the answer is what a v1 read returns");
+    let again = write(&s, "POST", &path, Some(&admin()), &body).await;
+    assert_eq!(again.status, 422, "{}", again.text);
+    assert_eq!(again.header(OUTCOME).as_deref(), Some("not_applied"));
+    let read = s.get(&format!("/v1/applications/{app}")).await.json();
+    assert_eq!(read["current_stage"]["id"], json!(next));
+    s.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_a_candidate_answers_v1_message_and_the_read_is_gone() {
     let s = Stack::start(small()).await;
