@@ -939,6 +939,7 @@ impl Builder {
         Some(WritePlan {
             steps: write_steps(sink, stem, d)?,
             answer,
+            fields: taken_fields(d),
             required: d.required.clone(),
             refuse: d.refuse.clone(),
             one_of: d.one_of.clone(),
@@ -1594,6 +1595,20 @@ fn optional_last(sink: &mut Sink<'_>, d: &EndpointDef, method: Method, path: &st
     }
     true
 }
+/// The top-level body fields a write takes: v1's documented `fields` and the roots of its
+/// `required` (each alternative), `refuse` and `one_of` fields. None declared: all are taken.
+fn taken_fields(d: &EndpointDef) -> BTreeSet<String> {
+    if d.fields.is_empty() {
+        return BTreeSet::new();
+    }
+    let root = |f: &str| f.split(['.', '[']).next().unwrap_or_default().to_string();
+    let mut out: BTreeSet<String> = d.fields.iter().cloned().collect();
+    out.extend(d.required.iter().flat_map(|r| r.split('|')).map(root));
+    out.extend(d.refuse.keys().map(|k| root(k)));
+    out.extend(d.one_of.keys().map(|k| root(k)));
+    out
+}
+
 /// `order_by` sorts one answer's records: a paged list would be sorted page by page, each page
 /// in a different order from the walk's, so it is refused there.
 fn order_needs_whole_list(sink: &mut Sink<'_>, d: &EndpointDef, params: &[Param]) {

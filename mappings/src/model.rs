@@ -402,6 +402,11 @@ pub struct EndpointDef {
     pub omitted: BTreeMap<String, String>,
     /// For a served write: how v1's answer is built.
     pub answer: Option<Spanned<AnswerDef>>,
+    /// For a served write: the top-level body fields v1 documented. Any other field is dropped
+    /// before the write is translated, as v1 ignored fields it did not know (v3 refuses them);
+    /// `required`, `refuse` and `one_of` fields are kept too. Empty: every field is kept.
+    #[serde(default)]
+    pub fields: Vec<String>,
     /// For a served write: legacy body fields v1 required (absent or null → v1's 422).
     #[serde(default)]
     pub required: Vec<String>,

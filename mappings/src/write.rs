@@ -27,6 +27,10 @@ use crate::verify::{self, Verdict};
 pub struct WritePlan {
     pub steps: Vec<WriteStep>,
     pub answer: WriteAnswer,
+    /// The top-level body fields the write takes (v1's documented fields with those of
+    /// `required`, `refuse` and `one_of`); any other is dropped first, as v1 ignored it. Empty:
+    /// every field is kept.
+    pub fields: std::collections::BTreeSet<String>,
     /// Legacy body fields v1 required.
     pub required: Vec<String>,
     /// Legacy body fields v3 cannot take, with the reason.
@@ -228,7 +232,7 @@ pub async fn write(
     // A path id that is not an id names no record: v1's 404, before any v3 call.
     crate::query::path_ids(&m.params).map_err(|e| WriteError::Read(e.into()))?;
     let acting = acting_user(req.on_behalf_of)?;
-    let body = legacy_body(req.body)?;
+    let body = known_fields(plan, legacy_body(req.body)?);
     check_body(plan, &body)?;
     let query = legacy_query(plan, req.query)?;
     let mut ctx = context(&m, &body, acting);
@@ -250,6 +254,15 @@ pub async fn write(
         }
     }
     run.answer(&plan.answer, &m).await
+}
+
+/// The body without the top-level fields the write does not take (v1 ignored them; v3 would
+/// refuse them with a 422 that v1 never gave).
+fn known_fields(plan: &WritePlan, mut body: Value) -> Value {
+    if let (Value::Object(m), false) = (&mut body, plan.fields.is_empty()) {
+        m.retain(|k, _| plan.fields.contains(k));
+    }
+    body
 }
 
 /// The write context's `query`: every legacy query parameter as text (the last of a repeated
@@ -1044,6 +1057,7 @@ mod tests {
                 key: "message".into(),
                 status: 200,
             },
+            fields: Default::default(),
             required: Vec::new(),
             refuse: Default::default(),
             one_of: Default::default(),

@@ -246,3 +246,29 @@ fn every_served_write_has_a_golden_case() {
         "served writes without a golden case: {missing:?}"
     );
 }
+
+/// v1 ignored body fields it did not know; v3 refuses them ("is not a permitted attribute").
+/// So a field no write knows, added to any successful case's body, changes nothing: the same
+/// v3 calls with the same bodies, the same answer.
+#[tokio::test]
+async fn unknown_body_fields_are_ignored_as_v1_ignored_them() {
+    let mut failures = Vec::new();
+    for (name, case) in cases() {
+        if case.get("expected").is_none() || !case["body"].is_object() {
+            continue;
+        }
+        let (want, want_calls) = run(&case).await;
+        let mut extra = case.clone();
+        extra["body"]["zz_not_a_v1_field"] = serde_json::json!({"x": 1});
+        let (got, got_calls) = run(&extra).await;
+        let ok = |g: &Got| g.as_ref().ok().map(|(s, b)| (*s, b.clone()));
+        if got_calls != want_calls || ok(&got) != ok(&want) {
+            failures.push(format!(
+                "{name}: an unknown field changed the write\n got {}\nwant {}",
+                serde_json::to_string(&got_calls).unwrap(),
+                serde_json::to_string(&want_calls).unwrap()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
