@@ -38,16 +38,25 @@ impl Walk {
         }
     }
 
-    /// The next page on `conn`; a 200 is taken (ids, next Link). Gives the answer.
-    async fn page(&mut self, conn: &mut Conn, headers: &[(&str, &str)]) -> Answer {
+    /// The next page on `conn`; a 200 is taken (ids, next Link). Gives the answer, or the
+    /// connection's failure.
+    async fn try_page(
+        &mut self,
+        conn: &mut Conn,
+        headers: &[(&str, &str)],
+    ) -> Result<Answer, hyper::Error> {
         let path = self.next.clone().expect("the walk goes on");
-        let a = get_with(conn, &path, WALKER, headers)
-            .await
-            .expect("the connection works");
+        let a = get_with(conn, &path, WALKER, headers).await?;
         if a.status == 200 {
             self.take(&a);
         }
-        a
+        Ok(a)
+    }
+
+    async fn page(&mut self, conn: &mut Conn, headers: &[(&str, &str)]) -> Answer {
+        self.try_page(conn, headers)
+            .await
+            .expect("the connection works")
     }
 
     fn take(&mut self, a: &Answer) {
@@ -132,11 +141,22 @@ async fn refused(addr: SocketAddr) -> bool {
     false
 }
 
-/// The proxy is killed (SIGKILL) between two pages and started again on the same port and
-/// config: while it is down connections are refused (a client sees an error at once, never a
-/// hang); after, each client's next `Link` works — its cursor is gone with the process, so
-/// the page is re-walked from the start, within the walk budget — and both walks complete
-/// exactly once.
+/// Waits (at most 10 s) until the sandbox got more `GET path` calls than `before`.
+async fn called(sb: &harvest_sandbox::Sandbox, path: &str, before: u64) {
+    for _ in 0..1000 {
+        if sb.stats().count("GET", path) > before {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{path} was never called");
+}
+
+/// The proxy is killed (SIGKILL) under a page in flight and started again on the same port
+/// and config: the page in flight fails with its connection (never a partial 200), and while
+/// the proxy is down connections are refused (an error at once, never a hang). After, each
+/// client's next `Link` works — its cursor went with the process, so the page is re-walked
+/// from the start, within the walk budget — and both walks complete exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn row_proxy_restarted_mid_walk() {
     let sb = sandbox().await;
@@ -144,25 +164,37 @@ async fn row_proxy_restarted_mid_walk() {
     let cfg = d.join("proxy.toml");
     let mut proxy = start_pinned(&cfg, &sb, &[WALKER]).await;
     let addr = proxy.addr;
-    let mut walks = walks();
+    let [mut cands, mut users] = walks();
     let mut conn = connect(addr).await;
-    for w in &mut walks {
-        w.pages(&mut conn, 2).await;
-    }
+    cands.pages(&mut conn, 2).await;
+    users.pages(&mut conn, 2).await;
+    // The next candidates page is in flight (slow v3, fresh data) when the proxy dies.
+    sb.faults()
+        .set_spec("/v3/candidates=always:delay:3000")
+        .unwrap();
+    let before = sb.stats().count("GET", "/v3/candidates");
+    let in_flight = tokio::spawn(async move {
+        let r = cands
+            .try_page(&mut conn, &[("Cache-Control", "no-cache")])
+            .await;
+        (cands, r.map(|a| (a.status, a.body)))
+    });
+    called(&sb, "/v3/candidates", before).await;
     proxy.signal("-KILL");
-    assert_eq!(proxy.exit_code().await, None, "killed by a signal");
+    let (mut cands, r) = in_flight.await.unwrap();
     assert!(
-        get_with(&mut conn, "/v1/users?per_page=3", WALKER, &[])
-            .await
-            .is_err(),
-        "the killed proxy's connection fails at once"
+        r.is_err(),
+        "the page in flight fails with the connection: {r:?}"
     );
+    assert_eq!(cands.pages, 2, "nothing taken from it");
+    assert_eq!(proxy.exit_code().await, None, "killed by a signal");
     assert!(refused(addr).await, "nothing listens while it is down");
+    sb.faults().clear();
 
     let proxy = start(&cfg).await;
     assert_eq!(proxy.addr, addr, "the same port");
     let mut conn = connect(addr).await;
-    for w in &mut walks {
+    for w in [&mut cands, &mut users] {
         let a = w.page(&mut conn, &[]).await;
         assert_eq!(
             a.status, 200,
@@ -265,12 +297,7 @@ async fn row_sigterm_drain() {
         let a = w.page(&mut conn, &[("Cache-Control", "no-cache")]).await;
         (w, a)
     });
-    for _ in 0..1000 {
-        if sb.stats().count("GET", "/v3/candidates") > before {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    called(&sb, "/v3/candidates", before).await;
     proxy.signal("-TERM");
     assert!(
         refused(addr).await,
