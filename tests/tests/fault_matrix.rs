@@ -7,7 +7,8 @@
 //! (a joined page) and users 3 a page (a 1:1 page), each several pages.
 //!
 //! The proxy's walk caches are off in these stacks ([`uncached`]) so that every page calls v3
-//! and the fault is met mid-walk rather than absorbed by a cached block.
+//! and the fault is met mid-walk rather than absorbed by a cached block (the sync beside the
+//! 429 storm and the process rows run with the caches, as deployed).
 //!
 //! | row | test | where |
 //! |---|---|---|
