@@ -5,7 +5,9 @@
 //! - when the window is spent (remaining, less the calls started since, is 0), or after a 429,
 //!   every v3 call of the tenant waits for the window to reset instead of calling v3 again;
 //! - a wait that would end past the request's deadline is not waited: the caller answers the
-//!   client 429 with `Retry-After` (the time until the window resets) at once.
+//!   client 429 with `Retry-After` (the time until the window resets) at once;
+//! - within one window (the same `-Reset`) what is left only goes down: the answer to a call
+//!   made before others were started does not give their slots back.
 //!
 //! So a sync that needs more calls than a window allows slows down and completes, and a storm
 //! of clients costs v3 at most one 429 per window per call already in flight.
@@ -27,6 +29,8 @@ struct Window {
     /// Calls started since `remaining` was read.
     spent: u64,
     reset_at: Option<Instant>,
+    /// `X-RateLimit-Reset` as v3 said it: the same value is the same window.
+    reset_epoch: Option<u64>,
     blocked_until: Option<Instant>,
 }
 
@@ -70,6 +74,7 @@ impl Pacer {
                 // A new window: what is left of it is unknown until v3 answers.
                 w.remaining = None;
                 w.reset_at = None;
+                w.reset_epoch = None;
                 w.spent = 0;
                 Duration::ZERO
             }
@@ -120,11 +125,19 @@ impl Pacer {
         let mut m = self.lock();
         let w = m.entry(tenant).or_default();
         if let Some(r) = remaining {
-            w.remaining = Some(r);
+            // Within one window what is left only goes down: an answer to a call made before
+            // others were started does not give their slots back.
+            let same_window = reset_epoch_s.is_some() && reset_epoch_s == w.reset_epoch;
+            let left = w.remaining.map(|old| old.saturating_sub(w.spent));
+            w.remaining = Some(match left {
+                Some(left) if same_window => r.min(left),
+                _ => r,
+            });
             w.spent = 0;
         }
         if let Some(e) = reset_epoch_s {
             w.reset_at = Some(epoch_to_instant(e));
+            w.reset_epoch = Some(e);
         }
         if let Some(after) = retry_after_s {
             let until = Instant::now() + Duration::from_secs(after).min(MAX_WAIT);
@@ -180,6 +193,22 @@ mod tests {
         let started = Instant::now();
         p.admit(1, later).await.unwrap();
         assert!(started.elapsed() >= Duration::from_secs(4));
+    }
+
+    #[test]
+    fn a_late_answer_gives_no_slots_back() {
+        let p = Pacer::default();
+        let reset = now_s() + 30;
+        p.observe(1, Some(3), Some(reset), None);
+        for _ in 0..3 {
+            assert_eq!(p.wait(1), Duration::ZERO);
+        }
+        // The answer to the first of the three (v3 counted only it) says 2 are left.
+        p.observe(1, Some(2), Some(reset), None);
+        assert!(p.wait(1) > Duration::ZERO, "the window is spent");
+        // The next window: what v3 says.
+        p.observe(1, Some(5), Some(reset + 30), None);
+        assert_eq!(p.wait(1), Duration::ZERO);
     }
 
     #[test]

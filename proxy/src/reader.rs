@@ -142,8 +142,8 @@ impl Reader {
 
     /// One page; with `parse = false` the body is not parsed (the `Link` header is all a walk
     /// needs, and a memoised translation needs only the bytes). Retries what may succeed on a
-    /// second try (no answer, 5xx, 429, an unusable body) within the attempt and time budget;
-    /// a 401 gets a fresh token once.
+    /// second try (no answer, 5xx, an unusable body) within the attempt and time budget;
+    /// a 401 gets a fresh token once; a 429 is answered (the pacer holds the tenant's calls).
     pub async fn page_with(&self, target: &str, parse: bool) -> Result<V3Page, FetchError> {
         let st = &self.state;
         let tenant = self
@@ -195,12 +195,10 @@ impl Reader {
                     continue;
                 }
                 Outcome::Unauthorized(e) => return Err(e),
-                // Not an attempt: the next one waits for the window (or answers 429 at once
-                // when the window ends past the request's deadline).
-                Outcome::RateLimited(_) => {
-                    attempt -= 1;
-                    continue;
-                }
+                // Answered at once (v1's 429 with Retry-After), never called again: one legacy
+                // request costs v3 at most one 429 per call. The tenant's other calls wait
+                // for the window (the pacer).
+                Outcome::RateLimited(e) => return Err(e),
                 Outcome::Retry(e, wait) => (e, wait),
             };
             let more =
@@ -282,7 +280,8 @@ impl Reader {
                     .get("retry-after")
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.trim().parse::<u64>().ok())
-                    .unwrap_or(1);
+                    .unwrap_or(1)
+                    .clamp(1, crate::pacer::MAX_WAIT.as_secs());
                 self.state
                     .pacer
                     .observe(self.tenant, Some(0), None, Some(after));

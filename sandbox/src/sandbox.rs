@@ -206,6 +206,45 @@ impl Sandbox {
         self.state.auth.issue(client_id, sub).0
     }
 
+    /// Stops serving as a killed server would: the listener is closed (connections are
+    /// refused) and every open connection is dropped. The data, credentials (tokens stay
+    /// valid), faults and counters are kept for [`Sandbox::restart`].
+    pub async fn kill(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+
+    /// Serves again on the same address with the same state, after [`Sandbox::kill`] (does
+    /// nothing while serving). Binding is retried for up to 5 s while the port is not free.
+    pub async fn restart(&mut self) -> Result<()> {
+        if self.task.is_some() {
+            return Ok(());
+        }
+        let mut tries = 0;
+        let listener = loop {
+            match TcpListener::bind(self.addr).await {
+                Ok(l) => break l,
+                Err(e) if tries < 50 => {
+                    tries += 1;
+                    tracing::debug!(error = %e, "rebinding the sandbox's address");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        let (stop, stop_rx) = watch::channel(false);
+        self.stop = stop;
+        self.task = Some(tokio::spawn(accept_loop(
+            listener,
+            self.state.clone(),
+            stop_rx,
+        )));
+        tracing::info!(addr = %self.addr, "harvest sandbox listening again");
+        Ok(())
+    }
+
     /// Stops accepting connections, closes open ones, and waits for the accept loop.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);

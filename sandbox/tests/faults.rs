@@ -141,3 +141,32 @@ async fn probabilistic_faults_are_seeded() {
     assert!(fails > 5 && fails < 35, "{fails} of 40");
     assert!(a.iter().all(|s| *s == 200 || *s == 503));
 }
+
+/// Killed, the sandbox refuses connections; restarted, it serves on the same address with the
+/// same data, the tokens it issued before still valid and its faults and counters kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_and_restarted_on_the_same_address() {
+    let mut sb = common::start(common::small()).await;
+    let t = common::admin_token(&sb).await;
+    let before = common::get(&sb, &t, "/v3/users").await;
+    assert_eq!(before.status, 200);
+    sb.faults().set_spec("/v3/jobs=500").expect("spec");
+    let addr = sb.addr();
+    sb.kill().await;
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "refused"
+    );
+    sb.restart().await.expect("serves again");
+    assert_eq!(sb.addr(), addr);
+    let after = common::get(&sb, &t, "/v3/users").await;
+    assert_eq!(after.status, 200, "the token issued before the kill");
+    assert_eq!(after.json(), before.json(), "the same data");
+    assert_eq!(
+        common::get(&sb, &t, "/v3/jobs").await.status,
+        500,
+        "faults kept"
+    );
+    assert_eq!(sb.stats().count("GET", "/v3/users"), 2, "counters kept");
+    sb.shutdown().await;
+}
