@@ -64,9 +64,11 @@ impl V1Error {
                 path,
                 allowed,
             } => V1Error::new(
-                405,
+                // v1 answered a method it did not route on a path as any unknown route: 404
+                // (its answers were 401, 403, 404, 422, 429 and 500; clients know no 405).
+                404,
                 format!(
-                    "{method} is not allowed on {path}; allowed: {}",
+                    "Resource not found: {method} is not served on {path} (v1 served {} there)",
                     allowed.join(", ")
                 ),
             ),
@@ -311,7 +313,7 @@ mod tests {
                     path: "/v1/users".into(),
                     allowed: vec!["GET".into(), "POST".into()],
                 },
-                405,
+                404,
             ),
             (
                 ReadError::Validation {

@@ -2,7 +2,7 @@
 //! through `harvest-proxy --sandbox`: every Harvest write tool the package has, with its
 //! On-Behalf-Of, each then checked with a v1 read through the proxy. Where the tool sends what
 //! v1 itself refused (a route v1 never had, a field v1 required), the proxy's answer is v1's
-//! (404/405/422 in v1's shape) and the read shows nothing was written.
+//! (404/422 in v1's shape) and the read shows nothing was written.
 use std::process::Command;
 
 use serde_json::Value;
@@ -35,10 +35,9 @@ use Outcome::{Applied, Ignored, Refused};
 
 /// A route v1 never had (wrong path): v1's 404.
 const NO_ROUTE: Outcome = Refused(404, None);
-/// A known v1 path with a method v1 did not serve on it: the proxy's 405 (docs/proxy.md,
-/// "Routing"). The package does not treat 405 as an error, so such a tool reports success
-/// although nothing was written; the table asserts the proxy's answer and the unchanged state.
-const WRONG_METHOD: Outcome = Refused(405, None);
+/// A known v1 path with a method v1 did not serve on it: v1's 404, as for any unknown route
+/// (docs/proxy.md, "Routing"); the package reports it as the error it is.
+const WRONG_METHOD: Outcome = Refused(404, None);
 
 /// Every case tests/clients/mcp_client.py drives, with the outcome v1 gave it.
 const EXPECTED: &[(&str, Outcome)] = &[
@@ -168,8 +167,11 @@ fn judge(tool: &str, outcome: Outcome, w: &Value) -> Option<String> {
                 Some(f) => answer["errors"][0]["field"] == f && answer["message"].is_string(),
                 None => answer["message"].is_string(),
             };
-            // The package flags 404 and 422 as errors, not 405.
-            let flagged = w["ok"] == (status == 405);
+            // The package flags v1's refusals (404, 422) as errors; a batch tool counts them
+            // among its failures.
+            let detail = w["detail"].as_str().unwrap_or_default();
+            let batch_failed = detail.contains("\"failed\": ") && !detail.contains("\"failed\": 0");
+            let flagged = w["ok"] == false || batch_failed;
             let all = statuses.iter().all(|s| *s == u64::from(status));
             (!(shaped && flagged && all))
                 .then(|| format!("{tool}: expected v1's {status} on {field:?}: {w}"))

@@ -146,7 +146,7 @@ const KINDS: [Kind; 10] = [
         method: "DELETE",
         path: "/v1/sources",
         route: "unmatched",
-        status: 405,
+        status: 404,
     },
 ];
 
