@@ -2,20 +2,17 @@
 //! same data, same load generator, in one run. Prints a Markdown table for docs/benchmarks.md.
 //!
 //! cargo bench -p harvest-proxy --bench proxy_vs_direct            (BENCH_SECONDS=5 by default)
-use std::io::Write;
+mod common;
+
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-const KEY: &str = "bench-legacy-key";
-
-type HttpClient = Client<HttpConnector, Full<Bytes>>;
+use common::{HttpClient, KEY, rss_kib};
 
 struct Stats {
     requests: usize,
@@ -116,16 +113,51 @@ fn self_cpu_ms() -> f64 {
     cpu_ms(std::process::id())
 }
 
-fn rss_kib(pid: u32) -> (u64, u64) {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        s.lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
+/// harvest-proxy as its own process (so its memory is its own), configured for the sandbox;
+/// and the same proxy with the translation memo off, to show the translation cost itself.
+fn start_proxies(
+    sb: &harvest_sandbox::Sandbox,
+    dir: &std::path::Path,
+    proxy_addr: SocketAddr,
+    nomemo_addr: SocketAddr,
+) -> (std::process::Child, std::process::Child) {
+    let limits = "max_connections = 4096\nmax_connections_per_ip = 4096";
+    let (token, base) = (sb.token_url(), sb.base_url());
+    let cfg = common::proxy_config(proxy_addr, &token, &base, "", limits);
+    let nomemo = "[cache]\ntranslated_entries = 0";
+    let cfg2 = common::proxy_config(nomemo_addr, &token, &base, nomemo, limits);
+    let child2 = common::spawn_proxy(dir, "proxy-nomemo.toml", &cfg2, "off");
+    (common::spawn_proxy(dir, "proxy.toml", &cfg, "off"), child2)
+}
+
+/// The runs, named, in the table's order.
+fn runs(s: [Stats; 7]) -> [(&'static str, &'static str, Stats); 7] {
+    let [d_users, p_users, n_users, d_cands, p_cands, d_500, p_256] = s;
+    [
+        (
+            "users, 100/page (1:1)",
+            "client → sandbox `/v3/users`",
+            d_users,
+        ),
+        ("", "client → proxy → sandbox `/v1/users`", p_users),
+        ("", "same, translation memo off", n_users),
+        (
+            "candidates, 100/page (joined)",
+            "client → sandbox `/v3/candidates`",
+            d_cands,
+        ),
+        ("", "client → proxy → sandbox `/v1/candidates`", p_cands),
+        (
+            "candidates, 500/page",
+            "client → sandbox `/v3/candidates?per_page=500`",
+            d_500,
+        ),
+        (
+            "users, 256 connections",
+            "client → proxy → sandbox `/v1/users`",
+            p_256,
+        ),
+    ]
 }
 
 fn main() {
@@ -140,44 +172,35 @@ fn main() {
     rt.block_on(async move {
         // The sandbox, in this process, default scale, no rate limit.
         let t = Instant::now();
-        let sb = harvest_sandbox::spawn(harvest_sandbox::SandboxConfig { rate_limit: None, ..Default::default() }).await.unwrap();
+        let sb = harvest_sandbox::spawn(harvest_sandbox::SandboxConfig {
+            rate_limit: None,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
         let sandbox_start = t.elapsed();
         let n_candidates = sb.records("candidates").len();
         let n_apps = sb.records("applications").len();
 
-        // harvest-proxy as its own process (so its memory is its own), configured for the sandbox.
-        let dir = std::env::temp_dir().join(format!("harvest-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let proxy_addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let cfg = format!(
-            "allow_insecure_upstream = true\nlisten = \"{proxy_addr}\"\n[limits]\nmax_connections = 4096\nmax_connections_per_ip = 4096\n[[tenants]]\nname = \"bench\"\nclient_id = \"{}\"\nclient_secret_env = \"BENCH_SECRET\"\ntoken_url = \"{}\"\nbase_url = \"{}\"\nread_as = {}\n[[keys]]\nsha256 = \"{}\"\ntenant = \"bench\"\n",
-            harvest_sandbox::DEFAULT_CLIENT_ID,
-            sb.token_url(),
-            sb.base_url(),
-            harvest_sandbox::DEFAULT_ADMIN_USER_ID,
-            harvest_proxy::auth::key_hash_hex(KEY)
-        );
-        let cfg_path = dir.join("proxy.toml");
-        std::fs::File::create(&cfg_path).unwrap().write_all(cfg.as_bytes()).unwrap();
-        // The same proxy with the translation memo off, to show the translation cost itself.
-        let port2 = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let nomemo_addr: SocketAddr = format!("127.0.0.1:{port2}").parse().unwrap();
-        let cfg2 = cfg.replace(&format!("listen = \"{proxy_addr}\"\n[limits]"), &format!("listen = \"{nomemo_addr}\"\n[cache]\ntranslated_entries = 0\n[limits]"));
-        let cfg2_path = dir.join("proxy-nomemo.toml");
-        std::fs::File::create(&cfg2_path).unwrap().write_all(cfg2.as_bytes()).unwrap();
-        let mut child2 = spawn_proxy(&cfg2_path);
-        let mut child = spawn_proxy(&cfg_path);
+        let dir = common::scratch("bench");
+        let (proxy_addr, nomemo_addr) = (common::free_addr(), common::free_addr());
+        let (mut child, mut child2) = start_proxies(&sb, &dir, proxy_addr, nomemo_addr);
         let pid = child.id();
         let pid2 = child2.id();
         let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
-        let basic = harvest_tests_basic(KEY);
-        let bearer = format!("Bearer {}", sb.issue_token(harvest_sandbox::DEFAULT_CLIENT_ID, harvest_sandbox::DEFAULT_ADMIN_USER_ID));
+        let basic = common::basic(KEY);
+        let bearer = format!(
+            "Bearer {}",
+            sb.issue_token(
+                harvest_sandbox::DEFAULT_CLIENT_ID,
+                harvest_sandbox::DEFAULT_ADMIN_USER_ID
+            )
+        );
         let proxy = |p: &str| format!("http://{proxy_addr}{p}");
         let nomemo = |p: &str| format!("http://{nomemo_addr}{p}");
         let direct = |p: &str| format!("{}{p}", sb.base_url());
-        wait_healthy(&client, &proxy("/healthz")).await;
-        wait_healthy(&client, &nomemo("/healthz")).await;
+        common::wait_healthy(&client, &proxy("/healthz")).await;
+        common::wait_healthy(&client, &nomemo("/healthz")).await;
         // Warm caches (token, reference data) on both paths.
         for p in ["/v1/users?per_page=100", "/v1/candidates?per_page=100"] {
             one(&client, &proxy(p), &basic).await;
@@ -197,15 +220,29 @@ fn main() {
         let (c3, b3) = (cpu_ms(pid), self_cpu_ms());
         let p_cands = load(&proxy("/v1/candidates?per_page=100"), &basic, conc, secs).await;
         let (c4, b4) = (cpu_ms(pid), self_cpu_ms());
-        let per = |proxy_ms: f64, bench_ms: f64, s: &Stats| (proxy_ms / s.requests.max(1) as f64, bench_ms / s.requests.max(1) as f64);
+        let per = |proxy_ms: f64, bench_ms: f64, s: &Stats| {
+            (
+                proxy_ms / s.requests.max(1) as f64,
+                bench_ms / s.requests.max(1) as f64,
+            )
+        };
         let cpu_rows = [
             ("users direct", per(c1 - c0, b1 - b0, &d_users)),
             ("users via proxy", per(c1b - c1, b1b - b1, &p_users)),
-            ("users via proxy, translation memo off", per(n1 - n0, b2 - b1b, &n_users)),
+            (
+                "users via proxy, translation memo off",
+                per(n1 - n0, b2 - b1b, &n_users),
+            ),
             ("candidates direct", per(c3 - c2, b3 - b2, &d_cands)),
             ("candidates via proxy", per(c4 - c3, b4 - b3, &p_cands)),
         ];
-        let d_500 = load(&direct("/v3/candidates?per_page=500"), &bearer, 4, secs / 2.0).await;
+        let d_500 = load(
+            &direct("/v3/candidates?per_page=500"),
+            &bearer,
+            4,
+            secs / 2.0,
+        )
+        .await;
         let before_256 = rss_kib(pid);
         let p_256 = load(&proxy("/v1/users?per_page=100"), &basic, 256, secs).await;
         let rss_256 = rss_kib(pid);
@@ -221,15 +258,7 @@ fn main() {
             n_candidates,
             n_apps,
             sandbox_start,
-            runs: [
-                ("users, 100/page (1:1)", "client → sandbox `/v3/users`", d_users),
-                ("", "client → proxy → sandbox `/v1/users`", p_users),
-                ("", "same, translation memo off", n_users),
-                ("candidates, 100/page (joined)", "client → sandbox `/v3/candidates`", d_cands),
-                ("", "client → proxy → sandbox `/v1/candidates`", p_cands),
-                ("candidates, 500/page", "client → sandbox `/v3/candidates?per_page=500`", d_500),
-                ("users, 256 connections", "client → proxy → sandbox `/v1/users`", p_256),
-            ],
+            runs: runs([d_users, p_users, n_users, d_cands, p_cands, d_500, p_256]),
             cpu_rows,
             rss: (rss_idle, before_256, rss_256),
         };
@@ -316,36 +345,4 @@ impl Report {
             self.rss.2.1 / 1024
         );
     }
-}
-
-/// harvest-proxy as its own process (so its memory is its own).
-fn spawn_proxy(config: &std::path::Path) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_harvest-proxy"))
-        .arg("--config")
-        .arg(config)
-        .env("BENCH_SECRET", harvest_sandbox::DEFAULT_CLIENT_SECRET)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-async fn wait_healthy(client: &HttpClient, url: &str) {
-    let ready = Instant::now();
-    while one(client, url, "").await.0 != 200 {
-        assert!(
-            ready.elapsed() < Duration::from_secs(20),
-            "{url}: proxy did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-fn harvest_tests_basic(key: &str) -> String {
-    use base64::Engine;
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{key}:"))
-    )
 }

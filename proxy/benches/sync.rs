@@ -11,23 +11,21 @@
 //! SYNC_SCALE=10 cargo bench -p harvest-proxy --bench sync    # 10× the data
 //! SYNC_RATE=off cargo bench -p harvest-proxy --bench sync    # no rate limit (calls only)
 //! ```
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-const KEY: &str = "bench-legacy-key";
 /// v3's largest page: the floor fetches every record once at this size.
 const FLOOR_PAGE: u64 = 500;
 
-type HttpClient = Client<HttpConnector, Full<Bytes>>;
+use common::{HttpClient, KEY, rss_kib};
 
 struct Answer {
     status: u16,
@@ -133,18 +131,6 @@ fn list_endpoints() -> Vec<(String, bool)> {
     out
 }
 
-fn rss_kib(pid: u32) -> (u64, u64) {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        s.lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
 fn parse_rate(s: &str) -> Option<(u32, Duration)> {
     let (n, secs) = s.split_once('/')?;
     Some((n.parse().ok()?, Duration::from_secs(secs.parse().ok()?)))
@@ -173,14 +159,8 @@ async fn run(scale: f64, rate: Option<(u32, Duration)>, rate_text: String, extra
     })
     .await
     .unwrap();
-    let dir = std::env::temp_dir().join(format!("harvest-sync-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let dir = common::scratch("sync");
+    let addr: SocketAddr = common::free_addr();
     let mut child = spawn_proxy(&sb, addr, &extra, &dir);
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
     let base = format!("http://{addr}");
@@ -193,13 +173,7 @@ async fn run(scale: f64, rate: Option<(u32, Duration)>, rate_text: String, extra
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     sb.reset_stats();
-    let auth = {
-        use base64::Engine;
-        format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:"))
-        )
-    };
+    let auth = common::basic(KEY);
     let endpoints = list_endpoints();
     let started = Instant::now();
     let (full, resync, full_secs, full_stats, peak) =
@@ -274,28 +248,9 @@ fn spawn_proxy(
     extra: &str,
     dir: &std::path::Path,
 ) -> std::process::Child {
-    let cfg = format!(
-        "allow_insecure_upstream = true\nlisten = \"{addr}\"\n{extra}\n[limits]\nrequest_timeout_ms = 600000\nretry_budget_ms = 600000\n[[tenants]]\nname = \"bench\"\nclient_id = \"{}\"\nclient_secret_env = \"BENCH_SECRET\"\ntoken_url = \"{}\"\nbase_url = \"{}\"\nread_as = {}\n[[keys]]\nsha256 = \"{}\"\ntenant = \"bench\"\n",
-        harvest_sandbox::DEFAULT_CLIENT_ID,
-        sb.token_url(),
-        sb.base_url(),
-        harvest_sandbox::DEFAULT_ADMIN_USER_ID,
-        harvest_proxy::auth::key_hash_hex(KEY)
-    );
-    let cfg_path = dir.join("proxy.toml");
-    std::fs::File::create(&cfg_path)
-        .unwrap()
-        .write_all(cfg.as_bytes())
-        .unwrap();
-    Command::new(env!("CARGO_BIN_EXE_harvest-proxy"))
-        .arg("--config")
-        .arg(&cfg_path)
-        .env("BENCH_SECRET", harvest_sandbox::DEFAULT_CLIENT_SECRET)
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap()
+    let limits = "request_timeout_ms = 600000\nretry_budget_ms = 600000";
+    let cfg = common::proxy_config(addr, &sb.token_url(), &sb.base_url(), extra, limits);
+    common::spawn_proxy(dir, "proxy.toml", &cfg, "error")
 }
 
 /// Per v3 collection read: calls, floor (its records at 500 a call) and records.

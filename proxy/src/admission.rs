@@ -26,10 +26,13 @@ pub struct AdmissionLimits {
 
 impl Default for AdmissionLimits {
     fn default() -> Self {
+        // From the soak (docs/benchmarks.md §5): a joined page holds ~10 MB while in flight
+        // and is CPU-bound, so more slots only add memory and latency: at 64 clients on
+        // candidates, 12 per tenant served 28 pages/s at 310 MiB peak, 48 served 17/s at 563.
         AdmissionLimits {
-            in_flight: 64,
-            in_flight_per_tenant: 48,
-            queue: 512,
+            in_flight: 16,
+            in_flight_per_tenant: 12,
+            queue: 256,
             queue_wait: Duration::from_secs(2),
         }
     }

@@ -36,8 +36,8 @@ use crate::handler::{self, Answer, LegacyRequest};
 use crate::state::State;
 use crate::wire::V1Wire;
 
-/// Connections at most waiting for a slot (or being answered 503) at once; beyond, a new
-/// connection is closed unanswered.
+/// Connections at most waiting for a slot (or being answered 503) at once; beyond, the
+/// proxy stops accepting until one is settled (the system's backlog holds the rest).
 pub(crate) const MAX_WAITING: usize = 256;
 
 /// A running proxy listener.
@@ -106,6 +106,8 @@ struct Ctx {
     epoch: Instant,
     refused: Throttle,
     dropped: Throttle,
+    /// Set when the proxy stops accepting: open connections then close gracefully.
+    stopped: watch::Receiver<bool>,
 }
 
 /// The side of a connection a request needs.
@@ -156,6 +158,7 @@ pub async fn start(state: Arc<State>) -> Result<Running, String> {
         epoch: Instant::now(),
         refused: Throttle::default(),
         dropped: Throttle::default(),
+        stopped: stopped.clone(),
         state: state.clone(),
     });
     state.ready.store(true, Ordering::Relaxed);
@@ -188,11 +191,24 @@ async fn accept_loop(listener: TcpListener, ctx: Arc<Ctx>, mut stopped: watch::R
             },
             _ = stopped.changed() => break,
         };
-        let Ok(permit) = ctx.waiting.clone().try_acquire_owned() else {
-            if let Some(quiet) = ctx.dropped.tick(ctx.epoch) {
-                tracing::warn!(%peer, quiet, "too many connections waiting for a slot; closing unanswered");
+        // Back-pressure: with MAX_WAITING connections already waiting for a slot, stop
+        // accepting until one is settled (each waits at most `connection_wait`, then is
+        // answered 503) and let the system's backlog hold the rest. Closing an accepted
+        // connection unanswered would cut off a client that has already written its request.
+        let permit = match ctx.waiting.clone().try_acquire_owned() {
+            Ok(p) => p,
+            Err(_) => {
+                if let Some(quiet) = ctx.dropped.tick(ctx.epoch) {
+                    tracing::warn!(%peer, quiet, "too many connections waiting for a slot; accepting paused");
+                }
+                tokio::select! {
+                    p = ctx.waiting.clone().acquire_owned() => match p {
+                        Ok(p) => p,
+                        Err(_) => break,
+                    },
+                    _ = stopped.changed() => break,
+                }
             }
-            continue;
         };
         let _ = stream.set_nodelay(true);
         tokio::spawn(connection(
@@ -284,7 +300,10 @@ where
         .builder
         .serve_connection(TokioIo::new(V1Wire::new(io)), svc)
         .into_owned();
-    let conn = watcher.watch(conn);
+    // Held (not `watch`ed) until the connection is done, so the drain waits for it; the stop
+    // signal is handled below like an eviction, with a graceful close.
+    let _watcher = watcher;
+    let mut stopped = ctx.stopped.clone();
     tokio::pin!(conn);
     let limits = &ctx.state.config.limits;
     let (header, idle) = (limits.header_read_timeout, limits.idle_timeout);
@@ -294,15 +313,22 @@ where
             _ = &mut conn => return,
             _ = ticket.evicted() => {
                 tracing::debug!("closing an idle connection to make room for a new one");
-                return;
+                break;
             }
+            _ = stopped.wait_for(|s| *s) => break,
             _ = tokio::time::sleep_until(deadline) => {
                 if ticket.activity.expired(header, idle) {
-                    return;
+                    break;
                 }
             }
         }
     }
+    // Closed gracefully, never by dropping the connection: an answer still being flushed is
+    // written out, and a request hyper has begun reading is answered (with
+    // `Connection: close`) before the socket is closed. Bounded by the request timeout (and,
+    // when draining, by the drain timeout of the accept loop).
+    conn.as_mut().graceful_shutdown();
+    let _ = tokio::time::timeout(limits.request_timeout.max(header), conn).await;
 }
 
 /// Answers every request of a connection over the limit with v1's 503, then closes it.

@@ -485,3 +485,41 @@ async fn identical_concurrent_reads_are_coalesced_into_one_v3_call() {
     s.sandbox.faults().clear();
     Arc::try_unwrap(s).ok().expect("one owner").stop().await;
 }
+
+/// A burst of new connections, each writing its request at once, larger than the number of
+/// connections allowed to wait for a slot (256): every one gets an answer (200, or 503/429
+/// with `Retry-After`), none is closed after sending its request (it used to be, unanswered).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_connections_is_answered_never_cut_off() {
+    let s = Stack::start(small()).await;
+    let addr = s.proxy.addr;
+    let req = format!(
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nConnection: close\r\n\r\n",
+        basic(KEY)
+    );
+    let tasks: Vec<_> = (0..700)
+        .map(|_| {
+            let req = req.clone();
+            tokio::spawn(async move {
+                let mut tcp = TcpStream::connect(addr).await.ok()?;
+                tcp.write_all(req.as_bytes()).await.ok()?;
+                let mut out = Vec::new();
+                let _ =
+                    tokio::time::timeout(Duration::from_secs(30), tcp.read_to_end(&mut out)).await;
+                Some(String::from_utf8_lossy(&out).to_string())
+            })
+        })
+        .collect();
+    let mut unanswered = 0;
+    for t in tasks {
+        let answer = t.await.unwrap().unwrap_or_default();
+        let ok = answer.starts_with("HTTP/1.1 200")
+            || ((answer.starts_with("HTTP/1.1 503") || answer.starts_with("HTTP/1.1 429"))
+                && answer.to_ascii_lowercase().contains("\r\nretry-after:"));
+        if !ok {
+            unanswered += 1;
+        }
+    }
+    assert_eq!(unanswered, 0, "connections cut off or badly answered");
+    s.stop().await;
+}

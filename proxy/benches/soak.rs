@@ -1,0 +1,343 @@
+//! Benchmark (not a test): the soak and the 429 storm of issue 9, against a separate sandbox
+//! process and harvest-proxy as its own process. Prints Markdown for docs/benchmarks.md.
+//!
+//! Soak: N concurrent clients, each on one keep-alive connection, loop GETs of a 1:1 page
+//! (`/v1/users?per_page=100`) or a joined page (`/v1/candidates?per_page=100`, pages rotated
+//! over the clients) for SOAK_SECS each; a fresh proxy per run, so VmHWM is the run's peak.
+//! Answers are counted by status: 200, or 503/429 with `Retry-After` and a v1 body (the
+//! client then waits `Retry-After`, as a connector does); anything else, or a connection
+//! error, is an error, counted by kind.
+//!
+//! Storm: the sandbox's v3 rate limit low (STORM_RATE), STORM_CLIENTS clients hammering (no
+//! waiting on 429) for SOAK_SECS; v3 calls answered 429 against legacy requests answered 429.
+//!
+//! ```text
+//! cargo bench -p harvest-proxy --bench soak                                 # 64,256,1000 × 60 s
+//! SOAK_SECS=5 SOAK_LEVELS=64,1000 cargo bench -p harvest-proxy --bench soak # a quick check
+//! SOAK_MODE=storm cargo bench -p harvest-proxy --bench soak                 # the 429 storm only
+//! SOAK_LIMITS='max_in_flight = 32;max_queued = 256' SOAK_PAGES=candidates cargo bench ...
+//! ```
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use common::{HttpClient, SandboxProcess};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// What one client saw.
+#[derive(Default)]
+struct Tally {
+    latencies_ms: Vec<f64>,
+    ok: u64,
+    refused: BTreeMap<u16, u64>,
+    errors: BTreeMap<String, u64>,
+}
+
+impl Tally {
+    fn merge(&mut self, o: Tally) {
+        self.latencies_ms.extend(o.latencies_ms);
+        self.ok += o.ok;
+        for (k, v) in o.refused {
+            *self.refused.entry(k).or_default() += v;
+        }
+        for (k, v) in o.errors {
+            *self.errors.entry(k).or_default() += v;
+        }
+    }
+}
+
+enum Outcome {
+    Ok,
+    Refused(u16, u64),
+    Error(String),
+}
+
+/// The kind of a client error, from hyper's error in the chain.
+fn error_kind(e: &hyper_util::client::legacy::Error) -> String {
+    if e.is_connect() {
+        return "connect".into();
+    }
+    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = src {
+        if let Some(h) = s.downcast_ref::<hyper::Error>() {
+            return if h.is_incomplete_message() {
+                "IncompleteMessage".into()
+            } else if h.is_closed() || h.is_canceled() {
+                "closed".into()
+            } else {
+                format!("hyper: {h}")
+            };
+        }
+        src = s.source();
+    }
+    format!("client: {e}")
+}
+
+async fn one(client: &HttpClient, url: &str, auth: &str) -> Outcome {
+    let req = hyper::Request::get(url)
+        .header("Authorization", auth)
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let r = match client.request(req).await {
+        Ok(r) => r,
+        Err(e) => return Outcome::Error(error_kind(&e)),
+    };
+    let status = r.status().as_u16();
+    let retry_after = r
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let body = match r.into_body().collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) => return Outcome::Error(format!("body: {e}")),
+    };
+    match (status, retry_after) {
+        (200, _) => Outcome::Ok,
+        (429 | 503, Some(secs)) if v1_message(&body) => Outcome::Refused(status, secs),
+        (429 | 503, None) => Outcome::Error(format!("{status} without Retry-After")),
+        _ => Outcome::Error(format!("status {status}")),
+    }
+}
+
+/// v1's error shape: a JSON object with a `message`.
+fn v1_message(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .is_some_and(|v| v.get("message").is_some_and(|m| m.is_string()))
+}
+
+/// `clients` clients, one keep-alive connection each, for `secs`; `url(i)` is client i's URL.
+/// `patient`: a refused client waits `Retry-After` before its next request.
+async fn load(
+    url: impl Fn(usize) -> String,
+    auth: &str,
+    clients: usize,
+    secs: f64,
+    patient: bool,
+) -> (Tally, f64) {
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs_f64(secs);
+    let mut tasks = Vec::new();
+    for i in 0..clients {
+        let (url, auth) = (url(i), auth.to_string());
+        tasks.push(tokio::spawn(async move {
+            let client: HttpClient = Client::builder(TokioExecutor::new())
+                .pool_max_idle_per_host(1)
+                .build_http();
+            let mut t = Tally::default();
+            while Instant::now() < deadline {
+                let sent = Instant::now();
+                match one(&client, &url, &auth).await {
+                    Outcome::Ok => {
+                        t.ok += 1;
+                        t.latencies_ms.push(sent.elapsed().as_secs_f64() * 1000.0);
+                    }
+                    Outcome::Refused(status, wait) => {
+                        *t.refused.entry(status).or_default() += 1;
+                        if patient {
+                            let left = deadline.saturating_duration_since(Instant::now());
+                            tokio::time::sleep(Duration::from_secs(wait).min(left)).await;
+                        }
+                    }
+                    Outcome::Error(kind) => *t.errors.entry(kind).or_default() += 1,
+                }
+            }
+            t
+        }));
+    }
+    let mut all = Tally::default();
+    for t in tasks {
+        all.merge(t.await.unwrap());
+    }
+    (all, started.elapsed().as_secs_f64())
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p) as usize]
+}
+
+fn fmt_map<K: std::fmt::Display>(m: &BTreeMap<K, u64>) -> String {
+    if m.is_empty() {
+        return "0".into();
+    }
+    m.iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn uptime() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The proxy's `[limits]` for a run: loopback clients all share 127.0.0.1, so the per-IP
+/// limit is raised to the global one (docs/proxy.md); SOAK_LIMITS adds or overrides lines.
+fn limits() -> String {
+    let extra = std::env::var("SOAK_LIMITS").unwrap_or_default();
+    let mut l = String::new();
+    if !extra.contains("max_connections_per_ip") {
+        l.push_str("max_connections_per_ip = 1024\n");
+    }
+    l.push_str(&extra.replace(';', "\n"));
+    l
+}
+
+/// One soak run on a fresh proxy: the row of the table.
+async fn soak_run(sb: &SandboxProcess, page: &str, clients: usize, secs: f64) -> String {
+    let dir = common::scratch("soak");
+    let addr = common::free_addr();
+    let cfg = common::proxy_config(addr, &sb.token_url, &sb.base_url, "", &limits());
+    let log = std::env::var("SOAK_LOG").unwrap_or_else(|_| "off".into());
+    let mut proxy = common::spawn_proxy(&dir, "proxy.toml", &cfg, &log);
+    let pid = proxy.id();
+    let auth = common::basic(common::KEY);
+    let warm: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+    common::wait_healthy(&warm, &format!("http://{addr}/healthz")).await;
+    // Token and reference data cached, as in steady state.
+    let _ = one(&warm, &format!("http://{addr}{page}&page=1"), &auth).await;
+    drop(warm);
+    let pages = if page.contains("candidates") { 10 } else { 3 };
+    let base = format!("http://{addr}{page}");
+    let load_before = uptime();
+    let (mut t, elapsed) = load(
+        |i| format!("{base}&page={}", i % pages + 1),
+        &auth,
+        clients,
+        secs,
+        true,
+    )
+    .await;
+    let peak = common::rss_kib(pid).1;
+    tokio::time::sleep(Duration::from_secs(env_or("SOAK_SETTLE", 5))).await;
+    let settled = common::rss_kib(pid).0;
+    let _ = proxy.kill();
+    let _ = proxy.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    t.latencies_ms.sort_by(|a, b| a.total_cmp(b));
+    format!(
+        "| `{page}` | {clients} | {:.0} | {:.1} | {:.1} | {} | {} | {} | {} | {load_before} → {} |",
+        t.ok as f64 / elapsed,
+        pct(&t.latencies_ms, 0.5),
+        pct(&t.latencies_ms, 0.99),
+        fmt_map(&t.refused),
+        fmt_map(&t.errors),
+        peak / 1024,
+        settled / 1024,
+        uptime()
+    )
+}
+
+async fn soak(secs: f64) {
+    let levels: Vec<usize> = std::env::var("SOAK_LEVELS")
+        .unwrap_or_else(|_| "64,256,1000".into())
+        .split(',')
+        .filter_map(|v| v.trim().parse().ok())
+        .collect();
+    let sb = SandboxProcess::start("off", env_or("SOAK_SCALE", 1.0));
+    println!(
+        "## Soak ({secs} s per run, limits: {})\n",
+        limits().trim().replace('\n', "; ")
+    );
+    println!(
+        "| page | clients | 200/s | p50 ms | p99 ms | refused (Retry-After) | errors | peak RSS MiB | settled RSS MiB | load avg before → after |"
+    );
+    println!("|---|---:|---:|---:|---:|---|---|---:|---:|---|");
+    let which = std::env::var("SOAK_PAGES").unwrap_or_else(|_| "users,candidates".into());
+    for page in ["/v1/users?per_page=100", "/v1/candidates?per_page=100"] {
+        if !which.split(',').any(|w| page.contains(w.trim())) {
+            continue;
+        }
+        for &n in &levels {
+            println!("{}", soak_run(&sb, page, n, secs).await);
+        }
+    }
+    println!();
+}
+
+async fn storm(secs: f64) {
+    let rate = std::env::var("STORM_RATE").unwrap_or_else(|_| "100/10".into());
+    let clients = env_or("STORM_CLIENTS", 256usize);
+    let mut sb = SandboxProcess::start(&rate, 1.0);
+    let dir = common::scratch("storm");
+    let addr = common::free_addr();
+    let cfg = common::proxy_config(addr, &sb.token_url, &sb.base_url, "", &limits());
+    let mut proxy = common::spawn_proxy(&dir, "proxy.toml", &cfg, "off");
+    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+    common::wait_healthy(&client, &format!("http://{addr}/healthz")).await;
+    sb.reset();
+    let base = format!("http://{addr}/v1/users?per_page=100");
+    let auth = common::basic(common::KEY);
+    let load_before = uptime();
+    let (t, elapsed) = load(
+        |i| format!("{base}&page={}", i % 3 + 1),
+        &auth,
+        clients,
+        secs,
+        false,
+    )
+    .await;
+    let (v3_calls, v3_429, tokens) = sb.counts();
+    let _ = proxy.kill();
+    let _ = proxy.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    let legacy_429 = t.refused.get(&429).copied().unwrap_or(0);
+    println!(
+        "## 429 storm (v3 rate limit {rate}, {clients} clients not waiting, {elapsed:.0} s)\n"
+    );
+    println!("| | count |\n|---|---:|");
+    println!("| legacy requests answered 200 | {} |", t.ok);
+    println!("| legacy requests answered 429 (Retry-After) | {legacy_429} |");
+    println!(
+        "| legacy requests answered 503 (Retry-After) | {} |",
+        t.refused.get(&503).copied().unwrap_or(0)
+    );
+    println!("| legacy errors | {} |", fmt_map(&t.errors));
+    println!("| v3 calls | {v3_calls} |");
+    println!("| v3 calls answered 429 | {v3_429} |");
+    println!("| token requests | {tokens} |");
+    println!(
+        "\nv3 429s ≤ legacy 429s: {} ({v3_429} ≤ {legacy_429}). Load average {load_before} → {}.\n",
+        v3_429 <= legacy_429,
+        uptime()
+    );
+}
+
+fn main() {
+    if common::sandbox_role() {
+        return;
+    }
+    let secs: f64 = env_or("SOAK_SECS", 60.0);
+    let mode = std::env::var("SOAK_MODE").unwrap_or_else(|_| "both".into());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        if mode != "storm" {
+            soak(secs).await;
+        }
+        if mode != "soak" {
+            storm(secs.min(30.0)).await;
+        }
+    });
+}
