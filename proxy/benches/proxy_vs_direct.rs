@@ -7,8 +7,6 @@ mod common;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
@@ -24,22 +22,9 @@ struct Stats {
 }
 
 async fn one(client: &HttpClient, url: &str, auth: &str) -> (u16, Option<String>) {
-    let req = hyper::Request::get(url)
-        .header("Authorization", auth)
-        .body(Full::new(Bytes::new()))
-        .unwrap();
-    match client.request(req).await {
-        Ok(r) => {
-            let status = r.status().as_u16();
-            let calls = r
-                .headers()
-                .get("x-harvest-proxy-v3-calls")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
-            let _ = r.into_body().collect().await;
-            (status, calls)
-        }
-        Err(_) => (0, None),
+    match common::get_answer(client, url, auth).await {
+        Some((status, h)) => (status, common::header(&h, "x-harvest-proxy-v3-calls")),
+        None => (0, None),
     }
 }
 

@@ -17,8 +17,6 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
@@ -34,29 +32,13 @@ struct Answer {
 }
 
 async fn get(client: &HttpClient, url: &str, auth: &str) -> Answer {
-    let req = hyper::Request::get(url)
-        .header("Authorization", auth)
-        .body(Full::new(Bytes::new()))
-        .unwrap();
-    match client.request(req).await {
-        Ok(r) => {
-            let status = r.status().as_u16();
-            let header = |n: &str| {
-                r.headers()
-                    .get(n)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string)
-            };
-            let next = header("link").and_then(|l| next_link(&l));
-            let retry_after = header("retry-after").and_then(|v| v.parse().ok());
-            let _ = r.into_body().collect().await;
-            Answer {
-                status,
-                next,
-                retry_after,
-            }
-        }
-        Err(_) => Answer {
+    match common::get_answer(client, url, auth).await {
+        Some((status, h)) => Answer {
+            status,
+            next: common::header(&h, "link").and_then(|l| next_link(&l)),
+            retry_after: common::header(&h, "retry-after").and_then(|v| v.parse().ok()),
+        },
+        None => Answer {
             status: 0,
             next: None,
             retry_after: Some(1),

@@ -97,20 +97,33 @@ pub fn spawn_proxy(dir: &Path, name: &str, config: &str, log: &str) -> Child {
         .unwrap()
 }
 
-/// One GET: status and the headers asked for (connection errors: status 0).
-pub async fn get(client: &HttpClient, url: &str, auth: &str) -> u16 {
+/// One GET, its body read to the end: status and headers (None: a connection error).
+pub async fn get_answer(
+    client: &HttpClient,
+    url: &str,
+    auth: &str,
+) -> Option<(u16, hyper::HeaderMap)> {
     let req = hyper::Request::get(url)
         .header("Authorization", auth)
         .body(Full::new(Bytes::new()))
         .unwrap();
-    match client.request(req).await {
-        Ok(r) => {
-            let status = r.status().as_u16();
-            let _ = r.into_body().collect().await;
-            status
-        }
-        Err(_) => 0,
-    }
+    let r = client.request(req).await.ok()?;
+    let (parts, body) = r.into_parts();
+    let _ = body.collect().await;
+    Some((parts.status.as_u16(), parts.headers))
+}
+
+/// A header's value as text.
+pub fn header(headers: &hyper::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// One GET's status (connection errors: 0).
+pub async fn get(client: &HttpClient, url: &str, auth: &str) -> u16 {
+    get_answer(client, url, auth).await.map_or(0, |(s, _)| s)
 }
 
 /// Waits for `url` (a `/healthz`) to answer 200.
