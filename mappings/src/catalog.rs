@@ -138,10 +138,15 @@ impl Endpoint {
 
     /// A list v1 answered page by page (`page`/`per_page`, or `per_page` alone).
     pub fn is_paginated(&self) -> bool {
-        self.params
-            .iter()
-            .any(|p| matches!(p.rule, ParamRule::Page | ParamRule::PerPage { .. }))
+        is_paged(&self.params)
     }
+}
+
+/// Parameters that page a list (`page`, `per_page`).
+pub(crate) fn is_paged(params: &[Param]) -> bool {
+    params
+        .iter()
+        .any(|p| matches!(p.rule, ParamRule::Page | ParamRule::PerPage { .. }))
 }
 
 /// A compiled join.

@@ -151,10 +151,7 @@ impl<'c> Translator<'c> {
             None => records,
         };
         if let Some(o) = &resp.order_by {
-            records.sort_by(|x, y| {
-                let c = compare(&o.get_or_null(x), &o.get_or_null(y));
-                if resp.desc { c.reverse() } else { c }
-            });
+            records.sort_by(|x, y| by_field(o, resp.desc, x, y));
         }
         let mut out = self.shaped(resp.shape, &resp.view, records, fetch).await?;
         null_references(&mut out);
@@ -591,6 +588,12 @@ fn record_id(rec: &Value) -> String {
     rec.get("id")
         .map(|v| v.to_string())
         .unwrap_or_else(|| "(no id)".into())
+}
+
+/// The order of two rows by the field `o` selects (`desc`: descending).
+fn by_field(o: &Selector, desc: bool, x: &Value, y: &Value) -> std::cmp::Ordering {
+    let c = compare(&o.get_or_null(x), &o.get_or_null(y));
+    if desc { c.reverse() } else { c }
 }
 
 fn matches(filter: &Selector, row: &Value) -> bool {
@@ -1041,10 +1044,7 @@ fn attach(a: &Attach, rec: &mut Value, i: usize, joins: &mut [JoinResult]) -> Re
         idx.retain(|&k| matches(f, &j.raw[k]));
     }
     if let Some(o) = &a.order_by {
-        idx.sort_by(|&x, &y| {
-            let c = compare(&o.get_or_null(&j.raw[x]), &o.get_or_null(&j.raw[y]));
-            if a.desc { c.reverse() } else { c }
-        });
+        idx.sort_by(|&x, &y| by_field(o, a.desc, &j.raw[x], &j.raw[y]));
     }
     if let Some(p) = &a.prefer {
         // Stable: preferred rows first, order otherwise kept.

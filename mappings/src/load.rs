@@ -1619,10 +1619,7 @@ fn order_needs_whole_list(sink: &mut Sink<'_>, d: &EndpointDef, params: &[Param]
     else {
         return;
     };
-    let paged = params
-        .iter()
-        .any(|p| matches!(p.rule, ParamRule::Page | ParamRule::PerPage { .. }));
-    if paged {
+    if crate::catalog::is_paged(params) {
         sink.error(
             &o.span(),
             "`order_by` on a paged list would sort each page on its own",
