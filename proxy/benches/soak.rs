@@ -208,7 +208,7 @@ async fn soak_run(sb: &SandboxProcess, page: &str, clients: usize, secs: f64) ->
     let addr = common::free_addr();
     let cfg = common::proxy_config(addr, &sb.token_url, &sb.base_url, "", &limits());
     let log = std::env::var("SOAK_LOG").unwrap_or_else(|_| "off".into());
-    let mut proxy = common::spawn_proxy(&dir, "proxy.toml", &cfg, &log);
+    let proxy = common::spawn_proxy(&dir, "proxy.toml", &cfg, &log);
     let pid = proxy.id();
     let auth = common::basic(common::KEY);
     let warm: HttpClient = Client::builder(TokioExecutor::new()).build_http();
@@ -230,8 +230,7 @@ async fn soak_run(sb: &SandboxProcess, page: &str, clients: usize, secs: f64) ->
     let peak = common::rss_kib(pid).1;
     tokio::time::sleep(Duration::from_secs(env_or("SOAK_SETTLE", 5))).await;
     let settled = common::rss_kib(pid).0;
-    let _ = proxy.kill();
-    let _ = proxy.wait();
+    common::stop_proxy(proxy);
     let _ = std::fs::remove_dir_all(&dir);
     t.latencies_ms.sort_by(|a, b| a.total_cmp(b));
     format!(
@@ -281,7 +280,7 @@ async fn storm(secs: f64) {
     let dir = common::scratch("storm");
     let addr = common::free_addr();
     let cfg = common::proxy_config(addr, &sb.token_url, &sb.base_url, "", &limits());
-    let mut proxy = common::spawn_proxy(&dir, "proxy.toml", &cfg, "off");
+    let proxy = common::spawn_proxy(&dir, "proxy.toml", &cfg, "off");
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
     common::wait_healthy(&client, &format!("http://{addr}/healthz")).await;
     sb.reset();
@@ -297,8 +296,7 @@ async fn storm(secs: f64) {
     )
     .await;
     let (v3_calls, v3_429, tokens) = sb.counts();
-    let _ = proxy.kill();
-    let _ = proxy.wait();
+    common::stop_proxy(proxy);
     let _ = std::fs::remove_dir_all(&dir);
     let legacy_429 = t.refused.get(&429).copied().unwrap_or(0);
     println!(

@@ -2,6 +2,7 @@
 
 /// The proxy allocates many short-lived JSON values per request; mimalloc serves that pattern
 /// much faster than the system allocator and keeps memory flatter (docs/benchmarks.md).
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

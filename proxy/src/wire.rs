@@ -121,9 +121,32 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for V1Wire<T> {
         Pin::new(&mut me.inner).poll_shutdown(cx)
     }
 
-    // Not vectored: hyper then writes each head in one buffer, which `rewrite` can see whole.
+    /// hyper queues a response's head and its body's chunks and writes them in one call, so a
+    /// body is never copied into hyper's buffer. The head comes first and whole (hyper builds it
+    /// in one buffer), so an automatic answer is seen by `rewrite` as before; the proxy's own
+    /// answers pass through as they are.
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let me = self.get_mut();
+        ready!(me.poll_drain(cx))?;
+        let Some(first) = bufs.iter().find(|b| !b.is_empty()) else {
+            return Poll::Ready(Ok(0));
+        };
+        if let Some(answer) = rewrite(first) {
+            me.pending = answer;
+            if let Poll::Ready(Err(e)) = me.poll_drain(cx) {
+                return Poll::Ready(Err(e));
+            }
+            return Poll::Ready(Ok(first.len()));
+        }
+        Pin::new(&mut me.inner).poll_write_vectored(cx, bufs)
+    }
+
     fn is_write_vectored(&self) -> bool {
-        false
+        self.inner.is_write_vectored()
     }
 }
 

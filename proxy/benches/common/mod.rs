@@ -82,8 +82,19 @@ pub fn spawn_proxy(dir: &Path, name: &str, config: &str, log: &str) -> Child {
         .unwrap()
         .write_all(config.as_bytes())
         .unwrap();
-    Command::new(env!("CARGO_BIN_EXE_harvest-proxy"))
-        .arg("--config")
+    // PROXY_WRAP runs the proxy under a tool, e.g. `heaptrack -o /tmp/proxy` (its RSS figures
+    // are then the tool's).
+    let wrap = std::env::var("PROXY_WRAP").unwrap_or_default();
+    let mut words = wrap.split_whitespace();
+    let mut cmd = match words.next() {
+        Some(tool) => {
+            let mut c = Command::new(tool);
+            c.args(words).arg(env!("CARGO_BIN_EXE_harvest-proxy"));
+            c
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_harvest-proxy")),
+    };
+    cmd.arg("--config")
         .arg(&path)
         .env("BENCH_SECRET", harvest_sandbox::DEFAULT_CLIENT_SECRET)
         .env("RUST_LOG", log)
@@ -95,6 +106,19 @@ pub fn spawn_proxy(dir: &Path, name: &str, config: &str, log: &str) -> Child {
         })
         .spawn()
         .unwrap()
+}
+
+/// Stops a proxy from [`spawn_proxy`]: killed, or under `PROXY_WRAP` sent SIGTERM (the
+/// proxy drains and exits, and the tool writes its report).
+pub fn stop_proxy(mut proxy: Child) {
+    if std::env::var("PROXY_WRAP").is_ok_and(|w| !w.trim().is_empty()) {
+        let _ = Command::new("pkill")
+            .args(["-TERM", "-P", &proxy.id().to_string()])
+            .status();
+    } else {
+        let _ = proxy.kill();
+    }
+    let _ = proxy.wait();
 }
 
 /// One GET, its body read to the end: status and headers (None: a connection error).
