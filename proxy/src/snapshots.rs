@@ -54,7 +54,11 @@ pub enum Size {
 }
 
 pub struct Snapshots {
-    db: Arc<Mutex<Connection>>,
+    /// The one connection, owned by its own thread, which runs the jobs sent here one after
+    /// another (a bounded queue). A burst of lookups neither starts a blocking thread per
+    /// lookup, each waiting on one lock with a heap of its own, nor leaves the file idle
+    /// between jobs while the next waiter is scheduled.
+    db: tokio::sync::mpsc::Sender<Job>,
     /// The file, deleted when the proxy stops (None: in memory, for tests).
     _file: Option<tempfile::TempPath>,
     index: Mutex<HashMap<String, Snap>>,
@@ -126,7 +130,7 @@ impl Snapshots {
     ) -> Result<Snapshots, SnapshotError> {
         conn.execute_batch(SCHEMA)?;
         Ok(Snapshots {
-            db: Arc::new(Mutex::new(conn)),
+            db: spawn_db(conn)?,
             _file: file,
             index: Mutex::new(HashMap::new()),
             fields: Mutex::new(Default::default()),
@@ -368,14 +372,38 @@ impl Snapshots {
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, SnapshotError> + Send + 'static,
     ) -> Result<T, SnapshotError> {
-        let db = self.db.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = db.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| SnapshotError(e.to_string()))?
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |db| {
+            let _ = tx.send(f(db));
+        });
+        let stopped = || SnapshotError("the snapshot store has stopped".into());
+        self.db.send(job).await.map_err(|_| stopped())?;
+        rx.await.map_err(|_| stopped())?
     }
+}
+
+/// A job for the snapshot thread.
+type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// Jobs waiting for the snapshot thread (senders wait beyond).
+const QUEUE: usize = 256;
+
+/// Starts the thread that owns `conn`; it ends when the last sender is dropped. A job that
+/// panics is dropped (its caller gets an error) and the thread goes on.
+fn spawn_db(mut conn: Connection) -> Result<tokio::sync::mpsc::Sender<Job>, SnapshotError> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Job>(QUEUE);
+    std::thread::Builder::new()
+        .name("snapshots".into())
+        .spawn(move || {
+            while let Some(job) = rx.blocking_recv() {
+                let run = std::panic::AssertUnwindSafe(|| job(&mut conn));
+                if std::panic::catch_unwind(run).is_err() {
+                    tracing::error!("a snapshot job panicked");
+                }
+            }
+        })
+        .map_err(|e| SnapshotError(format!("starting the snapshot thread: {e}")))?;
+    Ok(tx)
 }
 
 /// The join keys of a row: its `on` value(s), each once.
