@@ -85,15 +85,42 @@ struct Registry {
     per_ip: HashMap<IpAddr, usize>,
 }
 
+/// A connection that has served a request is not closed to make room until it has been idle
+/// this long: its client may be sending the next request at this very moment, and closing the
+/// socket then cuts that request off unanswered (the keep-alive race; a client waiting out a
+/// `Retry-After` of a few seconds is the longest idle and the likeliest to be sending). A new
+/// connection then waits for a slot and is answered 503 with `Retry-After`, as overload is.
+pub const KEEP_AFTER_REQUEST: Duration = Duration::from_secs(5);
+
 impl Registry {
-    /// The connection idle the longest, among those `of` selects.
-    fn oldest_idle(&self, of: impl Fn(&Entry) -> bool) -> Option<u64> {
+    /// The connection to close to make room, among those `of` selects: the longest idle of
+    /// those that never sent a request (or are stalled in their first), else the longest idle
+    /// of those idle for [`KEEP_AFTER_REQUEST`] or more.
+    fn oldest_idle(&self, of: impl Fn(u64, &Entry) -> bool) -> Option<u64> {
+        let now = Instant::now();
         self.conns
             .iter()
-            .filter(|(_, e)| of(e))
-            .filter_map(|(id, e)| e.activity.idle_since().map(|t| (t, *id)))
+            .filter(|(id, e)| of(**id, e))
+            .filter_map(|(id, e)| {
+                let since = e.activity.idle_since()?;
+                let served = e.activity.served.load(Ordering::Relaxed);
+                (!served || now.saturating_duration_since(since) >= KEEP_AFTER_REQUEST)
+                    .then_some((served, since, *id))
+            })
             .min()
-            .map(|(_, id)| id)
+            .map(|(_, _, id)| id)
+    }
+
+    /// When the next connection `of` selects that is kept for now (it served a request less
+    /// than [`KEEP_AFTER_REQUEST`] ago) may be closed to make room.
+    fn next_closable(&self, of: impl Fn(u64, &Entry) -> bool) -> Option<Instant> {
+        self.conns
+            .iter()
+            .filter(|(id, e)| of(**id, e) && e.activity.served.load(Ordering::Relaxed))
+            .map(|(_, e)| e)
+            .filter_map(|e| e.activity.idle_since())
+            .min()
+            .map(|since| since + KEEP_AFTER_REQUEST)
     }
 
     fn remove(&mut self, id: u64) -> Option<Entry> {
@@ -176,25 +203,31 @@ impl Connections {
             tokio::pin!(freed);
             // Registered before trying, so a slot freed in between is not missed.
             freed.as_mut().enable();
-            if let Some(t) = self.try_admit(ip) {
-                return Some(t);
-            }
-            if tokio::time::timeout_at(deadline, freed).await.is_err() {
-                return None;
+            let wake = match self.try_admit(ip) {
+                Ok(t) => return Some(t),
+                // A kept connection may be closed then, if nothing frees a slot before.
+                Err(Some(at)) => at.min(deadline),
+                Err(None) => deadline,
+            };
+            if tokio::time::timeout_at(wake, freed).await.is_err() && wake >= deadline {
+                return self.try_admit(ip).ok();
             }
         }
     }
 
-    fn try_admit(self: &Arc<Self>, ip: IpAddr) -> Option<Ticket> {
+    /// A slot now, or (Err) when a kept connection in the way may be closed.
+    fn try_admit(self: &Arc<Self>, ip: IpAddr) -> Result<Ticket, Option<Instant>> {
         let mut r = self.lock();
         let mut victims = Vec::new();
         if r.per_ip.get(&ip).copied().unwrap_or(0) >= self.max_per_ip {
-            victims.push(r.oldest_idle(|e| e.ip == ip)?);
+            let of = |_: u64, e: &Entry| e.ip == ip;
+            victims.push(r.oldest_idle(of).ok_or_else(|| r.next_closable(of))?);
         }
         // The per-IP victim also frees a global slot.
         if r.conns.len() - victims.len() >= self.max_total {
             let first = victims.first().copied();
-            victims.push(r.oldest_idle(|_| true).filter(|v| Some(*v) != first)?);
+            let of = |id: u64, _: &Entry| Some(id) != first;
+            victims.push(r.oldest_idle(of).ok_or_else(|| r.next_closable(of))?);
         }
         for v in victims {
             if let Some(e) = r.remove(v) {
@@ -220,7 +253,7 @@ impl Connections {
             },
         );
         *r.per_ip.entry(ip).or_default() += 1;
-        Some(Ticket {
+        Ok(Ticket {
             id,
             conns: self.clone(),
             activity,
@@ -284,7 +317,39 @@ mod tests {
         assert_eq!(c.open(), 3);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
+    async fn a_connection_that_just_served_is_kept_and_never_served_ones_go_first() {
+        let c = Arc::new(Connections::new(3, 3));
+        let served = c.admit(ip(1), Duration::ZERO).await.unwrap();
+        drop(served.activity.begin());
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let _silent = c.admit(ip(1), Duration::ZERO).await.unwrap();
+        let _third = c.admit(ip(1), Duration::ZERO).await.unwrap();
+        // Full: the newest never-served connection goes before one idle longer that served.
+        let _fourth = c.admit(ip(1), Duration::ZERO).await.unwrap();
+        assert_eq!(c.evicted.load(Ordering::Relaxed), 1);
+        tokio::time::timeout(Duration::from_millis(10), _silent.evicted())
+            .await
+            .expect("a never-served connection is closed first");
+        drop(_silent);
+        drop(_third);
+        drop(_fourth);
+        // Only the one that served is left idle, 1 s after its request: a new connection
+        // waits for it to pass KEEP_AFTER_REQUEST instead of cutting its next request off.
+        let c = Arc::new(Connections::new(1, 1));
+        let a = c.admit(ip(1), Duration::ZERO).await.unwrap();
+        drop(a.activity.begin());
+        let started = Instant::now();
+        assert!(
+            c.admit(ip(1), Duration::from_secs(2)).await.is_none(),
+            "kept"
+        );
+        let _b = c.admit(ip(1), Duration::from_secs(10)).await.unwrap();
+        assert!(started.elapsed() >= KEEP_AFTER_REQUEST);
+        assert_eq!(c.evicted.load(Ordering::Relaxed), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_waiting_connection_gets_the_slot_a_request_frees() {
         let c = Arc::new(Connections::new(1, 1));
         let a = c.admit(ip(1), Duration::ZERO).await.unwrap();
@@ -296,7 +361,8 @@ mod tests {
             );
         tokio::time::sleep(Duration::from_millis(20)).await;
         drop(busy);
-        let got = tokio::time::timeout(Duration::from_secs(5), waiting).await;
+        // Its connection, idle now, is closed once KEEP_AFTER_REQUEST has passed.
+        let got = tokio::time::timeout(Duration::from_secs(9), waiting).await;
         assert!(matches!(got, Ok(Ok(Some(_)))), "{got:?}");
     }
 

@@ -310,7 +310,12 @@ where
     loop {
         let deadline = ticket.activity.deadline(header, idle);
         tokio::select! {
-            _ = &mut conn => return,
+            r = &mut conn => {
+                if let Err(e) = r {
+                    tracing::debug!(peer = %info.peer, "connection ended: {e}");
+                }
+                return;
+            }
             _ = ticket.evicted() => {
                 tracing::debug!("closing an idle connection to make room for a new one");
                 break;
@@ -318,6 +323,7 @@ where
             _ = stopped.wait_for(|s| *s) => break,
             _ = tokio::time::sleep_until(deadline) => {
                 if ticket.activity.expired(header, idle) {
+                    tracing::debug!(peer = %info.peer, "closing a connection idle past its timeout");
                     break;
                 }
             }
