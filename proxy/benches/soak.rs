@@ -76,7 +76,12 @@ fn error_kind(e: &hyper_util::client::legacy::Error) -> String {
             } else if h.is_closed() || h.is_canceled() {
                 "closed".into()
             } else {
-                format!("hyper: {h}")
+                // The I/O error under it, if any (e.g. reset by the peer).
+                let io = std::error::Error::source(h)
+                    .and_then(|s| s.downcast_ref::<std::io::Error>())
+                    .map(|e| format!(" ({:?})", e.kind()))
+                    .unwrap_or_default();
+                format!("hyper: {h}{io}")
             };
         }
         src = s.source();

@@ -93,34 +93,46 @@ struct Registry {
 pub const KEEP_AFTER_REQUEST: Duration = Duration::from_secs(5);
 
 impl Registry {
-    /// The connection to close to make room, among those `of` selects: the longest idle of
-    /// those that never sent a request (or are stalled in their first), else the longest idle
-    /// of those idle for [`KEEP_AFTER_REQUEST`] or more.
-    fn oldest_idle(&self, of: impl Fn(u64, &Entry) -> bool) -> Option<u64> {
+    /// When `e` may be closed to make room (None: busy): a connection that served a request
+    /// [`KEEP_AFTER_REQUEST`] after it, one that never sent a request `new_grace` after accept
+    /// (its first request may be on its way).
+    fn closable_at(e: &Entry, new_grace: Duration) -> Option<Instant> {
+        let since = e.activity.idle_since()?;
+        Some(if e.activity.served.load(Ordering::Relaxed) {
+            since + KEEP_AFTER_REQUEST
+        } else {
+            since + new_grace
+        })
+    }
+
+    /// The connection to close to make room, among those `of` selects and closable now: the
+    /// longest idle of those that never sent a request (or are stalled in their first), else
+    /// the longest idle of the others.
+    fn oldest_idle(&self, new_grace: Duration, of: impl Fn(u64, &Entry) -> bool) -> Option<u64> {
         let now = Instant::now();
         self.conns
             .iter()
             .filter(|(id, e)| of(**id, e))
+            .filter(|(_, e)| Self::closable_at(e, new_grace).is_some_and(|at| at <= now))
             .filter_map(|(id, e)| {
                 let since = e.activity.idle_since()?;
-                let served = e.activity.served.load(Ordering::Relaxed);
-                (!served || now.saturating_duration_since(since) >= KEEP_AFTER_REQUEST)
-                    .then_some((served, since, *id))
+                Some((e.activity.served.load(Ordering::Relaxed), since, *id))
             })
             .min()
             .map(|(_, _, id)| id)
     }
 
-    /// When the next connection `of` selects that is kept for now (it served a request less
-    /// than [`KEEP_AFTER_REQUEST`] ago) may be closed to make room.
-    fn next_closable(&self, of: impl Fn(u64, &Entry) -> bool) -> Option<Instant> {
+    /// When the next connection `of` selects that is kept for now may be closed.
+    fn next_closable(
+        &self,
+        new_grace: Duration,
+        of: impl Fn(u64, &Entry) -> bool,
+    ) -> Option<Instant> {
         self.conns
             .iter()
-            .filter(|(id, e)| of(**id, e) && e.activity.served.load(Ordering::Relaxed))
-            .map(|(_, e)| e)
-            .filter_map(|e| e.activity.idle_since())
+            .filter(|(id, e)| of(**id, e))
+            .filter_map(|(_, e)| Self::closable_at(e, new_grace))
             .min()
-            .map(|since| since + KEEP_AFTER_REQUEST)
     }
 
     fn remove(&mut self, id: u64) -> Option<Entry> {
@@ -145,6 +157,8 @@ pub struct Connections {
     max_per_ip: usize,
     /// Connections closed to make room (for logs and tests).
     pub evicted: AtomicU64,
+    /// How long a new connection is kept before it may be closed to make room.
+    new_grace: Duration,
 }
 
 /// An admitted connection: its slot is given back when the ticket is dropped.
@@ -179,7 +193,17 @@ impl Connections {
             max_total: max_total.max(1),
             max_per_ip: max_per_ip.max(1),
             evicted: AtomicU64::new(0),
+            new_grace: Duration::ZERO,
         }
+    }
+
+    /// A new connection is not closed to make room for `grace` after accept: a client's first
+    /// request arrives just after its connection, and a socket closed with it unread is reset.
+    /// Keep it below the wait of a connection for a slot, so a burst of idle sockets still
+    /// makes room within that wait.
+    pub fn with_new_grace(mut self, grace: Duration) -> Self {
+        self.new_grace = grace;
+        self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Registry> {
@@ -221,13 +245,15 @@ impl Connections {
         let mut victims = Vec::new();
         if r.per_ip.get(&ip).copied().unwrap_or(0) >= self.max_per_ip {
             let of = |_: u64, e: &Entry| e.ip == ip;
-            victims.push(r.oldest_idle(of).ok_or_else(|| r.next_closable(of))?);
+            let g = self.new_grace;
+            victims.push(r.oldest_idle(g, of).ok_or_else(|| r.next_closable(g, of))?);
         }
         // The per-IP victim also frees a global slot.
         if r.conns.len() - victims.len() >= self.max_total {
             let first = victims.first().copied();
             let of = |id: u64, _: &Entry| Some(id) != first;
-            victims.push(r.oldest_idle(of).ok_or_else(|| r.next_closable(of))?);
+            let g = self.new_grace;
+            victims.push(r.oldest_idle(g, of).ok_or_else(|| r.next_closable(g, of))?);
         }
         for v in victims {
             if let Some(e) = r.remove(v) {
@@ -346,6 +372,21 @@ mod tests {
         );
         let _b = c.admit(ip(1), Duration::from_secs(10)).await.unwrap();
         assert!(started.elapsed() >= KEEP_AFTER_REQUEST);
+        assert_eq!(c.evicted.load(Ordering::Relaxed), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_new_connection_is_kept_for_its_grace() {
+        let grace = Duration::from_millis(100);
+        let c = Arc::new(Connections::new(1, 1).with_new_grace(grace));
+        let _new = c.admit(ip(1), Duration::ZERO).await.unwrap();
+        assert!(c.admit(ip(1), Duration::from_millis(50)).await.is_none());
+        let started = Instant::now();
+        assert!(c.admit(ip(1), Duration::from_millis(200)).await.is_some());
+        assert!(
+            started.elapsed() <= grace,
+            "made room once the grace was over"
+        );
         assert_eq!(c.evicted.load(Ordering::Relaxed), 1);
     }
 

@@ -146,10 +146,12 @@ pub async fn start(state: Arc<State>) -> Result<Running, String> {
     };
     let (stop, stopped) = watch::channel(false);
     let limits = &state.config.limits;
-    let conns = Arc::new(Connections::new(
-        limits.max_connections,
-        limits.max_connections_per_ip,
-    ));
+    // Half the wait for a slot, at most 200 ms: enough for a first request on its way.
+    let grace = (limits.connection_wait / 2).min(Duration::from_millis(200));
+    let conns = Arc::new(
+        Connections::new(limits.max_connections, limits.max_connections_per_ip)
+            .with_new_grace(grace),
+    );
     let ctx = Arc::new(Ctx {
         builder: builder(limits),
         conns: conns.clone(),
