@@ -257,6 +257,9 @@ impl Connections {
         }
         for v in victims {
             if let Some(e) = r.remove(v) {
+                let idle_ms = e.activity.idle_since().map(|t| t.elapsed().as_millis());
+                let served = e.activity.served.load(Ordering::Relaxed);
+                tracing::debug!(ip = %e.ip, served, ?idle_ms, "closing a connection to make room");
                 e.close.notify_one();
                 self.evicted.fetch_add(1, Ordering::Relaxed);
             }

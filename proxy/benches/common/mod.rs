@@ -57,6 +57,19 @@ pub fn rss_kib(pid: u32) -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// CPU time (user + system) a process has used, in milliseconds (clock ticks of 10 ms).
+pub fn cpu_ms(pid: u32) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    let rest = s.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|v| v.parse().unwrap_or(0))
+        .collect();
+    // utime and stime are fields 14 and 15 of stat(5); `rest` starts at field 3.
+    (f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)) * 10
+}
+
 /// A proxy config for one tenant on a sandbox (`token_url`, `base_url`), listening on
 /// `addr`; `top` goes before the first table, `limits` into `[limits]`.
 pub fn proxy_config(
