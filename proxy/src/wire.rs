@@ -78,6 +78,21 @@ impl<T: AsyncWrite + Unpin> V1Wire<T> {
         self.sent = 0;
         Poll::Ready(Ok(()))
     }
+
+    /// When `head` is one of hyper's automatic answers: takes it whole and writes its v1
+    /// rewrite instead (what is not written now is written by the next write, flush or
+    /// shutdown).
+    fn take_automatic(
+        &mut self,
+        cx: &mut Context<'_>,
+        head: &[u8],
+    ) -> Option<Poll<io::Result<usize>>> {
+        self.pending = rewrite(head)?;
+        if let Poll::Ready(Err(e)) = self.poll_drain(cx) {
+            return Some(Poll::Ready(Err(e)));
+        }
+        Some(Poll::Ready(Ok(head.len())))
+    }
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for V1Wire<T> {
@@ -98,13 +113,8 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for V1Wire<T> {
     ) -> Poll<io::Result<usize>> {
         let me = self.get_mut();
         ready!(me.poll_drain(cx))?;
-        if let Some(answer) = rewrite(buf) {
-            me.pending = answer;
-            // Whatever is not written now is written by the next write, flush or shutdown.
-            if let Poll::Ready(Err(e)) = me.poll_drain(cx) {
-                return Poll::Ready(Err(e));
-            }
-            return Poll::Ready(Ok(buf.len()));
+        if let Some(taken) = me.take_automatic(cx, buf) {
+            return taken;
         }
         Pin::new(&mut me.inner).poll_write(cx, buf)
     }
@@ -135,12 +145,8 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for V1Wire<T> {
         let Some(first) = bufs.iter().find(|b| !b.is_empty()) else {
             return Poll::Ready(Ok(0));
         };
-        if let Some(answer) = rewrite(first) {
-            me.pending = answer;
-            if let Poll::Ready(Err(e)) = me.poll_drain(cx) {
-                return Poll::Ready(Err(e));
-            }
-            return Poll::Ready(Ok(first.len()));
+        if let Some(taken) = me.take_automatic(cx, first) {
+            return taken;
         }
         Pin::new(&mut me.inner).poll_write_vectored(cx, bufs)
     }
@@ -153,6 +159,27 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for V1Wire<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn vectored_writes_pass_answers_whole_and_rewrite_automatic_ones() {
+        use tokio::io::AsyncWriteExt;
+        let mut w = V1Wire::new(Vec::new());
+        assert!(w.is_write_vectored(), "as vectored as what it wraps");
+        let head =
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n";
+        let bufs = [io::IoSlice::new(head), io::IoSlice::new(b"{}")];
+        let n = w.write_vectored(&bufs).await.unwrap();
+        assert_eq!(n, head.len() + 2, "head and body in one write");
+        let auto = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n";
+        let n = w.write_vectored(&[io::IoSlice::new(auto)]).await.unwrap();
+        assert_eq!(n, auto.len());
+        w.flush().await.unwrap();
+        let out = String::from_utf8(w.inner).unwrap();
+        let (own, rewritten) = out.split_at(head.len() + 2);
+        assert_eq!(own.as_bytes(), [&head[..], b"{}"].concat());
+        assert!(rewritten.starts_with("HTTP/1.1 400 "), "{rewritten}");
+        assert!(rewritten.contains("\"message\""), "{rewritten}");
+    }
 
     #[test]
     fn rewrites_only_hypers_empty_error_answers() {
