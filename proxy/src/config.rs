@@ -71,6 +71,7 @@ struct LimitsFile {
     max_connections_per_ip: Option<usize>,
     connection_wait_ms: Option<u64>,
     idle_timeout_ms: Option<u64>,
+    served_grace_ms: Option<u64>,
     max_streams_per_connection: Option<u32>,
     token_timeout_ms: Option<u64>,
     token_backoff_ms: Option<u64>,
@@ -142,6 +143,9 @@ pub struct Limits {
     pub connection_wait: Duration,
     /// A keep-alive connection with no request in flight is closed after this long.
     pub idle_timeout: Duration,
+    /// A connection that served a request is not closed to make room for this long after it
+    /// (its client may be sending the next one); 0: it may be closed at once.
+    pub served_grace: Duration,
     /// HTTP/2 streams one connection may have open at once.
     pub max_streams_per_connection: u32,
     /// One OAuth token request.
@@ -173,6 +177,7 @@ impl Default for Limits {
             max_connections_per_ip: 512,
             connection_wait: Duration::from_millis(250),
             idle_timeout: Duration::from_secs(20),
+            served_grace: crate::conns::KEEP_AFTER_REQUEST,
             max_streams_per_connection: 32,
             token_timeout: Duration::from_secs(5),
             token_backoff: Duration::from_secs(2),
@@ -435,6 +440,9 @@ impl Config {
     }
 }
 
+/// The longest any `[limits]` duration may be.
+const MAX_DURATION: Duration = Duration::from_secs(24 * 3600);
+
 impl Limits {
     /// A timeout or limit of 0 would refuse (or never end) every request: it is refused.
     pub fn validate(&self) -> Result<(), String> {
@@ -450,6 +458,30 @@ impl Limits {
             if d.is_zero() {
                 return Err(format!(
                     "[limits] {name} must be greater than 0 (a zero timeout would cut off every request)"
+                ));
+            }
+        }
+        // Beyond a day a timeout is a typo, and deadlines computed from it could overflow.
+        let durations = [
+            ("header_read_timeout_ms", self.header_read_timeout),
+            ("request_timeout_ms", self.request_timeout),
+            ("upstream_timeout_ms", self.upstream_timeout),
+            ("idle_timeout_ms", self.idle_timeout),
+            ("token_timeout_ms", self.token_timeout),
+            ("drain_timeout_ms", self.drain_timeout),
+            ("retry_budget_ms", self.retry_budget),
+            ("connection_wait_ms", self.connection_wait),
+            ("served_grace_ms", self.served_grace),
+            ("token_backoff_ms", self.token_backoff),
+            ("write_recheck_ms", self.write_recheck),
+            ("queue_wait_ms", self.admission.queue_wait),
+        ];
+        for (name, d) in durations {
+            if d > MAX_DURATION {
+                return Err(format!(
+                    "[limits] {name} = {} is more than a day ({} ms): use a smaller value",
+                    d.as_millis(),
+                    MAX_DURATION.as_millis()
                 ));
             }
         }
@@ -720,6 +752,7 @@ fn limits(l: &LimitsFile) -> Limits {
         max_connections_per_ip: l.max_connections_per_ip.unwrap_or(d.max_connections_per_ip),
         connection_wait: ms(l.connection_wait_ms, d.connection_wait),
         idle_timeout: ms(l.idle_timeout_ms, d.idle_timeout),
+        served_grace: ms(l.served_grace_ms, d.served_grace),
         max_streams_per_connection: l
             .max_streams_per_connection
             .unwrap_or(d.max_streams_per_connection),

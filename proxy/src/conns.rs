@@ -85,35 +85,46 @@ struct Registry {
     per_ip: HashMap<IpAddr, usize>,
 }
 
-/// A connection that has served a request is not closed to make room until it has been idle
-/// this long: its client may be sending the next request at this very moment, and closing the
-/// socket then cuts that request off unanswered (the keep-alive race; a client waiting out a
-/// `Retry-After` of a few seconds is the longest idle and the likeliest to be sending). A new
-/// connection then waits for a slot and is answered 503 with `Retry-After`, as overload is.
+/// The default of [`Limits::served_grace`]: a connection that has served a request is not
+/// closed to make room until it has been idle this long: its client may be sending the next
+/// request at this very moment, and closing the socket then cuts that request off unanswered
+/// (the keep-alive race; a client waiting out a `Retry-After` of a few seconds is the longest
+/// idle and the likeliest to be sending). A new connection then waits for a slot and is
+/// answered 503 with `Retry-After`, as overload is.
+///
+/// [`Limits::served_grace`]: crate::config::Limits::served_grace
 pub const KEEP_AFTER_REQUEST: Duration = Duration::from_secs(5);
+
+/// How long an idle connection is kept before it may be closed to make room.
+#[derive(Clone, Copy, Debug)]
+pub struct Graces {
+    /// After accept, for one that never sent a request (its first may be on its way).
+    pub new: Duration,
+    /// After its last request, for one that served a request.
+    pub served: Duration,
+}
 
 impl Registry {
     /// When `e` may be closed to make room (None: busy): a connection that served a request
-    /// [`KEEP_AFTER_REQUEST`] after it, one that never sent a request `new_grace` after accept
-    /// (its first request may be on its way).
-    fn closable_at(e: &Entry, new_grace: Duration) -> Option<Instant> {
+    /// `g.served` after it, one that never sent a request `g.new` after accept.
+    fn closable_at(e: &Entry, g: Graces) -> Option<Instant> {
         let since = e.activity.idle_since()?;
         Some(if e.activity.served.load(Ordering::Relaxed) {
-            since + KEEP_AFTER_REQUEST
+            since + g.served
         } else {
-            since + new_grace
+            since + g.new
         })
     }
 
     /// The connection to close to make room, among those `of` selects and closable now: the
     /// longest idle of those that never sent a request (or are stalled in their first), else
     /// the longest idle of the others.
-    fn oldest_idle(&self, new_grace: Duration, of: impl Fn(u64, &Entry) -> bool) -> Option<u64> {
+    fn oldest_idle(&self, g: Graces, of: impl Fn(u64, &Entry) -> bool) -> Option<u64> {
         let now = Instant::now();
         self.conns
             .iter()
             .filter(|(id, e)| of(**id, e))
-            .filter(|(_, e)| Self::closable_at(e, new_grace).is_some_and(|at| at <= now))
+            .filter(|(_, e)| Self::closable_at(e, g).is_some_and(|at| at <= now))
             .filter_map(|(id, e)| {
                 let since = e.activity.idle_since()?;
                 Some((e.activity.served.load(Ordering::Relaxed), since, *id))
@@ -123,15 +134,11 @@ impl Registry {
     }
 
     /// When the next connection `of` selects that is kept for now may be closed.
-    fn next_closable(
-        &self,
-        new_grace: Duration,
-        of: impl Fn(u64, &Entry) -> bool,
-    ) -> Option<Instant> {
+    fn next_closable(&self, g: Graces, of: impl Fn(u64, &Entry) -> bool) -> Option<Instant> {
         self.conns
             .iter()
             .filter(|(id, e)| of(**id, e))
-            .filter_map(|(_, e)| Self::closable_at(e, new_grace))
+            .filter_map(|(_, e)| Self::closable_at(e, g))
             .min()
     }
 
@@ -157,8 +164,8 @@ pub struct Connections {
     max_per_ip: usize,
     /// Connections closed to make room (for logs and tests).
     pub evicted: AtomicU64,
-    /// How long a new connection is kept before it may be closed to make room.
-    new_grace: Duration,
+    /// How long an idle connection is kept before it may be closed to make room.
+    graces: Graces,
 }
 
 /// An admitted connection: its slot is given back when the ticket is dropped.
@@ -193,16 +200,19 @@ impl Connections {
             max_total: max_total.max(1),
             max_per_ip: max_per_ip.max(1),
             evicted: AtomicU64::new(0),
-            new_grace: Duration::ZERO,
+            graces: Graces {
+                new: Duration::ZERO,
+                served: KEEP_AFTER_REQUEST,
+            },
         }
     }
 
-    /// A new connection is not closed to make room for `grace` after accept: a client's first
-    /// request arrives just after its connection, and a socket closed with it unread is reset.
-    /// Keep it below the wait of a connection for a slot, so a burst of idle sockets still
-    /// makes room within that wait.
-    pub fn with_new_grace(mut self, grace: Duration) -> Self {
-        self.new_grace = grace;
+    /// Idle connections are kept for these graces before they may be closed to make room. A
+    /// client's first request arrives just after its connection, and a socket closed with it
+    /// unread is reset: keep `new` below the wait of a connection for a slot, so a burst of
+    /// idle sockets still makes room within that wait.
+    pub fn with_graces(mut self, graces: Graces) -> Self {
+        self.graces = graces;
         self
     }
 
@@ -245,14 +255,14 @@ impl Connections {
         let mut victims = Vec::new();
         if r.per_ip.get(&ip).copied().unwrap_or(0) >= self.max_per_ip {
             let of = |_: u64, e: &Entry| e.ip == ip;
-            let g = self.new_grace;
+            let g = self.graces;
             victims.push(r.oldest_idle(g, of).ok_or_else(|| r.next_closable(g, of))?);
         }
         // The per-IP victim also frees a global slot.
         if r.conns.len() - victims.len() >= self.max_total {
             let first = victims.first().copied();
             let of = |id: u64, _: &Entry| Some(id) != first;
-            let g = self.new_grace;
+            let g = self.graces;
             victims.push(r.oldest_idle(g, of).ok_or_else(|| r.next_closable(g, of))?);
         }
         for v in victims {
@@ -381,7 +391,10 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_new_connection_is_kept_for_its_grace() {
         let grace = Duration::from_millis(100);
-        let c = Arc::new(Connections::new(1, 1).with_new_grace(grace));
+        let c = Arc::new(Connections::new(1, 1).with_graces(Graces {
+            new: grace,
+            served: KEEP_AFTER_REQUEST,
+        }));
         let _new = c.admit(ip(1), Duration::ZERO).await.unwrap();
         assert!(c.admit(ip(1), Duration::from_millis(50)).await.is_none());
         let started = Instant::now();
@@ -391,6 +404,20 @@ mod tests {
             "made room once the grace was over"
         );
         assert_eq!(c.evicted.load(Ordering::Relaxed), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_served_grace_is_configurable() {
+        let c = Arc::new(Connections::new(1, 1).with_graces(Graces {
+            new: Duration::ZERO,
+            served: Duration::from_millis(300),
+        }));
+        let a = c.admit(ip(1), Duration::ZERO).await.unwrap();
+        drop(a.activity.begin());
+        assert!(c.admit(ip(1), Duration::from_millis(100)).await.is_none());
+        let started = Instant::now();
+        assert!(c.admit(ip(1), Duration::from_secs(1)).await.is_some());
+        assert!(started.elapsed() <= Duration::from_millis(200));
     }
 
     #[tokio::test(start_paused = true)]

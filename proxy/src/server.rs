@@ -30,7 +30,7 @@ use tokio_rustls::TlsAcceptor;
 use tracing::Instrument;
 
 use crate::config::{Limits, TlsConfig};
-use crate::conns::{Busy, Connections, Throttle, Ticket};
+use crate::conns::{Busy, Connections, Graces, Throttle, Ticket};
 use crate::errors::V1Error;
 use crate::handler::{self, Answer, LegacyRequest};
 use crate::state::State;
@@ -147,10 +147,12 @@ pub async fn start(state: Arc<State>) -> Result<Running, String> {
     let (stop, stopped) = watch::channel(false);
     let limits = &state.config.limits;
     // Half the wait for a slot, at most 200 ms: enough for a first request on its way.
-    let grace = (limits.connection_wait / 2).min(Duration::from_millis(200));
+    let graces = Graces {
+        new: (limits.connection_wait / 2).min(Duration::from_millis(200)),
+        served: limits.served_grace,
+    };
     let conns = Arc::new(
-        Connections::new(limits.max_connections, limits.max_connections_per_ip)
-            .with_new_grace(grace),
+        Connections::new(limits.max_connections, limits.max_connections_per_ip).with_graces(graces),
     );
     let ctx = Arc::new(Ctx {
         builder: builder(limits),

@@ -48,6 +48,26 @@ fn zero_timeouts_and_limits_are_refused() {
 }
 
 #[test]
+fn durations_beyond_a_day_are_refused() {
+    // u64::MAX ms would overflow every deadline computed from it.
+    for name in [
+        "idle_timeout_ms",
+        "served_grace_ms",
+        "queue_wait_ms",
+        "connection_wait_ms",
+        "request_timeout_ms",
+    ] {
+        let e = refused(&config("", "", &format!("{name} = {}", u64::MAX)));
+        assert!(
+            e.contains(name) && e.contains("more than a day"),
+            "{name}: {e}"
+        );
+    }
+    // A grace of 0 is allowed: idle connections may then be closed at once.
+    assert!(Config::parse("p", &config("", "", "served_grace_ms = 0"), &env).is_ok());
+}
+
+#[test]
 fn clear_text_upstreams_need_an_explicit_allowance() {
     let http = "token_url = \"http://auth.example.com/token\"";
     let e = refused(&config("", http, ""));

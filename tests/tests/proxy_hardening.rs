@@ -98,6 +98,7 @@ async fn beyond_the_connection_limit_a_busy_proxy_answers_503_with_retry_after()
         Stack::start_with(small(), |c| {
             c.limits.max_connections_per_ip = 2;
             c.limits.connection_wait = Duration::from_millis(100);
+            c.limits.served_grace = Duration::from_secs(2);
         })
         .await,
     );
@@ -131,7 +132,14 @@ async fn beyond_the_connection_limit_a_busy_proxy_answers_503_with_retry_after()
         assert_eq!(t.await.unwrap(), 200, "busy connections are never cut");
     }
     s.sandbox.faults().clear();
-    // Their connections are now idle in the client's pool: a new one makes room and is served.
+    // Their connections are now idle in the client's pool, within the grace after a request
+    // (their client may be sending the next one): a new connection is still refused ...
+    let r = raw(s.proxy.addr, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    assert_eq!(r.status, 503, "{r:?}");
+    // ... and once the grace is over, one makes room and is served.
+    tokio::time::sleep(Duration::from_secs(2)).await;
     let r = raw(
         s.proxy.addr,
         b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
