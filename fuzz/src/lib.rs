@@ -86,6 +86,7 @@ impl JsonV3 {
             rows: if parse { rows } else { Vec::new() },
             body,
             next,
+            scan: Default::default(),
         }
     }
 }

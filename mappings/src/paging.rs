@@ -86,13 +86,54 @@ pub async fn all(
 pub struct LegacyPage {
     /// The page's rows (empty when not parsed).
     pub rows: Vec<Value>,
-    /// The block's body as v3 sent it, and the page's slot in it (for memo keys).
+    /// The block's body as v3 sent it, its content hash and the page's slot in it (for memo
+    /// keys).
     pub block: Bytes,
+    pub hash: u64,
     pub slot: u64,
     /// Whether another legacy page follows.
     pub more: bool,
     /// The last legacy page, when the block is the last of the walk.
     pub last: Option<u64>,
+}
+
+/// One v3 page of a list, kept for the legacy pages it holds: its body, `next` target, and
+/// what one scan of the body found (so a legacy page read from it scans only its own rows).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Block {
+    pub body: Bytes,
+    pub next: Option<String>,
+    /// Rows in the list.
+    pub rows: u64,
+    /// A 64-bit hash of the body (part of memo keys, with its length).
+    pub hash: u64,
+}
+
+impl Block {
+    /// The block of a v3 page; None when its body is not a JSON list.
+    pub fn of(page: V3Page) -> Option<Block> {
+        let (rows, hash) = page.scan.of(&page.body)?;
+        Some(Block {
+            body: page.body,
+            next: page.next,
+            rows,
+            hash,
+        })
+    }
+}
+
+/// Rows and content hash of a body that is a JSON list; None otherwise.
+pub fn scan(body: &[u8]) -> Option<(u64, u64)> {
+    let rows = serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(body).ok()?;
+    Some((rows.len() as u64, content_hash(body)))
+}
+
+/// A 64-bit content hash of a v3 body.
+pub fn content_hash(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
 }
 
 /// Legacy page `page` (of `per_page` rows) of the list `path?params`. With `parse = false`
@@ -119,52 +160,77 @@ pub async fn legacy_page(
     // Page 1 starts a walk: always read from v3. The pages after it that its block holds
     // come from the kept block (a consistent walk, one call per block).
     let kept = if page > 1 { v3.block(&key) } else { None };
-    let (body, next) = match kept {
-        Some(b) => b,
+    let fetched = match kept {
+        Some(b) => Some(b),
         None => match page_n(v3, &walk, &first, block_no, false)
             .await
             .map_err(|e| in_legacy_pages(e, page, per_block))?
         {
             (Some(p), _) => {
-                v3.keep_block(&key, &p.body, p.next.as_deref());
-                (p.body, p.next)
+                let b = Block::of(p);
+                if let Some(b) = &b {
+                    v3.keep_block(&key, b);
+                }
+                b
             }
             (None, _) => return Ok(LegacyPage::default()),
         },
     };
-    let Some((n, rows)) = rows_of(&body, slot, per_page, parse) else {
-        // Not a list after all: fetch the block again the careful way (parsed, retried).
-        let (p, _) = page_n(v3, &walk, &first, block_no, true)
-            .await
-            .map_err(|e| in_legacy_pages(e, page, per_block))?;
-        let p = p.unwrap_or_default();
-        let body = Bytes::from(serde_json::to_vec(&p.rows).unwrap_or_default());
-        v3.keep_block(&key, &body, p.next.as_deref());
-        let n = p.rows.len() as u64;
-        let (start, end) = bounds(n, slot, per_page);
-        let mut rows = p.rows;
-        rows.truncate(end);
-        let rows = rows.split_off(start);
-        return Ok(LegacyPage {
-            rows,
-            block: body,
-            slot,
-            more: (end as u64) < n || p.next.is_some(),
-            last: p
-                .next
-                .is_none()
-                .then(|| (block_no - 1) * per_block + n.div_ceil(per_page).max(1)),
-        });
+    // The page's rows, parsed when asked for.
+    let found = fetched.and_then(|b| {
+        let rows = if parse {
+            rows_of(&b.body, slot, per_page)?
+        } else {
+            Vec::new()
+        };
+        Some((b, rows))
+    });
+    let (block, rows) = match found {
+        Some(f) => f,
+        None => {
+            // Not a list after all: fetch the block again the careful way (parsed, retried).
+            let (p, _) = page_n(v3, &walk, &first, block_no, true)
+                .await
+                .map_err(|e| in_legacy_pages(e, page, per_block))?;
+            let p = p.unwrap_or_default();
+            let body = Bytes::from(serde_json::to_vec(&p.rows).unwrap_or_default());
+            let n = p.rows.len() as u64;
+            let block = Block {
+                hash: content_hash(&body),
+                body,
+                next: p.next,
+                rows: n,
+            };
+            v3.keep_block(&key, &block);
+            let (start, end) = bounds(n, slot, per_page);
+            let mut rows = p.rows;
+            rows.truncate(end);
+            let rows = rows.split_off(start);
+            return Ok(LegacyPage {
+                rows,
+                hash: block.hash,
+                slot,
+                more: (end as u64) < n || block.next.is_some(),
+                last: block
+                    .next
+                    .is_none()
+                    .then(|| (block_no - 1) * per_block + n.div_ceil(per_page).max(1)),
+                block: block.body,
+            });
+        }
     };
+    let n = block.rows;
     let (_, end) = bounds(n, slot, per_page);
     Ok(LegacyPage {
         rows,
         slot,
-        more: (end as u64) < n || next.is_some(),
-        last: next
+        hash: block.hash,
+        more: (end as u64) < n || block.next.is_some(),
+        last: block
+            .next
             .is_none()
             .then(|| (block_no - 1) * per_block + n.div_ceil(per_page).max(1)),
-        block: body,
+        block: block.body,
     })
 }
 
@@ -187,21 +253,16 @@ fn bounds(n: u64, slot: u64, per_page: u64) -> (usize, usize) {
     (start, end)
 }
 
-/// The number of rows in a block and, when `parse`, the rows of slot `slot` (only those are
-/// parsed into values). None when the block is not a JSON list.
-pub fn rows_of(block: &[u8], slot: u64, per_page: u64, parse: bool) -> Option<(u64, Vec<Value>)> {
+/// The rows of slot `slot` of a block (only those are parsed into values). None when the
+/// block is not a JSON list.
+pub fn rows_of(block: &[u8], slot: u64, per_page: u64) -> Option<Vec<Value>> {
     let rows: Vec<&RawValue> = serde_json::from_slice(block).ok()?;
-    let n = rows.len() as u64;
-    if !parse {
-        return Some((n, Vec::new()));
-    }
-    let (start, end) = bounds(n, slot, per_page);
-    let out = rows[start..end]
+    let (start, end) = bounds(rows.len() as u64, slot, per_page);
+    rows[start..end]
         .iter()
         .map(|r| serde_json::from_str(r.get()))
         .collect::<Result<Vec<Value>, _>>()
-        .ok()?;
-    Some((n, out))
+        .ok()
 }
 
 /// Legacy page `page` of the walk that starts at `first`: from the nearest cached cursor,

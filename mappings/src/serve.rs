@@ -247,7 +247,7 @@ pub async fn read_matched(
     }
     let key = format!(
         "{route}|{:016x}|{}|{}/{}",
-        content_hash(&page.block),
+        page.hash,
         page.block.len(),
         page.slot,
         q.per_page
@@ -258,8 +258,8 @@ pub async fn read_matched(
             paging: at(&page),
         });
     }
-    let rows = match paging::rows_of(&page.block, page.slot, q.per_page, true) {
-        Some((_, rows)) => rows,
+    let rows = match paging::rows_of(&page.block, page.slot, q.per_page) {
+        Some(rows) => rows,
         None => walk(true).await?.rows,
     };
     let out = answer.translate(rows, at(&page)).await?;
@@ -361,12 +361,4 @@ impl Answer<'_> {
 
 fn to_bytes(v: &Value) -> Bytes {
     Bytes::from(serde_json::to_vec(v).unwrap_or_default())
-}
-
-/// A 64-bit content hash of a v3 body (part of the memo key, with the length).
-fn content_hash(bytes: &[u8]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut h);
-    h.finish()
 }

@@ -4,6 +4,8 @@
 //! The proxy implements [`V3`] over HTTP (tokens, retries, caches, metrics); tests implement it
 //! over in-memory fixtures. Both run the same pipeline ([`crate::serve`]).
 
+use std::sync::{Arc, OnceLock};
+
 use futures::future::BoxFuture;
 use serde_json::Value;
 
@@ -18,6 +20,21 @@ pub struct V3Page {
     pub body: bytes::Bytes,
     /// Path and query of the next page (`/v3/x?cursor=…`), from `Link: rel="next"`.
     pub next: Option<String>,
+    /// The scan of `body` as a list, shared by the pages of one v3 answer.
+    pub scan: Scan,
+}
+
+/// What a scan of a v3 body as a list found (its rows and content hash; None: not a list),
+/// made once for one v3 answer: the clones of a [`Scan`] share it, so the requests one
+/// coalesced v3 GET answers scan its body once.
+#[derive(Debug, Clone, Default)]
+pub struct Scan(Arc<OnceLock<Option<(u64, u64)>>>);
+
+impl Scan {
+    /// Rows and content hash of `body` (scanned by the first caller of this answer).
+    pub fn of(&self, body: &[u8]) -> Option<(u64, u64)> {
+        *self.0.get_or_init(|| crate::paging::scan(body))
+    }
 }
 
 /// Harvest v3, as the pipeline sees it. [`Fetch::fetch`] returns every row of a collection
@@ -56,13 +73,13 @@ pub trait V3: Fetch {
     /// then be listed whole once instead of fetched by ids on every page.
     fn note_walk(&self, _walking: bool) {}
 
-    /// A block kept by [`V3::keep_block`]: its body and `next` target.
-    fn block(&self, _key: &str) -> Option<(bytes::Bytes, Option<String>)> {
+    /// A block kept by [`V3::keep_block`].
+    fn block(&self, _key: &str) -> Option<crate::paging::Block> {
         None
     }
 
     /// Keeps a block for the legacy pages after the first that it holds.
-    fn keep_block(&self, _key: &str, _body: &bytes::Bytes, _next: Option<&str>) {}
+    fn keep_block(&self, _key: &str, _block: &crate::paging::Block) {}
 
     /// True when translated answers may be memoised (and looked up with [`V3::memo`]).
     fn memoises(&self) -> bool {
@@ -111,5 +128,26 @@ pub trait V3Write: V3 {
     /// few seconds after the first (`reference/v3-writes.md`). The default does not wait.
     fn settle(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scan_is_made_once_for_the_clones_of_an_answer() {
+        let scan = Scan::default();
+        let shared = scan.clone();
+        let (rows, hash) = scan.of(br#"[{"id":1},{"id":2},3]"#).unwrap();
+        assert_eq!(rows, 3);
+        assert_eq!(
+            hash,
+            crate::paging::content_hash(br#"[{"id":1},{"id":2},3]"#)
+        );
+        // A clone answers from the first scan without looking at the body again.
+        assert_eq!(shared.of(b"not looked at"), Some((rows, hash)));
+        assert_eq!(Scan::default().of(br#"{"id":1}"#), None, "not a list");
+        assert_eq!(Scan::default().of(b"[1,"), None, "truncated");
     }
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use common::{FixtureFetch, catalog};
 use futures::future::BoxFuture;
 use harvest_mappings::engine::{Fetch, FetchError, FetchFuture};
-use harvest_mappings::paging::{self, PagingError, WALK_BUDGET};
+use harvest_mappings::paging::{self, Block, PagingError, WALK_BUDGET};
 use harvest_mappings::v3::{V3, V3Page};
 use harvest_mappings::{LegacyRequest, ReadError, serve};
 use serde_json::{Value, json};
@@ -21,7 +21,7 @@ struct Cached {
     pages: Mutex<Vec<String>>,
     /// Rows a v3 page may read ahead (1: one legacy page per v3 page, to test cursors).
     read_ahead: u64,
-    blocks: Mutex<HashMap<String, (bytes::Bytes, Option<String>)>>,
+    blocks: Mutex<HashMap<String, Block>>,
 }
 
 impl Cached {
@@ -96,15 +96,15 @@ impl V3 for Cached {
         self.read_ahead
     }
 
-    fn block(&self, key: &str) -> Option<(bytes::Bytes, Option<String>)> {
+    fn block(&self, key: &str) -> Option<Block> {
         self.blocks.lock().unwrap().get(key).cloned()
     }
 
-    fn keep_block(&self, key: &str, body: &bytes::Bytes, next: Option<&str>) {
+    fn keep_block(&self, key: &str, block: &Block) {
         self.blocks
             .lock()
             .unwrap()
-            .insert(key.to_string(), (body.clone(), next.map(str::to_string)));
+            .insert(key.to_string(), block.clone());
     }
 
     fn forget_cursor(&self, walk: &str, page: u64) {

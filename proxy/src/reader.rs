@@ -251,12 +251,14 @@ impl Reader {
                 rows: Vec::new(),
                 next: next(),
                 body: r.body.clone(),
+                scan: r.scan.clone(),
             }),
             200..=299 => match serde_json::from_slice::<Value>(&r.body) {
                 Ok(Value::Array(rows)) => Outcome::Page(V3Page {
                     rows,
                     next: next(),
                     body: r.body.clone(),
+                    scan: r.scan.clone(),
                 }),
                 Ok(_) => Outcome::Retry(
                     fe(
@@ -403,7 +405,7 @@ impl V3 for Reader {
         self.walking.store(walking, Ordering::Relaxed);
     }
 
-    fn block(&self, key: &str) -> Option<(bytes::Bytes, Option<String>)> {
+    fn block(&self, key: &str) -> Option<harvest_mappings::paging::Block> {
         if self.fresh {
             return None;
         }
@@ -412,8 +414,8 @@ impl V3 for Reader {
         found
     }
 
-    fn keep_block(&self, key: &str, body: &bytes::Bytes, next: Option<&str>) {
-        self.state.blocks.put(self.data_key(key), body, next);
+    fn keep_block(&self, key: &str, block: &harvest_mappings::paging::Block) {
+        self.state.blocks.put(self.data_key(key), block);
     }
 
     fn memoises(&self) -> bool {

@@ -21,6 +21,8 @@ pub struct RawResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// The body's scan as a list, made once for every request a coalesced GET answers.
+    pub scan: harvest_mappings::v3::Scan,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -85,6 +87,7 @@ impl Upstream {
                 status: parts.status,
                 headers: parts.headers,
                 body,
+                scan: Default::default(),
             })
         };
         match tokio::time::timeout(self.timeout, fut).await {

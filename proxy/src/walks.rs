@@ -10,18 +10,17 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use bytes::Bytes;
+use harvest_mappings::paging::Block;
 use lru::LruCache;
 use tokio::time::Instant;
 
-struct Block {
+struct Kept {
     at: Instant,
-    body: Bytes,
-    next: Option<String>,
+    block: Block,
 }
 
 struct Lru {
-    map: LruCache<String, Block>,
+    map: LruCache<String, Kept>,
     bytes: usize,
 }
 
@@ -48,39 +47,39 @@ impl Blocks {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A block kept less than the TTL ago: its body and `next` target.
-    pub fn get(&self, key: &str) -> Option<(Bytes, Option<String>)> {
+    /// A block kept less than the TTL ago.
+    pub fn get(&self, key: &str) -> Option<Block> {
         let mut l = self.lock();
         let fresh = match l.map.get(key) {
-            Some(b) if b.at.elapsed() < self.ttl => return Some((b.body.clone(), b.next.clone())),
+            Some(k) if k.at.elapsed() < self.ttl => return Some(k.block.clone()),
             Some(_) => false,
             None => return None,
         };
-        if !fresh && let Some(b) = l.map.pop(key) {
-            l.bytes -= b.body.len();
+        if !fresh && let Some(k) = l.map.pop(key) {
+            l.bytes -= k.block.body.len();
         }
         None
     }
 
     /// Keeps a block; one larger than a quarter of the bound is not kept (it would evict the
     /// blocks of every other walk).
-    pub fn put(&self, key: String, body: &Bytes, next: Option<&str>) {
-        if self.max_bytes == 0 || body.len() > self.max_bytes / 4 {
+    pub fn put(&self, key: String, block: &Block) {
+        let len = block.body.len();
+        if self.max_bytes == 0 || len > self.max_bytes / 4 {
             return;
         }
         let mut l = self.lock();
-        let block = Block {
+        let kept = Kept {
             at: Instant::now(),
-            body: body.clone(),
-            next: next.map(str::to_string),
+            block: block.clone(),
         };
-        l.bytes += body.len();
-        if let Some(old) = l.map.put(key, block) {
-            l.bytes -= old.body.len();
+        l.bytes += len;
+        if let Some(old) = l.map.put(key, kept) {
+            l.bytes -= old.block.body.len();
         }
         while l.bytes > self.max_bytes {
             match l.map.pop_lru() {
-                Some((_, b)) => l.bytes -= b.body.len(),
+                Some((_, k)) => l.bytes -= k.block.body.len(),
                 None => break,
             }
         }
@@ -112,17 +111,26 @@ impl Generations {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
+
+    fn block(body: Bytes, next: Option<&str>) -> Block {
+        Block {
+            body,
+            next: next.map(str::to_string),
+            ..Block::default()
+        }
+    }
 
     #[test]
     fn blocks_are_bounded_in_bytes_and_expire() {
         let b = Blocks::new(1000, Duration::from_secs(60));
         for i in 0..20 {
-            b.put(format!("k{i}"), &Bytes::from(vec![b'x'; 200]), None);
+            b.put(format!("k{i}"), &block(Bytes::from(vec![b'x'; 200]), None));
         }
         assert!(b.bytes() <= 1000, "{}", b.bytes());
         assert!(b.get("k0").is_none(), "the oldest were evicted");
-        assert_eq!(b.get("k19").unwrap().0.len(), 200);
-        b.put("big".into(), &Bytes::from(vec![b'x'; 300]), None);
+        assert_eq!(b.get("k19").unwrap().body.len(), 200);
+        b.put("big".into(), &block(Bytes::from(vec![b'x'; 300]), None));
         assert!(
             b.get("big").is_none(),
             "over a quarter of the bound: not kept"
@@ -130,8 +138,7 @@ mod tests {
         let short = Blocks::new(1000, Duration::ZERO);
         short.put(
             "k".into(),
-            &Bytes::from_static(b"[]"),
-            Some("/v3/x?cursor=1"),
+            &block(Bytes::from_static(b"[]"), Some("/v3/x?cursor=1")),
         );
         assert!(short.get("k").is_none());
         assert_eq!(

@@ -176,6 +176,7 @@ impl V3 for FixtureFetch {
                 rows: page,
                 body,
                 next,
+                scan: Default::default(),
             })
         })
     }
