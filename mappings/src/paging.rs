@@ -205,18 +205,7 @@ pub async fn legacy_page(
             let (start, end) = bounds(n, slot, per_page);
             let mut rows = p.rows;
             rows.truncate(end);
-            let rows = rows.split_off(start);
-            return Ok(LegacyPage {
-                rows,
-                hash: block.hash,
-                slot,
-                more: (end as u64) < n || block.next.is_some(),
-                last: block
-                    .next
-                    .is_none()
-                    .then(|| (block_no - 1) * per_block + n.div_ceil(per_page).max(1)),
-                block: block.body,
-            });
+            (block, rows.split_off(start))
         }
     };
     let n = block.rows;

@@ -444,39 +444,30 @@ impl Config {
 const MAX_DURATION: Duration = Duration::from_secs(24 * 3600);
 
 impl Limits {
-    /// A timeout or limit of 0 would refuse (or never end) every request: it is refused.
+    /// A timeout or limit of 0 would refuse (or never end) every request, and a duration
+    /// beyond a day is a typo (deadlines computed from it could overflow): both are refused.
     pub fn validate(&self) -> Result<(), String> {
-        let timeouts = [
-            ("header_read_timeout_ms", self.header_read_timeout),
-            ("request_timeout_ms", self.request_timeout),
-            ("upstream_timeout_ms", self.upstream_timeout),
-            ("idle_timeout_ms", self.idle_timeout),
-            ("token_timeout_ms", self.token_timeout),
-            ("drain_timeout_ms", self.drain_timeout),
+        // (name, value, whether 0 is refused: the timeouts)
+        let durations = [
+            ("header_read_timeout_ms", self.header_read_timeout, true),
+            ("request_timeout_ms", self.request_timeout, true),
+            ("upstream_timeout_ms", self.upstream_timeout, true),
+            ("idle_timeout_ms", self.idle_timeout, true),
+            ("token_timeout_ms", self.token_timeout, true),
+            ("drain_timeout_ms", self.drain_timeout, true),
+            ("retry_budget_ms", self.retry_budget, false),
+            ("connection_wait_ms", self.connection_wait, false),
+            ("served_grace_ms", self.served_grace, false),
+            ("token_backoff_ms", self.token_backoff, false),
+            ("write_recheck_ms", self.write_recheck, false),
+            ("queue_wait_ms", self.admission.queue_wait, false),
         ];
-        for (name, d) in timeouts {
-            if d.is_zero() {
+        for (name, d, timeout) in durations {
+            if timeout && d.is_zero() {
                 return Err(format!(
                     "[limits] {name} must be greater than 0 (a zero timeout would cut off every request)"
                 ));
             }
-        }
-        // Beyond a day a timeout is a typo, and deadlines computed from it could overflow.
-        let durations = [
-            ("header_read_timeout_ms", self.header_read_timeout),
-            ("request_timeout_ms", self.request_timeout),
-            ("upstream_timeout_ms", self.upstream_timeout),
-            ("idle_timeout_ms", self.idle_timeout),
-            ("token_timeout_ms", self.token_timeout),
-            ("drain_timeout_ms", self.drain_timeout),
-            ("retry_budget_ms", self.retry_budget),
-            ("connection_wait_ms", self.connection_wait),
-            ("served_grace_ms", self.served_grace),
-            ("token_backoff_ms", self.token_backoff),
-            ("write_recheck_ms", self.write_recheck),
-            ("queue_wait_ms", self.admission.queue_wait),
-        ];
-        for (name, d) in durations {
             if d > MAX_DURATION {
                 return Err(format!(
                     "[limits] {name} = {} is more than a day ({} ms): use a smaller value",
