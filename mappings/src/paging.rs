@@ -4,6 +4,9 @@
 //! cursor, with a walk budget), and a page of a filter answered through a related collection
 //! ([`via`]).
 
+use std::ops::Range;
+use std::sync::{Arc, OnceLock};
+
 use bytes::Bytes;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -86,10 +89,8 @@ pub async fn all(
 pub struct LegacyPage {
     /// The page's rows (empty when not parsed).
     pub rows: Vec<Value>,
-    /// The block's body as v3 sent it, its content hash and the page's slot in it (for memo
-    /// keys).
-    pub block: Bytes,
-    pub hash: u64,
+    /// The block the page is read from and the page's slot in it (for memo keys).
+    pub block: Block,
     pub slot: u64,
     /// Whether another legacy page follows.
     pub more: bool,
@@ -98,34 +99,81 @@ pub struct LegacyPage {
 }
 
 /// One v3 page of a list, kept for the legacy pages it holds: its body, `next` target, and
-/// what one scan of the body found (so a legacy page read from it scans only its own rows).
+/// where each row lies in the body (one pass over it, so a legacy page read from it parses
+/// only its own rows).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Block {
     pub body: Bytes,
     pub next: Option<String>,
+    pub rows: Arc<Rows>,
+}
+
+/// Where each row of a v3 body that is a JSON list lies in it, found in one pass; and the
+/// body's content hash, computed when first asked for (only memo keys need it).
+#[derive(Debug, Default, PartialEq)]
+pub struct Rows {
+    spans: Vec<Range<usize>>,
+    hash: OnceLock<u64>,
+}
+
+impl Rows {
+    /// The rows of `body`; None when it is not a JSON list.
+    pub fn of(body: &[u8]) -> Option<Rows> {
+        let rows: Vec<&RawValue> = serde_json::from_slice(body).ok()?;
+        let base = body.as_ptr() as usize;
+        let spans = rows
+            .iter()
+            .map(|r| {
+                let start = r.get().as_ptr() as usize - base;
+                start..start + r.get().len()
+            })
+            .collect();
+        Some(Rows {
+            spans,
+            hash: OnceLock::new(),
+        })
+    }
+
     /// Rows in the list.
-    pub rows: u64,
-    /// A 64-bit hash of the body (part of memo keys, with its length).
-    pub hash: u64,
+    pub fn len(&self) -> u64 {
+        self.spans.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
 }
 
 impl Block {
     /// The block of a v3 page; None when its body is not a JSON list.
     pub fn of(page: V3Page) -> Option<Block> {
-        let (rows, hash) = page.scan.of(&page.body)?;
+        let rows = page.scan.of(&page.body)?;
         Some(Block {
             body: page.body,
             next: page.next,
             rows,
-            hash,
         })
     }
-}
 
-/// Rows and content hash of a body that is a JSON list; None otherwise.
-pub fn scan(body: &[u8]) -> Option<(u64, u64)> {
-    let rows = serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(body).ok()?;
-    Some((rows.len() as u64, content_hash(body)))
+    /// A block of `body` (None when it is not a JSON list).
+    pub fn from_body(body: Bytes, next: Option<String>) -> Option<Block> {
+        let rows = Arc::new(Rows::of(&body)?);
+        Some(Block { body, next, rows })
+    }
+
+    /// A 64-bit hash of the body (part of memo keys, with its length), computed once.
+    pub fn hash(&self) -> u64 {
+        *self.rows.hash.get_or_init(|| content_hash(&self.body))
+    }
+
+    /// The rows of slot `slot` (of `per_page` rows), parsed into values (only those).
+    pub fn rows_of(&self, slot: u64, per_page: u64) -> Option<Vec<Value>> {
+        let (start, end) = bounds(self.rows.len(), slot, per_page);
+        self.rows.spans[start..end]
+            .iter()
+            .map(|s| serde_json::from_slice(self.body.get(s.clone())?).ok())
+            .collect()
+    }
 }
 
 /// A 64-bit content hash of a v3 body.
@@ -179,7 +227,7 @@ pub async fn legacy_page(
     // The page's rows, parsed when asked for.
     let found = fetched.and_then(|b| {
         let rows = if parse {
-            rows_of(&b.body, slot, per_page)?
+            b.rows_of(slot, per_page)?
         } else {
             Vec::new()
         };
@@ -194,32 +242,25 @@ pub async fn legacy_page(
                 .map_err(|e| in_legacy_pages(e, page, per_block))?;
             let p = p.unwrap_or_default();
             let body = Bytes::from(serde_json::to_vec(&p.rows).unwrap_or_default());
-            let n = p.rows.len() as u64;
-            let block = Block {
-                hash: content_hash(&body),
-                body,
-                next: p.next,
-                rows: n,
-            };
+            let block = Block::from_body(body, p.next).unwrap_or_default();
             v3.keep_block(&key, &block);
-            let (start, end) = bounds(n, slot, per_page);
+            let (start, end) = bounds(block.rows.len(), slot, per_page);
             let mut rows = p.rows;
             rows.truncate(end);
             (block, rows.split_off(start))
         }
     };
-    let n = block.rows;
+    let n = block.rows.len();
     let (_, end) = bounds(n, slot, per_page);
     Ok(LegacyPage {
         rows,
         slot,
-        hash: block.hash,
         more: (end as u64) < n || block.next.is_some(),
         last: block
             .next
             .is_none()
             .then(|| (block_no - 1) * per_block + n.div_ceil(per_page).max(1)),
-        block: block.body,
+        block,
     })
 }
 
@@ -240,18 +281,6 @@ fn bounds(n: u64, slot: u64, per_page: u64) -> (usize, usize) {
     let start = slot.saturating_mul(per_page).min(n) as usize;
     let end = slot.saturating_add(1).saturating_mul(per_page).min(n) as usize;
     (start, end)
-}
-
-/// The rows of slot `slot` of a block (only those are parsed into values). None when the
-/// block is not a JSON list.
-pub fn rows_of(block: &[u8], slot: u64, per_page: u64) -> Option<Vec<Value>> {
-    let rows: Vec<&RawValue> = serde_json::from_slice(block).ok()?;
-    let (start, end) = bounds(rows.len() as u64, slot, per_page);
-    rows[start..end]
-        .iter()
-        .map(|r| serde_json::from_str(r.get()))
-        .collect::<Result<Vec<Value>, _>>()
-        .ok()
 }
 
 /// Legacy page `page` of the walk that starts at `first`: from the nearest cached cursor,
@@ -346,4 +375,55 @@ pub async fn via(
         )
     });
     Ok((rows, more))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_block_parses_only_the_rows_of_its_slot() {
+        let body = br#" [ {"id":1,"n":"a]\"},"} , {"id":2} ,3, [4,{"x":[]}], null ] "#;
+        let b = Block::from_body(Bytes::from_static(body), None).unwrap();
+        assert_eq!(b.rows.len(), 5);
+        assert_eq!(
+            b.rows_of(0, 2).unwrap(),
+            vec![json!({"id":1,"n":"a]\"},"}), json!({"id":2})]
+        );
+        assert_eq!(
+            b.rows_of(1, 2).unwrap(),
+            vec![json!(3), json!([4, {"x": []}])]
+        );
+        assert_eq!(b.rows_of(2, 2).unwrap(), vec![Value::Null]);
+        assert_eq!(
+            b.rows_of(3, 2).unwrap(),
+            Vec::<Value>::new(),
+            "past the end"
+        );
+        assert_eq!(b.rows_of(u64::MAX, u64::MAX).unwrap(), Vec::<Value>::new());
+    }
+
+    #[test]
+    fn a_block_hashes_its_body_once_asked() {
+        let body = Bytes::from_static(br#"[{"id":1}]"#);
+        let b = Block::from_body(body.clone(), Some("/v3/x?cursor=a".into())).unwrap();
+        assert_eq!(b.rows.hash.get(), None, "not hashed until a memo key asks");
+        assert_eq!(b.hash(), content_hash(&body));
+        assert_eq!(b.clone().rows.hash.get(), Some(&content_hash(&body)));
+        let other = Block::from_body(Bytes::from_static(br#"[{"id":2}]"#), None).unwrap();
+        assert_ne!(other.hash(), b.hash());
+    }
+
+    #[test]
+    fn a_body_that_is_not_a_list_is_no_block() {
+        for body in [&br#"{"id":1}"#[..], b"[1,", b"", b"[1] x", b"nul"] {
+            assert!(
+                Rows::of(body).is_none(),
+                "{:?}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        assert!(Rows::of(b"[]").unwrap().is_empty());
+    }
 }

@@ -241,14 +241,14 @@ pub async fn read_matched(
             last: p.last,
         })
     };
-    if !memo || page.block.is_empty() {
+    if !memo || page.block.body.is_empty() {
         let paging = at(&page);
         return answer.translate(keep_local(&q, page.rows), paging).await;
     }
     let key = format!(
         "{route}|{:016x}|{}|{}/{}",
-        page.hash,
-        page.block.len(),
+        page.block.hash(),
+        page.block.body.len(),
         page.slot,
         q.per_page
     );
@@ -258,7 +258,7 @@ pub async fn read_matched(
             paging: at(&page),
         });
     }
-    let rows = match paging::rows_of(&page.block, page.slot, q.per_page) {
+    let rows = match page.block.rows_of(page.slot, q.per_page) {
         Some(rows) => rows,
         None => walk(true).await?.rows,
     };

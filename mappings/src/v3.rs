@@ -9,6 +9,8 @@ use std::sync::{Arc, OnceLock};
 use futures::future::BoxFuture;
 use serde_json::Value;
 
+use crate::paging::Rows;
+
 pub use crate::engine::{Fetch, FetchError, FetchFuture};
 
 /// One page of a v3 collection.
@@ -24,16 +26,16 @@ pub struct V3Page {
     pub scan: Scan,
 }
 
-/// What a scan of a v3 body as a list found (its rows and content hash; None: not a list),
-/// made once for one v3 answer: the clones of a [`Scan`] share it, so the requests one
-/// coalesced v3 GET answers scan its body once.
+/// What a scan of a v3 body as a list found (where its rows lie; None: not a list), made once
+/// for one v3 answer: the clones of a [`Scan`] share it, so the requests one coalesced v3 GET
+/// answers scan its body once.
 #[derive(Debug, Clone, Default)]
-pub struct Scan(Arc<OnceLock<Option<(u64, u64)>>>);
+pub struct Scan(Arc<OnceLock<Option<Arc<Rows>>>>);
 
 impl Scan {
-    /// Rows and content hash of `body` (scanned by the first caller of this answer).
-    pub fn of(&self, body: &[u8]) -> Option<(u64, u64)> {
-        *self.0.get_or_init(|| crate::paging::scan(body))
+    /// The rows of `body` (scanned by the first caller of this answer).
+    pub fn of(&self, body: &[u8]) -> Option<Arc<Rows>> {
+        self.0.get_or_init(|| Rows::of(body).map(Arc::new)).clone()
     }
 }
 
@@ -139,14 +141,10 @@ mod tests {
     fn a_scan_is_made_once_for_the_clones_of_an_answer() {
         let scan = Scan::default();
         let shared = scan.clone();
-        let (rows, hash) = scan.of(br#"[{"id":1},{"id":2},3]"#).unwrap();
-        assert_eq!(rows, 3);
-        assert_eq!(
-            hash,
-            crate::paging::content_hash(br#"[{"id":1},{"id":2},3]"#)
-        );
+        let rows = scan.of(br#"[{"id":1},{"id":2},3]"#).unwrap();
+        assert_eq!(rows.len(), 3);
         // A clone answers from the first scan without looking at the body again.
-        assert_eq!(shared.of(b"not looked at"), Some((rows, hash)));
+        assert!(Arc::ptr_eq(&shared.of(b"not looked at").unwrap(), &rows));
         assert_eq!(Scan::default().of(br#"{"id":1}"#), None, "not a list");
         assert_eq!(Scan::default().of(b"[1,"), None, "truncated");
     }

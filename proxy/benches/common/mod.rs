@@ -125,9 +125,13 @@ pub fn spawn_proxy(dir: &Path, name: &str, config: &str, log: &str) -> Child {
 /// proxy drains and exits, and the tool writes its report).
 pub fn stop_proxy(mut proxy: Child) {
     if std::env::var("PROXY_WRAP").is_ok_and(|w| !w.trim().is_empty()) {
-        let _ = Command::new("pkill")
-            .args(["-TERM", "-P", &proxy.id().to_string()])
-            .status();
+        // The proxy is the wrapper's child (perf), or the wrapper itself when it execs
+        // (taskset).
+        let pid = proxy.id().to_string();
+        let children = Command::new("pkill").args(["-TERM", "-P", &pid]).status();
+        if !children.is_ok_and(|s| s.success()) {
+            let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        }
     } else {
         let _ = proxy.kill();
     }
