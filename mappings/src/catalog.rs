@@ -512,60 +512,61 @@ impl Catalog {
     /// Like [`Catalog::match_route`]; `None` takes the best match of any method (GET first).
     pub fn find_route(&self, method: Option<Method>, path: &str) -> Option<RouteMatch<'_>> {
         let path = path.split(['?', '#']).next().unwrap_or("");
-        let segs: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
-        let (version, _) = split_version(path)?;
-        let mut best: Option<((usize, usize, usize), RouteMatch<'_>)> = None;
+        let (version, rest) = split_version(path)?;
+        // The request's segments after the version (`/v1/users/7` → `users`, `7`).
+        let segs: Vec<&str> = rest.trim_end_matches('/').split('/').skip(1).collect();
+        // Checked without allocating: most endpoints fail on the method or the first segment.
+        let mut best: Option<((usize, usize, usize), &Endpoint, usize)> = None;
         for ep in &self.endpoints {
             if method.is_some_and(|m| ep.method != m.as_str()) {
                 continue;
             }
-            if !ep.versions.iter().any(|v| v == version) {
-                continue;
-            }
-            let mut tmpl: Vec<&str> = strip_version(&ep.path).split('/').skip(1).collect();
+            let tmpl = strip_version(&ep.path);
+            let n = tmpl.split('/').skip(1).count();
             // v1 let a client leave the last segment of some lists off (`/v1/custom_fields`).
-            let exact = tmpl.len() + 1 == segs.len();
-            if !exact && ep.optional_last && tmpl.len() == segs.len() {
-                tmpl.pop();
-            } else if !exact {
+            let exact = n == segs.len();
+            let take = if exact {
+                n
+            } else if ep.optional_last && n == segs.len() + 1 {
+                segs.len()
+            } else {
                 continue;
-            }
-            let mut params = BTreeMap::new();
+            };
             let mut literals = 0;
-            let ok = tmpl.iter().zip(&segs[1..]).all(|(t, s)| {
-                if let Some(name) = t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
-                    if s.is_empty() {
-                        return false;
-                    }
-                    params.insert(name.to_string(), (*s).to_string());
-                    true
+            let ok = tmpl.split('/').skip(1).take(take).zip(&segs).all(|(t, s)| {
+                if is_placeholder(t) {
+                    !s.is_empty()
                 } else {
                     literals += 1;
-                    t == s
+                    t == *s
                 }
             });
-            if !ok {
+            if !ok || !ep.versions.iter().any(|v| v == version) {
                 continue;
             }
             let method_rank = if ep.method == "GET" { 1 } else { 0 };
             // A full match beats one that left an optional segment off.
             let rank = (usize::from(exact), literals, method_rank);
-            let better = match &best {
-                None => true,
-                Some((r, _)) => rank > *r,
-            };
-            if better {
-                best = Some((
-                    rank,
-                    RouteMatch {
-                        endpoint: ep,
-                        version: version.to_string(),
-                        params,
-                    },
-                ));
+            if best.as_ref().is_none_or(|(r, _, _)| rank > *r) {
+                best = Some((rank, ep, take));
             }
         }
-        best.map(|(_, m)| m)
+        let (_, endpoint, take) = best?;
+        let params = strip_version(&endpoint.path)
+            .split('/')
+            .skip(1)
+            .take(take)
+            .zip(&segs)
+            .filter_map(|(t, s)| {
+                let name = t.strip_prefix('{')?.strip_suffix('}')?;
+                Some((name.to_string(), (*s).to_string()))
+            })
+            .collect();
+        Some(RouteMatch {
+            endpoint,
+            version: version.to_string(),
+            params,
+        })
     }
 
     /// Every endpoint served at a path, whatever the method.
@@ -609,6 +610,10 @@ impl Catalog {
 }
 
 /// `/v1/x` → `/x`.
+fn is_placeholder(segment: &str) -> bool {
+    segment.starts_with('{') && segment.ends_with('}')
+}
+
 pub fn strip_version(path: &str) -> &str {
     split_version(path).map(|(_, r)| r).unwrap_or(path)
 }

@@ -161,6 +161,37 @@ impl Block {
         Some(Block { body, next, rows })
     }
 
+    /// Bytes the block holds: its body and where each row lies in it (for caches bounded in
+    /// bytes).
+    pub fn weight(&self) -> usize {
+        self.body.len() + self.rows.spans.len() * std::mem::size_of::<Range<usize>>()
+    }
+
+    /// A block of parsed rows: serialized as a JSON list, each row's place noted on the way.
+    pub fn from_rows(rows: &[Value], next: Option<String>) -> Block {
+        let mut body = Vec::with_capacity(rows.len() * 64 + 2);
+        let mut spans = Vec::with_capacity(rows.len());
+        body.push(b'[');
+        for (i, row) in rows.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            let start = body.len();
+            // Writing a `Value` into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut body, row);
+            spans.push(start..body.len());
+        }
+        body.push(b']');
+        Block {
+            body: Bytes::from(body),
+            next,
+            rows: Arc::new(Rows {
+                spans,
+                hash: OnceLock::new(),
+            }),
+        }
+    }
+
     /// A 64-bit hash of the body (part of memo keys, with its length), computed once.
     pub fn hash(&self) -> u64 {
         *self.rows.hash.get_or_init(|| content_hash(&self.body))
@@ -241,8 +272,7 @@ pub async fn legacy_page(
                 .await
                 .map_err(|e| in_legacy_pages(e, page, per_block))?;
             let p = p.unwrap_or_default();
-            let body = Bytes::from(serde_json::to_vec(&p.rows).unwrap_or_default());
-            let block = Block::from_body(body, p.next).unwrap_or_default();
+            let block = Block::from_rows(&p.rows, p.next);
             v3.keep_block(&key, &block);
             let (start, end) = bounds(block.rows.len(), slot, per_page);
             let mut rows = p.rows;
@@ -402,6 +432,21 @@ mod tests {
             "past the end"
         );
         assert_eq!(b.rows_of(u64::MAX, u64::MAX).unwrap(), Vec::<Value>::new());
+    }
+
+    #[test]
+    fn a_block_of_parsed_rows_is_the_block_of_their_json() {
+        let rows = vec![
+            json!({"id":1,"n":"a]\"},"}),
+            json!(3),
+            json!([4, {"x": []}]),
+            Value::Null,
+        ];
+        let b = Block::from_rows(&rows, Some("/v3/x?cursor=a".into()));
+        let parsed = Block::from_body(b.body.clone(), b.next.clone()).unwrap();
+        assert_eq!(b, parsed);
+        assert_eq!(b.rows_of(0, 3).unwrap(), rows[..3].to_vec());
+        assert_eq!(Block::from_rows(&[], None).body.as_ref(), b"[]");
     }
 
     #[test]

@@ -103,3 +103,48 @@ fn routes_are_named_alike_whatever_the_placeholder_names_case_or_version() {
         "no such method on the path"
     );
 }
+
+#[test]
+fn every_endpoint_matches_its_own_path_under_each_of_its_versions() {
+    let c = Catalog::embedded().unwrap();
+    for ep in c.endpoints() {
+        let rest = harvest_mappings::catalog::strip_version(&ep.path);
+        let mut concrete = String::new();
+        let mut ids = Vec::new();
+        for (i, seg) in rest.split('/').skip(1).enumerate() {
+            concrete.push('/');
+            if seg.starts_with('{') {
+                let id = format!("{}", 100 + i);
+                concrete.push_str(&id);
+                ids.push((seg.trim_matches(['{', '}']).to_string(), id));
+            } else {
+                concrete.push_str(seg);
+            }
+        }
+        for v in &ep.versions {
+            let path = format!("/{v}{concrete}/?x=1");
+            let m = c
+                .match_route(&ep.method, &path)
+                .unwrap_or_else(|| panic!("{} does not match {path}", ep.route()));
+            assert_eq!(
+                harvest_mappings::catalog::strip_version(&m.endpoint.path),
+                rest,
+                "{path}"
+            );
+            assert_eq!(m.version, *v);
+            for (name, id) in &ids {
+                assert_eq!(m.params.get(name), Some(id), "{path}: {name}");
+            }
+            assert_eq!(m.params.len(), ids.len());
+        }
+        if ep.optional_last {
+            let short = concrete.rsplit_once('/').map(|(a, _)| a).unwrap_or("");
+            let path = format!("/{}{short}", ep.versions[0]);
+            let m = c.match_route(&ep.method, &path);
+            assert!(
+                m.is_some(),
+                "{path}: the optional last segment may be left off"
+            );
+        }
+    }
+}

@@ -56,7 +56,7 @@ impl Blocks {
             None => return None,
         };
         if !fresh && let Some(k) = l.map.pop(key) {
-            l.bytes -= k.block.body.len();
+            l.bytes -= k.block.weight();
         }
         None
     }
@@ -64,7 +64,7 @@ impl Blocks {
     /// Keeps a block; one larger than a quarter of the bound is not kept (it would evict the
     /// blocks of every other walk).
     pub fn put(&self, key: String, block: &Block) {
-        let len = block.body.len();
+        let len = block.weight();
         if self.max_bytes == 0 || len > self.max_bytes / 4 {
             return;
         }
@@ -75,11 +75,11 @@ impl Blocks {
         };
         l.bytes += len;
         if let Some(old) = l.map.put(key, kept) {
-            l.bytes -= old.block.body.len();
+            l.bytes -= old.block.weight();
         }
         while l.bytes > self.max_bytes {
             match l.map.pop_lru() {
-                Some((_, k)) => l.bytes -= k.block.body.len(),
+                Some((_, k)) => l.bytes -= k.block.weight(),
                 None => break,
             }
         }
@@ -129,6 +129,15 @@ mod tests {
         }
         assert!(b.bytes() <= 1000, "{}", b.bytes());
         assert!(b.get("k0").is_none(), "the oldest were evicted");
+        // Where a block's rows lie counts too: 20 rows of 2 bytes weigh more than 42 bytes.
+        let rows = Blocks::new(10_000, Duration::from_secs(60));
+        let listed =
+            Block::from_body(Bytes::from(format!("[{}1]", "1,".repeat(19))), None).unwrap();
+        rows.put("r".into(), &listed);
+        assert_eq!(
+            rows.bytes(),
+            listed.body.len() + 20 * std::mem::size_of::<std::ops::Range<usize>>()
+        );
         assert_eq!(b.get("k19").unwrap().body.len(), 200);
         b.put("big".into(), &block(Bytes::from(vec![b'x'; 300]), None));
         assert!(
