@@ -371,6 +371,8 @@ pub(crate) struct Analysis {
     memoisable: HashSet<String>,
     /// v3 paths some view joins with `cache = true` (whole reference lists).
     cacheable: HashSet<String>,
+    /// Where each endpoint's path is matched from.
+    pub(crate) routes: crate::routes::RouteIndex,
 }
 
 /// The mapping truth.
@@ -494,6 +496,7 @@ impl Catalog {
         self.analysis = Analysis {
             memoisable,
             cacheable,
+            routes: crate::routes::RouteIndex::new(&self.endpoints),
         };
         self
     }
@@ -511,61 +514,11 @@ impl Catalog {
 
     /// Like [`Catalog::match_route`]; `None` takes the best match of any method (GET first).
     pub fn find_route(&self, method: Option<Method>, path: &str) -> Option<RouteMatch<'_>> {
-        let path = path.split(['?', '#']).next().unwrap_or("");
-        let (version, rest) = split_version(path)?;
-        // The request's segments after the version (`/v1/users/7` → `users`, `7`).
-        let segs: Vec<&str> = rest.trim_end_matches('/').split('/').skip(1).collect();
-        // Checked without allocating: most endpoints fail on the method or the first segment.
-        let mut best: Option<((usize, usize, usize), &Endpoint, usize)> = None;
-        for ep in &self.endpoints {
-            if method.is_some_and(|m| ep.method != m.as_str()) {
-                continue;
-            }
-            let tmpl = strip_version(&ep.path);
-            let n = tmpl.split('/').skip(1).count();
-            // v1 let a client leave the last segment of some lists off (`/v1/custom_fields`).
-            let exact = n == segs.len();
-            let take = if exact {
-                n
-            } else if ep.optional_last && n == segs.len() + 1 {
-                segs.len()
-            } else {
-                continue;
-            };
-            let mut literals = 0;
-            let ok = tmpl.split('/').skip(1).take(take).zip(&segs).all(|(t, s)| {
-                if is_placeholder(t) {
-                    !s.is_empty()
-                } else {
-                    literals += 1;
-                    t == *s
-                }
-            });
-            if !ok || !ep.versions.iter().any(|v| v == version) {
-                continue;
-            }
-            let method_rank = if ep.method == "GET" { 1 } else { 0 };
-            // A full match beats one that left an optional segment off.
-            let rank = (usize::from(exact), literals, method_rank);
-            if best.as_ref().is_none_or(|(r, _, _)| rank > *r) {
-                best = Some((rank, ep, take));
-            }
-        }
-        let (_, endpoint, take) = best?;
-        let params = strip_version(&endpoint.path)
-            .split('/')
-            .skip(1)
-            .take(take)
-            .zip(&segs)
-            .filter_map(|(t, s)| {
-                let name = t.strip_prefix('{')?.strip_suffix('}')?;
-                Some((name.to_string(), (*s).to_string()))
-            })
-            .collect();
+        let found = self.analysis.routes.find(method, path)?;
         Some(RouteMatch {
-            endpoint,
-            version: version.to_string(),
-            params,
+            endpoint: self.endpoints.get(found.index)?,
+            version: found.version.to_string(),
+            params: found.params.into_iter().collect(),
         })
     }
 
@@ -610,15 +563,11 @@ impl Catalog {
 }
 
 /// `/v1/x` → `/x`.
-fn is_placeholder(segment: &str) -> bool {
-    segment.starts_with('{') && segment.ends_with('}')
-}
-
 pub fn strip_version(path: &str) -> &str {
     split_version(path).map(|(_, r)| r).unwrap_or(path)
 }
 
-fn split_version(path: &str) -> Option<(&str, &str)> {
+pub(crate) fn split_version(path: &str) -> Option<(&str, &str)> {
     let rest = path.strip_prefix('/')?;
     let end = rest.find('/').unwrap_or(rest.len());
     let v = &rest[..end];

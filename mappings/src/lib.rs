@@ -23,6 +23,7 @@ pub mod model;
 pub mod paging;
 pub mod query;
 pub mod report;
+mod routes;
 pub mod selector;
 pub mod serve;
 pub mod v3;

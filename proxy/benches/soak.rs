@@ -262,7 +262,7 @@ fn limits() -> String {
 }
 
 /// One soak run on a fresh proxy: the row of the table.
-async fn soak_run(sb: &SandboxProcess, page: &str, clients: usize, secs: f64) -> String {
+async fn soak_run(sb: &mut SandboxProcess, page: &str, clients: usize, secs: f64) -> String {
     let dir = common::scratch("soak");
     let addr = common::free_addr();
     let cfg = common::proxy_config(addr, &sb.token_url, &sb.base_url, "", &limits());
@@ -279,6 +279,7 @@ async fn soak_run(sb: &SandboxProcess, page: &str, clients: usize, secs: f64) ->
     let load_before = uptime();
     let me = std::process::id();
     let cpu_before = [pid, me, sb.pid()].map(common::cpu_ms);
+    let (v3_before, _, _) = sb.counts();
     let (mut t, elapsed) = load(
         addr,
         |i| format!("{page}&page={}", i % pages + 1),
@@ -290,6 +291,7 @@ async fn soak_run(sb: &SandboxProcess, page: &str, clients: usize, secs: f64) ->
     .await;
     let peak = common::rss_kib(pid).1;
     let cpu_after = [pid, me, sb.pid()].map(common::cpu_ms);
+    let v3_per_200 = sb.counts().0.saturating_sub(v3_before) as f64 / t.ok.max(1) as f64;
     // Per 200: the proxy's, the load generator's (this process) and the sandbox's CPU time.
     let [proxy_cpu, gen_cpu, sb_cpu] =
         [0, 1, 2].map(|i| cpu_after[i].saturating_sub(cpu_before[i]) as f64 / t.ok.max(1) as f64);
@@ -299,7 +301,7 @@ async fn soak_run(sb: &SandboxProcess, page: &str, clients: usize, secs: f64) ->
     let _ = std::fs::remove_dir_all(&dir);
     t.latencies_ms.sort_by(|a, b| a.total_cmp(b));
     format!(
-        "| `{page}` | {clients} | {:.0} | {proxy_cpu:.2} / {gen_cpu:.2} / {sb_cpu:.2} | {:.1} | {:.1} | {} | {} | {} | {} | {load_before} → {} |",
+        "| `{page}` | {clients} | {:.0} | {proxy_cpu:.2} / {gen_cpu:.2} / {sb_cpu:.2} | {v3_per_200:.3} | {:.1} | {:.1} | {} | {} | {} | {} | {load_before} → {} |",
         t.ok as f64 / elapsed,
         pct(&t.latencies_ms, 0.5),
         pct(&t.latencies_ms, 0.99),
@@ -317,22 +319,22 @@ async fn soak(secs: f64) {
         .split(',')
         .filter_map(|v| v.trim().parse().ok())
         .collect();
-    let sb = SandboxProcess::start("off", env_or("SOAK_SCALE", 1.0));
+    let mut sb = SandboxProcess::start("off", env_or("SOAK_SCALE", 1.0));
     println!(
         "## Soak ({secs} s per run, limits: {})\n",
         limits().trim().replace('\n', "; ")
     );
     println!(
-        "| page | clients | 200/s | CPU ms per 200: proxy / load / sandbox | p50 ms | p99 ms | refused (Retry-After) | errors | peak RSS MiB | settled RSS MiB | load avg before → after |"
+        "| page | clients | 200/s | CPU ms per 200: proxy / load / sandbox | v3 calls per 200 | p50 ms | p99 ms | refused (Retry-After) | errors | peak RSS MiB | settled RSS MiB | load avg before → after |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---|---|---:|---:|---|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---|");
     let which = std::env::var("SOAK_PAGES").unwrap_or_else(|_| "users,candidates".into());
     for page in ["/v1/users?per_page=100", "/v1/candidates?per_page=100"] {
         if !which.split(',').any(|w| page.contains(w.trim())) {
             continue;
         }
         for &n in &levels {
-            println!("{}", soak_run(&sb, page, n, secs).await);
+            println!("{}", soak_run(&mut sb, page, n, secs).await);
         }
     }
     println!();

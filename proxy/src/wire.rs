@@ -35,14 +35,7 @@ pub fn rewrite(head: &[u8]) -> Option<Vec<u8>> {
     if head.len() < 16 || !head.starts_with(b"HTTP/1.") || !head.ends_with(b"\r\n\r\n") {
         return None;
     }
-    if head[..head.len() - 4].windows(4).any(|w| w == b"\r\n\r\n") {
-        return None;
-    }
-    let lower = head.to_ascii_lowercase();
-    let has = |needle: &[u8]| lower.windows(needle.len()).any(|w| w == needle);
-    if !has(b"\r\ncontent-length: 0\r\n") || has(b"\r\ncontent-type:") {
-        return None;
-    }
+    // The status first: every other answer (all of the proxy's 2xx) is passed on unread.
     let (status, message) = match &head[9..12] {
         b"400" => (
             "400 Bad Request",
@@ -55,6 +48,14 @@ pub fn rewrite(head: &[u8]) -> Option<Vec<u8>> {
         ),
         _ => return None,
     };
+    if head[..head.len() - 4].windows(4).any(|w| w == b"\r\n\r\n") {
+        return None;
+    }
+    let lower = head.to_ascii_lowercase();
+    let has = |needle: &[u8]| lower.windows(needle.len()).any(|w| w == needle);
+    if !has(b"\r\ncontent-length: 0\r\n") || has(b"\r\ncontent-type:") {
+        return None;
+    }
     let body = serde_json::json!({ "message": message }).to_string();
     Some(
         format!(
