@@ -37,6 +37,8 @@ pub(crate) struct RouteIndex {
     by_first: HashMap<String, Vec<usize>>,
     /// Endpoints whose template starts with a parameter or is empty, in catalog order.
     others: Vec<usize>,
+    /// Endpoints with a literal one-segment template the request may leave off.
+    bare: Vec<usize>,
     /// Segments in the deepest template.
     depth: usize,
 }
@@ -58,7 +60,10 @@ impl RouteIndex {
             index.depth = index.depth.max(segments.len());
             match segments.first() {
                 Some(Segment::Literal(first)) => {
-                    index.by_first.entry(first.clone()).or_default().push(i)
+                    index.by_first.entry(first.clone()).or_default().push(i);
+                    if ep.optional_last && segments.len() == 1 {
+                        index.bare.push(i);
+                    }
                 }
                 _ => index.others.push(i),
             }
@@ -89,8 +94,12 @@ impl RouteIndex {
             segs.push(s);
         }
         let segs = &segs[..];
-        let first = segs.first().and_then(|f| self.by_first.get(*f));
-        let candidates = merge(first.map_or(&[][..], Vec::as_slice), &self.others);
+        let first = match segs.first() {
+            Some(f) => self.by_first.get(*f).map_or(&[][..], Vec::as_slice),
+            // A bare `/v1`: only a one-segment template that may leave its segment off.
+            None => &self.bare,
+        };
+        let candidates = merge(first, &self.others);
         let mut best: Option<((bool, usize, bool), usize, usize)> = None;
         for i in candidates {
             let Some(t) = &self.templates[i] else {
@@ -154,7 +163,61 @@ fn merge<'a>(a: &'a [usize], b: &'a [usize]) -> impl Iterator<Item = usize> + 'a
 
 #[cfg(test)]
 mod tests {
-    use super::merge;
+    use super::*;
+
+    fn endpoint(method: &str, path: &str, optional_last: bool) -> crate::Endpoint {
+        let mut e = crate::Catalog::embedded().unwrap().endpoints()[0].clone();
+        e.method = method.into();
+        e.path = path.into();
+        e.optional_last = optional_last;
+        e.versions = vec!["v1".into()];
+        e
+    }
+
+    #[test]
+    fn the_best_match_wins_and_binds_its_parameters() {
+        let eps = [
+            endpoint("GET", "/v1/users/{id}", false),
+            endpoint("PATCH", "/v1/users/permission_level", false),
+            endpoint("GET", "/v1/{kind}/{id}", false),
+            endpoint("GET", "/v1/tags", true),
+            endpoint("POST", "/v1/users/{id}", false),
+        ];
+        let idx = RouteIndex::new(&eps);
+        let found = |m: Option<Method>, p: &str| idx.find(m, p).map(|f| (f.index, f.params));
+        let id = |v: &str| vec![("id".to_string(), v.to_string())];
+        assert_eq!(
+            found(Some(Method::Get), "/v1/users/7/?a=b"),
+            Some((0, id("7")))
+        );
+        // A literal beats a parameter; None takes GET first.
+        assert_eq!(
+            found(Some(Method::Patch), "/v1/users/permission_level"),
+            Some((1, vec![]))
+        );
+        assert_eq!(found(None, "/v1/users/7"), Some((0, id("7"))));
+        assert_eq!(found(Some(Method::Post), "/v1/users/7"), Some((4, id("7"))));
+        // A template starting with a parameter is looked at too.
+        let kind = vec![
+            ("kind".to_string(), "jobs".to_string()),
+            ("id".to_string(), "3".to_string()),
+        ];
+        assert_eq!(found(Some(Method::Get), "/v1/jobs/3"), Some((2, kind)));
+        // An optional one-segment template matches a bare version.
+        assert_eq!(found(Some(Method::Get), "/v1"), Some((3, vec![])));
+        assert_eq!(
+            found(Some(Method::Get), "/v1/users/"),
+            None,
+            "an empty id is no id"
+        );
+        assert_eq!(
+            found(Some(Method::Get), "/v2/users/7"),
+            None,
+            "not served under v2"
+        );
+        let deep = format!("/v1{}", "/x".repeat(10_000));
+        assert_eq!(found(None, &deep), None);
+    }
 
     #[test]
     fn merged_lists_stay_in_order() {
