@@ -38,6 +38,36 @@ impl Default for AdmissionLimits {
     }
 }
 
+/// What a request weighs against the bounds: a whole slot, or a quarter of one for a light
+/// read (a page of one v3 list whose joins are cached reference lists: the v3 page is shared
+/// by the reads a coalesced GET answers and its translation is memoised, so it holds little
+/// memory or CPU of its own). More light reads in flight also let more of them share one v3
+/// GET: in the soak at 1,000 clients, 0.028 v3 calls per users page at 12 slots, 0.006 at 64.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weight {
+    Whole,
+    Light,
+}
+
+/// Light reads in one slot.
+pub const LIGHT_PER_SLOT: usize = 4;
+
+impl Weight {
+    fn permits(self) -> u32 {
+        match self {
+            Weight::Whole => LIGHT_PER_SLOT as u32,
+            Weight::Light => 1,
+        }
+    }
+}
+
+fn permits_for(slots: usize) -> usize {
+    slots
+        .max(1)
+        .saturating_mul(LIGHT_PER_SLOT)
+        .min(Semaphore::MAX_PERMITS)
+}
+
 /// Why a request was not let in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refused {
@@ -60,8 +90,8 @@ pub struct Admission {
     queued: AtomicUsize,
 }
 
-/// A number of slots per tenant (one semaphore per tenant slot; bounded by the config's
-/// tenants). Also bounds each tenant's v3 connections in use.
+/// A number of permits per tenant (one semaphore per tenant; bounded by the config's
+/// tenants). Also bounds each tenant's v3 connections in use (one permit each).
 pub struct TenantSlots {
     per_tenant: usize,
     map: Mutex<HashMap<usize, Arc<Semaphore>>>,
@@ -101,8 +131,8 @@ impl Admission {
     pub fn new(limits: AdmissionLimits) -> Admission {
         Admission {
             limits,
-            global: Arc::new(Semaphore::new(limits.in_flight.max(1))),
-            tenants: TenantSlots::new(limits.in_flight_per_tenant),
+            global: Arc::new(Semaphore::new(permits_for(limits.in_flight))),
+            tenants: TenantSlots::new(permits_for(limits.in_flight_per_tenant)),
             queued: AtomicUsize::new(0),
         }
     }
@@ -111,9 +141,10 @@ impl Admission {
         self.limits
     }
 
-    /// Requests being served now.
+    /// Slots in use now (light reads counted as a quarter each, rounded up).
     pub fn in_flight(&self) -> usize {
-        self.limits.in_flight.max(1) - self.global.available_permits()
+        let used = permits_for(self.limits.in_flight) - self.global.available_permits();
+        used.div_ceil(LIGHT_PER_SLOT)
     }
 
     /// Requests waiting for a slot now.
@@ -124,11 +155,12 @@ impl Admission {
     /// A slot for a request of `tenant`: at once if free, else after waiting in the queue (if
     /// it has room) for at most the queue wait. The tenant's share is taken first, so a
     /// tenant over its share never holds a slot of the whole proxy while it waits.
-    pub async fn admit(&self, tenant: usize) -> Result<Admitted, Refused> {
+    pub async fn admit(&self, tenant: usize, weight: Weight) -> Result<Admitted, Refused> {
         let t = self.tenants.of(tenant);
+        let n = weight.permits();
         if let (Ok(tp), Ok(gp)) = (
-            t.clone().try_acquire_owned(),
-            self.global.clone().try_acquire_owned(),
+            t.clone().try_acquire_many_owned(n),
+            self.global.clone().try_acquire_many_owned(n),
         ) {
             return Ok(Admitted {
                 _tenant: tp,
@@ -137,7 +169,7 @@ impl Admission {
         }
         if self.queued.fetch_add(1, Ordering::AcqRel) >= self.limits.queue {
             self.queued.fetch_sub(1, Ordering::AcqRel);
-            return Err(if t.available_permits() == 0 {
+            return Err(if t.available_permits() < n as usize {
                 Refused::TenantFull
             } else {
                 Refused::Full
@@ -145,11 +177,11 @@ impl Admission {
         }
         let _waiting = InQueue(&self.queued);
         let deadline = tokio::time::Instant::now() + self.limits.queue_wait;
-        let Ok(Ok(tp)) = tokio::time::timeout_at(deadline, t.acquire_owned()).await else {
+        let Ok(Ok(tp)) = tokio::time::timeout_at(deadline, t.acquire_many_owned(n)).await else {
             return Err(Refused::TenantFull);
         };
         let Ok(Ok(gp)) =
-            tokio::time::timeout_at(deadline, self.global.clone().acquire_owned()).await
+            tokio::time::timeout_at(deadline, self.global.clone().acquire_many_owned(n)).await
         else {
             return Err(Refused::Full);
         };
@@ -176,29 +208,38 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_proxy_bound_refuses_with_full_once_the_wait_is_over() {
         let a = small(2, 2, 8);
-        let one = a.admit(0).await.unwrap();
-        let _two = a.admit(1).await.unwrap();
+        let one = a.admit(0, Weight::Whole).await.unwrap();
+        let _two = a.admit(1, Weight::Whole).await.unwrap();
         assert_eq!(a.in_flight(), 2);
-        assert_eq!(a.admit(2).await.err(), Some(Refused::Full));
+        assert_eq!(a.admit(2, Weight::Whole).await.err(), Some(Refused::Full));
         drop(one);
-        assert!(a.admit(2).await.is_ok(), "a freed slot is taken");
+        assert!(
+            a.admit(2, Weight::Whole).await.is_ok(),
+            "a freed slot is taken"
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn one_tenant_cannot_take_every_slot() {
         let a = small(4, 2, 8);
-        let _x = a.admit(0).await.unwrap();
-        let _y = a.admit(0).await.unwrap();
-        assert_eq!(a.admit(0).await.err(), Some(Refused::TenantFull));
-        assert!(a.admit(1).await.is_ok(), "another tenant still gets in");
+        let _x = a.admit(0, Weight::Whole).await.unwrap();
+        let _y = a.admit(0, Weight::Whole).await.unwrap();
+        assert_eq!(
+            a.admit(0, Weight::Whole).await.err(),
+            Some(Refused::TenantFull)
+        );
+        assert!(
+            a.admit(1, Weight::Whole).await.is_ok(),
+            "another tenant still gets in"
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_waiter_gets_the_slot_freed_within_the_wait() {
         let a = Arc::new(small(1, 1, 8));
-        let held = a.admit(0).await.unwrap();
+        let held = a.admit(0, Weight::Whole).await.unwrap();
         let b = a.clone();
-        let waiter = tokio::spawn(async move { b.admit(0).await.is_ok() });
+        let waiter = tokio::spawn(async move { b.admit(0, Weight::Whole).await.is_ok() });
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert_eq!(a.waiting(), 1);
         drop(held);
@@ -207,14 +248,41 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn light_reads_take_a_quarter_of_a_slot() {
+        let a = small(2, 2, 0);
+        let whole = a.admit(0, Weight::Whole).await.unwrap();
+        let mut light = Vec::new();
+        for _ in 0..LIGHT_PER_SLOT {
+            light.push(a.admit(0, Weight::Light).await.unwrap());
+        }
+        assert_eq!(a.in_flight(), 2);
+        assert_eq!(
+            a.admit(0, Weight::Light).await.err(),
+            Some(Refused::TenantFull)
+        );
+        light.pop();
+        assert_eq!(
+            a.in_flight(),
+            2,
+            "three quarters in use still count as a slot"
+        );
+        assert_eq!(a.admit(1, Weight::Whole).await.err(), Some(Refused::Full));
+        drop(whole);
+        assert!(a.admit(1, Weight::Whole).await.is_ok());
+        // Huge limits do not overflow the permit count.
+        let big = small(usize::MAX, usize::MAX, 0);
+        assert!(big.admit(0, Weight::Whole).await.is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_full_queue_refuses_without_waiting() {
         let a = Arc::new(small(1, 1, 1));
-        let _held = a.admit(0).await.unwrap();
+        let _held = a.admit(0, Weight::Whole).await.unwrap();
         let b = a.clone();
-        let queued = tokio::spawn(async move { b.admit(1).await.err() });
+        let queued = tokio::spawn(async move { b.admit(1, Weight::Whole).await.err() });
         tokio::time::sleep(Duration::from_millis(10)).await;
         let started = tokio::time::Instant::now();
-        assert_eq!(a.admit(2).await.err(), Some(Refused::Full));
+        assert_eq!(a.admit(2, Weight::Whole).await.err(), Some(Refused::Full));
         assert_eq!(started.elapsed(), Duration::ZERO, "refused at once");
         assert_eq!(queued.await.unwrap(), Some(Refused::Full));
     }

@@ -213,7 +213,12 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> Served {
         return done(&route, a, label, 0);
     };
     // A slot among the requests in flight (global and the tenant's), or an answer at once.
-    let _admitted = match state.admission.admit(entry.tenant).await {
+    let weight = if m.endpoint.write.is_none() && state.catalog.is_memoisable(m.endpoint) {
+        crate::admission::Weight::Light
+    } else {
+        crate::admission::Weight::Whole
+    };
+    let _admitted = match state.admission.admit(entry.tenant, weight).await {
         Ok(a) => a,
         Err(refused) => return done(&route, overloaded(state, refused), label, 0),
     };
