@@ -81,6 +81,23 @@ pub enum Refused {
 pub struct Admitted {
     _tenant: OwnedSemaphorePermit,
     _global: OwnedSemaphorePermit,
+    _counted: Counted,
+}
+
+/// One request in [`Admission::in_flight`] while it lives.
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Counted {
+    fn new(n: &Arc<AtomicUsize>) -> Counted {
+        n.fetch_add(1, Ordering::AcqRel);
+        Counted(n.clone())
+    }
 }
 
 pub struct Admission {
@@ -88,6 +105,7 @@ pub struct Admission {
     global: Arc<Semaphore>,
     tenants: TenantSlots,
     queued: AtomicUsize,
+    requests: Arc<AtomicUsize>,
 }
 
 /// A number of permits per tenant (one semaphore per tenant; bounded by the config's
@@ -134,6 +152,7 @@ impl Admission {
             global: Arc::new(Semaphore::new(permits_for(limits.in_flight))),
             tenants: TenantSlots::new(permits_for(limits.in_flight_per_tenant)),
             queued: AtomicUsize::new(0),
+            requests: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -141,10 +160,9 @@ impl Admission {
         self.limits
     }
 
-    /// Slots in use now (light reads counted as a quarter each, rounded up).
+    /// Requests being served now (light or not).
     pub fn in_flight(&self) -> usize {
-        let used = permits_for(self.limits.in_flight) - self.global.available_permits();
-        used.div_ceil(LIGHT_PER_SLOT)
+        self.requests.load(Ordering::Acquire)
     }
 
     /// Requests waiting for a slot now.
@@ -165,6 +183,7 @@ impl Admission {
             return Ok(Admitted {
                 _tenant: tp,
                 _global: gp,
+                _counted: Counted::new(&self.requests),
             });
         }
         if self.queued.fetch_add(1, Ordering::AcqRel) >= self.limits.queue {
@@ -188,6 +207,7 @@ impl Admission {
         Ok(Admitted {
             _tenant: tp,
             _global: gp,
+            _counted: Counted::new(&self.requests),
         })
     }
 }
@@ -255,17 +275,14 @@ mod tests {
         for _ in 0..LIGHT_PER_SLOT {
             light.push(a.admit(0, Weight::Light).await.unwrap());
         }
-        assert_eq!(a.in_flight(), 2);
+        assert_eq!(a.in_flight(), 1 + LIGHT_PER_SLOT, "requests, not slots");
         assert_eq!(
             a.admit(0, Weight::Light).await.err(),
             Some(Refused::TenantFull)
         );
         light.pop();
-        assert_eq!(
-            a.in_flight(),
-            2,
-            "three quarters in use still count as a slot"
-        );
+        assert_eq!(a.in_flight(), LIGHT_PER_SLOT);
+        // Three quarters of a slot free: still no room for a whole one.
         assert_eq!(a.admit(1, Weight::Whole).await.err(), Some(Refused::Full));
         drop(whole);
         assert!(a.admit(1, Weight::Whole).await.is_ok());
