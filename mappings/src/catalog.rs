@@ -105,6 +105,10 @@ pub struct Endpoint {
     pub location: Location,
     /// The resource file the endpoint is declared in (without `.toml`).
     pub file: String,
+    /// Worked out at load ([`Catalog::is_memoisable`]): the answer is a function of the primary
+    /// v3 page alone, given reference data cached for a TTL (a paged list whose views join only
+    /// `cache = true` collections).
+    pub(crate) memoisable: bool,
 }
 
 impl Endpoint {
@@ -366,9 +370,6 @@ pub fn walk_views<'v>(start: &str, lookup: impl Fn(&str) -> Option<&'v View>) ->
 /// What the loader works out once from the view graph, for every endpoint.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Analysis {
-    /// Routes whose answer is a function of the primary v3 page alone, given reference data
-    /// cached for a TTL: a paged list whose views join only `cache = true` collections.
-    memoisable: HashSet<String>,
     /// v3 paths some view joins with `cache = true` (whole reference lists).
     cacheable: HashSet<String>,
     /// Where each endpoint's path is matched from.
@@ -464,7 +465,7 @@ impl Catalog {
     /// True when the endpoint's answer may be memoised by the content of its v3 page (decided
     /// when the mappings load).
     pub fn is_memoisable(&self, ep: &Endpoint) -> bool {
-        self.analysis.memoisable.contains(&ep.route())
+        ep.memoisable
     }
 
     /// True when some view joins this v3 path whole with `cache = true` (reference data).
@@ -479,10 +480,10 @@ impl Catalog {
             .values()
             .flat_map(|v| v.joins.iter().filter(|j| j.cache).map(|j| j.from.clone()))
             .collect();
-        let memoisable = self
+        let memoisable: Vec<bool> = self
             .endpoints
             .iter()
-            .filter(|e| {
+            .map(|e| {
                 let Some(r) = &e.response else { return false };
                 if r.shape != Shape::List || !e.is_paginated() {
                     return false;
@@ -491,10 +492,11 @@ impl Catalog {
                 walk.missing.is_empty()
                     && walk.views.iter().all(|v| v.joins.iter().all(|j| j.cache))
             })
-            .map(Endpoint::route)
             .collect();
+        for (e, m) in self.endpoints.iter_mut().zip(memoisable) {
+            e.memoisable = m;
+        }
         self.analysis = Analysis {
-            memoisable,
             cacheable,
             routes: crate::routes::RouteIndex::new(&self.endpoints),
         };

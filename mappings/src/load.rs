@@ -679,6 +679,7 @@ impl Builder {
         let here = self.route(sink, &span, method, &path, &versions);
         let optional_last = optional_last(sink, d, method, &path);
         self.endpoints.push(Endpoint {
+            memoisable: false,
             name: d.name.clone(),
             method: method.to_string(),
             path,
