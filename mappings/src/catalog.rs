@@ -109,6 +109,8 @@ pub struct Endpoint {
     /// v3 page alone, given reference data cached for a TTL (a paged list whose views join only
     /// `cache = true` collections).
     pub(crate) memoisable: bool,
+    /// `METHOD /v1/path`, formatted once at load ([`Endpoint::route`]).
+    pub(crate) route: String,
 }
 
 impl Endpoint {
@@ -126,8 +128,8 @@ impl Endpoint {
     }
 
     /// `METHOD /v1/path` as printed in reports.
-    pub fn route(&self) -> String {
-        format!("{} {}", self.method, self.path)
+    pub fn route(&self) -> &str {
+        &self.route
     }
 
     /// Exactly one v3 call does the job (a 1:1 rewrite is possible).
@@ -495,6 +497,7 @@ impl Catalog {
             .collect();
         for (e, m) in self.endpoints.iter_mut().zip(memoisable) {
             e.memoisable = m;
+            e.route = format!("{} {}", e.method, e.path);
         }
         self.analysis = Analysis {
             cacheable,
@@ -520,7 +523,7 @@ impl Catalog {
         Some(RouteMatch {
             endpoint: self.endpoints.get(found.index)?,
             version: found.version.to_string(),
-            params: found.params.into_iter().collect(),
+            params: found.params,
         })
     }
 

@@ -680,6 +680,7 @@ impl Builder {
         let optional_last = optional_last(sink, d, method, &path);
         self.endpoints.push(Endpoint {
             memoisable: false,
+            route: format!("{method} {path}"),
             name: d.name.clone(),
             method: method.to_string(),
             path,

@@ -2,7 +2,7 @@
 //! grouped by their first segment, so matching a request looks only at the endpoints that
 //! can match it and allocates nothing until the best one is found.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::Endpoint;
 use crate::catalog::{split_version, strip_version};
@@ -27,7 +27,7 @@ struct Template {
 pub(crate) struct Found<'p> {
     pub index: usize,
     pub version: &'p str,
-    pub params: Vec<(String, String)>,
+    pub params: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -184,7 +184,10 @@ mod tests {
             endpoint("POST", "/v1/users/{id}", false),
         ];
         let idx = RouteIndex::new(&eps);
-        let found = |m: Option<Method>, p: &str| idx.find(m, p).map(|f| (f.index, f.params));
+        let found = |m: Option<Method>, p: &str| {
+            idx.find(m, p)
+                .map(|f| (f.index, f.params.into_iter().collect::<Vec<_>>()))
+        };
         let id = |v: &str| vec![("id".to_string(), v.to_string())];
         assert_eq!(
             found(Some(Method::Get), "/v1/users/7/?a=b"),
@@ -199,8 +202,8 @@ mod tests {
         assert_eq!(found(Some(Method::Post), "/v1/users/7"), Some((4, id("7"))));
         // A template starting with a parameter is looked at too.
         let kind = vec![
-            ("kind".to_string(), "jobs".to_string()),
             ("id".to_string(), "3".to_string()),
+            ("kind".to_string(), "jobs".to_string()),
         ];
         assert_eq!(found(Some(Method::Get), "/v1/jobs/3"), Some((2, kind)));
         // An optional one-segment template matches a bare version.

@@ -175,7 +175,7 @@ pub async fn read_matched(
     let q = query::translate(ep, &m.params, query)?;
     check_parent(ep, m, v3).await?;
     let primary = ep.v3.first().ok_or_else(|| ReadError::Mapping {
-        route: ep.route(),
+        route: ep.route().to_string(),
         message: "the mapping has no v3 call".into(),
     })?;
     let answer = Answer { catalog, ep, v3 };
@@ -218,7 +218,7 @@ pub async fn read_matched(
     let walk = |parse: bool| {
         paging::legacy_page(
             v3,
-            &route,
+            route,
             &primary.path,
             &q.params,
             q.page,
@@ -284,7 +284,7 @@ fn refuse_unsupported(ep: &Endpoint) -> Result<(), ReadError> {
             .join(", ")
     });
     Err(ReadError::Unsupported {
-        route: ep.route(),
+        route: ep.route().to_string(),
         reason,
         instead,
     })
@@ -346,13 +346,13 @@ impl Answer<'_> {
             TranslateError::NotFound => ReadError::NotFound,
             TranslateError::Upstream(e) => ReadError::Upstream(e),
             TranslateError::Record { view, id, message } => ReadError::Untranslatable {
-                route: self.ep.route(),
+                route: self.ep.route().to_string(),
                 view,
                 id,
                 message,
             },
             TranslateError::UnknownView(v) => ReadError::Mapping {
-                route: self.ep.route(),
+                route: self.ep.route().to_string(),
                 message: format!("view `{v}` is not defined"),
             },
         }

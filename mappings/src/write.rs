@@ -224,7 +224,7 @@ pub async fn write(
             .await
             .err()
             .unwrap_or(ReadError::Mapping {
-                route: ep.route(),
+                route: ep.route().to_string(),
                 message: "no write plan".into(),
             })
             .into());
@@ -995,7 +995,7 @@ impl Run<'_> {
             return self.after_applied(message.to_string());
         }
         WriteError::Read(ReadError::Mapping {
-            route: self.ep.route(),
+            route: self.ep.route().to_string(),
             message: message.to_string(),
         })
     }

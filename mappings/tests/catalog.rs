@@ -84,7 +84,7 @@ fn routes_are_named_alike_whatever_the_placeholder_names_case_or_version() {
     let named = |r: &str| -> Vec<String> {
         c.endpoints_named(r)
             .into_iter()
-            .map(|i| c.endpoints()[i].route())
+            .map(|i| c.endpoints()[i].route().to_string())
             .collect()
     };
     let tag = ["PUT /v1/candidates/{candidate_id}/tags/{tag_id}"];

@@ -231,14 +231,14 @@ fn every_served_write_has_a_golden_case() {
         .filter(|(_, case)| case.get("expected").is_some())
         .filter_map(|(_, case)| {
             let (m, p) = case["request"].as_str()?.split_once(' ')?;
-            Some(c.match_route(m, p)?.endpoint.route())
+            Some(c.match_route(m, p)?.endpoint.route().to_string())
         })
         .collect();
     let missing: Vec<String> = c
         .endpoints()
         .iter()
         .filter(|e| e.write.is_some())
-        .map(|e| e.route())
+        .map(|e| e.route().to_string())
         .filter(|r| !covered.contains(r))
         .collect();
     assert!(

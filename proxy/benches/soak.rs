@@ -1,9 +1,14 @@
 //! Benchmark (not a test): the soak and the 429 storm of issue 9, against a separate sandbox
 //! process and harvest-proxy as its own process. Prints Markdown for docs/benchmarks.md.
 //!
-//! Soak: N concurrent clients, each on one keep-alive connection, loop GETs of a 1:1 page
-//! (`/v1/users?per_page=100`) or a joined page (`/v1/candidates?per_page=100`, pages rotated
-//! over the clients) for SOAK_SECS each; a fresh proxy per run, so VmHWM is the run's peak.
+//! Soak: N concurrent clients, each on one keep-alive connection, walk a 1:1 list
+//! (`/v1/users?per_page=100`, pages 1–3) or a joined list (`/v1/candidates?per_page=100`,
+//! pages 1–10) over and over for SOAK_SECS each, as a sync does: page after page, the next
+//! after a 200, the same again after a refusal; client i starts its first walk at page
+//! i % pages + 1. A fresh proxy per run, so VmHWM is the run's peak. SOAK_PAGE=N: every
+//! client asks for page N only; SOAK_SPREAD=1: client i asks for page i % pages + 1 only
+//! (the bench before 3 December 2026: the mix of first pages, which read v3, and later ones,
+//! served from kept blocks, then differs with the number of clients).
 //! Answers are counted by status: 200, or 503/429 with `Retry-After` and a v1 body (the
 //! client then waits `Retry-After`, as a connector does); anything else, or a connection
 //! error, is an error, counted by kind.
@@ -180,7 +185,7 @@ fn v1_message(body: &[u8]) -> bool {
 /// client i's path. `patient`: a refused client waits `Retry-After` before its next request.
 async fn load(
     addr: std::net::SocketAddr,
-    path: impl Fn(usize) -> String,
+    walk: impl Fn(usize) -> Vec<String>,
     auth: &str,
     clients: usize,
     secs: f64,
@@ -190,14 +195,16 @@ async fn load(
     let deadline = started + Duration::from_secs_f64(secs);
     let mut tasks = Vec::new();
     for i in 0..clients {
-        let (path, auth) = (path(i), auth.to_string());
+        let (walk, auth) = (walk(i), auth.to_string());
         tasks.push(tokio::spawn(async move {
             let mut conn = Conn::new(&addr.to_string());
             let mut t = Tally::default();
+            let mut at = 0;
             while Instant::now() < deadline {
                 let sent = Instant::now();
-                match one(&mut conn, &path, &auth).await {
+                match one(&mut conn, &walk[at % walk.len()], &auth).await {
                     Outcome::Ok => {
+                        at += 1;
                         t.ok += 1;
                         t.latencies_ms.push(sent.elapsed().as_secs_f64() * 1000.0);
                     }
@@ -276,13 +283,21 @@ async fn soak_run(sb: &mut SandboxProcess, page: &str, clients: usize, secs: f64
     let _ = common::get(&warm, &format!("http://{addr}{page}&page=1"), &auth).await;
     drop(warm);
     let pages = if page.contains("candidates") { 10 } else { 3 };
+    let fixed: Option<usize> = std::env::var("SOAK_PAGE").ok().and_then(|v| v.parse().ok());
+    let spread = std::env::var("SOAK_SPREAD").is_ok_and(|v| v == "1");
     let load_before = uptime();
     let me = std::process::id();
     let cpu_before = [pid, me, sb.pid()].map(common::cpu_ms);
     let (v3_before, _, _) = sb.counts();
     let (mut t, elapsed) = load(
         addr,
-        |i| format!("{page}&page={}", i % pages + 1),
+        |i| match (fixed, spread) {
+            (Some(n), _) => vec![format!("{page}&page={n}")],
+            (None, true) => vec![format!("{page}&page={}", i % pages + 1)],
+            (None, false) => (0..pages)
+                .map(|k| format!("{page}&page={}", (i + k) % pages + 1))
+                .collect(),
+        },
         &auth,
         clients,
         secs,
@@ -301,7 +316,7 @@ async fn soak_run(sb: &mut SandboxProcess, page: &str, clients: usize, secs: f64
     let _ = std::fs::remove_dir_all(&dir);
     t.latencies_ms.sort_by(|a, b| a.total_cmp(b));
     format!(
-        "| `{page}` | {clients} | {:.0} | {proxy_cpu:.2} / {gen_cpu:.2} / {sb_cpu:.2} | {v3_per_200:.3} | {:.1} | {:.1} | {} | {} | {} | {} | {load_before} → {} |",
+        "| `{page}` | {clients} | {:.0} | {proxy_cpu:.3} / {gen_cpu:.3} / {sb_cpu:.3} | {v3_per_200:.3} | {:.1} | {:.1} | {} | {} | {} | {} | {load_before} → {} |",
         t.ok as f64 / elapsed,
         pct(&t.latencies_ms, 0.5),
         pct(&t.latencies_ms, 0.99),
@@ -355,7 +370,7 @@ async fn storm(secs: f64) {
     let load_before = uptime();
     let (t, elapsed) = load(
         addr,
-        |i| format!("/v1/users?per_page=100&page={}", i % 3 + 1),
+        |i| vec![format!("/v1/users?per_page=100&page={}", i % 3 + 1)],
         &auth,
         clients,
         secs,

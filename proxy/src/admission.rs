@@ -5,6 +5,7 @@
 //! by the requests in flight, whatever the number of clients.
 
 use std::collections::HashMap;
+use std::ops::Deref;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -81,22 +82,24 @@ pub enum Refused {
 pub struct Admitted {
     _tenant: OwnedSemaphorePermit,
     _global: OwnedSemaphorePermit,
-    _counted: Counted,
+    _counted: Counted<Arc<AtomicUsize>>,
 }
 
-/// One request in [`Admission::in_flight`] while it lives.
-struct Counted(Arc<AtomicUsize>);
+/// One in a counter while it lives: a request in [`Admission::in_flight`] (owned, kept in
+/// [`Admitted`]) or in [`Admission::waiting`] (borrowed, while it waits).
+struct Counted<C: Deref<Target = AtomicUsize>>(C);
 
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+impl<C: Deref<Target = AtomicUsize>> Counted<C> {
+    /// Adds one, and says what the count was before.
+    fn add(counter: C) -> (Counted<C>, usize) {
+        let before = counter.fetch_add(1, Ordering::AcqRel);
+        (Counted(counter), before)
     }
 }
 
-impl Counted {
-    fn new(n: &Arc<AtomicUsize>) -> Counted {
-        n.fetch_add(1, Ordering::AcqRel);
-        Counted(n.clone())
+impl<C: Deref<Target = AtomicUsize>> Drop for Counted<C> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -133,15 +136,6 @@ impl TenantSlots {
     /// Waits for one of the tenant's slots.
     pub async fn acquire(&self, tenant: usize) -> Option<OwnedSemaphorePermit> {
         self.of(tenant).acquire_owned().await.ok()
-    }
-}
-
-/// Counts a waiting request for as long as it waits.
-struct InQueue<'a>(&'a AtomicUsize);
-
-impl Drop for InQueue<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -183,18 +177,17 @@ impl Admission {
             return Ok(Admitted {
                 _tenant: tp,
                 _global: gp,
-                _counted: Counted::new(&self.requests),
+                _counted: Counted::add(self.requests.clone()).0,
             });
         }
-        if self.queued.fetch_add(1, Ordering::AcqRel) >= self.limits.queue {
-            self.queued.fetch_sub(1, Ordering::AcqRel);
+        let (_waiting, before) = Counted::add(&self.queued);
+        if before >= self.limits.queue {
             return Err(if t.available_permits() < n as usize {
                 Refused::TenantFull
             } else {
                 Refused::Full
             });
         }
-        let _waiting = InQueue(&self.queued);
         let deadline = tokio::time::Instant::now() + self.limits.queue_wait;
         let Ok(Ok(tp)) = tokio::time::timeout_at(deadline, t.acquire_many_owned(n)).await else {
             return Err(Refused::TenantFull);
@@ -207,7 +200,7 @@ impl Admission {
         Ok(Admitted {
             _tenant: tp,
             _global: gp,
-            _counted: Counted::new(&self.requests),
+            _counted: Counted::add(self.requests.clone()).0,
         })
     }
 }

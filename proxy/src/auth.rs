@@ -50,13 +50,13 @@ pub fn parse_basic(header: Option<&[u8]>) -> Result<String, AuthError> {
     Ok(key.to_string())
 }
 
-/// Finds the key entry; every entry is compared, in constant time, whatever matches.
-pub fn lookup<'a>(keys: &'a [KeyEntry], key: &str) -> Result<&'a KeyEntry, AuthError> {
+/// Finds the key entry (its index); every entry is compared, in constant time, whatever matches.
+pub fn lookup(keys: &[KeyEntry], key: &str) -> Result<usize, AuthError> {
     let h = key_hash(key);
-    let mut found: Option<&KeyEntry> = None;
-    for k in keys {
+    let mut found = None;
+    for (i, k) in keys.iter().enumerate() {
         if bool::from(k.sha256.ct_eq(&h)) {
-            found = Some(k);
+            found = Some(i);
         }
     }
     found.ok_or(AuthError::Unknown)

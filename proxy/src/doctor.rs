@@ -93,7 +93,7 @@ fn needs_of(config: &Config, catalog: &Catalog, tenant: usize) -> Result<Vec<Key
             count += 1;
             for c in catalog.calls_made(ep) {
                 needs.insert(Need {
-                    endpoint: ep.route(),
+                    endpoint: ep.route().to_string(),
                     call: format!("{} {}", c.method, c.path),
                     scope: c.scope.clone(),
                 });

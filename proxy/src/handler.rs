@@ -106,7 +106,7 @@ pub fn record(state: &State, req: &LegacyRequest, served: Served, started: Insta
         .metrics
         .requests
         .get_or_create(&RouteLabels {
-            route: served.route.clone(),
+            route: served.route.to_string(),
             status,
             key: key.to_string(),
         })
@@ -115,7 +115,7 @@ pub fn record(state: &State, req: &LegacyRequest, served: Served, started: Insta
         .metrics
         .latency
         .get_or_create(&RouteOnly {
-            route: served.route.clone(),
+            route: served.route.to_string(),
         })
         .observe(started.elapsed().as_secs_f64());
     Audit::of(req, &served, started.elapsed()).emit();
@@ -127,7 +127,7 @@ pub fn record(state: &State, req: &LegacyRequest, served: Served, started: Insta
 pub struct Served {
     /// `METHOD /vN/path` as the catalogue declares it; `-` before authentication,
     /// `unmatched` for no route.
-    pub route: String,
+    pub route: &'static str,
     pub answer: Answer,
     /// The key's label, once authenticated.
     pub key: Option<String>,
@@ -141,7 +141,7 @@ pub struct Served {
 pub struct Audit<'a> {
     pub request_id: &'a str,
     pub key: &'a str,
-    pub client: String,
+    pub client: ClientAddr,
     pub method: &'a str,
     pub route: &'a str,
     pub status: u16,
@@ -151,17 +151,29 @@ pub struct Audit<'a> {
     pub ms: u64,
 }
 
+/// The client's address in the audit line (`unknown` when not known), formatted only when
+/// the line is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl std::fmt::Display for ClientAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(ip) => ip.fmt(f),
+            None => f.write_str("unknown"),
+        }
+    }
+}
+
 impl<'a> Audit<'a> {
     pub fn of(req: &'a LegacyRequest, s: &'a Served, took: std::time::Duration) -> Audit<'a> {
         let write = req.method != "GET" && req.method != "HEAD";
         Audit {
             request_id: &req.request_id,
             key: s.key.as_deref().unwrap_or("-"),
-            client: req
-                .client
-                .map_or_else(|| "unknown".to_string(), |a| a.to_string()),
+            client: ClientAddr(req.client),
             method: &req.method,
-            route: &s.route,
+            route: s.route,
             status: s.answer.status,
             v3_calls: s.v3_calls,
             acting_user: req.on_behalf_of.as_deref().filter(|_| write).unwrap_or("-"),
@@ -187,8 +199,8 @@ impl<'a> Audit<'a> {
 }
 
 async fn serve(state: &Arc<State>, req: &LegacyRequest) -> Served {
-    let done = |route: &str, answer: Answer, key: Option<String>, v3_calls: u64| Served {
-        route: route.to_string(),
+    let done = |route: &'static str, answer: Answer, key: Option<String>, v3_calls: u64| Served {
+        route,
         answer,
         key,
         v3_calls,
@@ -204,13 +216,13 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> Served {
         Err(e) => return done("unmatched", failure(&e, None), label, 0),
     };
     let route = m.endpoint.route();
-    tracing::Span::current().record("route", route.as_str());
+    tracing::Span::current().record("route", route);
     if let Err(a) = authorise(state, &entry, &m) {
-        return done(&route, a, label, 0);
+        return done(route, a, label, 0);
     }
     let Some(tenant) = state.tenant(entry.tenant) else {
         let a = Answer::error(V1Error::new(500, "tenant configuration missing"));
-        return done(&route, a, label, 0);
+        return done(route, a, label, 0);
     };
     // A slot among the requests in flight (global and the tenant's), or an answer at once.
     let weight = if m.endpoint.write.is_none() && state.catalog.is_memoisable(m.endpoint) {
@@ -220,7 +232,7 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> Served {
     };
     let _admitted = match state.admission.admit(entry.tenant, weight).await {
         Ok(a) => a,
-        Err(refused) => return done(&route, overloaded(state, refused), label, 0),
+        Err(refused) => return done(route, overloaded(state, refused), label, 0),
     };
     let pairs: Vec<(String, String)> = req
         .query
@@ -252,7 +264,7 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> Served {
         };
         rate_headers(rate, &mut answer.headers);
     }
-    done(&route, answer, label, calls)
+    done(route, answer, label, calls)
 }
 
 /// The answer to a request admission control did not let in: 503 when the proxy is full,
@@ -427,10 +439,24 @@ pub const WRITE_OUTCOME: &str = "X-Harvest-Proxy-Write-Outcome";
 /// The key entry of the request's legacy API key, if the client's address is one the key may
 /// call from (the server also asks before it reads a body). A refusal carries the key's label
 /// once the key is known.
+/// An authenticated key: its entry in the key table it was found in (not a copy).
+pub struct Authenticated {
+    tenancy: Arc<crate::state::Tenancy>,
+    index: usize,
+}
+
+impl std::ops::Deref for Authenticated {
+    type Target = KeyEntry;
+
+    fn deref(&self) -> &KeyEntry {
+        &self.tenancy.keys()[self.index]
+    }
+}
+
 pub fn authenticate(
     state: &State,
     req: &LegacyRequest,
-) -> Result<KeyEntry, (Answer, Option<String>)> {
+) -> Result<Authenticated, (Answer, Option<String>)> {
     let key = auth::parse_basic(req.authorization.as_deref()).map_err(|e| {
         let a = Answer::error(V1Error::unauthorized(match e {
             AuthError::Missing => {
@@ -440,12 +466,12 @@ pub fn authenticate(
         }));
         (a, None)
     })?;
-    let entry = auth::lookup(state.tenancy().keys(), &key)
-        .cloned()
-        .map_err(|_| {
-            let a = Answer::error(V1Error::unauthorized("Invalid Basic Auth credentials"));
-            (a, None)
-        })?;
+    let tenancy = state.tenancy();
+    let index = auth::lookup(tenancy.keys(), &key).map_err(|_| {
+        let a = Answer::error(V1Error::unauthorized("Invalid Basic Auth credentials"));
+        (a, None)
+    })?;
+    let entry = Authenticated { tenancy, index };
     if let Some(nets) = &entry.allowed_ips {
         let allowed = req.client.is_some_and(|ip| access::contains(nets, ip));
         if !allowed {
@@ -455,7 +481,7 @@ pub fn authenticate(
                 403,
                 format!("This API key may not be used from {client}"),
             ));
-            return Err((a, Some(entry.label)));
+            return Err((a, Some(entry.label.clone())));
         }
     }
     Ok(entry)
@@ -617,7 +643,7 @@ mod tests {
     #[test]
     fn the_audit_line_has_who_what_where_and_no_secret() {
         let served = Served {
-            route: "POST /v1/candidates/{id}/activity_feed/notes".into(),
+            route: "POST /v1/candidates/{id}/activity_feed/notes",
             answer: Answer::text(201, "application/json", "{}"),
             key: Some("crm".into()),
             v3_calls: 2,
@@ -629,7 +655,7 @@ mod tests {
             Audit {
                 request_id: "r1",
                 key: "crm",
-                client: "2001:db8::1".into(),
+                client: ClientAddr(Some("2001:db8::1".parse().unwrap())),
                 method: "POST",
                 route: "POST /v1/candidates/{id}/activity_feed/notes",
                 status: 201,
@@ -638,6 +664,7 @@ mod tests {
                 ms: 12,
             }
         );
+        assert_eq!(a.client.to_string(), "2001:db8::1");
         let text = format!("{a:?}");
         assert!(!text.contains("c2VjcmV0") && !text.contains("private") && !text.contains("idem"));
         let r = req("GET");
@@ -650,6 +677,6 @@ mod tests {
             ..served
         };
         let a = Audit::of(&anon, &unauth, std::time::Duration::ZERO);
-        assert_eq!((a.key, a.client.as_str()), ("-", "unknown"));
+        assert_eq!((a.key, a.client.to_string().as_str()), ("-", "unknown"));
     }
 }

@@ -111,10 +111,12 @@ struct Ctx {
 }
 
 /// The side of a connection a request needs.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct ConnInfo {
     tls: bool,
-    local: SocketAddr,
+    /// The address the client connected to, as `Link`'s authority falls back to (formatted
+    /// once per connection, not per request).
+    local: Arc<str>,
     peer: SocketAddr,
 }
 
@@ -251,7 +253,11 @@ async fn connection(
     let limits = &ctx.state.config.limits;
     let info = ConnInfo {
         tls: ctx.tls.is_some(),
-        local: stream.local_addr().unwrap_or(ctx.state.config.listen),
+        local: stream
+            .local_addr()
+            .unwrap_or(ctx.state.config.listen)
+            .to_string()
+            .into(),
         peer,
     };
     let Some(ticket) = ctx.conns.admit(peer.ip(), limits.connection_wait).await else {
@@ -295,12 +301,14 @@ where
 {
     let state = ctx.state.clone();
     let activity = ticket.activity.clone();
+    let peer = info.peer;
     let svc = service_fn(move |req: Request<Incoming>| {
         let busy = activity.begin();
         let state = state.clone();
         // Boxed, so a request's state (about 10 KB) lives in memory the allocator has just
         // freed (warm in the cache) rather than in a per-connection slot, which with many
         // connections was last touched long ago.
+        let info = info.clone();
         Box::pin(async move { Ok::<_, Infallible>(answer(state, req, info, busy).await) })
     });
     let conn = ctx
@@ -319,7 +327,7 @@ where
         tokio::select! {
             r = &mut conn => {
                 if let Err(e) = r {
-                    tracing::debug!(peer = %info.peer, "connection ended: {e}");
+                    tracing::debug!(%peer, "connection ended: {e}");
                 }
                 return;
             }
@@ -330,7 +338,7 @@ where
             _ = stopped.wait_for(|s| *s) => break,
             _ = tokio::time::sleep_until(deadline) => {
                 if ticket.activity.expired(header, idle) {
-                    tracing::debug!(peer = %info.peer, "closing a connection idle past its timeout");
+                    tracing::debug!(%peer, "closing a connection idle past its timeout");
                     break;
                 }
             }
@@ -490,7 +498,10 @@ fn body_too_large(limits: &Limits) -> V1Error {
 
 /// The authority of `Link` when `public_url` is unset: the request's `Host` only when it is
 /// allow-listed, else the address the client connected to (never a name the client chose).
-fn link_authority(state: &State, req: &Request<Incoming>, info: ConnInfo) -> String {
+fn link_authority(state: &State, req: &Request<Incoming>, info: &ConnInfo) -> String {
+    if state.config.allowed_hosts.is_empty() {
+        return info.local.to_string();
+    }
     let given = req
         .headers()
         .get(HOST)
@@ -541,7 +552,7 @@ fn joined(req: &Request<Incoming>, name: &str) -> Option<String> {
 
 /// The client's address: the peer, or (only when the peer is a trusted proxy) what the
 /// forwarding headers say.
-fn client_addr(state: &State, req: &Request<Incoming>, info: ConnInfo) -> Option<IpAddr> {
+fn client_addr(state: &State, req: &Request<Incoming>, info: &ConnInfo) -> Option<IpAddr> {
     let tenancy = state.tenancy();
     if tenancy.trusted_proxies.is_empty() {
         return Some(info.peer.ip().to_canonical());
@@ -576,12 +587,12 @@ async fn respond(
             .headers()
             .get(hyper::header::AUTHORIZATION)
             .map(|v| v.as_bytes().to_vec()),
-        host: Some(link_authority(&state, &req, info)),
+        host: Some(link_authority(&state, &req, &info)),
         tls: info.tls,
         on_behalf_of: header(&req, "on-behalf-of"),
         idempotency_key: header(&req, "idempotency-key"),
         body: Bytes::new(),
-        client: client_addr(&state, &req, info),
+        client: client_addr(&state, &req, &info),
         request_id,
         fresh: no_cache(req.headers()),
     };
@@ -591,7 +602,7 @@ async fn respond(
         && let Err((a, key)) = handler::authenticate(&state, &legacy)
     {
         let served = handler::Served {
-            route: "-".into(),
+            route: "-",
             answer: a,
             key,
             v3_calls: 0,
@@ -603,10 +614,13 @@ async fn respond(
         }
         return r;
     }
-    legacy.body = match read_body(limits, req.into_body()).await {
-        Ok(b) => b,
-        Err(a) => return to_response(a),
-    };
+    // No body (a read): no read, and no timer for one.
+    if !req.body().is_end_stream() {
+        legacy.body = match read_body(limits, req.into_body()).await {
+            Ok(b) => b,
+            Err(a) => return to_response(a),
+        };
+    }
     match tokio::time::timeout(
         limits.request_timeout,
         handler::legacy(state.clone(), legacy),

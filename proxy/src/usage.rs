@@ -90,7 +90,7 @@ impl<'a> Event<'a> {
         let write = req.method != "GET" && req.method != "HEAD";
         Event {
             key: s.key.as_deref(),
-            route: &s.route,
+            route: s.route,
             status: s.answer.status,
             v3_calls: s.v3_calls,
             actor: req.on_behalf_of.as_deref().filter(|_| write),

@@ -87,7 +87,7 @@ pub fn compute(report: &Report, catalog: &Catalog) -> Needs {
         let mut found = Vec::new();
         for r in wanted {
             match endpoint_of(catalog, r) {
-                Some(e) => found.push(e.route()),
+                Some(e) => found.push(e.route().to_string()),
                 None => needs.unresolved.push(Unresolved {
                     at: at.clone(),
                     reason: format!(

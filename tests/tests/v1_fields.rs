@@ -137,7 +137,7 @@ fn served_reads_carry_every_v1_field() {
             continue;
         };
         let route = m.endpoint.route();
-        let Some(object) = object_of(&route) else {
+        let Some(object) = object_of(route) else {
             continue;
         };
         let required = required_fields(&objects[object]);
