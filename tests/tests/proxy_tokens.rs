@@ -8,7 +8,10 @@ use harvest_tests::{SandboxConfig, Stack, small};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hundred_concurrent_cold_requests_make_one_token_call() {
-    let s = std::sync::Arc::new(Stack::start(small()).await);
+    // Room for all 100 at once: this is about tokens, not admission (whose short queue
+    // would answer some of a burst of 100 with 429 and Retry-After).
+    let s =
+        std::sync::Arc::new(Stack::start_with(small(), |c| c.limits.admission.queue = 128).await);
     assert_eq!(s.sandbox.stats().token_calls, 0);
     let mut tasks = Vec::new();
     for _ in 0..100 {
