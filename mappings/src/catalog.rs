@@ -497,7 +497,6 @@ impl Catalog {
             .collect();
         for (e, m) in self.endpoints.iter_mut().zip(memoisable) {
             e.memoisable = m;
-            e.route = format!("{} {}", e.method, e.path);
         }
         self.analysis = Analysis {
             cacheable,

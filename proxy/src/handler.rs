@@ -106,7 +106,7 @@ pub fn record(state: &State, req: &LegacyRequest, served: Served, started: Insta
         .metrics
         .requests
         .get_or_create(&RouteLabels {
-            route: served.route.to_string(),
+            route: served.route,
             status,
             key: key.to_string(),
         })
@@ -115,7 +115,7 @@ pub fn record(state: &State, req: &LegacyRequest, served: Served, started: Insta
         .metrics
         .latency
         .get_or_create(&RouteOnly {
-            route: served.route.to_string(),
+            route: served.route,
         })
         .observe(started.elapsed().as_secs_f64());
     Audit::of(req, &served, started.elapsed()).emit();
@@ -436,9 +436,6 @@ async fn idempotent(
 /// Header on every write answer: `applied`, `not_applied`, `partial` or `unknown`.
 pub const WRITE_OUTCOME: &str = "X-Harvest-Proxy-Write-Outcome";
 
-/// The key entry of the request's legacy API key, if the client's address is one the key may
-/// call from (the server also asks before it reads a body). A refusal carries the key's label
-/// once the key is known.
 /// An authenticated key: its entry in the key table it was found in (not a copy).
 pub struct Authenticated {
     tenancy: Arc<crate::state::Tenancy>,
@@ -453,6 +450,9 @@ impl std::ops::Deref for Authenticated {
     }
 }
 
+/// The key entry of the request's legacy API key, if the client's address is one the key may
+/// call from (the server also asks before it reads a body). A refusal carries the key's label
+/// once the key is known.
 pub fn authenticate(
     state: &State,
     req: &LegacyRequest,

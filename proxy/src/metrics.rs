@@ -12,7 +12,8 @@ use prometheus_client::registry::Registry;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
-    pub route: String,
+    /// The catalogue's route (or `-`, `unmatched`): bounded by the catalogue.
+    pub route: &'static str,
     pub status: u16,
     /// The key's label from proxy.toml (`-` before authentication): bounded by the config.
     pub key: String,
@@ -32,7 +33,7 @@ pub struct CacheLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteOnly {
-    pub route: String,
+    pub route: &'static str,
 }
 
 pub struct Metrics {

@@ -304,11 +304,10 @@ where
     let peer = info.peer;
     let svc = service_fn(move |req: Request<Incoming>| {
         let busy = activity.begin();
-        let state = state.clone();
+        let (state, info) = (state.clone(), info.clone());
         // Boxed, so a request's state (about 10 KB) lives in memory the allocator has just
         // freed (warm in the cache) rather than in a per-connection slot, which with many
         // connections was last touched long ago.
-        let info = info.clone();
         Box::pin(async move { Ok::<_, Infallible>(answer(state, req, info, busy).await) })
     });
     let conn = ctx
@@ -499,21 +498,19 @@ fn body_too_large(limits: &Limits) -> V1Error {
 /// The authority of `Link` when `public_url` is unset: the request's `Host` only when it is
 /// allow-listed, else the address the client connected to (never a name the client chose).
 fn link_authority(state: &State, req: &Request<Incoming>, info: &ConnInfo) -> String {
-    if state.config.allowed_hosts.is_empty() {
-        return info.local.to_string();
-    }
     let given = req
         .headers()
         .get(HOST)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| req.uri().authority().map(|a| a.to_string()));
-    if let Some(h) = given.map(|h| h.trim().to_ascii_lowercase())
-        && state.config.allowed_hosts.contains(&h)
-    {
-        return h;
-    }
-    info.local.to_string()
+        .or_else(|| req.uri().authority().map(|a| a.as_str()));
+    // The allow-list is lower case (config), so this is the case-insensitive match.
+    given
+        .map(str::trim)
+        .and_then(|h| {
+            let hosts = &state.config.allowed_hosts;
+            hosts.iter().find(|a| a.eq_ignore_ascii_case(h))
+        })
+        .map_or_else(|| info.local.to_string(), String::clone)
 }
 
 /// Reads (and bounds) the body, so a slow, oversized or malformed upload gets a v1 answer.
@@ -587,7 +584,12 @@ async fn respond(
             .headers()
             .get(hyper::header::AUTHORIZATION)
             .map(|v| v.as_bytes().to_vec()),
-        host: Some(link_authority(&state, &req, &info)),
+        // Only `Link` without `public_url` is built from it.
+        host: state
+            .config
+            .public_url
+            .is_none()
+            .then(|| link_authority(&state, &req, &info)),
         tls: info.tls,
         on_behalf_of: header(&req, "on-behalf-of"),
         idempotency_key: header(&req, "idempotency-key"),
