@@ -2,7 +2,9 @@
 //! tenant, with a short, bounded queue in front. What does not get in within the queue wait
 //! is answered at once in v1's shape with `Retry-After`: 503 when the proxy is full, 429 when
 //! one tenant holds its whole share. Overload is answered, never absorbed: memory is bounded
-//! by the requests in flight, whatever the number of clients.
+//! by the requests in flight, whatever the number of clients. The `Retry-After` of a refusal
+//! comes from the scope's calendar of returns ([`crate::returns`]): refused clients are sent
+//! back no faster than the proxy (or the tenant) serves, instead of all at once.
 
 use std::collections::HashMap;
 use std::ops::Deref;
@@ -11,6 +13,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+use crate::returns::{Returns, ServiceRate};
 
 /// The settings (`[limits]` in proxy.toml).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,8 +26,12 @@ pub struct AdmissionLimits {
     pub in_flight_per_tenant: usize,
     /// Requests that may wait for a slot at once (beyond: refused without waiting).
     pub queue: usize,
-    /// How long a request may wait for a slot.
+    /// How long a request may wait for a slot (and the shortest `Retry-After` of a refusal).
     pub queue_wait: Duration,
+    /// The longest `Retry-After` of a refusal: half the idle keep-alive timeout (from the
+    /// config), so a client that waits it out finds its connection still open instead of
+    /// racing the proxy closing it. 60 s at most.
+    pub longest_retry_after: Duration,
 }
 
 impl Default for AdmissionLimits {
@@ -40,6 +49,7 @@ impl Default for AdmissionLimits {
             in_flight_per_tenant: 12,
             queue: 32,
             queue_wait: Duration::from_secs(2),
+            longest_retry_after: Duration::from_secs(10),
         }
     }
 }
@@ -83,11 +93,61 @@ pub enum Refused {
     TenantFull,
 }
 
-/// Held while a request is served; dropping it frees the slots.
+/// A request not let in, and when it should come back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    pub why: Refused,
+    /// Seconds (1 to [`crate::returns::MAX_RETRY_AFTER`]), for `Retry-After`.
+    pub retry_after: u64,
+}
+
+/// The proxy's slots, or one tenant's: who holds them, how fast they are served, and when the
+/// requests refused for want of them were told to come back.
+struct Scope {
+    slots: Arc<Semaphore>,
+    permits: usize,
+    rate: ServiceRate,
+    returns: Mutex<Returns>,
+}
+
+impl Scope {
+    fn new(slots: usize) -> Arc<Scope> {
+        let permits = permits_for(slots);
+        Arc::new(Scope {
+            slots: Arc::new(Semaphore::new(permits)),
+            permits,
+            rate: ServiceRate::default(),
+            returns: Mutex::new(Returns::default()),
+        })
+    }
+
+    /// The `Retry-After` of a request refused `second` seconds after the origin: from
+    /// `soonest` to `latest` seconds.
+    fn book_return(&self, second: u64, soonest: u64, latest: u64) -> u64 {
+        let per_second = self.rate.per_second(self.permits, LIGHT_PER_SLOT);
+        let mut returns = self.returns.lock().unwrap_or_else(|p| p.into_inner());
+        returns.book(second, per_second, soonest, latest)
+    }
+}
+
+/// Held while a request is served; dropping it frees the slots and counts how long it held
+/// them toward both scopes' service rate.
 pub struct Admitted {
-    _tenant: OwnedSemaphorePermit,
-    _global: OwnedSemaphorePermit,
+    _tenant_permit: OwnedSemaphorePermit,
+    _global_permit: OwnedSemaphorePermit,
     _counted: Counted<Arc<AtomicUsize>>,
+    tenant: Arc<Scope>,
+    global: Arc<Scope>,
+    permits: u32,
+    since: Instant,
+}
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        let micros = u64::try_from(self.since.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.tenant.rate.record(self.permits, micros);
+        self.global.rate.record(self.permits, micros);
+    }
 }
 
 /// One in a counter while it lives: a request in [`Admission::in_flight`] (owned, kept in
@@ -110,10 +170,13 @@ impl<C: Deref<Target = AtomicUsize>> Drop for Counted<C> {
 
 pub struct Admission {
     limits: AdmissionLimits,
-    global: Arc<Semaphore>,
-    tenants: TenantSlots,
+    global: Arc<Scope>,
+    /// One scope per tenant (bounded by the config's tenants).
+    tenants: Mutex<HashMap<usize, Arc<Scope>>>,
     queued: AtomicUsize,
     requests: Arc<AtomicUsize>,
+    /// Where the calendars' seconds count from.
+    origin: Instant,
 }
 
 /// A number of permits per tenant (one semaphore per tenant; bounded by the config's
@@ -148,11 +211,19 @@ impl Admission {
     pub fn new(limits: AdmissionLimits) -> Admission {
         Admission {
             limits,
-            global: Arc::new(Semaphore::new(permits_for(limits.in_flight))),
-            tenants: TenantSlots::new(permits_for(limits.in_flight_per_tenant)),
+            global: Scope::new(limits.in_flight),
+            tenants: Mutex::new(HashMap::new()),
             queued: AtomicUsize::new(0),
             requests: Arc::new(AtomicUsize::new(0)),
+            origin: Instant::now(),
         }
+    }
+
+    fn tenant(&self, tenant: usize) -> Arc<Scope> {
+        let mut m = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        m.entry(tenant)
+            .or_insert_with(|| Scope::new(self.limits.in_flight_per_tenant))
+            .clone()
     }
 
     pub fn limits(&self) -> AdmissionLimits {
@@ -172,41 +243,70 @@ impl Admission {
     /// A slot for a request of `tenant`: at once if free, else after waiting in the queue (if
     /// it has room) for at most the queue wait. The tenant's share is taken first, so a
     /// tenant over its share never holds a slot of the whole proxy while it waits.
-    pub async fn admit(&self, tenant: usize, weight: Weight) -> Result<Admitted, Refused> {
-        let t = self.tenants.of(tenant);
+    pub async fn admit(&self, tenant: usize, weight: Weight) -> Result<Admitted, Refusal> {
+        let t = self.tenant(tenant);
         let n = weight.permits();
         if let (Ok(tp), Ok(gp)) = (
-            t.clone().try_acquire_many_owned(n),
-            self.global.clone().try_acquire_many_owned(n),
+            t.slots.clone().try_acquire_many_owned(n),
+            self.global.slots.clone().try_acquire_many_owned(n),
         ) {
-            return Ok(Admitted {
-                _tenant: tp,
-                _global: gp,
-                _counted: Counted::add(self.requests.clone()).0,
-            });
+            return Ok(self.admitted(t, tp, gp, n));
         }
         let (_waiting, before) = Counted::add(&self.queued);
         if before >= self.limits.queue {
-            return Err(if t.available_permits() < n as usize {
-                Refused::TenantFull
+            return Err(if t.slots.available_permits() < n as usize {
+                self.refuse(Refused::TenantFull, &t)
             } else {
-                Refused::Full
+                self.refuse(Refused::Full, &self.global)
             });
         }
-        let deadline = tokio::time::Instant::now() + self.limits.queue_wait;
-        let Ok(Ok(tp)) = tokio::time::timeout_at(deadline, t.acquire_many_owned(n)).await else {
-            return Err(Refused::TenantFull);
+        let deadline = Instant::now() + self.limits.queue_wait;
+        let Ok(Ok(tp)) =
+            tokio::time::timeout_at(deadline, t.slots.clone().acquire_many_owned(n)).await
+        else {
+            return Err(self.refuse(Refused::TenantFull, &t));
         };
         let Ok(Ok(gp)) =
-            tokio::time::timeout_at(deadline, self.global.clone().acquire_many_owned(n)).await
+            tokio::time::timeout_at(deadline, self.global.slots.clone().acquire_many_owned(n))
+                .await
         else {
-            return Err(Refused::Full);
+            return Err(self.refuse(Refused::Full, &self.global));
         };
-        Ok(Admitted {
-            _tenant: tp,
-            _global: gp,
+        Ok(self.admitted(t, tp, gp, n))
+    }
+
+    fn admitted(
+        &self,
+        tenant: Arc<Scope>,
+        tenant_permit: OwnedSemaphorePermit,
+        global_permit: OwnedSemaphorePermit,
+        permits: u32,
+    ) -> Admitted {
+        Admitted {
+            _tenant_permit: tenant_permit,
+            _global_permit: global_permit,
             _counted: Counted::add(self.requests.clone()).0,
-        })
+            tenant,
+            global: self.global.clone(),
+            permits,
+            since: Instant::now(),
+        }
+    }
+
+    /// A refusal, told to come back when its scope's calendar has room: never sooner than
+    /// the queue's wait (what a full queue would have made it wait), never later than the
+    /// longest `Retry-After`.
+    fn refuse(&self, why: Refused, scope: &Scope) -> Refusal {
+        let second = self.origin.elapsed().as_secs();
+        let l = &self.limits;
+        Refusal {
+            why,
+            retry_after: scope.book_return(
+                second,
+                l.queue_wait.as_secs(),
+                l.longest_retry_after.as_secs(),
+            ),
+        }
     }
 }
 
@@ -220,6 +320,7 @@ mod tests {
             in_flight_per_tenant: per_tenant,
             queue,
             queue_wait: Duration::from_millis(200),
+            longest_retry_after: Duration::from_secs(60),
         })
     }
 
@@ -229,7 +330,10 @@ mod tests {
         let one = a.admit(0, Weight::Whole).await.unwrap();
         let _two = a.admit(1, Weight::Whole).await.unwrap();
         assert_eq!(a.in_flight(), 2);
-        assert_eq!(a.admit(2, Weight::Whole).await.err(), Some(Refused::Full));
+        assert_eq!(
+            a.admit(2, Weight::Whole).await.err().map(|r| r.why),
+            Some(Refused::Full)
+        );
         drop(one);
         assert!(
             a.admit(2, Weight::Whole).await.is_ok(),
@@ -243,7 +347,7 @@ mod tests {
         let _x = a.admit(0, Weight::Whole).await.unwrap();
         let _y = a.admit(0, Weight::Whole).await.unwrap();
         assert_eq!(
-            a.admit(0, Weight::Whole).await.err(),
+            a.admit(0, Weight::Whole).await.err().map(|r| r.why),
             Some(Refused::TenantFull)
         );
         assert!(
@@ -275,13 +379,16 @@ mod tests {
         }
         assert_eq!(a.in_flight(), 1 + LIGHT_PER_SLOT, "requests, not slots");
         assert_eq!(
-            a.admit(0, Weight::Light).await.err(),
+            a.admit(0, Weight::Light).await.err().map(|r| r.why),
             Some(Refused::TenantFull)
         );
         light.pop();
         assert_eq!(a.in_flight(), LIGHT_PER_SLOT);
         // Three quarters of a slot free: still no room for a whole one.
-        assert_eq!(a.admit(1, Weight::Whole).await.err(), Some(Refused::Full));
+        assert_eq!(
+            a.admit(1, Weight::Whole).await.err().map(|r| r.why),
+            Some(Refused::Full)
+        );
         drop(whole);
         assert!(a.admit(1, Weight::Whole).await.is_ok());
         // Huge limits do not overflow the permit count.
@@ -290,14 +397,52 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn refusals_are_sent_back_no_faster_than_requests_are_served() {
+        let a = small(1, 1, 0);
+        // Nothing served yet: one whole slot is taken to serve one request a second.
+        let held = a.admit(0, Weight::Whole).await.unwrap();
+        assert_eq!(
+            told(&a, 3).await,
+            [1, 2, 3],
+            "spread over the seconds ahead, not all at once"
+        );
+        // The slot was held 250 ms: it serves four a second, so each second takes four.
+        tokio::time::advance(Duration::from_millis(250)).await;
+        drop(held);
+        let _held = a.admit(0, Weight::Whole).await.unwrap();
+        assert_eq!(told(&a, 6).await, [1, 1, 1, 2, 2, 2]);
+        // A second later: second 2 is still full (four promised), 3 has one of four.
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert_eq!(told(&a, 4).await, [2, 2, 2, 3]);
+        // The proxy's own scope has its calendar: a refusal for want of a global slot.
+        let b = small(1, 4, 0);
+        let _h = b.admit(0, Weight::Whole).await.unwrap();
+        let r = b.admit(1, Weight::Whole).await.err().unwrap();
+        assert_eq!((r.why, r.retry_after), (Refused::Full, 1));
+    }
+
+    /// The `Retry-After`s of `n` requests of tenant 0 refused one after another.
+    async fn told(a: &Admission, n: usize) -> Vec<u64> {
+        let mut told = Vec::new();
+        for _ in 0..n {
+            told.push(a.admit(0, Weight::Whole).await.err().unwrap().retry_after);
+        }
+        told
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_full_queue_refuses_without_waiting() {
         let a = Arc::new(small(1, 1, 1));
         let _held = a.admit(0, Weight::Whole).await.unwrap();
         let b = a.clone();
-        let queued = tokio::spawn(async move { b.admit(1, Weight::Whole).await.err() });
+        let queued =
+            tokio::spawn(async move { b.admit(1, Weight::Whole).await.err().map(|r| r.why) });
         tokio::time::sleep(Duration::from_millis(10)).await;
         let started = tokio::time::Instant::now();
-        assert_eq!(a.admit(2, Weight::Whole).await.err(), Some(Refused::Full));
+        assert_eq!(
+            a.admit(2, Weight::Whole).await.err().map(|r| r.why),
+            Some(Refused::Full)
+        );
         assert_eq!(started.elapsed(), Duration::ZERO, "refused at once");
         assert_eq!(queued.await.unwrap(), Some(Refused::Full));
     }

@@ -268,18 +268,18 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> Served {
 }
 
 /// The answer to a request admission control did not let in: 503 when the proxy is full,
-/// 429 when the tenant holds its whole share; both with `Retry-After`, in v1's shape.
-fn overloaded(state: &State, refused: crate::admission::Refused) -> Answer {
+/// 429 when the tenant holds its whole share; both with `Retry-After` (the return time its
+/// scope's calendar gave it), in v1's shape.
+fn overloaded(state: &State, refusal: crate::admission::Refusal) -> Answer {
     use crate::admission::Refused;
     let limits = state.admission.limits();
-    let after = limits.queue_wait.as_secs().max(1);
-    let e = match refused {
+    let e = match refusal.why {
         Refused::Full => V1Error::overloaded(
             &format!(
                 "harvest-proxy is serving as many requests as it may ({})",
                 limits.in_flight
             ),
-            after,
+            refusal.retry_after,
         ),
         Refused::TenantFull => {
             let mut e = V1Error::new(
@@ -289,12 +289,13 @@ fn overloaded(state: &State, refused: crate::admission::Refused) -> Answer {
                     limits.in_flight_per_tenant
                 ),
             );
+            let after = refusal.retry_after.max(1);
             e.headers.push(("Retry-After".into(), after.to_string()));
             e
         }
     };
     tracing::debug!(
-        ?refused,
+        ?refusal,
         in_flight = state.admission.in_flight(),
         "request refused by admission control"
     );

@@ -25,6 +25,7 @@ pub mod joins;
 pub mod metrics;
 pub mod pacer;
 pub mod reader;
+pub mod returns;
 pub mod sandbox;
 pub mod secret;
 pub mod server;
