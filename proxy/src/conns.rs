@@ -52,6 +52,11 @@ impl Activity {
         Busy(self.clone())
     }
 
+    /// Whether a request has begun on the connection.
+    pub fn has_served(&self) -> bool {
+        self.served.load(Ordering::Relaxed)
+    }
+
     fn idle_since(&self) -> Option<Instant> {
         (self.busy.load(Ordering::Acquire) == 0)
             .then(|| self.epoch + Duration::from_millis(self.last.load(Ordering::Relaxed)))

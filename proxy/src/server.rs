@@ -125,7 +125,13 @@ fn builder(limits: &Limits) -> Builder<TokioExecutor> {
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout)
+        // hyper's timer starts when it waits for a head: after accept, and after every answer
+        // on a keep-alive connection, so it counts the idle wait too. The connection's own
+        // deadlines (`serve`) close a socket silent from accept after the header
+        // timeout and an idle keep-alive after the idle timeout; this is only a backstop.
+        // (Set to the header timeout alone, it closed every keep-alive connection idle for
+        // 10 s, half the idle timeout, racing clients that come back after a `Retry-After`.)
+        .header_read_timeout(limits.header_read_timeout + limits.idle_timeout)
         .max_buf_size(limits.max_header_bytes.max(8192))
         .keep_alive(true);
     builder
@@ -357,6 +363,12 @@ where
             _ = stopped.wait_for(|s| *s) => break,
             _ = tokio::time::sleep_until(deadline) => {
                 if ticket.activity.expired(header, idle) {
+                    if !ticket.activity.has_served() {
+                        // Silent since accept, or a first head still incomplete: no request
+                        // is owed an answer (a graceful close would wait for that head).
+                        tracing::debug!(%peer, "closing a connection with no whole request head in time");
+                        return;
+                    }
                     tracing::debug!(%peer, "closing a connection idle past its timeout");
                     break;
                 }

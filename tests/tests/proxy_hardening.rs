@@ -52,6 +52,44 @@ async fn fifteen_hundred_idle_sockets_do_not_keep_a_client_out() {
     s.stop().await;
 }
 
+/// The idle timeout, not the header timeout, bounds the wait between requests on a keep-alive
+/// connection (hyper's header timer also runs while a connection waits for its next request:
+/// alone, it closed every keep-alive connection idle for the header timeout).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keep_alive_connection_lives_out_its_idle_timeout() {
+    let s = Stack::start_with(small(), |c| {
+        c.limits.header_read_timeout = Duration::from_millis(300);
+        c.limits.idle_timeout = Duration::from_millis(3000);
+    })
+    .await;
+    let mut ka = TcpStream::connect(s.proxy.addr).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    for round in 0..2 {
+        ka.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let n = tokio::time::timeout(Duration::from_secs(10), ka.read(&mut buf))
+            .await
+            .expect("answered")
+            .unwrap();
+        let head = String::from_utf8_lossy(&buf[..n]).to_string();
+        assert!(
+            head.starts_with("HTTP/1.1 200"),
+            "request {round}: {head:?}"
+        );
+        // Three header timeouts of quiet, well within the idle timeout.
+        tokio::time::sleep(Duration::from_millis(900)).await;
+    }
+    // Quiet past the idle timeout: closed.
+    let started = std::time::Instant::now();
+    assert!(closed_by_proxy(&mut ka).await, "closed once idle");
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "not before the idle timeout"
+    );
+    s.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sockets_silent_from_accept_and_idle_keep_alives_are_closed() {
     let s = Stack::start_with(small(), |c| {
