@@ -241,7 +241,9 @@ pub struct Tenant {
 pub struct KeyEntry {
     pub sha256: [u8; 32],
     pub tenant: usize,
-    pub label: String,
+    /// Its name in logs, metrics and the usage report (shared, so a request's counts and
+    /// audit line borrow it instead of copying it).
+    pub label: std::sync::Arc<str>,
     /// The endpoints it may call (compiled against the catalogue when the state is built).
     pub endpoints: Permissions,
     /// The client addresses it may call from (None: any).
@@ -415,7 +417,7 @@ impl Config {
             .keys
             .iter()
             .filter(|k| k.endpoints.is_all())
-            .map(|k| k.label.as_str())
+            .map(|k| &*k.label)
             .collect();
         if !open.is_empty() {
             warnings.push(format!(
@@ -711,7 +713,7 @@ fn key_entries(
         keys.push(KeyEntry {
             sha256,
             tenant,
-            label,
+            label: label.into(),
             endpoints,
             allowed_ips,
         });

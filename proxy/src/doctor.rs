@@ -99,7 +99,7 @@ fn needs_of(config: &Config, catalog: &Catalog, tenant: usize) -> Result<Vec<Key
                 });
             }
         }
-        out.push((k.label.clone(), needs, count));
+        out.push((k.label.to_string(), needs, count));
     }
     Ok(out)
 }

@@ -101,14 +101,14 @@ pub async fn legacy(state: Arc<State>, req: LegacyRequest) -> Answer {
 /// Counts a served (or refused) request and writes its audit line.
 pub fn record(state: &State, req: &LegacyRequest, served: Served, started: Instant) -> Answer {
     let status = served.answer.status;
-    let key = served.key.as_deref().unwrap_or("-");
+    let key = served.key.clone().unwrap_or_else(|| UNKNOWN_KEY.clone());
     state
         .metrics
         .requests
         .get_or_create(&RouteLabels {
             route: served.route,
             status,
-            key: key.to_string(),
+            key: crate::metrics::KeyLabel(key),
         })
         .inc();
     state
@@ -123,6 +123,9 @@ pub fn record(state: &State, req: &LegacyRequest, served: Served, started: Insta
     served.answer
 }
 
+/// The key label of requests not authenticated.
+static UNKNOWN_KEY: std::sync::LazyLock<Arc<str>> = std::sync::LazyLock::new(|| Arc::from("-"));
+
 /// What [`serve`] found out about a request, for its metrics and audit line.
 pub struct Served {
     /// `METHOD /vN/path` as the catalogue declares it; `-` before authentication,
@@ -130,7 +133,7 @@ pub struct Served {
     pub route: &'static str,
     pub answer: Answer,
     /// The key's label, once authenticated.
-    pub key: Option<String>,
+    pub key: Option<Arc<str>>,
     /// v3 calls made.
     pub v3_calls: u64,
 }
@@ -199,7 +202,7 @@ impl<'a> Audit<'a> {
 }
 
 async fn serve(state: &Arc<State>, req: &LegacyRequest) -> Served {
-    let done = |route: &'static str, answer: Answer, key: Option<String>, v3_calls: u64| Served {
+    let done = |route: &'static str, answer: Answer, key: Option<Arc<str>>, v3_calls: u64| Served {
         route,
         answer,
         key,
@@ -457,7 +460,7 @@ impl std::ops::Deref for Authenticated {
 pub fn authenticate(
     state: &State,
     req: &LegacyRequest,
-) -> Result<Authenticated, (Answer, Option<String>)> {
+) -> Result<Authenticated, (Answer, Option<Arc<str>>)> {
     let key = auth::parse_basic(req.authorization.as_deref()).map_err(|e| {
         let a = Answer::error(V1Error::unauthorized(match e {
             AuthError::Missing => {

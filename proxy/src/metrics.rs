@@ -1,10 +1,10 @@
 //! Prometheus metrics: requests by legacy route and status, upstream calls, token fetches,
 //! cache hits, latency histograms. Served at `/metrics`.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
@@ -16,7 +16,17 @@ pub struct RouteLabels {
     pub route: &'static str,
     pub status: u16,
     /// The key's label from proxy.toml (`-` before authentication): bounded by the config.
-    pub key: String,
+    pub key: KeyLabel,
+}
+
+/// A key's label as a metric label: shared with the key table, not copied per request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+pub struct KeyLabel(pub Arc<str>);
+
+impl EncodeLabelValue for KeyLabel {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        EncodeLabelValue::encode(&&*self.0, encoder)
+    }
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]

@@ -336,7 +336,7 @@ mod tests {
         KeyEntry {
             sha256: [n; 32],
             tenant,
-            label: format!("k{n}"),
+            label: format!("k{n}").into(),
             endpoints: Default::default(),
             allowed_ips: None,
         }

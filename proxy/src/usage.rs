@@ -421,7 +421,7 @@ pub fn mask_client_id(id: &str) -> String {
 /// The masked ids of the key labelled `label` in the running config.
 pub fn key_meta(state: &State, label: &str) -> Option<KeyMeta> {
     let tenancy = state.tenancy();
-    let k = tenancy.keys().iter().find(|k| k.label == label)?;
+    let k = tenancy.keys().iter().find(|k| *k.label == *label)?;
     let t = tenancy.tenant(k.tenant)?;
     Some(KeyMeta {
         key_id: mask_key_id(&k.sha256),

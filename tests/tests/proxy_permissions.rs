@@ -285,5 +285,5 @@ fn key_entries_are_cloneable_tables() {
         endpoints: rules(&["*"]),
         allowed_ips: None,
     };
-    assert_eq!(k.clone().label, "x");
+    assert_eq!(&*k.clone().label, "x");
 }
