@@ -19,7 +19,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
@@ -77,7 +77,7 @@ pub struct Event<'a> {
     /// The key's label; None: authentication failed (the unknown-key bucket).
     pub key: Option<&'a str>,
     /// The catalogue's route (`-` before authentication, `unmatched` for no route).
-    pub route: &'a str,
+    pub route: &'static str,
     pub status: u16,
     pub v3_calls: u64,
     /// On-Behalf-Of of a write.
@@ -101,8 +101,8 @@ impl<'a> Event<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct CountKey {
     day: NaiveDate,
-    key: Option<String>,
-    route: String,
+    key: Option<Arc<str>>,
+    route: &'static str,
     status: u16,
 }
 
@@ -125,15 +125,28 @@ struct Actors {
     capped: bool,
 }
 
-/// Counts not yet written.
+/// Counts not yet written. Keys label the maps by a shared copy of their label
+/// ([`Pending::label`]) and routes by the catalogue's own strings, so counting a request
+/// allocates nothing once its key has been seen.
 #[derive(Debug, Default)]
 struct Pending {
     counts: HashMap<CountKey, Count>,
-    routes: HashMap<(String, String), Seen>,
-    actors: HashMap<(NaiveDate, String), Actors>,
+    routes: HashMap<(Arc<str>, &'static str), Seen>,
+    actors: HashMap<(NaiveDate, Arc<str>), Actors>,
+    /// The key labels seen since the last flush (bounded by the config's keys).
+    labels: HashSet<Arc<str>>,
 }
 
 impl Pending {
+    fn label(&mut self, label: &str) -> Arc<str> {
+        if let Some(l) = self.labels.get(label) {
+            return l.clone();
+        }
+        let l: Arc<str> = Arc::from(label);
+        self.labels.insert(l.clone());
+        l
+    }
+
     fn is_empty(&self) -> bool {
         self.counts.is_empty() && self.routes.is_empty() && self.actors.is_empty()
     }
@@ -212,21 +225,22 @@ impl Usage {
             _ => None,
         };
         let mut p = lock(&self.pending);
+        let key = e.key.map(|k| p.label(k));
         let c = p
             .counts
             .entry(CountKey {
                 day,
-                key: e.key.map(str::to_string),
-                route: e.route.to_string(),
+                key: key.clone(),
+                route: e.route,
                 status: e.status,
             })
             .or_default();
         c.requests += 1;
         c.v3_calls += e.v3_calls;
-        let Some(key) = e.key else { return };
+        let Some(key) = key else { return };
         let ts = at.timestamp();
         p.routes
-            .entry((key.to_string(), e.route.to_string()))
+            .entry((key.clone(), e.route))
             .and_modify(|s| {
                 s.first = s.first.min(ts);
                 s.last = s.last.max(ts);
@@ -238,7 +252,7 @@ impl Usage {
                 requests: 1,
             });
         if let Some(h) = actor {
-            let a = p.actors.entry((day, key.to_string())).or_default();
+            let a = p.actors.entry((day, key)).or_default();
             if a.hashes.len() < ACTORS_PER_KEY_DAY {
                 a.hashes.insert(h);
             } else if !a.hashes.contains(&h) {
@@ -328,7 +342,7 @@ fn write_batch(
              last_seen = MAX(last_seen, excluded.last_seen), requests = requests + excluded.requests",
     )?;
     for ((key, route), s) in &b.routes {
-        routes.execute(params![key, route, s.first, s.last, s.requests as i64])?;
+        routes.execute(params![&**key, route, s.first, s.last, s.requests as i64])?;
     }
     write_actors(tx, b)?;
     let mut known = tx.prepare_cached(

@@ -5,7 +5,7 @@ fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap()
 }
 
-fn ev<'a>(key: Option<&'a str>, route: &'a str, status: u16) -> Event<'a> {
+fn ev<'a>(key: Option<&'a str>, route: &'static str, status: u16) -> Event<'a> {
     Event {
         key,
         route,
