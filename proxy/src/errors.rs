@@ -41,13 +41,18 @@ impl V1Error {
 
     /// The proxy is at a limit: 503 with `Retry-After` (seconds), in v1's shape.
     pub fn overloaded(why: &str, retry_after: u64) -> Self {
-        let mut e = V1Error::new(
+        V1Error::new(
             503,
             format!("{why}; retry after the number of seconds in Retry-After"),
-        );
-        e.headers
-            .push(("Retry-After".into(), retry_after.max(1).to_string()));
-        e
+        )
+        .retry_after(retry_after.max(1))
+    }
+
+    /// The same, with a `Retry-After` header of `seconds`.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.headers
+            .push(("Retry-After".into(), seconds.to_string()));
+        self
     }
 
     pub fn not_found() -> Self {
@@ -175,15 +180,11 @@ impl V1Error {
                 body: json!({"message": "Validation error", "errors": v1_errors(e.body.as_ref())}),
                 headers: Vec::new(),
             },
-            429 => {
-                let mut err = V1Error::new(
-                    429,
-                    "Rate limit exceeded; retry after the number of seconds in Retry-After",
-                );
-                let after = e.retry_after.unwrap_or(1);
-                err.headers.push(("Retry-After".into(), after.to_string()));
-                err
-            }
+            429 => V1Error::new(
+                429,
+                "Rate limit exceeded; retry after the number of seconds in Retry-After",
+            )
+            .retry_after(e.retry_after.unwrap_or(1)),
             s if s >= 500 => V1Error::new(
                 502,
                 format!("Harvest v3 failed with status {s}; try again later"),

@@ -284,18 +284,15 @@ fn overloaded(state: &State, refusal: crate::admission::Refusal) -> Answer {
             ),
             refusal.retry_after,
         ),
-        Refused::TenantFull => {
-            let mut e = V1Error::new(
-                429,
-                format!(
-                    "Too many requests in flight for this account ({} at once); retry after the number of seconds in Retry-After",
-                    limits.in_flight_per_tenant
-                ),
-            );
-            let after = refusal.retry_after.max(1);
-            e.headers.push(("Retry-After".into(), after.to_string()));
-            e
-        }
+        // The calendar's return time is 1 s at least.
+        Refused::TenantFull => V1Error::new(
+            429,
+            format!(
+                "Too many requests in flight for this account ({} at once); retry after the number of seconds in Retry-After",
+                limits.in_flight_per_tenant
+            ),
+        )
+        .retry_after(refusal.retry_after),
     };
     tracing::debug!(
         ?refusal,
