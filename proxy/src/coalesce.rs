@@ -1,8 +1,9 @@
 //! Identical v3 GETs in flight at the same time are made once: the first caller makes the
 //! call, the others wait for it and share its answer (single flight). Keyed by tenant, acting
 //! user and URL, so an answer is only shared by requests that would have got the same one. An
-//! entry lives only while its call is in flight (bounded by the requests admitted); a caller
-//! that gives up (its client went away) leaves the call to the next waiter.
+//! entry lives only while its call is in flight or awaited (bounded by the requests in
+//! progress); a caller that gives up (its client went away) leaves the call to the next
+//! waiter, and the last caller out removes the entry, answered or not.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -22,6 +23,12 @@ impl<T> Default for Coalescer<T> {
     }
 }
 
+impl<T> Coalescer<T> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<OnceCell<T>>>> {
+        self.flights.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 impl<T: Clone> Coalescer<T> {
     /// The answer of `call` for `key`, made once for every caller in flight at the same time.
     /// The flag says whether this caller made the call.
@@ -35,6 +42,11 @@ impl<T: Clone> Coalescer<T> {
             .entry(key.to_string())
             .or_insert_with(|| Arc::new(OnceCell::new()))
             .clone();
+        let _leave = Leave {
+            flights: self,
+            key,
+            cell: &cell,
+        };
         let mut made = false;
         let out = cell
             .get_or_init(|| {
@@ -43,12 +55,6 @@ impl<T: Clone> Coalescer<T> {
             })
             .await
             .clone();
-        if made {
-            let mut m = self.lock();
-            if m.get(key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
-                m.remove(key);
-            }
-        }
         (out, made)
     }
 
@@ -56,9 +62,27 @@ impl<T: Clone> Coalescer<T> {
     pub fn in_flight(&self) -> usize {
         self.lock().len()
     }
+}
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<OnceCell<T>>>> {
-        self.flights.lock().unwrap_or_else(|p| p.into_inner())
+/// A caller leaving (answered, or dropped mid-wait): the entry goes once it is answered (a
+/// later call is made again) or once nobody else waits on it, so an abandoned call never
+/// stays in the map.
+struct Leave<'a, T> {
+    flights: &'a Coalescer<T>,
+    key: &'a str,
+    cell: &'a Arc<OnceCell<T>>,
+}
+
+impl<T> Drop for Leave<'_, T> {
+    fn drop(&mut self) {
+        let mut m = self.flights.lock();
+        // Under the lock no caller can join: the map and this caller are the only holders
+        // when the count is 2.
+        if m.get(self.key).is_some_and(|c| Arc::ptr_eq(c, self.cell))
+            && (self.cell.initialized() || Arc::strong_count(self.cell) <= 2)
+        {
+            m.remove(self.key);
+        }
     }
 }
 
@@ -113,5 +137,39 @@ mod tests {
         let _ = leader.await;
         let (v, led) = c.run("k", || async { "next" }).await;
         assert_eq!((v, led), ("next", true));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_abandoned_call_leaves_nothing_behind() {
+        let c = Arc::new(Coalescer::<u8>::default());
+        for i in 0..100 {
+            let c2 = c.clone();
+            let t =
+                tokio::spawn(
+                    async move { c2.run(&format!("k{i}"), std::future::pending::<u8>).await },
+                );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            t.abort();
+            let _ = t.await;
+        }
+        assert_eq!(c.in_flight(), 0, "every abandoned entry is gone");
+        // A waiter keeps the entry of a call its leader abandoned, and takes it over.
+        let c2 = c.clone();
+        let leader = tokio::spawn(async move { c2.run("k", std::future::pending::<u8>).await });
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let c3 = c.clone();
+        let waiter = tokio::spawn(async move {
+            c3.run("k", || async {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                9
+            })
+            .await
+        });
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        leader.abort();
+        let _ = leader.await;
+        assert_eq!(c.in_flight(), 1, "the waiter still holds the call");
+        assert_eq!(waiter.await.unwrap(), (9, true));
+        assert_eq!(c.in_flight(), 0);
     }
 }

@@ -92,6 +92,7 @@ struct CacheFile {
     cursor_entries: Option<usize>,
     token_refresh_margin_secs: Option<u64>,
     translated_entries: Option<usize>,
+    share_reads: Option<bool>,
     walk_ttl_secs: Option<u64>,
     block_megabytes: Option<usize>,
     snapshot_dir: Option<PathBuf>,
@@ -193,6 +194,10 @@ impl Default for Limits {
 pub struct CacheSettings {
     /// Memoised translations of pages built only from cached reference data (0 disables).
     pub translated_entries: usize,
+    /// Identical reads in flight at the same time (same tenant, data generation, method, path
+    /// and query) are translated once and the answer shared; only the first takes an
+    /// admission slot.
+    pub share_reads: bool,
     pub reference_ttl: Duration,
     pub cursor_ttl: Duration,
     pub cursor_entries: usize,
@@ -211,6 +216,7 @@ impl Default for CacheSettings {
     fn default() -> Self {
         CacheSettings {
             translated_entries: 512,
+            share_reads: true,
             reference_ttl: Duration::from_secs(300),
             cursor_ttl: Duration::from_secs(900),
             cursor_entries: 10_000,
@@ -774,6 +780,7 @@ fn cache_settings(f: &CacheFile) -> CacheSettings {
     let secs = |v: Option<u64>, def: Duration| v.map(Duration::from_secs).unwrap_or(def);
     CacheSettings {
         translated_entries: f.translated_entries.unwrap_or(c.translated_entries),
+        share_reads: f.share_reads.unwrap_or(c.share_reads),
         reference_ttl: secs(f.reference_ttl_secs, c.reference_ttl),
         cursor_ttl: secs(f.cursor_ttl_secs, c.cursor_ttl),
         cursor_entries: f.cursor_entries.unwrap_or(c.cursor_entries).max(16),

@@ -233,10 +233,6 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> Served {
     } else {
         crate::admission::Weight::Whole
     };
-    let _admitted = match state.admission.admit(entry.tenant, weight).await {
-        Ok(a) => a,
-        Err(refused) => return done(route, overloaded(state, refused), label, 0),
-    };
     let pairs: Vec<(String, String)> = req
         .query
         .as_deref()
@@ -245,14 +241,19 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> Served {
     let mut reader = Reader::new(state.clone(), entry.tenant, tenant.read_as);
     reader.fresh = req.fresh;
     let answer = if m.endpoint.write.is_some() {
+        let _admitted = match state.admission.admit(entry.tenant, weight).await {
+            Ok(a) => a,
+            Err(refused) => return done(route, overloaded(state, refused), label, 0),
+        };
         match &req.idempotency_key {
             Some(key) => idempotent(state, &tenant.name, key, req, &pairs, &reader).await,
             None => write(state, req, &pairs, &reader).await,
         }
     } else {
-        match serve::read_matched(state.catalog, &m, &pairs, &reader).await {
-            Ok(a) => success(state, req, &pairs, &reader, a),
-            Err(e) => failure(&e, Some(&reader)),
+        match read(state, req, &m, weight, &pairs, &reader).await {
+            Read::Refused(refused) => return done(route, overloaded(state, refused), label, 0),
+            Read::Done(Ok(a)) => success(state, req, &pairs, &reader, a),
+            Read::Done(Err(e)) => failure(&e, Some(&reader)),
         }
     };
     let calls = reader.calls.load(Ordering::Relaxed) as u64;
@@ -268,6 +269,58 @@ async fn serve(state: &Arc<State>, req: &LegacyRequest) -> Served {
         rate_headers(rate, &mut answer.headers);
     }
     done(route, answer, label, calls)
+}
+
+/// What a read came to: its answer, or admission control's refusal.
+#[derive(Clone)]
+pub enum Read {
+    Refused(crate::admission::Refusal),
+    Done(Result<LegacyAnswer, ReadError>),
+}
+
+/// A read: admitted, then served through the legacy pipeline. Identical reads in flight at the
+/// same time (same tenant, data generation, method, path and query: everything the answer is
+/// made of) share one: the first takes the admission slot and does the work, the others wait
+/// for its answer without a slot of their own (they hold no data until it is ready, then a
+/// shared copy of its bytes). If the first gives up (its client went away), the next waiter
+/// takes over. A read asked fresh (`Cache-Control: no-cache`) is never shared; a write through
+/// the proxy starts a new generation, so no read begun before it answers one asked after it.
+async fn read(
+    state: &State,
+    req: &LegacyRequest,
+    m: &harvest_mappings::RouteMatch<'_>,
+    weight: crate::admission::Weight,
+    pairs: &[(String, String)],
+    reader: &Reader,
+) -> Read {
+    let run = || async {
+        let _admitted = match state.admission.admit(reader.tenant, weight).await {
+            Ok(a) => a,
+            Err(refused) => return Read::Refused(refused),
+        };
+        let out = serve::read_matched(state.catalog, m, pairs, reader).await;
+        if let Err(
+            e @ ReadError::Untranslatable {
+                route, view, id, ..
+            },
+        ) = &out
+        {
+            tracing::warn!(route = %route, record = %id, view = %view, "untranslatable record: {e}");
+        }
+        Read::Done(out)
+    };
+    if reader.fresh || !state.config.cache.share_reads {
+        return run().await;
+    }
+    let what = format!(
+        "{} {}?{}",
+        req.method,
+        req.path,
+        req.query.as_deref().unwrap_or("")
+    );
+    let (out, led) = state.reads.run(&reader.data_key(&what), run).await;
+    state.metrics.cache_hit("shared_read", !led);
+    out
 }
 
 /// The answer to a request admission control did not let in: 503 when the proxy is full,
@@ -512,12 +565,6 @@ fn success(
 
 /// A failed read in v1's error shape (with v3's rate-limit headers once v3 was asked).
 fn failure(e: &ReadError, reader: Option<&Reader>) -> Answer {
-    if let ReadError::Untranslatable {
-        route, view, id, ..
-    } = e
-    {
-        tracing::warn!(route = %route, record = %id, view = %view, "untranslatable record: {e}");
-    }
     let mut err = V1Error::from_read(e);
     if let Some(r) = reader {
         rate_headers(r.rate(), &mut err.headers);

@@ -154,7 +154,9 @@ impl Reader {
         let metric_path = target.split('?').next().unwrap_or(target).to_string();
         let mut attempt = 0u32;
         let mut refreshed = false;
-        let flight = format!("{}|{}|{url}", self.tenant, self.sub);
+        // Shared only within a generation: a read asked after a write through the proxy never
+        // gets the answer of a call made before it.
+        let flight = self.data_key(&format!("{}|{url}", self.sub));
         loop {
             attempt += 1;
             let token = st

@@ -180,6 +180,8 @@ pub struct State {
     pub admission: crate::admission::Admission,
     /// Identical v3 GETs in flight, made once.
     pub flights: crate::coalesce::Coalescer<crate::reader::Flight>,
+    /// Identical legacy reads in flight, served once (`cache.share_reads`).
+    pub reads: crate::coalesce::Coalescer<crate::handler::Read>,
     /// Each tenant's v3 calls in progress (its upstream connections in use).
     pub upstream_slots: crate::admission::TenantSlots,
     pub ready: AtomicBool,
@@ -224,6 +226,7 @@ impl State {
             pacer: Default::default(),
             admission: crate::admission::Admission::new(config.limits.admission),
             flights: Default::default(),
+            reads: Default::default(),
             upstream_slots: crate::admission::TenantSlots::new(
                 config.limits.max_upstream_per_tenant,
             ),

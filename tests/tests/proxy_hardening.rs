@@ -435,11 +435,12 @@ async fn requests_beyond_the_in_flight_bound_are_answered_503_or_429_with_retry_
             .faults()
             .set_spec("/v3/sources=always:delay:1000")
             .unwrap();
+        // Twelve different reads (identical reads in flight would share one slot).
         let tasks: Vec<_> = (0..12)
-            .map(|_| {
+            .map(|i| {
                 let s = s.clone();
                 tokio::spawn(async move {
-                    let r = s.get("/v1/sources").await;
+                    let r = s.get(&format!("/v1/sources?per_page={}", i + 1)).await;
                     let after = r.header("retry-after");
                     let message = (r.status != 200)
                         .then(|| r.json()["message"].as_str().unwrap_or_default().to_string());
@@ -526,6 +527,124 @@ async fn identical_concurrent_reads_are_coalesced_into_one_v3_call() {
     assert!(
         (1..=3).contains(&made),
         "{made} v3 calls for 20 identical requests"
+    );
+    s.sandbox.faults().clear();
+    Arc::try_unwrap(s).ok().expect("one owner").stop().await;
+}
+
+/// 20 clients asking at once for the same joined page, with 2 admission slots for the tenant
+/// and no queue: sharing off, most are refused (429 with `Retry-After`); sharing on, every
+/// one gets the page, translated once, one v3 list call among them all.
+async fn burst_of_identical_reads(share: bool) -> (usize, usize, u64) {
+    let s = Arc::new(
+        Stack::start_with(small(), |c| {
+            c.limits.admission.in_flight_per_tenant = 2;
+            c.limits.admission.queue = 0;
+            c.cache.share_reads = share;
+        })
+        .await,
+    );
+    let page = "/v1/candidates?per_page=5";
+    let alone = s.get(page).await;
+    assert_eq!(alone.status, 200, "{}", alone.text);
+    let calls = |s: &Stack| {
+        s.sandbox
+            .stats()
+            .by_route
+            .get("GET /v3/candidates")
+            .copied()
+            .unwrap_or(0)
+    };
+    let before = calls(&s);
+    // Each v3 list call is answered 500 ms late: the 20 reads overlap.
+    s.sandbox
+        .faults()
+        .set_spec("GET /v3/candidates=always:delay:500")
+        .unwrap();
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                let r = s.get(page).await;
+                (r.status, r.json(), r.header("Retry-After"))
+            })
+        })
+        .collect();
+    let (mut served, mut refused) = (0, 0);
+    for t in tasks {
+        let (status, body, retry_after) = t.await.unwrap();
+        match status {
+            200 => {
+                assert_eq!(body, alone.json(), "a shared answer is the whole page");
+                served += 1;
+            }
+            429 => {
+                assert!(retry_after.is_some(), "a refusal says when to come back");
+                refused += 1;
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    let made = calls(&s) - before;
+    s.sandbox.faults().clear();
+    Arc::try_unwrap(s).ok().expect("one owner").stop().await;
+    (served, refused, made)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identical_reads_in_flight_share_one_slot_and_one_answer() {
+    let (served, refused, made) = burst_of_identical_reads(true).await;
+    assert_eq!((served, refused), (20, 0), "every read is served");
+    assert!(
+        (1..=3).contains(&made),
+        "{made} v3 list calls for 20 identical reads"
+    );
+    let (served, refused, _) = burst_of_identical_reads(false).await;
+    assert!(
+        refused >= 10 && served + refused == 20,
+        "sharing off: {served} served, {refused} refused"
+    );
+}
+
+/// A read asked after a write through the proxy never gets the answer of a read begun before
+/// it, even while that one is still in flight: the write starts a new generation, and neither
+/// the legacy read nor its v3 calls are shared across generations (the v3 GET used to be).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_after_a_write_is_not_shared_with_one_begun_before_it() {
+    let s = Arc::new(Stack::start(small()).await);
+    let page = "/v1/candidates?per_page=5";
+    let first = s.get(page).await.json();
+    let id = first[0]["id"].as_i64().unwrap();
+    // The next list call is read at once and answered 800 ms later.
+    s.sandbox
+        .faults()
+        .set_spec("GET /v3/candidates=applied-delay:800")
+        .unwrap();
+    let s2 = s.clone();
+    let before = tokio::spawn(async move { s2.get(page).await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let w = s
+        .write(
+            "PATCH",
+            &format!("/v1/candidates/{id}"),
+            Some(&harvest_sandbox::DEFAULT_ADMIN_USER_ID.to_string()),
+            &serde_json::json!({"first_name": "Renamed-While-Read"}),
+        )
+        .await;
+    assert_eq!(w.status, 200, "{}", w.text);
+    assert!(
+        !before.is_finished(),
+        "the earlier read is still in flight when the later one is asked"
+    );
+    let after = s.get(page).await;
+    assert_eq!(after.status, 200, "{}", after.text);
+    assert_eq!(after.json()[0]["first_name"], "Renamed-While-Read");
+    let earlier = before.await.unwrap();
+    assert_eq!(earlier.status, 200);
+    assert_ne!(
+        earlier.json()[0]["first_name"],
+        "Renamed-While-Read",
+        "the earlier read had read the list before the write"
     );
     s.sandbox.faults().clear();
     Arc::try_unwrap(s).ok().expect("one owner").stop().await;
