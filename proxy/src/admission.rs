@@ -28,6 +28,11 @@ pub struct AdmissionLimits {
     pub queue: usize,
     /// How long a request may wait for a slot (and the shortest `Retry-After` of a refusal).
     pub queue_wait: Duration,
+    /// Requests that may wait at once for the answer of an identical read in flight (shared
+    /// reads: no slot of their own), all tenants together; beyond, refused like a full queue.
+    pub sharing: usize,
+    /// ... and for one tenant.
+    pub sharing_per_tenant: usize,
     /// The longest `Retry-After` of a refusal: half the idle keep-alive timeout (from the
     /// config), so a client that waits it out finds its connection still open instead of
     /// racing the proxy closing it. 60 s at most.
@@ -49,6 +54,11 @@ impl Default for AdmissionLimits {
             in_flight_per_tenant: 12,
             queue: 32,
             queue_wait: Duration::from_secs(2),
+            // A waiter costs little, but every client let in is one more connection with its
+            // buffers live in the caches: on the users soak page, 1,000 clients all let in as
+            // waiters cost 0.024–0.029 ms of proxy CPU per page against 0.020 at 64.
+            sharing: 256,
+            sharing_per_tenant: 192,
             longest_retry_after: Duration::from_secs(10),
         }
     }
@@ -106,6 +116,8 @@ pub struct Refusal {
 struct Scope {
     slots: Arc<Semaphore>,
     permits: usize,
+    /// Requests waiting for an identical read's answer.
+    sharing: Arc<AtomicUsize>,
     rate: ServiceRate,
     returns: Mutex<Returns>,
 }
@@ -116,6 +128,7 @@ impl Scope {
         Scope {
             slots: Arc::new(Semaphore::new(permits)),
             permits,
+            sharing: Arc::default(),
             rate: ServiceRate::default(),
             returns: Mutex::new(Returns::default()),
         }
@@ -148,6 +161,13 @@ impl Drop for Admitted {
         self.tenant.rate.record(self.permits, micros);
         self.global.rate.record(self.permits, micros);
     }
+}
+
+/// Held while a request waits for the answer of an identical read in flight: it counts
+/// toward the tenant's and the proxy's bound on such waiters, and holds no slot.
+pub struct Sharing {
+    _tenant: Counted<Arc<AtomicUsize>>,
+    _global: Counted<Arc<AtomicUsize>>,
 }
 
 /// One in a counter while it lives: a request in [`Admission::in_flight`] (owned, kept in
@@ -283,6 +303,29 @@ impl Admission {
         Ok(self.admitted(t, tp, gp, n))
     }
 
+    /// Leave to wait for the answer of an identical read in flight, or a refusal when the
+    /// tenant (429) or the proxy (503) has as many such waiters as it may.
+    pub fn share(&self, tenant: usize) -> Result<Sharing, Refusal> {
+        let t = self.tenant(tenant);
+        let (tenant_count, before) = Counted::add(t.sharing.clone());
+        if before >= self.limits.sharing_per_tenant {
+            return Err(self.refuse(Refused::TenantFull, &t));
+        }
+        let (global_count, before) = Counted::add(self.global.sharing.clone());
+        if before >= self.limits.sharing {
+            return Err(self.refuse(Refused::Full, &self.global));
+        }
+        Ok(Sharing {
+            _tenant: tenant_count,
+            _global: global_count,
+        })
+    }
+
+    /// Requests waiting for an identical read's answer now.
+    pub fn sharing(&self) -> usize {
+        self.global.sharing.load(Ordering::Acquire)
+    }
+
     fn admitted(
         &self,
         tenant: Arc<Scope>,
@@ -328,8 +371,33 @@ mod tests {
             in_flight_per_tenant: per_tenant,
             queue,
             queue_wait: Duration::from_millis(200),
+            sharing: 3,
+            sharing_per_tenant: 2,
             longest_retry_after: Duration::from_secs(60),
         })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waiters_on_a_shared_read_are_bounded_per_tenant_and_for_the_proxy() {
+        let a = small(1, 1, 0);
+        let _slot = a.admit(0, Weight::Whole).await.unwrap();
+        // Waiters hold no slot: two of tenant 0 wait although its one slot is taken.
+        let w1 = a.share(0).unwrap();
+        let _w2 = a.share(0).unwrap();
+        assert_eq!(a.sharing(), 2);
+        assert_eq!(a.in_flight(), 1);
+        assert_eq!(a.share(0).err().map(|r| r.why), Some(Refused::TenantFull));
+        // The proxy's bound (3) holds across tenants.
+        let _w3 = a.share(1).unwrap();
+        let refused = a
+            .share(2)
+            .err()
+            .expect("the proxy holds as many waiters as it may");
+        assert_eq!(refused.why, Refused::Full);
+        assert!(refused.retry_after >= 1);
+        assert_eq!(a.sharing(), 3, "a refused waiter is not counted");
+        drop(w1);
+        assert!(a.share(2).is_ok(), "a waiter gone makes room");
     }
 
     #[tokio::test(start_paused = true)]

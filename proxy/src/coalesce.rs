@@ -37,11 +37,38 @@ impl<T: Clone> Coalescer<T> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = T>,
     {
-        let cell = self
-            .lock()
-            .entry(key.to_string())
-            .or_insert_with(|| Arc::new(OnceCell::new()))
-            .clone();
+        match self.run_or_wait(key, || Ok::<(), ()>(()), call).await {
+            Ok(out) => out,
+            Err(()) => unreachable!("the wait is always allowed"),
+        }
+    }
+
+    /// As [`Coalescer::run`], but a caller that finds the call in flight asks `wait` first,
+    /// at the moment it joins (atomically: two callers cannot both find it absent and then
+    /// both lead, nor both pass a bound `wait` checks): `wait`'s error is returned without
+    /// waiting, its value is held while the caller waits.
+    pub async fn run_or_wait<F, Fut, W, G, E>(
+        &self,
+        key: &str,
+        wait: W,
+        call: F,
+    ) -> Result<(T, bool), E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = T>,
+        W: FnOnce() -> Result<G, E>,
+    {
+        let (cell, _waiting) = {
+            let mut m = self.lock();
+            match m.get(key) {
+                Some(cell) => (cell.clone(), Some(wait()?)),
+                None => {
+                    let cell = Arc::new(OnceCell::new());
+                    m.insert(key.to_string(), cell.clone());
+                    (cell, None)
+                }
+            }
+        };
         let _leave = Leave {
             flights: self,
             key,
@@ -55,7 +82,7 @@ impl<T: Clone> Coalescer<T> {
             })
             .await
             .clone();
-        (out, made)
+        Ok((out, made))
     }
 
     /// Calls in flight now.
@@ -137,6 +164,40 @@ mod tests {
         let _ = leader.await;
         let (v, led) = c.run("k", || async { "next" }).await;
         assert_eq!((v, led), ("next", true));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_bounded_wait_lets_in_as_many_waiters_as_it_allows() {
+        let c = Arc::new(Coalescer::<u8>::default());
+        let waiters = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let (c, waiters) = (c.clone(), waiters.clone());
+                tokio::spawn(async move {
+                    let wait = || {
+                        let before = waiters.fetch_add(1, Ordering::SeqCst);
+                        if before < 3 { Ok(()) } else { Err("full") }
+                    };
+                    c.run_or_wait("k", wait, || async {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        5
+                    })
+                    .await
+                })
+            })
+            .collect();
+        let (mut led, mut waited, mut refused) = (0, 0, 0);
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok((5, true)) => led += 1,
+                Ok((5, false)) => waited += 1,
+                Ok(other) => panic!("{other:?}"),
+                Err("full") => refused += 1,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!((led, waited, refused), (1, 3, 6));
+        assert_eq!(c.in_flight(), 0);
     }
 
     #[tokio::test(start_paused = true)]

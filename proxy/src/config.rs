@@ -81,6 +81,8 @@ struct LimitsFile {
     max_in_flight_per_tenant: Option<usize>,
     max_queued: Option<usize>,
     queue_wait_ms: Option<u64>,
+    max_sharing: Option<usize>,
+    max_sharing_per_tenant: Option<usize>,
     max_upstream_per_tenant: Option<usize>,
 }
 
@@ -766,6 +768,10 @@ fn limits(l: &LimitsFile) -> Limits {
                 .unwrap_or(d.admission.in_flight_per_tenant),
             queue: l.max_queued.unwrap_or(d.admission.queue),
             queue_wait: ms(l.queue_wait_ms, d.admission.queue_wait),
+            sharing: l.max_sharing.unwrap_or(d.admission.sharing),
+            sharing_per_tenant: l
+                .max_sharing_per_tenant
+                .unwrap_or(d.admission.sharing_per_tenant),
             // 1 s at least and MAX_RETRY_AFTER at most, as the calendar books it.
             longest_retry_after: ms(l.idle_timeout_ms, d.idle_timeout) / 2,
         },

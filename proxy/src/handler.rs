@@ -278,11 +278,11 @@ pub enum Read {
     Done(Result<LegacyAnswer, ReadError>),
 }
 
-/// A read: admitted, then served through the legacy pipeline. Identical reads in flight at the
-/// same time (same tenant, data generation, method, path and query: everything the answer is
-/// made of) share one: the first takes the admission slot and does the work, the others wait
+/// A read: admitted, then served through the legacy pipeline. Identical joined reads in flight
+/// at the same time (same tenant, acting user, data generation, method, path and query: everything
+/// the answer is made of) share one: the first takes the admission slot and does the work, the others wait
 /// for its answer without a slot of their own (they hold no data until it is ready, then a
-/// shared copy of its bytes). If the first gives up (its client went away), the next waiter
+/// shared copy of its bytes), as many as the sharing bounds allow. If the first gives up (its client went away), the next waiter
 /// takes over. A read asked fresh (`Cache-Control: no-cache`) is never shared; a write through
 /// the proxy starts a new generation, so no read begun before it answers one asked after it.
 async fn read(
@@ -309,16 +309,31 @@ async fn read(
         }
         Read::Done(out)
     };
-    if reader.fresh || !state.config.cache.share_reads {
+    // A light read is not shared: its v3 page is already coalesced and its translation
+    // memoised, so sharing it saves nothing, and would only let more clients in at once (on
+    // the users soak page at 1,000 clients: 0.024–0.025 ms of proxy CPU per page shared,
+    // against 0.021–0.023 at 64 clients).
+    let light = weight == crate::admission::Weight::Light;
+    if light || reader.fresh || !state.config.cache.share_reads {
         return run().await;
     }
     let what = format!(
-        "{} {}?{}",
+        "{}|{} {}?{}",
+        reader.sub,
         req.method,
         req.path,
         req.query.as_deref().unwrap_or("")
     );
-    let (out, led) = state.reads.run(&reader.data_key(&what), run).await;
+    // A waiter holds no slot, but it is a client let in: bounded like the queue.
+    let wait = || state.admission.share(reader.tenant);
+    let (out, led) = match state
+        .reads
+        .run_or_wait(&reader.data_key(&what), wait, run)
+        .await
+    {
+        Ok(shared) => shared,
+        Err(refused) => return Read::Refused(refused),
+    };
     state.metrics.cache_hit("shared_read", !led);
     out
 }

@@ -534,12 +534,14 @@ async fn identical_concurrent_reads_are_coalesced_into_one_v3_call() {
 
 /// 20 clients asking at once for the same joined page, with 2 admission slots for the tenant
 /// and no queue: sharing off, most are refused (429 with `Retry-After`); sharing on, every
-/// one gets the page, translated once, one v3 list call among them all.
-async fn burst_of_identical_reads(share: bool) -> (usize, usize, u64) {
+/// one gets the page, translated once, one v3 list call among them all; with room for only
+/// 5 waiters, the rest are refused.
+async fn burst_of_identical_reads(share: bool, waiters: usize) -> (usize, usize, u64) {
     let s = Arc::new(
         Stack::start_with(small(), |c| {
             c.limits.admission.in_flight_per_tenant = 2;
             c.limits.admission.queue = 0;
+            c.limits.admission.sharing_per_tenant = waiters;
             c.cache.share_reads = share;
         })
         .await,
@@ -593,16 +595,23 @@ async fn burst_of_identical_reads(share: bool) -> (usize, usize, u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn identical_reads_in_flight_share_one_slot_and_one_answer() {
-    let (served, refused, made) = burst_of_identical_reads(true).await;
+    let (served, refused, made) = burst_of_identical_reads(true, 192).await;
     assert_eq!((served, refused), (20, 0), "every read is served");
     assert!(
         (1..=3).contains(&made),
         "{made} v3 list calls for 20 identical reads"
     );
-    let (served, refused, _) = burst_of_identical_reads(false).await;
+    let (served, refused, _) = burst_of_identical_reads(false, 192).await;
     assert!(
         refused >= 10 && served + refused == 20,
         "sharing off: {served} served, {refused} refused"
+    );
+    // The first (one slot) and 5 waiters, and perhaps one more that found no read in flight
+    // and took the second slot.
+    let (served, refused, _) = burst_of_identical_reads(true, 5).await;
+    assert!(
+        (6..=7).contains(&served) && served + refused == 20,
+        "5 waiters: {served} served, {refused} refused"
     );
 }
 
