@@ -278,13 +278,14 @@ pub enum Read {
     Done(Result<LegacyAnswer, ReadError>),
 }
 
-/// A read: admitted, then served through the legacy pipeline. Identical joined reads in flight
-/// at the same time (same tenant, acting user, data generation, method, path and query: everything
-/// the answer is made of) share one: the first takes the admission slot and does the work, the others wait
-/// for its answer without a slot of their own (they hold no data until it is ready, then a
-/// shared copy of its bytes), as many as the sharing bounds allow. If the first gives up (its client went away), the next waiter
-/// takes over. A read asked fresh (`Cache-Control: no-cache`) is never shared; a write through
-/// the proxy starts a new generation, so no read begun before it answers one asked after it.
+/// A read: admitted, then served through the legacy pipeline. Identical joined reads in
+/// flight at the same time (same tenant, acting user, data generation, method, path and
+/// query: everything the answer is made of) share one: the first takes the admission slot and
+/// does the work, the others wait for its answer without a slot of their own (they hold no
+/// data until it is ready, then a shared copy of its bytes), as many as the sharing bounds
+/// allow. If the first gives up (its client went away), the next waiter takes over. A read
+/// asked fresh (`Cache-Control: no-cache`) is never shared; a write through the proxy starts
+/// a new generation, so no read begun before it answers one asked after it.
 async fn read(
     state: &State,
     req: &LegacyRequest,
