@@ -101,6 +101,10 @@ pub enum Refused {
     Full,
     /// The tenant uses its whole share (429).
     TenantFull,
+    /// The proxy has as many requests waiting for an identical read in flight as it may (503).
+    Sharing,
+    /// The tenant has as many requests waiting for an identical read as it may (429).
+    TenantSharing,
 }
 
 /// A request not let in, and when it should come back.
@@ -309,11 +313,11 @@ impl Admission {
         let t = self.tenant(tenant);
         let (tenant_count, before) = Counted::add(t.sharing.clone());
         if before >= self.limits.sharing_per_tenant {
-            return Err(self.refuse(Refused::TenantFull, &t));
+            return Err(self.refuse(Refused::TenantSharing, &t));
         }
         let (global_count, before) = Counted::add(self.global.sharing.clone());
         if before >= self.limits.sharing {
-            return Err(self.refuse(Refused::Full, &self.global));
+            return Err(self.refuse(Refused::Sharing, &self.global));
         }
         Ok(Sharing {
             _tenant: tenant_count,
@@ -386,14 +390,17 @@ mod tests {
         let _w2 = a.share(0).unwrap();
         assert_eq!(a.sharing(), 2);
         assert_eq!(a.in_flight(), 1);
-        assert_eq!(a.share(0).err().map(|r| r.why), Some(Refused::TenantFull));
+        assert_eq!(
+            a.share(0).err().map(|r| r.why),
+            Some(Refused::TenantSharing)
+        );
         // The proxy's bound (3) holds across tenants.
         let _w3 = a.share(1).unwrap();
         let refused = a
             .share(2)
             .err()
             .expect("the proxy holds as many waiters as it may");
-        assert_eq!(refused.why, Refused::Full);
+        assert_eq!(refused.why, Refused::Sharing);
         assert!(refused.retry_after >= 1);
         assert_eq!(a.sharing(), 3, "a refused waiter is not counted");
         drop(w1);

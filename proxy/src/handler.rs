@@ -340,28 +340,37 @@ async fn read(
 }
 
 /// The answer to a request admission control did not let in: 503 when the proxy is full,
-/// 429 when the tenant holds its whole share; both with `Retry-After` (the return time its
+/// 429 when the tenant holds its whole share (of slots, or of waiters on shared reads); both with `Retry-After` (the return time its
 /// scope's calendar gave it), in v1's shape.
 fn overloaded(state: &State, refusal: crate::admission::Refusal) -> Answer {
     use crate::admission::Refused;
     let limits = state.admission.limits();
-    let e = match refusal.why {
-        Refused::Full => V1Error::overloaded(
-            &format!(
-                "harvest-proxy is serving as many requests as it may ({})",
-                limits.in_flight
-            ),
-            refusal.retry_after,
-        ),
-        // The calendar's return time is 1 s at least.
-        Refused::TenantFull => V1Error::new(
+    let proxy_full = |what: String| V1Error::overloaded(&what, refusal.retry_after);
+    // The calendar's return time is 1 s at least.
+    let tenant_full = |what: String| {
+        V1Error::new(
             429,
-            format!(
-                "Too many requests in flight for this account ({} at once); retry after the number of seconds in Retry-After",
-                limits.in_flight_per_tenant
-            ),
+            format!("{what}; retry after the number of seconds in Retry-After"),
         )
-        .retry_after(refusal.retry_after),
+        .retry_after(refusal.retry_after)
+    };
+    let e = match refusal.why {
+        Refused::Full => proxy_full(format!(
+            "harvest-proxy is serving as many requests as it may ({})",
+            limits.in_flight
+        )),
+        Refused::TenantFull => tenant_full(format!(
+            "Too many requests in flight for this account ({} at once)",
+            limits.in_flight_per_tenant
+        )),
+        Refused::Sharing => proxy_full(format!(
+            "harvest-proxy has as many requests waiting for an identical read as it may ({})",
+            limits.sharing
+        )),
+        Refused::TenantSharing => tenant_full(format!(
+            "Too many requests waiting for an identical read for this account ({} at once)",
+            limits.sharing_per_tenant
+        )),
     };
     tracing::debug!(
         ?refusal,

@@ -536,7 +536,7 @@ async fn identical_concurrent_reads_are_coalesced_into_one_v3_call() {
 /// and no queue: sharing off, most are refused (429 with `Retry-After`); sharing on, every
 /// one gets the page, translated once, one v3 list call among them all; with room for only
 /// 5 waiters, the rest are refused.
-async fn burst_of_identical_reads(share: bool, waiters: usize) -> (usize, usize, u64) {
+async fn burst_of_identical_reads(share: bool, waiters: usize) -> (usize, Vec<String>, u64) {
     let s = Arc::new(
         Stack::start_with(small(), |c| {
             c.limits.admission.in_flight_per_tenant = 2;
@@ -572,7 +572,7 @@ async fn burst_of_identical_reads(share: bool, waiters: usize) -> (usize, usize,
             })
         })
         .collect();
-    let (mut served, mut refused) = (0, 0);
+    let (mut served, mut refused) = (0, Vec::new());
     for t in tasks {
         let (status, body, retry_after) = t.await.unwrap();
         match status {
@@ -582,7 +582,7 @@ async fn burst_of_identical_reads(share: bool, waiters: usize) -> (usize, usize,
             }
             429 => {
                 assert!(retry_after.is_some(), "a refusal says when to come back");
-                refused += 1;
+                refused.push(body["message"].as_str().unwrap_or_default().to_string());
             }
             other => panic!("{other}: {body}"),
         }
@@ -596,22 +596,32 @@ async fn burst_of_identical_reads(share: bool, waiters: usize) -> (usize, usize,
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn identical_reads_in_flight_share_one_slot_and_one_answer() {
     let (served, refused, made) = burst_of_identical_reads(true, 192).await;
-    assert_eq!((served, refused), (20, 0), "every read is served");
+    assert_eq!((served, refused.len()), (20, 0), "every read is served");
     assert!(
         (1..=3).contains(&made),
         "{made} v3 list calls for 20 identical reads"
     );
     let (served, refused, _) = burst_of_identical_reads(false, 192).await;
     assert!(
-        refused >= 10 && served + refused == 20,
-        "sharing off: {served} served, {refused} refused"
+        refused.len() >= 10 && served + refused.len() == 20,
+        "sharing off: {served} served, {refused:?}"
+    );
+    assert!(
+        refused.iter().all(|m| m.contains("in flight")),
+        "{refused:?}"
     );
     // The first (one slot) and 5 waiters, and perhaps one more that found no read in flight
     // and took the second slot.
     let (served, refused, _) = burst_of_identical_reads(true, 5).await;
     assert!(
-        (6..=7).contains(&served) && served + refused == 20,
-        "5 waiters: {served} served, {refused} refused"
+        (6..=7).contains(&served) && served + refused.len() == 20,
+        "5 waiters: {served} served, {refused:?}"
+    );
+    assert!(
+        refused
+            .iter()
+            .all(|m| m.contains("waiting for an identical read") && m.contains("(5 at once)")),
+        "{refused:?}"
     );
 }
 
