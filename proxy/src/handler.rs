@@ -344,34 +344,35 @@ async fn read(
 /// scope's calendar gave it), in v1's shape.
 fn overloaded(state: &State, refusal: crate::admission::Refusal) -> Answer {
     use crate::admission::Refused;
-    let limits = state.admission.limits();
-    let proxy_full = |what: String| V1Error::overloaded(&what, refusal.retry_after);
-    // The calendar's return time is 1 s at least.
-    let tenant_full = |what: String| {
-        V1Error::new(
+    let l = state.admission.limits();
+    let (status, what, bound) = match refusal.why {
+        Refused::Full => (
+            503,
+            "harvest-proxy is serving as many requests as it may",
+            l.in_flight,
+        ),
+        Refused::TenantFull => (
             429,
-            format!("{what}; retry after the number of seconds in Retry-After"),
-        )
-        .retry_after(refusal.retry_after)
+            "Too many requests in flight for this account",
+            l.in_flight_per_tenant,
+        ),
+        Refused::Sharing => (
+            503,
+            "harvest-proxy has as many requests waiting for an identical read as it may",
+            l.sharing,
+        ),
+        Refused::TenantSharing => (
+            429,
+            "Too many requests waiting for an identical read for this account",
+            l.sharing_per_tenant,
+        ),
     };
-    let e = match refusal.why {
-        Refused::Full => proxy_full(format!(
-            "harvest-proxy is serving as many requests as it may ({})",
-            limits.in_flight
-        )),
-        Refused::TenantFull => tenant_full(format!(
-            "Too many requests in flight for this account ({} at once)",
-            limits.in_flight_per_tenant
-        )),
-        Refused::Sharing => proxy_full(format!(
-            "harvest-proxy has as many requests waiting for an identical read as it may ({})",
-            limits.sharing
-        )),
-        Refused::TenantSharing => tenant_full(format!(
-            "Too many requests waiting for an identical read for this account ({} at once)",
-            limits.sharing_per_tenant
-        )),
-    };
+    // The calendar's return time is 1 s at least.
+    let e = V1Error::new(
+        status,
+        format!("{what} ({bound}); retry after the number of seconds in Retry-After"),
+    )
+    .retry_after(refusal.retry_after);
     tracing::debug!(
         ?refusal,
         in_flight = state.admission.in_flight(),

@@ -620,7 +620,7 @@ async fn identical_reads_in_flight_share_one_slot_and_one_answer() {
     assert!(
         refused
             .iter()
-            .all(|m| m.contains("waiting for an identical read") && m.contains("(5 at once)")),
+            .all(|m| m.contains("waiting for an identical read") && m.contains("(5)")),
         "{refused:?}"
     );
 }
