@@ -252,3 +252,21 @@ fn fifo_is_skipped() {
     let r = scan_path(dir.path());
     assert!(good_found(&r));
 }
+
+/// A URL composed from a constant that spans lines is reported on the line of the
+/// composition: the constant's own line breaks are not counted from there (they pushed the
+/// line past the end of the file; found by fuzzing the scanner).
+#[test]
+fn a_url_composed_from_a_multi_line_constant_is_on_the_composition_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let src = "module Gh\n  HOST = \"https://\n\n\n\n\n\nharvest.greenhouse.io\"\n  BASE = \"#{HOST}/v1\".freeze\nend\n";
+    fs::write(dir.path().join("gh.rb"), src).expect("write");
+    let r = scan_path(dir.path());
+    let lines: Vec<u32> = r
+        .findings
+        .iter()
+        .filter(|f| f.path == "gh.rb")
+        .map(|f| f.line)
+        .collect();
+    assert_eq!(lines, vec![9], "{:?}", r.findings);
+}

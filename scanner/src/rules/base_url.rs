@@ -135,9 +135,12 @@ impl Analyzer<'_> {
         let single = self.toks[i].parts.len() <= 1 && !self.is_concat(i + 1);
         for u in harvest_urls(f) {
             let Some(v) = u.version else { continue };
+            // Past constants substituted into `f`, its line breaks are not the file's: count
+            // them only as far as the string's own last line.
+            let own_lines = tok_text.matches('\n').count();
             let line = self
                 .composed_line(i, f, u.at)
-                .unwrap_or(line + f[..u.at].matches('\n').count() as u32);
+                .unwrap_or_else(|| line + f[..u.at].matches('\n').count().min(own_lines) as u32);
             if u.blank_userinfo {
                 self.push(
                     line,
