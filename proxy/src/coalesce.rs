@@ -1,6 +1,7 @@
-//! Identical v3 GETs in flight at the same time are made once: the first caller makes the
-//! call, the others wait for it and share its answer (single flight). Keyed by tenant, acting
-//! user and URL, so an answer is only shared by requests that would have got the same one. An
+//! Identical calls in flight at the same time are made once: the first caller makes the call,
+//! the others wait for it and share its answer (single flight). It serves v3 GETs and shared
+//! legacy reads, each keyed by what its answer is made of (tenant, acting user, data
+//! generation, URL), so an answer is only shared by requests that would have got the same. An
 //! entry lives only while its call is in flight or awaited (bounded by the requests in
 //! progress); a caller that gives up (its client went away) leaves the call to the next
 //! waiter, and the last caller out removes the entry, answered or not.
@@ -37,9 +38,12 @@ impl<T: Clone> Coalescer<T> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = T>,
     {
-        match self.run_or_wait(key, || Ok::<(), ()>(()), call).await {
+        match self
+            .run_or_wait(key, || Ok::<(), std::convert::Infallible>(()), call)
+            .await
+        {
             Ok(out) => out,
-            Err(()) => unreachable!("the wait is always allowed"),
+            Err(never) => match never {},
         }
     }
 

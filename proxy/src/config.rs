@@ -196,9 +196,9 @@ impl Default for Limits {
 pub struct CacheSettings {
     /// Memoised translations of pages built only from cached reference data (0 disables).
     pub translated_entries: usize,
-    /// Identical reads in flight at the same time (same tenant, data generation, method, path
-    /// and query) are translated once and the answer shared; only the first takes an
-    /// admission slot.
+    /// Identical joined reads in flight at the same time (same tenant, acting user, data
+    /// generation, method, path and query) are translated once and the answer shared; only
+    /// the first takes an admission slot, the others count toward `max_sharing(_per_tenant)`.
     pub share_reads: bool,
     pub reference_ttl: Duration,
     pub cursor_ttl: Duration,

@@ -340,8 +340,8 @@ async fn read(
 }
 
 /// The answer to a request admission control did not let in: 503 when the proxy is full,
-/// 429 when the tenant holds its whole share (of slots, or of waiters on shared reads); both with `Retry-After` (the return time its
-/// scope's calendar gave it), in v1's shape.
+/// 429 when the tenant holds its whole share (of slots, or of waiters on shared reads); both
+/// with `Retry-After` (the return time its scope's calendar gave it), in v1's shape.
 fn overloaded(state: &State, refusal: crate::admission::Refusal) -> Answer {
     use crate::admission::Refused;
     let l = state.admission.limits();

@@ -72,10 +72,11 @@ CREATE TABLE IF NOT EXISTS usage_meta (name TEXT PRIMARY KEY, value INTEGER NOT 
 ";
 
 /// One legacy request as the report counts it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Event<'a> {
-    /// The key's label; None: authentication failed (the unknown-key bucket).
-    pub key: Option<&'a str>,
+    /// The key's label (the key table's own, shared); None: authentication failed (the
+    /// unknown-key bucket).
+    pub key: Option<Arc<str>>,
     /// The catalogue's route (`-` before authentication, `unmatched` for no route).
     pub route: &'static str,
     pub status: u16,
@@ -89,7 +90,7 @@ impl<'a> Event<'a> {
     pub fn of(req: &'a LegacyRequest, s: &'a Served) -> Event<'a> {
         let write = req.method != "GET" && req.method != "HEAD";
         Event {
-            key: s.key.as_deref(),
+            key: s.key.clone(),
             route: s.route,
             status: s.answer.status,
             v3_calls: s.v3_calls,
@@ -125,28 +126,16 @@ struct Actors {
     capped: bool,
 }
 
-/// Counts not yet written. Keys label the maps by a shared copy of their label
-/// ([`Pending::label`]) and routes by the catalogue's own strings, so counting a request
-/// allocates nothing once its key has been seen.
+/// Counts not yet written. The maps are keyed by the key table's shared label and the
+/// catalogue's own route strings, so counting a request copies neither.
 #[derive(Debug, Default)]
 struct Pending {
     counts: HashMap<CountKey, Count>,
     routes: HashMap<(Arc<str>, &'static str), Seen>,
     actors: HashMap<(NaiveDate, Arc<str>), Actors>,
-    /// The key labels seen since the last flush (bounded by the config's keys).
-    labels: HashSet<Arc<str>>,
 }
 
 impl Pending {
-    fn label(&mut self, label: &str) -> Arc<str> {
-        if let Some(l) = self.labels.get(label) {
-            return l.clone();
-        }
-        let l: Arc<str> = Arc::from(label);
-        self.labels.insert(l.clone());
-        l
-    }
-
     fn is_empty(&self) -> bool {
         self.counts.is_empty() && self.routes.is_empty() && self.actors.is_empty()
     }
@@ -220,12 +209,12 @@ impl Usage {
     /// Counts one request at `at` (its UTC day).
     pub fn record_at(&self, at: DateTime<Utc>, e: &Event<'_>) {
         let day = at.date_naive();
-        let actor = match (e.key, e.actor) {
+        let actor = match (&e.key, e.actor) {
             (Some(_), Some(a)) => Some(actor_hash(a)),
             _ => None,
         };
         let mut p = lock(&self.pending);
-        let key = e.key.map(|k| p.label(k));
+        let key = e.key.clone();
         let c = p
             .counts
             .entry(CountKey {

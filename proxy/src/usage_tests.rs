@@ -5,9 +5,9 @@ fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap()
 }
 
-fn ev<'a>(key: Option<&'a str>, route: &'static str, status: u16) -> Event<'a> {
+fn ev<'a>(key: Option<&str>, route: &'static str, status: u16) -> Event<'a> {
     Event {
-        key,
+        key: key.map(Arc::from),
         route,
         status,
         v3_calls: 1,
@@ -123,7 +123,7 @@ fn sample() -> Report {
         day,
         &Event {
             actor: Some("43"),
-            ..w
+            ..w.clone()
         },
     );
     u.record_at(

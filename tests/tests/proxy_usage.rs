@@ -595,7 +595,7 @@ mod browser {
                 for i in 0..*count {
                     let actor = (i % 3).to_string();
                     let e = usage::Event {
-                        key,
+                        key: key.map(std::sync::Arc::from),
                         route,
                         status: *status,
                         v3_calls: if key.is_some() { 2 } else { 0 },
